@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Installs and starts every real component the test suite needs, on a fresh Debian 12 machine
+# or on one where they are already present (idempotent). Run as root.
+set -euo pipefail
+
+log() { printf '[setup] %s\n' "$*"; }
+
+need_pkgs=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have pg_ctlcluster || need_pkgs+=(postgresql)
+have dockerd || need_pkgs+=(docker.io)
+have docker-compose || need_pkgs+=(docker-compose)
+have chromium || need_pkgs+=(chromium)
+have shellcheck || need_pkgs+=(shellcheck)
+have debootstrap || need_pkgs+=(debootstrap)
+[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || need_pkgs+=(busybox-static)
+have systemd-analyze || need_pkgs+=(systemd)
+have curl || need_pkgs+=(curl)
+have pg_dump || need_pkgs+=(postgresql-client)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  log "installing: ${need_pkgs[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+
+# PostgreSQL: the machine's cluster, a role and a database for the tests.
+if ! pg_lsclusters -h | awk '{print $4}' | grep -q online; then
+  log "starting PostgreSQL"
+  cluster=$(pg_lsclusters -h | head -n1)
+  pg_ctlcluster "$(echo "$cluster" | awk '{print $1}')" "$(echo "$cluster" | awk '{print $2}')" start
+fi
+su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='capstan'\"" | grep -q 1 ||
+  su postgres -c "psql -q -c \"CREATE ROLE capstan LOGIN SUPERUSER PASSWORD 'capstan'\""
+su postgres -c "psql -tAc \"SELECT 1 FROM pg_database WHERE datname='capstan'\"" | grep -q 1 ||
+  su postgres -c "psql -q -c 'CREATE DATABASE capstan OWNER capstan'"
+
+# Docker Engine.
+if ! docker info >/dev/null 2>&1; then
+  log "starting dockerd"
+  mkdir -p /var/log
+  nohup dockerd >/var/log/dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  docker info >/dev/null 2>&1 || { log "dockerd did not start; see /var/log/dockerd.log"; tail -20 /var/log/dockerd.log; exit 1; }
+fi
+
+# A 2 MB busybox image (no registry is reachable, so images are made locally).
+if ! docker image inspect capstan-busybox:test >/dev/null 2>&1; then
+  log "building capstan-busybox:test"
+  d=$(mktemp -d)
+  mkdir -p "$d/bin" "$d/www" "$d/tmp"
+  cp /bin/busybox "$d/bin/busybox"
+  for a in sh httpd wget sleep cat echo ls nc env true false test printf mkdir rm kill; do ln -s busybox "$d/bin/$a"; done
+  echo ok >"$d/www/index.html"
+  tar -C "$d" -c . | docker import -c 'ENV PATH=/bin' - capstan-busybox:test >/dev/null
+  rm -rf "$d"
+fi
+
+# A real systemd host image (systemd as PID 1), built once per machine with debootstrap.
+if ! docker image inspect capstan-systemd-host:bookworm >/dev/null 2>&1; then
+  log "building capstan-systemd-host:bookworm with debootstrap (about a minute)"
+  mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+  [ -n "$mirror" ] || mirror=$(awk '/^deb / {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+  [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
+  d=$(mktemp -d)
+  debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,curl,ca-certificates,procps \
+    bookworm "$d" "$mirror" >/tmp/debootstrap.log 2>&1 || { tail -30 /tmp/debootstrap.log; exit 1; }
+  rm -rf "$d"/var/cache/apt/archives/*.deb
+  # Mask units that make no sense in a container and slow boot.
+  for u in systemd-udevd.service systemd-udev-trigger.service getty@tty1.service console-getty.service; do
+    ln -sf /dev/null "$d/etc/systemd/system/$u"
+  done
+  tar -C "$d" -c . | docker import -c 'CMD ["/lib/systemd/systemd"]' - capstan-systemd-host:bookworm >/dev/null
+  rm -rf "$d"
+fi
+log "ready: postgres, docker $(docker version --format '{{.Server.Version}}'), $(docker-compose version --short 2>/dev/null), $(chromium --version 2>/dev/null)"

@@ -1,0 +1,41 @@
+// The web app's environment, validated once at start-up (instrumentation.ts imports this).
+// Nothing else reads process.env.
+import { createEnv } from "@t3-oss/env-nextjs";
+import { z } from "zod";
+
+const production = process.env.NODE_ENV === "production";
+
+export const env = createEnv({
+  server: {
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    DATABASE_URL: z
+      .string({ error: "DATABASE_URL is missing: set it to a postgresql:// URL (npm start sets it for the embedded database)." })
+      .regex(/^postgres(ql)?:\/\/[^\s]+$/, "DATABASE_URL must be a postgresql:// URL, e.g. postgresql://user:password@127.0.0.1:5432/capstan"),
+    /** Pool size per process; the embedded database needs 1. */
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+    NEXTAUTH_SECRET: production
+      ? z
+          .string({ error: "NEXTAUTH_SECRET is missing: generate one with `openssl rand -base64 32`." })
+          .min(32, "NEXTAUTH_SECRET is too short: use at least 32 characters (`openssl rand -base64 32`).")
+      : z.string().min(1).default("capstan-development-secret-not-for-production"),
+    NEXTAUTH_URL: z.url().optional(),
+    /** Key-encryption key for secrets: 32 bytes, base64. Or CAPSTAN_SECRETS_KEY_FILE. */
+    CAPSTAN_SECRETS_KEY: z.string().optional(),
+    CAPSTAN_SECRETS_KEY_FILE: z.string().optional(),
+    /** The URL agents and install scripts use to reach this control plane. */
+    CAPSTAN_PUBLIC_URL: z.url().optional(),
+    CAPSTAN_METRICS_TOKEN: z.string().min(16).optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  },
+  client: {},
+  experimental__runtimeEnv: {},
+  // next build runs without a database or secrets; they are checked when the server starts.
+  skipValidation: process.env.CAPSTAN_SKIP_ENV_VALIDATION === "1",
+  emptyStringAsUndefined: true,
+});
+
+if (!env.CAPSTAN_SECRETS_KEY && !env.CAPSTAN_SECRETS_KEY_FILE && production && process.env.CAPSTAN_SKIP_ENV_VALIDATION !== "1") {
+  throw new Error(
+    "Secrets key is missing: set CAPSTAN_SECRETS_KEY (32 random bytes, base64: `openssl rand -base64 32`) or CAPSTAN_SECRETS_KEY_FILE (a file holding that value).",
+  );
+}

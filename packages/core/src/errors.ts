@@ -1,0 +1,37 @@
+// The small set of typed application errors domain code throws. They are mapped to tRPC and
+// HTTP codes in exactly one place per transport (apps/web/src/server/errors.ts).
+// Messages are shown to the caller: say what is wrong and how to fix it; never include secrets.
+
+export type AppErrorCode =
+  | "BAD_REQUEST" // input is invalid
+  | "UNAUTHENTICATED" // no or bad credentials
+  | "FORBIDDEN" // authenticated, but the role does not allow it
+  | "NOT_FOUND" // missing, or belongs to another team (both answer the same)
+  | "CONFLICT" // state does not allow it (stale lease, name taken, already used)
+  | "GONE" // expired or revoked (tokens, invitations)
+  | "RATE_LIMITED"
+  | "UNAVAILABLE"; // a dependency is down
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  /** Optional machine-readable details, e.g. validation issues with paths. Never secrets. */
+  readonly details?: unknown;
+
+  constructor(code: AppErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = "AppError";
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export const badRequest = (message: string, details?: unknown) => new AppError("BAD_REQUEST", message, details);
+export const unauthenticated = (message = "Sign in first.") => new AppError("UNAUTHENTICATED", message);
+export const forbidden = (message: string) => new AppError("FORBIDDEN", message);
+export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} not found.`);
+export const conflict = (message: string, details?: unknown) => new AppError("CONFLICT", message, details);
+export const gone = (message: string) => new AppError("GONE", message);
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
