@@ -1,0 +1,2 @@
+export * from "./workflow/host-policy";
+export * from "./workflow/spec";

@@ -1,0 +1,370 @@
+// The workflow format (`capstan.yaml`). These schemas are the contract between the YAML a team
+// writes, the revision the control plane stores, the job payload and the agent's renderers, so
+// every object is strict (unknown keys are refused) and every name that can reach a path, a unit
+// name or a project name matches a strict pattern.
+import { z } from "zod";
+
+/** Names that reach paths, unit names and Compose project names. */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** Secret names double as environment variable names. */
+export const SECRET_NAME_PATTERN = /^[A-Z_][A-Z0-9_]{0,127}$/;
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** Host names as enrolled (may contain dots, e.g. web-1.eu). */
+export const HOST_NAME_PATTERN = /^[a-z0-9][a-z0-9.-]{0,62}$/;
+export const LABEL_KEY_PATTERN = /^[a-z0-9]([a-z0-9._/-]{0,61}[a-z0-9])?$/;
+export const LABEL_VALUE_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$|^$/;
+/** A systemd unit another unit may be ordered after or require. */
+export const UNIT_NAME_PATTERN =
+  /^[A-Za-z0-9:_.@-]{1,200}\.(service|socket|target|mount|timer|path|slice|device)$/;
+export const USER_NAME_PATTERN = /^[a-z_][a-z0-9_-]{0,30}$/;
+export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+/** 90, "90s", "2m", "1h". */
+export const DURATION_PATTERN = /^([1-9][0-9]{0,5})(s|m|h)?$/;
+
+export const DEFAULT_DEADLINE_SECONDS = 120;
+export const MAX_DEADLINE_SECONDS = 6 * 3600;
+
+const name = (what: string) =>
+  z
+    .string()
+    .regex(
+      NAME_PATTERN,
+      `${what} must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit`,
+    );
+
+const noControlChars = (value: string) => !/[\0\r\n]/.test(value);
+
+/** Strings that end up in files the agent writes: no NUL, CR or LF. */
+const singleLine = (max = 4096) =>
+  z.string().max(max).refine(noControlChars, "must be a single line (no newline, carriage return or NUL)");
+
+const relativePath = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine(noControlChars, "must be a single line (no newline, carriage return or NUL)")
+  .refine((p) => !p.startsWith("/"), "must be a relative path")
+  .refine((p) => !p.split("/").includes(".."), "must not contain '..'")
+  .refine((p) => /^[A-Za-z0-9._/+-]+$/.test(p), "may contain only letters, digits and . _ / + -");
+
+const absolutePath = z
+  .string()
+  .max(1024)
+  .refine(noControlChars, "must be a single line (no newline, carriage return or NUL)")
+  .refine((p) => p.startsWith("/"), "must be an absolute path")
+  .refine((p) => !p.split("/").includes(".."), "must not contain '..'");
+
+/** Seconds as a number, or "90s" / "2m" / "1h"; normalised to seconds. */
+export const durationSchema = z
+  .union([
+    z.number().int().min(1).max(MAX_DEADLINE_SECONDS),
+    z.string().regex(DURATION_PATTERN, 'must be seconds or a duration such as "90s", "2m" or "1h"'),
+  ])
+  .transform((value, ctx) => {
+    const seconds = typeof value === "number" ? value : parseDuration(value);
+    if (seconds > MAX_DEADLINE_SECONDS) {
+      ctx.addIssue({ code: "custom", message: `must be at most ${MAX_DEADLINE_SECONDS} seconds` });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+
+export function parseDuration(value: string): number {
+  const match = DURATION_PATTERN.exec(value);
+  if (!match) throw new Error(`not a duration: ${value}`);
+  const unit = match[2] ?? "s";
+  return Number(match[1]) * (unit === "h" ? 3600 : unit === "m" ? 60 : 1);
+}
+
+/** YAML writes `PORT: 8080`; the value reaches files as text, so normalise to strings. */
+const envValue = z
+  .union([z.string().max(65536), z.number(), z.boolean()])
+  .transform((v) => String(v))
+  .refine(
+    (v) => !/[\0\r\n]/.test(v),
+    "must be a single line (no newline, carriage return or NUL); use a secret file for multi-line values",
+  );
+
+export const envSchema = z.record(
+  z.string().regex(ENV_NAME_PATTERN, "environment variable names are letters, digits and _"),
+  envValue,
+);
+
+const secretName = z
+  .string()
+  .regex(SECRET_NAME_PATTERN, "secret names are upper-case letters, digits and _ (like DB_PASSWORD)");
+
+const uniqueList = <T extends z.ZodType>(item: T, what: string) =>
+  z.array(item).refine((list) => new Set(list).size === list.length, `${what} must not repeat`);
+
+export const httpHealthCheckSchema = z.strictObject({
+  http: z.strictObject({
+    url: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).max(2048),
+    expectStatus: z.number().int().min(100).max(599).default(200),
+    timeout: durationSchema.optional(),
+  }),
+});
+export const tcpHealthCheckSchema = z.strictObject({
+  tcp: z.strictObject({
+    host: z
+      .string()
+      .regex(/^[A-Za-z0-9.:-]{1,253}$/, "must be a host name or IP address")
+      .default("127.0.0.1"),
+    port: z.number().int().min(1).max(65535),
+    timeout: durationSchema.optional(),
+  }),
+});
+/** Runs on the host as an argument array (never a shell string); exit 0 means healthy. */
+export const commandHealthCheckSchema = z.strictObject({
+  command: z
+    .array(singleLine())
+    .min(1)
+    .max(64)
+    .superRefine((argv, ctx) => {
+      if (argv[0] !== undefined && !argv[0].startsWith("/"))
+        ctx.addIssue({ code: "custom", path: [0], message: "must be an absolute path" });
+    }),
+});
+export const healthCheckSchema = z.union([
+  httpHealthCheckSchema,
+  tcpHealthCheckSchema,
+  commandHealthCheckSchema,
+]);
+export type HealthCheck = z.output<typeof healthCheckSchema>;
+
+const commonServiceFields = {
+  env: envSchema.default({}),
+  secrets: uniqueList(secretName, "secrets").default([]),
+  healthChecks: z.array(healthCheckSchema).max(16).default([]),
+  deadline: durationSchema.default(DEFAULT_DEADLINE_SECONDS),
+  dependsOn: uniqueList(name("a service name"), "dependsOn").default([]),
+};
+
+export const composeSourceSchema = z
+  .strictObject({
+    /** A Compose file next to the workflow; loaders replace it with `inline` before storing. */
+    file: relativePath.optional(),
+    /** A Compose document. */
+    inline: z.record(z.string(), z.unknown()).optional(),
+  })
+  .refine((c) => (c.file === undefined) !== (c.inline === undefined), {
+    message: "set exactly one of `file` or `inline`",
+  });
+export type ComposeSource = z.output<typeof composeSourceSchema>;
+
+export const composeServiceSpecSchema = z.strictObject({
+  compose: composeSourceSchema,
+  ...commonServiceFields,
+});
+export type ComposeServiceSpec = z.output<typeof composeServiceSpecSchema>;
+
+export const artifactSchema = z.union([
+  z.strictObject({
+    url: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).max(2048),
+    sha256: z.string().regex(SHA256_PATTERN, "must be 64 lower-case hex digits"),
+    format: z.enum(["tar.gz", "tar", "binary"]).default("tar.gz"),
+  }),
+  z.strictObject({
+    /** The name of an artifact uploaded to the control plane. */
+    upload: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "must be an uploaded artifact name"),
+    sha256: z.string().regex(SHA256_PATTERN, "must be 64 lower-case hex digits"),
+    format: z.enum(["tar.gz", "tar", "binary"]).default("tar.gz"),
+  }),
+]);
+export type Artifact = z.output<typeof artifactSchema>;
+
+/** Directives a workflow may switch. `false` removes the directive, `true` writes `yes`. */
+const boolDirective = z.boolean();
+const capabilityList = z
+  .string()
+  .regex(/^(~?CAP_[A-Z_]+( CAP_[A-Z_]+)*)?$/, "must be space-separated CAP_* names, or empty");
+export const hardeningSchema = z.strictObject({
+  /** strict (default): everything below; baseline: a softer set for legacy software; none. */
+  profile: z.enum(["strict", "baseline", "none"]).default("strict"),
+  NoNewPrivileges: boolDirective.optional(),
+  ProtectSystem: z.union([z.boolean(), z.enum(["full", "strict"])]).optional(),
+  ProtectHome: z.union([z.boolean(), z.enum(["read-only", "tmpfs"])]).optional(),
+  PrivateTmp: boolDirective.optional(),
+  PrivateDevices: boolDirective.optional(),
+  PrivateNetwork: boolDirective.optional(),
+  PrivateUsers: boolDirective.optional(),
+  ProtectKernelTunables: boolDirective.optional(),
+  ProtectKernelModules: boolDirective.optional(),
+  ProtectKernelLogs: boolDirective.optional(),
+  ProtectControlGroups: boolDirective.optional(),
+  ProtectClock: boolDirective.optional(),
+  ProtectHostname: boolDirective.optional(),
+  ProtectProc: z.union([z.literal(false), z.enum(["invisible", "ptraceable", "noaccess"])]).optional(),
+  ProcSubset: z.union([z.literal(false), z.enum(["pid", "all"])]).optional(),
+  RestrictNamespaces: boolDirective.optional(),
+  RestrictSUIDSGID: boolDirective.optional(),
+  RestrictRealtime: boolDirective.optional(),
+  LockPersonality: boolDirective.optional(),
+  MemoryDenyWriteExecute: boolDirective.optional(),
+  RemoveIPC: boolDirective.optional(),
+  RestrictAddressFamilies: z
+    .union([
+      z.literal(false),
+      z.string().regex(/^~?(AF_[A-Z0-9]+)( AF_[A-Z0-9]+)*$/, "must be space-separated AF_* names"),
+    ])
+    .optional(),
+  CapabilityBoundingSet: z.union([z.literal(false), capabilityList]).optional(),
+  AmbientCapabilities: z.union([z.literal(false), capabilityList]).optional(),
+  SystemCallArchitectures: z.union([z.literal(false), z.literal("native")]).optional(),
+  SystemCallFilter: z
+    .union([
+      z.literal(false),
+      z.string().regex(/^~?[@A-Za-z0-9_: -]{1,512}$/, "must be syscall names or @groups"),
+    ])
+    .optional(),
+  UMask: z
+    .union([z.literal(false), z.string().regex(/^0[0-7]{3}$/, "must be an octal mask like 0077")])
+    .optional(),
+  DevicePolicy: z.union([z.literal(false), z.enum(["auto", "closed", "strict"])]).optional(),
+  IPAddressDeny: z
+    .union([z.literal(false), z.enum(["any", "localhost", "link-local", "multicast"])])
+    .optional(),
+  /** Writable paths under ProtectSystem=strict. */
+  ReadWritePaths: z.array(absolutePath).max(32).optional(),
+  ReadOnlyPaths: z.array(absolutePath).max(32).optional(),
+  /** Created under /var/lib and owned by the (dynamic) user: the usual home for state. */
+  StateDirectory: z.union([z.literal(false), name("StateDirectory")]).optional(),
+});
+export type Hardening = z.output<typeof hardeningSchema>;
+export type HardeningDirective = Exclude<keyof Hardening, "profile">;
+
+export const resourcesSchema = z.strictObject({
+  cpuQuota: z
+    .string()
+    .regex(/^[1-9][0-9]{0,4}%$/, 'must be a percentage such as "50%" (100% is one CPU)')
+    .optional(),
+  memoryMax: z
+    .union([
+      z.string().regex(/^([1-9][0-9]{0,12}[KMGT]?|infinity)$/, 'must be bytes or like "256M", "1G"'),
+      z.number().int().min(1),
+    ])
+    .transform((v) => String(v))
+    .optional(),
+  tasksMax: z.union([z.number().int().min(1).max(4194304), z.literal("infinity")]).optional(),
+});
+
+export const systemdSpecSchema = z.strictObject({
+  /** argv; exec[0] is absolute, or relative to the service directory (e.g. current/bin/app). */
+  exec: z
+    .array(singleLine())
+    .min(1)
+    .max(256)
+    .superRefine((argv, ctx) => {
+      const program = argv[0];
+      if (program === undefined) return;
+      if (!(program.startsWith("/") || program.startsWith("current/")))
+        ctx.addIssue({
+          code: "custom",
+          path: [0],
+          message: "must be an absolute path (or current/... for a file from the artifact)",
+        });
+      else if (program.split("/").includes(".."))
+        ctx.addIssue({ code: "custom", path: [0], message: "must not contain '..'" });
+      else if (/[\s%$\\"']/.test(program))
+        ctx.addIssue({
+          code: "custom",
+          path: [0],
+          message: "the program path must not contain spaces, quotes, % or $",
+        });
+    }),
+  /** Relative paths are inside the service directory (`current` is the active release). */
+  workingDirectory: z.union([absolutePath, relativePath]).optional(),
+  user: z
+    .union([z.literal("dynamic"), z.string().regex(USER_NAME_PATTERN, 'must be "dynamic" or a user name')])
+    .default("dynamic"),
+  artifact: artifactSchema.optional(),
+  restart: z
+    .enum(["no", "on-failure", "always", "on-abnormal", "on-abort", "on-success"])
+    .default("on-failure"),
+  restartSec: z.number().int().min(0).max(3600).optional(),
+  resources: resourcesSchema.default({}),
+  hardening: hardeningSchema.default({ profile: "strict" }),
+  after: uniqueList(
+    z.string().regex(UNIT_NAME_PATTERN, "must be a unit name like network-online.target"),
+    "after",
+  ).default([]),
+  requires: uniqueList(
+    z.string().regex(UNIT_NAME_PATTERN, "must be a unit name like postgresql.service"),
+    "requires",
+  ).default([]),
+  wants: uniqueList(
+    z.string().regex(UNIT_NAME_PATTERN, "must be a unit name like network-online.target"),
+    "wants",
+  ).default([]),
+});
+export type SystemdSpec = z.output<typeof systemdSpecSchema>;
+
+export const systemdServiceSpecSchema = z.strictObject({
+  systemd: systemdSpecSchema,
+  ...commonServiceFields,
+});
+export type SystemdServiceSpec = z.output<typeof systemdServiceSpecSchema>;
+
+/** A service is either a Compose stack or a systemd service, told apart by its key. */
+export const serviceSpecSchema = z.union([composeServiceSpecSchema, systemdServiceSpecSchema]);
+export type ServiceSpec = z.output<typeof serviceSpecSchema>;
+
+export function isComposeService(service: ServiceSpec): service is ComposeServiceSpec {
+  return "compose" in service;
+}
+export function isSystemdService(service: ServiceSpec): service is SystemdServiceSpec {
+  return "systemd" in service;
+}
+
+export const targetsSchema = z
+  .strictObject({
+    hosts: uniqueList(z.string().regex(HOST_NAME_PATTERN, "must be a host name"), "hosts").optional(),
+    selector: z
+      .record(
+        z.string().regex(LABEL_KEY_PATTERN, "label keys are lowercase letters, digits and . _ / -"),
+        z.string().regex(LABEL_VALUE_PATTERN, "label values are letters, digits and . _ -"),
+      )
+      .optional(),
+  })
+  .refine((t) => (t.hosts?.length ?? 0) > 0 || Object.keys(t.selector ?? {}).length > 0, {
+    message: "name at least one host in `hosts` or one label in `selector`",
+  });
+export type Targets = z.output<typeof targetsSchema>;
+
+export const rolloutSchema = z.strictObject({
+  /** Hosts deployed at once: a count or a percentage of the targets. */
+  batchSize: z
+    .union([
+      z.number().int().min(1).max(10000),
+      z.string().regex(/^([1-9][0-9]?|100)%$/, 'must be a count or "1%"-"100%"'),
+    ])
+    .default(1),
+  /** On a failed health gate, switch the failed hosts back to their previous release. */
+  autoRollback: z.boolean().default(true),
+});
+export type Rollout = z.output<typeof rolloutSchema>;
+
+export const workflowSpecSchema = z.strictObject({
+  name: name("the workflow name"),
+  description: singleLine(500).optional(),
+  targets: targetsSchema,
+  rollout: rolloutSchema.default({ batchSize: 1, autoRollback: true }),
+  /** Names of secrets whose values are set in the dashboard or API, never in this file. */
+  secrets: uniqueList(secretName, "secrets").default([]),
+  services: z
+    .record(name("service names"), serviceSpecSchema)
+    .refine((s) => Object.keys(s).length > 0, "define at least one service")
+    .refine((s) => Object.keys(s).length <= 64, "at most 64 services"),
+});
+/** The normalised spec (defaults applied); what revisions store and jobs carry. */
+export type WorkflowSpec = z.output<typeof workflowSpecSchema>;
+/** What a person writes. */
+export type WorkflowSpecInput = z.input<typeof workflowSpecSchema>;
+
+/** Unit name and Compose project name for a service; both patterns keep it path-safe. */
+export function serviceUnitName(workflow: string, service: string): string {
+  return `capstan-${workflow}-${service}.service`;
+}
+export function composeProjectName(workflow: string, service: string): string {
+  return `capstan-${workflow}-${service}`;
+}
