@@ -1,0 +1,157 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  AgentNetworkError,
+  AgentProtocolError,
+  AgentRequestError,
+  AgentServerError,
+  AgentUnauthorizedError,
+  createAgentClient,
+  enrollAgent,
+  StaleLeaseError,
+} from "./client";
+import { generateAgentKeyPair, hashBody, importAgentPublicKey, verifyAgentRequest } from "./signing";
+
+// A scripted HTTP server on loopback: each test sets how the next request is answered.
+type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void | Promise<void>;
+let handler: Handler = (_req, _body, res) => {
+  res.end();
+};
+let server: Server;
+let baseUrl: string;
+const pair = generateAgentKeyPair();
+const hostId = "0f8fad5b-d9cb-469f-a165-70867728950e";
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => {
+      body += chunk;
+    });
+    req.on("end", () => void handler(req, body, res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/prefix`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+describe("agent client", () => {
+  const client = () => createAgentClient({ baseUrl, hostId, privateKey: pair.privateKeyPem });
+
+  it("signs each request for its exact method, path and body", async () => {
+    let verifiedHost = "";
+    handler = async (req, body, res) => {
+      const token = (req.headers.authorization ?? "").replace(/^Bearer /, "");
+      const verified = await verifyAgentRequest(token, {
+        publicKey: importAgentPublicKey(pair.publicKey),
+        method: req.method!,
+        path: req.url!,
+        bodyHash: hashBody(body),
+      });
+      verifiedHost = verified.hostId;
+      expect(req.url).toBe("/prefix/api/agent/v1/poll");
+      expect(req.headers["x-capstan-protocol"]).toBe("1");
+      json(res, 200, { job: null, serverTime: new Date().toISOString() });
+    };
+    const answer = await client().poll({ waitSeconds: 0 });
+    expect(answer.job).toBeNull();
+    expect(verifiedHost).toBe(hostId);
+  });
+
+  it("maps 401 to AgentUnauthorizedError with the revoked reason", async () => {
+    handler = (_req, _body, res) =>
+      json(res, 401, { error: { code: "UNAUTHENTICATED", message: "revoked", reason: "HOST_REVOKED" } });
+    const error = await client()
+      .heartbeat({ agentVersion: "1", services: [] })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(AgentUnauthorizedError);
+    expect(error.revoked).toBe(true);
+    expect(error.retryable).toBe(false);
+  });
+
+  it("maps 409 on a job call to StaleLeaseError", async () => {
+    handler = (_req, _body, res) =>
+      json(res, 409, { error: { code: "CONFLICT", message: "stale", reason: "STALE_LEASE" } });
+    const error = await client()
+      .renewLease("2c3d4e5f-0000-4000-8000-000000000000", { leaseId: "2c3d4e5f-0000-4000-8000-000000000001" })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(StaleLeaseError);
+    expect(error.reason).toBe("STALE_LEASE");
+  });
+
+  it("maps 5xx and 429 to retryable AgentServerError, other 4xx to AgentRequestError", async () => {
+    handler = (_req, _body, res) => {
+      res.writeHead(502);
+      res.end("<html>bad gateway</html>");
+    };
+    const e5 = await client()
+      .heartbeat({ agentVersion: "1", services: [] })
+      .catch((e) => e);
+    expect(e5).toBeInstanceOf(AgentServerError);
+    expect(e5.retryable).toBe(true);
+    handler = (_req, _body, res) => {
+      res.writeHead(429, { "retry-after": "7", "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { code: "RATE_LIMITED", message: "slow down" } }));
+    };
+    const e429 = await client()
+      .heartbeat({ agentVersion: "1", services: [] })
+      .catch((e) => e);
+    expect(e429).toBeInstanceOf(AgentServerError);
+    expect(e429.retryAfterMs).toBe(7000);
+    handler = (_req, _body, res) => json(res, 400, { error: { code: "BAD_REQUEST", message: "bad" } });
+    const e4 = await client()
+      .heartbeat({ agentVersion: "1", services: [] })
+      .catch((e) => e);
+    expect(e4).toBeInstanceOf(AgentRequestError);
+    expect(e4.retryable).toBe(false);
+  });
+
+  it("refuses an answer that does not match the schema", async () => {
+    handler = (_req, _body, res) => json(res, 200, { job: "nope" });
+    await expect(client().poll({ waitSeconds: 0 })).rejects.toBeInstanceOf(AgentProtocolError);
+  });
+
+  it("reports a refused connection as a retryable AgentNetworkError", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const c = createAgentClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      hostId,
+      privateKey: pair.privateKeyPem,
+    });
+    const error = await c.heartbeat({ agentVersion: "1", services: [] }).catch((e) => e);
+    expect(error).toBeInstanceOf(AgentNetworkError);
+    expect(error.retryable).toBe(true);
+  });
+
+  it("enrolls without a signature and validates the answer", async () => {
+    handler = (req, body, res) => {
+      expect(req.headers.authorization).toBeUndefined();
+      expect(JSON.parse(body).publicKey).toBe(pair.publicKey);
+      json(res, 200, {
+        hostId,
+        teamId: hostId,
+        hostName: "web-1",
+        status: "PENDING",
+        labels: { role: "web" },
+        heartbeatIntervalSeconds: 15,
+        pollWaitSeconds: 25,
+      });
+    };
+    const answer = await enrollAgent(baseUrl, {
+      token: "cst_enr_abcdefghijklmnopqrstuvwxyz",
+      publicKey: pair.publicKey,
+      facts: { hostname: "web-1", arch: "x64" },
+      agentVersion: "0.1.0",
+    });
+    expect(answer.hostName).toBe("web-1");
+  });
+});

@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { isoDateSchema, nameSchema, serviceKindSchema, uuidSchema } from "./common";
+
+/** POST /api/agent/v1/poll. Long-poll: answered as soon as a job is claimed for this host. */
+export const pollRequestSchema = z.object({
+  /** How long the server may hold the request; capped by the server (default 25 s). */
+  waitSeconds: z.number().min(0).max(60).optional(),
+});
+export type PollRequest = z.infer<typeof pollRequestSchema>;
+
+/**
+ * One service of a job, in dependsOn order. `spec` is the revision's validated ServiceSpec from
+ * @capstan/templates (compose | systemd); the agent validates it with `serviceSpecSchema` before
+ * rendering. `secrets` are resolved values for this service, sent only in this response.
+ */
+export const jobServiceSchema = z.object({
+  name: nameSchema,
+  kind: serviceKindSchema,
+  spec: z.record(z.string(), z.unknown()),
+  secrets: z.record(z.string(), z.string()),
+});
+export type JobService = z.infer<typeof jobServiceSchema>;
+
+export const jobAssignmentSchema = z.object({
+  id: uuidSchema,
+  deploymentId: uuidSchema,
+  /** Fencing token: send it with every later call for this job. */
+  leaseId: uuidSchema,
+  /** In database time; compare with `serverTime`, not with the host clock. */
+  leaseExpiresAt: isoDateSchema,
+  leaseSeconds: z.number().int().positive(),
+  deadlineAt: isoDateSchema,
+  serverTime: isoDateSchema,
+  attempt: z.number().int().positive(),
+  /** Highest event sequence number already stored; continue after it. */
+  lastSeq: z.number().int().min(0),
+  workflow: z.object({ id: uuidSchema, name: nameSchema }),
+  revision: z.object({ id: uuidSchema, number: z.number().int().positive(), hash: z.string().min(1) }),
+  /** Set when this deployment rolls back to an earlier revision. */
+  rollback: z.boolean(),
+  services: z.array(jobServiceSchema).min(1),
+});
+export type JobAssignment = z.infer<typeof jobAssignmentSchema>;
+
+export const pollResponseSchema = z.object({
+  job: jobAssignmentSchema.nullable(),
+  serverTime: isoDateSchema,
+});
+export type PollResponse = z.infer<typeof pollResponseSchema>;
