@@ -1,3 +1,4 @@
+import { hostPolicySchema, serviceSpecSchema } from "@capstan/templates";
 import { z } from "zod";
 import { isoDateSchema, nameSchema, serviceKindSchema, uuidSchema } from "./common";
 
@@ -9,14 +10,14 @@ export const pollRequestSchema = z.object({
 export type PollRequest = z.infer<typeof pollRequestSchema>;
 
 /**
- * One service of a job, in dependsOn order. `spec` is the revision's validated ServiceSpec from
- * @capstan/templates (compose | systemd); the agent validates it with `serviceSpecSchema` before
- * rendering. `secrets` are resolved values for this service, sent only in this response.
+ * One service of a job, in dependsOn order. `spec` is the revision's normalised ServiceSpec from
+ * @capstan/templates (compose | systemd). `secrets` are the resolved values of the secrets this
+ * service names, decrypted at claim time and sent only in this response (never stored in clear).
  */
 export const jobServiceSchema = z.object({
   name: nameSchema,
   kind: serviceKindSchema,
-  spec: z.record(z.string(), z.unknown()),
+  spec: serviceSpecSchema,
   secrets: z.record(z.string(), z.string()),
 });
 export type JobService = z.infer<typeof jobServiceSchema>;
@@ -39,6 +40,8 @@ export const jobAssignmentSchema = z.object({
   /** Set when this deployment rolls back to an earlier revision. */
   rollback: z.boolean(),
   services: z.array(jobServiceSchema).min(1),
+  /** What this host allows Compose stacks to do; the agent refuses specs that exceed it. */
+  hostPolicy: hostPolicySchema,
 });
 export type JobAssignment = z.infer<typeof jobAssignmentSchema>;
 
