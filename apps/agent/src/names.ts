@@ -1,0 +1,20 @@
+// Every name that reaches a path, a unit name or a project name is checked here first.
+import { NAME_PATTERN } from "@capstan/templates";
+
+export function assertName(value: unknown, what: string): string {
+  if (typeof value !== "string" || !NAME_PATTERN.test(value)) {
+    throw new Error(`${what} must match ${NAME_PATTERN.source}`);
+  }
+  return value;
+}
+
+/** Release folder names: derived from the revision hash, so only [a-z0-9-]. */
+export function releaseIdFor(revisionHash: string, revisionNumber?: number): string {
+  const hash = revisionHash
+    .toLowerCase()
+    .replace(/^sha256:/, "")
+    .replace(/[^a-z0-9]/g, "")
+    .slice(0, 12);
+  if (!hash) throw new Error("revision hash is empty");
+  return assertName(revisionNumber ? `r${revisionNumber}-${hash}` : `r-${hash}`, "release id");
+}

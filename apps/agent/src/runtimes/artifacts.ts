@@ -1,0 +1,175 @@
+// Artifacts for systemd services: download to a temp file while hashing, refuse on a sha256
+// mismatch before anything on the host changes, unpack into releases/<id>/ (node-tar refuses
+// absolute paths, `..` and writes through symlinks), switch `current` atomically, prune.
+import { createHash, randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { chmod, lstat, mkdir, readdir, readlink, rename, rm, symlink } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import * as tar from "tar";
+import { assertName } from "../names";
+
+export class ChecksumError extends Error {
+  override name = "ChecksumError";
+}
+
+/** Streams `body` into `dest`, hashing on the way; on mismatch the file is deleted and we throw. */
+export async function saveVerified(
+  body: ReadableStream<Uint8Array> | NodeJS.ReadableStream,
+  expectedSha256: string,
+  dest: string,
+  signal?: AbortSignal,
+  maxBytes = 2 * 1024 * 1024 * 1024,
+): Promise<{ size: number }> {
+  if (!/^[0-9a-f]{64}$/.test(expectedSha256))
+    throw new ChecksumError("expected sha256 must be 64 hex digits");
+  const hash = createHash("sha256");
+  let size = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      size += chunk.length;
+      if (size > maxBytes) return cb(new Error(`artifact is larger than ${maxBytes} bytes`));
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  const source =
+    body instanceof ReadableStream
+      ? Readable.fromWeb(body as import("node:stream/web").ReadableStream)
+      : body;
+  try {
+    await pipeline(source as NodeJS.ReadableStream, meter, createWriteStream(dest, { mode: 0o600 }), {
+      signal,
+    });
+    const actual = hash.digest("hex");
+    if (actual !== expectedSha256) {
+      throw new ChecksumError(
+        `sha256 mismatch: expected ${expectedSha256}, got ${actual}; the artifact was refused`,
+      );
+    }
+    return { size };
+  } catch (error) {
+    await rm(dest, { force: true });
+    throw error;
+  }
+}
+
+/** Downloads a URL artifact (http/https only) into `dest`, verified. */
+export async function downloadUrl(
+  url: string,
+  sha256: string,
+  dest: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const parsed = new URL(url);
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
+    throw new Error("artifact URL must be http(s)");
+  const response = await fetch(parsed, { signal, redirect: "follow" });
+  if (!response.ok || !response.body) throw new Error(`artifact download failed: HTTP ${response.status}`);
+  await saveVerified(response.body, sha256, dest, signal);
+}
+
+export type ArtifactFormat = "tar.gz" | "tar" | "binary";
+
+/** Unpacks into a fresh folder next to the target and renames it into place (no half releases). */
+export async function unpackRelease(
+  file: string,
+  format: ArtifactFormat,
+  releasesDir: string,
+  releaseId: string,
+  binaryName: string,
+): Promise<string> {
+  assertName(releaseId, "release id");
+  await mkdir(releasesDir, { recursive: true, mode: 0o755 });
+  const target = join(releasesDir, releaseId);
+  const staging = join(releasesDir, `.staging-${releaseId}-${randomBytes(4).toString("hex")}`);
+  await mkdir(staging, { mode: 0o755 });
+  try {
+    if (format === "binary") {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(binaryName)) throw new Error("bad binary name");
+      await rename(file, join(staging, binaryName));
+      await chmod(join(staging, binaryName), 0o755);
+    } else {
+      await tar.x({
+        file,
+        cwd: staging,
+        gzip: format === "tar.gz",
+        strict: true,
+        preserveOwner: false,
+        // Setuid bits in an artifact would be a privilege escalation path on the host.
+        processUmask: 0o022,
+        noChmod: false,
+        filter: (_path, entry) => {
+          const type = (entry as tar.ReadEntry).type;
+          return type === "File" || type === "Directory" || type === "SymbolicLink" || type === "OldFile";
+        },
+      });
+      await stripSpecialBits(staging);
+    }
+    await rm(target, { recursive: true, force: true });
+    await rename(staging, target);
+    return target;
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function stripSpecialBits(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isSymbolicLink()) continue;
+    const st = await lstat(path);
+    if (st.mode & 0o7000) await chmod(path, st.mode & 0o777 & ~0o022);
+    if (entry.isDirectory()) await stripSpecialBits(path);
+  }
+}
+
+/** Points `<serviceDir>/current` at releases/<releaseId> with one rename (atomic for readers). */
+export async function switchCurrent(serviceDir: string, releaseId: string): Promise<void> {
+  assertName(releaseId, "release id");
+  const tmp = join(serviceDir, `.current-${randomBytes(4).toString("hex")}`);
+  await symlink(join("releases", releaseId), tmp);
+  try {
+    await rename(tmp, join(serviceDir, "current"));
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}
+
+export async function readCurrent(serviceDir: string): Promise<string | null> {
+  try {
+    return basename(await readlink(join(serviceDir, "current")));
+  } catch {
+    return null;
+  }
+}
+
+/** Keeps the newest `keep` releases (by mtime) plus any in `protect`. */
+export async function pruneReleases(
+  serviceDir: string,
+  keep: number,
+  protect: (string | undefined)[],
+): Promise<string[]> {
+  const releasesDir = join(serviceDir, "releases");
+  let names: string[];
+  try {
+    names = (await readdir(releasesDir)).filter((n) => !n.startsWith("."));
+  } catch {
+    return [];
+  }
+  const withTime = await Promise.all(
+    names.map(async (name) => ({ name, mtime: (await lstat(join(releasesDir, name))).mtimeMs })),
+  );
+  withTime.sort((a, b) => b.mtime - a.mtime);
+  const keepSet = new Set([...withTime.slice(0, keep).map((r) => r.name), ...protect.filter(Boolean)]);
+  const removed: string[] = [];
+  for (const { name } of withTime) {
+    if (keepSet.has(name)) continue;
+    await rm(join(releasesDir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}

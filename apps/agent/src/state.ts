@@ -1,0 +1,211 @@
+// The agent's state directory: its identity (Ed25519 key, host id), the services it manages and
+// the jobs it is working on. Small JSON files, written atomically (temp file + fsync + rename).
+import { generateKeyPairSync } from "node:crypto";
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
+import type { HealthCheck } from "@capstan/templates";
+import { assertName } from "./names";
+
+export interface HostIdentity {
+  hostId: string;
+  teamId: string;
+  hostName: string;
+  url: string;
+  enrolledAt: string;
+}
+
+export interface KeyMaterial {
+  privateKeyPem: string;
+  /** base64 of the SPKI DER, as the control plane stores it. */
+  publicKey: string;
+}
+
+export interface ManagedService {
+  workflow: string;
+  service: string;
+  kind: "compose" | "systemd";
+  revisionHash: string;
+  releaseId: string;
+  /** The release that ran before this one (for rollback), if any. */
+  previousReleaseId?: string;
+  previousRevisionHash?: string;
+  healthChecks: HealthCheck[];
+  updatedAt: string;
+}
+
+/** A job in progress, written before the first change so a restart can reconcile it. */
+export interface InflightJob {
+  jobId: string;
+  leaseId: string;
+  revisionHash: string;
+  releaseId: string;
+  services: { name: string; kind: "compose" | "systemd" }[];
+  startedAt: string;
+  /** Highest event sequence number used so far. */
+  seq: number;
+}
+
+export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, "w", mode);
+  try {
+    writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  chmodSync(tmp, mode);
+  renameSync(tmp, path);
+}
+
+function readJson<T>(path: string): T | null {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as T;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}
+
+export class StateStore {
+  constructor(readonly dir: string) {}
+
+  init(): void {
+    // 0711: services' release folders below must be reachable by their (dynamic) users, while
+    // nobody else can list what is here; the key and the outbox have their own 0600/0700 modes.
+    mkdirSync(this.dir, { recursive: true, mode: 0o711 });
+    chmodSync(this.dir, 0o711);
+    for (const sub of ["services", "jobs"]) mkdirSync(join(this.dir, sub), { recursive: true, mode: 0o700 });
+  }
+
+  get keyPath(): string {
+    return join(this.dir, "agent.key");
+  }
+  get outboxDir(): string {
+    return join(this.dir, "outbox");
+  }
+  get composeDir(): string {
+    return join(this.dir, "compose");
+  }
+  get systemdDir(): string {
+    return join(this.dir, "systemd");
+  }
+
+  loadKey(): KeyMaterial | null {
+    try {
+      const privateKeyPem = readFileSync(this.keyPath, "utf8");
+      const publicKey = readFileSync(`${this.keyPath}.pub`, "utf8").trim();
+      return { privateKeyPem, publicKey };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw error;
+    }
+  }
+
+  /** Generates the host's Ed25519 key pair; the private key stays in this file (0600). */
+  createKey(): KeyMaterial {
+    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+    const privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const spki = publicKey.export({ type: "spki", format: "der" }).toString("base64");
+    writeFileAtomic(this.keyPath, privateKeyPem, 0o600);
+    writeFileAtomic(`${this.keyPath}.pub`, `${spki}\n`, 0o644);
+    return { privateKeyPem, publicKey: spki };
+  }
+
+  loadIdentity(): HostIdentity | null {
+    return readJson<HostIdentity>(join(this.dir, "host.json"));
+  }
+
+  saveIdentity(identity: HostIdentity): void {
+    writeFileAtomic(join(this.dir, "host.json"), `${JSON.stringify(identity, null, 2)}\n`, 0o600);
+  }
+
+  private servicePath(workflow: string, service: string): string {
+    return join(
+      this.dir,
+      "services",
+      assertName(workflow, "workflow name"),
+      `${assertName(service, "service name")}.json`,
+    );
+  }
+
+  getService(workflow: string, service: string): ManagedService | null {
+    return readJson<ManagedService>(this.servicePath(workflow, service));
+  }
+
+  saveService(record: ManagedService): void {
+    writeFileAtomic(
+      this.servicePath(record.workflow, record.service),
+      `${JSON.stringify(record, null, 2)}\n`,
+    );
+  }
+
+  removeService(workflow: string, service: string): void {
+    rmSync(this.servicePath(workflow, service), { force: true });
+  }
+
+  listServices(): ManagedService[] {
+    const root = join(this.dir, "services");
+    const out: ManagedService[] = [];
+    let workflows: string[] = [];
+    try {
+      workflows = readdirSync(root);
+    } catch {
+      return out;
+    }
+    for (const workflow of workflows.sort()) {
+      for (const file of readdirSync(join(root, workflow)).sort()) {
+        if (!file.endsWith(".json")) continue;
+        const record = readJson<ManagedService>(join(root, workflow, file));
+        if (record) out.push(record);
+      }
+    }
+    return out;
+  }
+
+  private jobPath(jobId: string): string {
+    if (!/^[0-9a-f-]{36}$/.test(jobId)) throw new Error("job id must be a UUID");
+    return join(this.dir, "jobs", `${jobId}.json`);
+  }
+
+  saveInflight(job: InflightJob): void {
+    writeFileAtomic(this.jobPath(job.jobId), JSON.stringify(job));
+  }
+
+  removeInflight(jobId: string): void {
+    rmSync(this.jobPath(jobId), { force: true });
+  }
+
+  listInflight(): InflightJob[] {
+    const root = join(this.dir, "jobs");
+    try {
+      return readdirSync(root)
+        .filter((f) => f.endsWith(".json"))
+        .map((f) => readJson<InflightJob>(join(root, f)))
+        .filter((j): j is InflightJob => j !== null);
+    } catch {
+      return [];
+    }
+  }
+
+  /** What `capstan-agent status` shows about the last contact with the control plane. */
+  saveContact(contact: { at: string; ok: boolean; detail?: string }): void {
+    writeFileAtomic(join(this.dir, "contact.json"), JSON.stringify(contact));
+  }
+
+  loadContact(): { at: string; ok: boolean; detail?: string } | null {
+    return readJson(join(this.dir, "contact.json"));
+  }
+}
