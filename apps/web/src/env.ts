@@ -9,8 +9,14 @@ export const env = createEnv({
   server: {
     NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
     DATABASE_URL: z
-      .string({ error: "DATABASE_URL is missing: set it to a postgresql:// URL (npm start sets it for the embedded database)." })
-      .regex(/^postgres(ql)?:\/\/[^\s]+$/, "DATABASE_URL must be a postgresql:// URL, e.g. postgresql://user:password@127.0.0.1:5432/capstan"),
+      .string({
+        error:
+          "DATABASE_URL is missing: set it to a postgresql:// URL (npm start sets it for the embedded database).",
+      })
+      .regex(
+        /^postgres(ql)?:\/\/[^\s]+$/,
+        "DATABASE_URL must be a postgresql:// URL, e.g. postgresql://user:password@127.0.0.1:5432/capstan",
+      ),
     /** Pool size per process; the embedded database needs 1. */
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
     NEXTAUTH_SECRET: production
@@ -34,7 +40,12 @@ export const env = createEnv({
   emptyStringAsUndefined: true,
 });
 
-if (!env.CAPSTAN_SECRETS_KEY && !env.CAPSTAN_SECRETS_KEY_FILE && production && process.env.CAPSTAN_SKIP_ENV_VALIDATION !== "1") {
+if (
+  !env.CAPSTAN_SECRETS_KEY &&
+  !env.CAPSTAN_SECRETS_KEY_FILE &&
+  production &&
+  process.env.CAPSTAN_SKIP_ENV_VALIDATION !== "1"
+) {
   throw new Error(
     "Secrets key is missing: set CAPSTAN_SECRETS_KEY (32 random bytes, base64: `openssl rand -base64 32`) or CAPSTAN_SECRETS_KEY_FILE (a file holding that value).",
   );

@@ -1,0 +1,41 @@
+import { isAppError } from "@capstan/core/errors";
+import { getTeam, type TeamView } from "@capstan/core/teams/get-team";
+import { listMyTeams } from "@capstan/core/teams/list-my-teams";
+import { notFound, redirect } from "next/navigation";
+import type { ReactNode } from "react";
+import { DashboardShell } from "@/components/dashboard/shell";
+import { getSessionUserId } from "@/server/auth";
+import { prisma } from "@/server/db";
+
+// The team comes from the URL; membership is checked in the database on every request, and a
+// team the user is not in answers 404 just like a missing one.
+export default async function TeamLayout({
+  children,
+  params,
+}: {
+  children: ReactNode;
+  params: Promise<{ teamSlug: string }>;
+}) {
+  const { teamSlug } = await params;
+  const userId = await getSessionUserId();
+  if (!userId) redirect(`/signin?callbackUrl=${encodeURIComponent(`/t/${teamSlug}`)}`);
+  const user = await prisma.user.findUnique({ where: { id: userId }, select: { email: true, name: true } });
+  if (!user) redirect("/signin");
+  let team: TeamView;
+  try {
+    team = await getTeam(prisma, userId, { slug: teamSlug });
+  } catch (error) {
+    if (isAppError(error) && error.code === "NOT_FOUND") notFound();
+    throw error;
+  }
+  const teams = await listMyTeams(prisma, userId);
+  return (
+    <DashboardShell
+      team={{ id: team.id, slug: team.slug, name: team.name, role: team.role }}
+      teams={teams.map((t) => ({ slug: t.slug, name: t.name }))}
+      user={user}
+    >
+      {children}
+    </DashboardShell>
+  );
+}

@@ -1,0 +1,173 @@
+"use client";
+import { clsx } from "clsx";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { signOut } from "next-auth/react";
+import { type ReactNode, useEffect, useState } from "react";
+import { Logo } from "../logo";
+import { RoleBadge } from "../ui";
+import {
+  AuditIcon,
+  DeploymentsIcon,
+  HostsIcon,
+  MenuIcon,
+  OverviewIcon,
+  TeamIcon,
+  WorkflowsIcon,
+} from "./icons";
+import { type CurrentTeam, TeamProvider } from "./team-context";
+
+const NAV = [
+  { href: "", label: "Overview", icon: OverviewIcon },
+  { href: "/hosts", label: "Hosts", icon: HostsIcon },
+  { href: "/workflows", label: "Workflows", icon: WorkflowsIcon },
+  { href: "/deployments", label: "Deployments", icon: DeploymentsIcon },
+  { href: "/team", label: "Team", icon: TeamIcon },
+  { href: "/audit", label: "Audit", icon: AuditIcon },
+];
+
+interface ShellProps {
+  team: CurrentTeam;
+  teams: { slug: string; name: string }[];
+  user: { email: string; name: string | null };
+  children: ReactNode;
+}
+
+export function DashboardShell({ team, teams, user, children }: ShellProps) {
+  const pathname = usePathname();
+  const [open, setOpen] = useState(false);
+  // Close the phone menu after navigating.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on path change only
+  useEffect(() => setOpen(false), [pathname]);
+  const base = `/t/${team.slug}`;
+
+  return (
+    <TeamProvider team={team}>
+      <div className="min-h-screen lg:flex">
+        <a
+          href="#main"
+          className="sr-only focus:not-sr-only focus:absolute focus:z-50 focus:m-2 focus:rounded focus:bg-white focus:p-2"
+        >
+          Skip to content
+        </a>
+        <header className="flex items-center justify-between bg-slate-900 px-4 py-3 text-white lg:hidden">
+          <Logo />
+          <button
+            type="button"
+            className="rounded p-2 hover:bg-slate-800"
+            aria-expanded={open}
+            aria-controls="sidebar"
+            onClick={() => setOpen((v) => !v)}
+          >
+            <MenuIcon />
+            <span className="sr-only">Menu</span>
+          </button>
+        </header>
+        <aside
+          id="sidebar"
+          className={clsx(
+            "flex-col bg-slate-900 text-slate-300 lg:sticky lg:top-0 lg:flex lg:h-screen lg:w-64 lg:shrink-0",
+            open ? "flex" : "hidden",
+          )}
+        >
+          <div className="hidden px-5 py-5 text-white lg:block">
+            <Logo />
+          </div>
+          <TeamSwitcher team={team} teams={teams} />
+          <nav aria-label="Main" className="flex-1 space-y-1 px-3 py-4">
+            {NAV.map(({ href, label, icon: NavIcon }) => {
+              const target = base + href;
+              const active = href === "" ? pathname === base : pathname.startsWith(target);
+              return (
+                <Link
+                  key={label}
+                  href={target}
+                  aria-current={active ? "page" : undefined}
+                  className={clsx(
+                    "flex items-center gap-3 rounded-md px-3 py-2 text-sm font-medium transition-colors",
+                    active ? "bg-slate-800 text-white" : "hover:bg-slate-800/60 hover:text-white",
+                  )}
+                >
+                  <NavIcon />
+                  {label}
+                </Link>
+              );
+            })}
+          </nav>
+          <UserMenu user={user} role={team.role} />
+        </aside>
+        <main id="main" className="min-w-0 flex-1 px-4 py-6 sm:px-8 lg:py-10">
+          <div className="mx-auto max-w-6xl">{children}</div>
+        </main>
+      </div>
+    </TeamProvider>
+  );
+}
+
+function TeamSwitcher({ team, teams }: { team: CurrentTeam; teams: { slug: string; name: string }[] }) {
+  return (
+    <details className="group relative mx-3 mt-3 lg:mt-0">
+      <summary className="flex cursor-pointer items-center justify-between rounded-md border border-slate-700 px-3 py-2 text-sm text-white hover:bg-slate-800">
+        <span className="min-w-0">
+          <span className="block text-xs text-slate-400">Team</span>
+          <span className="block truncate font-medium" data-testid="current-team">
+            {team.name}
+          </span>
+        </span>
+        <span aria-hidden className="text-slate-400 group-open:rotate-180">
+          ▾
+        </span>
+      </summary>
+      <ul className="absolute inset-x-0 z-20 mt-1 rounded-md border border-slate-700 bg-slate-800 py-1 shadow-lg">
+        {teams.map((t) => (
+          <li key={t.slug}>
+            <Link
+              href={`/t/${t.slug}`}
+              className={clsx(
+                "block truncate px-3 py-2 text-sm hover:bg-slate-700",
+                t.slug === team.slug ? "text-white" : "text-slate-300",
+              )}
+              aria-current={t.slug === team.slug ? "true" : undefined}
+            >
+              {t.name}
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
+function UserMenu({ user, role }: { user: { email: string; name: string | null }; role: string }) {
+  return (
+    <details className="group relative border-t border-slate-800 p-3">
+      <summary
+        className="flex cursor-pointer items-center gap-3 rounded-md px-2 py-2 hover:bg-slate-800"
+        aria-label="User menu"
+      >
+        <span
+          className="flex h-8 w-8 items-center justify-center rounded-full bg-sky-600 text-sm font-semibold text-white"
+          aria-hidden
+        >
+          {(user.name ?? user.email).charAt(0).toUpperCase()}
+        </span>
+        <span className="min-w-0 text-sm">
+          <span className="block truncate text-white">{user.name ?? user.email}</span>
+          <span className="block truncate text-xs text-slate-400">{user.email}</span>
+        </span>
+      </summary>
+      <div className="absolute inset-x-3 bottom-full mb-1 rounded-md border border-slate-700 bg-slate-800 p-2 shadow-lg">
+        <div className="flex items-center justify-between px-2 py-1 text-xs text-slate-400">
+          Your role <RoleBadge role={role} />
+        </div>
+        <button
+          type="button"
+          onClick={() => signOut({ callbackUrl: "/signin" })}
+          className="mt-1 w-full rounded px-2 py-2 text-left text-sm text-slate-200 hover:bg-slate-700"
+        >
+          Sign out
+        </button>
+      </div>
+    </details>
+  );
+}

@@ -1,0 +1,25 @@
+import pino from "pino";
+import { env } from "@/env";
+
+// Field names that may carry secrets are censored wherever they appear in a log object.
+export const logger = pino({
+  level: env.LOG_LEVEL,
+  base: { service: "capstan-web" },
+  redact: {
+    paths: [
+      "password",
+      "*.password",
+      "token",
+      "*.token",
+      "secret",
+      "*.secret",
+      "value",
+      "*.value",
+      "authorization",
+      "*.authorization",
+      "headers.cookie",
+      "*.headers.cookie",
+    ],
+    censor: "[redacted]",
+  },
+});

@@ -1,0 +1,37 @@
+import { changeMemberRole } from "@capstan/core/members/change-member-role";
+import { createInvitation } from "@capstan/core/members/create-invitation";
+import { getMember } from "@capstan/core/members/get-member";
+import { listMembers } from "@capstan/core/members/list-members";
+import { removeMember } from "@capstan/core/members/remove-member";
+import { getTeam } from "@capstan/core/teams/get-team";
+import { listMyTeams } from "@capstan/core/teams/list-my-teams";
+import { z } from "zod";
+import { createTRPCRouter, teamProcedure, userProcedure } from "../init";
+
+const role = z.enum(["OWNER", "ADMIN", "DEPLOYER", "VIEWER"]);
+
+export const teamRouter = createTRPCRouter({
+  listMine: userProcedure.query(({ ctx }) => listMyTeams(ctx.prisma, ctx.user.id)),
+  get: teamProcedure("VIEWER").query(({ ctx }) =>
+    getTeam(ctx.prisma, ctx.user.id, { teamId: ctx.actor.teamId }),
+  ),
+  listMembers: teamProcedure("VIEWER").query(({ ctx }) => listMembers(ctx.prisma, ctx.actor.teamId)),
+  getMember: teamProcedure("VIEWER")
+    .input(z.object({ membershipId: z.string().max(64) }))
+    .query(({ ctx, input }) => getMember(ctx.prisma, ctx.actor.teamId, input.membershipId)),
+  changeMemberRole: teamProcedure("ADMIN")
+    .input(z.object({ membershipId: z.string().max(64), role }))
+    .mutation(({ ctx, input }) => changeMemberRole(ctx.prisma, ctx.actor, input)),
+  removeMember: teamProcedure("ADMIN")
+    .input(z.object({ membershipId: z.string().max(64) }))
+    .mutation(({ ctx, input }) => removeMember(ctx.prisma, ctx.actor, input.membershipId)),
+  createInvitation: teamProcedure("ADMIN")
+    .input(
+      z.object({
+        role,
+        email: z.string().max(320).nullish(),
+        expiresInHours: z.number().int().min(1).max(720).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => createInvitation(ctx.prisma, ctx.actor, input)),
+});

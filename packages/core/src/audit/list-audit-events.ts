@@ -1,0 +1,62 @@
+import type { AuditEvent } from "@capstan/db";
+import { badRequest } from "../errors";
+import type { Db } from "../rbac/db";
+
+export interface ListAuditEventsInput {
+  teamId: string;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor?: string | null;
+  limit?: number;
+  kind?: string;
+}
+
+export interface AuditEventView {
+  id: string;
+  kind: string;
+  actorType: AuditEvent["actorType"];
+  actorId: string | null;
+  actorLabel: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  data: unknown;
+  createdAt: Date;
+}
+
+export interface AuditEventPage {
+  items: AuditEventView[];
+  nextCursor: string | null;
+}
+
+/** Newest first, keyset-paginated on the id (a bigint sequence, so it orders like time). */
+export async function listAuditEvents(db: Db, input: ListAuditEventsInput): Promise<AuditEventPage> {
+  const limit = Math.min(Math.max(input.limit ?? 50, 1), 200);
+  let before: bigint | undefined;
+  if (input.cursor) {
+    if (!/^[0-9]{1,19}$/.test(input.cursor)) throw badRequest("Invalid cursor.");
+    before = BigInt(input.cursor);
+  }
+  const rows = await db.auditEvent.findMany({
+    where: {
+      teamId: input.teamId,
+      ...(before !== undefined ? { id: { lt: before } } : {}),
+      ...(input.kind ? { kind: input.kind } : {}),
+    },
+    orderBy: { id: "desc" },
+    take: limit + 1,
+  });
+  const page = rows.slice(0, limit);
+  return {
+    items: page.map((row) => ({
+      id: row.id.toString(),
+      kind: row.kind,
+      actorType: row.actorType,
+      actorId: row.actorId,
+      actorLabel: row.actorLabel,
+      targetType: row.targetType,
+      targetId: row.targetId,
+      data: row.data,
+      createdAt: row.createdAt,
+    })),
+    nextCursor: rows.length > limit ? page[page.length - 1]!.id.toString() : null,
+  };
+}

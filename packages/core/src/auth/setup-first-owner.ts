@@ -1,0 +1,60 @@
+import type { PrismaClient } from "@capstan/db";
+import { recordAuditEvent, userActor } from "../audit/record-audit-event";
+import { AppError } from "../errors";
+import { checkTeamName, slugifyTeamName } from "../teams/slugify-team-name";
+import { checkPasswordPolicy } from "../users/check-password-policy";
+import { createUser } from "../users/create-user";
+import { normalizeEmail } from "../users/normalize-email";
+import { hashPassword } from "./passwords";
+
+export interface SetupFirstOwnerInput {
+  email: string;
+  name?: string | null;
+  password: string;
+  teamName: string;
+}
+
+export interface SetupFirstOwnerResult {
+  user: { id: string; email: string };
+  team: { id: string; name: string; slug: string };
+}
+
+// Any constant works; it only has to be the same in every control-plane process.
+const SETUP_LOCK_KEY = 0x63617073; // "caps"
+
+/**
+ * Creates the first user as OWNER of the first team, only while no user exists. Two concurrent
+ * calls serialise on a transaction-scoped advisory lock, so exactly one wins; the other sees the
+ * user and gets CONFLICT.
+ */
+export async function setupFirstOwner(
+  prisma: PrismaClient,
+  input: SetupFirstOwnerInput,
+): Promise<SetupFirstOwnerResult> {
+  const email = normalizeEmail(input.email);
+  const teamName = checkTeamName(input.teamName);
+  const slug = slugifyTeamName(teamName);
+  checkPasswordPolicy(input.password);
+  const passwordHash = await hashPassword(input.password);
+
+  return prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SETUP_LOCK_KEY}::bigint)`;
+    if (await tx.user.findFirst({ select: { id: true } })) {
+      throw new AppError("CONFLICT", "Capstan is already set up. Sign in instead.");
+    }
+    const user = await createUser(tx, { email, name: input.name, passwordHash });
+    const team = await tx.team.create({ data: { name: teamName, slug } });
+    await tx.membership.create({ data: { teamId: team.id, userId: user.id, role: "OWNER" } });
+    await recordAuditEvent(tx, {
+      teamId: team.id,
+      actor: userActor(user),
+      kind: "setup.completed",
+      target: { type: "team", id: team.id },
+      data: { teamName, ownerEmail: email },
+    });
+    return {
+      user: { id: user.id, email: user.email },
+      team: { id: team.id, name: team.name, slug: team.slug },
+    };
+  });
+}

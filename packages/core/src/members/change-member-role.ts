@@ -1,0 +1,35 @@
+import type { PrismaClient, Role } from "@capstan/db";
+import { recordAuditEvent } from "../audit/record-audit-event";
+import { conflict, forbidden } from "../errors";
+import { auditActor, type TeamActor } from "../rbac/team-actor";
+import { getMember } from "./get-member";
+import { lockTeamOwners } from "./lock-team-owners";
+
+export interface ChangeMemberRoleInput {
+  membershipId: string;
+  role: Role;
+}
+
+/** ADMINs manage non-owners; only OWNERs grant or take away OWNER. A team keeps one owner. */
+export async function changeMemberRole(prisma: PrismaClient, actor: TeamActor, input: ChangeMemberRoleInput) {
+  return prisma.$transaction(async (tx) => {
+    const owners = await lockTeamOwners(tx, actor.teamId);
+    const member = await getMember(tx, actor.teamId, input.membershipId);
+    if ((member.role === "OWNER" || input.role === "OWNER") && actor.role !== "OWNER") {
+      throw forbidden("Only an owner can grant or change the OWNER role.");
+    }
+    if (member.role === input.role) return member;
+    if (member.role === "OWNER" && owners <= 1) {
+      throw conflict("A team needs at least one owner: make someone else owner first.");
+    }
+    const updated = await tx.membership.update({ where: { id: member.id }, data: { role: input.role } });
+    await recordAuditEvent(tx, {
+      teamId: actor.teamId,
+      actor: auditActor(actor),
+      kind: "member.role_changed",
+      target: { type: "user", id: member.userId },
+      data: { from: member.role, to: input.role },
+    });
+    return updated;
+  });
+}

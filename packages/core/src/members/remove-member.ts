@@ -1,0 +1,31 @@
+import type { PrismaClient } from "@capstan/db";
+import { recordAuditEvent } from "../audit/record-audit-event";
+import { conflict, forbidden } from "../errors";
+import { auditActor, type TeamActor } from "../rbac/team-actor";
+import { getMember } from "./get-member";
+import { lockTeamOwners } from "./lock-team-owners";
+
+/** Removes a member (ADMIN+; owners only by owners). The last owner cannot be removed. */
+export async function removeMember(
+  prisma: PrismaClient,
+  actor: TeamActor,
+  membershipId: string,
+): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const owners = await lockTeamOwners(tx, actor.teamId);
+    const member = await getMember(tx, actor.teamId, membershipId);
+    if (member.role === "OWNER" && actor.role !== "OWNER")
+      throw forbidden("Only an owner can remove an owner.");
+    if (member.role === "OWNER" && owners <= 1) {
+      throw conflict("A team needs at least one owner: make someone else owner first.");
+    }
+    await tx.membership.delete({ where: { id: member.id } });
+    await recordAuditEvent(tx, {
+      teamId: actor.teamId,
+      actor: auditActor(actor),
+      kind: "member.removed",
+      target: { type: "user", id: member.userId },
+      data: { role: member.role },
+    });
+  });
+}
