@@ -1,0 +1,175 @@
+// Validates a workflow (capstan.yaml text, or an object from the dashboard editor) into the
+// normalised spec a revision stores: schema, names, dependsOn, secret references, Compose
+// documents (official schema + Capstan's structure and host-policy checks), and resolves Compose
+// file references so the spec carries every document inline. Pure: no database or network, so
+// the offline CLI runs exactly this.
+
+import {
+  type HostPolicy,
+  isComposeService,
+  type ServiceSpec,
+  type WorkflowSpec,
+  workflowSpecSchema,
+} from "@capstan/templates";
+import { validateComposeDocument } from "@capstan/templates/compose/compose-schema";
+import { badRequest } from "../errors";
+import { checkComposePolicy, checkComposeStructure } from "./check-compose-policy";
+import { computeContentHash } from "./compute-content-hash";
+import { orderServices } from "./order-services";
+import { type ParsedYaml, parseWorkflowYaml } from "./parse-workflow-yaml";
+import { formatWorkflowIssue, type IssuePath, type WorkflowIssue } from "./workflow-issue";
+import { zodIssuesToWorkflowIssues } from "./zod-issues";
+
+/** Environment names Capstan itself sets or uses in rendered files. */
+const RESERVED_ENV_PREFIX = "CAPSTAN_";
+
+export interface ValidateWorkflowOptions {
+  /** Reads a file next to the workflow (Compose `file:`); undefined when it does not exist. */
+  readFile?: (relativePath: string) => string | undefined;
+  /** When given, Compose documents are also checked against this host policy. */
+  policy?: HostPolicy;
+  maxBytes?: number;
+}
+
+export interface OrderedService {
+  name: string;
+  spec: ServiceSpec;
+}
+
+export type ValidateWorkflowResult =
+  | { ok: true; spec: WorkflowSpec; contentHash: string; services: OrderedService[]; issues: [] }
+  | { ok: false; issues: WorkflowIssue[] };
+
+/** Validates capstan.yaml text. Issues carry lines. */
+export function validateWorkflow(
+  source: string,
+  options: ValidateWorkflowOptions = {},
+): ValidateWorkflowResult {
+  const parsed = parseWorkflowYaml(source, options);
+  if (!parsed.ok) return parsed;
+  return validateWorkflowSpec(parsed.parsed.value, options, parsed.parsed);
+}
+
+/** Validates an already-parsed workflow object (dashboard editor, stored revision). */
+export function validateWorkflowSpec(
+  value: unknown,
+  options: ValidateWorkflowOptions = {},
+  yaml?: ParsedYaml,
+): ValidateWorkflowResult {
+  const withLines = (issues: WorkflowIssue[], locator = yaml) =>
+    issues.map((issue) => {
+      if (issue.line !== undefined || !locator) return issue;
+      const pos = locator.locate(issue.path);
+      return pos ? { ...issue, line: pos.line, column: pos.column } : issue;
+    });
+
+  const result = workflowSpecSchema.safeParse(value);
+  if (!result.success)
+    return { ok: false, issues: withLines(zodIssuesToWorkflowIssues(result.error.issues)) };
+  const spec = result.data;
+
+  const issues: WorkflowIssue[] = [];
+  const declared = new Set(spec.secrets);
+  spec.secrets.forEach((name, index) => {
+    if (name.startsWith(RESERVED_ENV_PREFIX))
+      issues.push({
+        path: ["secrets", index],
+        message: `names starting with ${RESERVED_ENV_PREFIX} are reserved`,
+      });
+  });
+  for (const [name, service] of Object.entries(spec.services)) {
+    service.secrets.forEach((secret, index) => {
+      if (!declared.has(secret))
+        issues.push({
+          path: ["services", name, "secrets", index],
+          message: `secret \`${secret}\` is not declared in the top-level \`secrets\` list`,
+        });
+    });
+    for (const key of Object.keys(service.env)) {
+      if (key.startsWith(RESERVED_ENV_PREFIX))
+        issues.push({
+          path: ["services", name, "env", key],
+          message: `names starting with ${RESERVED_ENV_PREFIX} are reserved`,
+        });
+      else if (service.secrets.includes(key))
+        issues.push({
+          path: ["services", name, "env", key],
+          message: `\`${key}\` is also a secret of this service; set it in one place`,
+        });
+    }
+  }
+  const { order, issues: orderIssues } = orderServices(spec.services);
+  issues.push(...orderIssues);
+
+  const fileIssues: WorkflowIssue[] = [];
+  for (const [name, service] of Object.entries(spec.services)) {
+    if (!isComposeService(service)) continue;
+    const at: IssuePath = ["services", name, "compose"];
+    if (service.compose.file !== undefined) {
+      const file = service.compose.file;
+      const text = options.readFile?.(file);
+      if (text === undefined) {
+        issues.push({
+          path: [...at, "file"],
+          message: options.readFile
+            ? `cannot read \`${file}\` next to the workflow`
+            : "Compose files must be inline here (no file access); paste the document under `inline`",
+        });
+        continue;
+      }
+      const parsed = parseWorkflowYaml(text, options);
+      if (!parsed.ok) {
+        fileIssues.push(
+          ...parsed.issues.map((i) => ({ ...i, path: [...at, "file"], file, filePath: i.path })),
+        );
+        continue;
+      }
+      const docIssues = checkCompose(parsed.parsed.value, options.policy);
+      fileIssues.push(
+        ...withLines(docIssues, parsed.parsed).map((i) => ({
+          ...i,
+          path: [...at, "file"],
+          file,
+          filePath: i.path,
+        })),
+      );
+      service.compose = { inline: parsed.parsed.value as Record<string, unknown> };
+    } else {
+      const docIssues = checkCompose(service.compose.inline, options.policy);
+      issues.push(...docIssues.map((i) => ({ ...i, path: [...at, "inline", ...i.path] })));
+    }
+  }
+
+  const all = [...withLines(issues), ...fileIssues];
+  if (all.length > 0) return { ok: false, issues: all };
+  return {
+    ok: true,
+    spec,
+    contentHash: computeContentHash(spec),
+    services: order.map((name) => ({ name, spec: spec.services[name]! })),
+    issues: [],
+  };
+}
+
+function checkCompose(doc: unknown, policy: HostPolicy | undefined): WorkflowIssue[] {
+  const structure = checkComposeStructure(doc);
+  const schema = validateComposeDocument(doc).filter(
+    // `name` and `include` are newer than the schema; the structure check explains them better.
+    (issue) => !(issue.path.length === 1 && (issue.path[0] === "name" || issue.path[0] === "include")),
+  );
+  const issues = [...structure, ...schema];
+  if (policy) issues.push(...checkComposePolicy(doc, policy));
+  return issues;
+}
+
+/** Throws BAD_REQUEST with every issue in `details.issues` when the workflow is invalid. */
+export function assertValidWorkflow(source: string, options: ValidateWorkflowOptions = {}) {
+  const result = validateWorkflow(source, options);
+  if (!result.ok) {
+    const first = result.issues.slice(0, 3).map(formatWorkflowIssue).join("; ");
+    throw badRequest(`The workflow is invalid: ${first}${result.issues.length > 3 ? "; ..." : ""}`, {
+      issues: result.issues.map((issue) => ({ ...issue, text: formatWorkflowIssue(issue) })),
+    });
+  }
+  return result;
+}

