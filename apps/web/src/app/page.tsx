@@ -1,6 +1,7 @@
 import { getSetupStatus } from "@capstan/core/auth/get-setup-status";
 import { listMyTeams } from "@capstan/core/teams/list-my-teams";
 import { redirect } from "next/navigation";
+import { connection } from "next/server";
 import { AuthCard } from "@/components/auth-card";
 import { SignOutButton } from "@/components/sign-out-button";
 import { getSessionUserId } from "@/server/auth";
@@ -8,6 +9,7 @@ import { prisma } from "@/server/db";
 
 // A fresh install goes to setup; afterwards to sign-in or the first team's dashboard.
 export default async function Home() {
+  await connection();
   if ((await getSetupStatus(prisma)).needsSetup) redirect("/setup");
   const userId = await getSessionUserId();
   if (!userId) redirect("/signin");

@@ -3,7 +3,8 @@ import { env } from "@/env";
 
 // Field names that may carry secrets are censored wherever they appear in a log object.
 export const logger = pino({
-  level: env.LOG_LEVEL,
+  // Validation is skipped during `next build`, where defaults are not applied.
+  level: env.LOG_LEVEL ?? "info",
   base: { service: "capstan-web" },
   redact: {
     paths: [

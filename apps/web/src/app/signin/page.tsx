@@ -1,6 +1,7 @@
 import { getSetupStatus } from "@capstan/core/auth/get-setup-status";
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
+import { connection } from "next/server";
 import { AuthCard } from "@/components/auth-card";
 import { getSessionUserId } from "@/server/auth";
 import { prisma } from "@/server/db";
@@ -19,6 +20,7 @@ export default async function SignInPage({
 }: {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
+  await connection();
   if ((await getSetupStatus(prisma)).needsSetup) redirect("/setup");
   const params = await searchParams;
   const callbackUrl = safeCallback(params.callbackUrl);
