@@ -1,6 +1,5 @@
 // The agent's state directory: its identity (Ed25519 key, host id), the services it manages and
 // the jobs it is working on. Small JSON files, written atomically (temp file + fsync + rename).
-import { generateKeyPairSync } from "node:crypto";
 import {
   chmodSync,
   closeSync,
@@ -48,12 +47,20 @@ export interface ManagedService {
 export interface InflightJob {
   jobId: string;
   leaseId: string;
+  workflow: string;
   revisionHash: string;
   releaseId: string;
-  services: { name: string; kind: "compose" | "systemd" }[];
+  services: { name: string; kind: "compose" | "systemd"; healthChecks: HealthCheck[] }[];
   startedAt: string;
   /** Highest event sequence number used so far. */
   seq: number;
+}
+
+export interface Contact {
+  at: string;
+  ok: boolean;
+  detail?: string;
+  services?: { workflow: string; service: string; kind: string; status: string; detail?: string }[];
 }
 
 export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): void {
@@ -114,14 +121,10 @@ export class StateStore {
     }
   }
 
-  /** Generates the host's Ed25519 key pair; the private key stays in this file (0600). */
-  createKey(): KeyMaterial {
-    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-    const privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    const spki = publicKey.export({ type: "spki", format: "der" }).toString("base64");
+  /** Stores the host's Ed25519 key pair; the private key stays in this file (0600). */
+  saveKey(privateKeyPem: string, publicKey: string): void {
     writeFileAtomic(this.keyPath, privateKeyPem, 0o600);
-    writeFileAtomic(`${this.keyPath}.pub`, `${spki}\n`, 0o644);
-    return { privateKeyPem, publicKey: spki };
+    writeFileAtomic(`${this.keyPath}.pub`, `${publicKey}\n`, 0o644);
   }
 
   loadIdentity(): HostIdentity | null {
@@ -201,11 +204,11 @@ export class StateStore {
   }
 
   /** What `capstan-agent status` shows about the last contact with the control plane. */
-  saveContact(contact: { at: string; ok: boolean; detail?: string }): void {
+  saveContact(contact: Contact): void {
     writeFileAtomic(join(this.dir, "contact.json"), JSON.stringify(contact));
   }
 
-  loadContact(): { at: string; ok: boolean; detail?: string } | null {
+  loadContact(): Contact | null {
     return readJson(join(this.dir, "contact.json"));
   }
 }

@@ -7,6 +7,8 @@ import { chmod, lstat, mkdir, readdir, readlink, rename, rm, symlink } from "nod
 import { basename, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import type { AgentClient } from "@capstan/protocol";
+import type { Artifact } from "@capstan/templates";
 import * as tar from "tar";
 import { assertName } from "../names";
 
@@ -172,4 +174,31 @@ export async function pruneReleases(
     removed.push(name);
   }
   return removed;
+}
+
+/** Where a spec's artifact comes from: a URL, or an upload on the control plane (signed GET). */
+export function artifactSource(artifact: Artifact, client: AgentClient) {
+  const binaryName =
+    "upload" in artifact
+      ? artifact.upload
+      : (basename(new URL(artifact.url).pathname).replace(/[^A-Za-z0-9._-]/g, "") || "artifact").replace(
+          /^[._-]+/,
+          "a",
+        );
+  return {
+    format: artifact.format,
+    binaryName,
+    async fetch(dest: string, signal?: AbortSignal) {
+      if ("url" in artifact) return downloadUrl(artifact.url, artifact.sha256, dest, signal);
+      const download = await client.downloadArtifact(artifact.upload, { signal });
+      // The server's header is informative; what counts is the sha256 the revision names.
+      if (download.sha256 !== artifact.sha256) {
+        await download.body.cancel();
+        throw new ChecksumError(
+          `sha256 mismatch: the revision names ${artifact.sha256}, the control plane serves ${download.sha256}; the artifact was refused`,
+        );
+      }
+      await saveVerified(download.body, artifact.sha256, dest, signal);
+    },
+  };
 }

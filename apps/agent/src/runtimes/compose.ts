@@ -116,6 +116,21 @@ export class ComposeRuntime {
         };
   }
 
+  /** The release folder the running containers were created from (compose labels them). */
+  async runningRelease(workflow: string, service: string): Promise<string | null> {
+    const docker = await this.docker.engine();
+    const containers = await docker.listContainers({
+      all: true,
+      filters: { label: [`com.docker.compose.project=${this.project(workflow, service)}`] },
+    });
+    for (const c of containers) {
+      const files = c.Labels?.["com.docker.compose.project.config_files"] ?? "";
+      const match = /\/releases\/([a-z0-9][a-z0-9-]{0,62})\/compose\.yaml/.exec(files);
+      if (match) return match[1]!;
+    }
+    return null;
+  }
+
   /** Container health plus the declared checks: what both the gate and heartbeats use. */
   async probe(workflow: string, service: string, checks: readonly HealthCheck[], signal?: AbortSignal) {
     const containers = await this.containerHealth(this.project(workflow, service));

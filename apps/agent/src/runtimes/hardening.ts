@@ -2,17 +2,24 @@
 // in the kernel (missing on gVisor-like sandboxes), and MemoryDenyWriteExecute= kills JIT
 // runtimes such as Node. We find out by starting a tiny transient unit with the directive, and
 // drop only the directives that fail, with a warning in the deploy log.
+import { basename } from "node:path";
 import { run } from "../exec";
 
-/** Directives we probe; everything else is assumed to work (systemd ignores unknown ones loudly). */
-export const PROBED_DIRECTIVES: Record<string, string> = {
-  SystemCallFilter: "@system-service",
-  SystemCallArchitectures: "native",
-  RestrictAddressFamilies: "AF_UNIX AF_INET AF_INET6",
-  ProtectProc: "invisible",
-  PrivateUsers: "yes",
-  RestrictNamespaces: "yes",
-};
+/** Directives that depend on kernel features; each is probed with the value the unit asks for. */
+export const PROBED_DIRECTIVES = [
+  "SystemCallFilter",
+  "SystemCallArchitectures",
+  "RestrictAddressFamilies",
+  "RestrictNamespaces",
+  "ProtectProc",
+  "ProcSubset",
+  "PrivateUsers",
+  "ProtectClock",
+  "ProtectKernelLogs",
+];
+
+/** Runtimes that need writable+executable memory; MemoryDenyWriteExecute= kills them. */
+const JIT_RUNTIMES = /^(node|nodejs|bun|deno|java|dotnet|pypy[0-9.]*|luajit|php(-fpm)?[0-9.]*)$/;
 
 const cache = new Map<string, boolean>();
 
@@ -60,10 +67,15 @@ export async function dropUnsupportedDirectives(
 ): Promise<{ unit: string; dropped: string[] }> {
   const present = directivesIn(unit);
   const dropped: string[] = [];
-  for (const directive of Object.keys(PROBED_DIRECTIVES)) {
+  for (const directive of PROBED_DIRECTIVES) {
     const value = present.get(directive);
     if (value === undefined || value === "") continue;
     if (!(await probeDirective(directive, value, signal))) dropped.push(directive);
+  }
+  // A /bin/true probe cannot show this one: it only breaks programs that JIT-compile code.
+  const program = /^ExecStart=[-@:+!]*(\S+)/m.exec(unit)?.[1] ?? "";
+  if (/^yes$/i.test(present.get("MemoryDenyWriteExecute") ?? "") && JIT_RUNTIMES.test(basename(program))) {
+    dropped.push("MemoryDenyWriteExecute");
   }
   if (!dropped.length) return { unit, dropped };
   const pattern = new RegExp(`^(${dropped.join("|")})=`);

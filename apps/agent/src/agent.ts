@@ -1,0 +1,137 @@
+// Wires the agent together: enrollment, reconciliation, then three loops (poll, heartbeat,
+// outbox delivery) until a signal or a fatal error stops it.
+import { AgentClientError, type AgentUnauthorizedError } from "@capstan/protocol";
+import { backoffDelay, pause } from "./abort";
+import { createClient, ensureEnrolled } from "./client";
+import { type AgentConfig, tightenConfigMode } from "./config";
+import { Delivery, type OutboxItem } from "./delivery";
+import { DockerHost } from "./docker";
+import { collectFacts } from "./facts";
+import { HeartbeatLoop } from "./heartbeat";
+import { JobRunner, type RunSignals } from "./job-runner";
+import type { Logger } from "./log";
+import { Outbox } from "./outbox";
+import { pollLoop } from "./poll-loop";
+import { reconcile } from "./reconcile";
+import { renderer } from "./render";
+import { ComposeRuntime } from "./runtimes/compose";
+import { SystemdRuntime } from "./runtimes/systemd";
+import { StateStore } from "./state";
+import { AGENT_VERSION } from "./version";
+
+export const EXIT_OK = 0;
+export const EXIT_CONFIG = 2;
+export const EXIT_UNAUTHORIZED = 3;
+export const EXIT_ENROLLMENT_REFUSED = 4;
+
+/** How long a clean stop may spend delivering what is left in the outbox. */
+const FLUSH_ON_STOP_MS = 10_000;
+
+export async function runAgent(config: AgentConfig, log: Logger, signals: RunSignals): Promise<number> {
+  const state = new StateStore(config.stateDir);
+  state.init();
+  if (tightenConfigMode(config.configFile)) {
+    log.warn({ file: config.configFile }, "the config file was readable by others; its mode is now 0600");
+  }
+  const docker = new DockerHost(config.dockerSocket, config.underSystemd);
+  log.info({ version: AGENT_VERSION, url: config.url, stateDir: config.stateDir }, "capstan-agent starting");
+
+  let identity: Awaited<ReturnType<typeof ensureEnrolled>> | undefined;
+  for (let attempt = 0; !identity; attempt++) {
+    try {
+      identity = await ensureEnrolled(
+        config,
+        state,
+        () => collectFacts(config.stateDir, docker),
+        log,
+        signals.stop,
+      );
+    } catch (error) {
+      if (signals.stop.aborted) return EXIT_OK;
+      if (error instanceof AgentClientError && !error.retryable) {
+        log.fatal({ reason: error.reason, status: error.status }, `enrollment refused: ${error.message}`);
+        return EXIT_ENROLLMENT_REFUSED;
+      }
+      if (!(error instanceof AgentClientError)) throw error;
+      const delay = backoffDelay(attempt, 1000, 60_000);
+      log.warn({ err: error.message, retryInMs: delay }, "enrollment failed; retrying");
+      if (!(await pause(delay, signals.stop))) return EXIT_OK;
+    }
+  }
+
+  const client = createClient(config, state, identity);
+  const outbox = new Outbox<OutboxItem>(state.outboxDir, { maxBytes: config.outboxMaxBytes });
+  const compose = new ComposeRuntime(state.composeDir, docker);
+  const systemd = new SystemdRuntime(state.systemdDir, config.unitDir);
+  const runner = new JobRunner({
+    client,
+    outbox,
+    state,
+    compose,
+    systemd,
+    render: renderer,
+    log,
+    leaseRenewMs: config.leaseRenewMs,
+    keepReleases: config.keepReleases,
+  });
+
+  const background = new AbortController();
+  let exitCode = EXIT_OK;
+  const fatalStop = new AbortController();
+  const onUnauthorized = (error: AgentUnauthorizedError) => {
+    if (fatalStop.signal.aborted) return;
+    exitCode = EXIT_UNAUTHORIZED;
+    log.fatal(
+      { reason: error.reason, hostId: identity.hostId },
+      error.revoked
+        ? "this host was revoked in the control plane; stopping. Re-install the agent with a new enrollment token to enroll it again."
+        : `the control plane does not accept this host's key (${error.message}); stopping. Re-enroll the host.`,
+    );
+    fatalStop.abort();
+  };
+  const onContact = (ok: boolean, detail?: string) => {
+    if (!ok) state.saveContact({ at: new Date().toISOString(), ok, detail: detail?.slice(0, 500) });
+  };
+
+  const reconciled = await reconcile({ state, compose, systemd, docker, outbox, log });
+  if (reconciled) log.warn({ jobs: reconciled }, "reported the real state of jobs interrupted by a restart");
+
+  const delivery = new Delivery(outbox, client, log, {
+    onStaleLease: (jobId) => runner.abandon(jobId),
+    onUnauthorized,
+    onContact,
+  });
+  const heartbeat = new HeartbeatLoop({
+    client,
+    log,
+    state,
+    compose,
+    systemd,
+    docker,
+    intervalMs: config.heartbeatMs,
+    activeJobs: () => runner.activeJobs(),
+    abandon: (jobId) => runner.abandon(jobId),
+    onUnauthorized,
+  });
+
+  const bgSignal = AbortSignal.any([background.signal, fatalStop.signal]);
+  const loops = [delivery.loop(bgSignal), heartbeat.loop(bgSignal)];
+  await pollLoop(
+    { client, runner, log, onUnauthorized, onContact },
+    {
+      stop: AbortSignal.any([signals.stop, fatalStop.signal]),
+      cancel: AbortSignal.any([signals.cancel, fatalStop.signal]),
+    },
+  );
+  if (!fatalStop.signal.aborted && outbox.size) {
+    log.info({ pending: outbox.size }, "delivering the outbox before stopping");
+    const flushStop = AbortSignal.any([AbortSignal.timeout(FLUSH_ON_STOP_MS), signals.cancel]);
+    while (outbox.size && !flushStop.aborted && (await delivery.deliverOnce(flushStop))) {}
+    if (outbox.size)
+      log.warn({ pending: outbox.size }, "stopping with undelivered events; they are sent after restart");
+  }
+  background.abort();
+  await Promise.allSettled(loops);
+  log.info({ exitCode }, "capstan-agent stopped");
+  return exitCode;
+}

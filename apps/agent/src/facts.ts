@@ -1,0 +1,62 @@
+// Host facts for enrollment and heartbeats. Cheap to collect; versions of external tools are
+// looked up once per process (they change only with package upgrades, which restart us anyway
+// when the agent itself is upgraded; a Docker upgrade is picked up on the next start).
+import { readFileSync, statfsSync } from "node:fs";
+import { arch, availableParallelism, hostname, release, totalmem } from "node:os";
+import type { HostFacts } from "@capstan/protocol";
+import type { DockerHost } from "./docker";
+import { run } from "./exec";
+import { AGENT_VERSION } from "./version";
+
+let systemdVersion: string | null | undefined;
+
+function osName(): string {
+  try {
+    const text = readFileSync("/etc/os-release", "utf8");
+    return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(text)?.[1] ?? "Linux";
+  } catch {
+    return "Linux";
+  }
+}
+
+async function readSystemdVersion(): Promise<string | null> {
+  if (systemdVersion !== undefined) return systemdVersion;
+  try {
+    const result = await run("systemctl", ["--version"], { timeoutMs: 10_000 });
+    systemdVersion = /^systemd (\d+)/.exec(result.stdout)?.[1] ?? null;
+  } catch {
+    systemdVersion = null;
+  }
+  return systemdVersion;
+}
+
+function diskBytes(path: string): number | undefined {
+  try {
+    const s = statfsSync(path);
+    return s.blocks * s.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function collectFacts(stateDir: string, docker: DockerHost | null): Promise<HostFacts> {
+  const [systemd, dockerVersion, compose] = await Promise.all([
+    readSystemdVersion(),
+    docker ? docker.version() : Promise.resolve(null),
+    docker ? docker.composeCli().catch(() => null) : Promise.resolve(null),
+  ]);
+  const disk = diskBytes(stateDir);
+  return {
+    ...(disk === undefined ? {} : { diskBytes: disk }),
+    hostname: hostname().slice(0, 253),
+    os: osName().slice(0, 200),
+    kernel: release().slice(0, 200),
+    arch: arch(),
+    cpus: availableParallelism(),
+    memoryBytes: totalmem(),
+    dockerVersion,
+    composeVersion: compose ? compose.version.slice(0, 100) : null,
+    systemdVersion: systemd,
+    agentVersion: AGENT_VERSION,
+  };
+}

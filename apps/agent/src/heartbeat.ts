@@ -1,0 +1,125 @@
+// Heartbeats: every ~15 s, the health of every managed service, facts when they changed, the
+// Docker Engine's state and the jobs we are working on. The answer can tell us to abandon jobs.
+import { type AgentClient, AgentUnauthorizedError, type ServiceHealthReport } from "@capstan/protocol";
+import { pause } from "./abort";
+import type { DockerHost, DockerStatus } from "./docker";
+import { collectFacts } from "./facts";
+import type { Logger } from "./log";
+import type { ComposeRuntime } from "./runtimes/compose";
+import type { SystemdRuntime } from "./runtimes/systemd";
+import type { ManagedService, StateStore } from "./state";
+import { AGENT_VERSION } from "./version";
+
+export interface HealthDeps {
+  state: StateStore;
+  compose: ComposeRuntime;
+  systemd: SystemdRuntime;
+  docker: DockerHost;
+}
+
+export async function serviceHealth(
+  deps: HealthDeps,
+  service: ManagedService,
+  signal?: AbortSignal,
+): Promise<ServiceHealthReport> {
+  const base = {
+    workflow: service.workflow,
+    service: service.service,
+    kind: service.kind,
+    revisionHash: service.revisionHash.slice(0, 200),
+  };
+  try {
+    if (service.kind === "compose") {
+      const r = await deps.compose.probe(service.workflow, service.service, service.healthChecks, signal);
+      const status = r.ok
+        ? "HEALTHY"
+        : "starting" in r && r.starting
+          ? "STARTING"
+          : "count" in r && r.count === 0
+            ? "STOPPED"
+            : "UNHEALTHY";
+      return { ...base, status, detail: r.detail.slice(0, 1024) };
+    }
+    const r = await deps.systemd.probe(service.workflow, service.service, service.healthChecks, signal);
+    const status = r.ok
+      ? "HEALTHY"
+      : /is (inactive|failed|unknown)$/.test(r.detail)
+        ? "STOPPED"
+        : "UNHEALTHY";
+    return { ...base, status, detail: r.detail.slice(0, 1024) };
+  } catch (error) {
+    return { ...base, status: "UNKNOWN", detail: (error as Error).message.slice(0, 1024) };
+  }
+}
+
+export async function allServiceHealth(
+  deps: HealthDeps,
+  signal?: AbortSignal,
+): Promise<ServiceHealthReport[]> {
+  const services = deps.state.listServices().slice(0, 500);
+  return Promise.all(services.map((s) => serviceHealth(deps, s, signal)));
+}
+
+export interface HeartbeatLoopDeps extends HealthDeps {
+  client: AgentClient;
+  log: Logger;
+  intervalMs: number;
+  activeJobs(): { jobId: string; leaseId: string }[];
+  abandon(jobId: string): void;
+  onUnauthorized(error: AgentUnauthorizedError): void;
+}
+
+export class HeartbeatLoop {
+  private lastFacts = "";
+  private intervalMs: number;
+
+  constructor(private readonly deps: HeartbeatLoopDeps) {
+    this.intervalMs = deps.intervalMs;
+  }
+
+  async beat(signal?: AbortSignal): Promise<void> {
+    const { deps } = this;
+    const services = await allServiceHealth(deps, signal);
+    const usesDocker = services.some((s) => s.kind === "compose") || (await deps.docker.ping(signal));
+    const docker: DockerStatus | undefined = usesDocker ? await deps.docker.status(signal) : undefined;
+    const facts = await collectFacts(deps.state.dir, docker?.available ? deps.docker : null);
+    const factsJson = JSON.stringify(facts);
+    const response = await deps.client.heartbeat(
+      {
+        agentVersion: AGENT_VERSION,
+        facts: factsJson === this.lastFacts ? undefined : facts,
+        services,
+        activeJobs: deps.activeJobs(),
+        docker: docker ? { available: docker.available, detail: docker.detail?.slice(0, 1024) } : undefined,
+      },
+      { signal },
+    );
+    this.lastFacts = factsJson;
+    this.intervalMs = Math.max(1000, Math.min(deps.intervalMs, response.heartbeatIntervalSeconds * 1000));
+    for (const jobId of response.abandonJobs) deps.abandon(jobId);
+    deps.state.saveContact({ at: new Date().toISOString(), ok: true, services });
+  }
+
+  async loop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.beat(signal);
+      } catch (error) {
+        if (error instanceof AgentUnauthorizedError) {
+          this.deps.onUnauthorized(error);
+          return;
+        }
+        if (!signal.aborted) {
+          this.deps.log.warn({ err: (error as Error).message }, "heartbeat failed");
+          this.deps.state.saveContact({
+            at: new Date().toISOString(),
+            ok: false,
+            detail: (error as Error).message,
+          });
+        }
+      }
+      // A little jitter keeps a fleet restarted together from beating in lock-step.
+      if (!(await pause(this.intervalMs * (0.9 + Math.random() * 0.2), signal))) return;
+    }
+  }
+}

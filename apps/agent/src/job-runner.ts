@@ -1,0 +1,265 @@
+// Runs one job: its services in dependsOn order (the control plane sends them sorted), each a
+// step with events, under a lease that is renewed while we work. Events and the result go
+// through the on-disk outbox, so an outage of the control plane loses nothing.
+import {
+  type AgentClient,
+  type CompleteJobRequest,
+  type JobAssignment,
+  type JobEvent,
+  StaleLeaseError,
+  type StepState,
+} from "@capstan/protocol";
+import { isComposeService, isSystemdService } from "@capstan/templates";
+import { pause } from "./abort";
+import type { OutboxItem } from "./delivery";
+import type { Logger } from "./log";
+import { releaseIdFor } from "./names";
+import type { Outbox } from "./outbox";
+import type { Renderer } from "./render";
+import { artifactSource } from "./runtimes/artifacts";
+import type { ComposeRuntime, DeployOutcome } from "./runtimes/compose";
+import type { SystemdRuntime } from "./runtimes/systemd";
+import type { InflightJob, StateStore } from "./state";
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+type EventInput = DistributiveOmit<JobEvent, "seq" | "at">;
+
+export interface JobRunnerDeps {
+  client: AgentClient;
+  outbox: Outbox<OutboxItem>;
+  state: StateStore;
+  compose: ComposeRuntime;
+  systemd: SystemdRuntime;
+  render: Renderer;
+  log: Logger;
+  leaseRenewMs: number;
+  keepReleases: number;
+}
+
+export interface RunSignals {
+  /** First SIGTERM: finish the current step, start no other. */
+  stop: AbortSignal;
+  /** Second SIGTERM: cancel the current step too. */
+  cancel: AbortSignal;
+}
+
+export class JobRunner {
+  private readonly active = new Map<string, { leaseId: string; abandon: AbortController }>();
+
+  constructor(private readonly deps: JobRunnerDeps) {}
+
+  activeJobs(): { jobId: string; leaseId: string }[] {
+    return [...this.active].map(([jobId, j]) => ({ jobId, leaseId: j.leaseId }));
+  }
+
+  /** The control plane says this job is no longer ours (409 or heartbeat): stop working on it. */
+  abandon(jobId: string): void {
+    const job = this.active.get(jobId);
+    if (job && !job.abandon.signal.aborted) {
+      this.deps.log.warn({ jobId }, "abandoning job: its lease is no longer valid");
+      job.abandon.abort();
+    }
+  }
+
+  async run(job: JobAssignment, signals: RunSignals): Promise<CompleteJobRequest["state"]> {
+    const { log, state } = this.deps;
+    const releaseId = releaseIdFor(job.revision.hash, job.revision.number);
+    const inflight: InflightJob = {
+      jobId: job.id,
+      leaseId: job.leaseId,
+      workflow: job.workflow.name,
+      revisionHash: job.revision.hash,
+      releaseId,
+      services: job.services.map((s) => ({ name: s.name, kind: s.kind, healthChecks: s.spec.healthChecks })),
+      startedAt: new Date().toISOString(),
+      seq: job.lastSeq,
+    };
+    state.saveInflight(inflight);
+    const abandon = new AbortController();
+    this.active.set(job.id, { leaseId: job.leaseId, abandon });
+    const stepSignal = AbortSignal.any([signals.cancel, abandon.signal]);
+    const renewer = new AbortController();
+    const renewing = this.renewLease(job, abandon, AbortSignal.any([renewer.signal, stepSignal]));
+
+    const emit = (event: EventInput, droppable = false) => {
+      inflight.seq++;
+      const full = { ...event, seq: inflight.seq, at: new Date().toISOString() } as JobEvent;
+      this.deps.outbox.append(
+        { kind: "event", jobId: job.id, leaseId: job.leaseId, event: full },
+        { droppable },
+      );
+      state.saveInflight(inflight);
+    };
+    const results: CompleteJobRequest["services"] = [];
+    const release: { service: string; releaseId: string }[] = [];
+    let failed: string | undefined;
+    let cancelled = false;
+    log.info({ jobId: job.id, workflow: job.workflow.name, revision: job.revision.number }, "job started");
+    emit({ type: "log", level: "info", message: `agent started job (release ${releaseId})` });
+
+    for (const service of job.services) {
+      if (failed || cancelled || signals.stop.aborted || abandon.signal.aborted) {
+        const why = failed ? "SKIPPED" : "CANCELLED";
+        if (!abandon.signal.aborted) emit({ type: "step", service: service.name, state: why });
+        results.push({
+          service: service.name,
+          state: why,
+          message: failed ? "an earlier step failed" : "agent stopping",
+        });
+        cancelled ||= !failed;
+        continue;
+      }
+      emit({ type: "step", service: service.name, state: "RUNNING" });
+      const outcome = await this.runService(job, service, releaseId, stepSignal, (level, message) =>
+        emit(
+          { type: "log", service: service.name, level, message: message.slice(0, 8000) },
+          level === "info",
+        ),
+      );
+      if (abandon.signal.aborted) break;
+      const stepState: StepState = outcome.ok ? "SUCCEEDED" : signals.cancel.aborted ? "CANCELLED" : "FAILED";
+      emit({
+        type: "step",
+        service: service.name,
+        state: stepState,
+        message: outcome.message.slice(0, 8000),
+      });
+      results.push({ service: service.name, state: stepState, message: outcome.message.slice(0, 4000) });
+      if (outcome.activeReleaseId)
+        release.push({ service: service.name, releaseId: outcome.activeReleaseId });
+      if (!outcome.ok) {
+        if (signals.cancel.aborted) cancelled = true;
+        else failed = `${service.name}: ${outcome.message}`;
+      }
+    }
+    renewer.abort();
+    await renewing;
+    this.active.delete(job.id);
+
+    if (abandon.signal.aborted) {
+      log.warn({ jobId: job.id }, "job abandoned");
+      state.removeInflight(job.id);
+      return "CANCELLED";
+    }
+    const final: CompleteJobRequest["state"] = failed ? "FAILED" : cancelled ? "CANCELLED" : "SUCCEEDED";
+    const request: CompleteJobRequest = {
+      leaseId: job.leaseId,
+      state: final,
+      error:
+        failed?.slice(0, 4000) ?? (cancelled ? "the agent was stopped before the job finished" : undefined),
+      services: results,
+      release: release.length ? { revisionHash: job.revision.hash, services: release } : null,
+    };
+    this.deps.outbox.append({ kind: "complete", jobId: job.id, leaseId: job.leaseId, request });
+    state.removeInflight(job.id);
+    log.info({ jobId: job.id, state: final }, "job finished");
+    return final;
+  }
+
+  private async runService(
+    job: JobAssignment,
+    service: JobAssignment["services"][number],
+    releaseId: string,
+    signal: AbortSignal,
+    log: (level: "info" | "warn" | "error", message: string) => void,
+  ): Promise<DeployOutcome> {
+    const { state, render } = this.deps;
+    const workflow = job.workflow.name;
+    const spec = service.spec;
+    const previous = state.getService(workflow, service.name);
+    const previousReleaseId =
+      previous && previous.releaseId !== releaseId ? previous.releaseId : previous?.previousReleaseId;
+    const deadline = Math.min(Date.now() + spec.deadline * 1000, Date.parse(job.deadlineAt) || Infinity);
+    // The assignment does not carry the workflow's rollout.autoRollback yet; its default is true.
+    const autoRollback = (job as { autoRollback?: boolean }).autoRollback ?? true;
+    try {
+      let outcome: DeployOutcome;
+      if (isComposeService(spec)) {
+        const files = render.compose({
+          workflow,
+          service: service.name,
+          spec,
+          secrets: service.secrets,
+          hostPolicy: job.hostPolicy,
+        });
+        outcome = await this.deps.compose.deploy({
+          workflow,
+          service: service.name,
+          releaseId,
+          files,
+          healthChecks: spec.healthChecks,
+          deadline,
+          autoRollback,
+          previousReleaseId,
+          log,
+          signal,
+        });
+      } else if (isSystemdService(spec)) {
+        const rendered = render.systemd({ workflow, service: service.name, spec, secrets: service.secrets });
+        outcome = await this.deps.systemd.deploy({
+          workflow,
+          service: service.name,
+          releaseId,
+          env: rendered.env,
+          renderUnit: rendered.unit,
+          artifact: spec.systemd.artifact
+            ? artifactSource(spec.systemd.artifact, this.deps.client)
+            : undefined,
+          healthChecks: spec.healthChecks,
+          deadline,
+          autoRollback,
+          previousReleaseId,
+          keepReleases: this.deps.keepReleases,
+          log,
+          signal,
+        });
+      } else {
+        return { ok: false, message: "unknown service kind", rolledBack: false };
+      }
+      if (outcome.activeReleaseId) {
+        const now = outcome.activeReleaseId === releaseId;
+        state.saveService({
+          workflow,
+          service: service.name,
+          kind: service.kind,
+          revisionHash: now ? job.revision.hash : (previous?.revisionHash ?? job.revision.hash),
+          releaseId: outcome.activeReleaseId,
+          previousReleaseId: now ? previousReleaseId : previous?.previousReleaseId,
+          previousRevisionHash: now ? previous?.revisionHash : previous?.previousRevisionHash,
+          healthChecks: now ? spec.healthChecks : (previous?.healthChecks ?? spec.healthChecks),
+          updatedAt: new Date().toISOString(),
+        });
+      }
+      if (outcome.ok && isComposeService(spec)) {
+        await this.deps.compose.prune(workflow, service.name, this.deps.keepReleases, [
+          releaseId,
+          previousReleaseId,
+        ]);
+      }
+      return outcome;
+    } catch (error) {
+      // Refusals (bad sha256, a spec the host policy forbids, injection attempts) land here,
+      // before anything on the host changed.
+      log("error", (error as Error).message);
+      return { ok: false, message: (error as Error).message.slice(0, 2000), rolledBack: false };
+    }
+  }
+
+  private async renewLease(job: JobAssignment, abandon: AbortController, signal: AbortSignal): Promise<void> {
+    const every = Math.max(1000, Math.min(this.deps.leaseRenewMs, (job.leaseSeconds * 1000) / 3));
+    while (await pause(every, signal)) {
+      try {
+        await this.deps.client.renewLease(job.id, { leaseId: job.leaseId }, { signal });
+      } catch (error) {
+        if (error instanceof StaleLeaseError) {
+          this.deps.log.warn({ jobId: job.id }, "lease renewal refused (409): abandoning the job");
+          abandon.abort();
+          return;
+        }
+        // Outages are expected; the outbox keeps our events and we try again on the next tick.
+        if (!signal.aborted)
+          this.deps.log.warn({ jobId: job.id, err: (error as Error).message }, "lease renewal failed");
+      }
+    }
+  }
+}

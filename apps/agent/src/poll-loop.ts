@@ -1,0 +1,41 @@
+// The long-poll loop: ask for work, run it, repeat. Errors back off with full jitter; a 401
+// stops the agent. The first SIGTERM aborts the waiting poll and lets the running job finish
+// its current step.
+import { type AgentClient, AgentUnauthorizedError } from "@capstan/protocol";
+import { backoffDelay, pause } from "./abort";
+import type { JobRunner, RunSignals } from "./job-runner";
+import type { Logger } from "./log";
+
+export interface PollLoopDeps {
+  client: AgentClient;
+  runner: JobRunner;
+  log: Logger;
+  onUnauthorized(error: AgentUnauthorizedError): void;
+  onContact(ok: boolean, detail?: string): void;
+  waitSeconds?: number;
+}
+
+export async function pollLoop(deps: PollLoopDeps, signals: RunSignals): Promise<void> {
+  let failures = 0;
+  while (!signals.stop.aborted) {
+    try {
+      const response = await deps.client.poll(
+        { waitSeconds: deps.waitSeconds ?? 25 },
+        { signal: signals.stop },
+      );
+      failures = 0;
+      deps.onContact(true);
+      if (response.job) await deps.runner.run(response.job, signals);
+    } catch (error) {
+      if (signals.stop.aborted) return;
+      if (error instanceof AgentUnauthorizedError) {
+        deps.onUnauthorized(error);
+        return;
+      }
+      deps.onContact(false, (error as Error).message);
+      const delay = backoffDelay(failures++, 1000, 60_000, Math.random);
+      deps.log.warn({ err: (error as Error).message, retryInMs: delay }, "poll failed");
+      if (!(await pause(delay, signals.stop))) return;
+    }
+  }
+}

@@ -1,0 +1,222 @@
+// systemd runtime: artifact -> releases/<id>/, EnvironmentFile (0600) per release, unit from
+// packages/templates with the hardening directives this host cannot apply dropped, `current`
+// switched atomically, daemon-reload + enable + restart, then is-active plus declared checks
+// before the deadline. Rollback switches `current`, the unit and the env file back.
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { HealthCheck } from "@capstan/templates";
+import { serviceUnitName } from "@capstan/templates";
+import { run, runChecked, tail } from "../exec";
+import { type CheckResult, runHealthChecks, waitUntilHealthy } from "../health";
+import { assertName } from "../names";
+import { writeFileAtomic } from "../state";
+import { type ArtifactFormat, pruneReleases, readCurrent, switchCurrent, unpackRelease } from "./artifacts";
+import type { DeployLog, DeployOutcome } from "./compose";
+import { dropUnsupportedDirectives } from "./hardening";
+
+export interface SystemdPaths {
+  /** <state>/systemd/<workflow>/<service>: releases/, current, env/, units/ */
+  serviceDir: string;
+  /** The EnvironmentFile for this release. */
+  envFile: string;
+}
+
+export interface ArtifactSource {
+  format: ArtifactFormat;
+  /** File name for a single binary inside the release folder. */
+  binaryName: string;
+  /** Downloads and verifies (sha256) into `dest`; throws before anything changes on mismatch. */
+  fetch(dest: string, signal?: AbortSignal): Promise<void>;
+}
+
+export interface SystemdDeployInput {
+  workflow: string;
+  service: string;
+  releaseId: string;
+  env: string;
+  renderUnit(paths: SystemdPaths): string;
+  artifact?: ArtifactSource;
+  healthChecks: readonly HealthCheck[];
+  deadline: number;
+  autoRollback: boolean;
+  previousReleaseId?: string;
+  keepReleases: number;
+  log: DeployLog;
+  signal?: AbortSignal;
+}
+
+export class SystemdRuntime {
+  constructor(
+    private readonly root: string,
+    private readonly unitDir: string,
+  ) {}
+
+  unitName(workflow: string, service: string): string {
+    return serviceUnitName(assertName(workflow, "workflow name"), assertName(service, "service name"));
+  }
+
+  serviceDir(workflow: string, service: string): string {
+    return join(this.root, assertName(workflow, "workflow name"), assertName(service, "service name"));
+  }
+
+  paths(workflow: string, service: string, releaseId: string): SystemdPaths {
+    const serviceDir = this.serviceDir(workflow, service);
+    return { serviceDir, envFile: join(serviceDir, "env", `${assertName(releaseId, "release id")}.env`) };
+  }
+
+  private savedUnitPath(workflow: string, service: string, releaseId: string): string {
+    return join(this.serviceDir(workflow, service), "units", `${releaseId}.service`);
+  }
+
+  async systemctl(args: string[], signal?: AbortSignal): Promise<void> {
+    await runChecked("systemctl", args, { signal, timeoutMs: 120_000 });
+  }
+
+  async isActive(unit: string, signal?: AbortSignal): Promise<CheckResult> {
+    const result = await run("systemctl", ["is-active", unit], { signal, timeoutMs: 20_000 });
+    const state = result.stdout.trim() || "unknown";
+    return { ok: state === "active", detail: `${unit} is ${state}` };
+  }
+
+  async probe(workflow: string, service: string, checks: readonly HealthCheck[], signal?: AbortSignal) {
+    const active = await this.isActive(this.unitName(workflow, service), signal);
+    if (!active.ok) return active;
+    const declared = await runHealthChecks(checks, signal);
+    return declared.ok ? active : declared;
+  }
+
+  /** The release `current` points at (what actually runs after a crash mid-deploy). */
+  currentRelease(workflow: string, service: string): Promise<string | null> {
+    return readCurrent(this.serviceDir(workflow, service));
+  }
+
+  /** Puts a saved release's unit in place and (re)starts it. */
+  private async activate(workflow: string, service: string, releaseId: string, signal?: AbortSignal) {
+    const unit = this.unitName(workflow, service);
+    const text = readFileSync(this.savedUnitPath(workflow, service, releaseId), "utf8");
+    writeFileAtomic(join(this.unitDir, unit), text, 0o644);
+    await switchCurrent(this.serviceDir(workflow, service), releaseId);
+    await this.systemctl(["daemon-reload"], signal);
+    await this.systemctl(["enable", unit], signal);
+    await this.systemctl(["restart", unit], signal);
+  }
+
+  async deploy(input: SystemdDeployInput): Promise<DeployOutcome> {
+    const { workflow, service, releaseId, log, signal } = input;
+    const unit = this.unitName(workflow, service);
+    const paths = this.paths(workflow, service, releaseId);
+    const releasesDir = join(paths.serviceDir, "releases");
+    await mkdir(releasesDir, { recursive: true, mode: 0o755 });
+    await mkdir(join(paths.serviceDir, "env"), { recursive: true, mode: 0o700 });
+    await mkdir(join(paths.serviceDir, "units"), { recursive: true, mode: 0o700 });
+
+    // 1. Everything that can be refused is checked before the host changes.
+    if (input.artifact) {
+      const download = join(paths.serviceDir, `.download-${randomBytes(6).toString("hex")}`);
+      try {
+        await input.artifact.fetch(download, signal);
+        log("info", "systemd: artifact downloaded, sha256 verified");
+        await unpackRelease(
+          download,
+          input.artifact.format,
+          releasesDir,
+          releaseId,
+          input.artifact.binaryName,
+        );
+      } finally {
+        await rm(download, { force: true });
+      }
+    } else {
+      await mkdir(join(releasesDir, releaseId), { recursive: true, mode: 0o755 });
+    }
+    const rendered = input.renderUnit(paths);
+    const { unit: unitText, dropped } = await dropUnsupportedDirectives(rendered, signal);
+    for (const directive of dropped) {
+      log(
+        "warn",
+        `systemd: ${directive}= cannot be applied on this host (probe failed); dropped from ${unit}`,
+      );
+    }
+
+    // 2. Files, then the switch, then systemd.
+    writeFileAtomic(paths.envFile, input.env, 0o600);
+    writeFileAtomic(this.savedUnitPath(workflow, service, releaseId), unitText, 0o600);
+    let failure: string;
+    try {
+      await this.activate(workflow, service, releaseId, signal);
+      log("info", `systemd: ${unit} restarted with release ${releaseId}`);
+      const result = await waitUntilHealthy(
+        () => this.probe(workflow, service, input.healthChecks, signal),
+        input.deadline,
+        signal,
+        1000,
+        (r) => log("info", `systemd: waiting for health: ${r.detail}`),
+      );
+      if (result.ok) {
+        log("info", `systemd: ${unit} is healthy (${result.detail})`);
+        await pruneReleases(paths.serviceDir, input.keepReleases, [releaseId, input.previousReleaseId]);
+        await this.pruneSidecars(workflow, service);
+        return { ok: true, message: result.detail, activeReleaseId: releaseId, rolledBack: false };
+      }
+      failure = result.detail;
+    } catch (error) {
+      failure = tail((error as Error).message);
+    }
+    log("error", `systemd: ${unit} release ${releaseId} failed: ${failure}`);
+    const previous = input.previousReleaseId;
+    if (
+      !input.autoRollback ||
+      !previous ||
+      previous === releaseId ||
+      !this.hasRelease(workflow, service, previous)
+    ) {
+      return { ok: false, message: failure, rolledBack: false };
+    }
+    log("warn", `systemd: rolling back ${unit} to release ${previous}`);
+    try {
+      await this.activate(workflow, service, previous, signal);
+      const back = await waitUntilHealthy(
+        () => this.probe(workflow, service, input.healthChecks, signal),
+        Date.now() + 60_000,
+        signal,
+      );
+      log(back.ok ? "info" : "error", `systemd: previous release ${previous}: ${back.detail}`);
+      return {
+        ok: false,
+        message: `${failure}; rolled back to ${previous}`,
+        activeReleaseId: previous,
+        rolledBack: true,
+      };
+    } catch (error) {
+      log("error", `systemd: rollback failed: ${tail((error as Error).message)}`);
+      return { ok: false, message: `${failure}; rollback failed`, rolledBack: false };
+    }
+  }
+
+  hasRelease(workflow: string, service: string, releaseId: string): boolean {
+    return existsSync(this.savedUnitPath(workflow, service, releaseId));
+  }
+
+  /** Env files and saved units of releases that were pruned. */
+  private async pruneSidecars(workflow: string, service: string): Promise<void> {
+    const dir = this.serviceDir(workflow, service);
+    const live = new Set(await readdir(join(dir, "releases")).catch(() => [] as string[]));
+    for (const sub of ["env", "units"]) {
+      for (const file of await readdir(join(dir, sub)).catch(() => [] as string[])) {
+        if (!live.has(file.replace(/\.(env|service)$/, ""))) await rm(join(dir, sub, file), { force: true });
+      }
+    }
+  }
+
+  /** Stop, disable, remove the unit and the service's files. */
+  async remove(workflow: string, service: string, signal?: AbortSignal): Promise<void> {
+    const unit = this.unitName(workflow, service);
+    await run("systemctl", ["disable", "--now", unit], { signal, timeoutMs: 120_000 });
+    await rm(join(this.unitDir, unit), { force: true });
+    await run("systemctl", ["daemon-reload"], { signal, timeoutMs: 60_000 });
+    await run("systemctl", ["reset-failed", unit], { signal, timeoutMs: 20_000 });
+    await rm(this.serviceDir(workflow, service), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,49 @@
+// `capstan-agent status`: what this host runs, its health right now, and when the control plane
+// last answered. Reads the state directory and asks systemd/Docker; needs no network.
+import type { AgentConfig } from "./config";
+import { DockerHost } from "./docker";
+import { allServiceHealth } from "./heartbeat";
+import { ComposeRuntime } from "./runtimes/compose";
+import { SystemdRuntime } from "./runtimes/systemd";
+import { StateStore } from "./state";
+import { AGENT_VERSION } from "./version";
+
+export async function showStatus(config: AgentConfig, json: boolean): Promise<number> {
+  const state = new StateStore(config.stateDir);
+  const identity = state.loadIdentity();
+  const docker = new DockerHost(config.dockerSocket, false);
+  const services = await allServiceHealth({
+    state,
+    docker,
+    compose: new ComposeRuntime(state.composeDir, docker),
+    systemd: new SystemdRuntime(state.systemdDir, config.unitDir),
+  });
+  const contact = state.loadContact();
+  const report = {
+    agentVersion: AGENT_VERSION,
+    controlPlane: config.url,
+    host: identity ? { id: identity.hostId, name: identity.hostName, enrolledAt: identity.enrolledAt } : null,
+    lastContact: contact ? { at: contact.at, ok: contact.ok, detail: contact.detail } : null,
+    pendingJobs: state.listInflight().map((j) => j.jobId),
+    services: services.map((s) => ({ ...s, releaseId: state.getService(s.workflow, s.service)?.releaseId })),
+  };
+  if (json) {
+    console.log(JSON.stringify(report, null, 2));
+    return 0;
+  }
+  const lines = [
+    `capstan-agent ${AGENT_VERSION}`,
+    `control plane: ${config.url}`,
+    identity ? `host:          ${identity.hostName} (${identity.hostId})` : "host:          not enrolled",
+    contact
+      ? `last contact:  ${contact.at} ${contact.ok ? "ok" : `FAILED: ${contact.detail ?? ""}`}`
+      : "last contact:  never",
+    `services:      ${services.length}`,
+    ...report.services.map(
+      (s) =>
+        `  ${s.workflow}/${s.service} [${s.kind}] ${s.status} release ${s.releaseId ?? "?"} - ${s.detail ?? ""}`,
+    ),
+  ];
+  console.log(lines.join("\n"));
+  return 0;
+}
