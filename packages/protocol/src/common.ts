@@ -1,8 +1,12 @@
+import { HOST_NAME_PATTERN } from "@capstan/templates";
 import { z } from "zod";
 
 /** Names that reach paths, unit names and project names. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const nameSchema = z.string().regex(NAME_PATTERN, "use lowercase letters, digits and '-', at most 63");
+export const hostNameSchema = z
+  .string()
+  .regex(HOST_NAME_PATTERN, "use lowercase letters, digits, '.' and '-', at most 63");
 export const uuidSchema = z.uuid();
 export const isoDateSchema = z.iso.datetime({ offset: true });
 /** Base64 (standard alphabet) of an Ed25519 public key in SPKI DER form (44 bytes). */

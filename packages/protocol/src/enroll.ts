@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hostFactsSchema, hostStatusSchema, nameSchema, publicKeySchema, uuidSchema } from "./common";
+import { hostFactsSchema, hostNameSchema, hostStatusSchema, publicKeySchema, uuidSchema } from "./common";
 
 /** POST /api/agent/v1/enroll. Unsigned: the one-time enrollment token is the credential. */
 export const enrollRequestSchema = z.object({
@@ -8,7 +8,7 @@ export const enrollRequestSchema = z.object({
   /** The host's new Ed25519 public key; the private key never leaves the host. */
   publicKey: publicKeySchema,
   /** Used when the token did not pre-name the host. */
-  hostName: nameSchema.optional(),
+  hostName: hostNameSchema.optional(),
   facts: hostFactsSchema,
   agentVersion: z.string().min(1).max(100),
 });
@@ -17,7 +17,7 @@ export type EnrollRequest = z.infer<typeof enrollRequestSchema>;
 export const enrollResponseSchema = z.object({
   hostId: uuidSchema,
   teamId: uuidSchema,
-  hostName: nameSchema,
+  hostName: hostNameSchema,
   status: hostStatusSchema,
   labels: z.record(z.string(), z.string()),
   heartbeatIntervalSeconds: z.number().int().positive(),

@@ -1,0 +1,126 @@
+// Authenticates one signed agent request. The host id comes from the verified token only; the
+// public key is cached per process (a host's key never changes), but revocation and replay are
+// checked in the database on every request, in the same statement that records the contact.
+import type { KeyObject } from "node:crypto";
+import {
+  CLOCK_SKEW_SECONDS,
+  importAgentPublicKey,
+  readClaimedHostId,
+  SignatureError,
+  verifyAgentRequest,
+} from "@capstan/protocol";
+import { AppError } from "../errors";
+import type { Db } from "../rbac/db";
+import { isUuid } from "../rbac/ids";
+
+export interface AuthenticatedAgent {
+  hostId: string;
+  teamId: string;
+  hostName: string;
+}
+
+export interface AgentRequestToAuthenticate {
+  /** The Authorization header as received. */
+  authorization: string | null;
+  method: string;
+  /** Path and query as received. */
+  path: string;
+  /** sha256 of the raw body, base64url (`hashBody` from @capstan/protocol). */
+  bodyHash: string;
+}
+
+interface CachedKey {
+  key: KeyObject;
+  teamId: string;
+  name: string;
+}
+
+const MAX_CACHED_KEYS = 20_000;
+const keyCache = new Map<string, CachedKey>();
+
+/** Forgets a host's cached key (on revocation; also used by tests). */
+export function forgetAgentKey(hostId: string): void {
+  keyCache.delete(hostId);
+}
+
+function unauthenticated(message: string, reason: string): AppError {
+  return new AppError("UNAUTHENTICATED", message, { reason });
+}
+
+async function loadKey(db: Db, hostId: string): Promise<CachedKey> {
+  const cached = keyCache.get(hostId);
+  if (cached) return cached;
+  const host = await db.host.findUnique({
+    where: { id: hostId },
+    select: { publicKey: true, teamId: true, name: true, status: true },
+  });
+  if (!host)
+    throw unauthenticated("This agent's key is not enrolled. Enroll the host again.", "BAD_SIGNATURE");
+  if (host.status === "REVOKED") throw unauthenticated("This host has been revoked.", "HOST_REVOKED");
+  const entry = { key: importAgentPublicKey(host.publicKey), teamId: host.teamId, name: host.name };
+  if (keyCache.size >= MAX_CACHED_KEYS) keyCache.delete(keyCache.keys().next().value!);
+  keyCache.set(hostId, entry);
+  return entry;
+}
+
+export async function authenticateAgent(
+  db: Db,
+  request: AgentRequestToAuthenticate,
+): Promise<AuthenticatedAgent> {
+  const match = /^Bearer ([A-Za-z0-9_.-]{20,4096})$/.exec(request.authorization ?? "");
+  if (!match)
+    throw unauthenticated("Sign the request: Authorization: Bearer <agent signature>.", "BAD_SIGNATURE");
+  const token = match[1]!;
+  let claimed: string;
+  try {
+    claimed = readClaimedHostId(token);
+  } catch {
+    throw unauthenticated("The request signature is malformed.", "BAD_SIGNATURE");
+  }
+  if (!isUuid(claimed)) throw unauthenticated("This agent's key is not enrolled.", "BAD_SIGNATURE");
+
+  const entry = await loadKey(db, claimed);
+  let verified: Awaited<ReturnType<typeof verifyAgentRequest>>;
+  try {
+    verified = await verifyAgentRequest(token, {
+      publicKey: entry.key,
+      method: request.method,
+      path: request.path,
+      bodyHash: request.bodyHash,
+    });
+  } catch (error) {
+    const message = error instanceof SignatureError ? error.message : "The request signature is not valid.";
+    throw unauthenticated(message, "BAD_SIGNATURE");
+  }
+
+  // The nonce is kept until the signature could no longer be accepted (exp + skew), so a replay
+  // inside that window hits the primary key. One statement: remember the nonce, record contact,
+  // read the current status (revocation takes effect on the very next request).
+  const keepUntil = verified.expiresAt + CLOCK_SKEW_SECONDS;
+  const rows = await db.$queryRaw<{ status: string }[]>`
+    WITH nonce AS (
+      INSERT INTO "AgentNonce" ("hostId", nonce, "expiresAt")
+      VALUES (${verified.hostId}::uuid, ${verified.nonce}, to_timestamp(${keepUntil}))
+      ON CONFLICT DO NOTHING
+      RETURNING 1
+    )
+    UPDATE "Host" SET
+      "lastSeenAt" = CASE WHEN status = 'REVOKED' THEN "lastSeenAt" ELSE now() END,
+      status = CASE WHEN status IN ('PENDING', 'OFFLINE') THEN 'ONLINE'::"HostStatus" ELSE status END
+    WHERE id = ${verified.hostId}::uuid AND EXISTS (SELECT 1 FROM nonce)
+    RETURNING status::text AS status`;
+  const row = rows[0];
+  if (!row) {
+    const exists = await db.host.count({ where: { id: verified.hostId } });
+    if (!exists) {
+      forgetAgentKey(verified.hostId);
+      throw unauthenticated("This agent's key is not enrolled.", "BAD_SIGNATURE");
+    }
+    throw unauthenticated("This signed request was already used; sign every request anew.", "REPLAYED");
+  }
+  if (row.status === "REVOKED") {
+    forgetAgentKey(verified.hostId);
+    throw unauthenticated("This host has been revoked.", "HOST_REVOKED");
+  }
+  return { hostId: verified.hostId, teamId: entry.teamId, hostName: entry.name };
+}

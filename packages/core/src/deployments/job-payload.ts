@@ -1,0 +1,13 @@
+import type { ServiceSpec } from "@capstan/templates";
+
+/**
+ * What a job row stores: everything the agent needs except secret values, which are decrypted
+ * at claim time and only sent in the poll answer (never stored in clear).
+ */
+export interface JobPayload {
+  workflow: { id: string; name: string };
+  revision: { id: string; number: number; hash: string };
+  rollback: boolean;
+  /** In dependsOn order. */
+  services: { name: string; kind: "compose" | "systemd"; spec: ServiceSpec }[];
+}

@@ -1,0 +1,63 @@
+// A deployment's status follows its jobs. One statement recomputes it for a set of deployments
+// and writes an audit event for every change, so callers (claim, events, completion, reaper,
+// cancel) never disagree on the rule. Call it AFTER the job change has committed (not inside its
+// transaction): each call then sees its own change, so the last of two concurrent calls sees both.
+// The reaper also refreshes every open deployment as a backstop.
+// The rule:
+//   some job not final: RUNNING once any job has started or finished, else PENDING;
+//   all final: FAILED if any failed, else UNKNOWN if any unknown, else CANCELLED if any
+//   cancelled, else SUCCEEDED.
+import type { Db } from "../rbac/db";
+
+export interface DeploymentStatusChange {
+  id: string;
+  from: string;
+  to: string;
+}
+
+export async function refreshDeploymentStatus(
+  db: Db,
+  deploymentIds: string[],
+): Promise<DeploymentStatusChange[]> {
+  const ids = [...new Set(deploymentIds)];
+  if (ids.length === 0) return [];
+  return db.$queryRaw<DeploymentStatusChange[]>`
+    WITH agg AS (
+      SELECT "deploymentId" AS id,
+        count(*) FILTER (WHERE state IN ('QUEUED', 'RUNNING')) AS open,
+        count(*) FILTER (WHERE state <> 'QUEUED') AS started,
+        count(*) FILTER (WHERE state = 'FAILED') AS failed,
+        count(*) FILTER (WHERE state = 'UNKNOWN') AS unknown,
+        count(*) FILTER (WHERE state = 'CANCELLED') AS cancelled
+      FROM "Job" WHERE "deploymentId" = ANY(${ids}::uuid[]) GROUP BY "deploymentId"
+    ),
+    next AS (
+      SELECT d.id, d.status AS "from",
+        (CASE
+          WHEN agg.id IS NULL THEN d.status::text
+          WHEN agg.open > 0 THEN CASE WHEN agg.started > 0 THEN 'RUNNING' ELSE 'PENDING' END
+          WHEN agg.failed > 0 THEN 'FAILED'
+          WHEN agg.unknown > 0 THEN 'UNKNOWN'
+          WHEN agg.cancelled > 0 THEN 'CANCELLED'
+          ELSE 'SUCCEEDED'
+        END)::"DeploymentStatus" AS "to"
+      FROM "Deployment" d LEFT JOIN agg ON agg.id = d.id
+      WHERE d.id = ANY(${ids}::uuid[])
+    ),
+    changed AS (
+      UPDATE "Deployment" d SET
+        status = next."to",
+        "startedAt" = CASE WHEN next."to" <> 'PENDING' THEN COALESCE(d."startedAt", now()) ELSE d."startedAt" END,
+        "finishedAt" = CASE WHEN next."to" IN ('PENDING', 'RUNNING') THEN NULL ELSE now() END
+      FROM next
+      WHERE d.id = next.id AND d.status <> next."to"
+      RETURNING d.id, d."teamId", next."from"::text AS "from", next."to"::text AS "to"
+    ),
+    audit AS (
+      INSERT INTO "AuditEvent" ("teamId", "actorType", kind, "targetType", "targetId", data)
+      SELECT "teamId", 'SYSTEM'::"ActorType", 'deployment.status_changed', 'deployment', id::text,
+        jsonb_build_object('from', "from", 'to', "to")
+      FROM changed
+    )
+    SELECT id::text AS id, "from", "to" FROM changed`;
+}

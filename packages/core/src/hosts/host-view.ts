@@ -1,0 +1,39 @@
+import type { Host } from "@capstan/db";
+import { hashBody } from "@capstan/protocol";
+
+export interface HostView {
+  id: string;
+  name: string;
+  status: Host["status"];
+  labels: Record<string, string>;
+  facts: Record<string, unknown>;
+  policy: Record<string, unknown>;
+  agentVersion: string | null;
+  lastSeenAt: Date | null;
+  enrolledAt: Date;
+  revokedAt: Date | null;
+  /** Short fingerprint of the agent's public key, to match it with `capstan-agent status`. */
+  keyFingerprint: string;
+  dockerStatus: unknown;
+}
+
+export function keyFingerprint(publicKey: string): string {
+  return hashBody(Buffer.from(publicKey, "base64")).slice(0, 16);
+}
+
+export function toHostView(host: Host): HostView {
+  return {
+    id: host.id,
+    name: host.name,
+    status: host.status,
+    labels: host.labels as Record<string, string>,
+    facts: host.facts as Record<string, unknown>,
+    policy: host.policy as Record<string, unknown>,
+    agentVersion: host.agentVersion,
+    lastSeenAt: host.lastSeenAt,
+    enrolledAt: host.enrolledAt,
+    revokedAt: host.revokedAt,
+    keyFingerprint: keyFingerprint(host.publicKey),
+    dockerStatus: host.dockerStatus,
+  };
+}

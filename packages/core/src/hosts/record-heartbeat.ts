@@ -1,0 +1,84 @@
+// A heartbeat is one statement: facts/version/docker state only when they differ, service health
+// upserted only when it differs, and a HealthChange row only on a status transition. lastSeenAt
+// was already recorded by authentication, so a quiet heartbeat writes nothing else.
+import type { HeartbeatRequest, HeartbeatResponse } from "@capstan/protocol";
+import { heartbeatRequestSchema } from "@capstan/protocol";
+import type { AgentSettings } from "../agents/agent-settings";
+import type { Db } from "../rbac/db";
+
+export async function recordHeartbeat(
+  db: Db,
+  args: {
+    hostId: string;
+    request: HeartbeatRequest;
+    settings: Pick<AgentSettings, "heartbeatIntervalSeconds">;
+  },
+): Promise<HeartbeatResponse> {
+  const request = heartbeatRequestSchema.parse(args.request);
+  // One row per service (the last report wins): an upsert may touch each row only once.
+  const byKey = new Map(request.services.map((s) => [`${s.workflow}/${s.service}`, s]));
+  const services = JSON.stringify(
+    [...byKey.values()].map((s) => ({
+      workflow: s.workflow,
+      service: s.service,
+      kind: s.kind,
+      status: s.status,
+      detail: s.detail ?? null,
+      revisionHash: s.revisionHash ?? null,
+    })),
+  );
+  const facts = request.facts ? JSON.stringify(request.facts) : null;
+  const docker = request.docker ? JSON.stringify(request.docker) : null;
+  const rows = await db.$queryRaw<{ status: HeartbeatResponse["hostStatus"]; serverTime: Date }[]>`
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${services}::jsonb)
+        AS x(workflow text, service text, kind text, status text, detail text, "revisionHash" text)
+    ),
+    prev AS (
+      SELECT workflow, service, status FROM "ServiceHealth" WHERE "hostId" = ${args.hostId}::uuid
+    ),
+    up AS (
+      INSERT INTO "ServiceHealth" ("hostId", workflow, service, kind, status, detail, "revisionHash", "updatedAt")
+      SELECT ${args.hostId}::uuid, workflow, service, kind, status::"HealthStatus", detail, "revisionHash", now() FROM input
+      ON CONFLICT ("hostId", workflow, service) DO UPDATE SET
+        kind = excluded.kind, status = excluded.status, detail = excluded.detail,
+        "revisionHash" = excluded."revisionHash", "updatedAt" = now()
+      WHERE ("ServiceHealth".kind, "ServiceHealth".status, "ServiceHealth".detail, "ServiceHealth"."revisionHash")
+        IS DISTINCT FROM (excluded.kind, excluded.status, excluded.detail, excluded."revisionHash")
+      RETURNING workflow, service, status
+    ),
+    changes AS (
+      INSERT INTO "HealthChange" ("hostId", workflow, service, status)
+      SELECT ${args.hostId}::uuid, up.workflow, up.service, up.status
+      FROM up LEFT JOIN prev ON prev.workflow = up.workflow AND prev.service = up.service
+      WHERE prev.status IS DISTINCT FROM up.status
+    ),
+    host AS (
+      UPDATE "Host" SET
+        facts = COALESCE(${facts}::jsonb, facts),
+        "agentVersion" = ${request.agentVersion},
+        "dockerStatus" = COALESCE(${docker}::jsonb, "dockerStatus")
+      WHERE id = ${args.hostId}::uuid AND (
+        (${facts}::jsonb IS NOT NULL AND facts IS DISTINCT FROM ${facts}::jsonb)
+        OR "agentVersion" IS DISTINCT FROM ${request.agentVersion}
+        OR (${docker}::jsonb IS NOT NULL AND "dockerStatus" IS DISTINCT FROM ${docker}::jsonb))
+    )
+    SELECT status, now() AS "serverTime" FROM "Host" WHERE id = ${args.hostId}::uuid`;
+  const row = rows[0]!;
+
+  let abandonJobs: string[] = [];
+  if (request.activeJobs.length > 0) {
+    const ids = request.activeJobs.map((j) => j.jobId);
+    const live = await db.$queryRaw<{ id: string; leaseId: string }[]>`
+      SELECT id::text, "leaseId"::text FROM "Job"
+      WHERE id = ANY(${ids}::uuid[]) AND "hostId" = ${args.hostId}::uuid AND state = 'RUNNING' AND "leaseExpiresAt" > now()`;
+    const valid = new Set(live.map((j) => `${j.id}/${j.leaseId}`));
+    abandonJobs = request.activeJobs.filter((j) => !valid.has(`${j.jobId}/${j.leaseId}`)).map((j) => j.jobId);
+  }
+  return {
+    hostStatus: row.status,
+    heartbeatIntervalSeconds: args.settings.heartbeatIntervalSeconds,
+    serverTime: row.serverTime.toISOString(),
+    abandonJobs,
+  };
+}

@@ -1,0 +1,159 @@
+// Claims the next job for a host. Claims for one host are serialised by a transaction-scoped
+// advisory lock, which is what makes "at most one RUNNING job per host and service" hold under
+// concurrency (the check reads other jobs, which row locks alone cannot protect). Across hosts
+// nothing is serialised: FOR UPDATE SKIP LOCKED lets concurrent claimers pass each other.
+import type { PrismaClient } from "@capstan/db";
+import type { JobAssignment } from "@capstan/protocol";
+import { readHostPolicy } from "@capstan/templates";
+import type { JobPayload } from "../deployments/job-payload";
+import { refreshDeploymentStatus } from "../deployments/refresh-deployment-status";
+import { isAppError } from "../errors";
+
+/** Decrypts the named secrets of a workflow; throws when one cannot be decrypted. */
+export type SecretResolver = (args: {
+  teamId: string;
+  workflowId: string;
+  names: string[];
+}) => Promise<Record<string, string>>;
+
+interface ClaimedRow {
+  id: string;
+  teamId: string;
+  deploymentId: string;
+  leaseId: string;
+  leaseExpiresAt: Date;
+  deadlineAt: Date;
+  attempt: number;
+  lastSeq: number;
+  payload: JobPayload;
+  hostPolicy: unknown;
+  serverTime: Date;
+}
+
+export interface ClaimJobArgs {
+  hostId: string;
+  leaseSeconds: number;
+  resolveSecrets?: SecretResolver;
+}
+
+async function claimRow(db: PrismaClient, hostId: string, leaseSeconds: number): Promise<ClaimedRow | null> {
+  const [, rows] = await db.$transaction([
+    db.$executeRaw`SELECT 1 FROM pg_advisory_xact_lock(hashtextextended(${`capstan-claim:${hostId}`}, 0))`,
+    db.$queryRaw<ClaimedRow[]>`
+      WITH next AS (
+        SELECT j.id FROM "Job" j
+        JOIN "Deployment" d ON d.id = j."deploymentId"
+        WHERE j."hostId" = ${hostId}::uuid AND j.state = 'QUEUED' AND j."deadlineAt" > now()
+          -- one RUNNING job per host and service, and no overtaking an older queued job on a service
+          AND NOT EXISTS (
+            SELECT 1 FROM "Job" o
+            JOIN "Deployment" od ON od.id = o."deploymentId" AND od."workflowId" = d."workflowId"
+            JOIN "JobStep" os ON os."jobId" = o.id
+            JOIN "JobStep" js ON js."jobId" = j.id AND js.service = os.service
+            WHERE o."hostId" = j."hostId" AND o.id <> j.id
+              AND (o.state = 'RUNNING' OR (o.state = 'QUEUED' AND (o.wave, o."createdAt", o.id) < (j.wave, j."createdAt", j.id)))
+          )
+          AND EXISTS (SELECT 1 FROM "Host" h WHERE h.id = j."hostId" AND h.status <> 'REVOKED')
+        ORDER BY j.wave, j."createdAt", j.id
+        LIMIT 1
+        FOR UPDATE OF j SKIP LOCKED
+      ),
+      claimed AS (
+        UPDATE "Job" j SET state = 'RUNNING', "leaseId" = gen_random_uuid(),
+          "leaseExpiresAt" = LEAST(now() + make_interval(secs => ${leaseSeconds}), j."deadlineAt"),
+          attempt = j.attempt + 1, "claimedAt" = now()
+        FROM next WHERE j.id = next.id
+        RETURNING j.*
+      ),
+      started AS (
+        UPDATE "Deployment" d SET status = 'RUNNING', "startedAt" = COALESCE(d."startedAt", now())
+        FROM claimed c WHERE d.id = c."deploymentId" AND d.status = 'PENDING'
+      ),
+      audit AS (
+        INSERT INTO "AuditEvent" ("teamId", "actorType", "actorId", "actorLabel", kind, "targetType", "targetId", data)
+        SELECT c."teamId", 'AGENT'::"ActorType", c."hostId"::text, h.name, 'job.claimed', 'job', c.id::text,
+          jsonb_build_object('deploymentId', c."deploymentId", 'attempt', c.attempt)
+        FROM claimed c JOIN "Host" h ON h.id = c."hostId"
+      )
+      SELECT c.id::text, c."teamId"::text, c."deploymentId"::text, c."leaseId"::text, c."leaseExpiresAt",
+        c."deadlineAt", c.attempt, c."lastSeq", c.payload, h.policy AS "hostPolicy", now() AS "serverTime"
+      FROM claimed c JOIN "Host" h ON h.id = c."hostId"`,
+  ]);
+  return rows[0] ?? null;
+}
+
+/** Fails a job right after claiming it (secrets unavailable): the deploy never starts with empty values. */
+async function failClaimedJob(db: PrismaClient, row: ClaimedRow, message: string): Promise<void> {
+  await db.$transaction([
+    db.$executeRaw`UPDATE "Job" SET state = 'FAILED', error = ${message}, "finishedAt" = now(), "leaseExpiresAt" = NULL
+      WHERE id = ${row.id}::uuid AND state = 'RUNNING' AND "leaseId" = ${row.leaseId}::uuid`,
+    db.$executeRaw`UPDATE "JobStep" SET state = 'SKIPPED', message = 'not started: ' || ${message}
+      WHERE "jobId" = ${row.id}::uuid AND state = 'PENDING'`,
+    db.auditEvent.create({
+      data: {
+        teamId: row.teamId,
+        actorType: "SYSTEM",
+        kind: "job.failed",
+        targetType: "job",
+        targetId: row.id,
+        data: { deploymentId: row.deploymentId, error: message },
+      },
+    }),
+  ]);
+  await refreshDeploymentStatus(db, [row.deploymentId]);
+}
+
+async function toAssignment(
+  row: ClaimedRow,
+  resolveSecrets: SecretResolver | undefined,
+): Promise<JobAssignment> {
+  const payload = row.payload;
+  const services = [];
+  for (const service of payload.services) {
+    const names = service.spec.secrets;
+    let secrets: Record<string, string> = {};
+    if (names.length > 0) {
+      if (!resolveSecrets)
+        throw new Error("secrets cannot be decrypted on this control plane (no secrets key configured)");
+      secrets = await resolveSecrets({ teamId: row.teamId, workflowId: payload.workflow.id, names });
+      const missing = names.filter((n) => typeof secrets[n] !== "string");
+      if (missing.length > 0)
+        throw new Error(`secret ${missing.join(", ")} has no value; set it before deploying`);
+    }
+    services.push({ name: service.name, kind: service.kind, spec: service.spec, secrets });
+  }
+  return {
+    id: row.id,
+    deploymentId: row.deploymentId,
+    leaseId: row.leaseId,
+    leaseExpiresAt: row.leaseExpiresAt.toISOString(),
+    leaseSeconds: Math.max(1, Math.round((row.leaseExpiresAt.getTime() - row.serverTime.getTime()) / 1000)),
+    deadlineAt: row.deadlineAt.toISOString(),
+    serverTime: row.serverTime.toISOString(),
+    attempt: row.attempt,
+    lastSeq: row.lastSeq,
+    workflow: payload.workflow,
+    revision: payload.revision,
+    rollback: payload.rollback,
+    services,
+    hostPolicy: readHostPolicy(row.hostPolicy),
+  };
+}
+
+/**
+ * Claims the host's next runnable job and returns what the agent needs, or null when there is
+ * none. A job whose secrets cannot be resolved is failed and the next one is tried.
+ */
+export async function claimNextJob(db: PrismaClient, args: ClaimJobArgs): Promise<JobAssignment | null> {
+  for (;;) {
+    const row = await claimRow(db, args.hostId, args.leaseSeconds);
+    if (!row) return null;
+    try {
+      return await toAssignment(row, args.resolveSecrets);
+    } catch (error) {
+      const message =
+        isAppError(error) || error instanceof Error ? error.message : "secrets could not be resolved";
+      await failClaimedJob(db, row, `Secrets could not be resolved: ${message}`);
+    }
+  }
+}

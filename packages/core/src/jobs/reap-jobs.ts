@@ -1,0 +1,65 @@
+// The reaper: every non-final state has a deadline, and this is what enforces them.
+//  - RUNNING with an expired lease (or past its deadline) -> UNKNOWN. Not retried: deploys are
+//    not idempotent in general; the agent's next report reconciles it.
+//  - QUEUED past its deadline (no agent picked it up) -> FAILED.
+//  - Open deployments are recomputed from their jobs (backstop for concurrent completions).
+import { refreshDeploymentStatus } from "../deployments/refresh-deployment-status";
+import type { Db } from "../rbac/db";
+
+export interface ReapResult {
+  expiredLeases: number;
+  missedDeadlines: number;
+  deploymentsChanged: number;
+}
+
+export async function reapJobs(db: Db): Promise<ReapResult> {
+  const unknown = await db.$queryRaw<{ deploymentId: string }[]>`
+    WITH expired AS (
+      UPDATE "Job" SET state = 'UNKNOWN', "finishedAt" = now(),
+        error = CASE WHEN "deadlineAt" <= now() THEN 'The job passed its deadline while running; its outcome is unknown until the agent reports.'
+          ELSE 'The agent stopped renewing its lease; the outcome is unknown until it reports again.' END
+      WHERE state = 'RUNNING' AND ("leaseExpiresAt" <= now() OR "deadlineAt" <= now())
+      RETURNING id, "teamId", "hostId", "deploymentId", "leaseExpiresAt"
+    ),
+    steps AS (
+      UPDATE "JobStep" s SET state = 'UNKNOWN', "finishedAt" = now()
+      FROM expired WHERE s."jobId" = expired.id AND s.state IN ('PENDING', 'RUNNING')
+    ),
+    audit AS (
+      INSERT INTO "AuditEvent" ("teamId", "actorType", kind, "targetType", "targetId", data)
+      SELECT "teamId", 'SYSTEM'::"ActorType", 'job.unknown', 'job', id::text,
+        jsonb_build_object('deploymentId', "deploymentId", 'hostId', "hostId", 'leaseExpiresAt', "leaseExpiresAt")
+      FROM expired
+    )
+    SELECT "deploymentId"::text FROM expired`;
+  const failed = await db.$queryRaw<{ deploymentId: string }[]>`
+    WITH missed AS (
+      UPDATE "Job" SET state = 'FAILED', "finishedAt" = now(),
+        error = 'No agent claimed this job before its deadline (is the host online?).'
+      WHERE state = 'QUEUED' AND "deadlineAt" <= now()
+      RETURNING id, "teamId", "hostId", "deploymentId"
+    ),
+    steps AS (
+      UPDATE "JobStep" s SET state = 'SKIPPED', "finishedAt" = now()
+      FROM missed WHERE s."jobId" = missed.id AND s.state = 'PENDING'
+    ),
+    audit AS (
+      INSERT INTO "AuditEvent" ("teamId", "actorType", kind, "targetType", "targetId", data)
+      SELECT "teamId", 'SYSTEM'::"ActorType", 'job.failed', 'job', id::text,
+        jsonb_build_object('deploymentId', "deploymentId", 'hostId', "hostId", 'error', 'deadline passed while queued')
+      FROM missed
+    )
+    SELECT "deploymentId"::text FROM missed`;
+  const open = await db.$queryRaw<{ id: string }[]>`
+    SELECT id::text FROM "Deployment" WHERE status IN ('PENDING', 'RUNNING') ORDER BY "createdAt" DESC LIMIT 1000`;
+  const changed = await refreshDeploymentStatus(db, [
+    ...unknown.map((r) => r.deploymentId),
+    ...failed.map((r) => r.deploymentId),
+    ...open.map((r) => r.id),
+  ]);
+  return {
+    expiredLeases: unknown.length,
+    missedDeadlines: failed.length,
+    deploymentsChanged: changed.length,
+  };
+}

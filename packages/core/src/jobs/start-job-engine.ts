@@ -1,0 +1,69 @@
+// The control plane's background work for agents, started once per process (from the web app's
+// instrumentation register()). Importing this module starts nothing.
+import type { PrismaClient } from "@capstan/db";
+import { type AgentSettings, DEFAULT_AGENT_SETTINGS } from "../agents/agent-settings";
+import { purgeAgentNonces } from "../agents/purge-agent-nonces";
+import { markOfflineHosts } from "../hosts/mark-offline-hosts";
+import { findHostsWithQueuedJobs } from "./find-hosts-with-queued-jobs";
+import { JobNotifier } from "./job-notifier";
+import { reapJobs } from "./reap-jobs";
+
+export interface JobEngineOptions {
+  prisma: PrismaClient;
+  /** For the LISTEN connection; omit to rely on the sweep alone. */
+  connectionString?: string;
+  settings?: AgentSettings;
+  sweepIntervalMs?: number;
+  reapIntervalMs?: number;
+  log?: (level: "info" | "warn", message: string) => void;
+}
+
+export interface JobEngine {
+  notifier: JobNotifier;
+  settings: AgentSettings;
+  /** One reaper pass now (tests and shutdown use it). */
+  reapNow(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startJobEngine(options: JobEngineOptions): Promise<JobEngine> {
+  const { prisma } = options;
+  const settings = options.settings ?? DEFAULT_AGENT_SETTINGS;
+  const log = options.log ?? (() => {});
+  const notifier = new JobNotifier({
+    connectionString: options.connectionString,
+    sweep: (hostIds) => findHostsWithQueuedJobs(prisma, hostIds),
+    sweepIntervalMs: options.sweepIntervalMs ?? 3000,
+    log,
+  });
+  await notifier.start();
+
+  let running = false;
+  let passes = 0;
+  const reapNow = async () => {
+    if (running) return;
+    running = true;
+    try {
+      await reapJobs(prisma);
+      await markOfflineHosts(prisma, settings);
+      // Nonces live a minute and a half at most; purging every ~12 passes keeps the table tiny.
+      if (passes++ % 12 === 0) await purgeAgentNonces(prisma);
+    } catch (error) {
+      log("warn", `job reaper failed: ${(error as Error).message}`);
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void reapNow(), options.reapIntervalMs ?? 5000);
+  timer.unref();
+
+  return {
+    notifier,
+    settings,
+    reapNow,
+    async stop() {
+      clearInterval(timer);
+      await notifier.stop();
+    },
+  };
+}
