@@ -61,7 +61,7 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
 
   const client = createClient(config, state, identity);
   const outbox = new Outbox<OutboxItem>(state.outboxDir, { maxBytes: config.outboxMaxBytes });
-  const compose = new ComposeRuntime(state.composeDir, docker);
+  const compose = new ComposeRuntime(state.composeDir, docker, config.childEnv);
   const systemd = new SystemdRuntime(state.systemdDir, config.unitDir);
   const runner = new JobRunner({
     client,

@@ -82,6 +82,8 @@ export interface AgentConfig {
   outboxMaxBytes: number;
   logLevel: RawConfig["CAPSTAN_LOG_LEVEL"];
   underSystemd: boolean;
+  /** What child processes (docker compose, systemctl) inherit: the environment minus CAPSTAN_*. */
+  childEnv: NodeJS.ProcessEnv;
 }
 
 export class ConfigError extends Error {
@@ -165,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     outboxMaxBytes: c.CAPSTAN_OUTBOX_MAX_BYTES,
     logLevel: c.CAPSTAN_LOG_LEVEL,
     underSystemd: Boolean(c.INVOCATION_ID),
+    childEnv: Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith("CAPSTAN_"))),
   };
 }
 

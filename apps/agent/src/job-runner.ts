@@ -195,7 +195,13 @@ export class JobRunner {
           signal,
         });
       } else if (isSystemdService(spec)) {
-        const rendered = render.systemd({ workflow, service: service.name, spec, secrets: service.secrets });
+        const rendered = render.systemd({
+          workflow,
+          service: service.name,
+          spec,
+          secrets: service.secrets,
+          note: `revision ${job.revision.number}`,
+        });
         outcome = await this.deps.systemd.deploy({
           workflow,
           service: service.name,

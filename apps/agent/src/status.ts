@@ -15,7 +15,7 @@ export async function showStatus(config: AgentConfig, json: boolean): Promise<nu
   const services = await allServiceHealth({
     state,
     docker,
-    compose: new ComposeRuntime(state.composeDir, docker),
+    compose: new ComposeRuntime(state.composeDir, docker, config.childEnv),
     systemd: new SystemdRuntime(state.systemdDir, config.unitDir),
   });
   const contact = state.loadContact();

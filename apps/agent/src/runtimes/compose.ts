@@ -1,6 +1,7 @@
 // Compose runtime: one folder per project and release under the state directory (env files
 // 0600), `up -d --remove-orphans`, then a health gate that reads container state through the
 // Engine API and runs the declared checks, with rollback to the previous release on failure.
+import { readFileSync } from "node:fs";
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { HealthCheck } from "@capstan/templates";
@@ -18,6 +19,8 @@ export interface ComposeFiles {
   compose: string;
   /** Dotenv text with the service's environment and secrets (written 0600). */
   env: string;
+  /** Values also passed in the compose process environment (see packages/templates). */
+  processEnv?: Record<string, string>;
 }
 
 export interface ComposeDeployInput {
@@ -42,10 +45,20 @@ export interface DeployOutcome {
   rolledBack: boolean;
 }
 
+function readProcessEnv(dir: string): Record<string, string> {
+  try {
+    return JSON.parse(readFileSync(join(dir, "process-env.json"), "utf8")) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
 export class ComposeRuntime {
   constructor(
     private readonly root: string,
     private readonly docker: DockerHost,
+    /** The environment compose processes inherit (PATH, DOCKER_HOST...), without agent secrets. */
+    private readonly baseEnv: NodeJS.ProcessEnv = {},
   ) {}
 
   project(workflow: string, service: string): string {
@@ -66,6 +79,9 @@ export class ComposeRuntime {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     writeFileAtomic(join(dir, ".env"), files.env, 0o600);
     writeFileAtomic(join(dir, "compose.yaml"), files.compose, 0o600);
+    if (files.processEnv && Object.keys(files.processEnv).length) {
+      writeFileAtomic(join(dir, "process-env.json"), JSON.stringify(files.processEnv), 0o600);
+    }
     return dir;
   }
 
@@ -75,7 +91,8 @@ export class ComposeRuntime {
       throw new Error("neither `docker compose` (v2) nor `docker-compose` (v1) is installed on this host");
     const full = [...cli.prefix, "--project-name", project, "--file", join(dir, "compose.yaml")];
     full.push("--env-file", join(dir, ".env"), "--project-directory", dir, ...args);
-    const result = await runChecked(cli.program, full, { cwd: dir, signal, timeoutMs: 15 * 60_000 });
+    const env = { ...this.baseEnv, ...readProcessEnv(dir) };
+    const result = await runChecked(cli.program, full, { cwd: dir, env, signal, timeoutMs: 15 * 60_000 });
     return result.stdout + result.stderr;
   }
 

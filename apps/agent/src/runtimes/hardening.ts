@@ -58,8 +58,8 @@ function directivesIn(unit: string): Map<string, string> {
 }
 
 /**
- * Returns the unit text without the probed directives this host cannot apply, and which were
- * dropped. Only lines we probed and saw fail are removed.
+ * Finds the directives of a rendered unit this host cannot apply (the caller re-renders without
+ * them) and also returns the unit text with those lines removed.
  */
 export async function dropUnsupportedDirectives(
   unit: string,

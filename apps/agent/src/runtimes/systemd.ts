@@ -36,7 +36,7 @@ export interface SystemdDeployInput {
   service: string;
   releaseId: string;
   env: string;
-  renderUnit(paths: SystemdPaths): string;
+  renderUnit(paths: SystemdPaths, omitDirectives: readonly string[]): string;
   artifact?: ArtifactSource;
   healthChecks: readonly HealthCheck[];
   deadline: number;
@@ -131,8 +131,8 @@ export class SystemdRuntime {
     } else {
       await mkdir(join(releasesDir, releaseId), { recursive: true, mode: 0o755 });
     }
-    const rendered = input.renderUnit(paths);
-    const { unit: unitText, dropped } = await dropUnsupportedDirectives(rendered, signal);
+    const { dropped } = await dropUnsupportedDirectives(input.renderUnit(paths, []), signal);
+    const unitText = input.renderUnit(paths, dropped);
     for (const directive of dropped) {
       log(
         "warn",

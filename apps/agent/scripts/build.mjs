@@ -1,0 +1,101 @@
+// Builds the agent for distribution:
+//   dist/capstan-agent.cjs   single-file bundle (CommonJS: Node's SEA loader needs it)
+//   dist/capstan-agent       Node single executable application (linux-x64), needs no Node
+//   dist/SHA256SUMS          sha256 of both, in `sha256sum -c` format
+// Usage: node scripts/build.mjs [--no-sea]
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const dist = join(root, "dist");
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const started = Date.now();
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+const bundle = join(dist, "capstan-agent.cjs");
+await build({
+  entryPoints: [join(root, "src/cli.ts")],
+  outfile: bundle,
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  minify: true,
+  sourcemap: false,
+  legalComments: "none",
+  define: { __CAPSTAN_AGENT_VERSION__: JSON.stringify(pkg.version) },
+  // Optional native add-ons of ssh2 (pulled in by docker-modem) become modules that throw, which
+  // ssh2 catches and falls back to pure JS, instead of a runtime require the SEA cannot serve.
+  plugins: [
+    {
+      name: "no-native-addons",
+      setup(b) {
+        b.onResolve({ filter: /^cpu-features$|\.node$/ }, (args) => ({
+          path: args.path,
+          namespace: "no-native",
+        }));
+        b.onLoad({ filter: /.*/, namespace: "no-native" }, () => ({
+          contents: 'throw new Error("native add-on not bundled");',
+          loader: "js",
+        }));
+      },
+    },
+  ],
+  logLevel: "warning",
+});
+
+const files = ["capstan-agent.cjs"];
+if (!process.argv.includes("--no-sea")) {
+  if (process.platform !== "linux" || process.arch !== "x64") {
+    throw new Error(
+      `the single executable is built for linux-x64; this is ${process.platform}-${process.arch}`,
+    );
+  }
+  const blob = join(dist, "sea-prep.blob");
+  const seaConfig = join(dist, "sea-config.json");
+  writeFileSync(
+    seaConfig,
+    JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false }),
+  );
+  execFileSync(process.execPath, ["--experimental-sea-config", seaConfig], { stdio: "inherit" });
+  const exe = join(dist, "capstan-agent");
+  copyFileSync(process.execPath, exe);
+  chmodSync(exe, 0o755);
+  // Debug symbols are most of a distribution's node binary; the executable does not need them.
+  try {
+    execFileSync("strip", ["--strip-debug", exe], { stdio: "pipe" });
+  } catch {
+    console.warn("strip not available; the executable keeps its debug symbols");
+  }
+  const postject = join(dirname(fileURLToPath(import.meta.resolve("postject"))), "cli.js");
+  execFileSync(
+    process.execPath,
+    [
+      postject,
+      exe,
+      "NODE_SEA_BLOB",
+      blob,
+      "--sentinel-fuse",
+      "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2",
+    ],
+    { stdio: "pipe" },
+  );
+  rmSync(blob);
+  rmSync(seaConfig);
+  files.push("capstan-agent");
+}
+
+const sums = files.map(
+  (f) =>
+    `${createHash("sha256")
+      .update(readFileSync(join(dist, f)))
+      .digest("hex")}  ${f}`,
+);
+writeFileSync(join(dist, "SHA256SUMS"), `${sums.join("\n")}\n`);
+console.log(`agent build: ${files.join(", ")} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
