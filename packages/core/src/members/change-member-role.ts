@@ -13,9 +13,9 @@ export interface ChangeMemberRoleInput {
 /** ADMINs manage non-owners; only OWNERs grant or take away OWNER. A team keeps one owner. */
 export async function changeMemberRole(prisma: PrismaClient, actor: TeamActor, input: ChangeMemberRoleInput) {
   return prisma.$transaction(async (tx) => {
-    const owners = await lockTeamOwners(tx, actor.teamId);
+    const { owners, actorRole } = await lockTeamOwners(tx, actor);
     const member = await getMember(tx, actor.teamId, input.membershipId);
-    if ((member.role === "OWNER" || input.role === "OWNER") && actor.role !== "OWNER") {
+    if ((member.role === "OWNER" || input.role === "OWNER") && actorRole !== "OWNER") {
       throw forbidden("Only an owner can grant or change the OWNER role.");
     }
     if (member.role === input.role) return member;

@@ -12,9 +12,9 @@ export async function removeMember(
   membershipId: string,
 ): Promise<void> {
   await prisma.$transaction(async (tx) => {
-    const owners = await lockTeamOwners(tx, actor.teamId);
+    const { owners, actorRole } = await lockTeamOwners(tx, actor);
     const member = await getMember(tx, actor.teamId, membershipId);
-    if (member.role === "OWNER" && actor.role !== "OWNER")
+    if (member.role === "OWNER" && actorRole !== "OWNER")
       throw forbidden("Only an owner can remove an owner.");
     if (member.role === "OWNER" && owners <= 1) {
       throw conflict("A team needs at least one owner: make someone else owner first.");

@@ -1,0 +1,28 @@
+// The allow-list of procedures that may skip the team RBAC middleware, and the check that finds
+// any other procedure without it (run by rbac-coverage.test.ts).
+import type { AnyProcedure, AnyRouter } from "@trpc/server";
+import { teamRbac } from "./init";
+
+/** Public: callable without signing in. Keep tiny; each needs a reason. */
+export const PUBLIC_PROCEDURES: ReadonlySet<string> = new Set([
+  "setup.status", // the sign-in page asks whether the install is fresh
+  "setup.createFirstOwner", // no user exists yet; the use case refuses once one does
+  "invitation.get", // holding the invitation secret is the authorisation
+  "invitation.acceptAsNewUser", // same
+]);
+
+/** User-level: signed in, but not about one team's data. */
+export const USER_LEVEL_PROCEDURES: ReadonlySet<string> = new Set(["team.listMine", "invitation.acceptAsMe"]);
+
+/** Paths of procedures that neither run `teamRbac` with a minimum role nor appear in `allowed`. */
+export function findUnguardedProcedures(router: AnyRouter, allowed: ReadonlySet<string>): string[] {
+  const procedures = router._def.procedures as Record<string, AnyProcedure>;
+  return Object.entries(procedures)
+    .filter(([path, procedure]) => {
+      const guarded =
+        procedure._def.middlewares.includes(teamRbac) && procedure._def.meta?.minRole !== undefined;
+      return !guarded && !allowed.has(path);
+    })
+    .map(([path]) => path)
+    .sort();
+}

@@ -1,0 +1,17 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      "@/": fileURLToPath(new URL("./src/", import.meta.url)),
+      // `server-only` throws outside React Server Components; tests run server code directly.
+      "server-only": fileURLToPath(new URL("./test/empty-module.ts", import.meta.url)),
+    },
+  },
+  test: {
+    include: ["src/**/*.test.ts", "src/**/*.test.tsx"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});

@@ -1,0 +1,44 @@
+// Test-only helpers: users, teams and memberships created straight in the database so tests of
+// other use cases do not depend on setup or invitations (and skip slow password hashing).
+import { randomUUID } from "node:crypto";
+import type { PrismaClient, Role } from "@capstan/db";
+import type { TeamActor } from "../rbac/team-actor";
+
+export async function createTestUser(prisma: PrismaClient, label = "user") {
+  const email = `${label}-${randomUUID().slice(0, 8)}@example.test`;
+  return prisma.user.create({ data: { email, name: label } });
+}
+
+export async function createTestTeam(prisma: PrismaClient, name = "Team") {
+  const slug = `${name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${randomUUID().slice(0, 8)}`;
+  return prisma.team.create({ data: { name, slug } });
+}
+
+/** A new user with `role` in `teamId`, returned as the actor a team use case receives. */
+export async function createTestMember(
+  prisma: PrismaClient,
+  teamId: string,
+  role: Role,
+  label: string = role.toLowerCase(),
+) {
+  const user = await createTestUser(prisma, label);
+  const membership = await prisma.membership.create({ data: { teamId, userId: user.id, role } });
+  const actor: TeamActor = { teamId, userId: user.id, email: user.email, role };
+  return { user, membership, actor };
+}
+
+/** Whether PostgreSQL answers at DATABASE_URL (or the machine's default test server). */
+export async function postgresComponent(): Promise<{ available: boolean; reason: string }> {
+  const { default: pg } = await import("pg");
+  const url = process.env.DATABASE_URL ?? "postgresql://capstan:capstan@127.0.0.1:5432/capstan";
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return { available: true, reason: "" };
+  } catch (error) {
+    return { available: false, reason: `PostgreSQL (${(error as Error).message})` };
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
