@@ -19,8 +19,9 @@ export function findUnguardedProcedures(router: AnyRouter, allowed: ReadonlySet<
   const procedures = router._def.procedures as Record<string, AnyProcedure>;
   return Object.entries(procedures)
     .filter(([path, procedure]) => {
-      const guarded =
-        procedure._def.middlewares.includes(teamRbac) && procedure._def.meta?.minRole !== undefined;
+      // The resolved definition keeps its middleware chain, though the public type hides it.
+      const def = procedure._def as unknown as { middlewares: unknown[]; meta?: { minRole?: string } };
+      const guarded = def.middlewares.includes(teamRbac) && def.meta?.minRole !== undefined;
       return !guarded && !allowed.has(path);
     })
     .map(([path]) => path)
