@@ -1,0 +1,114 @@
+// Compose runtime against the real Docker Engine and docker-compose: a healthy stack passes the
+// health gate; a stack whose healthcheck fails fails by its deadline and the previous release
+// runs again.
+
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { composeServiceSpecSchema, DEFAULT_HOST_POLICY } from "@capstan/templates";
+import { dockerEngine, dockerImage, requireComponents } from "@capstan/testkit";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort, removeComposeProject, tempDir, uniqueName } from "../../test/helpers";
+import { DockerHost } from "../docker";
+import { renderer } from "../render";
+import { ComposeRuntime } from "./compose";
+
+const ok = requireComponents("compose runtime", dockerEngine(), dockerImage("capstan-busybox:test"));
+
+function stack(port: number, healthy: boolean, marker: string) {
+  return composeServiceSpecSchema.parse({
+    compose: {
+      inline: {
+        services: {
+          web: {
+            image: "capstan-busybox:test",
+            command: [
+              "sh",
+              "-c",
+              `mkdir -p /www && echo ${marker} > /www/index.html && exec httpd -f -p 8080 -h /www`,
+            ],
+            ports: ["127.0.0.1:${PORT}:8080"],
+            healthcheck: {
+              test: healthy
+                ? ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]
+                : ["CMD", "sh", "-c", "exit 1"],
+              interval: "1s",
+              timeout: "2s",
+              retries: 2,
+            },
+          },
+        },
+      },
+    },
+    env: { PORT: String(port) },
+    healthChecks: [{ http: { url: `http://127.0.0.1:${port}/` } }],
+    deadline: healthy ? 60 : 8,
+  });
+}
+
+describe.skipIf(!ok)("compose runtime (real Docker)", () => {
+  const workflow = uniqueName("cmp");
+  const service = "web";
+  const runtime = new ComposeRuntime(tempDir("compose"), new DockerHost("/var/run/docker.sock", false), {
+    PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  });
+  const project = runtime.project(workflow, service);
+  const lines: string[] = [];
+  const log = (_level: string, message: string) => lines.push(message);
+
+  afterAll(() => removeComposeProject(project));
+
+  it("deploys a stack with a healthcheck, gates on health, then rolls back a failing release", async () => {
+    const port = await freePort();
+    const first = stack(port, true, "release-one");
+    const files = renderer.compose({
+      workflow,
+      service,
+      spec: first,
+      secrets: {},
+      hostPolicy: DEFAULT_HOST_POLICY,
+    });
+    const outcome = await runtime.deploy({
+      workflow,
+      service,
+      releaseId: "r1-aaaa",
+      files,
+      healthChecks: first.healthChecks,
+      deadline: Date.now() + 60_000,
+      autoRollback: true,
+      log,
+    });
+    expect(outcome).toMatchObject({ ok: true, activeReleaseId: "r1-aaaa" });
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe("release-one\n");
+    const health = await runtime.containerHealth(project);
+    expect(health).toMatchObject({ ok: true, count: 1 });
+    expect(await runtime.runningRelease(workflow, service)).toBe("r1-aaaa");
+    expect(statSync(join(runtime.releaseDir(workflow, service, "r1-aaaa"), ".env")).mode & 0o777).toBe(0o600);
+
+    const bad = stack(port, false, "release-two");
+    const started = Date.now();
+    const failed = await runtime.deploy({
+      workflow,
+      service,
+      releaseId: "r2-bbbb",
+      files: renderer.compose({ workflow, service, spec: bad, secrets: {}, hostPolicy: DEFAULT_HOST_POLICY }),
+      healthChecks: bad.healthChecks,
+      deadline: Date.now() + bad.deadline * 1000,
+      autoRollback: true,
+      previousReleaseId: "r1-aaaa",
+      log,
+    });
+    expect(failed.ok).toBe(false);
+    expect(failed.rolledBack).toBe(true);
+    expect(failed.activeReleaseId).toBe("r1-aaaa");
+    expect(failed.message).toMatch(/deadline passed: .*unhealthy|starting/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(8000);
+    // The previous release serves again, and is what the containers were created from.
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe("release-one\n");
+    expect(await runtime.runningRelease(workflow, service)).toBe("r1-aaaa");
+    expect((await runtime.containerHealth(project)).ok).toBe(true);
+    expect(lines.some((l) => l.includes("rolling back"))).toBe(true);
+
+    await runtime.remove(workflow, service, "r1-aaaa");
+    expect((await runtime.containerHealth(project)).count).toBe(0);
+  });
+});
