@@ -15,7 +15,17 @@ export interface ParsedYaml {
 
 export type ParseYamlResult = { ok: true; parsed: ParsedYaml } | { ok: false; issues: WorkflowIssue[] };
 
-export function parseWorkflowYaml(source: string, options: { maxBytes?: number } = {}): ParseYamlResult {
+export interface ParseYamlOptions {
+  maxBytes?: number;
+  /**
+   * "1.1" for Compose documents: Compose implementations read YAML 1.1, where `mode: 0400` is
+   * octal (256) and `yes` a boolean; YAML 1.2 (the default, used for capstan.yaml) reads 400 and
+   * "yes".
+   */
+  version?: "1.1" | "1.2";
+}
+
+export function parseWorkflowYaml(source: string, options: ParseYamlOptions = {}): ParseYamlResult {
   const maxBytes = options.maxBytes ?? MAX_YAML_BYTES;
   // Counting bytes first keeps a 10 MB upload from ever reaching the parser.
   if (source.length > maxBytes || Buffer.byteLength(source, "utf8") > maxBytes) {
@@ -26,7 +36,13 @@ export function parseWorkflowYaml(source: string, options: { maxBytes?: number }
   }
   const lineCounter = new LineCounter();
   // merge: `<<: *defaults` is common in Compose files; uniqueKeys: duplicate keys are errors.
-  const doc = parseDocument(source, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(source, {
+    lineCounter,
+    merge: true,
+    uniqueKeys: true,
+    prettyErrors: false,
+    version: options.version ?? "1.2",
+  });
   if (doc.errors.length > 0) {
     return {
       ok: false,

@@ -47,7 +47,27 @@ export function validateWorkflow(
 ): ValidateWorkflowResult {
   const parsed = parseWorkflowYaml(source, options);
   if (!parsed.ok) return parsed;
-  return validateWorkflowSpec(parsed.parsed.value, options, parsed.parsed);
+  return validateWorkflowSpec(
+    withComposeAsYaml11(parsed.parsed.value, source, options),
+    options,
+    parsed.parsed,
+  );
+}
+
+/** Inline Compose documents are read as YAML 1.1, like Compose itself reads them. */
+function withComposeAsYaml11(value: unknown, source: string, options: ValidateWorkflowOptions): unknown {
+  const services = (value as { services?: unknown } | null)?.services;
+  if (!services || typeof services !== "object") return value;
+  const yaml11 = parseWorkflowYaml(source, { ...options, version: "1.1" });
+  if (!yaml11.ok) return value;
+  const services11 = (yaml11.parsed.value as { services?: Record<string, unknown> }).services ?? {};
+  for (const [name, service] of Object.entries(services as Record<string, unknown>)) {
+    const compose = (service as { compose?: { inline?: unknown } } | null)?.compose;
+    const inline11 = (services11[name] as { compose?: { inline?: unknown } } | undefined)?.compose?.inline;
+    if (compose && typeof compose === "object" && "inline" in compose && inline11 !== undefined)
+      compose.inline = inline11;
+  }
+  return value;
 }
 
 /** Validates an already-parsed workflow object (dashboard editor, stored revision). */
@@ -117,7 +137,7 @@ export function validateWorkflowSpec(
         });
         continue;
       }
-      const parsed = parseWorkflowYaml(text, options);
+      const parsed = parseWorkflowYaml(text, { ...options, version: "1.1" });
       if (!parsed.ok) {
         fileIssues.push(
           ...parsed.issues.map((i) => ({ ...i, path: [...at, "file"], file, filePath: i.path })),

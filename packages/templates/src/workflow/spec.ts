@@ -52,7 +52,8 @@ const absolutePath = z
   .max(1024)
   .refine(noControlChars, "must be a single line (no newline, carriage return or NUL)")
   .refine((p) => p.startsWith("/"), "must be an absolute path")
-  .refine((p) => !p.split("/").includes(".."), "must not contain '..'");
+  .refine((p) => !p.split("/").includes(".."), "must not contain '..'")
+  .refine((p) => /^[A-Za-z0-9._/@+-]+$/.test(p), "may contain only letters, digits and . _ / @ + -");
 
 /** Seconds as a number, or "90s" / "2m" / "1h"; normalised to seconds. */
 export const durationSchema = z

@@ -1,0 +1,54 @@
+// The files of one Compose service of a workflow: the Compose document (as written, re-emitted
+// so that any Compose implementation reads the same values) and its `.env`.
+import { Document } from "yaml";
+import { RenderError } from "../systemd/escape";
+import { type ComposeServiceSpec, composeProjectName, NAME_PATTERN } from "../workflow/spec";
+import { renderComposeEnvFile } from "./render-compose-env-file";
+
+export interface RenderComposeProjectInput {
+  workflow: string;
+  service: string;
+  spec: ComposeServiceSpec;
+  /** Resolved secret values for the secrets this service names. */
+  secrets: Record<string, string>;
+}
+
+export interface ComposeProjectFiles {
+  project: string;
+  /** compose.yaml */
+  compose: string;
+  /** .env (mode 0600) */
+  env: string;
+  /** Variables to pass in the compose process environment as well (see render-compose-env-file.ts). */
+  processEnv: Record<string, string>;
+}
+
+/**
+ * Emits YAML 1.1-safe text: strings that YAML 1.1 (PyYAML, docker-compose v1) would read as
+ * booleans, numbers or dates (`yes`, `0440`, `12:30`) are quoted, which YAML 1.2 readers (v2)
+ * read as the same strings.
+ */
+export function renderComposeDocument(document: Record<string, unknown>): string {
+  return new Document(document, { version: "1.1" }).toString({ lineWidth: 0 });
+}
+
+export function renderComposeProject(input: RenderComposeProjectInput): ComposeProjectFiles {
+  if (!NAME_PATTERN.test(input.workflow) || !NAME_PATTERN.test(input.service))
+    throw new RenderError("workflow and service names must match the name pattern");
+  const document = input.spec.compose.inline;
+  if (!document) throw new RenderError("the Compose document must be inline (resolve `file` first)");
+  const values: Record<string, string> = { ...input.spec.env };
+  for (const name of input.spec.secrets) {
+    const value = input.secrets[name];
+    // A missing secret fails the deploy; it never deploys an empty value (DESIGN.md).
+    if (value === undefined) throw new RenderError(`secret ${name} has no value`);
+    values[name] = value;
+  }
+  const env = renderComposeEnvFile(values);
+  return {
+    project: composeProjectName(input.workflow, input.service),
+    compose: renderComposeDocument(document),
+    env: env.text,
+    processEnv: Object.fromEntries(env.processEnvKeys.map((k) => [k, values[k]!])),
+  };
+}

@@ -1,0 +1,72 @@
+// Hardening profiles for Capstan's systemd units. `strict` is the default (see DESIGN.md); each
+// directive can be switched in the workflow's `hardening` block, and the agent can omit the ones
+// its host cannot apply (SystemCallFilter= without seccomp, for example).
+import type { Hardening, HardeningDirective } from "../workflow/spec";
+import { escapePath } from "./escape";
+
+type Value = boolean | string | string[];
+
+const STRICT: Partial<Record<HardeningDirective, Value>> = {
+  NoNewPrivileges: true,
+  ProtectSystem: "strict",
+  ProtectHome: true,
+  PrivateTmp: true,
+  PrivateDevices: true,
+  PrivateUsers: true,
+  ProtectKernelTunables: true,
+  ProtectKernelModules: true,
+  ProtectKernelLogs: true,
+  ProtectControlGroups: true,
+  ProtectClock: true,
+  ProtectHostname: true,
+  ProtectProc: "invisible",
+  ProcSubset: "pid",
+  RestrictNamespaces: true,
+  RestrictSUIDSGID: true,
+  RestrictRealtime: true,
+  LockPersonality: true,
+  RemoveIPC: true,
+  DevicePolicy: "closed",
+  RestrictAddressFamilies: "AF_INET AF_INET6 AF_UNIX",
+  CapabilityBoundingSet: "",
+  AmbientCapabilities: "",
+  SystemCallArchitectures: "native",
+  SystemCallFilter: "@system-service",
+  UMask: "0077",
+};
+
+/** For software that breaks under `strict`: the cheap, rarely harmful protections only. */
+const BASELINE: Partial<Record<HardeningDirective, Value>> = {
+  NoNewPrivileges: true,
+  ProtectSystem: "full",
+  ProtectHome: "read-only",
+  PrivateTmp: true,
+  ProtectKernelTunables: true,
+  ProtectKernelModules: true,
+  ProtectControlGroups: true,
+  RestrictSUIDSGID: true,
+  RestrictRealtime: true,
+  LockPersonality: true,
+};
+
+export const HARDENING_PROFILES = { strict: STRICT, baseline: BASELINE, none: {} } as const;
+
+/** Directive lines for a hardening block, in a stable order. */
+export function hardeningDirectives(
+  hardening: Hardening,
+  omit: readonly string[] = [],
+): { name: HardeningDirective; value: string }[] {
+  const merged: Partial<Record<HardeningDirective, Value>> = { ...HARDENING_PROFILES[hardening.profile] };
+  for (const [key, value] of Object.entries(hardening)) {
+    if (key === "profile" || value === undefined) continue;
+    merged[key as HardeningDirective] = value as Value;
+  }
+  const out: { name: HardeningDirective; value: string }[] = [];
+  for (const [name, value] of Object.entries(merged) as [HardeningDirective, Value][]) {
+    if (value === false || omit.includes(name)) continue;
+    if (Array.isArray(value)) {
+      if (value.length > 0) out.push({ name, value: value.map((p) => escapePath(p, name)).join(" ") });
+    } else out.push({ name, value: value === true ? "yes" : value });
+  }
+  return out;
+}
