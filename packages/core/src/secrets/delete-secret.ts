@@ -1,0 +1,34 @@
+import type { PrismaClient } from "@capstan/db";
+import { recordAuditEvent } from "../audit/record-audit-event";
+import { notFound } from "../errors";
+import { auditActor, type TeamActor } from "../rbac/team-actor";
+import { findSecretWorkflow } from "./find-secret-workflow";
+import { checkSecretName } from "./secret-rules";
+
+export interface DeleteSecretInput {
+  workflowId: string;
+  name: string;
+}
+
+/** Deletes one secret; needs no key, so it works even when the keyring is lost. */
+export async function deleteSecret(
+  prisma: PrismaClient,
+  actor: TeamActor,
+  input: DeleteSecretInput,
+): Promise<void> {
+  checkSecretName(input.name);
+  await prisma.$transaction(async (tx) => {
+    const workflow = await findSecretWorkflow(tx, actor.teamId, input.workflowId);
+    const deleted = await tx.secret.deleteMany({
+      where: { teamId: actor.teamId, workflowId: workflow.id, name: input.name },
+    });
+    if (deleted.count === 0) throw notFound("Secret");
+    await recordAuditEvent(tx, {
+      teamId: actor.teamId,
+      actor: auditActor(actor),
+      kind: "secret.deleted",
+      target: { type: "workflow", id: workflow.id },
+      data: { name: input.name, workflowId: workflow.id, workflow: workflow.name },
+    });
+  });
+}

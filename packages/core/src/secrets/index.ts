@@ -1,0 +1,13 @@
+export * from "./delete-secret";
+export { EnvelopeError } from "./envelope";
+export * from "./import-env-file";
+export * from "./keyring";
+export * from "./list-secrets";
+export * from "./parse-env-file";
+export * from "./resolve-secrets";
+export * from "./rewrap-data-keys";
+export * from "./rotate-team-data-key";
+export * from "./save-env-file-secrets";
+export * from "./secret-rules";
+export * from "./set-secret";
+export type { WrittenSecret } from "./write-secrets";

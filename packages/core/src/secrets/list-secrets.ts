@@ -1,0 +1,41 @@
+import type { PrismaClient } from "@capstan/db";
+import type { TeamActor } from "../rbac/team-actor";
+import { findSecretWorkflow } from "./find-secret-workflow";
+
+export interface SecretView {
+  id: string;
+  name: string;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Who saved the current value, when it was a user who still exists. */
+  updatedBy: { id: string; email: string; name: string | null } | null;
+}
+
+/** Names and metadata of a workflow's secrets. Never values: the query does not even load them. */
+export async function listSecrets(
+  prisma: PrismaClient,
+  actor: Pick<TeamActor, "teamId">,
+  input: { workflowId: string },
+): Promise<SecretView[]> {
+  const workflow = await findSecretWorkflow(prisma, actor.teamId, input.workflowId);
+  const rows = await prisma.secret.findMany({
+    where: { teamId: actor.teamId, workflowId: workflow.id },
+    select: { id: true, name: true, createdAt: true, updatedAt: true, updatedById: true },
+    orderBy: { name: "asc" },
+  });
+  const userIds = [...new Set(rows.flatMap((r) => (r.updatedById ? [r.updatedById] : [])))];
+  const users = userIds.length
+    ? await prisma.user.findMany({
+        where: { id: { in: userIds } },
+        select: { id: true, email: true, name: true },
+      })
+    : [];
+  const byId = new Map(users.map((u) => [u.id, u]));
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    updatedBy: (r.updatedById && byId.get(r.updatedById)) || null,
+  }));
+}

@@ -1,0 +1,86 @@
+// The deploy path's only way to read secret values: the job engine calls it when a job is
+// claimed. Any secret that is missing or cannot be decrypted throws, naming the secret (never a
+// value), so the deploy fails instead of starting with an empty or wrong value.
+import type { PrismaClient } from "@capstan/db";
+import { AppError, isAppError } from "../errors";
+import { EnvelopeError, openSecret } from "./envelope";
+import { findSecretWorkflow } from "./find-secret-workflow";
+import { type Keyring, requireKeyring } from "./keyring";
+import { checkSecretName } from "./secret-rules";
+import { openTeamDataKey } from "./team-data-key";
+
+export interface ResolveSecretsInput {
+  teamId: string;
+  workflowId: string;
+  names: string[];
+}
+
+function cannotDecrypt(names: string[], workflow: string, reason: string): AppError {
+  const what = names.length === 1 ? `Secret ${names[0]}` : `Secrets ${names.join(", ")}`;
+  return new AppError("CONFLICT", `${what} of workflow "${workflow}" cannot be decrypted: ${reason}`, {
+    secrets: names,
+  });
+}
+
+export async function resolveSecrets(
+  prisma: PrismaClient,
+  keyring: Keyring | null | undefined,
+  input: ResolveSecretsInput,
+): Promise<Record<string, string>> {
+  const names = [...new Set(input.names)];
+  if (names.length === 0) return {};
+  for (const name of names) checkSecretName(name);
+  const { teamId, workflowId } = input;
+
+  return prisma.$transaction(async (tx) => {
+    const workflow = await findSecretWorkflow(tx, teamId, workflowId);
+    const rows = await tx.secret.findMany({
+      where: { teamId, workflowId, name: { in: names } },
+      select: { name: true, ciphertext: true, keyId: true },
+    });
+    const found = new Map(rows.map((r) => [r.name, r]));
+    const missing = names.filter((n) => !found.has(n));
+    if (missing.length > 0) {
+      const what = missing.length === 1 ? `Secret ${missing[0]} is` : `Secrets ${missing.join(", ")} are`;
+      throw new AppError(
+        "CONFLICT",
+        `${what} not set for workflow "${workflow.name}"; set it before deploying.`,
+        {
+          secrets: missing,
+        },
+      );
+    }
+
+    let dek: Awaited<ReturnType<typeof openTeamDataKey>>;
+    try {
+      // FOR SHARE: a concurrent data key rotation cannot swap the key between our two reads.
+      dek = await openTeamDataKey(tx, requireKeyring(keyring), teamId, "share");
+    } catch (error) {
+      if (isAppError(error) && error.code !== "NOT_FOUND")
+        throw cannotDecrypt(names, workflow.name, error.message);
+      throw error;
+    }
+    try {
+      const values: Record<string, string> = {};
+      for (const name of names) {
+        const row = found.get(name)!;
+        if (row.keyId !== dek.id) {
+          throw cannotDecrypt(
+            [name],
+            workflow.name,
+            `it was sealed with data key ${row.keyId}, but the team's data key is ${dek.id} (were the Team and Secret rows restored from different backups?).`,
+          );
+        }
+        try {
+          values[name] = openSecret(dek, { teamId, workflowId, name }, row.ciphertext);
+        } catch (error) {
+          if (!(error instanceof EnvelopeError)) throw error;
+          throw cannotDecrypt([name], workflow.name, `${error.message}.`);
+        }
+      }
+      return values;
+    } finally {
+      dek.key.fill(0);
+    }
+  });
+}

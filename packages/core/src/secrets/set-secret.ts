@@ -1,0 +1,29 @@
+import type { PrismaClient } from "@capstan/db";
+import type { TeamActor } from "../rbac/team-actor";
+import type { Keyring } from "./keyring";
+import { requireKeyring } from "./keyring";
+import { type WrittenSecret, writeSecrets } from "./write-secrets";
+
+export interface SetSecretInput {
+  workflowId: string;
+  name: string;
+  value: string;
+}
+
+/** Creates or replaces one secret of a workflow. The value is write-only from here on. */
+export async function setSecret(
+  prisma: PrismaClient,
+  keyring: Keyring | null | undefined,
+  actor: TeamActor,
+  input: SetSecretInput,
+): Promise<WrittenSecret> {
+  const [written] = await writeSecrets(
+    prisma,
+    requireKeyring(keyring),
+    actor,
+    input.workflowId,
+    [{ name: input.name, value: input.value }],
+    "api",
+  );
+  return written!;
+}

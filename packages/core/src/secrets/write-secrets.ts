@@ -1,0 +1,82 @@
+// The one place secrets are sealed and stored, shared by setSecret and the .env import so both
+// take the same locks, keep the same rules and write the same audit events.
+import type { PrismaClient } from "@capstan/db";
+import { recordAuditEvent } from "../audit/record-audit-event";
+import { badRequest } from "../errors";
+import { auditActor, type TeamActor } from "../rbac/team-actor";
+import { sealSecret } from "./envelope";
+import { findSecretWorkflow } from "./find-secret-workflow";
+import type { Keyring } from "./keyring";
+import { checkSecretName, checkSecretValue, MAX_SECRETS_PER_WRITE } from "./secret-rules";
+import { ensureTeamDataKey, openTeamDataKey } from "./team-data-key";
+
+export interface SecretWrite {
+  name: string;
+  value: string;
+}
+
+export interface WrittenSecret {
+  id: string;
+  name: string;
+  created: boolean;
+  updatedAt: Date;
+}
+
+export async function writeSecrets(
+  prisma: PrismaClient,
+  keyring: Keyring,
+  actor: TeamActor,
+  workflowId: string,
+  writes: SecretWrite[],
+  source: "api" | "env-file",
+): Promise<WrittenSecret[]> {
+  if (writes.length > MAX_SECRETS_PER_WRITE)
+    throw badRequest(`At most ${MAX_SECRETS_PER_WRITE} secrets at once.`);
+  const names = new Set<string>();
+  for (const { name, value } of writes) {
+    checkSecretName(name);
+    checkSecretValue(name, value);
+    if (names.has(name)) throw badRequest(`${name} is given twice.`);
+    names.add(name);
+  }
+  const { teamId } = actor;
+  await findSecretWorkflow(prisma, teamId, workflowId);
+  await ensureTeamDataKey(prisma, keyring, teamId);
+
+  return prisma.$transaction(
+    async (tx) => {
+      const workflow = await findSecretWorkflow(tx, teamId, workflowId);
+      const dek = await openTeamDataKey(tx, keyring, teamId, "share");
+      try {
+        const existing = await tx.secret.findMany({
+          where: { workflowId, teamId, name: { in: [...names] } },
+          select: { name: true },
+        });
+        const existed = new Set(existing.map((s) => s.name));
+        const written: WrittenSecret[] = [];
+        for (const { name, value } of writes) {
+          const ciphertext = new Uint8Array(sealSecret(dek, { teamId, workflowId, name }, value));
+          const row = await tx.secret.upsert({
+            where: { workflowId_name: { workflowId, name } },
+            create: { teamId, workflowId, name, ciphertext, keyId: dek.id, updatedById: actor.userId },
+            update: { ciphertext, keyId: dek.id, updatedById: actor.userId },
+            select: { id: true, name: true, updatedAt: true },
+          });
+          const created = !existed.has(name);
+          await recordAuditEvent(tx, {
+            teamId,
+            actor: auditActor(actor),
+            kind: "secret.written",
+            target: { type: "secret", id: row.id },
+            data: { name, workflowId, workflow: workflow.name, created, source },
+          });
+          written.push({ ...row, created });
+        }
+        return written;
+      } finally {
+        dek.key.fill(0);
+      }
+    },
+    { timeout: 30_000 },
+  );
+}
