@@ -31,6 +31,12 @@ export const env = createEnv({
     /** The URL agents and install scripts use to reach this control plane. */
     CAPSTAN_PUBLIC_URL: z.url().optional(),
     CAPSTAN_METRICS_TOKEN: z.string().min(16).optional(),
+    /** Agent protocol timing (seconds): long-poll hold, heartbeat interval, job lease length. */
+    CAPSTAN_AGENT_POLL_SECONDS: z.coerce.number().int().min(1).max(60).default(25),
+    CAPSTAN_AGENT_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+    CAPSTAN_AGENT_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+    /** Where the agent executables are served from (the agent's build output by default). */
+    CAPSTAN_AGENT_DIST_DIR: z.string().optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   },
   client: {},

@@ -126,7 +126,8 @@ export interface AgentClient {
     options?: CallOptions,
   ): Promise<CompleteJobResponse>;
   heartbeat(request: HeartbeatRequest, options?: CallOptions): Promise<HeartbeatResponse>;
-  downloadArtifact(artifactId: string, options?: CallOptions): Promise<Download>;
+  /** `name` is the spec's `upload`; pass its sha256 to get exactly that upload. */
+  downloadArtifact(name: string, options?: CallOptions & { sha256?: string }): Promise<Download>;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -355,10 +356,11 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
         timeoutMs: opts.timeoutMs ?? defaultTimeout,
       });
     },
-    async downloadArtifact(artifactId, opts = {}) {
+    async downloadArtifact(name, opts = {}) {
+      const query = opts.sha256 ? `?sha256=${encodeURIComponent(opts.sha256)}` : "";
       const response = await signedFetch(
         "GET",
-        `${AGENT_API_PREFIX}/artifacts/${encodeURIComponent(artifactId)}`,
+        `${AGENT_API_PREFIX}/artifacts/${encodeURIComponent(name)}${query}`,
         undefined,
         {
           signal: opts.signal,

@@ -1,11 +1,18 @@
 import { z } from "zod";
-import { uuidSchema } from "./common";
 
 /**
- * GET /api/agent/v1/artifacts/{artifactId}: signed. Answers the bytes with
- * `x-capstan-sha256` (hex); the agent must compare it with the sha256 named in the spec.
+ * GET /api/agent/v1/artifacts/{name}?sha256=HEX: signed. `name` is the spec's `upload` name; with
+ * `sha256` that exact upload is served, without it the newest upload of that name. Answers the
+ * bytes with `x-capstan-sha256` (hex); the agent must still compare it with the spec's sha256.
  */
-export const artifactDownloadRequestSchema = z.object({ artifactId: uuidSchema });
+export const ARTIFACT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const artifactDownloadRequestSchema = z.object({
+  name: z.string().regex(ARTIFACT_NAME_PATTERN),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+});
 export type ArtifactDownloadRequest = z.infer<typeof artifactDownloadRequestSchema>;
 
 /**

@@ -58,7 +58,7 @@ export const agentEndpoints = {
   },
   downloadArtifact: {
     method: "GET",
-    path: "/artifacts/{artifactId}",
+    path: "/artifacts/{name}",
     signed: true,
     request: artifactDownloadRequestSchema,
     response: downloadResponseSchema,

@@ -74,7 +74,10 @@ export class JobNotifier {
   subscribe(hostId: string): JobSubscription {
     const waiter: Waiter = { hostId, pending: false, wake: null };
     let set = this.waiters.get(hostId);
-    if (!set) this.waiters.set(hostId, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.waiters.set(hostId, set);
+    }
     set.add(waiter);
     return {
       next: (timeoutMs, signal) => {

@@ -1,5 +1,7 @@
 import { createCallerFactory, createTRPCRouter } from "./init";
 import { auditRouter } from "./routers/audit";
+import { enrollmentRouter } from "./routers/enrollment";
+import { hostsRouter } from "./routers/hosts";
 import { invitationRouter } from "./routers/invitation";
 import { setupRouter } from "./routers/setup";
 import { teamRouter } from "./routers/team";
@@ -9,6 +11,8 @@ export const appRouter = createTRPCRouter({
   team: teamRouter,
   invitation: invitationRouter,
   audit: auditRouter,
+  enrollment: enrollmentRouter,
+  hosts: hostsRouter,
 });
 
 export type AppRouter = typeof appRouter;

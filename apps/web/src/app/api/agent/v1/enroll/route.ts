@@ -1,0 +1,22 @@
+import { enrollHost } from "@capstan/core/enrollment/enroll-host";
+import { type EnrollResponse, enrollRequestSchema } from "@capstan/protocol";
+import { publicAgentRoute } from "@/server/agent/agent-route";
+import { agentSettings } from "@/server/agent/engine";
+import { prisma } from "@/server/db";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export const POST = publicAgentRoute(
+  "enroll",
+  enrollRequestSchema,
+  async ({ input }): Promise<EnrollResponse> => {
+    const host = await enrollHost(prisma, input);
+    const settings = agentSettings();
+    return {
+      ...host,
+      heartbeatIntervalSeconds: settings.heartbeatIntervalSeconds,
+      pollWaitSeconds: settings.pollWaitSeconds,
+    };
+  },
+);

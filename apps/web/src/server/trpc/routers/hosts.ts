@@ -1,0 +1,38 @@
+import { getHost } from "@capstan/core/hosts/get-host";
+import { listHosts } from "@capstan/core/hosts/list-hosts";
+import { revokeHost } from "@capstan/core/hosts/revoke-host";
+import { updateHost, updateHostInputSchema } from "@capstan/core/hosts/update-host";
+import { auditActor } from "@capstan/core/rbac/team-actor";
+import { z } from "zod";
+import { createTRPCRouter, teamProcedure } from "../init";
+
+const hostId = z.object({ hostId: z.string().max(64) });
+
+export const hostsRouter = createTRPCRouter({
+  list: teamProcedure("VIEWER")
+    .input(z.object({ status: z.enum(["PENDING", "ONLINE", "OFFLINE", "REVOKED"]).optional() }))
+    .query(({ ctx, input }) => listHosts(ctx.prisma, { teamId: ctx.actor.teamId, status: input.status })),
+  get: teamProcedure("VIEWER")
+    .input(hostId)
+    .query(({ ctx, input }) => getHost(ctx.prisma, { teamId: ctx.actor.teamId, hostId: input.hostId })),
+  revoke: teamProcedure("ADMIN")
+    .input(hostId)
+    .mutation(({ ctx, input }) =>
+      revokeHost(ctx.prisma, {
+        teamId: ctx.actor.teamId,
+        hostId: input.hostId,
+        actor: auditActor(ctx.actor),
+      }),
+    ),
+  /** Replaces labels and/or policy. */
+  update: teamProcedure("ADMIN")
+    .input(hostId.extend(updateHostInputSchema.shape))
+    .mutation(({ ctx, input }) =>
+      updateHost(ctx.prisma, {
+        teamId: ctx.actor.teamId,
+        hostId: input.hostId,
+        actor: auditActor(ctx.actor),
+        input: { labels: input.labels, policy: input.policy },
+      }),
+    ),
+});

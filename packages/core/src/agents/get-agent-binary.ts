@@ -1,0 +1,47 @@
+// Serves the agent executable for install and self-update. Files come from the agent's build
+// output (`apps/agent/dist`, or where the operator put them); their sha256 is computed once per
+// file version and sent along so the installer can verify the download.
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { notFound } from "../errors";
+
+export interface AgentBinary {
+  body: ReadableStream<Uint8Array>;
+  sha256: string;
+  size: number;
+  fileName: string;
+}
+
+const hashes = new Map<string, { mtimeMs: number; size: number; sha256: string }>();
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+export async function getAgentBinary(args: { dir: string; arch: "x64" | "arm64" }): Promise<AgentBinary> {
+  // The build names the linux-x64 executable plainly; other architectures carry a suffix.
+  const candidates =
+    args.arch === "x64" ? ["capstan-agent-linux-x64", "capstan-agent"] : [`capstan-agent-linux-${args.arch}`];
+  for (const fileName of candidates) {
+    const path = join(args.dir, fileName);
+    const info = await stat(path).catch(() => null);
+    if (!info?.isFile()) continue;
+    let cached = hashes.get(path);
+    if (!cached || cached.mtimeMs !== info.mtimeMs || cached.size !== info.size) {
+      cached = { mtimeMs: info.mtimeMs, size: info.size, sha256: await sha256File(path) };
+      hashes.set(path, cached);
+    }
+    return {
+      body: Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>,
+      sha256: cached.sha256,
+      size: info.size,
+      fileName,
+    };
+  }
+  throw notFound(`Agent executable for linux-${args.arch}`);
+}
