@@ -37,6 +37,7 @@ export function parseEnvFile(text: string): ParsedEnvFile {
   const lines = text.replace(/\r\n?/g, "\n").split("\n");
   const issues: EnvFileIssue[] = [];
   const lineOf = new Map<string, number>();
+  const refused = new Set<string>();
 
   lines.forEach((raw, index) => {
     const line = index + 1;
@@ -54,6 +55,7 @@ export function parseEnvFile(text: string): ParsedEnvFile {
     const first = lineOf.get(name);
     if (first !== undefined) {
       issues.push({ line, name, message: `${name} is set twice (lines ${first} and ${line}); keep one.` });
+      refused.add(name);
       return;
     }
     lineOf.set(name, line);
@@ -78,7 +80,7 @@ export function parseEnvFile(text: string): ParsedEnvFile {
       });
       continue;
     }
-    if (!SECRET_NAME_PATTERN.test(name)) continue;
+    if (refused.has(name) || !SECRET_NAME_PATTERN.test(name)) continue;
     const problem = secretValueProblem(name, value);
     if (problem) {
       issues.push({ line, name, message: `Line ${line}: ${problem}` });
