@@ -12,5 +12,10 @@ const prismaCli = join(dirname(require.resolve("prisma/package.json")), "build",
 execFileSync(process.execPath, [prismaCli, "generate"], {
   cwd: join(here, ".."),
   stdio: "inherit",
-  env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.execPath, PRISMA_HIDE_UPDATE_MESSAGE: "1", CHECKPOINT_DISABLE: "1" },
+  env: {
+    ...process.env,
+    PRISMA_SCHEMA_ENGINE_BINARY: process.execPath,
+    PRISMA_HIDE_UPDATE_MESSAGE: "1",
+    CHECKPOINT_DISABLE: "1",
+  },
 });
