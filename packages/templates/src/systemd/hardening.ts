@@ -12,7 +12,8 @@ const STRICT: Partial<Record<HardeningDirective, Value>> = {
   ProtectHome: true,
   PrivateTmp: true,
   PrivateDevices: true,
-  PrivateUsers: true,
+  // Not PrivateUsers=: together with DynamicUser= and ProtectProc=invisible it fails at start
+  // ("Failed to set up user namespacing") on Debian 12's systemd 252. It stays switchable.
   ProtectKernelTunables: true,
   ProtectKernelModules: true,
   ProtectKernelLogs: true,

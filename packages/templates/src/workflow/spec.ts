@@ -277,6 +277,10 @@ export const systemdSpecSchema = z.strictObject({
   workingDirectory: z.union([absolutePath, relativePath]).optional(),
   user: z
     .union([z.literal("dynamic"), z.string().regex(USER_NAME_PATTERN, 'must be "dynamic" or a user name')])
+    .refine(
+      (u) => u !== "root" && u !== "nobody",
+      'root and nobody are refused: use "dynamic" or a dedicated user',
+    )
     .default("dynamic"),
   artifact: artifactSchema.optional(),
   restart: z
