@@ -1,0 +1,123 @@
+// Starts the control plane for the browser tests: a fresh database (created here, migrated by
+// `npm run db:migrate`), a production build and `next start`. Returns the teardown.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { executable, requireComponents } from "@capstan/testkit";
+import pg from "pg";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const WEB = fileURLToPath(new URL("../../apps/web", import.meta.url));
+const NEXT_BIN = createRequire(`${WEB}/package.json`).resolve("next/dist/bin/next");
+const SERVER_URL =
+  process.env.CAPSTAN_E2E_PG_URL ??
+  process.env.DATABASE_URL ??
+  "postgresql://capstan:capstan@127.0.0.1:5432/capstan";
+
+async function postgresReachable(): Promise<{ available: boolean; reason: string }> {
+  const client = new pg.Client({ connectionString: SERVER_URL, connectionTimeoutMillis: 3_000 });
+  try {
+    await client.connect();
+    return { available: true, reason: "" };
+  } catch (error) {
+    return { available: false, reason: `PostgreSQL (${(error as Error).message})` };
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: SERVER_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }) {
+  const result = spawnSync(command, args, { ...options, stdio: "inherit" });
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(" ")} failed with exit code ${result.status}`);
+}
+
+async function waitForHealth(url: string, server: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`next start exited with code ${server.exitCode}`);
+    try {
+      const response = await fetch(`${url}/api/health`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`the control plane did not become healthy at ${url} within ${timeoutMs} ms`);
+}
+
+export default async function globalSetup() {
+  const ok = requireComponents(
+    "e2e browser tests",
+    executable("/usr/bin/chromium"),
+    await postgresReachable(),
+  );
+  if (!ok) {
+    process.env.CAPSTAN_E2E_SKIP = "Chromium or PostgreSQL is missing";
+    return;
+  }
+
+  const dbName = `capstan_e2e_${Date.now()}_${randomBytes(3).toString("hex")}`;
+  await adminQuery(`CREATE DATABASE "${dbName}"`);
+  const dbUrl = new URL(SERVER_URL);
+  dbUrl.pathname = `/${dbName}`;
+  const databaseUrl = dbUrl.toString();
+  run("npm", ["run", "--silent", "db:migrate"], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+  });
+
+  // A stale build would test old code: rebuild unless asked not to (handy when iterating on tests).
+  if (process.env.CAPSTAN_E2E_SKIP_BUILD !== "1" || !existsSync(`${WEB}/.next/BUILD_ID`)) {
+    run(process.execPath, [NEXT_BIN, "build"], {
+      cwd: WEB,
+      env: { ...process.env, CAPSTAN_SKIP_ENV_VALIDATION: "1", NODE_ENV: "production" },
+    });
+  }
+
+  const port = process.env.CAPSTAN_E2E_PORT!;
+  const baseURL = `http://127.0.0.1:${port}`;
+  const server = spawn(process.execPath, [NEXT_BIN, "start", "-H", "127.0.0.1", "-p", port], {
+    cwd: WEB,
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      DATABASE_URL: databaseUrl,
+      NEXTAUTH_URL: baseURL,
+      NEXTAUTH_SECRET: randomBytes(32).toString("base64"),
+      CAPSTAN_SECRETS_KEY: randomBytes(32).toString("base64"),
+      CAPSTAN_PUBLIC_URL: baseURL,
+      LOG_LEVEL: "warn",
+      NEXT_TELEMETRY_DISABLED: "1",
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  try {
+    await waitForHealth(baseURL, server, 60_000);
+  } catch (error) {
+    server.kill("SIGTERM");
+    await adminQuery(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => {});
+    throw error;
+  }
+
+  return async () => {
+    const exited = new Promise((resolve) => server.once("exit", resolve));
+    server.kill("SIGTERM");
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+    if (server.exitCode === null) server.kill("SIGKILL");
+    await adminQuery(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  };
+}

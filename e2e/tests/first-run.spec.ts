@@ -1,0 +1,130 @@
+// The first visit to a fresh install: setup creates the owner and team, then sign-out, a wrong
+// password, sign-in and every dashboard page (screenshots attached to the report).
+import { copyFileSync, mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { expect, type Page, type TestInfo, test } from "@playwright/test";
+
+test.skip(!!process.env.CAPSTAN_E2E_SKIP, process.env.CAPSTAN_E2E_SKIP ?? "");
+test.describe.configure({ mode: "serial" });
+
+const OWNER = { email: "owner@example.test", password: "a-very-long-passphrase", name: "Ada Owner" };
+const TEAM = { name: "Acme Ops", slug: "acme-ops" };
+const DOCS_SCREENSHOT = fileURLToPath(new URL("../../docs/screenshot-dashboard.png", import.meta.url));
+
+async function snap(page: Page, testInfo: TestInfo, name: string): Promise<string> {
+  const path = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  await testInfo.attach(name, { path, contentType: "image/png" });
+  return path;
+}
+
+async function signIn(page: Page, email: string, password: string) {
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+test("a fresh install sends the first visitor to setup, which creates the owner and team", async ({
+  page,
+}, testInfo) => {
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/setup$/);
+  await expect(page.getByRole("heading", { name: "Welcome to Capstan" })).toBeVisible();
+  await snap(page, testInfo, "setup");
+
+  await page.getByLabel("Team name").fill(TEAM.name);
+  await page.getByLabel("Your name").fill(OWNER.name);
+  await page.getByLabel("Email").fill(OWNER.email);
+  await page.getByLabel("Password", { exact: true }).fill(OWNER.password);
+  await page.getByLabel("Repeat password").fill(OWNER.password);
+  await page.getByRole("button", { name: "Create owner and team" }).click();
+
+  await expect(page).toHaveURL(new RegExp(`/t/${TEAM.slug}$`));
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  await expect(page.getByTestId("current-team")).toHaveText(TEAM.name);
+
+  // Setup is gone once a user exists.
+  await page.goto("/setup");
+  await expect(page).not.toHaveURL(/\/setup$/);
+});
+
+test("sign out, a wrong password shows a clear error, the right one lands on the empty dashboard", async ({
+  page,
+}, testInfo) => {
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/signin/);
+  await expect(page.getByRole("heading", { name: "Sign in to Capstan" })).toBeVisible();
+  await snap(page, testInfo, "signin");
+
+  await signIn(page, OWNER.email, "not-the-password");
+  await expect(page.locator("form").getByRole("alert")).toHaveText("Wrong email or password.");
+  await expect(page).toHaveURL(/\/signin/);
+  await snap(page, testInfo, "signin-wrong-password");
+
+  await signIn(page, OWNER.email, OWNER.password);
+  await expect(page).toHaveURL(new RegExp(`/t/${TEAM.slug}$`));
+  const main = page.getByRole("main");
+  await expect(main.getByText("Get started")).toBeVisible();
+  for (const label of ["Hosts", "Workflows", "Deployments"]) {
+    await expect(main.getByRole("link", { name: new RegExp(`^${label}\\s*0$`) })).toBeVisible();
+  }
+  await expect(main.getByRole("link", { name: /^Members\s*1$/ })).toBeVisible();
+  const overview = await snap(page, testInfo, "dashboard-overview");
+  if (process.env.CAPSTAN_UPDATE_SCREENSHOT === "1") {
+    mkdirSync(fileURLToPath(new URL("../../docs", import.meta.url)), { recursive: true });
+    copyFileSync(overview, DOCS_SCREENSHOT);
+  }
+
+  const pages = [
+    { nav: "Hosts", heading: "Hosts", empty: "No hosts yet" },
+    { nav: "Workflows", heading: "Workflows", empty: "No workflows yet" },
+    { nav: "Deployments", heading: "Deployments", empty: "No deployments yet" },
+  ];
+  const nav = page.getByRole("navigation", { name: "Main" });
+  for (const p of pages) {
+    await nav.getByRole("link", { name: p.nav }).click();
+    await expect(page.getByRole("heading", { level: 1, name: p.heading })).toBeVisible();
+    await expect(page.getByRole("heading", { name: p.empty })).toBeVisible();
+    await expect(nav.getByRole("link", { name: p.nav })).toHaveAttribute("aria-current", "page");
+    await snap(page, testInfo, `page-${p.nav.toLowerCase()}`);
+  }
+
+  await nav.getByRole("link", { name: "Team" }).click();
+  const row = page.getByRole("row", { name: new RegExp(OWNER.email) });
+  await expect(row).toBeVisible();
+  await expect(row.getByText("Owner", { exact: true })).toBeVisible();
+  await snap(page, testInfo, "page-team");
+
+  await nav.getByRole("link", { name: "Audit" }).click();
+  await expect(page.getByText("setup.completed")).toBeVisible();
+  await expect(page.getByText("user.sign_in_failed")).toBeVisible();
+  await expect(page.getByText("user.signed_in").first()).toBeVisible();
+  await snap(page, testInfo, "page-audit");
+
+  // Sign out through the user menu.
+  await page.getByLabel("User menu").click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/signin/);
+  await page.goto(`/t/${TEAM.slug}`);
+  await expect(page).toHaveURL(/\/signin/);
+});
+
+test("the dashboard works at phone width and keeps other teams' slugs out of reach", async ({
+  page,
+}, testInfo) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto("/signin");
+  await signIn(page, OWNER.email, OWNER.password);
+  await expect(page).toHaveURL(new RegExp(`/t/${TEAM.slug}$`));
+  const menu = page.getByRole("button", { name: "Menu" });
+  await expect(menu).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Main" })).toBeHidden();
+  await menu.click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Team" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Team" })).toBeVisible();
+  await snap(page, testInfo, "phone-team");
+
+  const response = await page.goto("/t/some-other-team");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
+});
