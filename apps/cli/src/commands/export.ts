@@ -1,0 +1,71 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { formatWorkflowIssue } from "@capstan/core/workflows/workflow-issue";
+import { renderExport } from "@capstan/templates";
+import type { Io } from "../main";
+import { loadWorkflow } from "./load-workflow";
+
+const HELP = `Usage: capstan export <capstan.yaml> --out DIR [--dockerfile node|python] [--force]
+
+Writes the workflow as plain files to DIR: Compose files, hardened systemd units, .env.example
+files with secret names (never values), a README on running it by hand, and with --dockerfile a
+multi-stage Dockerfile and .dockerignore. Nothing is built or started. DIR must be empty or new
+unless --force is given.
+`;
+
+export async function runExport(argv: string[], io: Io): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse(argv);
+  } catch (error) {
+    io.err(`capstan export: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (args.values.help) {
+    io.out(HELP);
+    return 0;
+  }
+  const [file] = args.positionals;
+  const out = args.values.out;
+  const dockerfile = args.values.dockerfile;
+  if (!file || !out || args.positionals.length > 1) {
+    io.err(HELP);
+    return 2;
+  }
+  if (dockerfile !== undefined && dockerfile !== "node" && dockerfile !== "python") {
+    io.err("capstan export: --dockerfile must be node or python\n");
+    return 2;
+  }
+  const result = loadWorkflow(file);
+  if (!result.ok) {
+    for (const issue of result.issues) io.err(`${file}: ${formatWorkflowIssue(issue)}\n`);
+    return 1;
+  }
+  const dir = resolve(out);
+  if (existsSync(dir) && readdirSync(dir).length > 0 && !args.values.force) {
+    io.err(`capstan export: ${out} is not empty (use --force to write into it)\n`);
+    return 1;
+  }
+  const files = renderExport({ spec: result.spec, order: result.services.map((s) => s.name), dockerfile });
+  for (const [path, { content, mode }] of Object.entries(files)) {
+    const target = join(dir, path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, content, { mode });
+  }
+  io.out(`wrote ${Object.keys(files).length} files to ${out}\n`);
+  return 0;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: "string", short: "o" },
+      dockerfile: { type: "string" },
+      force: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}

@@ -1,0 +1,37 @@
+// Reads a capstan.yaml and validates it with the same code the control plane runs. Compose
+// files named by `compose.file` are read from the workflow's folder, never outside it.
+import { readFileSync, realpathSync, statSync } from "node:fs";
+import { dirname, resolve, sep } from "node:path";
+import { MAX_YAML_BYTES } from "@capstan/core/workflows/parse-workflow-yaml";
+import { type ValidateWorkflowResult, validateWorkflow } from "@capstan/core/workflows/validate-workflow";
+import { type HostPolicy, hostPolicySchema } from "@capstan/templates";
+
+export function readWorkflowFile(path: string): string {
+  const size = statSync(path).size;
+  // Refuse before reading a huge file into memory.
+  if (size > MAX_YAML_BYTES) throw new Error(`${path} is larger than ${MAX_YAML_BYTES} bytes`);
+  return readFileSync(path, "utf8");
+}
+
+export function loadWorkflow(path: string, policy?: HostPolicy): ValidateWorkflowResult {
+  const source = readWorkflowFile(path);
+  const root = realpathSync(dirname(resolve(path)));
+  return validateWorkflow(source, {
+    policy,
+    readFile: (relative) => {
+      try {
+        const full = realpathSync(resolve(root, relative));
+        if (!full.startsWith(root + sep)) return undefined;
+        return readWorkflowFile(full);
+      } catch {
+        return undefined;
+      }
+    },
+  });
+}
+
+export function readPolicy(path: string | undefined, skip: boolean): HostPolicy | undefined {
+  if (skip) return undefined;
+  if (!path) return hostPolicySchema.parse({});
+  return hostPolicySchema.parse(JSON.parse(readFileSync(path, "utf8")));
+}
