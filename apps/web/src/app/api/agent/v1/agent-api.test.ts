@@ -1,0 +1,298 @@
+// The agent API through its route handlers, with the real protocol client (its fetch goes to the
+// handlers in-process) on a fresh PostgreSQL database.
+
+import { forgetAgentKey } from "@capstan/core/agents/authenticate-agent";
+import {
+  createTestHost,
+  createTestRevision,
+  createTestTeam,
+  deployTo,
+  type TestHost,
+} from "@capstan/core/deployments/test-fixtures";
+import { createEnrollmentToken } from "@capstan/core/enrollment/create-enrollment-token";
+import { markOfflineHosts } from "@capstan/core/hosts/mark-offline-hosts";
+import { revokeHost } from "@capstan/core/hosts/revoke-host";
+import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
+import {
+  type AgentClient,
+  AgentUnauthorizedError,
+  createAgentClient,
+  enrollAgent,
+  generateAgentKeyPair,
+  StaleLeaseError,
+} from "@capstan/protocol";
+import { requireComponents } from "@capstan/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ok = requireComponents("web/agent-api", await postgresAvailable());
+const BASE = "http://capstan.test";
+const at = () => new Date().toISOString();
+
+describe.skipIf(!ok)("agent API v1 (route handlers)", () => {
+  let db: TestDatabase;
+  let teamId: string;
+  let dispatch: (request: Request) => Promise<Response>;
+  let stopEngine: () => Promise<void>;
+  /** Every request the clients sent, so tests can replay one. */
+  const sent: Request[] = [];
+  const fetchViaHandlers = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    sent.push(request.clone());
+    return dispatch(request);
+  }) as typeof fetch;
+  const clientFor = (host: TestHost, privateKey = host.keys.privateKeyPem): AgentClient =>
+    createAgentClient({ baseUrl: BASE, hostId: host.id, privateKey, fetch: fetchViaHandlers });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    process.env.DATABASE_URL = db.url;
+    // Imported only now: the app's env module reads DATABASE_URL when first loaded.
+    dispatch = await (await import("@/server/agent/test-dispatch")).loadAgentRoutes();
+    stopEngine = (await import("@/server/agent/engine")).stopAgentEngine;
+    teamId = (await createTestTeam(db.prisma)).id;
+  });
+  afterAll(async () => {
+    await stopEngine?.();
+    await db?.drop();
+  });
+
+  it("enrolls over HTTP once, then answers a reused token with 410", async () => {
+    const { token } = await createEnrollmentToken(db.prisma, {
+      teamId,
+      actor: { type: "SYSTEM" },
+      input: { labels: { role: "web" } },
+    });
+    const keys = generateAgentKeyPair();
+    const body = {
+      token,
+      publicKey: keys.publicKey,
+      hostName: "edge-1",
+      facts: { arch: "x64" },
+      agentVersion: "0.1.0",
+    };
+    const enrolled = await enrollAgent(BASE, body, { fetch: fetchViaHandlers });
+    expect(enrolled).toMatchObject({
+      teamId,
+      hostName: "edge-1",
+      labels: { role: "web" },
+      heartbeatIntervalSeconds: 15,
+    });
+    const again = await enrollAgent(
+      BASE,
+      { ...body, publicKey: generateAgentKeyPair().publicKey },
+      { fetch: fetchViaHandlers },
+    ).catch((e) => e);
+    expect(again).toMatchObject({ status: 410, code: "GONE", reason: "TOKEN_USED" });
+
+    // The new host can speak signed requests at once and turns ONLINE on first contact.
+    const client = createAgentClient({
+      baseUrl: BASE,
+      hostId: enrolled.hostId,
+      privateKey: keys.privateKeyPem,
+      fetch: fetchViaHandlers,
+    });
+    expect((await client.poll({ waitSeconds: 0 })).job).toBeNull();
+    expect((await db.prisma.host.findUniqueOrThrow({ where: { id: enrolled.hostId } })).status).toBe(
+      "ONLINE",
+    );
+  });
+
+  it("refuses a replayed signed request, an unknown key, a foreign key and a wrong protocol version", async () => {
+    const host = await createTestHost(db.prisma, teamId);
+    await clientFor(host).heartbeat({ agentVersion: "0.1.0", services: [] });
+    const replay = await dispatch(sent.at(-1)!.clone());
+    expect(replay.status).toBe(401);
+    expect((await replay.json()).error.reason).toBe("REPLAYED");
+
+    const stranger = generateAgentKeyPair();
+    const forged = await clientFor(host, stranger.privateKeyPem)
+      .heartbeat({ agentVersion: "x", services: [] })
+      .catch((e) => e);
+    expect(forged).toBeInstanceOf(AgentUnauthorizedError);
+    const unknownHost = { ...host, id: "9d1e8c3a-0000-4000-8000-000000000001" };
+    const unknown = await clientFor(unknownHost, stranger.privateKeyPem)
+      .poll({ waitSeconds: 0 })
+      .catch((e) => e);
+    expect(unknown).toBeInstanceOf(AgentUnauthorizedError);
+
+    const unsigned = await dispatch(new Request(`${BASE}/api/agent/v1/poll`, { method: "POST", body: "{}" }));
+    expect(unsigned.status).toBe(401);
+    const oldAgent = await dispatch(
+      new Request(`${BASE}/api/agent/v1/poll`, {
+        method: "POST",
+        body: "{}",
+        headers: { "x-capstan-protocol": "0" },
+      }),
+    );
+    expect(oldAgent.status).toBe(400);
+    expect((await oldAgent.json()).error.reason).toBe("UNSUPPORTED_PROTOCOL");
+  });
+
+  it("does not let host A claim, renew, report on or complete host B's job", async () => {
+    const a = await createTestHost(db.prisma, teamId);
+    const b = await createTestHost(db.prisma, teamId);
+    const revision = await createTestRevision(db.prisma, teamId);
+    await deployTo(db.prisma, teamId, revision.id, [b.id]);
+    expect((await clientFor(a).poll({ waitSeconds: 0 })).job).toBeNull();
+    const job = (await clientFor(b).poll({ waitSeconds: 0 })).job!;
+    expect(job).not.toBeNull();
+    const asA = clientFor(a);
+    for (const attempt of [
+      () => asA.renewLease(job.id, { leaseId: job.leaseId }),
+      () =>
+        asA.postEvents(job.id, {
+          leaseId: job.leaseId,
+          events: [{ seq: 1, at: at(), type: "log", level: "info", message: "x" }],
+        }),
+      () => asA.completeJob(job.id, { leaseId: job.leaseId, state: "SUCCEEDED", services: [] }),
+    ]) {
+      expect(await attempt().catch((e) => e)).toMatchObject({ status: 404, code: "NOT_FOUND" });
+    }
+    expect(await db.prisma.jobEvent.count({ where: { jobId: job.id } })).toBe(0);
+    expect((await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } })).state).toBe("RUNNING");
+  });
+
+  it("answers a stale lease with 409, ignores a re-sent event batch, and completes", async () => {
+    const host = await createTestHost(db.prisma, teamId);
+    const client = clientFor(host);
+    const revision = await createTestRevision(db.prisma, teamId);
+    await deployTo(db.prisma, teamId, revision.id, [host.id]);
+    const job = (await client.poll({ waitSeconds: 0 })).job!;
+    const stale = await client
+      .renewLease(job.id, { leaseId: "00000000-0000-4000-8000-00000000dead" })
+      .catch((e) => e);
+    expect(stale).toBeInstanceOf(StaleLeaseError);
+    expect(stale.reason).toBe("STALE_LEASE");
+
+    const events = [
+      { seq: 1, at: at(), type: "step" as const, service: "app", state: "RUNNING" as const },
+      {
+        seq: 2,
+        at: at(),
+        type: "log" as const,
+        service: "app",
+        level: "info" as const,
+        message: "compose up",
+      },
+    ];
+    expect(await client.postEvents(job.id, { leaseId: job.leaseId, events })).toEqual({
+      accepted: 2,
+      lastSeq: 2,
+    });
+    expect(await client.postEvents(job.id, { leaseId: job.leaseId, events })).toEqual({
+      accepted: 0,
+      lastSeq: 2,
+    });
+    expect(await db.prisma.jobEvent.count({ where: { jobId: job.id } })).toBe(2);
+    const done = await client.completeJob(job.id, {
+      leaseId: job.leaseId,
+      state: "SUCCEEDED",
+      services: [{ service: "app", state: "SUCCEEDED" }],
+      release: { revisionHash: job.revision.hash, services: [{ service: "app", releaseId: "r1" }] },
+    });
+    expect(done).toEqual({ state: "SUCCEEDED", reconciled: false });
+    const again = await client
+      .completeJob(job.id, { leaseId: job.leaseId, state: "SUCCEEDED", services: [] })
+      .catch((e) => e);
+    expect(again).toMatchObject({ status: 409, reason: "JOB_FINISHED" });
+  });
+
+  it("refuses a revoked host's next request with 401 and gives it no jobs", async () => {
+    const host = await createTestHost(db.prisma, teamId);
+    const client = clientFor(host);
+    await client.heartbeat({ agentVersion: "0.1.0", services: [] });
+    const revision = await createTestRevision(db.prisma, teamId);
+    const { jobIds } = await deployTo(db.prisma, teamId, revision.id, [host.id]);
+    await revokeHost(db.prisma, { teamId, hostId: host.id, actor: { type: "SYSTEM" } });
+    const refused = await client.poll({ waitSeconds: 0 }).catch((e) => e);
+    expect(refused).toBeInstanceOf(AgentUnauthorizedError);
+    expect(refused.revoked).toBe(true);
+    // Also when this process had not cached the key.
+    forgetAgentKey(host.id);
+    expect(await client.heartbeat({ agentVersion: "0.1.0", services: [] }).catch((e) => e)).toMatchObject({
+      status: 401,
+    });
+    expect((await db.prisma.job.findUniqueOrThrow({ where: { id: jobIds[0] } })).state).toBe("CANCELLED");
+    expect(await db.prisma.auditEvent.count({ where: { kind: "host.revoked", targetId: host.id } })).toBe(1);
+  });
+
+  it("records facts and health cheaply: a HealthChange row only on transitions", async () => {
+    const host = await createTestHost(db.prisma, teamId);
+    const client = clientFor(host);
+    const report = (status: "HEALTHY" | "UNHEALTHY") =>
+      client.heartbeat({
+        agentVersion: "0.2.0",
+        facts: { os: "Debian 12", cpus: 2 },
+        services: [{ workflow: "shop", service: "web", kind: "compose", status }],
+      });
+    const first = await report("HEALTHY");
+    expect(first).toMatchObject({ hostStatus: "ONLINE", heartbeatIntervalSeconds: 15, abandonJobs: [] });
+    await report("HEALTHY");
+    await report("HEALTHY");
+    await report("UNHEALTHY");
+    const changes = await db.prisma.healthChange.findMany({
+      where: { hostId: host.id },
+      orderBy: { id: "asc" },
+    });
+    expect(changes.map((c) => c.status)).toEqual(["HEALTHY", "UNHEALTHY"]);
+    const row = await db.prisma.host.findUniqueOrThrow({
+      where: { id: host.id },
+      include: { services: true },
+    });
+    expect(row.facts).toMatchObject({ os: "Debian 12", cpus: 2 });
+    expect(row.agentVersion).toBe("0.2.0");
+    expect(row.services).toHaveLength(1);
+    expect(row.services[0]!.status).toBe("UNHEALTHY");
+
+    // Missing ~3 intervals makes it OFFLINE; the next contact brings it back.
+    await db.prisma.host.update({
+      where: { id: host.id },
+      data: { lastSeenAt: new Date(Date.now() - 60_000) },
+    });
+    expect(
+      await markOfflineHosts(db.prisma, { heartbeatIntervalSeconds: 15, offlineAfterMissed: 3 }),
+    ).toBeGreaterThanOrEqual(1);
+    expect((await db.prisma.host.findUniqueOrThrow({ where: { id: host.id } })).status).toBe("OFFLINE");
+    expect((await report("HEALTHY")).hostStatus).toBe("ONLINE");
+  });
+
+  it("tells a heartbeat which active jobs to abandon", async () => {
+    const host = await createTestHost(db.prisma, teamId);
+    const client = clientFor(host);
+    const revision = await createTestRevision(db.prisma, teamId);
+    const { deployment } = await deployTo(db.prisma, teamId, revision.id, [host.id]);
+    const job = (await client.poll({ waitSeconds: 0 })).job!;
+    const beat = () =>
+      client.heartbeat({
+        agentVersion: "1",
+        services: [],
+        activeJobs: [{ jobId: job.id, leaseId: job.leaseId }],
+      });
+    expect((await beat()).abandonJobs).toEqual([]);
+    const { cancelDeployment } = await import("@capstan/core/deployments/cancel-deployment");
+    await cancelDeployment(db.prisma, { teamId, deploymentId: deployment.id, actor: { type: "SYSTEM" } });
+    expect((await beat()).abandonJobs).toEqual([job.id]);
+  });
+
+  it("answers a waiting poll as soon as a job is created for its host (LISTEN/NOTIFY)", async () => {
+    const host = await createTestHost(db.prisma, teamId);
+    const other = await createTestHost(db.prisma, teamId);
+    const revision = await createTestRevision(db.prisma, teamId);
+    const client = clientFor(host);
+    // Warm up: the first poll starts the job engine (its LISTEN connection).
+    await client.poll({ waitSeconds: 0 });
+    const waitSeconds = 10;
+    const started = Date.now();
+    const polling = client.poll({ waitSeconds }).then((answer) => ({ answer, at: performance.now() }));
+    const otherPolling = clientFor(other).poll({ waitSeconds: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const created = await deployTo(db.prisma, teamId, revision.id, [host.id]);
+    const createdAt = performance.now();
+    const { answer, at: answeredAt } = await polling;
+    expect(answer.job?.id).toBe(created.jobIds[0]);
+    expect(Date.now() - started).toBeLessThan(waitSeconds * 1000 - 1000);
+    console.log(`long-poll answered ${(answeredAt - createdAt).toFixed(1)} ms after the job was committed`);
+    // The other host's poll was not woken with someone else's job.
+    expect((await otherPolling).job).toBeNull();
+  });
+});
