@@ -15,8 +15,8 @@ export function run(command, args, options = {}) {
 
 export function ensureInstalled() {
   if (!existsSync(join(root, "node_modules", ".package-lock.json"))) {
-    console.log("[capstan] installing dependencies (npm ci) ...");
-    run(npm, ["ci", "--no-audit", "--no-fund"]);
+    console.log("[capstan] installing dependencies (npm install) ...");
+    run(npm, ["install", "--no-audit", "--no-fund"]);
   }
   if (!existsSync(join(root, "packages", "db", "src", "generated", "prisma", "client.ts"))) {
     console.log("[capstan] generating the Prisma client ...");
