@@ -11,10 +11,7 @@ import pg from "pg";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const WEB = fileURLToPath(new URL("../../apps/web", import.meta.url));
 const NEXT_BIN = createRequire(`${WEB}/package.json`).resolve("next/dist/bin/next");
-const SERVER_URL =
-  process.env.CAPSTAN_E2E_PG_URL ??
-  process.env.DATABASE_URL ??
-  "postgresql://capstan:capstan@127.0.0.1:5432/capstan";
+const SERVER_URL = process.env.TEST_DATABASE_URL ?? "postgresql://capstan:capstan@127.0.0.1:5432/capstan";
 
 async function postgresReachable(): Promise<{ available: boolean; reason: string }> {
   const client = new pg.Client({ connectionString: SERVER_URL, connectionTimeoutMillis: 3_000 });

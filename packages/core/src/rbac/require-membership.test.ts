@@ -59,15 +59,16 @@ describe.skipIf(!ok)("requireMembership", () => {
     const team = await createTestTeam(db.prisma);
     const outsider = await createTestUser(db.prisma, "outsider");
     const calls = [
-      requireMembership(db.prisma, { teamId: team.id, userId: outsider.id, minRole: "VIEWER" }),
-      requireMembership(db.prisma, {
-        teamId: "00000000-0000-4000-8000-000000000000",
-        userId: outsider.id,
-        minRole: "VIEWER",
-      }),
-      requireMembership(db.prisma, { teamId: "not-a-uuid", userId: outsider.id, minRole: "VIEWER" }),
+      () => requireMembership(db.prisma, { teamId: team.id, userId: outsider.id, minRole: "VIEWER" }),
+      () =>
+        requireMembership(db.prisma, {
+          teamId: "00000000-0000-4000-8000-000000000000",
+          userId: outsider.id,
+          minRole: "VIEWER",
+        }),
+      () => requireMembership(db.prisma, { teamId: "not-a-uuid", userId: outsider.id, minRole: "VIEWER" }),
     ];
     for (const call of calls)
-      await expect(call).rejects.toMatchObject({ code: "NOT_FOUND", message: "Team not found." });
+      await expect(call()).rejects.toMatchObject({ code: "NOT_FOUND", message: "Team not found." });
   });
 });

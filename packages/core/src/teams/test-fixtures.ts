@@ -2,6 +2,7 @@
 // other use cases do not depend on setup or invitations (and skip slow password hashing).
 import { randomUUID } from "node:crypto";
 import type { PrismaClient, Role } from "@capstan/db";
+import { postgresAvailable } from "@capstan/db/testing";
 import type { TeamActor } from "../rbac/team-actor";
 
 export async function createTestUser(prisma: PrismaClient, label = "user") {
@@ -27,18 +28,7 @@ export async function createTestMember(
   return { user, membership, actor };
 }
 
-/** Whether PostgreSQL answers at DATABASE_URL (or the machine's default test server). */
-export async function postgresComponent(): Promise<{ available: boolean; reason: string }> {
-  const { default: pg } = await import("pg");
-  const url = process.env.DATABASE_URL ?? "postgresql://capstan:capstan@127.0.0.1:5432/capstan";
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return { available: true, reason: "" };
-  } catch (error) {
-    return { available: false, reason: `PostgreSQL (${(error as Error).message})` };
-  } finally {
-    await client.end().catch(() => {});
-  }
+/** Whether the test PostgreSQL server answers (kept for existing callers; see @capstan/db/testing). */
+export function postgresComponent(): Promise<{ available: boolean; reason: string }> {
+  return postgresAvailable();
 }

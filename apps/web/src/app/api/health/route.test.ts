@@ -1,12 +1,13 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { postgresComponent } from "@capstan/core/teams/test-fixtures";
 import { createPrismaClient, type PrismaClient } from "@capstan/db";
+import { testServerUrl } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { healthResponse } from "@/server/health";
 
 const ok = requireComponents("web/health", await postgresComponent());
-const DATABASE_URL = process.env.DATABASE_URL ?? "postgresql://capstan:capstan@127.0.0.1:5432/capstan";
+const DATABASE_URL = testServerUrl();
 const holder = globalThis as unknown as { capstanPrisma?: PrismaClient };
 
 /** Imports the real route module against `url` (env and the Prisma singleton are read at import). */
