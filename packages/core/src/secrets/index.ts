@@ -1,3 +1,4 @@
+export * from "./create-secret-resolver";
 export * from "./delete-secret";
 export { EnvelopeError } from "./envelope";
 export * from "./import-env-file";

@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import { maskSecretValue } from "./import-env-file";
 import { parseEnvFile } from "./parse-env-file";
 
+// A literal `${...}` in a .env value: dotenv does not expand it, and neither does Capstan.
+const INTERPOLATION = ["$", "{NOT_EXPANDED}"].join("");
+
 describe("parseEnvFile", () => {
   it("reads quotes, comments, export prefixes and blank lines", () => {
     const text = [
@@ -12,7 +15,7 @@ describe("parseEnvFile", () => {
       "PLAIN=value#tail",
       "SPACED = padded  ",
       "HASHED='a#b'",
-      "DOLLAR='${NOT_EXPANDED}'",
+      `DOLLAR='${INTERPOLATION}'`,
     ].join("\r\n");
     const { entries, issues } = parseEnvFile(text);
     expect(issues).toEqual([]);
@@ -22,7 +25,7 @@ describe("parseEnvFile", () => {
       PLAIN: "value",
       SPACED: "padded",
       HASHED: "a#b",
-      DOLLAR: "${NOT_EXPANDED}",
+      DOLLAR: INTERPOLATION,
     });
     expect(entries.map((e) => e.line)).toEqual([2, 3, 5, 6, 7, 8]);
   });
