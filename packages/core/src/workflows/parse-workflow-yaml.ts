@@ -10,7 +10,7 @@ export const MAX_YAML_ALIASES = 200;
 export interface ParsedYaml {
   value: unknown;
   /** Line/column of the node at a path (or of its nearest existing ancestor). */
-  locate: (path: IssuePath) => { line: number; column: number } | undefined;
+  locate: (path: IssuePath, options?: { key?: boolean }) => { line: number; column: number } | undefined;
 }
 
 export type ParseYamlResult = { ok: true; parsed: ParsedYaml } | { ok: false; issues: WorkflowIssue[] };
@@ -47,11 +47,12 @@ export function parseWorkflowYaml(source: string, options: ParseYamlOptions = {}
     return {
       ok: false,
       issues: doc.errors.slice(0, 20).map((error) => {
-        const pos = error.linePos?.[0];
+        const pos = lineCounter.linePos(error.pos[0]);
         return {
           path: [],
           message: `YAML syntax: ${error.message.split("\n")[0]}`,
-          ...(pos ? { line: pos.line, column: pos.col } : {}),
+          line: pos.line,
+          column: pos.col,
         };
       }),
     };
@@ -70,16 +71,18 @@ export function parseWorkflowYaml(source: string, options: ParseYamlOptions = {}
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
-  const locate = (path: IssuePath) => {
+  const locate = (path: IssuePath, locateOptions: { key?: boolean } = {}) => {
     let node: unknown = doc.contents;
     let best = position((node as Node | null)?.range?.[0]);
-    for (const step of path) {
+    for (const [index, step] of path.entries()) {
       if (isAlias(node)) node = node.resolve(doc);
       if (isMap(node)) {
         const pair = node.items.find(
           (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(step),
         );
         if (!pair) return best;
+        if (locateOptions.key && index === path.length - 1)
+          return position((pair.key as Node).range?.[0]) ?? best;
         // Point at the value when it exists, else at the key.
         const target = (pair.value ?? pair.key) as Node | null;
         node = pair.value;

@@ -79,7 +79,7 @@ export function validateWorkflowSpec(
   const withLines = (issues: WorkflowIssue[], locator = yaml) =>
     issues.map((issue) => {
       if (issue.line !== undefined || !locator) return issue;
-      const pos = locator.locate(issue.path);
+      const pos = locator.locate(issue.path, { key: issue.atKey });
       return pos ? { ...issue, line: pos.line, column: pos.column } : issue;
     });
 

@@ -13,6 +13,8 @@ export interface WorkflowIssue {
    * `path` then points at the reference, `filePath` inside the file, and `line` is in the file. */
   file?: string;
   filePath?: IssuePath;
+  /** The issue is about the last path element as a key (unknown or badly named key). */
+  atKey?: boolean;
 }
 
 const PLAIN_KEY = /^[A-Za-z0-9_-]+$/;

@@ -18,9 +18,12 @@ export function zodIssuesToWorkflowIssues(
   for (const issue of issues) {
     const path = [...prefix, ...(issue.path as (string | number)[])];
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) out.push({ path: [...path, key], message: "unknown key" });
+      for (const key of issue.keys) out.push({ path: [...path, key], message: "unknown key", atKey: true });
     } else if (issue.code === "invalid_union" && issue.errors.length > 0) {
       out.push(...flattenUnion(issue.errors, path));
+    } else if (issue.code === "invalid_key") {
+      // A record key failed its pattern (service names, env names): report the key's own rule.
+      out.push(...zodIssuesToWorkflowIssues(issue.issues, path).map((i) => ({ ...i, atKey: true })));
     } else if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) {
       out.push({ path, message: "is required" });
     } else {
@@ -39,6 +42,8 @@ function flattenUnion(branches: readonly (readonly ZodIssue[])[], path: IssuePat
     for (const branch of branches) {
       for (const issue of branch) {
         if (isMissingRootKey(issue)) keys.add(String(issue.path[0]));
+        if (issue.code === "unrecognized_keys" && issue.path.length === 0)
+          for (const k of issue.keys) keys.add(k);
       }
     }
     if (keys.size > 0) {

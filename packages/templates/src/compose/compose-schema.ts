@@ -14,6 +14,8 @@ export interface ComposeSchemaIssue {
   /** Path inside the Compose document, e.g. ["services", "web", "ports", 0]. */
   path: (string | number)[];
   message: string;
+  /** The issue is about the last path element as a key. */
+  atKey?: boolean;
 }
 
 let validator: ValidateFunction | undefined;
@@ -57,7 +59,7 @@ function pointerToPath(pointer: string): (string | number)[] {
     .map((part) => (/^(0|[1-9][0-9]*)$/.test(part) ? Number(part) : part));
 }
 
-function describe(error: ErrorObject): { path: (string | number)[]; message: string } {
+function describe(error: ErrorObject): ComposeSchemaIssue {
   const path = pointerToPath(error.instancePath);
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {

@@ -1,0 +1,180 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { hostPolicySchema } from "@capstan/templates";
+import { describe, expect, it } from "vitest";
+import { validateWorkflow, validateWorkflowSpec } from "./validate-workflow";
+import { formatIssuePath, formatWorkflowIssue } from "./workflow-issue";
+
+const brokenDir = join(import.meta.dirname, "../../../templates/test-data/workflows/broken");
+
+const base = `name: shop
+targets: { hosts: [web-1] }
+secrets: [DB_PASSWORD]
+services:
+  db:
+    compose:
+      inline:
+        services:
+          pg:
+            image: postgres:16
+            environment: { POSTGRES_PASSWORD: "\${DB_PASSWORD}" }
+    secrets: [DB_PASSWORD]
+  api:
+    dependsOn: [db]
+    systemd:
+      exec: ["/usr/bin/node", "server.js"]
+`;
+
+describe("validateWorkflow", () => {
+  it("accepts a valid workflow, applies defaults and orders services by dependsOn", () => {
+    const result = validateWorkflow(base);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.services.map((s) => s.name)).toEqual(["db", "api"]);
+    expect(result.spec.rollout).toEqual({ batchSize: 1, autoRollback: true });
+    expect(result.spec.services.api!.deadline).toBe(120);
+    expect(result.contentHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("orders independent services as written and dependents after their dependencies", () => {
+    const source = `name: w
+targets: { selector: { role: web } }
+services:
+  z: { systemd: { exec: [/usr/bin/node] }, dependsOn: [m] }
+  a: { systemd: { exec: [/usr/bin/node] } }
+  m: { systemd: { exec: [/usr/bin/node] } }
+`;
+    const result = validateWorkflow(source);
+    expect(result.ok && result.services.map((s) => s.name)).toEqual(["a", "m", "z"]);
+  });
+
+  it("gives the same content hash regardless of formatting and key order, a different one for a change", () => {
+    const reordered = `# same workflow, other layout
+services:
+  api:
+    systemd: { exec: [/usr/bin/node, server.js] }
+    dependsOn: [db]
+  db:
+    secrets: [DB_PASSWORD]
+    compose: { inline: { services: { pg: { environment: { POSTGRES_PASSWORD: "\${DB_PASSWORD}" }, image: "postgres:16" } } } }
+secrets: [DB_PASSWORD]
+targets:
+  hosts: [web-1]
+name: shop
+`;
+    const a = validateWorkflow(base);
+    const b = validateWorkflow(reordered);
+    const c = validateWorkflow(base.replace("server.js", "main.js"));
+    expect(a.ok && b.ok && c.ok).toBe(true);
+    if (!a.ok || !b.ok || !c.ok) return;
+    expect(b.contentHash).toBe(a.contentHash);
+    expect(c.contentHash).not.toBe(a.contentHash);
+  });
+
+  it("inlines Compose files next to the workflow and reads them as YAML 1.1, like Compose", () => {
+    const source = `name: w
+targets: { hosts: [h] }
+services:
+  stack:
+    compose: { file: compose.yaml }
+`;
+    const compose =
+      "services:\n  app:\n    image: nginx\n    secrets:\n      - source: s\n        mode: 0440\nsecrets:\n  s:\n    external: true\n";
+    const result = validateWorkflow(source, {
+      readFile: (p) => (p === "compose.yaml" ? compose : undefined),
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const inline = result.spec.services.stack!.compose as {
+      inline: { services: { app: { secrets: { mode: number }[] } } };
+    };
+    expect(inline.inline.services.app.secrets[0]!.mode).toBe(0o440);
+    expect("file" in result.spec.services.stack!.compose).toBe(false);
+    const changed = validateWorkflow(source, { readFile: () => compose.replace("nginx", "caddy") });
+    expect(changed.ok && changed.contentHash).not.toBe(result.contentHash);
+  });
+
+  it("reports issues inside a Compose file with that file's lines", () => {
+    const result = validateWorkflow(
+      "name: w\ntargets: { hosts: [h] }\nservices:\n  s:\n    compose: { file: c.yaml }\n",
+      {
+        readFile: () => "services:\n  app:\n    image: nginx\n    privileged: true\n",
+        policy: hostPolicySchema.parse({}),
+      },
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map(formatWorkflowIssue)).toEqual([
+      "services.s.compose.file -> c.yaml: services.app.privileged: privileged containers are refused by the host policy (allowPrivileged) (c.yaml line 4)",
+    ]);
+  });
+
+  it("refuses a Compose file it cannot read, and `file` when there is no file access", () => {
+    const source = "name: w\ntargets: { hosts: [h] }\nservices:\n  s:\n    compose: { file: c.yaml }\n";
+    const without = validateWorkflow(source);
+    expect(!without.ok && without.issues[0]!.message).toMatch(/must be inline/);
+    const missing = validateWorkflow(source, { readFile: () => undefined });
+    expect(!missing.ok && missing.issues[0]!.message).toMatch(/cannot read `c.yaml`/);
+  });
+
+  it("lets a host policy allow what the default refuses", () => {
+    const source = `name: w
+targets: { hosts: [h] }
+services:
+  s:
+    compose:
+      inline:
+        services:
+          app: { image: nginx, privileged: true, network_mode: host, cap_add: [NET_ADMIN], volumes: ["/srv/data:/data"] }
+`;
+    expect(validateWorkflow(source, { policy: hostPolicySchema.parse({}) }).ok).toBe(false);
+    const allowed = hostPolicySchema.parse({
+      allowPrivileged: true,
+      allowHostNetwork: true,
+      allowCapabilities: ["NET_ADMIN"],
+      allowHostPaths: ["/srv"],
+    });
+    expect(validateWorkflow(source, { policy: allowed }).issues).toEqual([]);
+    const narrower = validateWorkflow(source, { policy: { ...allowed, allowHostPaths: ["/srv/other"] } });
+    expect(!narrower.ok && narrower.issues.map((i) => formatIssuePath(i.path))).toEqual([
+      "services.s.compose.inline.services.app.volumes[0]",
+    ]);
+  });
+
+  it("refuses a 10 MB document before parsing it", () => {
+    const result = validateWorkflow(`name: x\nblob: "${"x".repeat(10 * 1024 * 1024)}"\n`);
+    expect(!result.ok && result.issues[0]!.message).toMatch(/larger than/);
+  });
+
+  it("validates dashboard objects without lines", () => {
+    const result = validateWorkflowSpec({
+      name: "w",
+      targets: { hosts: ["h"] },
+      services: { s: { systemd: { exec: ["x"] } } },
+    });
+    expect(!result.ok && result.issues).toEqual([
+      {
+        path: ["services", "s", "systemd", "exec", 0],
+        message: "must be an absolute path (or current/... for a file from the artifact)",
+      },
+    ]);
+  });
+
+  const broken = readdirSync(brokenDir).filter((f) => f.endsWith(".yaml"));
+  it.each(broken)("refuses broken example %s with the expected path and line", (file) => {
+    const source = readFileSync(join(brokenDir, file), "utf8");
+    const header = /^# expect: (\S+)(?: \(line (\d+)\))? (.+)$/m.exec(source);
+    expect(header).not.toBeNull();
+    const [, path, line, fragment] = header!;
+    const result = validateWorkflow(source, { policy: hostPolicySchema.parse({}) });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const match = result.issues.find(
+      (i) =>
+        formatIssuePath(i.path) === path &&
+        (line === undefined || i.line === Number(line)) &&
+        i.message.toLowerCase().includes(fragment!.toLowerCase()),
+    );
+    expect(match, result.issues.map(formatWorkflowIssue).join("\n")).toBeDefined();
+  });
+});
