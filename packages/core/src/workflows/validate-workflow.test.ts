@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { hostPolicySchema } from "@capstan/templates";
+import { type ComposeServiceSpec, hostPolicySchema } from "@capstan/templates";
 import { describe, expect, it } from "vitest";
 import { validateWorkflow, validateWorkflowSpec } from "./validate-workflow";
 import { formatIssuePath, formatWorkflowIssue } from "./workflow-issue";
@@ -85,11 +85,10 @@ services:
     });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    const inline = result.spec.services.stack!.compose as {
-      inline: { services: { app: { secrets: { mode: number }[] } } };
-    };
-    expect(inline.inline.services.app.secrets[0]!.mode).toBe(0o440);
-    expect("file" in result.spec.services.stack!.compose).toBe(false);
+    const stack = result.spec.services.stack as ComposeServiceSpec;
+    const inline = stack.compose.inline as { services: { app: { secrets: { mode: number }[] } } };
+    expect(inline.services.app.secrets[0]!.mode).toBe(0o440);
+    expect("file" in stack.compose).toBe(false);
     const changed = validateWorkflow(source, { readFile: () => compose.replace("nginx", "caddy") });
     expect(changed.ok && changed.contentHash).not.toBe(result.contentHash);
   });
