@@ -1,0 +1,159 @@
+// One deployment as its page shows it: the per-host, per-service step timeline, and the health
+// each service reports now (the "final health" once the deployment has finished).
+import type { HealthStatus, HostStatus, JobState, StepState } from "@capstan/db";
+import { notFound } from "../errors";
+import type { Db } from "../rbac/db";
+import { isUuid } from "../rbac/ids";
+import {
+  type DeploymentSummary,
+  deploymentSummaryInclude,
+  OPEN_DEPLOYMENT_STATUSES,
+  summarizeDeployments,
+} from "./list-deployments";
+
+export interface DeploymentStepView {
+  service: string;
+  kind: string;
+  position: number;
+  state: StepState;
+  message: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface ServiceHealthView {
+  service: string;
+  status: HealthStatus;
+  detail: string | null;
+  /** Whether the host reports this deployment's revision for the service. */
+  onThisRevision: boolean;
+  updatedAt: Date;
+}
+
+export interface DeploymentJobView {
+  id: string;
+  host: { id: string; name: string; status: HostStatus };
+  state: JobState;
+  attempt: number;
+  error: string | null;
+  createdAt: Date;
+  claimedAt: Date | null;
+  finishedAt: Date | null;
+  deadlineAt: Date;
+  lastSeq: number;
+  steps: DeploymentStepView[];
+  health: ServiceHealthView[];
+}
+
+export interface DeploymentDetail extends DeploymentSummary {
+  revision: DeploymentSummary["revision"] & { contentHash: string; createdAt: Date };
+  deadlineAt: Date;
+  final: boolean;
+  jobs: DeploymentSummary["jobs"];
+  hosts: DeploymentJobView[];
+  /** The deployment this one rolled back, if any. */
+  rollbackOf: { id: string; revisionNumber: number } | null;
+  /**
+   * The latest earlier successful deployment of another revision of this workflow: what a
+   * "roll back" button on this page redeploys.
+   */
+  rollbackTarget: { id: string; revisionNumber: number } | null;
+}
+
+export async function getDeployment(
+  db: Db,
+  args: { teamId: string; deploymentId: string },
+): Promise<DeploymentDetail> {
+  if (!isUuid(args.deploymentId)) throw notFound("Deployment");
+  const row = await db.deployment.findFirst({
+    where: { id: args.deploymentId, teamId: args.teamId },
+    include: {
+      ...deploymentSummaryInclude,
+      revision: { select: { id: true, number: true, message: true, contentHash: true, createdAt: true } },
+      jobs: {
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        include: {
+          host: { select: { id: true, name: true, status: true } },
+          steps: { orderBy: { position: "asc" } },
+        },
+      },
+    },
+  });
+  if (!row) throw notFound("Deployment");
+  const [summary] = await summarizeDeployments(db, [row]);
+  const services = [...new Set(row.jobs.flatMap((j) => j.steps.map((s) => s.service)))];
+  const [health, rollbackOf, rollbackTarget] = await Promise.all([
+    row.jobs.length
+      ? db.serviceHealth.findMany({
+          where: {
+            hostId: { in: row.jobs.map((j) => j.hostId) },
+            workflow: row.workflow.name,
+            service: { in: services },
+          },
+        })
+      : [],
+    row.rollbackOfId
+      ? db.deployment.findFirst({
+          where: { id: row.rollbackOfId, teamId: args.teamId },
+          select: { id: true, revision: { select: { number: true } } },
+        })
+      : null,
+    db.deployment.findFirst({
+      where: {
+        teamId: args.teamId,
+        workflowId: row.workflowId,
+        status: "SUCCEEDED",
+        revisionId: { not: row.revisionId },
+        createdAt: { lt: row.createdAt },
+      },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      select: { id: true, revision: { select: { number: true } } },
+    }),
+  ]);
+  return {
+    ...summary!,
+    revision: {
+      id: row.revision.id,
+      number: row.revision.number,
+      message: row.revision.message,
+      contentHash: row.revision.contentHash,
+      createdAt: row.revision.createdAt,
+    },
+    deadlineAt: row.deadlineAt,
+    final: !OPEN_DEPLOYMENT_STATUSES.includes(row.status),
+    hosts: row.jobs.map((job) => ({
+      id: job.id,
+      host: job.host,
+      state: job.state,
+      attempt: job.attempt,
+      error: job.error,
+      createdAt: job.createdAt,
+      claimedAt: job.claimedAt,
+      finishedAt: job.finishedAt,
+      deadlineAt: job.deadlineAt,
+      lastSeq: job.lastSeq,
+      steps: job.steps.map((s) => ({
+        service: s.service,
+        kind: s.kind,
+        position: s.position,
+        state: s.state,
+        message: s.message,
+        startedAt: s.startedAt,
+        finishedAt: s.finishedAt,
+      })),
+      health: health
+        .filter((h) => h.hostId === job.hostId && job.steps.some((s) => s.service === h.service))
+        .map((h) => ({
+          service: h.service,
+          status: h.status,
+          detail: h.detail,
+          onThisRevision: h.revisionHash === row.revision.contentHash,
+          updatedAt: h.updatedAt,
+        })),
+    })),
+    rollbackOf: rollbackOf ? { id: rollbackOf.id, revisionNumber: rollbackOf.revision.number } : null,
+    rollbackTarget: rollbackTarget
+      ? { id: rollbackTarget.id, revisionNumber: rollbackTarget.revision.number }
+      : null,
+  };
+}

@@ -1,0 +1,65 @@
+// What the deploy dialog shows before anything is created: the revision, the hosts its workflow
+// targets now, and every host that could be chosen instead.
+import { workflowSpecSchema } from "@capstan/templates";
+import { isAppError, notFound } from "../errors";
+import type { Db } from "../rbac/db";
+import { isUuid } from "../rbac/ids";
+import { resolveTargetHosts, type TargetHost } from "./resolve-target-hosts";
+
+export interface DeploymentPreview {
+  workflow: { id: string; name: string };
+  revision: { id: string; number: number; message: string | null; createdAt: Date };
+  services: string[];
+  /** Hosts the workflow's targets select now (empty when `targetsProblem` is set). */
+  targets: TargetHost[];
+  /** Why the targets cannot be used as they are, e.g. a named host is not enrolled. */
+  targetsProblem: string | null;
+  /** Every non-revoked host of the team, to choose from instead. */
+  hosts: TargetHost[];
+}
+
+export async function previewDeployment(
+  db: Db,
+  args: { teamId: string; revisionId: string },
+): Promise<DeploymentPreview> {
+  if (!isUuid(args.revisionId)) throw notFound("Revision");
+  const revision = await db.revision.findFirst({
+    where: { id: args.revisionId, workflow: { teamId: args.teamId } },
+    include: { workflow: { select: { id: true, name: true } } },
+  });
+  if (!revision) throw notFound("Revision");
+  const rows = await db.host.findMany({
+    where: { teamId: args.teamId, status: { not: "REVOKED" } },
+    select: { id: true, name: true, status: true, labels: true },
+    orderBy: { name: "asc" },
+    take: 1000,
+  });
+  const hosts = rows.map((h) => ({ ...h, labels: (h.labels ?? {}) as Record<string, string> }));
+  const spec = workflowSpecSchema.safeParse(revision.spec);
+  let targets: TargetHost[] = [];
+  let targetsProblem: string | null = null;
+  if (!spec.success) {
+    targetsProblem = "This revision's stored spec no longer validates; save the workflow again.";
+  } else {
+    try {
+      targets = await resolveTargetHosts(db, { teamId: args.teamId, targets: spec.data.targets });
+      if (targets.length === 0) targetsProblem = "The workflow's targets match no enrolled host.";
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      targetsProblem = error.message;
+    }
+  }
+  return {
+    workflow: revision.workflow,
+    revision: {
+      id: revision.id,
+      number: revision.number,
+      message: revision.message,
+      createdAt: revision.createdAt,
+    },
+    services: spec.success ? Object.keys(spec.data.services) : [],
+    targets,
+    targetsProblem,
+    hosts,
+  };
+}

@@ -1,0 +1,137 @@
+// Reads a deployment's log lines and step events after a cursor, for the live log stream (SSE)
+// and its first page. Events are ordered by sequence within each job (each host); a cursor holds
+// the last sequence seen per job, so a page never skips or repeats an event whatever the agents'
+// clocks say. One indexed query per call, whatever the number of hosts.
+import type { DeploymentStatus, JobState, StepState } from "@capstan/db";
+import { badRequest, notFound } from "../errors";
+import type { Db } from "../rbac/db";
+import { isUuid } from "../rbac/ids";
+import { OPEN_DEPLOYMENT_STATUSES } from "./list-deployments";
+
+export interface DeploymentEventView {
+  jobId: string;
+  hostName: string;
+  seq: number;
+  at: Date;
+  type: string;
+  service: string | null;
+  level: string | null;
+  message: string;
+}
+
+export interface DeploymentProgress {
+  status: DeploymentStatus;
+  final: boolean;
+  jobs: { id: string; state: JobState; steps: { service: string; state: StepState }[] }[];
+}
+
+export interface DeploymentEventsPage {
+  events: DeploymentEventView[];
+  /** Pass back to continue after the last event returned. */
+  cursor: string;
+  /** True when more events were already waiting than this page holds. */
+  more: boolean;
+  progress: DeploymentProgress;
+}
+
+const MAX_PER_JOB = 500;
+
+/**
+ * Cursor: `index:seq` pairs joined by "." for jobs (in id order) with events seen, e.g. "0:12.3:7".
+ * Jobs are fixed when a deployment is planned, so an index always names the same job.
+ */
+export function decodeEventCursor(cursor: string | null | undefined, jobCount: number): number[] {
+  const seqs = new Array<number>(jobCount).fill(0);
+  if (!cursor) return seqs;
+  if (cursor.length > 20 * jobCount + 20 || !/^\d+:\d+(\.\d+:\d+)*$/.test(cursor))
+    throw badRequest("Invalid event cursor.");
+  for (const pair of cursor.split(".")) {
+    const [index, seq] = pair.split(":").map(Number) as [number, number];
+    if (index >= jobCount || !Number.isSafeInteger(seq)) throw badRequest("Invalid event cursor.");
+    seqs[index] = seq;
+  }
+  return seqs;
+}
+
+export function encodeEventCursor(seqs: number[]): string {
+  return seqs
+    .map((seq, index) => (seq > 0 ? `${index}:${seq}` : ""))
+    .filter(Boolean)
+    .join(".");
+}
+
+export async function readDeploymentEvents(
+  db: Db,
+  args: { teamId: string; deploymentId: string; cursor?: string | null; limitPerJob?: number },
+): Promise<DeploymentEventsPage> {
+  if (!isUuid(args.deploymentId)) throw notFound("Deployment");
+  const deployment = await db.deployment.findFirst({
+    where: { id: args.deploymentId, teamId: args.teamId },
+    select: {
+      status: true,
+      jobs: {
+        orderBy: { id: "asc" },
+        select: {
+          id: true,
+          state: true,
+          host: { select: { name: true } },
+          steps: { orderBy: { position: "asc" }, select: { service: true, state: true } },
+        },
+      },
+    },
+  });
+  if (!deployment) throw notFound("Deployment");
+  const jobs = deployment.jobs;
+  const seqs = decodeEventCursor(args.cursor, jobs.length);
+  const limit = Math.min(Math.max(args.limitPerJob ?? 200, 1), MAX_PER_JOB);
+  const rows = jobs.length
+    ? await db.$queryRaw<(Omit<DeploymentEventView, "hostName"> & { idx: number })[]>`
+        SELECT c.idx::int - 1 AS idx, e."jobId"::text AS "jobId", e.seq, e.at, e.type, e.service, e.level, e.message
+        FROM unnest(${jobs.map((j) => j.id)}::uuid[], ${seqs}::int[]) WITH ORDINALITY AS c(job_id, after, idx)
+        CROSS JOIN LATERAL (
+          SELECT * FROM "JobEvent" ev
+          WHERE ev."jobId" = c.job_id AND ev.seq > c.after
+          ORDER BY ev.seq LIMIT ${limit + 1}
+        ) e`
+    : [];
+  const queues = new Map<number, DeploymentEventView[]>();
+  let more = false;
+  for (const row of rows) {
+    const queue = queues.get(row.idx) ?? [];
+    if (queue.length >= limit) {
+      more = true;
+      continue;
+    }
+    const { idx, ...event } = row;
+    queue.push({ ...event, hostName: jobs[idx]!.host.name });
+    queues.set(idx, queue);
+    seqs[idx] = Math.max(seqs[idx]!, row.seq);
+  }
+  const events = mergeByTime([...queues.values()].map((q) => q.sort((a, b) => a.seq - b.seq)));
+  return {
+    events,
+    cursor: encodeEventCursor(seqs),
+    more,
+    progress: {
+      status: deployment.status,
+      final: !OPEN_DEPLOYMENT_STATUSES.includes(deployment.status),
+      jobs: jobs.map((j) => ({ id: j.id, state: j.state, steps: j.steps })),
+    },
+  };
+}
+
+/**
+ * Merges per-host lists (each in sequence order) by the agents' timestamps. A running maximum of
+ * each list's times is the sort key, so a host whose clock stepped back keeps its own order.
+ */
+function mergeByTime(lists: DeploymentEventView[][]): DeploymentEventView[] {
+  const keyed = lists.flatMap((list, index) => {
+    let latest = 0;
+    return list.map((event) => {
+      latest = Math.max(latest, event.at.getTime());
+      return { event, latest, index };
+    });
+  });
+  keyed.sort((a, b) => a.latest - b.latest || a.index - b.index || a.event.seq - b.event.seq);
+  return keyed.map((k) => k.event);
+}

@@ -1,0 +1,44 @@
+// Rollback = deploy an earlier revision again. From any finished deployment, one click redeploys
+// its revision to the hosts it ran on (those not revoked since). `rollbackOfId` names the latest
+// later deployment of the workflow, the one being undone; when there is none this is a plain
+// redeploy and agents are not told to roll back.
+import type { PrismaClient } from "@capstan/db";
+import type { Actor } from "../audit/record-audit-event";
+import { conflict, notFound } from "../errors";
+import { isUuid } from "../rbac/ids";
+import { type CreatedDeployment, createDeployment } from "./create-deployment";
+import { OPEN_DEPLOYMENT_STATUSES } from "./list-deployments";
+
+export async function rollbackDeployment(
+  db: PrismaClient,
+  args: { teamId: string; deploymentId: string; actor: Actor; createdById?: string | null },
+): Promise<CreatedDeployment> {
+  if (!isUuid(args.deploymentId)) throw notFound("Deployment");
+  const source = await db.deployment.findFirst({
+    where: { id: args.deploymentId, teamId: args.teamId },
+    include: { jobs: { select: { host: { select: { id: true, status: true } } } } },
+  });
+  if (!source) throw notFound("Deployment");
+  if (OPEN_DEPLOYMENT_STATUSES.includes(source.status))
+    throw conflict("This deployment is still running; wait for it to finish or cancel it first.");
+  const hostIds = source.jobs.filter((j) => j.host.status !== "REVOKED").map((j) => j.host.id);
+  if (hostIds.length === 0) throw conflict("Every host this deployment ran on has been revoked since.");
+  const undone = await db.deployment.findFirst({
+    where: {
+      teamId: args.teamId,
+      workflowId: source.workflowId,
+      id: { not: source.id },
+      createdAt: { gt: source.createdAt },
+    },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    select: { id: true },
+  });
+  return createDeployment(db, {
+    teamId: args.teamId,
+    revisionId: source.revisionId,
+    hostIds,
+    actor: args.actor,
+    createdById: args.createdById ?? null,
+    rollbackOfId: undone?.id ?? null,
+  });
+}
