@@ -132,9 +132,9 @@ async function buildTemplate(template: string): Promise<string> {
   return withAdmin(async (client) => {
     await client.query("SELECT pg_advisory_lock($1)", [TEMPLATE_LOCK_KEY.toString()]);
     try {
+      await dropStaleDatabases(client);
       const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [template]);
       if (exists.rowCount) return template;
-      await dropStaleDatabases(client);
       const building = `${template}_building`;
       await client.query(`DROP DATABASE IF EXISTS ${quote(building)} WITH (FORCE)`);
       await client.query(`CREATE DATABASE ${quote(building)}`);
