@@ -3,11 +3,11 @@
 // value), so the deploy fails instead of starting with an empty or wrong value.
 import type { PrismaClient } from "@capstan/db";
 import { AppError, isAppError } from "../errors";
-import { EnvelopeError, openSecret } from "./envelope";
+import { type DataKey, EnvelopeError, openSecret } from "./envelope";
 import { findSecretWorkflow } from "./find-secret-workflow";
 import { type Keyring, requireKeyring } from "./keyring";
 import { checkSecretName } from "./secret-rules";
-import { openTeamDataKey } from "./team-data-key";
+import { lockTeamKeyRow, unwrapTeamDataKey } from "./team-data-key";
 
 export interface ResolveSecretsInput {
   teamId: string;
@@ -34,6 +34,9 @@ export async function resolveSecrets(
 
   return prisma.$transaction(async (tx) => {
     const workflow = await findSecretWorkflow(tx, teamId, workflowId);
+    // Lock the team row (FOR SHARE) before reading secrets: a data key rotation running now
+    // either finishes first or waits, so the secrets and the key we read always match.
+    const keyRow = await lockTeamKeyRow(tx, teamId, "share");
     const rows = await tx.secret.findMany({
       where: { teamId, workflowId, name: { in: names } },
       select: { name: true, ciphertext: true, keyId: true },
@@ -50,14 +53,18 @@ export async function resolveSecrets(
         },
       );
     }
+    if (!keyRow)
+      throw cannotDecrypt(
+        names,
+        workflow.name,
+        "the team has no secrets data key (was the Team row restored from another backup?).",
+      );
 
-    let dek: Awaited<ReturnType<typeof openTeamDataKey>>;
+    let dek: DataKey;
     try {
-      // FOR SHARE: a concurrent data key rotation cannot swap the key between our two reads.
-      dek = await openTeamDataKey(tx, requireKeyring(keyring), teamId, "share");
+      dek = unwrapTeamDataKey(requireKeyring(keyring), teamId, keyRow.wrappedDataKey!, keyRow.dataKeyKekId!);
     } catch (error) {
-      if (isAppError(error) && error.code !== "NOT_FOUND")
-        throw cannotDecrypt(names, workflow.name, error.message);
+      if (isAppError(error)) throw cannotDecrypt(names, workflow.name, error.message);
       throw error;
     }
     try {

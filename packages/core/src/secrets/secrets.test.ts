@@ -320,6 +320,45 @@ describe.skipIf(!ok)("secrets use cases", () => {
     expect(Object.keys(resolved)).toHaveLength(6);
   });
 
+  it("keeps every secret readable while data key rotations race with writes and deploys", async () => {
+    const { actor, workflow, team } = await setup();
+    for (let i = 0; i < 5; i++) {
+      await setSecret(db.prisma, keyring, actor, {
+        workflowId: workflow.id,
+        name: `BASE_${i}`,
+        value: `base-${i}`,
+      });
+    }
+    const names = Array.from({ length: 5 }, (_, i) => `BASE_${i}`);
+    const expected = Object.fromEntries(names.map((n, i) => [n, `base-${i}`]));
+    const work: Promise<unknown>[] = [];
+    for (let round = 0; round < 3; round++) {
+      work.push(rotateTeamDataKey(db.prisma, keyring, actor));
+      work.push(
+        setSecret(db.prisma, keyring, actor, {
+          workflowId: workflow.id,
+          name: `NEW_${round}`,
+          value: `new-${round}`,
+        }),
+      );
+      work.push(
+        resolveSecrets(db.prisma, keyring, { teamId: team.id, workflowId: workflow.id, names }).then(
+          (values) => expect(values).toEqual(expected),
+        ),
+      );
+    }
+    const results = await Promise.allSettled(work);
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+    const all = await db.prisma.secret.findMany({ where: { teamId: team.id } });
+    expect(new Set(all.map((s) => s.keyId)).size).toBe(1);
+    const resolved = await resolveSecrets(db.prisma, keyring, {
+      teamId: team.id,
+      workflowId: workflow.id,
+      names: all.map((s) => s.name),
+    });
+    expect(resolved).toMatchObject({ ...expected, NEW_0: "new-0", NEW_1: "new-1", NEW_2: "new-2" });
+  });
+
   it("imports a .env file: preview with masked values, then one all-or-nothing save", async () => {
     const { actor, workflow, team } = await setup();
     await setSecret(db.prisma, keyring, actor, {

@@ -8,7 +8,7 @@ import { isUuid } from "../rbac/ids";
 import { type DataKey, EnvelopeError, generateDataKey, unwrapDataKey, wrapDataKey } from "./envelope";
 import type { Keyring } from "./keyring";
 
-interface TeamKeyRow {
+export interface TeamKeyRow {
   wrappedDataKey: Uint8Array | null;
   dataKeyKekId: string | null;
 }
@@ -36,13 +36,8 @@ export async function ensureTeamDataKey(
 
 export type TeamLock = "share" | "update";
 
-/** Locks the team row and opens its data key; throws NOT_FOUND / UNAVAILABLE with a clear reason. */
-export async function openTeamDataKey(
-  db: Db,
-  keyring: Keyring,
-  teamId: string,
-  lock: TeamLock,
-): Promise<DataKey> {
+/** Locks the team row and returns its wrapped data key (null when the team has none yet). */
+export async function lockTeamKeyRow(db: Db, teamId: string, lock: TeamLock): Promise<TeamKeyRow | null> {
   if (!isUuid(teamId)) throw notFound("Team");
   const rows =
     lock === "update"
@@ -54,10 +49,19 @@ export async function openTeamDataKey(
         >`SELECT "wrappedDataKey", "dataKeyKekId" FROM "Team" WHERE id = ${teamId}::uuid FOR SHARE`;
   const row = rows[0];
   if (!row) throw notFound("Team");
-  if (!row.wrappedDataKey || !row.dataKeyKekId) {
-    throw new AppError("UNAVAILABLE", "This team has no secrets data key yet; save a secret first.");
-  }
-  return unwrapTeamDataKey(keyring, teamId, row.wrappedDataKey, row.dataKeyKekId);
+  return row.wrappedDataKey && row.dataKeyKekId ? row : null;
+}
+
+/** Locks the team row and opens its data key; throws NOT_FOUND / UNAVAILABLE with a clear reason. */
+export async function openTeamDataKey(
+  db: Db,
+  keyring: Keyring,
+  teamId: string,
+  lock: TeamLock,
+): Promise<DataKey> {
+  const row = await lockTeamKeyRow(db, teamId, lock);
+  if (!row) throw new AppError("UNAVAILABLE", "This team has no secrets data key yet; save a secret first.");
+  return unwrapTeamDataKey(keyring, teamId, row.wrappedDataKey!, row.dataKeyKekId!);
 }
 
 export function unwrapTeamDataKey(
