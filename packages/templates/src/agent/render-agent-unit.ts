@@ -1,0 +1,56 @@
+// The agent's own systemd unit. The agent runs as root (it drives systemctl and Docker), so the
+// hardening here only removes what it never needs, and keeps writable exactly the places it writes.
+import { escapePath, quoteExecArgument } from "../systemd/escape";
+
+export interface RenderAgentUnitInput {
+  /** argv of the agent; default the single executable. */
+  exec?: string[];
+  configFile?: string;
+  stateDir?: string;
+  unitDir?: string;
+}
+
+export const AGENT_UNIT_NAME = "capstan-agent.service";
+export const AGENT_BINARY_PATH = "/usr/local/bin/capstan-agent";
+export const AGENT_CONFIG_FILE = "/etc/capstan/agent.env";
+export const AGENT_STATE_DIR = "/var/lib/capstan";
+
+export function renderAgentUnit(input: RenderAgentUnitInput = {}): string {
+  const [program, ...args] = input.exec ?? [AGENT_BINARY_PATH, "run"];
+  if (!program) throw new Error("exec must name a program");
+  const configFile = escapePath(input.configFile ?? AGENT_CONFIG_FILE, "configFile");
+  const stateDir = escapePath(input.stateDir ?? AGENT_STATE_DIR, "stateDir");
+  const unitDir = escapePath(input.unitDir ?? "/etc/systemd/system", "unitDir");
+  const configDir = configFile.replace(/\/[^/]+$/, "") || "/";
+  return `# Capstan agent. Installed by the Capstan install script; re-running it upgrades in place.
+[Unit]
+Description=Capstan agent
+After=network-online.target docker.service
+Wants=network-online.target
+StartLimitIntervalSec=0
+
+[Service]
+Type=exec
+ExecStart=${[escapePath(program, "exec[0]"), ...args.map((a) => quoteExecArgument(a))].join(" ")}
+Environment=CAPSTAN_CONFIG_FILE=${configFile} CAPSTAN_STATE_DIR=${stateDir} CAPSTAN_SYSTEMD_UNIT_DIR=${unitDir}
+Restart=always
+RestartSec=5
+# The first SIGTERM lets the current deploy step finish; systemd waits for it, then kills what is left.
+KillMode=mixed
+TimeoutStopSec=180
+NoNewPrivileges=yes
+ProtectSystem=full
+ReadWritePaths=${stateDir} ${configDir} ${unitDir}
+ProtectHome=read-only
+PrivateTmp=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectClock=yes
+LockPersonality=yes
+RestrictRealtime=yes
+UMask=0077
+
+[Install]
+WantedBy=multi-user.target
+`;
+}

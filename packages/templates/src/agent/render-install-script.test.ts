@@ -1,0 +1,229 @@
+import { createHash, randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { dockerImage, executable, requireComponents } from "@capstan/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { run, tempDir } from "../../test/tools";
+import { renderAgentCompose } from "./render-agent-compose";
+import { renderAgentUnit } from "./render-agent-unit";
+import { renderInstallScript } from "./render-install-script";
+
+const SHA = "b".repeat(64);
+const base = { url: "https://capstan.example.com", enrollmentToken: "tok_abcdefgh123", sha256: { x64: SHA } };
+
+describe("renderInstallScript", () => {
+  it("renders the inputs as single-quoted constants", () => {
+    const script = renderInstallScript({ ...base, hostName: "web-1", labels: "role=web" });
+    expect(script).toContain("CAPSTAN_URL='https://capstan.example.com'\n");
+    expect(script).toContain("TOKEN='tok_abcdefgh123'\n");
+    expect(script).toContain(`SHA256_X64='${SHA}'\n`);
+    expect(script).toContain("/api/agent/v1/agent-binary?arch=$ARCH");
+    expect(script).toContain(renderAgentUnit());
+  });
+
+  it("refuses inputs that could reach the shell", () => {
+    for (const url of [
+      "https://x.example/$(touch /tmp/x)",
+      "https://x.example/`id`",
+      "https://x.example/a b",
+      "ftp://x",
+      "https://x.example/'",
+    ])
+      expect(() => renderInstallScript({ ...base, url })).toThrow(/url/);
+    for (const enrollmentToken of ["a'b; rm -rf /", "--token=x\ny", "short"])
+      expect(() => renderInstallScript({ ...base, enrollmentToken })).toThrow(/token/);
+    expect(() => renderInstallScript({ ...base, hostName: "../etc" })).toThrow(/host name/);
+    expect(() => renderInstallScript({ ...base, labels: "a=b;c" })).toThrow(/labels/);
+    expect(() => renderInstallScript({ ...base, sha256: { x64: "zz" } })).toThrow(/sha256/);
+  });
+});
+
+describe("renderAgentCompose", () => {
+  it("keeps the token out of the Compose file and uses the host network and Docker socket", () => {
+    const { compose, env } = renderAgentCompose({
+      url: "https://c.example",
+      image: "capstan/agent:0.1.0",
+      hostName: "edge-1",
+      enrollmentToken: "tok_abcdefgh123",
+    });
+    const doc = parse(compose) as {
+      services: Record<
+        string,
+        { network_mode: string; volumes: string[]; environment: Record<string, string> }
+      >;
+    };
+    expect(compose).not.toContain("tok_abcdefgh123");
+    expect(env).toBe("CAPSTAN_ENROLLMENT_TOKEN='tok_abcdefgh123'\n");
+    expect(doc.services["capstan-agent"]!.network_mode).toBe("host");
+    expect(doc.services["capstan-agent"]!.volumes).toContain("/var/run/docker.sock:/var/run/docker.sock");
+    expect(doc.services["capstan-agent"]!.environment.CAPSTAN_URL).toBe("https://c.example");
+  });
+});
+
+const lint = requireComponents(
+  "install script lint",
+  executable("/usr/bin/shellcheck"),
+  executable("/bin/sh"),
+  executable("/usr/bin/systemd-analyze"),
+);
+
+describe.skipIf(!lint)(
+  "install script and agent unit checked by sh -n, shellcheck and systemd-analyze",
+  () => {
+    it("passes sh -n and shellcheck", async () => {
+      const dir = tempDir();
+      const file = join(dir, "install.sh");
+      writeFileSync(
+        file,
+        renderInstallScript({
+          ...base,
+          sha256: { x64: SHA, arm64: SHA },
+          hostName: "web-1",
+          labels: "role=web,env=prod",
+        }),
+      );
+      const syntax = await run("sh", ["-n", file]);
+      expect(syntax).toMatchObject({ code: 0, stderr: "" });
+      const check = await run("shellcheck", ["-s", "sh", "-S", "style", file]);
+      expect({ code: check.code, out: check.stdout }).toEqual({ code: 0, out: "" });
+    });
+
+    it("renders an agent unit that systemd-analyze verify accepts", async () => {
+      const dir = tempDir();
+      const file = join(dir, "capstan-agent.service");
+      writeFileSync(file, renderAgentUnit({ exec: ["/usr/bin/node", join(dir, "agent.cjs"), "run"] }));
+      const verify = await run("systemd-analyze", ["verify", file]);
+      expect({
+        code: verify.code,
+        out: verify.stderr.split("\n").filter((l) => l.includes("capstan-agent")),
+      }).toEqual({ code: 0, out: [] });
+    });
+  },
+);
+
+const IMAGE = "capstan-systemd-host:bookworm";
+const host = requireComponents("install script on a real systemd host", dockerImage(IMAGE));
+
+describe.skipIf(!host)("install script on a real systemd host", { timeout: 120_000 }, () => {
+  const container = `capstan-templates-install-${randomBytes(4).toString("hex")}`;
+  const fakeAgent = '#!/bin/sh\nif [ "$1" = version ]; then echo 0.0.0-test; exit 0; fi\nexec sleep 100000\n';
+  const sha = createHash("sha256").update(fakeAgent).digest("hex");
+  let server: Server;
+  let url = "";
+  const requests: string[] = [];
+  const exec = (...args: string[]) => run("docker", ["exec", container, ...args]);
+  const install = (script: string, ...args: string[]) =>
+    run("docker", [
+      "exec",
+      container,
+      "sh",
+      "-c",
+      'printf "%s" "$1" > /root/install.sh && shift && sh /root/install.sh "$@"',
+      "sh",
+      script,
+      ...args,
+    ]);
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      requests.push(req.url ?? "");
+      res.end(fakeAgent);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // --network host: the container reaches the test's loopback server (PLATFORM.md).
+    const started = await run("docker", [
+      "run",
+      "-d",
+      "--name",
+      container,
+      "--network",
+      "host",
+      "--cap-add",
+      "SYS_ADMIN",
+      "--security-opt",
+      "seccomp=unconfined",
+      "--tmpfs",
+      "/run",
+      "--tmpfs",
+      "/run/lock",
+      "-v",
+      "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+      IMAGE,
+      "/lib/systemd/systemd",
+    ]);
+    expect(started.code).toBe(0);
+    for (let i = 0; i < 60; i++) {
+      if (/running|degraded/.test((await exec("systemctl", "is-system-running")).stdout)) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error("systemd did not come up");
+  }, 60_000);
+
+  afterAll(async () => {
+    await run("docker", ["rm", "-f", container]);
+    await new Promise((r) => server?.close(r));
+  });
+
+  it("refuses a download whose sha256 does not match and installs nothing", async () => {
+    const result = await install(
+      renderInstallScript({ url, enrollmentToken: "tok_abcdefgh123", sha256: { x64: "0".repeat(64) } }),
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/sha256 mismatch/);
+    expect((await exec("test", "-e", "/usr/local/bin/capstan-agent")).code).not.toBe(0);
+  });
+
+  it("installs, writes agent.env 0600, starts the unit; re-runs upgrade keeping the identity; uninstalls", async () => {
+    const script = renderInstallScript({ url, sha256: { x64: sha } });
+    const first = await install(
+      script,
+      "--token",
+      "tok_abcdefgh123",
+      "--name",
+      "web-1",
+      "--labels",
+      "role=web",
+    );
+    expect({ code: first.code, err: first.stderr }).toEqual({ code: 0, err: "" });
+    expect(requests.at(-1)).toBe("/api/agent/v1/agent-binary?arch=x64");
+    expect((await exec("systemctl", "is-active", "capstan-agent.service")).stdout.trim()).toBe("active");
+    expect((await exec("stat", "-c", "%a", "/etc/capstan/agent.env")).stdout.trim()).toBe("600");
+    expect((await exec("cat", "/etc/capstan/agent.env")).stdout).toBe(
+      `CAPSTAN_URL=${url}\nCAPSTAN_ENROLLMENT_TOKEN=tok_abcdefgh123\nCAPSTAN_HOST_NAME=web-1\nCAPSTAN_LABELS=role=web\n`,
+    );
+
+    // The agent enrolled (simulated): a re-run must keep its identity and not need a token.
+    await exec("sh", "-c", 'echo \'{"hostId":"x"}\' > /var/lib/capstan/host.json');
+    const again = await install(script);
+    expect({ code: again.code, err: again.stderr }).toEqual({ code: 0, err: "" });
+    expect(again.stdout).toMatch(/already enrolled/);
+    expect((await exec("cat", "/var/lib/capstan/host.json")).stdout).toContain("hostId");
+
+    // A deployed service keeps running after uninstall and is listed.
+    await exec("systemd-run", "--unit", "capstan-shop-api", "/bin/sleep", "100000");
+    const removed = await install(script, "--uninstall");
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toMatch(/systemd: capstan-shop-api\.service/);
+    expect((await exec("test", "-e", "/usr/local/bin/capstan-agent")).code).not.toBe(0);
+    expect((await exec("test", "-e", "/etc/systemd/system/capstan-agent.service")).code).not.toBe(0);
+    expect((await exec("systemctl", "is-active", "capstan-shop-api.service")).stdout.trim()).toBe("active");
+    expect((await exec("test", "-e", "/var/lib/capstan/host.json")).code).toBe(0);
+  });
+
+  it("refuses an injected --name before writing anything", async () => {
+    const result = await install(
+      renderInstallScript({ url, sha256: { x64: sha } }),
+      "--token",
+      "tok_abcdefgh123",
+      "--name",
+      "x$(touch /tmp/capstan-injected)",
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/host name has unexpected characters/);
+    expect((await exec("test", "-e", "/tmp/capstan-injected")).code).not.toBe(0);
+  });
+});
