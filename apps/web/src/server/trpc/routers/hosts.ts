@@ -2,6 +2,8 @@ import { getHost } from "@capstan/core/hosts/get-host";
 import { listHosts } from "@capstan/core/hosts/list-hosts";
 import { revokeHost } from "@capstan/core/hosts/revoke-host";
 import { updateHost, updateHostInputSchema } from "@capstan/core/hosts/update-host";
+import { getHostHealthHistory } from "@capstan/core/overview/get-host-health-history";
+import { listHostPage } from "@capstan/core/overview/list-host-page";
 import { auditActor } from "@capstan/core/rbac/team-actor";
 import { z } from "zod";
 import { createTRPCRouter, teamProcedure } from "../init";
@@ -12,6 +14,27 @@ export const hostsRouter = createTRPCRouter({
   list: teamProcedure("VIEWER")
     .input(z.object({ status: z.enum(["PENDING", "ONLINE", "OFFLINE", "REVOKED"]).optional() }))
     .query(({ ctx, input }) => listHosts(ctx.prisma, { teamId: ctx.actor.teamId, status: input.status })),
+  /** The dashboard's paginated list (by name), with service counts; `search` is a name or key=value. */
+  page: teamProcedure("VIEWER")
+    .input(
+      z.object({
+        cursor: z.string().max(64).nullish(),
+        limit: z.number().int().min(1).max(100).optional(),
+        status: z.enum(["PENDING", "ONLINE", "OFFLINE", "REVOKED"]).optional(),
+        search: z.string().max(200).optional(),
+      }),
+    )
+    .query(({ ctx, input }) => listHostPage(ctx.prisma, { ...input, teamId: ctx.actor.teamId })),
+  /** Health transitions of the host's services over the last `hours`. */
+  healthHistory: teamProcedure("VIEWER")
+    .input(hostId.extend({ hours: z.number().int().min(1).max(720).optional() }))
+    .query(({ ctx, input }) =>
+      getHostHealthHistory(ctx.prisma, {
+        teamId: ctx.actor.teamId,
+        hostId: input.hostId,
+        hours: input.hours,
+      }),
+    ),
   get: teamProcedure("VIEWER")
     .input(hostId)
     .query(({ ctx, input }) => getHost(ctx.prisma, { teamId: ctx.actor.teamId, hostId: input.hostId })),
