@@ -12,4 +12,5 @@ export * from "./systemd/render-environment-file";
 export * from "./systemd/render-systemd-service";
 export * from "./systemd/render-systemd-unit";
 export * from "./workflow/host-policy";
+export * from "./workflow/json-schema";
 export * from "./workflow/spec";

@@ -1,0 +1,58 @@
+// A new workflow is created from its first capstan.yaml: the name comes from the document, and the
+// first revision is made at the same time, so a workflow never exists without a valid revision.
+import type { Prisma, PrismaClient } from "@capstan/db";
+import { recordAuditEvent } from "../audit/record-audit-event";
+import { conflict } from "../errors";
+import { auditActor, type TeamActor } from "../rbac/team-actor";
+import { checkRevisionMessage } from "./save-revision";
+import { assertValidWorkflow } from "./validate-workflow";
+
+export interface CreateWorkflowInput {
+  source: string;
+  message?: string | null;
+}
+
+export interface CreatedWorkflow {
+  id: string;
+  name: string;
+  revision: { id: string; number: number; contentHash: string; createdAt: Date };
+}
+
+export async function createWorkflow(
+  prisma: PrismaClient,
+  actor: TeamActor,
+  input: CreateWorkflowInput,
+): Promise<CreatedWorkflow> {
+  const message = checkRevisionMessage(input.message);
+  const valid = assertValidWorkflow(input.source);
+  const name = valid.spec.name;
+  try {
+    return await prisma.$transaction(async (tx) => {
+      const workflow = await tx.workflow.create({ data: { teamId: actor.teamId, name } });
+      const revision = await tx.revision.create({
+        data: {
+          workflowId: workflow.id,
+          number: 1,
+          source: input.source,
+          spec: valid.spec as unknown as Prisma.InputJsonObject,
+          contentHash: valid.contentHash,
+          message,
+          authorId: actor.userId,
+        },
+        select: { id: true, number: true, contentHash: true, createdAt: true },
+      });
+      await recordAuditEvent(tx, {
+        teamId: actor.teamId,
+        actor: auditActor(actor),
+        kind: "workflow.created",
+        target: { type: "workflow", id: workflow.id },
+        data: { workflow: name, revision: 1, contentHash: revision.contentHash },
+      });
+      return { id: workflow.id, name, revision };
+    });
+  } catch (error) {
+    if ((error as { code?: string } | null)?.code === "P2002")
+      throw conflict(`A workflow named ${name} already exists; open it and save a new revision instead.`);
+    throw error;
+  }
+}

@@ -1,0 +1,48 @@
+// What the dashboard and API see of a revision. Secret values never live in a revision (the spec
+// holds secret names only), so a revision view is safe to show to every role.
+import type { WorkflowSpec } from "@capstan/templates";
+import type { Db } from "../rbac/db";
+
+export interface RevisionSummary {
+  id: string;
+  number: number;
+  contentHash: string;
+  message: string | null;
+  createdAt: Date;
+  author: { id: string; email: string; name: string | null } | null;
+}
+
+export interface RevisionDetail extends RevisionSummary {
+  workflowId: string;
+  source: string;
+  spec: WorkflowSpec;
+}
+
+export interface ServiceSummary {
+  name: string;
+  kind: "compose" | "systemd";
+  dependsOn: string[];
+  secrets: string[];
+}
+
+export function summarizeServices(spec: WorkflowSpec): ServiceSummary[] {
+  return Object.entries(spec.services).map(([name, service]) => ({
+    name,
+    kind: "compose" in service ? "compose" : "systemd",
+    dependsOn: service.dependsOn,
+    secrets: service.secrets,
+  }));
+}
+
+type AuthorRow = { id: string; email: string; name: string | null };
+
+/** Authors by id (users may have been deleted since; those come back missing). */
+export async function loadAuthors(db: Db, ids: (string | null)[]): Promise<Map<string, AuthorRow>> {
+  const unique = [...new Set(ids.filter((id): id is string => id !== null))];
+  if (unique.length === 0) return new Map();
+  const users = await db.user.findMany({
+    where: { id: { in: unique } },
+    select: { id: true, email: true, name: true },
+  });
+  return new Map(users.map((u) => [u.id, u]));
+}

@@ -1,0 +1,88 @@
+// Saving a workflow's YAML makes a new immutable revision, unless it deploys exactly what the
+// latest revision deploys (same content hash: only comments or layout changed), in which case
+// nothing is written and the caller is told so.
+import type { Prisma, PrismaClient } from "@capstan/db";
+import { recordAuditEvent } from "../audit/record-audit-event";
+import { badRequest } from "../errors";
+import { auditActor, type TeamActor } from "../rbac/team-actor";
+import { findTeamWorkflow } from "./find-team-workflow";
+import { assertValidWorkflow } from "./validate-workflow";
+import { formatWorkflowIssue } from "./workflow-issue";
+
+export const MAX_REVISION_MESSAGE = 500;
+
+export interface SaveRevisionInput {
+  workflowId: string;
+  source: string;
+  message?: string | null;
+}
+
+export interface SavedRevision {
+  /** False when the content hash equals the latest revision's: no new revision was made. */
+  created: boolean;
+  revision: { id: string; number: number; contentHash: string; createdAt: Date };
+}
+
+export function checkRevisionMessage(message: string | null | undefined): string | null {
+  const trimmed = message?.trim() ?? "";
+  if (trimmed.length > MAX_REVISION_MESSAGE)
+    throw badRequest(`The message is longer than ${MAX_REVISION_MESSAGE} characters.`);
+  if (/[\0]/.test(trimmed)) throw badRequest("The message contains a NUL character.");
+  return trimmed === "" ? null : trimmed;
+}
+
+export async function saveRevision(
+  prisma: PrismaClient,
+  actor: TeamActor,
+  input: SaveRevisionInput,
+): Promise<SavedRevision> {
+  const message = checkRevisionMessage(input.message);
+  const valid = assertValidWorkflow(input.source);
+  return prisma.$transaction(async (tx) => {
+    const workflow = await findTeamWorkflow(tx, actor.teamId, input.workflowId);
+    if (valid.spec.name !== workflow.name) {
+      // The name reaches unit and project names on hosts; a rename would orphan what runs there.
+      const issue = {
+        path: ["name"],
+        message: `the workflow is called \`${workflow.name}\`; names cannot change (create a new workflow instead)`,
+      };
+      throw badRequest(`The workflow is invalid: ${formatWorkflowIssue(issue)}`, {
+        issues: [{ ...issue, line: lineOfName(input.source), text: formatWorkflowIssue(issue) }],
+      });
+    }
+    // Serialises concurrent saves of one workflow so revision numbers stay dense.
+    await tx.$queryRaw`SELECT id FROM "Workflow" WHERE id = ${workflow.id}::uuid FOR UPDATE`;
+    const latest = await tx.revision.findFirst({
+      where: { workflowId: workflow.id },
+      orderBy: { number: "desc" },
+      select: { id: true, number: true, contentHash: true, createdAt: true },
+    });
+    if (latest && latest.contentHash === valid.contentHash) return { created: false, revision: latest };
+    const revision = await tx.revision.create({
+      data: {
+        workflowId: workflow.id,
+        number: (latest?.number ?? 0) + 1,
+        source: input.source,
+        spec: valid.spec as unknown as Prisma.InputJsonObject,
+        contentHash: valid.contentHash,
+        message,
+        authorId: actor.userId,
+      },
+      select: { id: true, number: true, contentHash: true, createdAt: true },
+    });
+    await tx.workflow.update({ where: { id: workflow.id }, data: { updatedAt: new Date() } });
+    await recordAuditEvent(tx, {
+      teamId: actor.teamId,
+      actor: auditActor(actor),
+      kind: "workflow.revision_created",
+      target: { type: "workflow", id: workflow.id },
+      data: { workflow: workflow.name, revision: revision.number, contentHash: revision.contentHash },
+    });
+    return { created: true, revision };
+  });
+}
+
+function lineOfName(source: string): number | undefined {
+  const index = source.split("\n").findIndex((line) => /^name\s*:/.test(line));
+  return index >= 0 ? index + 1 : undefined;
+}

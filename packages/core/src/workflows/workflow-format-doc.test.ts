@@ -1,0 +1,33 @@
+// Every example in docs/workflow-format.md must validate, so the documentation cannot drift from
+// the validator.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { hostPolicySchema, validateComposeDocument } from "@capstan/templates";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { validateWorkflow } from "./validate-workflow";
+import { formatWorkflowIssue } from "./workflow-issue";
+
+const doc = readFileSync(join(import.meta.dirname, "../../../../docs/workflow-format.md"), "utf8");
+export const yamlBlocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const composeFile = yamlBlocks.find((b) => b.startsWith("# compose.yaml"));
+const workflows = yamlBlocks.filter((b) => b !== composeFile);
+
+describe("docs/workflow-format.md", () => {
+  it("has the three complete examples and the Compose file one of them uses", () => {
+    expect(workflows.length).toBeGreaterThanOrEqual(3);
+    expect(composeFile).toBeDefined();
+    expect(validateComposeDocument(parse(composeFile!, { version: "1.1" }))).toEqual([]);
+  });
+
+  it.each(workflows.map((source) => [/^name: (\S+)/m.exec(source)?.[1] ?? "?", source]))(
+    "example %s validates under the default host policy",
+    (_name, source) => {
+      const result = validateWorkflow(source, {
+        policy: hostPolicySchema.parse({}),
+        readFile: (path) => (path === "compose.yaml" ? composeFile : undefined),
+      });
+      expect(result.ok ? [] : result.issues.map(formatWorkflowIssue)).toEqual([]);
+    },
+  );
+});
