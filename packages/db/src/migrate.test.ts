@@ -5,7 +5,13 @@ import { join } from "node:path";
 import { requireComponents } from "@capstan/testkit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyMigrations, diffMigrationsToSchema, MIGRATIONS_DIR, SCHEMA_PATH } from "./migrate";
+import {
+  applyMigrations,
+  diffMigrationsToSchema,
+  MIGRATIONS_DIR,
+  markMigrationRolledBack,
+  SCHEMA_PATH,
+} from "./migrate";
 import { createNewMigration, normalizeMigrationName } from "./new-migration";
 import { createTestDatabase, postgresAvailable, type TestDatabase, testServerUrl } from "./testing";
 
@@ -94,6 +100,31 @@ $$;
       ]);
       expect(await query(db.url, "SELECT capstan_test_fn() AS v")).toEqual([{ v: "a;b" }]);
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("rolls back a failing migration whole, refuses to go on, and resumes once it is marked rolled back", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "capstan-migrations-"));
+    const empty = await createTestDatabase({ migrated: false });
+    try {
+      const folder = join(dir, "29990101000000_broken");
+      await mkdir(folder);
+      await writeFile(
+        join(folder, "migration.sql"),
+        "CREATE TABLE half (id int);\nSELECT nope FROM missing_table;\n",
+      );
+      await expect(applyMigrations(empty.url, { migrationsDir: dir })).rejects.toThrow(/missing_table/);
+      await expect(applyMigrations(empty.url, { migrationsDir: dir })).rejects.toThrow(/failed migrations/);
+      expect(await query(empty.url, "SELECT 1 FROM pg_tables WHERE tablename = 'half'")).toEqual([]);
+
+      await writeFile(join(folder, "migration.sql"), "CREATE TABLE half (id int);\n");
+      await markMigrationRolledBack(empty.url, "29990101000000_broken");
+      expect((await applyMigrations(empty.url, { migrationsDir: dir })).applied).toEqual([
+        "29990101000000_broken",
+      ]);
+    } finally {
+      await empty.drop();
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -3,7 +3,7 @@
 // download and no Prisma CLI at run time.
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { NO_FILTER, readMigrationsList, withSchemaEngine } from "./schema-engine";
+import { NO_FILTER, readMigrationsList, takePanicMessage, withSchemaEngine } from "./schema-engine";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
 export const SCHEMA_PATH = fileURLToPath(new URL("../prisma/schema.prisma", import.meta.url));
@@ -44,6 +44,8 @@ export function describeEngineError(error: unknown): string {
     cause?: { kind?: string; message?: string; originalMessage?: string };
   };
   const cause = e.cause?.originalMessage ?? e.cause?.message ?? e.cause?.kind;
+  const panic = takePanicMessage();
+  if (panic) return `the schema engine crashed: ${panic.split("\n")[0]}`;
   const first = (e.message ?? String(error)).split(/\n\s+0: |\n\s+at /)[0]!.trim();
   return cause && !first.includes(cause) ? `${first} (${cause})` : first;
 }
@@ -133,4 +135,22 @@ export async function diffEmptyToSchema(
     );
     return result.stdout ?? "";
   });
+}
+
+/**
+ * After a migration failed (and its transaction rolled back), records it as rolled back so that
+ * a fixed version can be applied: what `prisma migrate resolve --rolled-back` does.
+ */
+export async function markMigrationRolledBack(
+  connectionString: string,
+  migrationName: string,
+): Promise<void> {
+  assertDatabaseUrl(connectionString);
+  if (!/^\d{14}_[a-z0-9_]+$/.test(migrationName))
+    throw new MigrationError(`Not a migration name: ${migrationName}`);
+  await run("Marking the migration rolled back", () =>
+    withSchemaEngine(connectionString, [["datasource.prisma", DATASOURCE_ONLY]], (engine) =>
+      engine.markMigrationRolledBack({ migrationName }),
+    ),
+  );
 }

@@ -35,8 +35,14 @@ type WasmGlobal = typeof globalThis & {
   PRISMA_WASM_PANIC_REGISTRY?: { set_message(message: string): void };
 };
 
-// A Rust panic inside the engine reports its message here before the call rejects.
+// A Rust panic inside the engine reports its message here before the call fails with a bare
+// "unreachable"; takePanicMessage() lets error reporting say what actually went wrong.
 let lastPanic: string | undefined;
+export function takePanicMessage(): string | undefined {
+  const message = lastPanic;
+  lastPanic = undefined;
+  return message;
+}
 
 function loadWasm(): Promise<void> {
   const g = globalThis as WasmGlobal;
