@@ -24,7 +24,7 @@ async function outcome(call: Promise<unknown>): Promise<string> {
     throw error;
   }
 }
-const code = async (call: Promise<unknown>) => (await outcome(call)).split(":")[0];
+const code = async (call: Promise<unknown>): Promise<string> => (await outcome(call)).split(":")[0] ?? "";
 
 describe.skipIf(!ok)("deployments, overview and host dashboard procedures", () => {
   let db: TestDatabase;

@@ -1,0 +1,139 @@
+// Live deployment logs over Server-Sent Events. The handler authenticates the session, checks
+// team membership in the database (the same rule as the tRPC middleware, re-checked while the
+// stream stays open), then streams the deployment's events after a cursor by polling the database
+// cheaply (one indexed query per tick, no connection held between ticks) until the deployment is
+// final and every event has been sent.
+//
+// Messages: `events` (a batch; its id is the cursor after it, so a reconnecting EventSource
+// resumes through Last-Event-ID), `progress` (deployment/job/step states, sent when they change),
+// `end` (final status; the client closes), `failure` (the stream cannot go on).
+
+import { readDeploymentEvents } from "@capstan/core/deployments/read-deployment-events";
+import { isAppError } from "@capstan/core/errors";
+import { requireMembership } from "@capstan/core/rbac/require-membership";
+import type { PrismaClient } from "@capstan/db";
+import { errorResponse } from "@/server/errors";
+
+export interface EventStreamOptions {
+  prisma: PrismaClient;
+  /** The signed-in user's id from the session, or null. */
+  getUserId: () => Promise<string | null>;
+  pollMs?: number;
+  keepAliveMs?: number;
+  /** Membership is loaded again after this long, so a removed member stops receiving. */
+  recheckMs?: number;
+  /** The stream closes after this long; EventSource reconnects and resumes from its cursor. */
+  maxStreamMs?: number;
+  log?: (error: unknown) => void;
+}
+
+type Params = { params: Promise<{ id: string }> };
+
+const HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache, no-store, no-transform",
+  "x-accel-buffering": "no",
+};
+
+function message(event: string, data: unknown, id?: string): string {
+  // JSON never contains a raw newline, so one data line per message is enough.
+  return `${id !== undefined ? `id: ${id}\n` : ""}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+export function createDeploymentEventsHandler(options: EventStreamOptions) {
+  const pollMs = options.pollMs ?? 1000;
+  const keepAliveMs = options.keepAliveMs ?? 15_000;
+  const recheckMs = options.recheckMs ?? 10_000;
+  const maxStreamMs = options.maxStreamMs ?? 10 * 60_000;
+  const { prisma } = options;
+
+  return async function streamDeploymentEvents(req: Request, { params }: Params): Promise<Response> {
+    const { id: deploymentId } = await params;
+    const url = new URL(req.url);
+    const teamId = url.searchParams.get("teamId") ?? "";
+    const initialCursor = req.headers.get("last-event-id") || url.searchParams.get("cursor") || null;
+    const userId = await options.getUserId();
+    if (!userId)
+      return Response.json(
+        { error: { code: "UNAUTHENTICATED", message: "Sign in first." } },
+        { status: 401 },
+      );
+    const check = () => requireMembership(prisma, { teamId, userId, minRole: "VIEWER" });
+    let first: Awaited<ReturnType<typeof readDeploymentEvents>>;
+    try {
+      await check();
+      first = await readDeploymentEvents(prisma, { teamId, deploymentId, cursor: initialCursor });
+    } catch (error) {
+      if (!isAppError(error)) options.log?.(error);
+      return errorResponse(error, { "cache-control": "no-store" });
+    }
+
+    const encoder = new TextEncoder();
+    const stop = new AbortController();
+    req.signal.addEventListener("abort", () => stop.abort(), { once: true });
+    const sleep = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        stop.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+      });
+
+    const stream = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        const send = (text: string) => {
+          if (!stop.signal.aborted) controller.enqueue(encoder.encode(text));
+        };
+        const started = Date.now();
+        let lastWrite = Date.now();
+        let lastCheck = Date.now();
+        let lastProgress = "";
+        let page = first;
+        send("retry: 2000\n\n");
+        try {
+          for (;;) {
+            if (page.events.length > 0) {
+              send(message("events", page.events, page.cursor));
+              lastWrite = Date.now();
+            }
+            const progress = JSON.stringify(page.progress);
+            if (progress !== lastProgress) {
+              send(message("progress", page.progress));
+              lastProgress = progress;
+              lastWrite = Date.now();
+            }
+            if (page.progress.final && !page.more && page.events.length === 0) {
+              send(message("end", { status: page.progress.status }));
+              break;
+            }
+            if (Date.now() - started > maxStreamMs) break;
+            if (!page.more) await sleep(pollMs);
+            if (stop.signal.aborted) break;
+            if (Date.now() - lastWrite >= keepAliveMs) {
+              send(": keep-alive\n\n");
+              lastWrite = Date.now();
+            }
+            if (Date.now() - lastCheck >= recheckMs) {
+              await check();
+              lastCheck = Date.now();
+            }
+            page = await readDeploymentEvents(prisma, { teamId, deploymentId, cursor: page.cursor });
+          }
+        } catch (error) {
+          if (!isAppError(error)) options.log?.(error);
+          const text = isAppError(error) ? error.message : "The log stream stopped; reload to try again.";
+          send(message("failure", { message: text }));
+        } finally {
+          stop.abort();
+          try {
+            controller.close();
+          } catch {
+            // the client went away and the stream is already closed
+          }
+        }
+      },
+      cancel() {
+        stop.abort();
+      },
+    });
+    return new Response(stream, { headers: HEADERS });
+  };
+}
