@@ -50,7 +50,7 @@ const serialize = (rows: unknown) =>
     typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("base64") : v,
   );
 
-describe.skipIf(!ok)("npm run backup / npm run restore", () => {
+describe.skipIf(!ok)("npm run backup / npm run restore", { timeout: 60_000 }, () => {
   let source: TestDatabase;
   let target: TestDatabase;
   let dir: string;
@@ -83,7 +83,7 @@ describe.skipIf(!ok)("npm run backup / npm run restore", () => {
       await setSecret(source.prisma, keyring, actor, { workflowId: workflow.id, name, value });
     }
     ids = { teamId: team.id, workflowId: workflow.id };
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await source?.drop();

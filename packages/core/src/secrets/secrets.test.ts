@@ -17,7 +17,7 @@ const ok = requireComponents("core/secrets", await postgresAvailable());
 
 const newKey = () => randomBytes(32).toString("base64");
 
-describe.skipIf(!ok)("secrets use cases", () => {
+describe.skipIf(!ok)("secrets use cases", { timeout: 30_000 }, () => {
   let db: TestDatabase;
   const kek1 = newKey();
   const keyring = parseKeyring(`k1:${kek1}`);
@@ -33,7 +33,7 @@ describe.skipIf(!ok)("secrets use cases", () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-  });
+  }, 60_000);
   afterAll(async () => {
     await db?.drop();
   });
