@@ -13,6 +13,11 @@ const config: NextConfig = {
     "pino",
     "prom-client",
   ],
+  // The agent restart test and the dispatch benchmark build into their own folder so a concurrent
+  // `next build` (e2e global setup) cannot delete the build under a running server.
+  distDir: process.env.CAPSTAN_NEXT_DIST_DIR || ".next",
+  // The build type-checks app code only; tests are checked by `npm run typecheck`.
+  typescript: { tsconfigPath: "tsconfig.build.json" },
   poweredByHeader: false,
   typedRoutes: false,
 };

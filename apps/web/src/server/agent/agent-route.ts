@@ -22,7 +22,7 @@ export interface SignedAgentCall<T> extends AgentCall<T> {
   agent: AuthenticatedAgent;
 }
 
-type RouteContext = { params: Promise<Record<string, string | string[]>> };
+type RouteContext = { params?: Promise<Record<string, string | string[]> | undefined> };
 
 async function readBody(request: Request): Promise<string> {
   const length = Number(request.headers.get("content-length") ?? "0");
@@ -72,7 +72,8 @@ function parseInput<T>(
 }
 
 async function readParams(context?: RouteContext): Promise<Record<string, string>> {
-  const raw = context ? await context.params : {};
+  // Next passes no params (or a promise of undefined) for routes without dynamic segments.
+  const raw = (context ? await context.params : undefined) ?? {};
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : v]));
 }
 

@@ -1,0 +1,155 @@
+// Test and benchmark helper: runs the production build (`next start`) of the web app as a child
+// process against a given database, on loopback. Not imported by application code.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const WEB_DIR = fileURLToPath(new URL("../../..", import.meta.url));
+const ROOT = join(WEB_DIR, "..", "..");
+const NEXT_BIN = createRequire(`${WEB_DIR}/package.json`).resolve("next/dist/bin/next");
+/**
+ * A build folder of our own (next.config reads CAPSTAN_NEXT_DIST_DIR): the e2e setup rebuilds
+ * `.next` while other tests run, which would delete files under a running server.
+ */
+export const AGENT_TEST_DIST_DIR = "dist/next-agent";
+
+function newestSourceMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name === "generated" || entry.name.startsWith(".")) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSourceMtime(path));
+    else if (/\.(ts|tsx|css|json|mjs)$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function buildIdPath(distDir: string): string {
+  return join(WEB_DIR, distDir, "BUILD_ID");
+}
+
+/** True when the build exists and no source of the web app or the packages it uses is newer. */
+export function isBuildCurrent(distDir = AGENT_TEST_DIST_DIR): boolean {
+  const id = buildIdPath(distDir);
+  if (!existsSync(id)) return false;
+  const built = statSync(id).mtimeMs;
+  const sources = [
+    join(WEB_DIR, "src"),
+    ...["core", "protocol", "db", "templates"].map((p) => join(ROOT, "packages", p, "src")),
+  ];
+  return sources.every((dir) => !existsSync(dir) || newestSourceMtime(dir) <= built);
+}
+
+/** Builds the web app into `distDir` unless a current build is there. Throws when the build fails. */
+export function ensureProductionBuild(distDir = AGENT_TEST_DIST_DIR): void {
+  if (isBuildCurrent(distDir)) return;
+  const result = spawnSync(process.execPath, [NEXT_BIN, "build"], {
+    cwd: WEB_DIR,
+    env: {
+      ...process.env,
+      CAPSTAN_SKIP_ENV_VALIDATION: "1",
+      NODE_ENV: "production",
+      CAPSTAN_NEXT_DIST_DIR: distDir,
+      NEXT_TELEMETRY_DISABLED: "1",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+  });
+  if (result.status !== 0) {
+    throw new Error(
+      `next build failed (exit ${result.status}):\n${(result.stdout + result.stderr).slice(-4000)}`,
+    );
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  /** Graceful stop (SIGTERM, then SIGKILL after 5 s). */
+  stop(): Promise<void>;
+}
+
+export interface StartServerOptions {
+  databaseUrl: string;
+  /** Build folder to serve (see ensureProductionBuild). */
+  distDir?: string;
+  port?: number;
+  env?: Record<string, string>;
+  /** Where the server's output goes; default: dropped. */
+  stdio?: "inherit" | "ignore";
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`next start exited with code ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/api/health`)).status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the control plane did not answer at ${url} within ${timeoutMs} ms`);
+}
+
+export async function startNextServer(options: StartServerOptions): Promise<RunningServer> {
+  const distDir = options.distDir ?? AGENT_TEST_DIST_DIR;
+  if (!existsSync(buildIdPath(distDir))) throw new Error(`apps/web has no production build in ${distDir}.`);
+  const port = options.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [NEXT_BIN, "start", "-H", "127.0.0.1", "-p", String(port)], {
+    cwd: WEB_DIR,
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      CAPSTAN_NEXT_DIST_DIR: distDir,
+      DATABASE_URL: options.databaseUrl,
+      NEXTAUTH_URL: url,
+      NEXTAUTH_SECRET: randomBytes(32).toString("base64"),
+      CAPSTAN_SECRETS_KEY: randomBytes(32).toString("base64"),
+      CAPSTAN_PUBLIC_URL: url,
+      LOG_LEVEL: "warn",
+      NEXT_TELEMETRY_DISABLED: "1",
+      ...options.env,
+    },
+    stdio: ["ignore", options.stdio ?? "ignore", options.stdio ?? "ignore"],
+  });
+  try {
+    await waitForHealth(url, child, 60_000);
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
+  }
+  return {
+    url,
+    port,
+    process: child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGKILL");
+        await exited;
+      }
+    },
+  };
+}
