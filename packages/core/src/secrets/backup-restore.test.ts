@@ -172,6 +172,25 @@ describe.skipIf(!ok)("npm run backup / npm run restore", { timeout: 60_000 }, ()
     );
   });
 
+  it("npm run secrets:rewrap moves the restored data keys to a new key-encryption key", async () => {
+    const k2 = `k2:${randomBytes(32).toString("base64")}`;
+    const run = await runScript("rewrap-secret-keys.ts", [], {
+      DATABASE_URL: target.url,
+      CAPSTAN_SECRETS_KEY: `${k2},${keyText}`,
+      CAPSTAN_SECRETS_KEY_FILE: undefined,
+    });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/re-wrapped 1 team data key\(s\) with k2; 0 already used it/);
+    expect(run.stdout).not.toContain(k2.slice(3));
+    expect(
+      await resolveSecrets(target.prisma, parseKeyring(k2), { ...ids, names: Object.keys(values) }),
+    ).toEqual(values);
+    await expect(resolveSecrets(target.prisma, keyring, { ...ids, names: ["API_KEY"] })).rejects.toThrow(
+      /key-encryption key "k2"/,
+    );
+  });
+
   it("refuses a file that is not a backup", async () => {
     const bogus = join(dir, "bogus.dump");
     writeFileSync(bogus, "not a dump");
