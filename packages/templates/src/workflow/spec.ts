@@ -45,7 +45,8 @@ const relativePath = z
   .refine(noControlChars, "must be a single line (no newline, carriage return or NUL)")
   .refine((p) => !p.startsWith("/"), "must be a relative path")
   .refine((p) => !p.split("/").includes(".."), "must not contain '..'")
-  .refine((p) => /^[A-Za-z0-9._/+-]+$/.test(p), "may contain only letters, digits and . _ / + -");
+  .refine((p) => /^[A-Za-z0-9._/+-]+$/.test(p), "may contain only letters, digits and . _ / + -")
+  .refine((p) => /^[A-Za-z0-9_.]/.test(p), "must start with a letter, digit, _ or .");
 
 const absolutePath = z
   .string()
@@ -54,6 +55,18 @@ const absolutePath = z
   .refine((p) => p.startsWith("/"), "must be an absolute path")
   .refine((p) => !p.split("/").includes(".."), "must not contain '..'")
   .refine((p) => /^[A-Za-z0-9._/@+-]+$/.test(p), "may contain only letters, digits and . _ / @ + -");
+
+/** http(s) URLs without whitespace, quotes or control characters (URL parsers drop some silently). */
+const httpUrl = () =>
+  z
+    .string()
+    .max(2048)
+    // Checked before URL parsing: the parser would silently drop newlines and tabs.
+    .refine(
+      (u) => !/[\s"'`\\\x00-\x1f\x7f]/.test(u),
+      "must not contain whitespace, quotes, backslashes or control characters",
+    )
+    .pipe(z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }));
 
 /** Seconds as a number, or "90s" / "2m" / "1h"; normalised to seconds. */
 export const durationSchema = z
@@ -100,7 +113,7 @@ const uniqueList = <T extends z.ZodType>(item: T, what: string) =>
 
 export const httpHealthCheckSchema = z.strictObject({
   http: z.strictObject({
-    url: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).max(2048),
+    url: httpUrl(),
     expectStatus: z.number().int().min(100).max(599).default(200),
     timeout: durationSchema.optional(),
   }),
@@ -109,7 +122,7 @@ export const tcpHealthCheckSchema = z.strictObject({
   tcp: z.strictObject({
     host: z
       .string()
-      .regex(/^[A-Za-z0-9.:-]{1,253}$/, "must be a host name or IP address")
+      .regex(/^[A-Za-z0-9:][A-Za-z0-9.:-]{0,252}$/, "must be a host name or IP address")
       .default("127.0.0.1"),
     port: z.number().int().min(1).max(65535),
     timeout: durationSchema.optional(),
@@ -161,7 +174,7 @@ export type ComposeServiceSpec = z.output<typeof composeServiceSpecSchema>;
 
 export const artifactSchema = z.union([
   z.strictObject({
-    url: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).max(2048),
+    url: httpUrl(),
     sha256: z.string().regex(SHA256_PATTERN, "must be 64 lower-case hex digits"),
     format: z.enum(["tar.gz", "tar", "binary"]).default("tar.gz"),
   }),
@@ -215,7 +228,13 @@ export const hardeningSchema = z.strictObject({
   SystemCallFilter: z
     .union([
       z.literal(false),
-      z.string().regex(/^~?[@A-Za-z0-9_: -]{1,512}$/, "must be syscall names or @groups"),
+      z
+        .string()
+        .max(1024)
+        .regex(
+          /^~?@?[A-Za-z0-9_]+(:[A-Za-z0-9_]+)?( @?[A-Za-z0-9_]+(:[A-Za-z0-9_]+)?)*$/,
+          "must be syscall names or @groups",
+        ),
     ])
     .optional(),
   UMask: z
