@@ -7,7 +7,13 @@ export interface ListAuditEventsInput {
   /** Opaque cursor from a previous page's `nextCursor`. */
   cursor?: string | null;
   limit?: number;
+  /** An exact kind ("secret.written") or a group ("secret.*"). */
   kind?: string;
+  /** Events of one actor (user id, token id, host id). */
+  actorId?: string;
+  /** Time window: from (inclusive) to (exclusive). */
+  from?: Date;
+  to?: Date;
 }
 
 export interface AuditEventView {
@@ -39,7 +45,11 @@ export async function listAuditEvents(db: Db, input: ListAuditEventsInput): Prom
     where: {
       teamId: input.teamId,
       ...(before !== undefined ? { id: { lt: before } } : {}),
-      ...(input.kind ? { kind: input.kind } : {}),
+      ...(input.kind ? { kind: kindFilter(input.kind) } : {}),
+      ...(input.actorId ? { actorId: input.actorId } : {}),
+      ...(input.from || input.to
+        ? { createdAt: { ...(input.from ? { gte: input.from } : {}), ...(input.to ? { lt: input.to } : {}) } }
+        : {}),
     },
     orderBy: { id: "desc" },
     take: limit + 1,
@@ -59,4 +69,8 @@ export async function listAuditEvents(db: Db, input: ListAuditEventsInput): Prom
     })),
     nextCursor: rows.length > limit ? page[page.length - 1]!.id.toString() : null,
   };
+}
+
+function kindFilter(kind: string): string | { startsWith: string } {
+  return kind.endsWith(".*") ? { startsWith: kind.slice(0, -1) } : kind;
 }

@@ -5,6 +5,7 @@
 import { isAppError } from "@capstan/core/errors";
 import { requireMembership } from "@capstan/core/rbac/require-membership";
 import type { TeamActor } from "@capstan/core/rbac/team-actor";
+import type { Keyring } from "@capstan/core/secrets/keyring";
 import type { PrismaClient, Role } from "@capstan/db";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
@@ -16,6 +17,8 @@ export interface TRPCContext {
   /** From the verified session JWT; only an identity, never a role. */
   userId: string | null;
   ip?: string | null;
+  /** Secrets keyring; tests pass one, the app falls back to server/keyring.ts when undefined. */
+  keyring?: Keyring | null;
 }
 
 export interface ProcedureMeta {

@@ -4,9 +4,13 @@ import { deploymentsRouter } from "./routers/deployments";
 import { enrollmentRouter } from "./routers/enrollment";
 import { hostsRouter } from "./routers/hosts";
 import { invitationRouter } from "./routers/invitation";
+import { membersRouter } from "./routers/members";
 import { overviewRouter } from "./routers/overview";
+import { secretsRouter } from "./routers/secrets";
 import { setupRouter } from "./routers/setup";
 import { teamRouter } from "./routers/team";
+import { tokensRouter } from "./routers/tokens";
+import { workflowsRouter } from "./routers/workflows";
 
 export const appRouter = createTRPCRouter({
   setup: setupRouter,
@@ -15,6 +19,10 @@ export const appRouter = createTRPCRouter({
   audit: auditRouter,
   enrollment: enrollmentRouter,
   hosts: hostsRouter,
+  workflows: workflowsRouter,
+  secrets: secretsRouter,
+  tokens: tokensRouter,
+  members: membersRouter,
   deployments: deploymentsRouter,
   overview: overviewRouter,
 });

@@ -1,0 +1,12 @@
+import { getSessionUserId } from "@/server/auth";
+import { prisma } from "@/server/db";
+import { logger } from "@/server/logger";
+import { handleAuditExport } from "./handle-audit-export";
+
+export const dynamic = "force-dynamic";
+
+export async function GET(request: Request): Promise<Response> {
+  return handleAuditExport(prisma, await getSessionUserId(), new URL(request.url), (err) =>
+    logger.error({ err }, "audit export failed"),
+  );
+}

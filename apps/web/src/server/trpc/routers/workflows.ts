@@ -1,0 +1,66 @@
+import { checkWorkflowSource } from "@capstan/core/workflows/check-workflow-source";
+import { createWorkflow } from "@capstan/core/workflows/create-workflow";
+import { diffRevisions } from "@capstan/core/workflows/diff-revisions";
+import { getRevision } from "@capstan/core/workflows/get-revision";
+import { getWorkflow } from "@capstan/core/workflows/get-workflow";
+import { listRevisions } from "@capstan/core/workflows/list-revisions";
+import { listWorkflows } from "@capstan/core/workflows/list-workflows";
+import { MAX_YAML_BYTES } from "@capstan/core/workflows/parse-workflow-yaml";
+import { saveRevision } from "@capstan/core/workflows/save-revision";
+import { z } from "zod";
+import { createTRPCRouter, teamProcedure } from "../init";
+
+const id = z.string().max(64);
+const source = z.string().max(MAX_YAML_BYTES);
+const message = z.string().max(500).nullish();
+const revisionNumber = z.number().int().min(1).max(1_000_000);
+
+export const workflowsRouter = createTRPCRouter({
+  list: teamProcedure("VIEWER")
+    .input(
+      z.object({
+        cursor: z.string().max(64).nullish(),
+        limit: z.number().int().min(1).max(100).optional(),
+        search: z.string().max(64).nullish(),
+      }),
+    )
+    .query(({ ctx, input }) => listWorkflows(ctx.prisma, { ...input, teamId: ctx.actor.teamId })),
+  get: teamProcedure("VIEWER")
+    .input(z.object({ workflowId: id }))
+    .query(({ ctx, input }) =>
+      getWorkflow(ctx.prisma, { teamId: ctx.actor.teamId, workflowId: input.workflowId }),
+    ),
+  /** Live validation for the editor; writes nothing. */
+  check: teamProcedure("VIEWER")
+    .input(z.object({ source, workflowId: id.nullish() }))
+    .query(({ ctx, input }) => checkWorkflowSource(ctx.prisma, { ...input, teamId: ctx.actor.teamId })),
+  create: teamProcedure("ADMIN")
+    .input(z.object({ source, message }))
+    .mutation(({ ctx, input }) => createWorkflow(ctx.prisma, ctx.actor, input)),
+  /** A new immutable revision, or `created: false` when the content equals the latest one. */
+  saveRevision: teamProcedure("ADMIN")
+    .input(z.object({ workflowId: id, source, message }))
+    .mutation(({ ctx, input }) => saveRevision(ctx.prisma, ctx.actor, input)),
+  revisions: teamProcedure("VIEWER")
+    .input(
+      z.object({
+        workflowId: id,
+        cursor: revisionNumber.nullish(),
+        limit: z.number().int().min(1).max(100).optional(),
+      }),
+    )
+    .query(({ ctx, input }) => listRevisions(ctx.prisma, { ...input, teamId: ctx.actor.teamId })),
+  revision: teamProcedure("VIEWER")
+    .input(z.object({ workflowId: id, number: revisionNumber }))
+    .query(({ ctx, input }) => getRevision(ctx.prisma, { ...input, teamId: ctx.actor.teamId })),
+  diff: teamProcedure("VIEWER")
+    .input(
+      z.object({
+        workflowId: id,
+        from: revisionNumber,
+        to: revisionNumber,
+        context: z.number().int().min(0).max(1000).optional(),
+      }),
+    )
+    .query(({ ctx, input }) => diffRevisions(ctx.prisma, { ...input, teamId: ctx.actor.teamId })),
+});

@@ -1,0 +1,55 @@
+// Live validation for the dashboard's YAML editor: every issue with its line and a readable text,
+// plus whether saving would make a new revision (for an existing workflow). Writes nothing.
+import type { Db } from "../rbac/db";
+import { findTeamWorkflow } from "./find-team-workflow";
+import { validateWorkflow } from "./validate-workflow";
+import { formatWorkflowIssue, type WorkflowIssue } from "./workflow-issue";
+
+export interface CheckedIssue extends WorkflowIssue {
+  text: string;
+}
+
+export interface WorkflowSourceCheck {
+  ok: boolean;
+  issues: CheckedIssue[];
+  name: string | null;
+  contentHash: string | null;
+  /** For an existing workflow: the latest revision number when the content is the same as it. */
+  unchangedFrom: number | null;
+}
+
+export async function checkWorkflowSource(
+  db: Db,
+  input: { teamId: string; source: string; workflowId?: string | null },
+): Promise<WorkflowSourceCheck> {
+  const workflow = input.workflowId ? await findTeamWorkflow(db, input.teamId, input.workflowId) : null;
+  const result = validateWorkflow(input.source);
+  const withText = (issues: WorkflowIssue[]) => issues.map((i) => ({ ...i, text: formatWorkflowIssue(i) }));
+  if (!result.ok)
+    return { ok: false, issues: withText(result.issues), name: null, contentHash: null, unchangedFrom: null };
+  if (workflow && result.spec.name !== workflow.name) {
+    const issue: WorkflowIssue = {
+      path: ["name"],
+      message: `the workflow is called \`${workflow.name}\`; names cannot change (create a new workflow instead)`,
+    };
+    const line = input.source.split("\n").findIndex((l) => /^name\s*:/.test(l));
+    if (line >= 0) issue.line = line + 1;
+    return {
+      ok: false,
+      issues: withText([issue]),
+      name: result.spec.name,
+      contentHash: null,
+      unchangedFrom: null,
+    };
+  }
+  let unchangedFrom: number | null = null;
+  if (workflow) {
+    const latest = await db.revision.findFirst({
+      where: { workflowId: workflow.id },
+      orderBy: { number: "desc" },
+      select: { number: true, contentHash: true },
+    });
+    if (latest?.contentHash === result.contentHash) unchangedFrom = latest.number;
+  }
+  return { ok: true, issues: [], name: result.spec.name, contentHash: result.contentHash, unchangedFrom };
+}
