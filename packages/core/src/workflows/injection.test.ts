@@ -25,6 +25,7 @@ const CORPUS = [
   "--help",
 ];
 
+// biome-ignore lint/suspicious/noExplicitAny: fixtures are changed at arbitrary paths
 type Setter = (w: Record<string, any>, v: string) => void;
 const base = () => ({
   name: "shop",

@@ -63,7 +63,7 @@ const httpUrl = () =>
     .max(2048)
     // Checked before URL parsing: the parser would silently drop newlines and tabs.
     .refine(
-      (u) => !/[\s"'`\\\x00-\x1f\x7f]/.test(u),
+      (u) => !/[\s"'`\\]/.test(u) && ![...u].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f),
       "must not contain whitespace, quotes, backslashes or control characters",
     )
     .pipe(z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }));
