@@ -1,4 +1,3 @@
-export * from "./create-secret-resolver";
 export * from "./delete-secret";
 export { EnvelopeError } from "./envelope";
 export * from "./import-env-file";
