@@ -66,7 +66,7 @@ export async function listWorkflows(db: Db, input: ListWorkflowsInput): Promise<
       const services = Object.values(spec?.services ?? {});
       const kinds = [
         ...new Set(services.map((s): "compose" | "systemd" => ("compose" in s ? "compose" : "systemd"))),
-      ];
+      ].sort();
       return {
         id: row.id,
         name: row.name,

@@ -2,6 +2,7 @@
 // holds secret names only), so a revision view is safe to show to every role.
 import type { WorkflowSpec } from "@capstan/templates";
 import type { Db } from "../rbac/db";
+import { orderServices } from "./order-services";
 
 export interface RevisionSummary {
   id: string;
@@ -25,13 +26,19 @@ export interface ServiceSummary {
   secrets: string[];
 }
 
+/**
+ * Services in deploy order. Stored specs are jsonb, which does not keep key order, so the order
+ * comes from dependsOn; ties follow jsonb key order (shorter names first), not the YAML.
+ */
 export function summarizeServices(spec: WorkflowSpec): ServiceSummary[] {
-  return Object.entries(spec.services).map(([name, service]) => ({
-    name,
-    kind: "compose" in service ? "compose" : "systemd",
-    dependsOn: service.dependsOn,
-    secrets: service.secrets,
-  }));
+  return orderServices(spec.services)
+    .order.map((name) => [name, spec.services[name]!] as const)
+    .map(([name, service]) => ({
+      name,
+      kind: "compose" in service ? "compose" : "systemd",
+      dependsOn: service.dependsOn,
+      secrets: service.secrets,
+    }));
 }
 
 type AuthorRow = { id: string; email: string; name: string | null };
