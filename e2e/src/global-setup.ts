@@ -2,7 +2,7 @@
 // `npm run db:migrate`), a production build and `next start`. Returns the teardown.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { executable, requireComponents } from "@capstan/testkit";
@@ -41,6 +41,29 @@ function run(command: string, args: string[], options: { cwd: string; env: NodeJ
     throw new Error(`${command} ${args.join(" ")} failed with exit code ${result.status}`);
 }
 
+/** Newest modification time of the sources a web build depends on. */
+function newestSourceMtime(): number {
+  let newest = 0;
+  const walk = (path: string) => {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (!stat) return;
+    if (stat.isDirectory()) {
+      for (const entry of readdirSync(path))
+        if (entry !== "node_modules" && entry !== ".next") walk(`${path}/${entry}`);
+    } else newest = Math.max(newest, stat.mtimeMs);
+  };
+  for (const dir of ["apps/web/src", "apps/web/next.config.ts", "apps/web/package.json", "packages"])
+    walk(`${ROOT}/${dir}`);
+  return newest;
+}
+
+/** CI builds just before testing; rebuild only when a source changed since (or when forced). */
+function buildIsFresh(): boolean {
+  if (process.env.CAPSTAN_E2E_REBUILD === "1") return false;
+  const buildId = statSync(`${WEB}/.next/BUILD_ID`, { throwIfNoEntry: false });
+  return !!buildId && buildId.mtimeMs > newestSourceMtime();
+}
+
 async function waitForHealth(url: string, server: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -77,8 +100,8 @@ export default async function globalSetup() {
     env: { ...process.env, DATABASE_URL: databaseUrl },
   });
 
-  // A stale build would test old code: rebuild unless asked not to (handy when iterating on tests).
-  if (process.env.CAPSTAN_E2E_SKIP_BUILD !== "1" || !existsSync(`${WEB}/.next/BUILD_ID`)) {
+  // A stale build would test old code.
+  if (!buildIsFresh()) {
     run(process.execPath, [NEXT_BIN, "build"], {
       cwd: WEB,
       env: { ...process.env, CAPSTAN_SKIP_ENV_VALIDATION: "1", NODE_ENV: "production" },

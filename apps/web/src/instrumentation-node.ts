@@ -1,0 +1,12 @@
+// Server start-up (Node runtime only). Importing env validates it, so a bad environment stops
+// start-up with a message naming the variable instead of failing on the first request.
+try {
+  await import("./env");
+} catch (error) {
+  // Next only logs a failing hook and keeps serving broken pages; stop instead.
+  console.error(`Capstan cannot start: ${(error as Error).message}. Fix the environment and start again.`);
+  process.exit(1);
+}
+
+// Agent long-poll listener, sweeps and job reaper (not during next build, which never runs this).
+await (await import("./server/agent/engine")).startAgentEngine();
