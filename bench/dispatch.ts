@@ -1,0 +1,315 @@
+// `npm run bench:dispatch [-- --agents N --duration S --rate R]`
+// Starts the real control plane (production build, `next start`) on a fresh PostgreSQL database,
+// simulates N agents speaking the real protocol (signed requests, long-polls, heartbeats every
+// 15 s), creates jobs for waiting agents at R jobs/s and measures:
+//   dispatch latency: job committed -> that agent's poll answered (p50/p95/p99);
+//   heartbeat latency (p99) with every agent heartbeating every 15 s;
+//   the control plane's CPU (% of one core) and RSS over the measured window.
+// Then a short sequential breakdown: heartbeat over HTTP vs the same core calls in-process
+// (Next.js route + HTTP overhead), and one query through Prisma vs node-postgres (Prisma overhead).
+// Ends with one line: `dispatch agents=... p50_ms=... p95_ms=... p99_ms=... heartbeat_p99_ms=... cpu_pct=...`
+// and records the run in docs/benchmarks.md. Bounded: stops by itself.
+import { loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { authenticateAgent } from "@capstan/core/agents/authenticate-agent";
+import { createTestRevision, createTestTeam, deployTo } from "@capstan/core/deployments/test-fixtures";
+import { recordHeartbeat } from "@capstan/core/hosts/record-heartbeat";
+import { createTestDatabase } from "@capstan/db/testing";
+import {
+  type AgentClient,
+  AgentClientError,
+  createAgentClient,
+  generateAgentKeyPair,
+  hashBody,
+  importAgentPrivateKey,
+  importAgentPublicKey,
+  signAgentRequest,
+  verifyAgentRequest,
+} from "@capstan/protocol";
+import pg from "pg";
+import { ensureProductionBuild, startNextServer } from "../apps/web/src/server/agent/test-server";
+import { recordRun } from "./record-run";
+import { percentile, processTreeUsage } from "./stats";
+
+const { values } = parseArgs({
+  options: {
+    agents: { type: "string", default: "1000" },
+    duration: { type: "string", default: "60" },
+    rate: { type: "string", default: "10" },
+    heartbeat: { type: "string", default: "15" },
+    "no-record": { type: "boolean", default: false },
+  },
+});
+const AGENTS = Number(values.agents);
+const DURATION_S = Number(values.duration);
+const RATE = Number(values.rate);
+const HEARTBEAT_S = Number(values.heartbeat);
+if (![AGENTS, DURATION_S, RATE, HEARTBEAT_S].every((n) => Number.isFinite(n) && n > 0)) {
+  throw new Error("--agents, --duration, --rate and --heartbeat take positive numbers");
+}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (message: string) => console.error(`[bench] ${message}`);
+// Hard stop: whatever happens, the benchmark ends.
+const hardStop = setTimeout(
+  () => {
+    log("time limit reached; stopping");
+    process.exit(2);
+  },
+  (DURATION_S + 600) * 1000,
+);
+hardStop.unref();
+
+interface SimAgent {
+  hostId: string;
+  name: string;
+  client: AgentClient;
+  waiting: boolean;
+}
+
+async function main() {
+  log("building the web app (skipped when current)...");
+  ensureProductionBuild();
+  const db = await createTestDatabase();
+  const stopAll: (() => Promise<unknown>)[] = [() => db.drop()];
+  try {
+    const server = await startNextServer({
+      databaseUrl: db.url,
+      env: { CAPSTAN_AGENT_HEARTBEAT_SECONDS: String(HEARTBEAT_S), LOG_LEVEL: "error" },
+    });
+    stopAll.unshift(() => server.stop());
+    log(`control plane ${server.url} (pid ${server.process.pid}); creating ${AGENTS} hosts...`);
+
+    const team = await createTestTeam(db.prisma);
+    const revision = await createTestRevision(db.prisma, team.id, { workflow: "bench", services: ["app"] });
+    const keys = Array.from({ length: AGENTS }, () => generateAgentKeyPair());
+    const names = keys.map((_, i) => `bench-${String(i).padStart(5, "0")}`);
+    await db.prisma.host.createMany({
+      data: keys.map((k, i) => ({
+        teamId: team.id,
+        name: names[i]!,
+        publicKey: k.publicKey,
+        status: "ONLINE" as const,
+      })),
+    });
+    const hosts = await db.prisma.host.findMany({
+      where: { teamId: team.id },
+      select: { id: true, name: true },
+    });
+    const idByName = new Map(hosts.map((h) => [h.name, h.id]));
+    const agents: SimAgent[] = names.map((name, i) => ({
+      hostId: idByName.get(name)!,
+      name,
+      waiting: false,
+      client: createAgentClient({
+        baseUrl: server.url,
+        hostId: idByName.get(name)!,
+        privateKey: keys[i]!.privateKeyPem,
+      }),
+    }));
+
+    let running = true;
+    let measuring = false;
+    const dispatched = new Map<string, number>(); // job id -> commit acknowledged (ms)
+    const dispatchMs: number[] = [];
+    const heartbeatMs: number[] = [];
+    const errors = { poll: 0, heartbeat: 0, complete: 0 };
+
+    const pollLoop = async (agent: SimAgent) => {
+      while (running) {
+        try {
+          agent.waiting = true;
+          const { job } = await agent.client.poll({ waitSeconds: 25 });
+          agent.waiting = false;
+          if (!job) continue;
+          const answeredAt = performance.now();
+          const createdAt = dispatched.get(job.id);
+          if (createdAt !== undefined && measuring) dispatchMs.push(Math.max(0, answeredAt - createdAt));
+          await agent.client
+            .completeJob(job.id, {
+              leaseId: job.leaseId,
+              state: "SUCCEEDED",
+              services: [{ service: "app", state: "SUCCEEDED" }],
+            })
+            .catch(() => errors.complete++);
+        } catch (error) {
+          agent.waiting = false;
+          errors.poll++;
+          if (!(error instanceof AgentClientError) || !error.retryable) throw error;
+          await sleep(500 + Math.random() * 500);
+        }
+      }
+    };
+    const heartbeatLoop = async (agent: SimAgent) => {
+      await sleep(Math.random() * HEARTBEAT_S * 1000);
+      while (running) {
+        const started = performance.now();
+        try {
+          await agent.client.heartbeat({
+            agentVersion: "bench",
+            services: [{ workflow: "bench", service: "app", kind: "compose", status: "HEALTHY" }],
+          });
+          if (measuring) heartbeatMs.push(performance.now() - started);
+        } catch {
+          errors.heartbeat++;
+        }
+        await sleep(Math.max(0, HEARTBEAT_S * 1000 - (performance.now() - started)));
+      }
+    };
+
+    const loops = agents.flatMap((a) => [pollLoop(a), heartbeatLoop(a)]);
+    // Warm-up: every agent has polled and sent its first heartbeat.
+    const warmupMs = Math.max(HEARTBEAT_S * 1000 + 2000, 10_000);
+    log(`warming up ${Math.round(warmupMs / 1000)} s...`);
+    await sleep(warmupMs);
+
+    log(`measuring ${DURATION_S} s at ${RATE} jobs/s...`);
+    const pid = server.process.pid!;
+    const before = processTreeUsage(pid);
+    const startedAt = performance.now();
+    measuring = true;
+    let peakRssMb = before.rssMb;
+    const rssTimer = setInterval(() => {
+      peakRssMb = Math.max(peakRssMb, processTreeUsage(pid).rssMb);
+    }, 1000);
+    const creator = (async () => {
+      const interval = 1000 / RATE;
+      let next = performance.now();
+      while (performance.now() - startedAt < DURATION_S * 1000) {
+        const idle = agents.filter((a) => a.waiting);
+        const target = idle[Math.floor(Math.random() * idle.length)];
+        if (target) {
+          const { jobIds } = await deployTo(db.prisma, team.id, revision.id, [target.hostId]);
+          dispatched.set(jobIds[0]!, performance.now());
+        }
+        next += interval;
+        await sleep(Math.max(0, next - performance.now()));
+      }
+    })();
+    await creator;
+    await sleep(2000); // let the last dispatches arrive
+    measuring = false;
+    clearInterval(rssTimer);
+    const after = processTreeUsage(pid);
+    const elapsedS = (performance.now() - startedAt) / 1000;
+    const cpuPct = ((after.cpuSeconds - before.cpuSeconds) / elapsedS) * 100;
+    const undelivered = dispatched.size - dispatchMs.length;
+
+    // Breakdown, sequentially on a quiet system: stop the load first.
+    running = false;
+    log("stopping agents (their polls end within 25 s)...");
+    await Promise.race([Promise.allSettled(loops), sleep(30_000)]);
+    const breakdown = await measureBreakdown(db.url, agents[0]!, keys[0]!.privateKeyPem, db.prisma);
+
+    const result = {
+      agents: AGENTS,
+      p50: percentile(dispatchMs, 50),
+      p95: percentile(dispatchMs, 95),
+      p99: percentile(dispatchMs, 99),
+      hb99: percentile(heartbeatMs, 99),
+      cpu: cpuPct,
+    };
+    log(
+      `samples: dispatch=${dispatchMs.length} (undelivered ${undelivered}) heartbeat=${heartbeatMs.length}; errors poll=${errors.poll} heartbeat=${errors.heartbeat} complete=${errors.complete}`,
+    );
+    log(
+      `heartbeat p50=${percentile(heartbeatMs, 50).toFixed(1)} ms; control plane RSS ${after.rssMb.toFixed(0)} MB (peak ${peakRssMb.toFixed(0)} MB)`,
+    );
+    log(
+      `breakdown (sequential, p50): heartbeat over HTTP ${breakdown.httpHeartbeat.toFixed(2)} ms, same core calls in-process ${breakdown.coreHeartbeat.toFixed(2)} ms ` +
+        `(route + HTTP + JSON ~${(breakdown.httpHeartbeat - breakdown.coreHeartbeat).toFixed(2)} ms); ` +
+        `SELECT 1 via Prisma ${breakdown.prismaQuery.toFixed(3)} ms vs node-postgres ${breakdown.pgQuery.toFixed(3)} ms; ` +
+        `Ed25519 sign+verify ${breakdown.signVerify.toFixed(3)} ms`,
+    );
+    const line = `dispatch agents=${result.agents} p50_ms=${result.p50.toFixed(1)} p95_ms=${result.p95.toFixed(1)} p99_ms=${result.p99.toFixed(1)} heartbeat_p99_ms=${result.hb99.toFixed(1)} cpu_pct=${Math.round(result.cpu)}`;
+    if (!values["no-record"]) {
+      recordRun({
+        command: `npm run bench:dispatch -- --agents ${AGENTS} --duration ${DURATION_S} --rate ${RATE}`,
+        line,
+        notes: `load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(
+            " ",
+          )} at the end (other work on the machine skews results), rss_mb=${after.rssMb.toFixed(0)} peak_rss_mb=${peakRssMb.toFixed(0)}, dispatch samples ${dispatchMs.length}, heartbeat samples ${heartbeatMs.length}, heartbeat p50 ${percentile(heartbeatMs, 50).toFixed(1)} ms; breakdown p50: HTTP heartbeat ${breakdown.httpHeartbeat.toFixed(2)} ms vs in-process ${breakdown.coreHeartbeat.toFixed(2)} ms, Prisma SELECT 1 ${breakdown.prismaQuery.toFixed(3)} ms vs pg ${breakdown.pgQuery.toFixed(3)} ms`,
+      });
+    }
+    console.log(line);
+  } finally {
+    for (const stop of stopAll) await stop().catch((error) => log(`cleanup: ${(error as Error).message}`));
+  }
+}
+
+/** Sequential p50s that show where a request's time goes. */
+async function measureBreakdown(
+  databaseUrl: string,
+  agent: SimAgent,
+  privateKeyPem: string,
+  prisma: Parameters<typeof recordHeartbeat>[0],
+) {
+  const N = 300;
+  const time = async (fn: () => Promise<unknown>) => {
+    const samples: number[] = [];
+    for (let i = 0; i < N; i++) {
+      const t = performance.now();
+      await fn();
+      samples.push(performance.now() - t);
+    }
+    return percentile(samples, 50);
+  };
+  const request = {
+    agentVersion: "bench",
+    services: [{ workflow: "bench", service: "app", kind: "compose" as const, status: "HEALTHY" as const }],
+  };
+  const httpHeartbeat = await time(() => agent.client.heartbeat(request));
+  const key = importAgentPrivateKey(privateKeyPem);
+  const path = "/api/agent/v1/heartbeat";
+  const body = JSON.stringify(request);
+  // The same work the route does minus Next.js and HTTP: sign, authenticate (verify + nonce +
+  // contact), record the heartbeat, through the same kind of Prisma client.
+  const coreHeartbeat = await time(async () => {
+    const token = await signAgentRequest({
+      hostId: agent.hostId,
+      privateKey: key,
+      method: "POST",
+      path,
+      body,
+    });
+    await authenticateAgent(prisma, {
+      authorization: `Bearer ${token}`,
+      method: "POST",
+      path,
+      bodyHash: hashBody(body),
+    });
+    await recordHeartbeat(prisma, {
+      hostId: agent.hostId,
+      request,
+      settings: { heartbeatIntervalSeconds: 15 },
+    });
+  });
+  const prismaQuery = await time(() => prisma.$queryRaw`SELECT 1`);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const pgQuery = await time(() => client.query("SELECT 1"));
+  await client.end();
+  const pair = generateAgentKeyPair();
+  const priv = importAgentPrivateKey(pair.privateKeyPem);
+  const pubKey = importAgentPublicKey(pair.publicKey);
+  const signVerify = await time(async () => {
+    const token = await signAgentRequest({
+      hostId: agent.hostId,
+      privateKey: priv,
+      method: "POST",
+      path,
+      body,
+    });
+    await verifyAgentRequest(token, { publicKey: pubKey, method: "POST", path, bodyHash: hashBody(body) });
+  });
+  return { httpHeartbeat, coreHeartbeat, prismaQuery, pgQuery, signVerify };
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
