@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createPrismaClient } from "./client";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded";
 import { applyMigrations } from "./migrate";
@@ -16,7 +16,7 @@ describe("embedded PostgreSQL (PGlite over the wire protocol)", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "capstan-embedded-"));
     dataDir = join(dir, "pgdata");
-    embedded = await startEmbeddedPostgres({ dataDir });
+    embedded = await startEmbeddedPostgres({ dataDir, maxConnections: 10, idleInTransactionMs: 1500 });
   });
   afterAll(async () => {
     await embedded?.stop();
@@ -113,23 +113,90 @@ describe("embedded PostgreSQL (PGlite over the wire protocol)", () => {
     }
   });
 
-  it("does not deliver NOTIFY to another connection (polling fallback needed)", async () => {
-    const listener = new pg.Client({ connectionString: embedded!.url });
-    const sender = new pg.Client({ connectionString: embedded!.url });
-    await Promise.all([listener.connect(), sender.connect()]);
-    const received: string[] = [];
-    listener.on("notification", (n) => received.push(n.payload ?? ""));
+  it("keeps batches whole when large messages arrive in several reads", async () => {
+    const pool = new pg.Pool({ connectionString: embedded!.url, max: 4 });
     try {
-      await listener.query("LISTEN capstan_test");
-      await sender.query("SELECT pg_notify('capstan_test', 'hello')");
-      await new Promise((r) => setTimeout(r, 300));
-      await listener.query("SELECT 1");
-      // If this starts failing, pglite-socket learned to fan out NOTIFY: update embedded.ts
-      // and docs/database.md, and the job notifier may use LISTEN here too.
-      expect(received).toEqual([]);
+      await pool.query("CREATE TABLE blobs (n int, data bytea)");
+      const big = Buffer.alloc(2 * 1024 * 1024, 7);
+      const outcomes = await Promise.all(
+        Array.from({ length: 24 }, (_, i) =>
+          (i % 4 === 0
+            ? pool
+                .query("INSERT INTO blobs (n, data) VALUES ($1, $2) RETURNING n, length(data) AS len", [
+                  i,
+                  big,
+                ])
+                .then((r) => r.rows[0].n === i && r.rows[0].len === big.length)
+            : pool.query("SELECT $1::int * 2 AS v", [i]).then((r) => r.rows[0].v === i * 2)
+          ).catch((e: Error) => e.message),
+        ),
+      );
+      expect(outcomes).toEqual(Array(24).fill(true));
     } finally {
-      await Promise.all([listener.end(), sender.end()]);
+      await pool.end();
     }
+  });
+
+  it("delivers NOTIFY to the clients that LISTEN, and forgets a listener that left", async () => {
+    const listener = new pg.Client({ connectionString: embedded!.url });
+    const bystander = new pg.Client({ connectionString: embedded!.url });
+    const sender = new pg.Client({ connectionString: embedded!.url });
+    await Promise.all([listener.connect(), bystander.connect(), sender.connect()]);
+    const received: string[] = [];
+    const strays: string[] = [];
+    listener.on("notification", (n) => received.push(`${n.channel}:${n.payload}`));
+    bystander.on("notification", (n) => strays.push(`${n.channel}:${n.payload}`));
+    try {
+      await listener.query('LISTEN capstan_jobs; LISTEN "Mixed"');
+      await sender.query("SELECT pg_notify('capstan_jobs', 'one')");
+      await sender.query("BEGIN");
+      await sender.query(`NOTIFY "Mixed", 'two'`);
+      await sender.query("COMMIT");
+      await sender.query("NOTIFY elsewhere, 'three'");
+      await vi.waitFor(() => expect(received).toEqual(["capstan_jobs:one", "Mixed:two"]), { timeout: 2000 });
+      expect(strays).toEqual([]);
+      await listener.end();
+      await vi.waitFor(async () => {
+        const r = await sender.query("SELECT count(*)::int AS n FROM pg_listening_channels()");
+        expect(r.rows[0].n).toBe(0);
+      });
+    } finally {
+      await Promise.all([listener.end().catch(() => {}), bystander.end(), sender.end()]);
+    }
+  });
+
+  it("cuts off a client idle in a transaction while others wait, rolling it back", async () => {
+    const idle = new pg.Client({ connectionString: embedded!.url });
+    await idle.connect();
+    const idleError = new Promise<Error>((resolve) => idle.on("error", resolve));
+    await idle.query("BEGIN");
+    await idle.query(`INSERT INTO "Team" (name, slug) VALUES ('Idle', 'idle')`);
+    const started = Date.now();
+    const other = new pg.Client({ connectionString: embedded!.url });
+    await other.connect(); // even the start-up waits for the session
+    try {
+      const r = await other.query(`SELECT count(*)::int AS n FROM "Team" WHERE slug = 'idle'`);
+      expect(r.rows[0].n).toBe(0);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+      expect((await idleError).message).toMatch(/idle-in-transaction timeout/);
+    } finally {
+      await other.end();
+      await idle.end().catch(() => {});
+    }
+  });
+
+  it("refuses connections beyond maxConnections with a PostgreSQL error", async () => {
+    const clients = Array.from({ length: 10 }, () => new pg.Client({ connectionString: embedded!.url }));
+    await Promise.all(clients.map((c) => c.connect()));
+    const extra = new pg.Client({ connectionString: embedded!.url });
+    try {
+      await expect(extra.connect()).rejects.toThrow(/too many clients/);
+    } finally {
+      await Promise.all(clients.map((c) => c.end()));
+    }
+    const again = new pg.Client({ connectionString: embedded!.url });
+    await vi.waitFor(() => again.connect());
+    await again.end();
   });
 
   it("keeps its data across a restart", async () => {

@@ -1,20 +1,16 @@
 // An embedded PostgreSQL for `npm start` without DATABASE_URL: PGlite (PostgreSQL compiled to
 // WebAssembly, nothing to download or run as another user) with its data in a folder, served
-// over the PostgreSQL wire protocol on loopback by @electric-sql/pglite-socket.
+// over the PostgreSQL wire protocol on loopback.
 //
-// What pglite-socket 0.2.17 does with several connections (read from its source, confirmed by
-// embedded.test.ts): every connection is accepted up to `maxConnections` and all of them share
-// PGlite's single session. Protocol messages from all connections go through one queue; while
-// PGlite is inside a transaction (which includes an extended-protocol Parse/Bind/Execute run up to
-// its Sync) only the connection that opened it is served, the others wait. So concurrent clients
-// queue rather than crash. Session state is shared, though: SET, named prepared statements,
-// temporary tables and LISTEN belong to everyone, and a client idle in a transaction stalls all
-// others until it commits or disconnects (a disconnect rolls back). NOTIFY is not delivered to
-// other socket clients, so LISTEN-based wake-ups need a polling fallback here.
+// Several clients share PGlite's single session through ./embedded-server.ts: each client's
+// batch of messages (up to Sync/Query) runs as a unit, and a client inside a transaction keeps
+// the session until it commits or rolls back, while the others queue. Session state is shared:
+// SET, named prepared statements and temporary tables are visible to every connection.
+// LISTEN/NOTIFY works across connections (notifications are routed to the listening clients).
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { WireServer } from "./embedded-server";
 
 export interface EmbeddedPostgresOptions {
   /** Folder for the data files; created if missing (e.g. <repo>/.capstan/pgdata). */
@@ -25,6 +21,8 @@ export interface EmbeddedPostgresOptions {
   host?: string;
   /** Connections accepted at once (default 16); they share one session, see above. */
   maxConnections?: number;
+  /** How long a client may sit in a transaction while others wait before it is cut off (default 60 s). */
+  idleInTransactionMs?: number;
 }
 
 export interface EmbeddedPostgres {
@@ -82,6 +80,7 @@ export async function startEmbeddedPostgres({
   port = 0,
   host = "127.0.0.1",
   maxConnections = 16,
+  idleInTransactionMs = 60_000,
 }: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   if (!LOOPBACK.test(host)) {
     throw new Error(
@@ -91,26 +90,21 @@ export async function startEmbeddedPostgres({
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const unlock = lockDataDir(dir);
+  const listenHost = host === "localhost" ? "127.0.0.1" : host;
   let db: PGlite | undefined;
-  let server: PGLiteSocketServer | undefined;
+  let server: WireServer | undefined;
+  let boundPort: number;
   try {
     db = await PGlite.create({ dataDir: dir });
-    server = new PGLiteSocketServer({
-      db,
-      port,
-      host: host === "localhost" ? "127.0.0.1" : host,
-      maxConnections,
-    });
-    await server.start();
+    server = new WireServer(db, { maxConnections, idleInTransactionMs });
+    boundPort = await server.listen(port, listenHost);
   } catch (error) {
-    await server?.stop().catch(() => {});
+    await server?.close().catch(() => {});
     await db?.close().catch(() => {});
     unlock();
     throw error;
   }
-  const address = server.getServerConn();
-  const boundPort = Number(address.slice(address.lastIndexOf(":") + 1));
-  const urlHost = address.slice(0, address.lastIndexOf(":")).includes(":") ? `[${host}]` : host;
+  const urlHost = listenHost.includes(":") ? `[${listenHost}]` : listenHost;
   let stopping: Promise<void> | undefined;
   const running = { db, server };
   return {
@@ -119,7 +113,7 @@ export async function startEmbeddedPostgres({
     stop() {
       stopping ??= (async () => {
         try {
-          await running.server.stop();
+          await running.server.close();
           // Closing flushes PGlite's files; a killed process may lose the last writes.
           await running.db.close();
         } finally {
