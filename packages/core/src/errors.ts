@@ -25,7 +25,8 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (message: string, details?: unknown) => new AppError("BAD_REQUEST", message, details);
+export const badRequest = (message: string, details?: unknown) =>
+  new AppError("BAD_REQUEST", message, details);
 export const unauthenticated = (message = "Sign in first.") => new AppError("UNAUTHENTICATED", message);
 export const forbidden = (message: string) => new AppError("FORBIDDEN", message);
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} not found.`);

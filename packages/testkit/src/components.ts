@@ -44,7 +44,9 @@ export function dockerImage(image: string): ComponentCheck {
 
 export function executable(path: string): ComponentCheck {
   return probe(`exe:${path}`, () =>
-    existsSync(path) ? { available: true, reason: "" } : { available: false, reason: `${path} is not installed` },
+    existsSync(path)
+      ? { available: true, reason: "" }
+      : { available: false, reason: `${path} is not installed` },
   );
 }
 
