@@ -1,6 +1,6 @@
 // The files of one Compose service of a workflow: the Compose document (as written, re-emitted
 // so that any Compose implementation reads the same values) and its `.env`.
-import { Document } from "yaml";
+import { Document, visit } from "yaml";
 import { RenderError } from "../systemd/escape";
 import { type ComposeServiceSpec, composeProjectName, NAME_PATTERN } from "../workflow/spec";
 import { renderComposeEnvFile } from "./render-compose-env-file";
@@ -29,7 +29,19 @@ export interface ComposeProjectFiles {
  * read as the same strings.
  */
 export function renderComposeDocument(document: Record<string, unknown>): string {
-  return new Document(document, { version: "1.1" }).toString({ lineWidth: 0 });
+  const doc = new Document(document, { version: "1.1" });
+  // PyYAML refuses tabs and other control characters in plain and block scalars; double quotes
+  // with escapes read back the same in every YAML parser.
+  visit(doc, {
+    Scalar(_key, node) {
+      if (
+        typeof node.value === "string" &&
+        [...node.value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)
+      )
+        node.type = "QUOTE_DOUBLE";
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
 }
 
 export function renderComposeProject(input: RenderComposeProjectInput): ComposeProjectFiles {
