@@ -135,12 +135,12 @@ describe.skipIf(!ok)("rendered Compose projects checked by docker-compose", { ti
     };
     expect(Object.keys(config.services)).toEqual(["probe"]);
     const probe = config.services.probe!;
-    const unescape = (v: unknown) => String(v ?? "").replaceAll("$$", "$");
-    expect(probe.command.map(unescape)).toEqual(values);
+    const unescapeDollars = (v: unknown) => String(v ?? "").replaceAll("$$", "$");
+    expect(probe.command.map(unescapeDollars)).toEqual(values);
     // docker-compose sorts environment keys, so compare by name.
-    expect(Object.fromEntries(Object.entries(probe.environment).map(([k, v]) => [k, unescape(v)]))).toEqual(
-      Object.fromEntries(values.map((v, i) => [`V${i}`, v])),
-    );
+    expect(
+      Object.fromEntries(Object.entries(probe.environment).map(([k, v]) => [k, unescapeDollars(v)])),
+    ).toEqual(Object.fromEntries(values.map((v, i) => [`V${i}`, v])));
     expect(Object.keys(probe.labels)).toHaveLength(values.length);
     expect(existsSync("/tmp/capstan-injected")).toBe(false);
   });
