@@ -148,7 +148,8 @@ export async function withSchemaEngine<T>(
       return adapter;
     },
     connectToShadowDb: async () => {
-      const name = `capstan_shadow_${randomUUID().replaceAll("-", "")}`;
+      // The timestamp lets the test helper sweep shadows left by killed processes.
+      const name = `capstan_shadow_${Date.now().toString(36)}_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
       await adminQuery(connectionString, `CREATE DATABASE "${name}"`);
       const adapter = await connectAdapter(withDatabase(connectionString, name), () =>
         adminQuery(connectionString, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),

@@ -21,6 +21,7 @@ import { withDatabase } from "./schema-engine";
 export const DEFAULT_TEST_DATABASE_URL = "postgresql://capstan:capstan@127.0.0.1:5432/capstan";
 const TEMPLATE_PREFIX = "capstan_tpl_";
 const TEST_PREFIX = "capstan_test_";
+const SHADOW_PREFIX = "capstan_shadow_";
 // Any fixed 64-bit number; Prisma's own migrate lock is 72707369.
 const TEMPLATE_LOCK_KEY = 727073690001n;
 const STALE_AFTER_MS = 6 * 60 * 60 * 1000;
@@ -90,14 +91,15 @@ const quote = (name: string) => {
   return `"${name}"`;
 };
 
-// Test databases left behind by killed runs; the timestamp in the name tells their age.
+// Test and shadow databases left behind by killed runs; the timestamp in the name tells their age.
 async function dropStaleDatabases(client: pg.Client): Promise<void> {
   const { rows } = await client.query<{ datname: string }>(
-    "SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname LIKE $2",
-    [`${TEST_PREFIX}%`, `${TEMPLATE_PREFIX}%_building`],
+    "SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname LIKE $2 OR datname LIKE $3",
+    [`${TEST_PREFIX}%`, `${SHADOW_PREFIX}%`, `${TEMPLATE_PREFIX}%_building`],
   );
   for (const { datname } of rows) {
-    const stamp = Number.parseInt(datname.slice(TEST_PREFIX.length).split("_")[0] ?? "", 36);
+    const prefix = datname.startsWith(SHADOW_PREFIX) ? SHADOW_PREFIX : TEST_PREFIX;
+    const stamp = Number.parseInt(datname.slice(prefix.length).split("_")[0] ?? "", 36);
     const building = datname.endsWith("_building");
     if (building || (Number.isFinite(stamp) && Date.now() - stamp > STALE_AFTER_MS)) {
       await client.query(`DROP DATABASE IF EXISTS ${quote(datname)} WITH (FORCE)`).catch(() => {});
