@@ -29,7 +29,12 @@ await build({
   minify: true,
   sourcemap: false,
   legalComments: "none",
-  define: { __CAPSTAN_AGENT_VERSION__: JSON.stringify(pkg.version) },
+  // Workspace packages are ESM and some use import.meta.url (createRequire); CJS has none.
+  define: {
+    __CAPSTAN_AGENT_VERSION__: JSON.stringify(pkg.version),
+    "import.meta.url": "__capstanImportMetaUrl",
+  },
+  banner: { js: 'var __capstanImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   // Optional native add-ons of ssh2 (pulled in by docker-modem) become modules that throw, which
   // ssh2 catches and falls back to pure JS, instead of a runtime require the SEA cannot serve.
   plugins: [

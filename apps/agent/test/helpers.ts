@@ -1,5 +1,5 @@
 // Shared helpers for the agent's tests against real components.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -40,4 +40,87 @@ export function removeComposeProject(project: string): void {
   } catch {
     // already gone
   }
+}
+
+export interface SystemdHost {
+  name: string;
+  exec(args: string[], input?: string): string;
+  /** Like exec, but returns the exit code instead of throwing. */
+  tryExec(args: string[]): { code: number; stdout: string; stderr: string };
+  remove(): void;
+}
+
+/**
+ * Starts a systemd host container (systemd as PID 1, host network, Node bind-mounted) with `mounts`
+ * (host path -> container path), and waits until systemd is up.
+ */
+export async function startSystemdHost(
+  prefix: string,
+  mounts: Record<string, string> = {},
+): Promise<SystemdHost> {
+  const name = uniqueName(prefix);
+  const volumes = Object.entries(mounts).flatMap(([h, c]) => ["-v", `${h}:${c}`]);
+  docker([
+    "run",
+    "-d",
+    "--name",
+    name,
+    "--network",
+    "host",
+    "--cap-add",
+    "SYS_ADMIN",
+    "--security-opt",
+    "seccomp=unconfined",
+    "--tmpfs",
+    "/run",
+    "--tmpfs",
+    "/run/lock",
+    "-v",
+    "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+    "-v",
+    "/usr/bin/node:/usr/local/bin/node:ro",
+    ...volumes,
+    "capstan-systemd-host:bookworm",
+    "/lib/systemd/systemd",
+  ]);
+  const host: SystemdHost = {
+    name,
+    exec: (args, input) => docker(["exec", ...(input === undefined ? [] : ["-i"]), name, ...args], input),
+    tryExec: (args) => {
+      const r = spawnSync("docker", ["exec", name, ...args], { encoding: "utf8" });
+      return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+    },
+    remove: () => {
+      try {
+        docker(["rm", "-f", "-v", name]);
+      } catch {
+        // already gone
+      }
+    },
+  };
+  for (let i = 0; i < 60; i++) {
+    const state = host.tryExec(["systemctl", "is-system-running"]).stdout.trim();
+    if (state === "running" || state === "degraded") return host;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  host.remove();
+  throw new Error(`systemd host ${name} did not boot`);
+}
+
+/** Bundles a TypeScript entry into one CommonJS file (for running inside containers). */
+export async function bundle(entry: string, outfile: string): Promise<string> {
+  const { build } = await import("esbuild");
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    logLevel: "error",
+    external: ["cpu-features", "*.node"],
+    define: { "import.meta.url": "__capstanImportMetaUrl" },
+    banner: { js: 'var __capstanImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  });
+  return outfile;
 }

@@ -132,7 +132,6 @@ export class SystemdRuntime {
       await mkdir(join(releasesDir, releaseId), { recursive: true, mode: 0o755 });
     }
     const { dropped } = await dropUnsupportedDirectives(input.renderUnit(paths, []), signal);
-    const unitText = input.renderUnit(paths, dropped);
     for (const directive of dropped) {
       log(
         "warn",
@@ -142,11 +141,33 @@ export class SystemdRuntime {
 
     // 2. Files, then the switch, then systemd.
     writeFileAtomic(paths.envFile, input.env, 0o600);
-    writeFileAtomic(this.savedUnitPath(workflow, service, releaseId), unitText, 0o600);
     let failure: string;
     try {
-      await this.activate(workflow, service, releaseId, signal);
-      log("info", `systemd: ${unit} restarted with release ${releaseId}`);
+      // A directive can also be unusable for this program on this host: a seccomp filter kills
+      // a process that needs a syscall outside the allowed set (SIGSYS; Node on these hosts),
+      // and MemoryDenyWriteExecute= kills JIT runtimes (SIGTRAP). On SIGSYS the filter first
+      // stays on with SystemCallErrorNumber=EPERM (the call fails instead of killing); only if
+      // that is not enough, or on SIGTRAP, the directive is dropped. Every step is logged.
+      let softened = false;
+      for (let attempt = 0; ; attempt++) {
+        let text = input.renderUnit(paths, dropped);
+        if (softened) text = text.replace(/^(SystemCallFilter=.*)$/m, "$1\nSystemCallErrorNumber=EPERM");
+        writeFileAtomic(this.savedUnitPath(workflow, service, releaseId), text, 0o600);
+        await this.activate(workflow, service, releaseId, signal);
+        log("info", `systemd: ${unit} restarted with release ${releaseId}`);
+        const killer = attempt < 3 ? await this.killedByHardening(unit, dropped, signal) : null;
+        if (!killer) break;
+        if (killer === "SystemCallFilter" && !softened) {
+          softened = true;
+          log(
+            "warn",
+            `systemd: ${unit} was killed by SystemCallFilter= (SIGSYS); keeping the filter with SystemCallErrorNumber=EPERM`,
+          );
+          continue;
+        }
+        dropped.push(killer);
+        log("warn", `systemd: ${unit} was killed by ${killer}= on this host; dropped it and restarting`);
+      }
       const result = await waitUntilHealthy(
         () => this.probe(workflow, service, input.healthChecks, signal),
         input.deadline,
@@ -193,6 +214,33 @@ export class SystemdRuntime {
       log("error", `systemd: rollback failed: ${tail((error as Error).message)}`);
       return { ok: false, message: `${failure}; rollback failed`, rolledBack: false };
     }
+  }
+
+  /** Waits briefly for the main process; names the directive whose signal killed it, if any. */
+  private async killedByHardening(
+    unit: string,
+    dropped: string[],
+    signal?: AbortSignal,
+  ): Promise<string | null> {
+    const text = readFileSync(join(this.unitDir, unit), "utf8");
+    const suspects = [
+      { directive: "SystemCallFilter", status: "31" },
+      { directive: "MemoryDenyWriteExecute", status: "5" },
+    ].filter((s) => !dropped.includes(s.directive) && new RegExp(`^${s.directive}=`, "m").test(text));
+    if (!suspects.length) return null;
+    for (let i = 0; i < 6; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      if (signal?.aborted) return null;
+      const show = await run("systemctl", ["show", unit, "--property", "ExecMainCode,ExecMainStatus"], {
+        signal,
+        timeoutMs: 10_000,
+      });
+      const code = /ExecMainCode=(\d+)/.exec(show.stdout)?.[1];
+      const status = /ExecMainStatus=(\d+)/.exec(show.stdout)?.[1];
+      // ExecMainCode 2 = CLD_KILLED, 3 = CLD_DUMPED; the status is then the signal number.
+      if (code === "2" || code === "3") return suspects.find((s) => s.status === status)?.directive ?? null;
+    }
+    return null;
   }
 
   hasRelease(workflow: string, service: string, releaseId: string): boolean {
