@@ -25,6 +25,7 @@ const SHADOW_PREFIX = "capstan_shadow_";
 // Any fixed 64-bit number; Prisma's own migrate lock is 72707369.
 const TEMPLATE_LOCK_KEY = 727073690001n;
 const STALE_AFTER_MS = 6 * 60 * 60 * 1000;
+const TEMPLATE_KEEP_MS = 24 * 60 * 60 * 1000;
 
 export interface TestDatabase {
   /** Connection URL of the new database (contains the test password). */
@@ -107,6 +108,27 @@ async function dropStaleDatabases(client: pg.Client): Promise<void> {
   }
 }
 
+// Templates of older migration sets (other branches, earlier commits) are kept for a day, so
+// parallel runs of other checkouts keep working, then dropped. Their build time is the comment.
+async function dropOldTemplates(client: pg.Client, current: string): Promise<void> {
+  const { rows } = await client.query<{ datname: string; built: string | null }>(
+    `SELECT datname, shobj_description(oid, 'pg_database') AS built FROM pg_database
+     WHERE datname LIKE $1 AND datname NOT LIKE '%_building' AND datname <> $2`,
+    [`${TEMPLATE_PREFIX}%`, current],
+  );
+  for (const { datname, built } of rows) {
+    const builtAt = Number(built?.match(/built at (\d+)/)?.[1]);
+    if (!Number.isFinite(builtAt)) {
+      await client.query(
+        `COMMENT ON DATABASE ${quote(datname)} IS 'capstan test template, built at ${Date.now()}'`,
+      );
+    } else if (Date.now() - builtAt > TEMPLATE_KEEP_MS) {
+      await client.query(`ALTER DATABASE ${quote(datname)} IS_TEMPLATE false`).catch(() => {});
+      await client.query(`DROP DATABASE IF EXISTS ${quote(datname)}`).catch(() => {});
+    }
+  }
+}
+
 const TEMPLATE_KEY = Symbol.for("capstan.db.testTemplate");
 type TemplateGlobal = typeof globalThis & { [TEMPLATE_KEY]?: Map<string, Promise<string>> };
 
@@ -135,6 +157,7 @@ async function buildTemplate(template: string): Promise<string> {
     await client.query("SELECT pg_advisory_lock($1)", [TEMPLATE_LOCK_KEY.toString()]);
     try {
       await dropStaleDatabases(client);
+      await dropOldTemplates(client, template);
       const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [template]);
       if (exists.rowCount) return template;
       const building = `${template}_building`;
@@ -143,6 +166,9 @@ async function buildTemplate(template: string): Promise<string> {
       await applyMigrations(withDatabase(testServerUrl(), building));
       await client.query(`ALTER DATABASE ${quote(building)} RENAME TO ${quote(template)}`);
       await client.query(`ALTER DATABASE ${quote(template)} IS_TEMPLATE true`);
+      await client.query(
+        `COMMENT ON DATABASE ${quote(template)} IS 'capstan test template, built at ${Date.now()}'`,
+      );
       return template;
     } finally {
       await client.query("SELECT pg_advisory_unlock($1)", [TEMPLATE_LOCK_KEY.toString()]).catch(() => {});
