@@ -190,7 +190,7 @@ export function artifactSource(artifact: Artifact, client: AgentClient) {
     binaryName,
     async fetch(dest: string, signal?: AbortSignal) {
       if ("url" in artifact) return downloadUrl(artifact.url, artifact.sha256, dest, signal);
-      const download = await client.downloadArtifact(artifact.upload, { signal });
+      const download = await client.downloadArtifact(artifact.upload, { signal, sha256: artifact.sha256 });
       // The server's header is informative; what counts is the sha256 the revision names.
       if (download.sha256 !== artifact.sha256) {
         await download.body.cancel();
