@@ -108,6 +108,8 @@ export default async function globalSetup() {
     });
   }
 
+  // Tests that need to arrange data (e.g. an invitation) connect here; workers inherit it.
+  process.env.CAPSTAN_E2E_DATABASE_URL = databaseUrl;
   const port = process.env.CAPSTAN_E2E_PORT!;
   const baseURL = `http://127.0.0.1:${port}`;
   const server = spawn(process.execPath, [NEXT_BIN, "start", "-H", "127.0.0.1", "-p", port], {

@@ -1,8 +1,10 @@
 // The first visit to a fresh install: setup creates the owner and team, then sign-out, a wrong
 // password, sign-in and every dashboard page (screenshots attached to the report).
+import { createHash, randomBytes } from "node:crypto";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect, type Page, type TestInfo, test } from "@playwright/test";
+import pg from "pg";
 
 test.skip(!!process.env.CAPSTAN_E2E_SKIP, process.env.CAPSTAN_E2E_SKIP ?? "");
 test.describe.configure({ mode: "serial" });
@@ -127,4 +129,41 @@ test("the dashboard works at phone width and keeps other teams' slugs out of rea
   const response = await page.goto("/t/some-other-team");
   expect(response?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
+});
+
+test("an invitation link lets a new person create an account and join with the invited role", async ({
+  page,
+}, testInfo) => {
+  // Issue 6 adds the UI for creating invitations; here the row is written as createInvitation does.
+  const token = randomBytes(32).toString("base64url");
+  const client = new pg.Client({ connectionString: process.env.CAPSTAN_E2E_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(
+      `INSERT INTO "Invitation" ("teamId", role, "tokenHash", "expiresAt")
+       SELECT id, 'DEPLOYER', $1, now() + interval '1 day' FROM "Team" WHERE slug = $2`,
+      [createHash("sha256").update(token).digest("hex"), TEAM.slug],
+    );
+  } finally {
+    await client.end();
+  }
+
+  await page.goto(`/invite/${token}`);
+  await expect(page.getByRole("heading", { name: `Join ${TEAM.name}` })).toBeVisible();
+  await snap(page, testInfo, "invite");
+  await page.getByLabel("Your name").fill("Dee Ployer");
+  await page.getByLabel("Email").fill("dee@example.test");
+  await page.getByLabel("Password").fill("another-long-passphrase");
+  await page.getByRole("button", { name: "Create account and join" }).click();
+  await expect(page).toHaveURL(new RegExp(`/t/${TEAM.slug}$`));
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Team" }).click();
+  const row = page.getByRole("row", { name: /dee@example\.test/ });
+  await expect(row.getByText("Deployer", { exact: true })).toBeVisible();
+  await expect(page.getByRole("row", { name: new RegExp(OWNER.email) })).toBeVisible();
+
+  // The link works once.
+  await page.goto(`/invite/${token}`);
+  await expect(page.getByRole("heading", { name: "Invitation not usable" })).toBeVisible();
+  await expect(page.getByRole("main").getByText("This invitation was already used.")).toBeVisible();
 });

@@ -3,7 +3,7 @@ import { clsx } from "clsx";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
-import { type ReactNode, useEffect, useState } from "react";
+import { type KeyboardEvent, type ReactNode, useEffect, useState } from "react";
 import { Logo } from "../logo";
 import { RoleBadge } from "../ui";
 import {
@@ -73,7 +73,8 @@ export function DashboardShell({ team, teams, user, children }: ShellProps) {
           <div className="hidden px-5 py-5 text-white lg:block">
             <Logo />
           </div>
-          <TeamSwitcher team={team} teams={teams} />
+          {/* Keyed by path so open menus close after navigating. */}
+          <TeamSwitcher key={`team-${pathname}`} team={team} teams={teams} />
           <nav aria-label="Main" className="flex-1 space-y-1 px-3 py-4">
             {NAV.map(({ href, label, icon: NavIcon }) => {
               const target = base + href;
@@ -94,7 +95,7 @@ export function DashboardShell({ team, teams, user, children }: ShellProps) {
               );
             })}
           </nav>
-          <UserMenu user={user} role={team.role} />
+          <UserMenu key={`user-${pathname}`} user={user} role={team.role} />
         </aside>
         <main id="main" className="min-w-0 flex-1 px-4 py-6 sm:px-8 lg:py-10">
           <div className="mx-auto max-w-6xl">{children}</div>
@@ -104,9 +105,16 @@ export function DashboardShell({ team, teams, user, children }: ShellProps) {
   );
 }
 
+/** Escape closes a <details> menu and returns focus to its summary, like a native menu. */
+function closeOnEscape(event: KeyboardEvent<HTMLDetailsElement>) {
+  if (event.key !== "Escape" || !event.currentTarget.open) return;
+  event.currentTarget.open = false;
+  event.currentTarget.querySelector("summary")?.focus();
+}
+
 function TeamSwitcher({ team, teams }: { team: CurrentTeam; teams: { slug: string; name: string }[] }) {
   return (
-    <details className="group relative mx-3 mt-3 lg:mt-0">
+    <details className="group relative mx-3 mt-3 lg:mt-0" onKeyDown={closeOnEscape}>
       <summary className="flex cursor-pointer items-center justify-between rounded-md border border-slate-700 px-3 py-2 text-sm text-white hover:bg-slate-800">
         <span className="min-w-0">
           <span className="block text-xs text-slate-400">Team</span>
@@ -140,7 +148,7 @@ function TeamSwitcher({ team, teams }: { team: CurrentTeam; teams: { slug: strin
 
 function UserMenu({ user, role }: { user: { email: string; name: string | null }; role: string }) {
   return (
-    <details className="group relative border-t border-slate-800 p-3">
+    <details className="group relative border-t border-slate-800 p-3" onKeyDown={closeOnEscape}>
       <summary
         className="flex cursor-pointer items-center gap-3 rounded-md px-2 py-2 hover:bg-slate-800"
         aria-label="User menu"
