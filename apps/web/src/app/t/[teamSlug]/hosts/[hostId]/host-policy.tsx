@@ -1,0 +1,195 @@
+"use client";
+// A host's policy: what compose services deployed there may do. Admins edit it here; everyone
+// else sees it read-only. The server validates it again (packages/templates hostPolicySchema).
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useCurrentTeam } from "@/components/dashboard/team-context";
+import { Button, ErrorNotice } from "@/components/ui";
+import { errorMessage } from "@/lib/error-message";
+import { useTRPC } from "@/trpc/client";
+
+const SWITCHES = [
+  { key: "allowPrivileged", label: "Privileged containers" },
+  { key: "allowDockerSocket", label: "Mount the Docker socket" },
+  { key: "allowHostNetwork", label: "Host network (network_mode: host)" },
+  { key: "allowHostNamespaces", label: "Host PID/IPC/user namespaces" },
+  { key: "allowDevices", label: "Devices" },
+] as const;
+
+export interface PolicyValue {
+  allowPrivileged: boolean;
+  allowDockerSocket: boolean;
+  allowHostNetwork: boolean;
+  allowHostNamespaces: boolean;
+  allowDevices: boolean;
+  allowHostPaths: string[];
+  // `false` and `[]` both mean none.
+  allowCapabilities: true | string[];
+}
+
+export function readPolicy(policy: Record<string, unknown>): PolicyValue {
+  const flag = (key: string) => policy[key] === true;
+  return {
+    allowPrivileged: flag("allowPrivileged"),
+    allowDockerSocket: flag("allowDockerSocket"),
+    allowHostNetwork: flag("allowHostNetwork"),
+    allowHostNamespaces: flag("allowHostNamespaces"),
+    allowDevices: flag("allowDevices"),
+    allowHostPaths: Array.isArray(policy.allowHostPaths) ? (policy.allowHostPaths as string[]) : [],
+    allowCapabilities:
+      policy.allowCapabilities === true
+        ? true
+        : Array.isArray(policy.allowCapabilities)
+          ? (policy.allowCapabilities as string[])
+          : [],
+  };
+}
+
+export function HostPolicy({
+  hostId,
+  policy,
+  editable,
+}: {
+  hostId: string;
+  policy: Record<string, unknown>;
+  editable: boolean;
+}) {
+  const trpc = useTRPC();
+  const team = useCurrentTeam();
+  const queryClient = useQueryClient();
+  const current = readPolicy(policy);
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(current);
+  const [paths, setPaths] = useState(current.allowHostPaths.join("\n"));
+  const [caps, setCaps] = useState(
+    current.allowCapabilities === true ? "*" : current.allowCapabilities.join(", "),
+  );
+  const save = useMutation(
+    trpc.hosts.update.mutationOptions({
+      onSuccess: async () => {
+        await queryClient.invalidateQueries({ queryKey: trpc.hosts.get.pathKey() });
+        setEditing(false);
+      },
+    }),
+  );
+
+  if (!editing) {
+    return (
+      <div className="space-y-3 text-sm">
+        <ul className="grid gap-2 sm:grid-cols-2">
+          {SWITCHES.map((s) => (
+            <li key={s.key} className="flex items-center gap-2">
+              <span
+                className={current[s.key] ? "font-semibold text-amber-700" : "text-slate-500"}
+                aria-hidden
+              >
+                {current[s.key] ? "✓" : "✕"}
+              </span>
+              <span>
+                {s.label}: <span className="font-medium">{current[s.key] ? "allowed" : "refused"}</span>
+              </span>
+            </li>
+          ))}
+        </ul>
+        <p>
+          Host paths for bind mounts:{" "}
+          <span className="font-mono">
+            {current.allowHostPaths.length ? current.allowHostPaths.join(", ") : "none"}
+          </span>
+        </p>
+        <p>
+          Extra capabilities:{" "}
+          <span className="font-mono">
+            {current.allowCapabilities === true
+              ? "any"
+              : current.allowCapabilities.length
+                ? current.allowCapabilities.join(", ")
+                : "none"}
+          </span>
+        </p>
+        {editable ? (
+          <Button
+            type="button"
+            variant="secondary"
+            onClick={() => {
+              setDraft(current);
+              setEditing(true);
+            }}
+          >
+            Edit policy
+          </Button>
+        ) : null}
+      </div>
+    );
+  }
+
+  return (
+    <form
+      className="space-y-4 text-sm"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const capsText = caps.trim();
+        save.mutate({
+          teamId: team.id,
+          hostId,
+          policy: {
+            ...draft,
+            allowHostPaths: paths
+              .split(/\n+/)
+              .map((p) => p.trim())
+              .filter(Boolean),
+            allowCapabilities:
+              capsText === "*"
+                ? true
+                : capsText
+                    .split(/[,\s]+/)
+                    .map((c: string) => c.trim())
+                    .filter(Boolean),
+          },
+        });
+      }}
+    >
+      <fieldset className="grid gap-2 sm:grid-cols-2">
+        <legend className="sr-only">Allowed for compose services</legend>
+        {SWITCHES.map((s) => (
+          <label key={s.key} className="flex items-center gap-2">
+            <input
+              type="checkbox"
+              checked={draft[s.key]}
+              onChange={(e) => setDraft({ ...draft, [s.key]: e.target.checked })}
+            />
+            {s.label}
+          </label>
+        ))}
+      </fieldset>
+      <label className="block font-medium text-slate-700" htmlFor="policy-paths">
+        Host paths bind mounts may use (one absolute prefix per line)
+        <textarea
+          id="policy-paths"
+          rows={3}
+          value={paths}
+          onChange={(e) => setPaths(e.target.value)}
+          className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 font-mono text-xs"
+        />
+      </label>
+      <label className="block font-medium text-slate-700" htmlFor="policy-caps">
+        Capabilities cap_add may name (comma separated, or * for any)
+        <input
+          id="policy-caps"
+          value={caps}
+          onChange={(e) => setCaps(e.target.value)}
+          className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 font-mono text-xs"
+        />
+      </label>
+      {save.isError ? <ErrorNotice title="Policy not saved" message={errorMessage(save.error)} /> : null}
+      <div className="flex gap-2">
+        <Button type="submit" disabled={save.isPending}>
+          {save.isPending ? "Saving…" : "Save policy"}
+        </Button>
+        <Button type="button" variant="secondary" onClick={() => setEditing(false)}>
+          Cancel
+        </Button>
+      </div>
+    </form>
+  );
+}
