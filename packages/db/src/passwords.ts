@@ -1,5 +1,5 @@
-// Password hashing for people signing in (argon2id). The web app and the seed share these
-// parameters, so a hash written by one verifies in the other.
+// Password hashing for people signing in (argon2id), the only copy: sign-in, setup, invitations
+// and the seed share these parameters, so a hash written by one verifies in the others.
 import { hash, verify } from "@node-rs/argon2";
 
 // argon2id (the library's default algorithm) with OWASP's suggested minimum memory cost.

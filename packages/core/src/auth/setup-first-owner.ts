@@ -1,11 +1,11 @@
 import type { PrismaClient } from "@capstan/db";
+import { hashPassword } from "@capstan/db/passwords";
 import { recordAuditEvent, userActor } from "../audit/record-audit-event";
 import { AppError } from "../errors";
 import { checkTeamName, slugifyTeamName } from "../teams/slugify-team-name";
 import { checkPasswordPolicy } from "../users/check-password-policy";
 import { createUser } from "../users/create-user";
 import { normalizeEmail } from "../users/normalize-email";
-import { hashPassword } from "./passwords";
 
 export interface SetupFirstOwnerInput {
   email: string;

@@ -1,7 +1,7 @@
 import type { PrismaClient } from "@capstan/db";
+import { hashPassword, verifyPassword } from "@capstan/db/passwords";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { normalizeEmail } from "../users/normalize-email";
-import { hashPassword, verifyPassword } from "./passwords";
 
 export interface VerifiedUser {
   id: string;

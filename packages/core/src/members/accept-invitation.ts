@@ -1,6 +1,6 @@
 import type { PrismaClient } from "@capstan/db";
+import { hashPassword } from "@capstan/db/passwords";
 import { recordAuditEvent } from "../audit/record-audit-event";
-import { hashPassword } from "../auth/passwords";
 import { conflict, forbidden, gone, notFound } from "../errors";
 import { checkPasswordPolicy } from "../users/check-password-policy";
 import { createUser } from "../users/create-user";
