@@ -1,0 +1,63 @@
+import { validateWorkflow } from "@capstan/core/workflows/validate-workflow";
+import { describe, expect, it } from "vitest";
+import { applyCommonFields, parseSelector, readCommonFields, STARTER_WORKFLOW } from "./common-fields";
+
+describe("the editor's common-fields form", () => {
+  it("reads name, targets and rollout from the YAML", () => {
+    expect(readCommonFields(STARTER_WORKFLOW)).toEqual({
+      name: "my-app",
+      hosts: [],
+      selector: { role: "web" },
+      batchSize: "1",
+      autoRollback: true,
+    });
+    expect(readCommonFields("name: [unclosed")).toBeNull();
+    expect(readCommonFields("- a list")).toBeNull();
+  });
+
+  it("writes them back keeping comments and the rest of the document, and stays valid", () => {
+    const edited = applyCommonFields(STARTER_WORKFLOW, {
+      name: "shop",
+      hosts: ["web-1", "web-2"],
+      selector: {},
+      batchSize: "50%",
+      autoRollback: false,
+    })!;
+    expect(edited).toContain("# Secret values are set on the workflow's Secrets page, never here.");
+    expect(edited).toContain("name: shop");
+    expect(edited).toContain("hosts: [ web-1, web-2 ]");
+    expect(edited).not.toContain("selector");
+    expect(readCommonFields(edited)).toEqual({
+      name: "shop",
+      hosts: ["web-1", "web-2"],
+      selector: {},
+      batchSize: "50%",
+      autoRollback: false,
+    });
+    const result = validateWorkflow(edited);
+    expect(result.ok && result.spec.rollout).toEqual({ batchSize: "50%", autoRollback: false });
+    expect(result.ok && result.spec.services.web).toBeDefined();
+  });
+
+  it("refuses to rewrite text it cannot parse, and parses selectors", () => {
+    expect(
+      applyCommonFields("a: [", { name: "x", hosts: [], selector: {}, batchSize: "1", autoRollback: true }),
+    ).toBeNull();
+    expect(parseSelector("role=web, zone=eu-1 junk")).toEqual({ role: "web", zone: "eu-1" });
+    expect(
+      readCommonFields(
+        applyCommonFields("", {
+          name: "n",
+          hosts: [],
+          selector: { a: "b" },
+          batchSize: "2",
+          autoRollback: true,
+        })!,
+      ),
+    ).toMatchObject({
+      name: "n",
+      selector: { a: "b" },
+      batchSize: "2",
+    });
+  });
+});
