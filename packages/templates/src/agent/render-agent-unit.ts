@@ -12,6 +12,7 @@ export interface RenderAgentUnitInput {
 
 export const AGENT_UNIT_NAME = "capstan-agent.service";
 export const AGENT_BINARY_PATH = "/usr/local/bin/capstan-agent";
+export const AGENT_BUNDLE_PATH = "/usr/local/lib/capstan/capstan-agent.cjs";
 export const AGENT_CONFIG_FILE = "/etc/capstan/agent.env";
 export const AGENT_STATE_DIR = "/var/lib/capstan";
 

@@ -20,7 +20,8 @@ describe("renderInstallScript", () => {
     expect(script).toContain("CAPSTAN_URL='https://capstan.example.com'\n");
     expect(script).toContain("TOKEN='tok_abcdefgh123'\n");
     expect(script).toContain(`SHA256_X64='${SHA}'\n`);
-    expect(script).toContain("/api/agent/v1/agent-binary?arch=$ARCH");
+    expect(script).toContain("/api/agent/v1/agent-binary?$QUERY");
+    expect(script).toContain(`QUERY="arch=$ARCH"`);
     expect(script).toContain(renderAgentUnit());
   });
 
@@ -111,6 +112,8 @@ describe.skipIf(!host)("install script on a real systemd host", { timeout: 120_0
   const container = `capstan-templates-install-${randomBytes(4).toString("hex")}`;
   const fakeAgent = '#!/bin/sh\nif [ "$1" = version ]; then echo 0.0.0-test; exit 0; fi\nexec sleep 100000\n';
   const sha = createHash("sha256").update(fakeAgent).digest("hex");
+  const fakeBundle = 'if (process.argv[2] === "run") setInterval(() => {}, 1 << 30);\n';
+  const bundleSha = createHash("sha256").update(fakeBundle).digest("hex");
   let server: Server;
   let url = "";
   const requests: string[] = [];
@@ -130,7 +133,7 @@ describe.skipIf(!host)("install script on a real systemd host", { timeout: 120_0
   beforeAll(async () => {
     server = createServer((req, res) => {
       requests.push(req.url ?? "");
-      res.end(fakeAgent);
+      res.end(req.url?.includes("format=bundle") ? fakeBundle : fakeAgent);
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -152,6 +155,8 @@ describe.skipIf(!host)("install script on a real systemd host", { timeout: 120_0
       "/run/lock",
       "-v",
       "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+      "-v",
+      `${process.execPath}:/usr/local/bin/node:ro`,
       IMAGE,
       "/lib/systemd/systemd",
     ]);
@@ -212,6 +217,20 @@ describe.skipIf(!host)("install script on a real systemd host", { timeout: 120_0
     expect((await exec("test", "-e", "/etc/systemd/system/capstan-agent.service")).code).not.toBe(0);
     expect((await exec("systemctl", "is-active", "capstan-shop-api.service")).stdout.trim()).toBe("active");
     expect((await exec("test", "-e", "/var/lib/capstan/host.json")).code).toBe(0);
+  });
+
+  it("falls back to the JavaScript bundle on Node.js when no executable fits", async () => {
+    const script = renderInstallScript({ url, sha256: {}, bundleSha256: bundleSha });
+    const result = await install(script, "--token", "tok_abcdefgh123");
+    expect({ code: result.code, err: result.stderr }).toEqual({ code: 0, err: "" });
+    expect(requests.at(-1)).toBe("/api/agent/v1/agent-binary?arch=x64&format=bundle");
+    expect((await exec("grep", "^ExecStart=", "/etc/systemd/system/capstan-agent.service")).stdout).toBe(
+      'ExecStart=/usr/bin/env "node" "/usr/local/lib/capstan/capstan-agent.cjs" "run"\n',
+    );
+    expect((await exec("systemctl", "is-active", "capstan-agent.service")).stdout.trim()).toBe("active");
+    const removed = await install(script, "--uninstall");
+    expect(removed.code).toBe(0);
+    expect((await exec("test", "-e", "/usr/local/lib/capstan/capstan-agent.cjs")).code).not.toBe(0);
   });
 
   it("refuses an injected --name before writing anything", async () => {

@@ -5,6 +5,7 @@ import { HOST_NAME_PATTERN } from "../workflow/spec";
 import { ENROLLMENT_TOKEN_PATTERN } from "./render-agent-compose";
 import {
   AGENT_BINARY_PATH,
+  AGENT_BUNDLE_PATH,
   AGENT_CONFIG_FILE,
   AGENT_STATE_DIR,
   AGENT_UNIT_NAME,
@@ -18,6 +19,12 @@ export interface RenderInstallScriptInput {
   enrollmentToken?: string;
   /** sha256 of the agent executable per architecture, as served by /api/agent/v1/agent-binary. */
   sha256: Partial<Record<"x64" | "arm64", string>>;
+  /**
+   * sha256 of the JavaScript bundle (capstan-agent.cjs), served by
+   * /api/agent/v1/agent-binary?arch=...&format=bundle. Used when no executable fits the host's
+   * architecture and Node.js 20 or newer is installed.
+   */
+  bundleSha256?: string;
   hostName?: string;
   /** key=value,key=value */
   labels?: string;
@@ -39,11 +46,15 @@ export function renderInstallScript(input: RenderInstallScriptInput): string {
     throw new Error("invalid host name");
   if (input.labels !== undefined && input.labels !== "" && !LABELS_PATTERN.test(input.labels))
     throw new Error("labels must look like key=value,key=value");
-  for (const [arch, hash] of Object.entries(input.sha256)) {
+  for (const [arch, hash] of Object.entries({
+    ...input.sha256,
+    bundle: input.bundleSha256 ?? "0".repeat(64),
+  })) {
     if (!/^[0-9a-f]{64}$/.test(hash ?? "")) throw new Error(`sha256 for ${arch} must be 64 hex digits`);
   }
   const url = input.url.replace(/\/+$/, "");
   const unit = renderAgentUnit();
+  const bundleUnit = renderAgentUnit({ exec: ["/usr/bin/env", "node", AGENT_BUNDLE_PATH, "run"] });
   return `#!/bin/sh
 # Capstan agent installer for ${url}
 #   install or upgrade:  curl -fsSL ${url}/install.sh | sudo sh -s -- [--token TOKEN] [--name NAME] [--labels k=v,...]
@@ -57,8 +68,10 @@ HOST_NAME=${shellQuote(input.hostName ?? "")}
 LABELS=${shellQuote(input.labels ?? "")}
 SHA256_X64=${shellQuote(input.sha256.x64 ?? "")}
 SHA256_ARM64=${shellQuote(input.sha256.arm64 ?? "")}
+SHA256_BUNDLE=${shellQuote(input.bundleSha256 ?? "")}
 
 BIN=${AGENT_BINARY_PATH}
+BUNDLE=${AGENT_BUNDLE_PATH}
 CONFIG=${AGENT_CONFIG_FILE}
 STATE_DIR=${AGENT_STATE_DIR}
 UNIT=/etc/systemd/system/${AGENT_UNIT_NAME}
@@ -95,7 +108,7 @@ uninstall() {
   if command -v systemctl >/dev/null 2>&1; then
     systemctl disable --now ${AGENT_UNIT_NAME} >/dev/null 2>&1 || true
   fi
-  rm -f "$UNIT" "$BIN"
+  rm -f "$UNIT" "$BIN" "$BUNDLE"
   if command -v systemctl >/dev/null 2>&1; then systemctl daemon-reload || true; fi
   say "removed the agent and its unit"
   say "services deployed by Capstan keep running; remove them by hand if you no longer need them:"
@@ -124,7 +137,17 @@ case "$(uname -m)" in
   aarch64|arm64) ARCH=arm64; EXPECTED=$SHA256_ARM64 ;;
   *) die "unsupported CPU architecture: $(uname -m)" ;;
 esac
-[ -n "$EXPECTED" ] || die "the control plane has no agent build for linux-$ARCH"
+FORMAT=executable
+if [ -z "$EXPECTED" ]; then
+  # No single executable for this architecture: the JavaScript bundle runs on Node.js >= 20.
+  if [ -n "$SHA256_BUNDLE" ] && command -v node >/dev/null 2>&1 &&
+    node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null; then
+    FORMAT=bundle
+    EXPECTED=$SHA256_BUNDLE
+  else
+    die "the control plane has no agent executable for linux-$ARCH (the JavaScript bundle needs Node.js 20 or newer)"
+  fi
+fi
 
 OS=unknown
 if [ -r /etc/os-release ]; then
@@ -155,15 +178,18 @@ fetch() {
   fi
 }
 
-mkdir -p "$(dirname "$BIN")"
-TMP=$(mktemp "$BIN.XXXXXX")
+TARGET=$BIN
+QUERY="arch=$ARCH"
+if [ "$FORMAT" = bundle ]; then TARGET=$BUNDLE; QUERY="arch=$ARCH&format=bundle"; fi
+mkdir -p "$(dirname "$TARGET")"
+TMP=$(mktemp "$TARGET.XXXXXX")
 trap 'rm -f "$TMP"' EXIT
 say "downloading the agent from $CAPSTAN_URL"
-fetch "$CAPSTAN_URL/api/agent/v1/agent-binary?arch=$ARCH" "$TMP" || die "download failed"
+fetch "$CAPSTAN_URL/api/agent/v1/agent-binary?$QUERY" "$TMP" || die "download failed"
 ACTUAL=$(sha256_of "$TMP")
 [ "$ACTUAL" = "$EXPECTED" ] || die "sha256 mismatch: expected $EXPECTED, got $ACTUAL (nothing was installed)"
 chmod 0755 "$TMP"
-mv -f "$TMP" "$BIN"
+mv -f "$TMP" "$TARGET"
 trap - EXIT
 
 umask 077
@@ -187,13 +213,18 @@ if [ ! -f "$CONFIG" ] || { [ "$UPGRADE" = no ] && [ -n "$TOKEN" ]; }; then
   mv -f "$CONFIG.tmp" "$CONFIG"
 fi
 
-cat > "$UNIT.tmp" <<'CAPSTAN_UNIT'
+if [ "$FORMAT" = bundle ]; then
+  cat > "$UNIT.tmp" <<'CAPSTAN_UNIT'
+${bundleUnit}CAPSTAN_UNIT
+else
+  cat > "$UNIT.tmp" <<'CAPSTAN_UNIT'
 ${unit}CAPSTAN_UNIT
+fi
 chmod 0644 "$UNIT.tmp"
 mv -f "$UNIT.tmp" "$UNIT"
 systemctl daemon-reload
 systemctl enable ${AGENT_UNIT_NAME} >/dev/null 2>&1
 systemctl restart ${AGENT_UNIT_NAME}
-say "agent $("$BIN" version 2>/dev/null || echo installed) is running: systemctl status ${AGENT_UNIT_NAME}"
+say "agent ($FORMAT) is running: systemctl status ${AGENT_UNIT_NAME}"
 `;
 }
