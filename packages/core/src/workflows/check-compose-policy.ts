@@ -117,6 +117,15 @@ export function checkComposePolicy(doc: unknown, policy: HostPolicy): ComposeIss
           message: `\`${key}: host\` is refused by the host policy (allowHostNamespaces)`,
         });
     }
+    // Joining another container's namespaces reaches into stacks outside this project.
+    for (const key of ["network_mode", "pid", "ipc"]) {
+      const value = service[key];
+      if (typeof value === "string" && value.startsWith("container:") && !policy.allowHostNamespaces)
+        push({
+          path: at(key),
+          message: `\`${key}: ${value.slice(0, 80)}\` joins a container outside this stack and is refused by the host policy (allowHostNamespaces)`,
+        });
+    }
     if (Array.isArray(service.cap_add) && policy.allowCapabilities !== true) {
       const allowed = new Set((policy.allowCapabilities || []).map(normaliseCap));
       service.cap_add.forEach((cap, index) => {

@@ -140,6 +140,23 @@ services:
     ]);
   });
 
+  it("refuses joining namespaces of containers outside the stack", () => {
+    const source = `name: w
+targets: { hosts: [h] }
+services:
+  s:
+    compose:
+      inline:
+        services:
+          a: { image: nginx, network_mode: "container:capstan-other-db-1", pid: "container:x" }
+`;
+    const result = validateWorkflow(source, { policy: hostPolicySchema.parse({}) });
+    expect(!result.ok && result.issues.map((i) => formatIssuePath(i.path))).toEqual([
+      "services.s.compose.inline.services.a.network_mode",
+      "services.s.compose.inline.services.a.pid",
+    ]);
+  });
+
   it("refuses a 10 MB document before parsing it", () => {
     const result = validateWorkflow(`name: x\nblob: "${"x".repeat(10 * 1024 * 1024)}"\n`);
     expect(!result.ok && result.issues[0]!.message).toMatch(/larger than/);
