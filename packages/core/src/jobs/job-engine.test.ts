@@ -2,7 +2,13 @@ import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cancelDeployment } from "../deployments/cancel-deployment";
-import { createTestHost, createTestRevision, createTestTeam, deployTo } from "../deployments/test-fixtures";
+import {
+  createTestHost,
+  createTestRevision,
+  createTestTeam,
+  deployTo,
+  type TestHost,
+} from "../deployments/test-fixtures";
 import { postgresComponent } from "../teams/test-fixtures";
 import { claimNextJob } from "./claim-job";
 import { completeJob } from "./complete-job";
@@ -286,7 +292,7 @@ describe.skipIf(!ok)("job engine", () => {
 
   it("gives each of 1,000 jobs to exactly one of 50 concurrent claimers", async () => {
     const revision = await createTestRevision(db.prisma, teamId, { services: ["app"] });
-    const hosts = [];
+    const hosts: TestHost[] = [];
     for (let i = 0; i < 50; i++) hosts.push(await createTestHost(db.prisma, teamId));
     // 20 deployments x 50 hosts = 1,000 jobs; each host's 20 jobs touch the same service, so
     // they must also run one at a time per host.
