@@ -41,6 +41,8 @@ function run(command: string, args: string[], options: { cwd: string; env: NodeJ
     throw new Error(`${command} ${args.join(" ")} failed with exit code ${result.status}`);
 }
 
+const SKIP_DIRS = /^(\..*|node_modules|dist|coverage|test-results)$/;
+
 /** Newest modification time of the sources a web build depends on. */
 function newestSourceMtime(): number {
   let newest = 0;
@@ -48,8 +50,8 @@ function newestSourceMtime(): number {
     const stat = statSync(path, { throwIfNoEntry: false });
     if (!stat) return;
     if (stat.isDirectory()) {
-      for (const entry of readdirSync(path))
-        if (entry !== "node_modules" && entry !== ".next") walk(`${path}/${entry}`);
+      // Skips dot folders (.turbo logs are rewritten during the test run) and outputs.
+      for (const entry of readdirSync(path)) if (!SKIP_DIRS.test(entry)) walk(`${path}/${entry}`);
     } else newest = Math.max(newest, stat.mtimeMs);
   };
   for (const dir of ["apps/web/src", "apps/web/next.config.ts", "apps/web/package.json", "packages"])

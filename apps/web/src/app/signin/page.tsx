@@ -15,6 +15,12 @@ function safeCallback(value: string | string[] | undefined): string {
   return path && /^\/(?![/\\])/.test(path) ? path : "/";
 }
 
+/** NextAuth redirects here with ?error=<type> when a sign-in fails outside the form. */
+function signInErrorMessage(error: string | string[] | undefined): string | null {
+  if (!error) return null;
+  return error === "CredentialsSignin" ? "Wrong email or password." : "Sign-in failed. Try again.";
+}
+
 export default async function SignInPage({
   searchParams,
 }: {
@@ -27,7 +33,7 @@ export default async function SignInPage({
   if (await getSessionUserId()) redirect(callbackUrl);
   return (
     <AuthCard title="Sign in to Capstan">
-      <SignInForm callbackUrl={callbackUrl} initialError={params.error ? "Wrong email or password." : null} />
+      <SignInForm callbackUrl={callbackUrl} initialError={signInErrorMessage(params.error)} />
     </AuthCard>
   );
 }
