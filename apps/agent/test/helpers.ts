@@ -1,5 +1,5 @@
 // Shared helpers for the agent's tests against real components.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -123,4 +123,60 @@ export async function bundle(entry: string, outfile: string): Promise<string> {
     banner: { js: 'var __capstanImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   });
   return outfile;
+}
+
+export interface AgentProcess {
+  logs(): string;
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  exited: Promise<number | null>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** Runs the built agent bundle (`node dist/capstan-agent.cjs run`) with the given environment. */
+export function runAgentProcess(bundlePath: string, env: Record<string, string>): AgentProcess {
+  const child = spawn(process.execPath, [bundlePath, "run"], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d) => {
+    output += d;
+  });
+  child.stderr.on("data", (d) => {
+    output += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return {
+    logs: () => output,
+    exited,
+    kill: (signal) => child.kill(signal),
+    async waitForLog(pattern, timeoutMs = 60_000) {
+      const end = Date.now() + timeoutMs;
+      while (!pattern.test(output)) {
+        if (Date.now() > end) throw new Error(`agent log never matched ${pattern}:\n${output.slice(-4000)}`);
+        if (child.exitCode !== null)
+          throw new Error(`agent exited (${child.exitCode}):\n${output.slice(-4000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+  };
+}
+
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 60_000,
+) {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const value = await fn();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
 }
