@@ -16,6 +16,7 @@ export async function deployRevision(
     hostIds?: string[];
     actor: Actor;
     createdById?: string | null;
+    apiTokenId?: string | null;
     idempotencyKey?: string | null;
   },
 ): Promise<CreatedDeployment> {
@@ -41,6 +42,7 @@ export async function deployRevision(
     hostIds,
     actor: args.actor,
     createdById: args.createdById ?? null,
+    apiTokenId: args.apiTokenId ?? null,
     idempotencyKey: args.idempotencyKey ?? null,
   });
 }

@@ -7,8 +7,14 @@ export interface TeamActor {
   userId: string;
   email: string;
   role: Role;
+  /**
+   * Set when a team API token acts (public HTTP API): audit events then name the token, and
+   * `userId` is the token's creator (the person accountable for it, e.g. as a revision's author).
+   */
+  apiToken?: { id: string; name: string };
 }
 
 export function auditActor(actor: TeamActor): Actor {
+  if (actor.apiToken) return { type: "API_TOKEN", id: actor.apiToken.id, label: actor.apiToken.name };
   return { type: "USER", id: actor.userId, label: actor.email };
 }
