@@ -157,6 +157,25 @@ services:
     ]);
   });
 
+  it("re-validates its own output to the same spec and hash (stored revisions)", () => {
+    const first = validateWorkflow(base);
+    expect(first.ok).toBe(true);
+    if (!first.ok) return;
+    const again = validateWorkflowSpec(JSON.parse(JSON.stringify(first.spec)));
+    expect(again.ok && again.contentHash).toBe(first.contentHash);
+    expect(again.ok && again.spec).toEqual(first.spec);
+  });
+
+  it("needs an artifact for paths inside current/", () => {
+    const result = validateWorkflow(
+      "name: w\ntargets: { hosts: [h] }\nservices:\n  s:\n    systemd: { exec: [current/bin/app], workingDirectory: current }\n",
+    );
+    expect(!result.ok && result.issues.map((i) => `${formatIssuePath(i.path)} (line ${i.line})`)).toEqual([
+      "services.s.systemd.exec[0] (line 5)",
+      "services.s.systemd.workingDirectory (line 5)",
+    ]);
+  });
+
   it("refuses a 10 MB document before parsing it", () => {
     const result = validateWorkflow(`name: x\nblob: "${"x".repeat(10 * 1024 * 1024)}"\n`);
     expect(!result.ok && result.issues[0]!.message).toMatch(/larger than/);

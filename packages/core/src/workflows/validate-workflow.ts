@@ -7,6 +7,7 @@
 import {
   type HostPolicy,
   isComposeService,
+  isSystemdService,
   type ServiceSpec,
   type WorkflowSpec,
   workflowSpecSchema,
@@ -117,6 +118,21 @@ export function validateWorkflowSpec(
           message: `\`${key}\` is also a secret of this service; set it in one place`,
         });
     }
+  }
+  for (const [name, service] of Object.entries(spec.services)) {
+    if (!isSystemdService(service) || service.systemd.artifact) continue;
+    // Without an artifact there is no release folder, so `current/...` would not exist.
+    if (service.systemd.exec[0]?.startsWith("current/"))
+      issues.push({
+        path: ["services", name, "systemd", "exec", 0],
+        message: "a path inside `current/` needs an `artifact`; use an absolute path otherwise",
+      });
+    const wd = service.systemd.workingDirectory;
+    if (wd !== undefined && !wd.startsWith("/"))
+      issues.push({
+        path: ["services", name, "systemd", "workingDirectory"],
+        message: "a relative working directory needs an `artifact`; use an absolute path otherwise",
+      });
   }
   const { order, issues: orderIssues } = orderServices(spec.services);
   issues.push(...orderIssues);
