@@ -126,15 +126,24 @@ export async function bundle(entry: string, outfile: string): Promise<string> {
 }
 
 export interface AgentProcess {
+  pid: number;
   logs(): string;
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<void>;
   exited: Promise<number | null>;
   kill(signal: NodeJS.Signals): void;
 }
 
-/** Runs the built agent bundle (`node dist/capstan-agent.cjs run`) with the given environment. */
-export function runAgentProcess(bundlePath: string, env: Record<string, string>): AgentProcess {
-  const child = spawn(process.execPath, [bundlePath, "run"], {
+/**
+ * Runs the built agent with the given environment: the bundle under this Node
+ * (`node dist/capstan-agent.cjs run`), or pass `[]` as `runner` to start a single executable.
+ */
+export function runAgentProcess(
+  path: string,
+  env: Record<string, string>,
+  runner: string[] = [process.execPath],
+): AgentProcess {
+  const [program, ...pre] = runner.length ? runner : [path];
+  const child = spawn(program!, runner.length ? [...pre, path, "run"] : ["run"], {
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -147,6 +156,7 @@ export function runAgentProcess(bundlePath: string, env: Record<string, string>)
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return {
+    pid: child.pid!,
     logs: () => output,
     exited,
     kill: (signal) => child.kill(signal),
