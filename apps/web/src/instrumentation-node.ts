@@ -10,3 +10,6 @@ try {
 
 // Agent long-poll listener, sweeps and job reaper (not during next build, which never runs this).
 await (await import("./server/agent/engine")).startAgentEngine();
+
+// Outgoing webhooks: moves audit events into the delivery outbox and sends them (every ~2 s).
+(await import("./server/webhook-dispatcher")).startWebhooks();

@@ -7,6 +7,7 @@ import { AppError, badRequest } from "@capstan/core/errors";
 import { hashBody, PROTOCOL_VERSION, PROTOCOL_VERSION_HEADER } from "@capstan/protocol";
 import { z } from "zod";
 import { prisma } from "@/server/db";
+import { instrumentApiRoute } from "@/server/metrics";
 import { agentError, agentJson } from "./respond";
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -83,26 +84,30 @@ export function signedAgentRoute<T>(
   schema: z.ZodType<T>,
   handler: (call: SignedAgentCall<T>) => Promise<unknown>,
 ) {
-  return async (request: Request, context?: RouteContext): Promise<Response> => {
-    let agent: AuthenticatedAgent | undefined;
-    try {
-      checkVersion(request);
-      const url = new URL(request.url);
-      const text = await readBody(request);
-      agent = await authenticateAgent(prisma, {
-        authorization: request.headers.get("authorization"),
-        method: request.method,
-        path: url.pathname + url.search,
-        bodyHash: hashBody(text),
-      });
-      const params = await readParams(context);
-      const input = parseInput(schema, text, request.method, url, params);
-      const result = await handler({ request, input, params, agent });
-      return result instanceof Response ? result : agentJson(result);
-    } catch (error) {
-      return agentError(error, { route: name, hostId: agent?.hostId });
-    }
-  };
+  return instrumentApiRoute(
+    "agent",
+    name,
+    async (request: Request, context?: RouteContext): Promise<Response> => {
+      let agent: AuthenticatedAgent | undefined;
+      try {
+        checkVersion(request);
+        const url = new URL(request.url);
+        const text = await readBody(request);
+        agent = await authenticateAgent(prisma, {
+          authorization: request.headers.get("authorization"),
+          method: request.method,
+          path: url.pathname + url.search,
+          bodyHash: hashBody(text),
+        });
+        const params = await readParams(context);
+        const input = parseInput(schema, text, request.method, url, params);
+        const result = await handler({ request, input, params, agent });
+        return result instanceof Response ? result : agentJson(result);
+      } catch (error) {
+        return agentError(error, { route: name, hostId: agent?.hostId });
+      }
+    },
+  );
 }
 
 /** An unsigned endpoint (enroll, agent binary). */
@@ -111,17 +116,21 @@ export function publicAgentRoute<T>(
   schema: z.ZodType<T>,
   handler: (call: AgentCall<T>) => Promise<unknown>,
 ) {
-  return async (request: Request, context?: RouteContext): Promise<Response> => {
-    try {
-      checkVersion(request);
-      const url = new URL(request.url);
-      const text = await readBody(request);
-      const params = await readParams(context);
-      const input = parseInput(schema, text, request.method, url, params);
-      const result = await handler({ request, input, params });
-      return result instanceof Response ? result : agentJson(result);
-    } catch (error) {
-      return agentError(error, { route: name });
-    }
-  };
+  return instrumentApiRoute(
+    "agent",
+    name,
+    async (request: Request, context?: RouteContext): Promise<Response> => {
+      try {
+        checkVersion(request);
+        const url = new URL(request.url);
+        const text = await readBody(request);
+        const params = await readParams(context);
+        const input = parseInput(schema, text, request.method, url, params);
+        const result = await handler({ request, input, params });
+        return result instanceof Response ? result : agentJson(result);
+      } catch (error) {
+        return agentError(error, { route: name });
+      }
+    },
+  );
 }

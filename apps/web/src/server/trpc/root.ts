@@ -10,6 +10,7 @@ import { secretsRouter } from "./routers/secrets";
 import { setupRouter } from "./routers/setup";
 import { teamRouter } from "./routers/team";
 import { tokensRouter } from "./routers/tokens";
+import { webhooksRouter } from "./routers/webhooks";
 import { workflowsRouter } from "./routers/workflows";
 
 export const appRouter = createTRPCRouter({
@@ -25,6 +26,7 @@ export const appRouter = createTRPCRouter({
   members: membersRouter,
   deployments: deploymentsRouter,
   overview: overviewRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,10 +3,17 @@ import { heartbeatRequestSchema } from "@capstan/protocol";
 import { signedAgentRoute } from "@/server/agent/agent-route";
 import { agentSettings } from "@/server/agent/engine";
 import { prisma } from "@/server/db";
+import { countHeartbeat } from "@/server/metrics";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const POST = signedAgentRoute("heartbeat", heartbeatRequestSchema, ({ input, agent }) =>
-  recordHeartbeat(prisma, { hostId: agent.hostId, request: input, settings: agentSettings() }),
-);
+export const POST = signedAgentRoute("heartbeat", heartbeatRequestSchema, async ({ input, agent }) => {
+  const result = await recordHeartbeat(prisma, {
+    hostId: agent.hostId,
+    request: input,
+    settings: agentSettings(),
+  });
+  countHeartbeat();
+  return result;
+});

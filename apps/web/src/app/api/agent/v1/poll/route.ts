@@ -1,9 +1,11 @@
 import { pollForJob } from "@capstan/core/jobs/poll-for-job";
+import { getJobDispatchLatency } from "@capstan/core/metrics/get-job-dispatch-latency";
 import { type PollResponse, pollRequestSchema } from "@capstan/protocol";
 import { signedAgentRoute } from "@/server/agent/agent-route";
 import { agentSettings, startAgentEngine } from "@/server/agent/engine";
 import { resolveJobSecrets } from "@/server/agent/secrets";
 import { prisma } from "@/server/db";
+import { observeDispatchLatency } from "@/server/metrics";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -23,6 +25,7 @@ export const POST = signedAgentRoute(
       signal: request.signal,
       resolveSecrets: resolveJobSecrets,
     });
+    if (job) observeDispatchLatency(await getJobDispatchLatency(prisma, job.id).catch(() => null));
     return { job, serverTime: new Date().toISOString() };
   },
 );

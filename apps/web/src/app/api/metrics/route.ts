@@ -1,0 +1,10 @@
+import { env } from "@/env";
+import { prisma } from "@/server/db";
+import { handleMetricsRequest } from "./handle-metrics-request";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export function GET(request: Request): Promise<Response> {
+  return handleMetricsRequest(request, { token: env.CAPSTAN_METRICS_TOKEN, prisma });
+}

@@ -1,0 +1,35 @@
+// The web process's webhook dispatcher (core/webhooks/start-webhook-dispatcher.ts), started
+// once from instrumentation next to the job engine. Importing this module starts nothing.
+import "server-only";
+import {
+  startWebhookDispatcher,
+  type WebhookDispatcher,
+} from "@capstan/core/webhooks/start-webhook-dispatcher";
+import { env } from "@/env";
+import { prisma } from "@/server/db";
+import { getKeyring } from "@/server/keyring";
+import { logger } from "@/server/logger";
+import { countWebhookAttempt, observeFinishedDeployments } from "@/server/metrics";
+
+const holder = globalThis as unknown as { capstanWebhookDispatcher?: WebhookDispatcher };
+
+export function startWebhooks(): WebhookDispatcher {
+  holder.capstanWebhookDispatcher ??= startWebhookDispatcher({
+    prisma,
+    getKeyring,
+    publicUrl: env.CAPSTAN_PUBLIC_URL ?? env.NEXTAUTH_URL,
+    // The embedded database has one connection: poll it less often.
+    intervalMs: env.DATABASE_POOL_MAX === 1 ? 5000 : 2000,
+    onDeploymentsFinished: observeFinishedDeployments,
+    onAttempt: ({ eventType, ok }) => countWebhookAttempt(eventType, ok),
+    log: (level, message) => logger[level]({ component: "webhooks" }, message),
+  });
+  return holder.capstanWebhookDispatcher;
+}
+
+/** For tests and graceful shutdown. */
+export async function stopWebhooks(): Promise<void> {
+  const dispatcher = holder.capstanWebhookDispatcher;
+  holder.capstanWebhookDispatcher = undefined;
+  await dispatcher?.stop();
+}

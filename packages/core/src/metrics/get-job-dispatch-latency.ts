@@ -1,0 +1,14 @@
+import type { PrismaClient } from "@capstan/db";
+
+/**
+ * Seconds from a job's creation to its claim by a poll, both in database time (so the web
+ * server's clock does not matter). Null when the job is missing or unclaimed.
+ */
+export async function getJobDispatchLatency(prisma: PrismaClient, jobId: string): Promise<number | null> {
+  const job = await prisma.job.findUnique({
+    where: { id: jobId },
+    select: { createdAt: true, claimedAt: true },
+  });
+  if (!job?.claimedAt) return null;
+  return Math.max(0, (job.claimedAt.getTime() - job.createdAt.getTime()) / 1000);
+}

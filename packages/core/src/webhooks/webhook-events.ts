@@ -1,0 +1,34 @@
+// The events a webhook can subscribe to, and how they are read off the audit log: the job engine
+// records `deployment.status_changed` (data.to = the new status) and `host.offline`; a test
+// ping from the dashboard records `webhook.test_requested`.
+
+export const WEBHOOK_EVENT_TYPES = [
+  "deployment.succeeded",
+  "deployment.failed",
+  "deployment.unknown",
+  "host.offline",
+] as const;
+
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** Sent only to the webhook it was requested for, whatever it subscribes to. */
+export const WEBHOOK_PING_EVENT = "webhook.ping";
+
+/** Audit kinds the dispatcher reads; everything else only moves the cursor. */
+export const WEBHOOK_AUDIT_KINDS = ["deployment.status_changed", "host.offline", "webhook.test_requested"];
+
+export function isWebhookEventType(value: string): value is WebhookEventType {
+  return (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value);
+}
+
+/** The webhook event an audit row stands for, or null when it is not one. */
+export function webhookEventFor(kind: string, data: unknown): string | null {
+  if (kind === "host.offline") return "host.offline";
+  if (kind === "webhook.test_requested") return WEBHOOK_PING_EVENT;
+  if (kind !== "deployment.status_changed") return null;
+  const to = (data as { to?: unknown } | null)?.to;
+  if (to === "SUCCEEDED") return "deployment.succeeded";
+  if (to === "FAILED") return "deployment.failed";
+  if (to === "UNKNOWN") return "deployment.unknown";
+  return null;
+}

@@ -1,0 +1,98 @@
+// A webhook's signing secret is sealed by the team's data key, exactly like a workflow secret.
+// Its envelope reference puts "webhook" in the workflow slot and the webhook id in the name slot:
+// no workflow secret can have that reference (workflow ids are UUIDs), and a ciphertext copied to
+// another webhook or team fails to open.
+import { randomBytes } from "node:crypto";
+import type { PrismaClient } from "@capstan/db";
+import { AppError } from "../errors";
+import type { Db } from "../rbac/db";
+import { type DataKey, EnvelopeError, openSecret, type SecretRef, sealSecret } from "../secrets/envelope";
+import { type Keyring, requireKeyring } from "../secrets/keyring";
+import { ensureTeamDataKey, openTeamDataKey } from "../secrets/team-data-key";
+
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString("base64url")}`;
+}
+
+const refFor = (teamId: string, webhookId: string): SecretRef => ({
+  teamId,
+  workflowId: "webhook",
+  name: webhookId,
+});
+
+export interface SealedWebhookSecret {
+  secretCiphertext: Uint8Array<ArrayBuffer>;
+  secretKeyId: string;
+}
+
+export function sealWebhookSecret(
+  dek: DataKey,
+  teamId: string,
+  webhookId: string,
+  secret: string,
+): SealedWebhookSecret {
+  return {
+    secretCiphertext: new Uint8Array(sealSecret(dek, refFor(teamId, webhookId), secret)),
+    secretKeyId: dek.id,
+  };
+}
+
+export function openWebhookSecret(
+  dek: DataKey,
+  webhook: { id: string; teamId: string; secretCiphertext: Uint8Array; secretKeyId: string },
+): string {
+  try {
+    if (webhook.secretKeyId !== dek.id)
+      throw new EnvelopeError(`sealed with data key ${webhook.secretKeyId}, which this team no longer has`);
+    return openSecret(dek, refFor(webhook.teamId, webhook.id), webhook.secretCiphertext);
+  } catch (error) {
+    if (!(error instanceof EnvelopeError)) throw error;
+    throw new AppError(
+      "UNAVAILABLE",
+      `The webhook's signing secret cannot be decrypted (${error.message}); roll a new secret for it.`,
+    );
+  }
+}
+
+/**
+ * Runs `fn` with the team's data key while the team row is held FOR SHARE, so a data key
+ * rotation cannot replace the key between sealing and saving.
+ */
+export async function withTeamDataKey<T>(
+  prisma: PrismaClient,
+  keyring: Keyring | null | undefined,
+  teamId: string,
+  fn: (tx: Db, dek: DataKey) => Promise<T>,
+): Promise<T> {
+  const ring = requireKeyring(keyring);
+  await ensureTeamDataKey(prisma, ring, teamId);
+  return prisma.$transaction(async (tx) => {
+    const dek = await openTeamDataKey(tx, ring, teamId, "share");
+    try {
+      return await fn(tx, dek);
+    } finally {
+      dek.key.fill(0);
+    }
+  });
+}
+
+/** Called by a team data key rotation (inside its transaction): re-seals every webhook secret. */
+export async function resealWebhookSecrets(
+  tx: Db,
+  teamId: string,
+  oldKey: DataKey,
+  newKey: DataKey,
+): Promise<number> {
+  const webhooks = await tx.webhook.findMany({
+    where: { teamId },
+    select: { id: true, teamId: true, secretCiphertext: true, secretKeyId: true, updatedAt: true },
+  });
+  for (const webhook of webhooks) {
+    const secret = openWebhookSecret(oldKey, webhook);
+    await tx.webhook.update({
+      where: { id: webhook.id },
+      data: { ...sealWebhookSecret(newKey, teamId, webhook.id, secret), updatedAt: webhook.updatedAt },
+    });
+  }
+  return webhooks.length;
+}
