@@ -1,20 +1,33 @@
 "use client";
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
-import { Card, EmptyState, ErrorNotice, PageHeader, RoleBadge, Spinner } from "@/components/ui";
+import { ConfirmButton } from "@/components/status/dialog";
+import { Card, EmptyState, ErrorNotice, RoleBadge, Spinner } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium" });
+const ROLES = ["OWNER", "ADMIN", "DEPLOYER", "VIEWER"] as const;
+type Role = (typeof ROLES)[number];
+const RANK: Record<Role, number> = { VIEWER: 1, DEPLOYER: 2, ADMIN: 3, OWNER: 4 };
 
 export function MemberList() {
   const trpc = useTRPC();
   const team = useCurrentTeam();
+  const queryClient = useQueryClient();
   const query = useQuery(trpc.team.listMembers.queryOptions({ teamId: team.id }));
+  const canManage = RANK[team.role] >= RANK.ADMIN;
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.team.listMembers.queryKey() });
+  const change = useMutation(trpc.team.changeMemberRole.mutationOptions({ onSettled: refresh }));
+  const remove = useMutation(trpc.team.removeMember.mutationOptions({ onSettled: refresh }));
+  // Owners are managed by owners only; nobody grants a role above their own.
+  const mayManage = (role: Role) => canManage && (role !== "OWNER" || team.role === "OWNER");
 
   return (
-    <>
-      <PageHeader title="Team" description={`People in ${team.name} and what they may do.`} />
+    <section aria-labelledby="members-title" className="space-y-3">
+      <h2 id="members-title" className="text-lg font-semibold text-slate-900">
+        Members
+      </h2>
       {query.isPending ? <Spinner label="Loading members" /> : null}
       {query.isError ? (
         <ErrorNotice message={errorMessage(query.error)} onRetry={() => query.refetch()} />
@@ -22,8 +35,12 @@ export function MemberList() {
       {query.data?.length === 0 ? (
         <EmptyState title="No members">This team has no members.</EmptyState>
       ) : null}
+      {change.isError ? <ErrorNotice title="Role not changed" message={errorMessage(change.error)} /> : null}
+      {remove.isError ? (
+        <ErrorNotice title="Member not removed" message={errorMessage(remove.error)} />
+      ) : null}
       {query.data && query.data.length > 0 ? (
-        <Card className="overflow-hidden">
+        <Card className="overflow-x-auto">
           <table className="min-w-full divide-y divide-slate-200 text-sm">
             <caption className="sr-only">Members</caption>
             <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
@@ -37,6 +54,11 @@ export function MemberList() {
                 <th scope="col" className="hidden px-4 py-3 sm:table-cell">
                   Joined
                 </th>
+                {canManage ? (
+                  <th scope="col" className="px-4 py-3">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                ) : null}
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
@@ -47,22 +69,55 @@ export function MemberList() {
                     {m.name ? <div className="text-slate-500">{m.email}</div> : null}
                   </td>
                   <td className="px-4 py-3">
-                    <RoleBadge role={m.role} />
+                    {mayManage(m.role) ? (
+                      <select
+                        aria-label={`Role of ${m.email}`}
+                        value={m.role}
+                        disabled={change.isPending}
+                        onChange={(e) =>
+                          change.mutate({
+                            teamId: team.id,
+                            membershipId: m.membershipId,
+                            role: e.target.value as Role,
+                          })
+                        }
+                        className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm"
+                      >
+                        {ROLES.filter((r) => RANK[r] <= RANK[team.role]).map((r) => (
+                          <option key={r} value={r}>
+                            {r.charAt(0) + r.slice(1).toLowerCase()}
+                          </option>
+                        ))}
+                      </select>
+                    ) : (
+                      <RoleBadge role={m.role} />
+                    )}
                   </td>
                   <td className="hidden px-4 py-3 text-slate-500 sm:table-cell">
                     {dateFormat.format(m.joinedAt)}
                   </td>
+                  {canManage ? (
+                    <td className="px-4 py-3 text-right">
+                      {mayManage(m.role) ? (
+                        <ConfirmButton
+                          label="Remove"
+                          title={`Remove ${m.email}?`}
+                          confirmLabel="Remove member"
+                          variant="danger"
+                          pending={remove.isPending && remove.variables?.membershipId === m.membershipId}
+                          onConfirm={() => remove.mutate({ teamId: team.id, membershipId: m.membershipId })}
+                        >
+                          They lose access to {team.name} at once. A team always keeps at least one owner.
+                        </ConfirmButton>
+                      ) : null}
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>
           </table>
         </Card>
       ) : null}
-      <p className="mt-4 text-xs text-slate-500">
-        Roles: Viewer reads everything except secret values · Deployer also deploys, cancels and rolls back ·
-        Admin also manages hosts, workflows, secrets, tokens and members · Owner also manages owners and the
-        team.
-      </p>
-    </>
+    </section>
   );
 }

@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
-import { MemberList } from "./member-list";
+import { TeamOverview } from "./team-overview";
 
 export const metadata: Metadata = { title: "Team" };
 
 export default function TeamPage() {
-  return <MemberList />;
+  return <TeamOverview />;
 }

@@ -1,0 +1,28 @@
+"use client";
+import { useCurrentTeam } from "@/components/dashboard/team-context";
+import { PageHeader } from "@/components/ui";
+import { ApiTokens } from "./api-tokens";
+import { Invitations } from "./invitations";
+import { MemberList } from "./member-list";
+
+export function TeamOverview() {
+  const team = useCurrentTeam();
+  return (
+    <>
+      <PageHeader
+        title="Team"
+        description={`People and tokens with access to ${team.name}, and what they may do.`}
+      />
+      <div className="space-y-10">
+        <MemberList />
+        <Invitations />
+        <ApiTokens />
+        <p className="text-xs text-slate-500">
+          Roles: Viewer reads everything except secret values · Deployer also deploys, cancels and rolls back
+          · Admin also manages hosts, workflows, secrets, tokens and members · Owner also manages owners and
+          the team.
+        </p>
+      </div>
+    </>
+  );
+}
