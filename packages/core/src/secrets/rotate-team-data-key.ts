@@ -5,6 +5,7 @@ import type { PrismaClient } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { AppError } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
+import { resealWebhookSecrets } from "../webhooks/webhook-secret";
 import { EnvelopeError, generateDataKey, openSecret, sealSecret, wrapDataKey } from "./envelope";
 import { type Keyring, requireKeyring } from "./keyring";
 import { ensureTeamDataKey, openTeamDataKey } from "./team-data-key";
@@ -56,6 +57,8 @@ export async function rotateTeamDataKey(
             },
           });
         }
+        // Webhook signing secrets are sealed by the same data key.
+        await resealWebhookSecrets(tx, teamId, oldKey, newKey);
         const wrapped = wrapDataKey(newKey, { id: ring.currentKeyId, key: ring.currentKey() }, teamId);
         await tx.team.update({
           where: { id: teamId },

@@ -2,7 +2,7 @@ import type { WebhookFormat } from "@capstan/db";
 import { badRequest } from "../errors";
 import { isWebhookEventType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./webhook-events";
 
-export const WEBHOOK_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 ._:/#-]{0,79}$/;
+export const WEBHOOK_NAME_PATTERN = /^[A-Za-z0-9#][A-Za-z0-9 ._:/#-]{0,79}$/;
 
 export function checkWebhookName(input: string): string {
   const name = input.trim();
