@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { executable, requireComponents } from "@capstan/testkit";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { type Io, main } from "./main";
 
 const repo = join(import.meta.dirname, "../../..");
@@ -28,8 +28,14 @@ function capture(): Io & { stdout: string; stderr: string } {
   return io;
 }
 
+const workspaces: string[] = [];
+afterAll(() => {
+  for (const dir of workspaces) rmSync(dir, { recursive: true, force: true });
+});
+
 function workspace(source: string): string {
   const dir = mkdtempSync(join(tmpdir(), "capstan-cli-"));
+  workspaces.push(dir);
   writeFileSync(join(dir, "capstan.yaml"), source);
   writeFileSync(join(dir, "compose.yaml"), composeFile);
   return dir;

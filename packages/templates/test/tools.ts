@@ -1,6 +1,6 @@
 // Helpers for tests that check rendered files with the real tools.
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -45,8 +45,17 @@ export async function inBatches<T, R>(items: T[], limit: number, fn: (item: T) =
   return results;
 }
 
+const created: string[] = [];
+
+/** Removes every folder tempDir() made in this test file; call it from afterAll. */
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 export function tempDir(prefix = "capstan-templates-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
 
 /** A clean environment so a variable of the test runner cannot leak into compose interpolation. */
