@@ -67,7 +67,7 @@ export function ApiTokens() {
           </div>
           <div className="space-y-1">
             <label htmlFor="token-role" className="block text-sm font-medium text-slate-700">
-              Role
+              Token role
             </label>
             <select
               id="token-role"

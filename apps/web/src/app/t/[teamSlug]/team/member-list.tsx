@@ -69,29 +69,28 @@ export function MemberList() {
                     {m.name ? <div className="text-slate-500">{m.email}</div> : null}
                   </td>
                   <td className="px-4 py-3">
-                    {mayManage(m.role) ? (
-                      <select
-                        aria-label={`Role of ${m.email}`}
-                        value={m.role}
-                        disabled={change.isPending}
-                        onChange={(e) =>
-                          change.mutate({
-                            teamId: team.id,
-                            membershipId: m.membershipId,
-                            role: e.target.value as Role,
-                          })
-                        }
-                        className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm"
-                      >
-                        {ROLES.filter((r) => RANK[r] <= RANK[team.role]).map((r) => (
-                          <option key={r} value={r}>
-                            {r.charAt(0) + r.slice(1).toLowerCase()}
-                          </option>
-                        ))}
-                      </select>
-                    ) : (
+                    <div className="flex flex-wrap items-center gap-2">
                       <RoleBadge role={m.role} />
-                    )}
+                      {mayManage(m.role) ? (
+                        <select
+                          aria-label={`Change role of ${m.email}`}
+                          value=""
+                          disabled={change.isPending}
+                          onChange={(e) => {
+                            const role = e.target.value as Role;
+                            if (role) change.mutate({ teamId: team.id, membershipId: m.membershipId, role });
+                          }}
+                          className="rounded-md border border-slate-300 bg-white px-2 py-1 text-xs text-slate-700"
+                        >
+                          <option value="">Change role…</option>
+                          {ROLES.filter((r) => RANK[r] <= RANK[team.role] && r !== m.role).map((r) => (
+                            <option key={r} value={r}>
+                              make {r.toLowerCase()}
+                            </option>
+                          ))}
+                        </select>
+                      ) : null}
+                    </div>
                   </td>
                   <td className="hidden px-4 py-3 text-slate-500 sm:table-cell">
                     {dateFormat.format(m.joinedAt)}
