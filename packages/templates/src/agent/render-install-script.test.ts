@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { dockerImage, executable, requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { run, tempDir } from "../../test/tools";
+import { removeTempDirs, run, tempDir } from "../../test/tools";
 import { renderAgentCompose } from "./render-agent-compose";
 import { renderAgentUnit } from "./render-agent-unit";
 import { renderInstallScript } from "./render-install-script";
@@ -74,6 +74,8 @@ const lint = requireComponents(
 describe.skipIf(!lint)(
   "install script and agent unit checked by sh -n, shellcheck and systemd-analyze",
   () => {
+    afterAll(removeTempDirs);
+
     it("passes sh -n and shellcheck", async () => {
       const dir = tempDir();
       const file = join(dir, "install.sh");
