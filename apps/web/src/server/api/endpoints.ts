@@ -1,0 +1,251 @@
+// Every endpoint of the public HTTP API (/api/v1/) in one table: its method and path, the role it
+// needs, and the zod schemas of its parameters, body and responses. The route handlers validate
+// with exactly these (public-api-route.ts) and the OpenAPI document is generated from them
+// (openapi.ts), so the two cannot drift apart. Pure data: importing it touches no database.
+import {
+  createDeploymentBodySchema,
+  deploymentPageSchema,
+  deploymentSchema,
+  errorSchema,
+  hostDetailSchema,
+  hostListSchema,
+  idParamsSchema,
+  listDeploymentsQuerySchema,
+  listHostsQuerySchema,
+  listRevisionsQuerySchema,
+  paginationQuerySchema,
+  revisionPageSchema,
+  revisionParamsSchema,
+  revisionSchema,
+  waitQuerySchema,
+  workflowPageSchema,
+  workflowParamsSchema,
+  workflowSchema,
+} from "@capstan/core/public-api/schemas";
+import type { Role } from "@capstan/db";
+import { z } from "zod";
+
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  headers?: Record<string, string>;
+}
+
+export interface HeaderSpec {
+  name: string;
+  description: string;
+}
+
+export interface Endpoint {
+  method: "GET" | "POST";
+  /** OpenAPI path template, e.g. /api/v1/deployments/{id}. */
+  path: string;
+  operationId: string;
+  tag: "Deployments" | "Hosts" | "Workflows" | "Meta";
+  summary: string;
+  description?: string;
+  /** The token's minimum role; null for the unauthenticated OpenAPI document. */
+  minRole: Role | null;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** Extra request body media types (read into the JSON body by the route). */
+  yamlBody?: { description: string };
+  headers?: HeaderSpec[];
+  responses: Record<number, ResponseSpec>;
+}
+
+const notFound: ResponseSpec = {
+  description: "No such resource in the token's team (another team's ids answer the same).",
+  schema: errorSchema,
+};
+const errors = (...codes: number[]): Record<number, ResponseSpec> => {
+  const all: Record<number, ResponseSpec> = {
+    400: { description: "Invalid parameters or body (details name each problem).", schema: errorSchema },
+    401: { description: "Missing, invalid, expired or revoked API token.", schema: errorSchema },
+    403: { description: "The token's role does not allow this.", schema: errorSchema },
+    404: notFound,
+    409: { description: "The current state does not allow it.", schema: errorSchema },
+  };
+  return Object.fromEntries(codes.map((c) => [c, all[c]!]));
+};
+
+export const createDeploymentQuerySchema = waitQuerySchema.extend({
+  workflow: z.string().max(64).optional().meta({ description: "With a YAML body: the workflow's name." }),
+  message: z
+    .string()
+    .max(500)
+    .optional()
+    .meta({ description: "With a YAML body: message for a new revision." }),
+});
+
+export const getDeploymentQuerySchema = z.object({
+  wait: waitQuerySchema.shape.wait.unwrap().default(0).meta({
+    description: "Seconds to wait for the deployment to finish before answering (default 0).",
+  }),
+});
+
+export const listWorkflowsQuerySchema = paginationQuerySchema.extend({
+  search: z.string().max(64).optional().meta({ description: "Part of the workflow's name." }),
+});
+
+const deploymentLocation = { Location: "The deployment's status URL (GET it to poll)." };
+
+export const endpoints = {
+  createDeployment: {
+    method: "POST",
+    path: "/api/v1/deployments",
+    operationId: "createDeployment",
+    tag: "Deployments",
+    summary: "Deploy a workflow revision or a capstan.yaml",
+    description:
+      "Deploys a revision (`workflow` + `revision`) or a capstan.yaml (`yaml`, or the raw document with Content-Type application/yaml) to the workflow's target hosts. The YAML is validated first; invalid documents answer 400 with every issue's path and line. Waits up to `wait` seconds: a deployment that finished answers 200 with its result, one still running answers 202 with its status URL in Location.",
+    minRole: "DEPLOYER",
+    query: createDeploymentQuerySchema,
+    body: createDeploymentBodySchema,
+    yamlBody: { description: "The capstan.yaml itself (name and message in the query)." },
+    headers: [
+      {
+        name: "Idempotency-Key",
+        description:
+          "Any unique string (8-200 characters, e.g. a UUID or the CI job id). A retry with the same key returns the first request's deployment instead of creating another; reusing a key for a different request answers 409.",
+      },
+    ],
+    responses: {
+      200: {
+        description: "The deployment finished within `wait`.",
+        schema: deploymentSchema,
+        headers: deploymentLocation,
+      },
+      202: {
+        description: "The deployment is still running; poll the Location URL.",
+        schema: deploymentSchema,
+        headers: deploymentLocation,
+      },
+      ...errors(400, 401, 403, 404, 409),
+    },
+  },
+  listDeployments: {
+    method: "GET",
+    path: "/api/v1/deployments",
+    operationId: "listDeployments",
+    tag: "Deployments",
+    summary: "List deployments, newest first",
+    minRole: "VIEWER",
+    query: listDeploymentsQuerySchema,
+    responses: { 200: { description: "One page.", schema: deploymentPageSchema }, ...errors(400, 401, 403) },
+  },
+  getDeployment: {
+    method: "GET",
+    path: "/api/v1/deployments/{id}",
+    operationId: "getDeployment",
+    tag: "Deployments",
+    summary: "Get a deployment (its status URL)",
+    description:
+      "The status, and per host the job and each service's step. `wait` long-polls until it is final.",
+    minRole: "VIEWER",
+    params: idParamsSchema,
+    query: getDeploymentQuerySchema,
+    responses: {
+      200: { description: "The deployment.", schema: deploymentSchema },
+      ...errors(400, 401, 403, 404),
+    },
+  },
+  cancelDeployment: {
+    method: "POST",
+    path: "/api/v1/deployments/{id}/cancel",
+    operationId: "cancelDeployment",
+    tag: "Deployments",
+    summary: "Cancel a deployment's open jobs",
+    minRole: "DEPLOYER",
+    params: idParamsSchema,
+    responses: {
+      200: {
+        description: "The deployment after cancelling.",
+        schema: deploymentSchema,
+      },
+      ...errors(401, 403, 404),
+    },
+  },
+  listHosts: {
+    method: "GET",
+    path: "/api/v1/hosts",
+    operationId: "listHosts",
+    tag: "Hosts",
+    summary: "List hosts",
+    minRole: "VIEWER",
+    query: listHostsQuerySchema,
+    responses: {
+      200: { description: "Every host of the team, by name.", schema: hostListSchema },
+      ...errors(400, 401, 403),
+    },
+  },
+  getHost: {
+    method: "GET",
+    path: "/api/v1/hosts/{id}",
+    operationId: "getHost",
+    tag: "Hosts",
+    summary: "Get a host with the health of its services",
+    minRole: "VIEWER",
+    params: idParamsSchema,
+    responses: { 200: { description: "The host.", schema: hostDetailSchema }, ...errors(401, 403, 404) },
+  },
+  listWorkflows: {
+    method: "GET",
+    path: "/api/v1/workflows",
+    operationId: "listWorkflows",
+    tag: "Workflows",
+    summary: "List workflows by name",
+    minRole: "VIEWER",
+    query: listWorkflowsQuerySchema,
+    responses: { 200: { description: "One page.", schema: workflowPageSchema }, ...errors(400, 401, 403) },
+  },
+  getWorkflow: {
+    method: "GET",
+    path: "/api/v1/workflows/{name}",
+    operationId: "getWorkflow",
+    tag: "Workflows",
+    summary: "Get a workflow by name",
+    minRole: "VIEWER",
+    params: workflowParamsSchema,
+    responses: { 200: { description: "The workflow.", schema: workflowSchema }, ...errors(401, 403, 404) },
+  },
+  listRevisions: {
+    method: "GET",
+    path: "/api/v1/workflows/{name}/revisions",
+    operationId: "listRevisions",
+    tag: "Workflows",
+    summary: "List a workflow's revisions, newest first",
+    minRole: "VIEWER",
+    params: workflowParamsSchema,
+    query: listRevisionsQuerySchema,
+    responses: {
+      200: { description: "One page.", schema: revisionPageSchema },
+      ...errors(400, 401, 403, 404),
+    },
+  },
+  getRevision: {
+    method: "GET",
+    path: "/api/v1/workflows/{name}/revisions/{number}",
+    operationId: "getRevision",
+    tag: "Workflows",
+    summary: "Get one revision with its capstan.yaml",
+    minRole: "VIEWER",
+    params: revisionParamsSchema,
+    responses: {
+      200: { description: "The revision.", schema: revisionSchema },
+      ...errors(400, 401, 403, 404),
+    },
+  },
+  openapi: {
+    method: "GET",
+    path: "/api/v1/openapi.json",
+    operationId: "getOpenApiDocument",
+    tag: "Meta",
+    summary: "This document",
+    minRole: null,
+    responses: { 200: { description: "The OpenAPI 3.1 document of this API." } },
+  },
+} satisfies Record<string, Endpoint>;
+
+export type EndpointName = keyof typeof endpoints;

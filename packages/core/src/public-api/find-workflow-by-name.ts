@@ -1,0 +1,16 @@
+import { NAME_PATTERN } from "@capstan/templates";
+import { notFound } from "../errors";
+import type { Db } from "../rbac/db";
+
+/**
+ * A team's workflow by its name (CI knows names, not ids). Archived workflows are found too, so
+ * their history stays readable; deploying one is refused by createDeployment.
+ */
+export async function findWorkflowByName(db: Db, input: { teamId: string; name: string }) {
+  if (!NAME_PATTERN.test(input.name)) throw notFound("Workflow");
+  const workflow = await db.workflow.findUnique({
+    where: { teamId_name: { teamId: input.teamId, name: input.name } },
+  });
+  if (!workflow) throw notFound("Workflow");
+  return workflow;
+}

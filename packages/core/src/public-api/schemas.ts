@@ -1,0 +1,279 @@
+// The public HTTP API's contract (/api/v1/), as zod schemas. The route handlers validate every
+// request with them and pass every response through them (unknown fields are dropped, so a new
+// column never leaks by accident); the OpenAPI document is generated from them; the CLI parses
+// responses with them. Timestamps are ISO 8601 strings on the wire.
+import { NAME_PATTERN } from "@capstan/templates";
+import { z } from "zod";
+import { DEPLOYMENT_STATUSES } from "../deployments/list-deployments";
+import { MAX_YAML_BYTES } from "../workflows/parse-workflow-yaml";
+
+/** Longest `?wait=` a request may ask for, in seconds. */
+export const MAX_WAIT_SECONDS = 300;
+export const DEFAULT_WAIT_SECONDS = 30;
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:/+=-]{8,200}$/;
+
+const timestamp = z.string().meta({ format: "date-time" });
+const id = z.string().meta({ format: "uuid" });
+const workflowName = z
+  .string()
+  .regex(NAME_PATTERN, "workflow names are lower-case letters, digits and -, up to 63 characters");
+
+const JOB_STATES = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "UNKNOWN"] as const;
+const STEP_STATES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "SKIPPED", "CANCELLED", "UNKNOWN"] as const;
+const HOST_STATUSES = ["PENDING", "ONLINE", "OFFLINE", "REVOKED"] as const;
+const HEALTH_STATUSES = ["HEALTHY", "UNHEALTHY", "STARTING", "STOPPED", "UNKNOWN"] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+export const waitQuerySchema = z.object({
+  wait: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_WAIT_SECONDS)
+    .default(DEFAULT_WAIT_SECONDS)
+    .meta({
+      description: `Seconds to wait for the deployment to finish (0 to ${MAX_WAIT_SECONDS}; 0 answers at once).`,
+    }),
+});
+
+export const createDeploymentBodySchema = z
+  .object({
+    workflow: workflowName.optional().meta({
+      description:
+        "The workflow's name. Required without `yaml`; with `yaml` it must equal the document's `name`.",
+    }),
+    revision: z
+      .union([z.number().int().min(1), z.literal("latest")])
+      .optional()
+      .meta({ description: 'Revision number, or "latest" (the default). Not used with `yaml`.' }),
+    yaml: z.string().min(1).max(MAX_YAML_BYTES).optional().meta({
+      description:
+        "A capstan.yaml to validate and deploy. A new revision is made when its content differs from the latest one (ADMIN role); unchanged content deploys the latest revision.",
+    }),
+    message: z.string().max(500).optional().meta({ description: "Message for a new revision." }),
+  })
+  .meta({ id: "CreateDeploymentRequest" });
+
+export type CreateDeploymentBody = z.infer<typeof createDeploymentBodySchema>;
+
+export const paginationQuerySchema = z.object({
+  cursor: z.string().max(200).optional().meta({ description: "`nextCursor` of the previous page." }),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+});
+
+export const listDeploymentsQuerySchema = paginationQuerySchema.extend({
+  status: z.enum(DEPLOYMENT_STATUSES).optional(),
+  workflow: workflowName.optional().meta({ description: "Only this workflow's deployments." }),
+});
+
+export const listRevisionsQuerySchema = z.object({
+  cursor: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: "`nextCursor` of the previous page." }),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const listHostsQuerySchema = z.object({ status: z.enum(HOST_STATUSES).optional() });
+export const idParamsSchema = z.object({ id: z.string().max(64) });
+export const workflowParamsSchema = z.object({ name: z.string().max(64) });
+export const revisionParamsSchema = workflowParamsSchema.extend({
+  number: z.coerce.number().int().min(1).max(2_147_483_647),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z
+        .string()
+        .meta({ description: "BAD_REQUEST, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, ..." }),
+      message: z.string(),
+      details: z.unknown().optional().meta({
+        description:
+          "For an invalid workflow: `{ issues: [{ path, message, line, column, text }] }` naming every problem.",
+      }),
+    }),
+  })
+  .meta({ id: "Error" });
+
+export const deploymentStepSchema = z
+  .object({
+    service: z.string(),
+    kind: z.enum(["compose", "systemd"]),
+    position: z.number().int(),
+    state: z.enum(STEP_STATES),
+    message: z.string().nullable(),
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+  })
+  .meta({ id: "DeploymentStep" });
+
+export const deploymentHostSchema = z
+  .object({
+    jobId: id,
+    host: z.object({ id, name: z.string(), status: z.enum(HOST_STATUSES) }),
+    state: z.enum(JOB_STATES),
+    error: z.string().nullable(),
+    claimedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+    steps: z.array(deploymentStepSchema),
+    health: z.array(
+      z.object({
+        service: z.string(),
+        status: z.enum(HEALTH_STATUSES),
+        detail: z.string().nullable(),
+        onThisRevision: z.boolean(),
+      }),
+    ),
+  })
+  .meta({ id: "DeploymentHost" });
+
+const jobCountsSchema = z.object({
+  total: z.number().int(),
+  queued: z.number().int(),
+  running: z.number().int(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  cancelled: z.number().int(),
+  unknown: z.number().int(),
+});
+
+export const deploymentSummarySchema = z
+  .object({
+    id,
+    status: z.enum(DEPLOYMENT_STATUSES),
+    workflow: z.object({ id, name: z.string() }),
+    revision: z.object({ id, number: z.number().int(), message: z.string().nullable() }),
+    rollbackOfId: id.nullable(),
+    createdBy: z.string().nullable(),
+    error: z.string().nullable(),
+    createdAt: timestamp,
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+    jobs: jobCountsSchema,
+    hostNames: z.array(z.string()),
+  })
+  .meta({ id: "DeploymentSummary" });
+
+export const deploymentSchema = deploymentSummarySchema
+  .extend({
+    revision: z.object({
+      id,
+      number: z.number().int(),
+      message: z.string().nullable(),
+      contentHash: z.string(),
+    }),
+    final: z.boolean().meta({ description: "True once the status will not change any more." }),
+    deadlineAt: timestamp,
+    hosts: z.array(deploymentHostSchema).meta({ description: "Per host: the job, its steps per service." }),
+  })
+  .meta({ id: "Deployment" });
+
+export type DeploymentResult = z.infer<typeof deploymentSchema>;
+
+export const deploymentPageSchema = z
+  .object({ items: z.array(deploymentSummarySchema), nextCursor: z.string().nullable() })
+  .meta({ id: "DeploymentPage" });
+
+export const hostSchema = z
+  .object({
+    id,
+    name: z.string(),
+    status: z.enum(HOST_STATUSES),
+    labels: z.record(z.string(), z.string()),
+    facts: z.record(z.string(), z.unknown()),
+    policy: z.record(z.string(), z.unknown()),
+    agentVersion: z.string().nullable(),
+    lastSeenAt: timestamp.nullable(),
+    enrolledAt: timestamp,
+    revokedAt: timestamp.nullable(),
+    keyFingerprint: z.string(),
+  })
+  .meta({ id: "Host" });
+
+export const hostDetailSchema = hostSchema
+  .extend({
+    services: z.array(
+      z.object({
+        workflow: z.string(),
+        service: z.string(),
+        kind: z.string(),
+        status: z.enum(HEALTH_STATUSES),
+        detail: z.string().nullable(),
+        revisionHash: z.string().nullable(),
+        updatedAt: timestamp,
+      }),
+    ),
+  })
+  .meta({ id: "HostDetail" });
+
+export const hostListSchema = z.object({ items: z.array(hostSchema) }).meta({ id: "HostList" });
+
+const revisionRef = z.object({ id, number: z.number().int(), contentHash: z.string(), createdAt: timestamp });
+
+export const workflowSummarySchema = z
+  .object({
+    id,
+    name: z.string(),
+    description: z.string().nullable(),
+    updatedAt: timestamp,
+    serviceCount: z.number().int(),
+    kinds: z.array(z.enum(["compose", "systemd"])),
+    latestRevision: revisionRef.nullable(),
+    lastDeployment: z.object({ id, status: z.enum(DEPLOYMENT_STATUSES), createdAt: timestamp }).nullable(),
+  })
+  .meta({ id: "WorkflowSummary" });
+
+export const workflowPageSchema = z
+  .object({ items: z.array(workflowSummarySchema), nextCursor: z.string().nullable() })
+  .meta({ id: "WorkflowPage" });
+
+export const revisionSummarySchema = z
+  .object({
+    id,
+    number: z.number().int(),
+    contentHash: z.string(),
+    message: z.string().nullable(),
+    createdAt: timestamp,
+    author: z.object({ email: z.string(), name: z.string().nullable() }).nullable(),
+  })
+  .meta({ id: "RevisionSummary" });
+
+export const revisionSchema = revisionSummarySchema
+  .extend({
+    workflowId: id,
+    source: z.string().meta({ description: "The capstan.yaml as written." }),
+    spec: z.record(z.string(), z.unknown()).meta({ description: "The validated, normalised workflow." }),
+  })
+  .meta({ id: "Revision" });
+
+export const revisionPageSchema = z
+  .object({ items: z.array(revisionSummarySchema), nextCursor: z.number().int().nullable() })
+  .meta({ id: "RevisionPage" });
+
+export const workflowSchema = z
+  .object({
+    id,
+    name: z.string(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    revisionCount: z.number().int(),
+    latestRevision: revisionSummarySchema.nullable(),
+    services: z.array(
+      z.object({
+        name: z.string(),
+        kind: z.enum(["compose", "systemd"]),
+        dependsOn: z.array(z.string()),
+        secrets: z.array(z.string()).meta({ description: "Secret names only; values are never returned." }),
+      }),
+    ),
+    declaredSecrets: z.array(z.string()),
+  })
+  .meta({ id: "Workflow" });
