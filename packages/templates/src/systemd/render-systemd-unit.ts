@@ -74,7 +74,8 @@ export function renderSystemdUnit(input: RenderSystemdUnitInput): string {
     lines.push(`WorkingDirectory=${escapePath(workingDirectory, "workingDirectory")}`);
   lines.push(`EnvironmentFile=${escapePath(input.environmentFile, "environmentFile")}`);
   if (sd.user === "dynamic") lines.push("DynamicUser=yes");
-  else lines.push(`User=${sd.user}`, `Group=${sd.user}`);
+  // No Group=: systemd uses the user's primary group, which need not share its name.
+  else lines.push(`User=${sd.user}`);
   lines.push(`Restart=${sd.restart}`, `RestartSec=${sd.restartSec ?? 2}`, "TimeoutStopSec=30");
   if (sd.resources.cpuQuota) lines.push(`CPUQuota=${sd.resources.cpuQuota}`);
   if (sd.resources.memoryMax) lines.push(`MemoryMax=${sd.resources.memoryMax}`);
