@@ -13,6 +13,7 @@ import {
   MenuIcon,
   OverviewIcon,
   TeamIcon,
+  WebhooksIcon,
   WorkflowsIcon,
 } from "./icons";
 import { type CurrentTeam, TeamProvider } from "./team-context";
@@ -24,6 +25,7 @@ const NAV = [
   { href: "/deployments", label: "Deployments", icon: DeploymentsIcon },
   { href: "/team", label: "Team", icon: TeamIcon },
   { href: "/audit", label: "Audit", icon: AuditIcon },
+  { href: "/settings/webhooks", label: "Webhooks", icon: WebhooksIcon },
 ];
 
 interface ShellProps {
