@@ -38,6 +38,7 @@ const { values } = parseArgs({
     rate: { type: "string", default: "10" },
     heartbeat: { type: "string", default: "15" },
     "no-record": { type: "boolean", default: false },
+    verbose: { type: "boolean", default: false },
   },
 });
 const AGENTS = Number(values.agents);
@@ -74,7 +75,11 @@ async function main() {
   try {
     const server = await startNextServer({
       databaseUrl: db.url,
-      env: { CAPSTAN_AGENT_HEARTBEAT_SECONDS: String(HEARTBEAT_S), LOG_LEVEL: "error" },
+      env: {
+        CAPSTAN_AGENT_HEARTBEAT_SECONDS: String(HEARTBEAT_S),
+        LOG_LEVEL: values.verbose ? "warn" : "error",
+      },
+      stdio: values.verbose ? "inherit" : "ignore",
     });
     stopAll.unshift(() => server.stop());
     log(`control plane ${server.url} (pid ${server.process.pid}); creating ${AGENTS} hosts...`);
@@ -113,13 +118,20 @@ async function main() {
     const dispatchMs: number[] = [];
     const heartbeatMs: number[] = [];
     const errors = { poll: 0, heartbeat: 0, complete: 0 };
+    const errorKinds = new Map<string, number>();
+    const noteError = (where: string, error: unknown) => {
+      const key = `${where}: ${(error as Error).name} ${(error as Error).message}`.slice(0, 160);
+      errorKinds.set(key, (errorKinds.get(key) ?? 0) + 1);
+    };
 
     const pollLoop = async (agent: SimAgent) => {
+      let backoffMs = 500;
       while (running) {
         try {
           agent.waiting = true;
           const { job } = await agent.client.poll({ waitSeconds: 25 });
           agent.waiting = false;
+          backoffMs = 500;
           if (!job) continue;
           const answeredAt = performance.now();
           const createdAt = dispatched.get(job.id);
@@ -134,8 +146,11 @@ async function main() {
         } catch (error) {
           agent.waiting = false;
           errors.poll++;
+          noteError("poll", error);
           if (!(error instanceof AgentClientError) || !error.retryable) throw error;
-          await sleep(500 + Math.random() * 500);
+          // What the real agent does: jittered exponential backoff, honouring Retry-After.
+          await sleep(error.retryAfterMs ?? backoffMs * (0.5 + Math.random()));
+          backoffMs = Math.min(backoffMs * 2, 10_000);
         }
       }
     };
@@ -149,8 +164,9 @@ async function main() {
             services: [{ workflow: "bench", service: "app", kind: "compose", status: "HEALTHY" }],
           });
           if (measuring) heartbeatMs.push(performance.now() - started);
-        } catch {
+        } catch (error) {
           errors.heartbeat++;
+          noteError("heartbeat", error);
         }
         await sleep(Math.max(0, HEARTBEAT_S * 1000 - (performance.now() - started)));
       }
@@ -211,6 +227,8 @@ async function main() {
     log(
       `samples: dispatch=${dispatchMs.length} (undelivered ${undelivered}) heartbeat=${heartbeatMs.length}; errors poll=${errors.poll} heartbeat=${errors.heartbeat} complete=${errors.complete}`,
     );
+    for (const [kind, count] of [...errorKinds].sort((a, b) => b[1] - a[1]).slice(0, 5))
+      log(`  ${count} x ${kind}`);
     log(
       `heartbeat p50=${percentile(heartbeatMs, 50).toFixed(1)} ms; control plane RSS ${after.rssMb.toFixed(0)} MB (peak ${peakRssMb.toFixed(0)} MB)`,
     );

@@ -82,6 +82,14 @@ async function claimRow(db: PrismaClient, hostId: string, leaseSeconds: number):
   return rows[0] ?? null;
 }
 
+async function hasQueuedJob(db: PrismaClient, hostId: string): Promise<boolean> {
+  const rows = await db.$queryRaw<{ queued: boolean }[]>`
+    SELECT EXISTS (
+      SELECT 1 FROM "Job" WHERE "hostId" = ${hostId}::uuid AND state = 'QUEUED' AND "deadlineAt" > now()
+    ) AS queued`;
+  return rows[0]?.queued === true;
+}
+
 /** Fails a job right after claiming it (secrets unavailable): the deploy never starts with empty values. */
 async function failClaimedJob(db: PrismaClient, row: ClaimedRow, message: string): Promise<void> {
   await db.$transaction([
@@ -146,6 +154,9 @@ async function toAssignment(
  */
 export async function claimNextJob(db: PrismaClient, args: ClaimJobArgs): Promise<JobAssignment | null> {
   for (;;) {
+    // Most polls find nothing: one indexed read, no transaction, keeps a flood of reconnecting
+    // agents (after a control-plane restart) from queueing on the connection pool.
+    if (!(await hasQueuedJob(db, args.hostId))) return null;
     const row = await claimRow(db, args.hostId, args.leaseSeconds);
     if (!row) return null;
     try {
