@@ -2,6 +2,10 @@
 // job engine's own audit events drive the outbox; the receiver checks signatures and counts
 // deliveries across a 500 answer, a dispatcher restart, give-up and manual retry.
 import { createHmac, randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -22,7 +26,7 @@ import { sendTestWebhook } from "./send-test-webhook";
 import { startWebhookDispatcher, type WebhookDispatcher } from "./start-webhook-dispatcher";
 import { startTestReceiver, type TestReceiver } from "./test-receiver";
 import { updateWebhook } from "./update-webhook";
-import { verifyWebhookSignature } from "./webhook-signature";
+import { signWebhookBody, verifyWebhookSignature } from "./webhook-signature";
 import { checkWebhookUrl } from "./webhook-url";
 
 const ok = requireComponents("core/webhooks", await postgresAvailable());
@@ -56,6 +60,28 @@ describe("webhook URLs and signatures", () => {
     expect(verifyWebhookSignature("whsec_a", header, body, { now: now + 301 })).toBe(false);
     expect(verifyWebhookSignature("whsec_a", "t=abc,v1=00", body)).toBe(false);
     expect(verifyWebhookSignature("whsec_a", null, body)).toBe(false);
+  });
+});
+
+describe("the verification snippet in docs/webhooks.md", () => {
+  it("accepts Capstan's signatures and refuses altered ones", async () => {
+    const doc = await readFile(new URL("../../../../docs/webhooks.md", import.meta.url), "utf8");
+    const snippet = /```js\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(snippet).toContain("verifyCapstanSignature");
+    const dir = await mkdtemp(join(tmpdir(), "capstan-webhook-doc-"));
+    try {
+      await writeFile(join(dir, "verify.mjs"), snippet!);
+      const { verifyCapstanSignature } = await import(pathToFileURL(join(dir, "verify.mjs")).href);
+      const body = JSON.stringify({ id: "d1", type: "webhook.ping" });
+      const header = signWebhookBody("whsec_doc", body, Date.now() / 1000);
+      expect(verifyCapstanSignature("whsec_doc", header, body)).toBe(true);
+      expect(verifyCapstanSignature("whsec_doc", header, body.replace("d1", "d2"))).toBe(false);
+      expect(verifyCapstanSignature("whsec_other", header, body)).toBe(false);
+      const old = signWebhookBody("whsec_doc", body, Date.now() / 1000 - 600);
+      expect(verifyCapstanSignature("whsec_doc", old, body)).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
