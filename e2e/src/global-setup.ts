@@ -41,6 +41,7 @@ function run(command: string, args: string[], options: { cwd: string; env: NodeJ
     throw new Error(`${command} ${args.join(" ")} failed with exit code ${result.status}`);
 }
 
+const E2E_DIST_DIR = "dist/next-e2e";
 const SKIP_DIRS = /^(\..*|node_modules|dist|coverage|test-results)$/;
 
 /** Newest modification time of the sources a web build depends on. */
@@ -59,11 +60,29 @@ function newestSourceMtime(): number {
   return newest;
 }
 
-/** CI builds just before testing; rebuild only when a source changed since (or when forced). */
-function buildIsFresh(): boolean {
+/** Whether `distDir` holds a build newer than every source (CI builds `.next` just before testing). */
+function buildIsFresh(distDir: string): boolean {
   if (process.env.CAPSTAN_E2E_REBUILD === "1") return false;
-  const buildId = statSync(`${WEB}/.next/BUILD_ID`, { throwIfNoEntry: false });
+  const buildId = statSync(`${WEB}/${distDir}/BUILD_ID`, { throwIfNoEntry: false });
   return !!buildId && buildId.mtimeMs > newestSourceMtime();
+}
+
+/**
+ * Reuses a current `.next`; otherwise builds into a folder of our own, so a concurrent
+ * `next build` elsewhere in the checkout neither blocks this one nor deletes files under it.
+ */
+function ensureBuild(): string {
+  for (const distDir of [".next", E2E_DIST_DIR]) if (buildIsFresh(distDir)) return distDir;
+  run(process.execPath, [NEXT_BIN, "build"], {
+    cwd: WEB,
+    env: {
+      ...process.env,
+      CAPSTAN_SKIP_ENV_VALIDATION: "1",
+      NODE_ENV: "production",
+      CAPSTAN_NEXT_DIST_DIR: E2E_DIST_DIR,
+    },
+  });
+  return E2E_DIST_DIR;
 }
 
 async function waitForHealth(url: string, server: ChildProcess, timeoutMs: number): Promise<void> {
@@ -92,6 +111,9 @@ export default async function globalSetup() {
     return;
   }
 
+  // First, so a failing build leaves no database behind. A stale build would test old code.
+  const distDir = ensureBuild();
+
   const dbName = `capstan_e2e_${Date.now()}_${randomBytes(3).toString("hex")}`;
   await adminQuery(`CREATE DATABASE "${dbName}"`);
   const dbUrl = new URL(SERVER_URL);
@@ -102,14 +124,6 @@ export default async function globalSetup() {
     env: { ...process.env, DATABASE_URL: databaseUrl },
   });
 
-  // A stale build would test old code.
-  if (!buildIsFresh()) {
-    run(process.execPath, [NEXT_BIN, "build"], {
-      cwd: WEB,
-      env: { ...process.env, CAPSTAN_SKIP_ENV_VALIDATION: "1", NODE_ENV: "production" },
-    });
-  }
-
   // Tests that need to arrange data (e.g. an invitation) connect here; workers inherit it.
   process.env.CAPSTAN_E2E_DATABASE_URL = databaseUrl;
   const port = process.env.CAPSTAN_E2E_PORT!;
@@ -119,6 +133,7 @@ export default async function globalSetup() {
     env: {
       ...process.env,
       NODE_ENV: "production",
+      CAPSTAN_NEXT_DIST_DIR: distDir,
       DATABASE_URL: databaseUrl,
       NEXTAUTH_URL: baseURL,
       NEXTAUTH_SECRET: randomBytes(32).toString("base64"),
