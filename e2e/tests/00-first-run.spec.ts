@@ -1,5 +1,7 @@
 // The first visit to a fresh install: setup creates the owner and team, then sign-out, a wrong
 // password, sign-in and every dashboard page (screenshots attached to the report).
+// It needs an install without users, so it runs first: files run in name order on one worker
+// against one database, and later specs seed their own users.
 import { createHash, randomBytes } from "node:crypto";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
