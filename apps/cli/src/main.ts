@@ -1,6 +1,8 @@
-// `capstan`: validate and export workflows offline. `deploy` and `status` (issue 7) will talk to
-// a control plane; they are listed so the command layout stays stable.
+// `capstan`: validate and export workflows offline; deploy and follow deployments through a
+// control plane's public API (CAPSTAN_URL, CAPSTAN_TOKEN).
+import { runDeploy } from "./commands/deploy";
 import { runExport } from "./commands/export";
+import { runStatus } from "./commands/status";
 import { runValidate } from "./commands/validate";
 
 export interface Io {
@@ -20,8 +22,14 @@ Commands:
       Check a workflow offline. Exit 0 when valid, 1 with every error otherwise.
   export <capstan.yaml> --out DIR [--dockerfile node|python] [--force]
       Write Compose files, systemd units, .env.example, a README (and a Dockerfile) to DIR.
-  deploy, status
-      Not available yet: they will talk to a Capstan control plane.
+  deploy <capstan.yaml> [--wait] [--timeout 600] | deploy --workflow NAME [--revision N]
+      Deploy through the control plane (CAPSTAN_URL, CAPSTAN_TOKEN). With --wait, print each
+      step change and exit 0 only when the deployment succeeded.
+  status <deployment-id> [--wait] [--timeout 600]
+      Show (or follow) a deployment per host and service.
+
+Exit codes of deploy and status: 0 succeeded, 1 deployment failed, 2 usage error, 3 timeout,
+4 refused by the control plane, 5 control plane unreachable.
 
 Run \`capstan <command> --help\` for details.
 `;
@@ -34,9 +42,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     case "export":
       return runExport(rest, io);
     case "deploy":
+      return runDeploy(rest, io);
     case "status":
-      io.err(`capstan ${command}: not available yet in this version.\n`);
-      return 2;
+      return runStatus(rest, io);
     case undefined:
     case "help":
     case "--help":

@@ -1,0 +1,193 @@
+// What `capstan deploy` and `capstan status` share: the control plane's address and token from
+// the environment (the CLI's only env reads), HTTP calls to the public API (/api/v1/), following
+// a deployment while printing each host/service step change, and the exit codes.
+import { type DeploymentResult, deploymentSchema } from "@capstan/core/public-api/schemas";
+import { formatWorkflowIssue, type WorkflowIssue } from "@capstan/core/workflows/workflow-issue";
+import type { Io } from "../main";
+
+/** Exit codes of `deploy` and `status` (docs/api.md lists them). */
+export const EXIT = {
+  SUCCEEDED: 0,
+  /** The deployment ended FAILED, CANCELLED or UNKNOWN. */
+  FAILED: 1,
+  /** Bad arguments, or CAPSTAN_URL / CAPSTAN_TOKEN missing. */
+  USAGE: 2,
+  /** Still running when --timeout passed (or, for `status` without --wait, not finished yet). */
+  TIMEOUT: 3,
+  /** The control plane refused the request: invalid workflow, bad token, role, not found. */
+  REFUSED: 4,
+  /** The control plane could not be reached or failed (network, 5xx). */
+  UNAVAILABLE: 5,
+} as const;
+
+export interface ApiConfig {
+  url: string;
+  token: string;
+}
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    readonly issues: WorkflowIssue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** CAPSTAN_URL and CAPSTAN_TOKEN, with a clear message when one is missing. */
+export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const url = env.CAPSTAN_URL?.trim();
+  const token = env.CAPSTAN_TOKEN?.trim();
+  const missing = [
+    !url && "CAPSTAN_URL (the control plane, e.g. https://capstan.example.com)",
+    !token && "CAPSTAN_TOKEN (a team API token, cst_...)",
+  ].filter(Boolean);
+  if (missing.length > 0) throw new CliError(`set ${missing.join(" and ")} in the environment`, EXIT.USAGE);
+  let parsed: URL;
+  try {
+    parsed = new URL(url!);
+  } catch {
+    throw new CliError(`CAPSTAN_URL is not a URL: ${url}`, EXIT.USAGE);
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
+    throw new CliError("CAPSTAN_URL must start with https:// (or http:// on a trusted network)", EXIT.USAGE);
+  return { url: parsed.origin + parsed.pathname.replace(/\/+$/, ""), token: token! };
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+  headers: Headers;
+}
+
+/** One request; network failures and 5xx become UNAVAILABLE, other errors REFUSED with the server's message. */
+export async function callApi(
+  config: ApiConfig,
+  method: "GET" | "POST",
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<ApiResponse> {
+  let response: Response;
+  try {
+    response = await fetch(`${config.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${config.token}`,
+        accept: "application/json",
+        "user-agent": "capstan-cli",
+        ...(options.body !== undefined ? { "content-type": "application/json" } : {}),
+        ...options.headers,
+      },
+      body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+      signal: options.signal,
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new CliError(
+      `cannot reach ${config.url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
+      EXIT.UNAVAILABLE,
+    );
+  }
+  let body: unknown = null;
+  const text = await response.text();
+  try {
+    body = text === "" ? null : JSON.parse(text);
+  } catch {
+    body = null;
+  }
+  if (response.status >= 400) {
+    const error = (body as { error?: { message?: string; details?: { issues?: WorkflowIssue[] } } } | null)
+      ?.error;
+    const message = error?.message ?? `HTTP ${response.status} from ${config.url}${path}`;
+    const code = response.status >= 500 ? EXIT.UNAVAILABLE : EXIT.REFUSED;
+    throw new CliError(`${message} (HTTP ${response.status})`, code, error?.details?.issues ?? []);
+  }
+  return { status: response.status, body, headers: response.headers };
+}
+
+export function parseDeployment(body: unknown): DeploymentResult {
+  const parsed = deploymentSchema.safeParse(body);
+  if (!parsed.success) throw new CliError("the control plane sent an unexpected answer", EXIT.UNAVAILABLE);
+  return parsed.data;
+}
+
+const time = () => new Date().toISOString().slice(11, 19);
+
+/** Prints what changed since `before`: step states per host and service, job ends, then the status. */
+export function printChanges(io: Io, before: DeploymentResult | null, now: DeploymentResult): void {
+  const width = Math.max(...now.hosts.map((h) => h.host.name.length), 4);
+  for (const host of now.hosts) {
+    const old = before?.hosts.find((h) => h.jobId === host.jobId);
+    const name = host.host.name.padEnd(width);
+    for (const step of host.steps) {
+      const was = old?.steps.find((s) => s.service === step.service)?.state;
+      if (was === step.state || (!old && step.state === "PENDING")) continue;
+      // Step events without a message carry their state as the message.
+      const message = step.message && step.message.toUpperCase() !== step.state ? `  ${step.message}` : "";
+      io.out(`[${time()}] ${name}  ${step.service}: ${step.state.toLowerCase()}${message}\n`);
+    }
+    if (old?.state !== host.state && host.state !== "QUEUED" && host.state !== "RUNNING")
+      io.out(`[${time()}] ${name}  job ${host.state.toLowerCase()}${host.error ? `: ${host.error}` : ""}\n`);
+  }
+  if (before?.status !== now.status) io.out(`[${time()}] deployment ${now.status.toLowerCase()}\n`);
+}
+
+/** The closing summary: one line per host with its services' final states. */
+export function printSummary(io: Io, deployment: DeploymentResult): void {
+  io.out(
+    `deployment ${deployment.id}: ${deployment.status} (${deployment.workflow.name} revision ${deployment.revision.number})\n`,
+  );
+  for (const host of deployment.hosts) {
+    const steps = host.steps.map((s) => `${s.service} ${s.state.toLowerCase()}`).join(", ");
+    io.out(
+      `  ${host.host.name}: ${host.state.toLowerCase()}${steps ? ` (${steps})` : ""}${host.error ? ` - ${host.error}` : ""}\n`,
+    );
+  }
+}
+
+export function exitCodeFor(deployment: DeploymentResult): number {
+  if (!deployment.final) return EXIT.TIMEOUT;
+  return deployment.status === "SUCCEEDED" ? EXIT.SUCCEEDED : EXIT.FAILED;
+}
+
+/**
+ * Polls the deployment until it is final or `timeoutMs` passes, printing step changes. Polling
+ * (not a long wait) so progress shows while it runs; a failed poll is retried until the timeout.
+ */
+export async function followDeployment(
+  config: ApiConfig,
+  io: Io,
+  first: DeploymentResult,
+  options: { timeoutMs: number; intervalMs?: number },
+): Promise<DeploymentResult> {
+  const deadline = Date.now() + options.timeoutMs;
+  const interval = options.intervalMs ?? 1000;
+  let current = first;
+  printChanges(io, null, current);
+  while (!current.final && Date.now() < deadline) {
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.min(interval, Math.max(0, deadline - Date.now()))),
+    );
+    try {
+      const next = parseDeployment((await callApi(config, "GET", `/api/v1/deployments/${current.id}`)).body);
+      printChanges(io, current, next);
+      current = next;
+    } catch (error) {
+      // A refused poll (token revoked meanwhile) will not get better; a network blip may.
+      if (error instanceof CliError && error.exitCode === EXIT.REFUSED) throw error;
+      io.err(`capstan: ${(error as Error).message}; retrying\n`);
+    }
+  }
+  return current;
+}
+
+export function reportError(io: Io, command: string, error: unknown, file?: string): number {
+  if (error instanceof CliError) {
+    for (const issue of error.issues) io.err(`${file ?? "workflow"}: ${formatWorkflowIssue(issue)}\n`);
+    io.err(`capstan ${command}: ${error.message}\n`);
+    return error.exitCode;
+  }
+  io.err(`capstan ${command}: ${(error as Error).message}\n`);
+  return EXIT.UNAVAILABLE;
+}
