@@ -27,7 +27,7 @@ function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
     execFile(
       process.execPath,
       [CLI, ...args],
-      { env: { PATH: process.env.PATH ?? "", ...env }, timeout: 90_000 },
+      { env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", ...env }, timeout: 90_000 },
       (error, stdout, stderr) => {
         const code = error ? ((error as { code?: number }).code ?? 99) : 0;
         resolve({ code: typeof code === "number" ? code : 99, stdout, stderr });
