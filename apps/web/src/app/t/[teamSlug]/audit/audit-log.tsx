@@ -198,7 +198,7 @@ export function AuditLog() {
       ) : null}
       {events.length > 0 ? (
         <Card>
-          <ul className="divide-y divide-slate-100">
+          <ul className="divide-y divide-slate-100" aria-label="Audit events">
             {events.map((e) => (
               <li
                 key={e.id}
