@@ -5,7 +5,7 @@
 // Usage: node scripts/build.mjs [--no-sea]
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -15,8 +15,10 @@ const dist = join(root, "dist");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const started = Date.now();
 
-rmSync(dist, { recursive: true, force: true });
+// Only our own outputs are replaced: a --no-sea build keeps an executable built earlier.
 mkdirSync(dist, { recursive: true });
+for (const f of ["capstan-agent.cjs", "SHA256SUMS", "sea-prep.blob", "sea-config.json"])
+  rmSync(join(dist, f), { force: true });
 
 const bundle = join(dist, "capstan-agent.cjs");
 await build({
@@ -55,7 +57,7 @@ await build({
   logLevel: "warning",
 });
 
-const files = ["capstan-agent.cjs"];
+const built = ["capstan-agent.cjs"];
 if (!process.argv.includes("--no-sea")) {
   if (process.platform !== "linux" || process.arch !== "x64") {
     throw new Error(
@@ -70,6 +72,7 @@ if (!process.argv.includes("--no-sea")) {
   );
   execFileSync(process.execPath, ["--experimental-sea-config", seaConfig], { stdio: "inherit" });
   const exe = join(dist, "capstan-agent");
+  rmSync(exe, { force: true });
   copyFileSync(process.execPath, exe);
   chmodSync(exe, 0o755);
   // Debug symbols are most of a distribution's node binary; the executable does not need them.
@@ -93,8 +96,9 @@ if (!process.argv.includes("--no-sea")) {
   );
   rmSync(blob);
   rmSync(seaConfig);
-  files.push("capstan-agent");
+  built.push("capstan-agent");
 }
+const files = ["capstan-agent.cjs", "capstan-agent"].filter((f) => existsSync(join(dist, f)));
 
 const sums = files.map(
   (f) =>
@@ -103,4 +107,4 @@ const sums = files.map(
       .digest("hex")}  ${f}`,
 );
 writeFileSync(join(dist, "SHA256SUMS"), `${sums.join("\n")}\n`);
-console.log(`agent build: ${files.join(", ")} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`agent build: ${built.join(", ")} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -110,12 +110,14 @@ export class JobRunner {
         continue;
       }
       emit({ type: "step", service: service.name, state: "RUNNING" });
-      const outcome = await this.runService(job, service, releaseId, stepSignal, (level, message) =>
+      const outcome = await this.runService(job, service, releaseId, stepSignal, (level, message) => {
+        // The deploy log goes to the control plane and to the agent's own log (journald).
+        log[level]({ jobId: job.id, service: service.name }, message);
         emit(
           { type: "log", service: service.name, level, message: message.slice(0, 8000) },
           level === "info",
-        ),
-      );
+        );
+      });
       if (abandon.signal.aborted) break;
       const stepState: StepState = outcome.ok ? "SUCCEEDED" : signals.cancel.aborted ? "CANCELLED" : "FAILED";
       emit({

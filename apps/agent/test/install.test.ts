@@ -1,0 +1,95 @@
+// The install script end to end: fetched with curl from the running control plane inside a fresh
+// systemd host container, it installs the single executable and its unit; the host shows ONLINE;
+// re-running upgrades in place keeping the identity; --uninstall cleans up.
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { dockerEngine, dockerImage, requireComponents } from "@capstan/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ControlPlane, controlPlaneAvailable, startControlPlane } from "./control-plane";
+import { type SystemdHost, startSystemdHost, uniqueName, waitFor } from "./helpers";
+
+const ok = requireComponents(
+  "install script",
+  dockerEngine(),
+  dockerImage("capstan-systemd-host:bookworm"),
+  ...(await controlPlaneAvailable()),
+);
+
+const AGENT_DIR = join(import.meta.dirname, "..");
+
+describe.skipIf(!ok)("install.sh from the control plane", () => {
+  let cp: ControlPlane;
+  let host: SystemdHost;
+  const name = uniqueName("inst");
+
+  const install = (args: string[]) =>
+    host.tryExec([
+      "sh",
+      "-c",
+      'url=$1; shift; curl -fsSL "$url/install.sh" | sh -s -- "$@"',
+      "install",
+      cp.url,
+      ...args,
+    ]);
+
+  beforeAll(async () => {
+    if (!existsSync(join(AGENT_DIR, "dist", "capstan-agent"))) {
+      execFileSync(process.execPath, [join(AGENT_DIR, "scripts/build.mjs")], { stdio: "pipe" });
+    }
+    cp = await startControlPlane({ heartbeatSeconds: 2, pollSeconds: 5 });
+    host = await startSystemdHost("capstan-agent-install");
+  });
+
+  afterAll(async () => {
+    host?.remove();
+    await cp?.close();
+  });
+
+  it("installs the single executable, enrolls, and the host shows ONLINE", async () => {
+    const token = await cp.enrollmentToken();
+    const result = install(["--token", token, "--name", name]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(host.exec(["systemctl", "is-active", "capstan-agent"]).trim()).toBe("active");
+    expect(host.exec(["stat", "-c", "%a", "/etc/capstan/agent.env"]).trim()).toBe("600");
+    const online = await waitFor("the host to be ONLINE", async () => {
+      const h = await cp.db.prisma.host.findFirst({ where: { teamId: cp.teamId, name } });
+      return h?.status === "ONLINE" ? h : null;
+    });
+    expect((online.facts as { systemdVersion?: string }).systemdVersion).toMatch(/^\d+$/);
+    await waitFor(
+      "the token to leave the config",
+      async () => !host.exec(["cat", "/etc/capstan/agent.env"]).includes("CAPSTAN_ENROLLMENT_TOKEN"),
+    );
+    expect(host.exec(["/usr/local/bin/capstan-agent", "version"]).trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it("re-running upgrades in place and keeps the host identity", async () => {
+    const before = JSON.parse(host.exec(["cat", "/var/lib/capstan/host.json"])).hostId;
+    const result = install([]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/already enrolled/);
+    expect(host.exec(["systemctl", "is-active", "capstan-agent"]).trim()).toBe("active");
+    expect(JSON.parse(host.exec(["cat", "/var/lib/capstan/host.json"])).hostId).toBe(before);
+    expect(await cp.db.prisma.host.count({ where: { teamId: cp.teamId } })).toBe(1);
+    await waitFor("heartbeats after the upgrade", async () => {
+      const h = await cp.db.prisma.host.findUnique({ where: { id: before } });
+      return h?.status === "ONLINE" && h.lastSeenAt && Date.now() - h.lastSeenAt.getTime() < 5000;
+    });
+  });
+
+  it("--uninstall removes the agent and its unit", () => {
+    const result = host.tryExec([
+      "sh",
+      "-c",
+      'curl -fsSL "$1/install.sh" > /tmp/i.sh && sh /tmp/i.sh --uninstall',
+      "x",
+      cp.url,
+    ]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/removed the agent/);
+    expect(host.tryExec(["test", "-e", "/usr/local/bin/capstan-agent"]).code).not.toBe(0);
+    expect(host.tryExec(["test", "-e", "/etc/systemd/system/capstan-agent.service"]).code).not.toBe(0);
+    expect(host.tryExec(["systemctl", "is-active", "capstan-agent"]).stdout.trim()).not.toBe("active");
+  });
+});
