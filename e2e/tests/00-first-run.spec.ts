@@ -33,6 +33,8 @@ test("a fresh install sends the first visitor to setup, which creates the owner 
 }, testInfo) => {
   await page.goto("/");
   await expect(page).toHaveURL(/\/setup$/);
+  const headers = (await page.request.get("/setup")).headers();
+  expect([headers["x-frame-options"], headers["x-content-type-options"]]).toEqual(["DENY", "nosniff"]);
   await expect(page.getByRole("heading", { name: "Welcome to Capstan" })).toBeVisible();
   await snap(page, testInfo, "setup");
 

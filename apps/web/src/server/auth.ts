@@ -1,5 +1,6 @@
 import "server-only";
 import { verifyCredentials } from "@capstan/core/auth/verify-credentials";
+import { isAppError } from "@capstan/core/errors";
 import type { NextAuthOptions } from "next-auth";
 import { getServerSession } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
@@ -22,11 +23,18 @@ export const authOptions: NextAuthOptions = {
         if (!credentials?.email || !credentials.password) return null;
         const forwarded = req?.headers?.["x-forwarded-for"];
         const ip = typeof forwarded === "string" ? (forwarded.split(",")[0]?.trim() ?? null) : null;
-        const user = await verifyCredentials(prisma, {
-          email: credentials.email,
-          password: credentials.password,
-          ip,
-        });
+        let user: Awaited<ReturnType<typeof verifyCredentials>>;
+        try {
+          user = await verifyCredentials(prisma, {
+            email: credentials.email,
+            password: credentials.password,
+            ip,
+          });
+        } catch (error) {
+          // NextAuth passes a thrown message to the sign-in form as `error`.
+          if (isAppError(error) && error.code === "RATE_LIMITED") throw new Error(error.message);
+          throw error;
+        }
         return user ? { id: user.id, email: user.email, name: user.name } : null;
       },
     }),

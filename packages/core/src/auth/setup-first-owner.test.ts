@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresComponent } from "../teams/test-fixtures";
 import { getSetupStatus } from "./get-setup-status";
 import { setupFirstOwner } from "./setup-first-owner";
-import { verifyCredentials } from "./verify-credentials";
+import { MAX_FAILED_SIGN_INS, verifyCredentials } from "./verify-credentials";
 
 const ok = requireComponents("core/auth", await postgresComponent());
 
@@ -93,5 +93,28 @@ describe.skipIf(!ok)("first-run setup and sign-in", () => {
         teamName: "  ",
       }),
     ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+  });
+
+  it("refuses an account after too many failed sign-ins, even with the right password", async () => {
+    const user = await db.prisma.user.findFirstOrThrow();
+    const password = user.email.startsWith("ada") ? "correct horse battery" : "another long password";
+    // A success resets the count, so earlier failures do not count.
+    expect(await verifyCredentials(db.prisma, { email: user.email, password })).not.toBeNull();
+    for (let i = 0; i < MAX_FAILED_SIGN_INS; i++) {
+      expect(
+        await verifyCredentials(db.prisma, { email: user.email, password: "wrong password!" }),
+      ).toBeNull();
+    }
+    await expect(verifyCredentials(db.prisma, { email: user.email, password })).rejects.toMatchObject({
+      code: "RATE_LIMITED",
+    });
+    // Older failures fall out of the window.
+    await db.prisma.auditEvent.updateMany({
+      where: { kind: "user.sign_in_failed" },
+      data: { createdAt: new Date(Date.now() - 16 * 60_000) },
+    });
+    expect(await verifyCredentials(db.prisma, { email: user.email, password })).toMatchObject({
+      id: user.id,
+    });
   });
 });

@@ -3,6 +3,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { connection } from "next/server";
 import { AuthCard } from "@/components/auth-card";
+import { signInErrorMessage } from "@/lib/sign-in-error";
 import { getSessionUserId } from "@/server/auth";
 import { prisma } from "@/server/db";
 import { SignInForm } from "./signin-form";
@@ -13,12 +14,6 @@ export const metadata: Metadata = { title: "Sign in" };
 function safeCallback(value: string | string[] | undefined): string {
   const path = Array.isArray(value) ? value[0] : value;
   return path && /^\/(?![/\\])/.test(path) ? path : "/";
-}
-
-/** NextAuth redirects here with ?error=<type> when a sign-in fails outside the form. */
-function signInErrorMessage(error: string | string[] | undefined): string | null {
-  if (!error) return null;
-  return error === "CredentialsSignin" ? "Wrong email or password." : "Sign-in failed. Try again.";
 }
 
 export default async function SignInPage({
@@ -33,7 +28,10 @@ export default async function SignInPage({
   if (await getSessionUserId()) redirect(callbackUrl);
   return (
     <AuthCard title="Sign in to Capstan">
-      <SignInForm callbackUrl={callbackUrl} initialError={signInErrorMessage(params.error)} />
+      <SignInForm
+        callbackUrl={callbackUrl}
+        initialError={signInErrorMessage(Array.isArray(params.error) ? params.error[0] : params.error)}
+      />
     </AuthCard>
   );
 }

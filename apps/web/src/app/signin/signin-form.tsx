@@ -3,6 +3,7 @@ import { useRouter } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { type FormEvent, useState } from "react";
 import { Button, Field } from "@/components/ui";
+import { signInErrorMessage } from "@/lib/sign-in-error";
 
 export function SignInForm({
   callbackUrl,
@@ -27,11 +28,7 @@ export function SignInForm({
         redirect: false,
       });
       if (!result?.ok) {
-        setError(
-          result?.status === 401 || result?.error === "CredentialsSignin"
-            ? "Wrong email or password."
-            : "Sign-in failed. Try again.",
-        );
+        setError(signInErrorMessage(result?.error ?? "CredentialsSignin"));
         return;
       }
       router.replace(callbackUrl);

@@ -1,0 +1,15 @@
+import { describe, expect, it } from "vitest";
+import { signInErrorMessage } from "./sign-in-error";
+
+describe("signInErrorMessage", () => {
+  it("names wrong credentials, passes the rate-limit text and hides anything else", () => {
+    expect(signInErrorMessage("CredentialsSignin")).toBe("Wrong email or password.");
+    const limited = "Too many failed sign-ins for this account. Wait 15 minutes and try again.";
+    expect(signInErrorMessage(limited)).toBe(limited);
+    expect(signInErrorMessage("Too many failed sign-ins <script>alert(1)</script>")).toBe(
+      "Sign-in failed. Try again.",
+    );
+    expect(signInErrorMessage("Configuration")).toBe("Sign-in failed. Try again.");
+    expect(signInErrorMessage(undefined)).toBeNull();
+  });
+});
