@@ -25,7 +25,9 @@ describe("the editor's common-fields form", () => {
     })!;
     expect(edited).toContain("# Secret values are set on the workflow's Secrets page, never here.");
     expect(edited).toContain("name: shop");
-    expect(edited).toContain("hosts: [ web-1, web-2 ]");
+    expect(edited).toContain("hosts: [web-1, web-2]");
+    // Untouched flow lists keep their layout.
+    expect(edited).toContain('command: ["httpd", "-f", "-p", "8080"]');
     expect(edited).not.toContain("selector");
     expect(readCommonFields(edited)).toEqual({
       name: "shop",

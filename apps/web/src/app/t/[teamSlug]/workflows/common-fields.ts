@@ -56,7 +56,8 @@ export function applyCommonFields(source: string, fields: CommonFields): string 
   const batch = fields.batchSize.trim();
   doc.setIn(["rollout", "batchSize"], /^\d+$/.test(batch) ? Number(batch) : batch);
   doc.setIn(["rollout", "autoRollback"], fields.autoRollback);
-  return doc.toString({ lineWidth: 0 });
+  // No padding inside [a, b] so a form edit does not rewrite every flow list in the file.
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
 export function parseHostList(text: string): string[] {

@@ -133,7 +133,9 @@ export function YamlEditor({
                     Line {issue.line}
                   </button>
                 ) : null}
-                <span className="min-w-0 break-words">{issue.text}</span>
+                <span className="min-w-0 break-words">
+                  {issue.line !== undefined ? issue.text.replace(/ \((?:\S+ )?line \d+\)$/, "") : issue.text}
+                </span>
               </li>
             ))}
           </ul>
