@@ -9,6 +9,7 @@ run(process.execPath, [
   "run",
   "test",
   "--concurrency=2",
+  "--continue",
   "--output-logs=full",
   "--log-order=grouped",
   ...process.argv.slice(2),
