@@ -65,3 +65,8 @@ export const WebhooksIcon = () => (
     <path d="M6 8a6 6 0 1 1 12 0c0 7 3 8 3 8H3s3-1 3-8M10 20a2 2 0 0 0 4 0" />
   </Icon>
 );
+export const ApiIcon = () => (
+  <Icon>
+    <path d="M8 6l-6 6 6 6M16 6l6 6-6 6M14 4l-4 16" />
+  </Icon>
+);

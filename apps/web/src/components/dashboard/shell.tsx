@@ -7,6 +7,7 @@ import { type KeyboardEvent, type ReactNode, useEffect, useState } from "react";
 import { Logo } from "../logo";
 import { RoleBadge } from "../ui";
 import {
+  ApiIcon,
   AuditIcon,
   DeploymentsIcon,
   HostsIcon,
@@ -26,6 +27,7 @@ const NAV = [
   { href: "/team", label: "Team", icon: TeamIcon },
   { href: "/audit", label: "Audit", icon: AuditIcon },
   { href: "/settings/webhooks", label: "Webhooks", icon: WebhooksIcon },
+  { href: "/api", label: "API", icon: ApiIcon },
 ];
 
 interface ShellProps {
