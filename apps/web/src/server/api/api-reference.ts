@@ -40,7 +40,10 @@ function typeOf(schema: Json | undefined, doc: OpenApiDocument): string {
   const type = String(schema.type ?? "any");
   if (type === "array") return `${typeOf(schema.items as Json | undefined, doc)}[]`;
   const range =
-    schema.minimum !== undefined && schema.maximum !== undefined
+    // zod gives every integer Number.MAX_SAFE_INTEGER as its maximum; that one is noise.
+    schema.minimum !== undefined &&
+    schema.maximum !== undefined &&
+    Number(schema.maximum) < Number.MAX_SAFE_INTEGER
       ? ` ${schema.minimum}-${schema.maximum}`
       : "";
   const fallback = schema.default !== undefined ? `, default ${JSON.stringify(schema.default)}` : "";
