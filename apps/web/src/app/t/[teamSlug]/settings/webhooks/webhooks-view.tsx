@@ -56,7 +56,8 @@ export function WebhooksView() {
       },
     }),
   );
-  const failure = [create, update, remove, test, rotate].find((m) => m.isError);
+  // Create and edit errors show inside their dialog; these show on the page.
+  const failure = [remove, test, rotate].find((m) => m.isError);
   const toEvents = (events: string[]) => events as EventType[];
   const editingHook = list.data?.find((w) => w.id === editing);
 
@@ -67,7 +68,13 @@ export function WebhooksView() {
         description="Tell other systems when a deployment finishes or a host goes offline. Requests are signed (Capstan-Signature), retried with backoff and logged below."
         actions={
           canManage ? (
-            <Button type="button" onClick={() => setAdding(true)}>
+            <Button
+              type="button"
+              onClick={() => {
+                create.reset();
+                setAdding(true);
+              }}
+            >
               Add webhook
             </Button>
           ) : null
@@ -122,7 +129,14 @@ export function WebhooksView() {
                   </div>
                   {canManage ? (
                     <div className="flex flex-wrap gap-2">
-                      <Button type="button" variant="secondary" onClick={() => setEditing(w.id)}>
+                      <Button
+                        type="button"
+                        variant="secondary"
+                        onClick={() => {
+                          update.reset();
+                          setEditing(w.id);
+                        }}
+                      >
                         Edit
                       </Button>
                       <Button
@@ -162,6 +176,11 @@ export function WebhooksView() {
         <DeliveryLog webhooks={list.data ?? []} canManage={canManage} />
       </div>
       <Modal open={adding} onClose={() => setAdding(false)} title="Add webhook" wide>
+        {create.isError ? (
+          <div className="mb-4">
+            <ErrorNotice title="Not added" message={errorMessage(create.error)} />
+          </div>
+        ) : null}
         <WebhookForm
           submitLabel="Add webhook"
           pending={create.isPending}
@@ -171,6 +190,11 @@ export function WebhooksView() {
         />
       </Modal>
       <Modal open={editingHook !== undefined} onClose={() => setEditing(null)} title="Edit webhook" wide>
+        {update.isError ? (
+          <div className="mb-4">
+            <ErrorNotice title="Not saved" message={errorMessage(update.error)} />
+          </div>
+        ) : null}
         {editingHook ? (
           <WebhookForm
             key={editingHook.id}
