@@ -8,7 +8,10 @@ import {
   enqueueWebhookDeliveries,
   type FinishedDeployment,
 } from "./enqueue-webhook-deliveries";
+import { pruneWebhookDeliveries } from "./prune-webhook-deliveries";
 import { type SendWebhookOptions, sendWebhookDeliveries } from "./send-webhook-deliveries";
+
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 export interface WebhookDispatcherOptions extends EnqueueWebhookOptions, Omit<SendWebhookOptions, "keyring"> {
   prisma: PrismaClient;
@@ -32,6 +35,7 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
   let current: Promise<void> | null = null;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let prunedAt = 0;
 
   const pass = async () => {
     // A backlog (after downtime) is read in batches, a bounded number per pass.
@@ -50,6 +54,10 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
     for (let round = 0; round < 10 && !stopped; round++) {
       const sent = await sendWebhookDeliveries(options.prisma, { ...options, keyring });
       if (sent < (options.batchSize ?? 10)) break;
+    }
+    if (Date.now() - prunedAt > PRUNE_EVERY_MS) {
+      prunedAt = Date.now();
+      await pruneWebhookDeliveries(options.prisma);
     }
   };
 

@@ -21,6 +21,7 @@ import { createTestMember, createTestTeam } from "../teams/test-fixtures";
 import { createWebhook } from "./create-webhook";
 import { enqueueWebhookDeliveries } from "./enqueue-webhook-deliveries";
 import { listWebhookDeliveries } from "./list-webhook-deliveries";
+import { pruneWebhookDeliveries } from "./prune-webhook-deliveries";
 import { retryWebhookDelivery } from "./retry-webhook-delivery";
 import { sendTestWebhook } from "./send-test-webhook";
 import { startWebhookDispatcher, type WebhookDispatcher } from "./start-webhook-dispatcher";
@@ -85,7 +86,7 @@ describe("the verification snippet in docs/webhooks.md", () => {
   });
 });
 
-describe.skipIf(!ok)("webhook deliveries", () => {
+describe.skipIf(!ok)("webhook deliveries", { timeout: 60_000 }, () => {
   let db: TestDatabase;
   const dispatchers: WebhookDispatcher[] = [];
   const receivers: TestReceiver[] = [];
@@ -298,6 +299,26 @@ describe.skipIf(!ok)("webhook deliveries", () => {
     await expect(retryWebhookDelivery(db.prisma, actor, { deliveryId: failed.id })).rejects.toThrow(
       /failed delivery/,
     );
+
+    // Old finished deliveries are pruned; pending ones never are.
+    const pending = await db.prisma.webhookDelivery.create({
+      data: {
+        webhookId: webhook.id,
+        teamId: actor.teamId,
+        auditEventId: 999_999_999n,
+        eventType: "x",
+        body: "{}",
+      },
+    });
+    const old = new Date(Date.now() - 31 * 24 * 3600 * 1000);
+    await db.prisma.webhookDelivery.updateMany({
+      where: { webhookId: webhook.id },
+      data: { createdAt: old },
+    });
+    expect(await pruneWebhookDeliveries(db.prisma)).toBeGreaterThanOrEqual(1);
+    const left = await db.prisma.webhookDelivery.findMany({ where: { webhookId: webhook.id } });
+    expect(left.map((d) => d.id)).toEqual([pending.id]);
+    await db.prisma.webhookDelivery.delete({ where: { id: pending.id } });
   });
 
   it("keeps signing with the same secret after the team's data key rotates; disabled webhooks get nothing", async () => {
