@@ -125,15 +125,17 @@ export function LiveLog({
             )}
             aria-hidden
           />
-          {connection === "live"
-            ? "Live"
-            : connection === "ended"
-              ? "Finished: the full log is shown"
-              : connection === "failed"
-                ? "Not connected"
-                : connection === "reconnecting"
-                  ? "Reconnecting…"
-                  : "Connecting…"}
+          <span data-testid="log-connection">
+            {connection === "live"
+              ? "Live"
+              : connection === "ended"
+                ? "Finished: the full log is shown"
+                : connection === "failed"
+                  ? "Not connected"
+                  : connection === "reconnecting"
+                    ? "Reconnecting…"
+                    : "Connecting…"}
+          </span>
           <span className="text-slate-400">· {lines.length} lines</span>
         </span>
         <span className="flex items-center gap-3">

@@ -73,8 +73,13 @@ export function createDeploymentEventsHandler(options: EventStreamOptions) {
     req.signal.addEventListener("abort", () => stop.abort(), { once: true });
     const sleep = (ms: number) =>
       new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        stop.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+        const done = () => {
+          clearTimeout(timer);
+          stop.signal.removeEventListener("abort", done);
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        stop.signal.addEventListener("abort", done, { once: true });
       });
 
     const stream = new ReadableStream<Uint8Array>({
