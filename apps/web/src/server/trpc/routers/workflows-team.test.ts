@@ -261,6 +261,18 @@ describe.skipIf(!ok)("workflows, secrets, tokens, members and audit procedures",
     expect(theirSecrets.map((s) => [s.name, s.updatedBy?.id])).toEqual([["API_KEY", otherOwnerId]]);
   });
 
+  it("refuses a removed member on the very next call", async () => {
+    const { user, membership } = await createTestMember(db.prisma, teamId, "ADMIN", "leaver");
+    const leaver = as(user.id);
+    expect(await outcome(leaver.secrets.list({ teamId, workflowId }))).toBe("OK");
+    await as(users.OWNER).team.removeMember({ teamId, membershipId: membership.id });
+    expect(await outcome(leaver.secrets.list({ teamId, workflowId }))).toBe("NOT_FOUND");
+    expect(await outcome(leaver.secrets.set({ teamId, workflowId, name: "LATE", value: "x" }))).toBe(
+      "NOT_FOUND",
+    );
+    expect(await outcome(leaver.tokens.create({ teamId, name: "late", role: "VIEWER" }))).toBe("NOT_FOUND");
+  });
+
   it("tells the editor when saving would not make a new revision", async () => {
     const admin = as(users.ADMIN);
     const wf = await admin.workflows.create({ teamId, source: yaml("steady") });
