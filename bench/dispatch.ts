@@ -39,6 +39,8 @@ const { values } = parseArgs({
     heartbeat: { type: "string", default: "15" },
     "no-record": { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
+    /** Write a V8 CPU profile of the control plane to this folder (to see where its time goes). */
+    "cpu-prof": { type: "string" },
   },
 });
 const AGENTS = Number(values.agents);
@@ -80,6 +82,7 @@ async function main() {
         LOG_LEVEL: values.verbose ? "warn" : "error",
       },
       stdio: values.verbose ? "inherit" : "ignore",
+      nodeArgs: values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`] : [],
     });
     stopAll.unshift(() => server.stop());
     log(`control plane ${server.url} (pid ${server.process.pid}); creating ${AGENTS} hosts...`);

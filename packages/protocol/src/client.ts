@@ -220,9 +220,11 @@ async function readJson<T>(response: Response, schema: z.ZodType<T>): Promise<T>
 }
 
 function baseHeaders(userAgent?: string): Record<string, string> {
+  // Answers are small JSON: compressing them costs the control plane more CPU than it saves.
   const headers: Record<string, string> = {
     [PROTOCOL_VERSION_HEADER]: PROTOCOL_VERSION,
     accept: "application/json",
+    "accept-encoding": "identity",
   };
   if (userAgent) headers["user-agent"] = userAgent;
   return headers;

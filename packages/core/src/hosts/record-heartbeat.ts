@@ -1,13 +1,14 @@
 // A heartbeat is one statement: facts/version/docker state only when they differ, service health
 // upserted only when it differs, and a HealthChange row only on a status transition. lastSeenAt
 // was already recorded by authentication, so a quiet heartbeat writes nothing else.
+
+import type { PrismaClient } from "@capstan/db";
 import type { HeartbeatRequest, HeartbeatResponse } from "@capstan/protocol";
 import { heartbeatRequestSchema } from "@capstan/protocol";
 import type { AgentSettings } from "../agents/agent-settings";
-import type { Db } from "../rbac/db";
 
 export async function recordHeartbeat(
-  db: Db,
+  db: PrismaClient,
   args: {
     hostId: string;
     request: HeartbeatRequest;
@@ -29,7 +30,10 @@ export async function recordHeartbeat(
   );
   const facts = request.facts ? JSON.stringify(request.facts) : null;
   const docker = request.docker ? JSON.stringify(request.docker) : null;
-  const rows = await db.$queryRaw<{ status: HeartbeatResponse["hostStatus"]; serverTime: Date }[]>`
+  // Soft state the agent re-sends every interval: committed without waiting for the WAL flush.
+  const [, rows] = await db.$transaction([
+    db.$executeRaw`SET LOCAL synchronous_commit = off`,
+    db.$queryRaw<{ status: HeartbeatResponse["hostStatus"]; serverTime: Date }[]>`
     WITH input AS (
       SELECT * FROM jsonb_to_recordset(${services}::jsonb)
         AS x(workflow text, service text, kind text, status text, detail text, "revisionHash" text)
@@ -63,7 +67,8 @@ export async function recordHeartbeat(
         OR "agentVersion" IS DISTINCT FROM ${request.agentVersion}
         OR (${docker}::jsonb IS NOT NULL AND "dockerStatus" IS DISTINCT FROM ${docker}::jsonb))
     )
-    SELECT status, now() AS "serverTime" FROM "Host" WHERE id = ${args.hostId}::uuid`;
+    SELECT status, now() AS "serverTime" FROM "Host" WHERE id = ${args.hostId}::uuid`,
+  ]);
   const row = rows[0]!;
 
   let abandonJobs: string[] = [];

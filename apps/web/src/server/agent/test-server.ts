@@ -2,7 +2,7 @@
 // process against a given database, on loopback. Not imported by application code.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -44,26 +44,62 @@ export function isBuildCurrent(distDir = AGENT_TEST_DIST_DIR): boolean {
   return sources.every((dir) => !existsSync(dir) || newestSourceMtime(dir) <= built);
 }
 
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Runs `fn` holding a cross-process lock (a directory: mkdir is atomic), so the restart test and
+ * the benchmark never build into the same folder at once. A lock older than 15 minutes is stale.
+ */
+function withBuildLock(distDir: string, fn: () => void): void {
+  const lock = join(WEB_DIR, `${distDir}.build-lock`);
+  mkdirSync(join(lock, ".."), { recursive: true });
+  const deadline = Date.now() + 20 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 15 * 60_000) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
+      else sleepSync(1000);
+    }
+  }
+  try {
+    fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /** Builds the web app into `distDir` unless a current build is there. Throws when the build fails. */
 export function ensureProductionBuild(distDir = AGENT_TEST_DIST_DIR): void {
   if (isBuildCurrent(distDir)) return;
-  const result = spawnSync(process.execPath, [NEXT_BIN, "build"], {
-    cwd: WEB_DIR,
-    env: {
-      ...process.env,
-      CAPSTAN_SKIP_ENV_VALIDATION: "1",
-      NODE_ENV: "production",
-      CAPSTAN_NEXT_DIST_DIR: distDir,
-      NEXT_TELEMETRY_DISABLED: "1",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-    encoding: "utf8",
+  withBuildLock(distDir, () => {
+    if (isBuildCurrent(distDir)) return; // another process built it while we waited
+    // A build that crashed leaves Next's own lock file behind; only we build here.
+    rmSync(join(WEB_DIR, distDir, "lock"), { force: true });
+    const result = spawnSync(process.execPath, [NEXT_BIN, "build"], {
+      cwd: WEB_DIR,
+      env: {
+        ...process.env,
+        CAPSTAN_SKIP_ENV_VALIDATION: "1",
+        NODE_ENV: "production",
+        CAPSTAN_NEXT_DIST_DIR: distDir,
+        NEXT_TELEMETRY_DISABLED: "1",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+      encoding: "utf8",
+    });
+    if (result.status !== 0) {
+      throw new Error(
+        `next build failed (exit ${result.status}):\n${(result.stdout + result.stderr).slice(-4000)}`,
+      );
+    }
   });
-  if (result.status !== 0) {
-    throw new Error(
-      `next build failed (exit ${result.status}):\n${(result.stdout + result.stderr).slice(-4000)}`,
-    );
-  }
 }
 
 export function freePort(): Promise<number> {
@@ -91,6 +127,8 @@ export interface StartServerOptions {
   distDir?: string;
   port?: number;
   env?: Record<string, string>;
+  /** Extra Node flags for the server process (e.g. --cpu-prof). */
+  nodeArgs?: string[];
   /** Where the server's output goes; default: dropped. */
   stdio?: "inherit" | "ignore";
 }
@@ -114,7 +152,7 @@ export async function startNextServer(options: StartServerOptions): Promise<Runn
   if (!existsSync(buildIdPath(distDir))) throw new Error(`apps/web has no production build in ${distDir}.`);
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [NEXT_BIN, "start", "-H", "127.0.0.1", "-p", String(port)], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), NEXT_BIN, "start", "-H", "127.0.0.1", "-p", String(port)], {
     cwd: WEB_DIR,
     env: {
       ...process.env,
