@@ -99,6 +99,20 @@ function Code({ children }: { children: string }) {
   );
 }
 
+/** Markdown-style `code` spans in descriptions rendered as code. */
+function WithCode({ text }: { text: string }) {
+  return text.split(/`([^`]+)`/).map((part, i) =>
+    i % 2 === 1 ? (
+      // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one fixed string
+      <code key={i} className="rounded bg-slate-100 px-1 text-[0.85em]">
+        {part}
+      </code>
+    ) : (
+      part
+    ),
+  );
+}
+
 function Operation({ op }: { op: ReferenceOperation }) {
   return (
     <Card className="p-5">
@@ -116,7 +130,11 @@ function Operation({ op }: { op: ReferenceOperation }) {
           )}
         </summary>
         <div className="mt-4 space-y-4">
-          {op.description ? <p className="text-sm text-slate-700">{op.description}</p> : null}
+          {op.description ? (
+            <p className="text-sm text-slate-700">
+              <WithCode text={op.description} />
+            </p>
+          ) : null}
           {op.fields.length > 0 ? (
             <table className="w-full text-left text-sm">
               <thead className="text-xs uppercase text-slate-500">
@@ -136,7 +154,9 @@ function Operation({ op }: { op: ReferenceOperation }) {
                     </td>
                     <td className="py-1.5 pr-3 text-slate-600">{f.where}</td>
                     <td className="py-1.5 pr-3 font-mono text-xs text-slate-600">{f.type}</td>
-                    <td className="py-1.5 text-slate-700">{f.description}</td>
+                    <td className="py-1.5 text-slate-700">
+                      <WithCode text={f.description} />
+                    </td>
                   </tr>
                 ))}
               </tbody>
