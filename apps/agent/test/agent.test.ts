@@ -198,6 +198,23 @@ describe.skipIf(!ok)("agent against the real control plane", () => {
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe("three\n");
   });
 
+  it("on SIGTERM finishes the current step, reports it, and exits 0", async () => {
+    const { jobId } = await cp.deploy(stack(workflow, port, "four", 5), hostId);
+    await agent.waitForLog(new RegExp(`"jobId":"${jobId}".*"msg":"compose: waiting for health`), 60_000);
+    agent.kill("SIGTERM");
+    const code = await Promise.race([
+      agent.exited,
+      new Promise((r) => setTimeout(() => r("timeout"), 90_000)),
+    ]);
+    expect(code, agent.logs().slice(-3000)).toBe(0);
+    expect(agent.logs()).toMatch(/stopping: no new jobs; the current step may finish/);
+    // The outbox was flushed before exiting: the control plane already has the result.
+    expect((await job(jobId)).state).toBe("SUCCEEDED");
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe("four\n");
+    agent = runAgentProcess(BUNDLE, env());
+    await agent.waitForLog(/"msg":"capstan-agent starting"/);
+  });
+
   it("stops with a clear log line when the host is revoked", async () => {
     await revokeHost(cp.db.prisma, { teamId: cp.teamId, hostId, actor: { type: "SYSTEM" } });
     const code = await Promise.race([
