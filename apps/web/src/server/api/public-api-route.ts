@@ -14,6 +14,7 @@ import { env } from "@/env";
 import { prisma } from "@/server/db";
 import { errorResponse } from "@/server/errors";
 import { logger } from "@/server/logger";
+import { instrumentApiRoute } from "@/server/metrics";
 import type { Endpoint } from "./endpoints";
 
 /** A capstan.yaml is at most 1 MiB; JSON escaping can nearly double it. */
@@ -110,7 +111,7 @@ export function publicApiRoute<E extends Endpoint>(
   endpoint: E,
   handler: (call: ApiCall<E>) => Promise<ApiReply>,
 ) {
-  return async (request: Request, context?: RouteContext): Promise<Response> => {
+  return instrumentApiRoute("v1", endpoint.operationId, async (request: Request, context?: RouteContext) => {
     let principal: ApiTokenPrincipal | null = null;
     try {
       if (endpoint.minRole !== null) {
@@ -149,5 +150,5 @@ export function publicApiRoute<E extends Endpoint>(
         headers["www-authenticate"] = 'Bearer realm="capstan"';
       return errorResponse(error, headers);
     }
-  };
+  });
 }

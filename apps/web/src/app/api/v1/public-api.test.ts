@@ -366,6 +366,24 @@ services:
     });
   });
 
+  it("observes request durations per route for the metrics endpoint", async () => {
+    const { getMetrics } = await import("@/server/metrics");
+    await call(tokens.VIEWER, "GET", "/api/v1/hosts");
+    await call(null, "GET", "/api/v1/hosts");
+    const { values } = await getMetrics().apiRequestDuration.get();
+    const count = (route: string, status: string) =>
+      values.find(
+        (v) =>
+          v.metricName === "capstan_api_request_duration_seconds_count" &&
+          v.labels.api === "v1" &&
+          v.labels.route === route &&
+          v.labels.status === status,
+      )?.value ?? 0;
+    expect(count("listHosts", "200")).toBeGreaterThanOrEqual(1);
+    expect(count("listHosts", "401")).toBeGreaterThanOrEqual(1);
+    expect(count("createDeployment", "202")).toBeGreaterThanOrEqual(1);
+  });
+
   it("serves a valid OpenAPI 3.1 document with every route, generated from the same schemas", async () => {
     const response = await call(null, "GET", "/api/v1/openapi.json");
     expect(response.status).toBe(200);
