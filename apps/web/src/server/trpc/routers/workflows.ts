@@ -30,10 +30,10 @@ export const workflowsRouter = createTRPCRouter({
     .query(({ ctx, input }) =>
       getWorkflow(ctx.prisma, { teamId: ctx.actor.teamId, workflowId: input.workflowId }),
     ),
-  /** Live validation for the editor; writes nothing. */
+  /** Live validation for the editor; writes nothing. A mutation so the YAML travels in a POST body, not a URL. */
   check: teamProcedure("VIEWER")
     .input(z.object({ source, workflowId: id.nullish() }))
-    .query(({ ctx, input }) => checkWorkflowSource(ctx.prisma, { ...input, teamId: ctx.actor.teamId })),
+    .mutation(({ ctx, input }) => checkWorkflowSource(ctx.prisma, { ...input, teamId: ctx.actor.teamId })),
   create: teamProcedure("ADMIN")
     .input(z.object({ source, message }))
     .mutation(({ ctx, input }) => createWorkflow(ctx.prisma, ctx.actor, input)),

@@ -1,13 +1,15 @@
 "use client";
 // Create or edit a workflow: a form for the common fields and the YAML editor over the same
 // text, live validation with issues at their lines, and saving as a new immutable revision.
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
 import { Button, Card, Field } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
+import type { AppRouter } from "@/server/trpc/root";
 import { useTRPC } from "@/trpc/client";
 import {
   applyCommonFields,
@@ -51,6 +53,38 @@ function issuesFromError(error: unknown): EditorIssue[] {
   return Array.isArray(details?.issues) ? details.issues : [];
 }
 
+type CheckResult = inferRouterOutputs<AppRouter>["workflows"]["check"];
+
+/**
+ * Validates the debounced text on the server. Answers that arrive after the text changed again
+ * are dropped, so the issues shown always belong to the text that was checked last.
+ */
+function useLiveCheck(teamId: string, source: string, workflowId: string | undefined) {
+  const trpc = useTRPC();
+  const latest = useRef(source);
+  const [state, setState] = useState<{ data?: CheckResult; error?: unknown; isFetching: boolean }>({
+    isFetching: true,
+  });
+  const mutation = useMutation(trpc.workflows.check.mutationOptions());
+  const { mutate } = mutation;
+  useEffect(() => {
+    latest.current = source;
+    setState((s) => ({ ...s, isFetching: true }));
+    mutate(
+      { teamId, source, workflowId: workflowId ?? null },
+      {
+        onSuccess: (data) => {
+          if (latest.current === source) setState({ data, isFetching: false });
+        },
+        onError: (error) => {
+          if (latest.current === source) setState((s) => ({ ...s, error, isFetching: false }));
+        },
+      },
+    );
+  }, [teamId, source, workflowId, mutate]);
+  return { ...state, isError: state.error !== undefined && !state.isFetching };
+}
+
 export function WorkflowEditor({
   workflowId,
   initialSource,
@@ -70,15 +104,7 @@ export function WorkflowEditor({
   );
   const [notice, setNotice] = useState<{ tone: "ok" | "info"; text: string; href?: string } | null>(null);
   const checkedSource = useDebounced(source, 350);
-  const check = useQuery({
-    ...trpc.workflows.check.queryOptions({
-      teamId: team.id,
-      source: checkedSource,
-      workflowId: workflowId ?? null,
-    }),
-    placeholderData: keepPreviousData,
-    staleTime: 60_000,
-  });
+  const check = useLiveCheck(team.id, checkedSource, workflowId);
 
   const onSourceChange = (next: string) => {
     setSource(next);
