@@ -139,7 +139,13 @@ export function printSummary(io: Io, deployment: DeploymentResult): void {
     `deployment ${deployment.id}: ${deployment.status} (${deployment.workflow.name} revision ${deployment.revision.number})\n`,
   );
   for (const host of deployment.hosts) {
-    const steps = host.steps.map((s) => `${s.service} ${s.state.toLowerCase()}`).join(", ");
+    const steps = host.steps
+      .map((s) => {
+        const why =
+          s.state !== "SUCCEEDED" && s.message && s.message.toUpperCase() !== s.state ? `: ${s.message}` : "";
+        return `${s.service} ${s.state.toLowerCase()}${why}`;
+      })
+      .join(", ");
     io.out(
       `  ${host.host.name}: ${host.state.toLowerCase()}${steps ? ` (${steps})` : ""}${host.error ? ` - ${host.error}` : ""}\n`,
     );

@@ -119,7 +119,9 @@ describe.skipIf(!ok)("capstan deploy / status against the API", () => {
     await runFakeAgentJob(db.prisma, host, { outcome: "FAILED" });
     const result = await run;
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/worker: failed\s+unhealthy after 30s/);
+    expect(result.stdout).toMatch(
+      /\(web succeeded, worker failed: unhealthy after 30s\) - health check failed/,
+    );
     expect(result.stdout).toMatch(/: FAILED \(/);
     const id = /deployment ([0-9a-f-]{36}):/.exec(result.stdout)![1]!;
     const status = await runCli(["status", id, "--json"], env(tokens.VIEWER));
