@@ -171,7 +171,7 @@ function FleetStatus() {
         )}
       </Panel>
 
-      <Panel title="Running now" link={{ href: `${base}/deployments`, label: "All deployments" }}>
+      <Panel title="Running now" link={{ href: `${base}/deployments`, label: "All deployments" }} wide>
         {o.runningDeployments.length === 0 ? (
           <p className="text-sm text-slate-600">No deployment is running.</p>
         ) : (
@@ -181,7 +181,7 @@ function FleetStatus() {
         )}
       </Panel>
 
-      <Panel title="Recent deployments">
+      <Panel title="Recent deployments" wide>
         <p className="mb-2 text-xs text-slate-500">
           Last 24 h: {o.lastDay.succeeded} succeeded, {o.lastDay.failed} failed
           {o.lastDay.other ? `, ${o.lastDay.other} other` : ""}
@@ -201,14 +201,17 @@ function FleetStatus() {
 function Panel({
   title,
   link,
+  wide,
   children,
 }: {
   title: string;
   link?: { href: string; label: string };
+  /** Deployment rows need the full width to lay out in one line. */
+  wide?: boolean;
   children: ReactNode;
 }) {
   return (
-    <Card className="p-4">
+    <Card className={wide ? "p-4 lg:col-span-2" : "p-4"}>
       <div className="mb-3 flex items-center justify-between">
         <h2 className="text-base font-semibold text-slate-900">{title}</h2>
         {link ? (
