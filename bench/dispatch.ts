@@ -152,7 +152,7 @@ async function main() {
           noteError("poll", error);
           if (!(error instanceof AgentClientError) || !error.retryable) throw error;
           // What the real agent does: jittered exponential backoff, honouring Retry-After.
-          await sleep(error.retryAfterMs ?? backoffMs * (0.5 + Math.random()));
+          await sleep((error.retryAfterMs ?? 0) + backoffMs * (0.5 + Math.random()));
           backoffMs = Math.min(backoffMs * 2, 10_000);
         }
       }

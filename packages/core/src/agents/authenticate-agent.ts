@@ -101,10 +101,10 @@ export async function authenticateAgent(
   // Committed without waiting for the WAL flush: this is soft state (contact time) plus a nonce
   // that only matters for 90 s; losing the last fraction of a second of them in a database crash
   // is harmless, and not waiting for fsync keeps every agent request cheap.
-  const [, rows] = await db.$transaction([
-    db.$executeRaw`SET LOCAL synchronous_commit = off`,
-    db.$queryRaw<{ status: string }[]>`
-    WITH nonce AS (
+  // set_config(..., true) applies to this statement's own transaction: no BEGIN/COMMIT round trips.
+  const rows = await db.$queryRaw<{ status: string }[]>`
+    WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
+    nonce AS (
       INSERT INTO "AgentNonce" ("hostId", nonce, "expiresAt")
       VALUES (${verified.hostId}::uuid, ${verified.nonce}, to_timestamp(${keepUntil}))
       ON CONFLICT DO NOTHING
@@ -113,9 +113,8 @@ export async function authenticateAgent(
     UPDATE "Host" SET
       "lastSeenAt" = CASE WHEN status = 'REVOKED' THEN "lastSeenAt" ELSE now() END,
       status = CASE WHEN status IN ('PENDING', 'OFFLINE') THEN 'ONLINE'::"HostStatus" ELSE status END
-    WHERE id = ${verified.hostId}::uuid AND EXISTS (SELECT 1 FROM nonce)
-    RETURNING status::text AS status`,
-  ]);
+    WHERE id = ${verified.hostId}::uuid AND EXISTS (SELECT 1 FROM nonce) AND EXISTS (SELECT 1 FROM async_commit)
+    RETURNING status::text AS status`;
   const row = rows[0];
   if (!row) {
     const exists = await db.host.count({ where: { id: verified.hostId } });

@@ -31,10 +31,10 @@ export async function recordHeartbeat(
   const facts = request.facts ? JSON.stringify(request.facts) : null;
   const docker = request.docker ? JSON.stringify(request.docker) : null;
   // Soft state the agent re-sends every interval: committed without waiting for the WAL flush.
-  const [, rows] = await db.$transaction([
-    db.$executeRaw`SET LOCAL synchronous_commit = off`,
-    db.$queryRaw<{ status: HeartbeatResponse["hostStatus"]; serverTime: Date }[]>`
-    WITH input AS (
+  // set_config(..., true) applies to this statement's own transaction: no BEGIN/COMMIT round trips.
+  const rows = await db.$queryRaw<{ status: HeartbeatResponse["hostStatus"]; serverTime: Date }[]>`
+    WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
+    input AS (
       SELECT * FROM jsonb_to_recordset(${services}::jsonb)
         AS x(workflow text, service text, kind text, status text, detail text, "revisionHash" text)
     ),
@@ -67,8 +67,7 @@ export async function recordHeartbeat(
         OR "agentVersion" IS DISTINCT FROM ${request.agentVersion}
         OR (${docker}::jsonb IS NOT NULL AND "dockerStatus" IS DISTINCT FROM ${docker}::jsonb))
     )
-    SELECT status, now() AS "serverTime" FROM "Host" WHERE id = ${args.hostId}::uuid`,
-  ]);
+    SELECT status, now() AS "serverTime" FROM "Host", async_commit WHERE id = ${args.hostId}::uuid`;
   const row = rows[0]!;
 
   let abandonJobs: string[] = [];
