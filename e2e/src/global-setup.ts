@@ -135,9 +135,9 @@ export default async function globalSetup() {
       NODE_ENV: "production",
       CAPSTAN_NEXT_DIST_DIR: distDir,
       DATABASE_URL: databaseUrl,
-      NEXTAUTH_URL: baseURL,
       NEXTAUTH_SECRET: randomBytes(32).toString("base64"),
       CAPSTAN_SECRETS_KEY: randomBytes(32).toString("base64"),
+      // Only the public URL, as docker/compose.yml does: NextAuth derives its URL from it.
       CAPSTAN_PUBLIC_URL: baseURL,
       LOG_LEVEL: "warn",
       NEXT_TELEMETRY_DISABLED: "1",

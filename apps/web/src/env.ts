@@ -56,3 +56,13 @@ if (
     "Secrets key is missing: set CAPSTAN_SECRETS_KEY (32 random bytes, base64: `openssl rand -base64 32`) or CAPSTAN_SECRETS_KEY_FILE (a file holding that value).",
   );
 }
+
+// NextAuth builds its callback URLs from NEXTAUTH_URL, which it reads itself. Deployments usually
+// set only CAPSTAN_PUBLIC_URL (docker/compose.yml does), so it stands in; without either, sign-in
+// would redirect to NextAuth's default of http://localhost:3000.
+if (!env.NEXTAUTH_URL && env.CAPSTAN_PUBLIC_URL) process.env.NEXTAUTH_URL = env.CAPSTAN_PUBLIC_URL;
+if (production && !process.env.NEXTAUTH_URL && process.env.CAPSTAN_SKIP_ENV_VALIDATION !== "1") {
+  throw new Error(
+    "CAPSTAN_PUBLIC_URL is missing: set it to the URL people and agents use to reach Capstan, e.g. https://capstan.example.com.",
+  );
+}
