@@ -96,7 +96,7 @@ describe("capstan validate", () => {
     ]).catch((e) => e);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain("services.api.systemd.exec[0]: must be an absolute path");
-  });
+  }, 30_000); // two cold starts of node + tsx; slow on a loaded 2-core CI machine
 
   it("explains usage and refuses unknown commands", async () => {
     const io = capture();
