@@ -4,7 +4,8 @@
 //  3. development secrets under .capstan/ (generated once, mode 0600) unless given;
 //  4. a production build of the web app (Turborepo skips it when nothing changed; `--no-build`
 //     uses the existing one, as the container image does);
-//  5. `next start` on PORT (default 3000).
+//  5. `next start` on PORT (default 3000);
+//  6. a local agent enrolled as host "local" (`--no-agent` leaves it out), see local-agent.ts.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -96,6 +97,7 @@ async function main() {
       "run",
       "build",
       "--filter=@capstan/web",
+      "--filter=@capstan/agent",
       "--output-logs=errors-only",
     ]);
   }
@@ -122,6 +124,26 @@ async function main() {
   children.push(web);
   web.on("exit", (code) => void stop(code ?? 1));
   log(`control plane starting on ${url}`);
+
+  if (!process.argv.includes("--no-agent")) {
+    const controller = new AbortController();
+    cleanups.push(async () => controller.abort());
+    const { startLocalAgent } = await import("./local-agent");
+    const agent = await startLocalAgent({
+      root,
+      databaseUrl,
+      controlPlaneUrl: `http://127.0.0.1:${config.PORT}`,
+      signal: controller.signal,
+      log,
+    });
+    if (agent) {
+      children.push(agent);
+      agent.on(
+        "exit",
+        (code) => !stopping && log(`local agent exited with ${code}; the control plane keeps running`),
+      );
+    }
+  }
 }
 
 main().catch((error: Error) => {
