@@ -213,7 +213,7 @@ export function AuditLog() {
                 <span className="shrink-0 sm:w-48">
                   <Badge tone={kindTone(e.kind)}>{e.kind}</Badge>
                 </span>
-                <span className="min-w-0 truncate text-slate-700">
+                <span className="min-w-0 break-words text-slate-700">
                   {e.actorLabel ?? e.actorType.toLowerCase()}
                   {e.targetType ? <span className="text-slate-400"> → {e.targetType}</span> : null}
                   {describe(e.data) ? <span className="text-slate-500"> · {describe(e.data)}</span> : null}
