@@ -49,7 +49,6 @@ export interface DeploymentDetail extends DeploymentSummary {
   revision: DeploymentSummary["revision"] & { contentHash: string; createdAt: Date };
   deadlineAt: Date;
   final: boolean;
-  jobs: DeploymentSummary["jobs"];
   hosts: DeploymentJobView[];
   /** The deployment this one rolled back, if any. */
   rollbackOf: { id: string; revisionNumber: number } | null;

@@ -106,11 +106,14 @@ export function filterStatuses(filter: Filter) {
 
 export function DeploymentList({
   hostId,
+  workflowId,
   filter = "",
   empty,
   live,
 }: {
   hostId?: string;
+  /** Only this workflow's deployments (for the workflows pages). */
+  workflowId?: string;
   filter?: Filter;
   empty: ReactNode;
   /** Refresh every few seconds (while deployments may be running). */
@@ -120,7 +123,7 @@ export function DeploymentList({
   const team = useCurrentTeam();
   const query = useInfiniteQuery(
     trpc.deployments.list.infiniteQueryOptions(
-      { teamId: team.id, limit: 25, hostId, statuses: filterStatuses(filter) },
+      { teamId: team.id, limit: 25, hostId, workflowId, statuses: filterStatuses(filter) },
       {
         getNextPageParam: (page) => page.nextCursor,
         refetchInterval: live ? 5000 : false,
