@@ -19,7 +19,8 @@ export function WebhooksView() {
   const team = useCurrentTeam();
   const queryClient = useQueryClient();
   const canManage = team.role === "OWNER" || team.role === "ADMIN";
-  const list = useQuery(trpc.webhooks.list.queryOptions({ teamId: team.id }));
+  // Refreshed now and then so "last delivery" follows the log below.
+  const list = useQuery({ ...trpc.webhooks.list.queryOptions({ teamId: team.id }), refetchInterval: 10_000 });
   const refresh = () =>
     Promise.all([
       queryClient.invalidateQueries({ queryKey: trpc.webhooks.list.queryKey() }),
@@ -70,6 +71,7 @@ export function WebhooksView() {
           canManage ? (
             <Button
               type="button"
+              className="whitespace-nowrap"
               onClick={() => {
                 create.reset();
                 setAdding(true);
