@@ -14,6 +14,7 @@ import { createTestHost, createTestRevision, deployTo, type TestHost } from "../
 import { markOfflineHosts } from "../hosts/mark-offline-hosts";
 import { claimNextJob } from "../jobs/claim-job";
 import { completeJob } from "../jobs/complete-job";
+import { reapJobs } from "../jobs/reap-jobs";
 import type { TeamActor } from "../rbac/team-actor";
 import { parseKeyring } from "../secrets/keyring";
 import { rotateTeamDataKey } from "../secrets/rotate-team-data-key";
@@ -27,6 +28,7 @@ import { sendTestWebhook } from "./send-test-webhook";
 import { startWebhookDispatcher, type WebhookDispatcher } from "./start-webhook-dispatcher";
 import { startTestReceiver, type TestReceiver } from "./test-receiver";
 import { updateWebhook } from "./update-webhook";
+import { webhookEventFor } from "./webhook-events";
 import { signWebhookBody, verifyWebhookSignature } from "./webhook-signature";
 import { checkWebhookUrl } from "./webhook-url";
 
@@ -35,6 +37,18 @@ const keyring = parseKeyring(`k1:${randomBytes(32).toString("base64")}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("webhook URLs and signatures", () => {
+  it("maps the audit kinds the job engine writes to webhook events", () => {
+    const changed = (to: string) => webhookEventFor("deployment.status_changed", { from: "RUNNING", to });
+    expect(changed("SUCCEEDED")).toBe("deployment.succeeded");
+    expect(changed("FAILED")).toBe("deployment.failed");
+    expect(changed("UNKNOWN")).toBe("deployment.unknown");
+    expect(changed("CANCELLED")).toBeNull();
+    expect(changed("RUNNING")).toBeNull();
+    expect(webhookEventFor("host.offline", { name: "web-1" })).toBe("host.offline");
+    expect(webhookEventFor("webhook.test_requested", {})).toBe("webhook.ping");
+    expect(webhookEventFor("job.failed", {})).toBeNull();
+  });
+
   it("accepts http(s) URLs and refuses other schemes, credentials and junk", () => {
     expect(checkWebhookUrl(" https://hooks.example.com/x?y=1 ")).toBe("https://hooks.example.com/x?y=1");
     expect(checkWebhookUrl("http://127.0.0.1:9000/h")).toBe("http://127.0.0.1:9000/h");
@@ -253,6 +267,31 @@ describe.skipIf(!ok)("webhook deliveries", { timeout: 60_000 }, () => {
     expect(text.text).toContain(`*${workflow}*`);
     expect(text.text).toContain("failed");
     expect(text.text).toContain(`<https://capstan.example.test/t/${team.slug}/deployments/`);
+  });
+
+  it("announces a deployment whose job lease expired as deployment.unknown", async () => {
+    const { team, actor, host, revision } = await setup();
+    const { webhook } = await createWebhook(db.prisma, keyring, actor, {
+      name: "unknowns",
+      url: "http://127.0.0.1:9/none",
+      events: ["deployment.unknown"],
+    });
+    const { deployment } = await deployTo(db.prisma, team.id, revision.id, [host.id]);
+    const job = (await claimNextJob(db.prisma, { hostId: host.id, leaseSeconds: 30 }))!;
+    await db.prisma.job.update({
+      where: { id: job.id },
+      data: { leaseExpiresAt: new Date(Date.now() - 1000) },
+    });
+    await reapJobs(db.prisma);
+    const result = await enqueueWebhookDeliveries(db.prisma);
+    expect(result.finishedDeployments).toContainEqual(
+      expect.objectContaining({ id: deployment.id, outcome: "unknown" }),
+    );
+    const [delivery] = await db.prisma.webhookDelivery.findMany({ where: { webhookId: webhook.id } });
+    expect(delivery?.eventType).toBe("deployment.unknown");
+    expect(JSON.parse(delivery!.body)).toMatchObject({
+      deployment: { id: deployment.id, status: "UNKNOWN" },
+    });
   });
 
   it("gives up after the last attempt; a manual retry sends the same delivery again", async () => {
