@@ -8,6 +8,7 @@ import {
   type HostFacts,
 } from "@capstan/protocol";
 import { type AgentConfig, removeEnrollmentToken } from "./config";
+import { agentFetch } from "./http";
 import type { Logger } from "./log";
 import type { HostIdentity, StateStore } from "./state";
 import { AGENT_VERSION } from "./version";
@@ -58,7 +59,7 @@ export async function ensureEnrolled(
       facts: await facts(),
       agentVersion: AGENT_VERSION,
     },
-    { signal, userAgent: `capstan-agent/${AGENT_VERSION}` },
+    { signal, userAgent: `capstan-agent/${AGENT_VERSION}`, fetch: agentFetch },
   );
   const identity: HostIdentity = {
     hostId: response.hostId,
@@ -90,5 +91,6 @@ export function createClient(config: AgentConfig, state: StateStore, identity: H
     hostId: identity.hostId,
     privateKey: key.privateKeyPem,
     userAgent: `capstan-agent/${AGENT_VERSION}`,
+    fetch: agentFetch,
   });
 }

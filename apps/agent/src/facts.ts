@@ -9,6 +9,16 @@ import { run } from "./exec";
 import { AGENT_VERSION } from "./version";
 
 let systemdVersion: string | null | undefined;
+/** Docker can be upgraded under us; asking the Engine every heartbeat is wasted work. */
+const DOCKER_VERSION_TTL_MS = 5 * 60_000;
+let dockerVersion: { value: string | null; at: number } | undefined;
+
+async function cachedDockerVersion(docker: DockerHost): Promise<string | null> {
+  if (!dockerVersion || Date.now() - dockerVersion.at > DOCKER_VERSION_TTL_MS) {
+    dockerVersion = { value: await docker.version(), at: Date.now() };
+  }
+  return dockerVersion.value;
+}
 
 function osName(): string {
   try {
@@ -42,7 +52,7 @@ function diskBytes(path: string): number | undefined {
 export async function collectFacts(stateDir: string, docker: DockerHost | null): Promise<HostFacts> {
   const [systemd, dockerVersion, compose] = await Promise.all([
     readSystemdVersion(),
-    docker ? docker.version() : Promise.resolve(null),
+    docker ? cachedDockerVersion(docker) : Promise.resolve(null),
     docker ? docker.composeCli().catch(() => null) : Promise.resolve(null),
   ]);
   const disk = diskBytes(stateDir);

@@ -4,6 +4,7 @@ import { connect } from "node:net";
 import type { HealthCheck } from "@capstan/templates";
 import { pause } from "./abort";
 import { run } from "./exec";
+import { liteFetch } from "./http";
 
 export interface CheckResult {
   ok: boolean;
@@ -17,11 +18,11 @@ export async function runHealthCheck(check: HealthCheck, signal?: AbortSignal): 
     const { url, expectStatus } = check.http;
     const timeout = AbortSignal.timeout((check.http.timeout ?? DEFAULT_TIMEOUT_S) * 1000);
     try {
-      const response = await fetch(url, {
+      const response = await liteFetch(url, {
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         redirect: "manual",
       });
-      await response.body?.cancel();
+      await response.text().catch(() => "");
       return response.status === expectStatus
         ? { ok: true, detail: `GET ${url} -> ${response.status}` }
         : { ok: false, detail: `GET ${url} -> ${response.status}, expected ${expectStatus}` };

@@ -9,7 +9,7 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { AgentClient } from "@capstan/protocol";
 import type { Artifact } from "@capstan/templates";
-import * as tar from "tar";
+import { liteFetch } from "../http";
 import { assertName } from "../names";
 
 export class ChecksumError extends Error {
@@ -67,7 +67,7 @@ export async function downloadUrl(
   const parsed = new URL(url);
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
     throw new Error("artifact URL must be http(s)");
-  const response = await fetch(parsed, { signal, redirect: "follow" });
+  const response = await liteFetch(parsed, { signal, redirect: "follow" });
   if (!response.ok || !response.body) throw new Error(`artifact download failed: HTTP ${response.status}`);
   await saveVerified(response.body, sha256, dest, signal);
 }
@@ -93,6 +93,8 @@ export async function unpackRelease(
       await rename(file, join(staging, binaryName));
       await chmod(join(staging, binaryName), 0o755);
     } else {
+      // Loaded on first use: most hosts unpack an artifact rarely, and idle memory matters.
+      const tar = await import("tar");
       await tar.x({
         file,
         cwd: staging,
@@ -103,7 +105,7 @@ export async function unpackRelease(
         processUmask: 0o022,
         noChmod: false,
         filter: (_path, entry) => {
-          const type = (entry as tar.ReadEntry).type;
+          const type = (entry as { type?: string }).type;
           return type === "File" || type === "Directory" || type === "SymbolicLink" || type === "OldFile";
         },
       });
