@@ -55,14 +55,14 @@ async function untar(body: Buffer): Promise<Map<string, { mode: number; content:
   const ex = extract();
   ex.on("entry", (header, stream, next) => {
     const chunks: Buffer[] = [];
-    stream.on("data", (c: Buffer) => chunks.push(c));
+    stream.on("data", (c: unknown) => chunks.push(c as Buffer));
     stream.on("end", () => {
       files.set(header.name, { mode: header.mode ?? 0, content: Buffer.concat(chunks).toString("utf8") });
       next();
     });
   });
-  const done = new Promise((resolve, reject) => {
-    ex.on("finish", resolve);
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on("finish", () => resolve());
     ex.on("error", reject);
   });
   const gunzip = createGunzip();
