@@ -299,6 +299,8 @@ test("deploys a revision to its targets from the dialog, cancels it, and redeplo
 }, testInfo) => {
   await signIn(page, OWNER);
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Deployments" }).click();
+  // The list is fetched by the client: once it shows, the page is hydrated and the button works.
+  await expect(page.getByTestId("deployment-row").first()).toBeVisible();
   await page.getByRole("button", { name: "Deploy", exact: true }).click();
   const dialog = page.getByRole("dialog", { name: "Deploy a revision" });
   await expect(dialog.getByLabel("Workflow")).toHaveValue(/.+/);
