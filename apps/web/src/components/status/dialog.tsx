@@ -1,7 +1,7 @@
 "use client";
 // A modal on the native <dialog> element: focus moves into it, Escape closes it, the page behind
 // is inert. Used by the add-host, deploy and confirm dialogs.
-import { type ReactNode, useEffect, useRef, useState } from "react";
+import { type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { Button } from "../ui";
 
 export function Modal({
@@ -18,6 +18,7 @@ export function Modal({
   wide?: boolean;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -28,13 +29,13 @@ export function Modal({
     <dialog
       ref={ref}
       onClose={onClose}
-      aria-labelledby="modal-title"
+      aria-labelledby={titleId}
       className={`m-auto w-[calc(100%-2rem)] rounded-lg bg-white p-0 shadow-xl backdrop:bg-slate-900/50 ${wide ? "max-w-2xl" : "max-w-lg"}`}
     >
       {open ? (
         <div className="p-5 sm:p-6">
           <div className="mb-4 flex items-start justify-between gap-4">
-            <h2 id="modal-title" className="text-lg font-semibold text-slate-900">
+            <h2 id={titleId} className="text-lg font-semibold text-slate-900">
               {title}
             </h2>
             <button
@@ -104,15 +105,16 @@ export function ConfirmButton({
 /** A read-only command with a copy button (falls back to selecting the text). */
 export function CopyField({ value, label }: { value: string; label: string }) {
   const [copied, setCopied] = useState(false);
+  const fieldId = useId();
   const inputRef = useRef<HTMLTextAreaElement>(null);
   return (
     <div>
-      <label htmlFor="copy-field" className="block text-sm font-medium text-slate-700">
+      <label htmlFor={fieldId} className="block text-sm font-medium text-slate-700">
         {label}
       </label>
       <div className="mt-1 flex flex-col gap-2 sm:flex-row">
         <textarea
-          id="copy-field"
+          id={fieldId}
           ref={inputRef}
           readOnly
           rows={3}

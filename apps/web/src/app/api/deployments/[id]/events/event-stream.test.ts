@@ -184,4 +184,30 @@ describe.skipIf(!ok)("GET /api/deployments/:id/events", () => {
       id: undefined,
     });
   });
+
+  it("answers 503 past the open-stream limit and frees the slot when a stream ends", async () => {
+    const revision = await createTestRevision(db.prisma, teamId);
+    const host = await createTestHost(db.prisma, teamId);
+    const { deployment } = await deployTo(db.prisma, teamId, revision.id, [host.id]);
+    const limited = createDeploymentEventsHandler({
+      prisma: db.prisma,
+      getUserId: async () => viewerId,
+      pollMs: 50,
+      maxStreams: 1,
+    });
+    const open = (id: string) =>
+      limited(new Request(`http://127.0.0.1/api/deployments/${id}/events?teamId=${teamId}`), {
+        params: Promise.resolve({ id }),
+      });
+    const first = await open(deployment.id);
+    expect(first.status).toBe(200);
+    const second = await open(deployment.id);
+    expect(second.status).toBe(503);
+    expect(second.headers.get("retry-after")).toBe("5");
+    await first.body!.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const third = await open(deployment.id);
+    expect(third.status).toBe(200);
+    await third.body!.cancel();
+  });
 });

@@ -24,6 +24,8 @@ export interface EventStreamOptions {
   recheckMs?: number;
   /** The stream closes after this long; EventSource reconnects and resumes from its cursor. */
   maxStreamMs?: number;
+  /** Open streams this process serves at most; more answer 503 (each one polls the database). */
+  maxStreams?: number;
   log?: (error: unknown) => void;
 }
 
@@ -45,7 +47,9 @@ export function createDeploymentEventsHandler(options: EventStreamOptions) {
   const keepAliveMs = options.keepAliveMs ?? 15_000;
   const recheckMs = options.recheckMs ?? 10_000;
   const maxStreamMs = options.maxStreamMs ?? 10 * 60_000;
+  const maxStreams = options.maxStreams ?? 500;
   const { prisma } = options;
+  let open = 0;
 
   return async function streamDeploymentEvents(req: Request, { params }: Params): Promise<Response> {
     const { id: deploymentId } = await params;
@@ -67,6 +71,18 @@ export function createDeploymentEventsHandler(options: EventStreamOptions) {
       if (!isAppError(error)) options.log?.(error);
       return errorResponse(error, { "cache-control": "no-store" });
     }
+
+    if (open >= maxStreams)
+      return Response.json(
+        { error: { code: "UNAVAILABLE", message: "Too many live log streams are open; try again shortly." } },
+        { status: 503, headers: { "retry-after": "5", "cache-control": "no-store" } },
+      );
+    open++;
+    let counted = true;
+    const release = () => {
+      if (counted) open--;
+      counted = false;
+    };
 
     const encoder = new TextEncoder();
     const stop = new AbortController();
@@ -127,6 +143,7 @@ export function createDeploymentEventsHandler(options: EventStreamOptions) {
           const text = isAppError(error) ? error.message : "The log stream stopped; reload to try again.";
           send(message("failure", { message: text }));
         } finally {
+          release();
           stop.abort();
           try {
             controller.close();
@@ -136,6 +153,7 @@ export function createDeploymentEventsHandler(options: EventStreamOptions) {
         }
       },
       cancel() {
+        release();
         stop.abort();
       },
     });
