@@ -123,7 +123,9 @@ async function main() {
     const errors = { poll: 0, heartbeat: 0, complete: 0 };
     const errorKinds = new Map<string, number>();
     const noteError = (where: string, error: unknown) => {
-      const key = `${where}: ${(error as Error).name} ${(error as Error).message}`.slice(0, 160);
+      const cause = (error as Error).cause as { code?: string; cause?: { code?: string } } | undefined;
+      const code = cause?.code ?? cause?.cause?.code ?? "";
+      const key = `${where}: ${(error as Error).name} ${(error as Error).message} ${code}`.slice(0, 160);
       errorKinds.set(key, (errorKinds.get(key) ?? 0) + 1);
     };
 
@@ -184,6 +186,7 @@ async function main() {
     log(`measuring ${DURATION_S} s at ${RATE} jobs/s...`);
     const pid = server.process.pid!;
     const before = processTreeUsage(pid);
+    const benchCpuBefore = process.cpuUsage();
     const startedAt = performance.now();
     measuring = true;
     let peakRssMb = before.rssMb;
@@ -209,6 +212,7 @@ async function main() {
     measuring = false;
     clearInterval(rssTimer);
     const after = processTreeUsage(pid);
+    const benchCpu = process.cpuUsage(benchCpuBefore);
     const elapsedS = (performance.now() - startedAt) / 1000;
     const cpuPct = ((after.cpuSeconds - before.cpuSeconds) / elapsedS) * 100;
     const undelivered = dispatched.size - dispatchMs.length;
@@ -227,6 +231,11 @@ async function main() {
       hb99: percentile(heartbeatMs, 99),
       cpu: cpuPct,
     };
+    log(
+      `simulated agents used ${(((benchCpu.user + benchCpu.system) / 1e6 / elapsedS) * 100).toFixed(0)}% of a core; load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" ")}`,
+    );
     log(
       `samples: dispatch=${dispatchMs.length} (undelivered ${undelivered}) heartbeat=${heartbeatMs.length}; errors poll=${errors.poll} heartbeat=${errors.heartbeat} complete=${errors.complete}`,
     );
@@ -250,7 +259,7 @@ async function main() {
           .map((l) => l.toFixed(1))
           .join(
             " ",
-          )} at the end (other work on the machine skews results), rss_mb=${after.rssMb.toFixed(0)} peak_rss_mb=${peakRssMb.toFixed(0)}, dispatch samples ${dispatchMs.length}, heartbeat samples ${heartbeatMs.length}, heartbeat p50 ${percentile(heartbeatMs, 50).toFixed(1)} ms; breakdown p50: HTTP heartbeat ${breakdown.httpHeartbeat.toFixed(2)} ms vs in-process ${breakdown.coreHeartbeat.toFixed(2)} ms, Prisma SELECT 1 ${breakdown.prismaQuery.toFixed(3)} ms vs pg ${breakdown.pgQuery.toFixed(3)} ms`,
+          )} at the end (other work on the machine skews results), simulated agents ${(((benchCpu.user + benchCpu.system) / 1e6 / elapsedS) * 100).toFixed(0)}% of a core, errors poll=${errors.poll} heartbeat=${errors.heartbeat}, undelivered ${undelivered}, rss_mb=${after.rssMb.toFixed(0)} peak_rss_mb=${peakRssMb.toFixed(0)}, dispatch samples ${dispatchMs.length}, heartbeat samples ${heartbeatMs.length}, heartbeat p50 ${percentile(heartbeatMs, 50).toFixed(1)} ms; breakdown p50: HTTP heartbeat ${breakdown.httpHeartbeat.toFixed(2)} ms vs in-process ${breakdown.coreHeartbeat.toFixed(2)} ms, Prisma SELECT 1 ${breakdown.prismaQuery.toFixed(3)} ms vs pg ${breakdown.pgQuery.toFixed(3)} ms`,
       });
     }
     console.log(line);
