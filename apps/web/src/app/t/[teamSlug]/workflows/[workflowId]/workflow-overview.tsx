@@ -7,6 +7,7 @@ import { Badge, Button, Card, EmptyState, ErrorNotice, Spinner } from "@/compone
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 import { DeployButton } from "../../deployments/deploy-dialog";
+import { DeploymentList } from "../../deployments/deployment-list";
 import { type WorkflowDetail, WorkflowFrame } from "../workflow-frame";
 import { RevisionDiff } from "./revision-diff";
 
@@ -38,6 +39,16 @@ export function WorkflowOverview({ workflowId }: { workflowId: string }) {
         <div className="space-y-8">
           <Summary workflow={w} />
           <History workflow={w} />
+          <section aria-labelledby="deployments-title" className="space-y-3">
+            <h2 id="deployments-title" className="text-lg font-semibold text-slate-900">
+              Deployments
+            </h2>
+            <DeploymentList
+              workflowId={w.id}
+              live
+              empty={<p className="text-sm text-slate-500">This workflow has not been deployed yet.</p>}
+            />
+          </section>
         </div>
       )}
     </WorkflowFrame>
