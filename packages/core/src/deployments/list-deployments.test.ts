@@ -14,6 +14,19 @@ import { rollbackDeployment } from "./rollback-deployment";
 import { createTestHost, createTestRevision, createTestTeam, deployTo } from "./test-fixtures";
 
 const ok = requireComponents("core/deployments read models", await postgresComponent());
+
+/**
+ * Puts every host of this revision's deployments in one rollout wave (and turns automatic
+ * rollback off), so a test can drive several hosts' jobs at once.
+ */
+async function inOneWave<T extends { id: string; spec: unknown }>(
+  prisma: TestDatabase["prisma"],
+  revision: T,
+): Promise<T> {
+  const spec = { ...(revision.spec as object), rollout: { batchSize: "100%", autoRollback: false } };
+  await prisma.revision.update({ where: { id: revision.id }, data: { spec } });
+  return revision;
+}
 const actor = { type: "USER" as const, id: null, label: "dev@example.test" };
 const MISSING = "00000000-0000-4000-8000-000000000000";
 
@@ -95,7 +108,10 @@ describe.skipIf(!ok)("deployment read models", () => {
 
   it("shows the per-host step timeline, final health, and another team's id as not found", async () => {
     const team = await createTestTeam(db.prisma);
-    const revision = await createTestRevision(db.prisma, team.id, { services: ["db", "api"] });
+    const revision = await inOneWave(
+      db.prisma,
+      await createTestRevision(db.prisma, team.id, { services: ["db", "api"] }),
+    );
     const a = await createTestHost(db.prisma, team.id, "alpha");
     const b = await createTestHost(db.prisma, team.id, "beta");
     const { deployment } = await deployTo(db.prisma, team.id, revision.id, [a.id, b.id]);
@@ -207,8 +223,8 @@ describe.skipIf(!ok)("deployment read models", () => {
 
   it("rolls back from any finished deployment to its revision on its hosts, naming what it undoes", async () => {
     const team = await createTestTeam(db.prisma);
-    const r1 = await createTestRevision(db.prisma, team.id, { workflow: "shop" });
-    const r2 = await createTestRevision(db.prisma, team.id, { workflow: "shop" });
+    const r1 = await inOneWave(db.prisma, await createTestRevision(db.prisma, team.id, { workflow: "shop" }));
+    const r2 = await inOneWave(db.prisma, await createTestRevision(db.prisma, team.id, { workflow: "shop" }));
     const a = await createTestHost(db.prisma, team.id, "a");
     const b = await createTestHost(db.prisma, team.id, "b");
     const first = await deployTo(db.prisma, team.id, r1.id, [a.id, b.id]);

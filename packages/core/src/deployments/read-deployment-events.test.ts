@@ -19,6 +19,19 @@ describe("event cursors", () => {
 
 const ok = requireComponents("core/deployment events", await postgresComponent());
 
+/**
+ * Puts every host of this revision's deployments in one rollout wave (and turns automatic
+ * rollback off), so a test can drive several hosts' jobs at once.
+ */
+async function inOneWave<T extends { id: string; spec: unknown }>(
+  prisma: TestDatabase["prisma"],
+  revision: T,
+): Promise<T> {
+  const spec = { ...(revision.spec as object), rollout: { batchSize: "100%", autoRollback: false } };
+  await prisma.revision.update({ where: { id: revision.id }, data: { spec } });
+  return revision;
+}
+
 describe.skipIf(!ok)("readDeploymentEvents", () => {
   let db: TestDatabase;
   beforeAll(async () => {
@@ -30,7 +43,7 @@ describe.skipIf(!ok)("readDeploymentEvents", () => {
 
   it("returns each host's events in sequence order after the cursor, interleaved by time, with progress", async () => {
     const team = await createTestTeam(db.prisma);
-    const revision = await createTestRevision(db.prisma, team.id);
+    const revision = await inOneWave(db.prisma, await createTestRevision(db.prisma, team.id));
     const a = await createTestHost(db.prisma, team.id, "a");
     const b = await createTestHost(db.prisma, team.id, "b");
     const { deployment } = await deployTo(db.prisma, team.id, revision.id, [a.id, b.id]);
