@@ -83,6 +83,27 @@ describe("request signing", () => {
     expect(claims.exp - claims.iat).toBeLessThanOrEqual(60);
   });
 
+  it("refuses tampered claims, alg none and foreign audiences", async () => {
+    const token = await sign();
+    const [h, p, sig] = token.split(".") as [string, string, string];
+    const claims = JSON.parse(Buffer.from(p, "base64url").toString());
+    const forged = Buffer.from(JSON.stringify({ ...claims, sub: "another-host" })).toString("base64url");
+    await expect(verify(`${h}.${forged}.${sig}`)).rejects.toMatchObject({ reason: "BAD_SIGNATURE" });
+    const none = Buffer.from(JSON.stringify({ alg: "none", typ: "capstan-agent+jwt" })).toString("base64url");
+    await expect(verify(`${none}.${p}.`)).rejects.toBeInstanceOf(SignatureError);
+    await expect(verify(`${none}.${p}.${sig}`)).rejects.toMatchObject({ reason: "BAD_SIGNATURE" });
+    const { SignJWT } = await import("jose");
+    const otherAudience = await new SignJWT({ htm: "POST", htu: "/api/agent/v1/poll", bsh: hashBody(body) })
+      .setProtectedHeader({ alg: "EdDSA", typ: "capstan-agent+jwt" })
+      .setSubject(hostId)
+      .setAudience("someone-else")
+      .setIssuedAt()
+      .setExpirationTime("30s")
+      .setJti("n-1")
+      .sign(privateKey);
+    await expect(verify(otherAudience)).rejects.toMatchObject({ reason: "BAD_SIGNATURE" });
+  });
+
   it("rejects garbage tokens with a typed error", () => {
     expect(() => readClaimedHostId("not-a-jwt")).toThrow(SignatureError);
   });

@@ -7,11 +7,12 @@ import {
   createHash,
   createPrivateKey,
   createPublicKey,
+  verify as cryptoVerify,
   generateKeyPairSync,
   type KeyObject,
   randomUUID,
 } from "node:crypto";
-import { decodeJwt, errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { decodeJwt, SignJWT } from "jose";
 
 export const SIGNATURE_AUDIENCE = "capstan-agent-v1";
 export const SIGNATURE_TYPE = "capstan-agent+jwt";
@@ -126,26 +127,68 @@ export interface VerifyRequestInput {
   clockSkewSeconds?: number;
 }
 
+const B64URL = /^[A-Za-z0-9_-]+$/;
+
+function decodeJson(part: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
+  } catch {
+    throw new SignatureError("MALFORMED", "The Authorization token is not a Capstan agent signature.");
+  }
+}
+
+/**
+ * Verifies a compact JWS with Node's synchronous Ed25519 (tens of microseconds). jose's
+ * verification goes through WebCrypto's thread pool, which cost the control plane about a tenth
+ * of its CPU at 1,000 agents; signing (agent side) still uses jose.
+ */
+function verifyCompactJws(token: string, publicKey: KeyObject): Record<string, unknown> {
+  const parts = token.split(".");
+  if (parts.length !== 3 || !parts.every((part) => B64URL.test(part))) {
+    throw new SignatureError("MALFORMED", "The Authorization token is not a Capstan agent signature.");
+  }
+  const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
+  const header = decodeJson(headerPart) as Record<string, unknown> | null;
+  if (
+    typeof header !== "object" ||
+    header === null ||
+    (header.alg !== "EdDSA" && header.alg !== "Ed25519") ||
+    header.typ !== SIGNATURE_TYPE ||
+    "crit" in header ||
+    "b64" in header
+  ) {
+    throw new SignatureError("BAD_SIGNATURE", "The request signature is not valid for this host.");
+  }
+  const valid = cryptoVerify(
+    null,
+    Buffer.from(`${headerPart}.${payloadPart}`, "ascii"),
+    publicKey,
+    Buffer.from(signaturePart, "base64url"),
+  );
+  if (!valid) throw new SignatureError("BAD_SIGNATURE", "The request signature is not valid for this host.");
+  const payload = decodeJson(payloadPart);
+  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
+    throw new SignatureError("MALFORMED", "The request signature carries no claims.");
+  }
+  return payload as Record<string, unknown>;
+}
+
 export async function verifyAgentRequest(
   token: string,
   input: VerifyRequestInput,
 ): Promise<VerifiedAgentRequest> {
   const skew = input.clockSkewSeconds ?? CLOCK_SKEW_SECONDS;
   const now = input.nowSeconds ?? Math.floor(Date.now() / 1000);
-  let payload: Awaited<ReturnType<typeof jwtVerify>>["payload"];
-  try {
-    ({ payload } = await jwtVerify(token, input.publicKey, {
-      algorithms: ["EdDSA", "Ed25519"],
-      audience: SIGNATURE_AUDIENCE,
-      typ: SIGNATURE_TYPE,
-      clockTolerance: skew,
-      currentDate: new Date(now * 1000),
-      requiredClaims: ["sub", "iat", "exp", "jti"],
-    }));
-  } catch (error) {
-    if (error instanceof joseErrors.JWTExpired)
-      throw new SignatureError("EXPIRED", "The request signature expired.");
-    throw new SignatureError("BAD_SIGNATURE", "The request signature is not valid for this host.");
+  const payload = verifyCompactJws(token, input.publicKey);
+  const aud = payload.aud;
+  if (aud !== SIGNATURE_AUDIENCE && !(Array.isArray(aud) && aud.includes(SIGNATURE_AUDIENCE))) {
+    throw new SignatureError("BAD_SIGNATURE", "The request signature is for another audience.");
+  }
+  if (typeof payload.exp === "number" && now > payload.exp + skew) {
+    throw new SignatureError("EXPIRED", "The request signature expired.");
+  }
+  if (typeof payload.nbf === "number" && now + skew < payload.nbf) {
+    throw new SignatureError("BAD_SIGNATURE", "The request signature is not valid yet.");
   }
   const { sub, iat, exp, jti, htm, htu, bsh } = payload as Record<string, unknown>;
   if (
