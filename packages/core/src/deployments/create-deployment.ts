@@ -1,6 +1,7 @@
 // Plans a deployment: one job per target host, each carrying the revision's services in
-// dependsOn order as steps. Rollout waves come later; every job gets `wave` 0 for now so the
-// claim order (wave, createdAt) already respects them.
+// dependsOn order as steps. The workflow's rollout policy splits the hosts into waves
+// (rollouts/rollout-plan.ts); every job is created QUEUED with its wave, and claiming skips waves
+// above the plan's current wave until rollouts/advance-rollouts.ts opens them.
 import { randomUUID } from "node:crypto";
 import type { Deployment, Prisma, PrismaClient } from "@capstan/db";
 import { isComposeService, workflowSpecSchema } from "@capstan/templates";
@@ -8,6 +9,7 @@ import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
 import { badRequest, conflict, notFound } from "../errors";
 import { notifyHosts } from "../jobs/notify-hosts";
 import { isUuid } from "../rbac/ids";
+import { type RolloutPlan, splitIntoWaves } from "../rollouts/rollout-plan";
 import { orderServices } from "../workflows/order-services";
 import type { JobPayload } from "./job-payload";
 
@@ -90,10 +92,39 @@ export async function createDeployment(
   };
   const workSeconds = services.reduce((sum, s) => sum + s.spec.deadline, 0);
   const queueSeconds = input.queueTimeoutSeconds ?? DEFAULT_QUEUE_TIMEOUT_SECONDS;
-  const jobDeadline = new Date(Date.now() + (queueSeconds + workSeconds) * 1000);
+  // Each wave gets its own full slot (queue + work) after the previous one's, so a wave that
+  // waited for its predecessor still has its whole budget; the last wave bounds the deployment.
+  const slotMs = (queueSeconds + workSeconds) * 1000;
+  const startMs = Date.now();
+  const waves = splitIntoWaves(hosts, spec.rollout.batchSize);
+  const jobs = waves.flatMap((wave, index) =>
+    wave.map((host) => ({
+      id: randomUUID(),
+      hostId: host.id,
+      hostName: host.name,
+      wave: index,
+      deadlineAt: new Date(startMs + slotMs * (index + 1)),
+    })),
+  );
   // A minute of slack so the reaper settles the jobs before the deployment's own deadline passes.
-  const deploymentDeadline = new Date(jobDeadline.getTime() + 60_000);
-  const jobs = hosts.map((host) => ({ id: randomUUID(), hostId: host.id, hostName: host.name }));
+  const deploymentDeadline = new Date(startMs + slotMs * waves.length + 60_000);
+  const plan: RolloutPlan = {
+    version: 1,
+    rollout: spec.rollout,
+    phase: "rolling",
+    currentWave: 0,
+    waves: waves.map((_, index) => ({
+      index,
+      hosts: jobs
+        .filter((j) => j.wave === index)
+        .map((j) => ({ id: j.hostId, name: j.hostName, jobId: j.id, outcome: "QUEUED" as const })),
+      startedAt: index === 0 ? new Date(startMs).toISOString() : null,
+      finishedAt: null,
+    })),
+    stopped: null,
+    rollback: null,
+    note: null,
+  };
 
   const deployment = await db.$transaction(async (tx) => {
     const created = await tx.deployment.create({
@@ -105,7 +136,7 @@ export async function createDeployment(
         idempotencyKey: input.idempotencyKey ?? null,
         createdById: input.createdById ?? null,
         apiTokenId: input.apiTokenId ?? null,
-        plan: { waves: [jobs.map((j) => j.hostId)] },
+        plan: plan as unknown as Prisma.InputJsonObject,
         deadlineAt: deploymentDeadline,
       },
     });
@@ -115,9 +146,9 @@ export async function createDeployment(
         teamId: input.teamId,
         deploymentId: created.id,
         hostId: job.hostId,
-        wave: 0,
+        wave: job.wave,
         payload: payload as unknown as Prisma.InputJsonObject,
-        deadlineAt: jobDeadline,
+        deadlineAt: job.deadlineAt,
       })),
     });
     await tx.jobStep.createMany({
@@ -156,7 +187,7 @@ export async function createDeployment(
     });
     await notifyHosts(
       tx,
-      jobs.map((j) => j.hostId),
+      jobs.filter((j) => j.wave === 0).map((j) => j.hostId),
     );
     return created;
   });

@@ -2,12 +2,14 @@
 // and writes an audit event for every change, so callers (claim, events, completion, reaper,
 // cancel) never disagree on the rule. Call it AFTER the job change has committed (not inside its
 // transaction): each call then sees its own change, so the last of two concurrent calls sees both.
-// The reaper also refreshes every open deployment as a backstop.
+// The reaper also refreshes every open deployment as a backstop. Rollouts advance first (open the
+// next wave, stop, roll back), so the status is computed from the jobs that decision leaves.
 // The rule:
 //   some job not final: RUNNING once any job has started or finished, else PENDING;
 //   all final: FAILED if any failed, else UNKNOWN if any unknown, else CANCELLED if any
 //   cancelled, else SUCCEEDED.
 import type { Db } from "../rbac/db";
+import { advanceRollouts } from "../rollouts/advance-rollouts";
 
 export interface DeploymentStatusChange {
   id: string;
@@ -21,6 +23,7 @@ export async function refreshDeploymentStatus(
 ): Promise<DeploymentStatusChange[]> {
   const ids = [...new Set(deploymentIds)];
   if (ids.length === 0) return [];
+  await advanceRollouts(db, ids);
   return db.$queryRaw<DeploymentStatusChange[]>`
     WITH agg AS (
       SELECT "deploymentId" AS id,

@@ -15,11 +15,19 @@ export async function createTestTeam(prisma: PrismaClient) {
   return prisma.team.create({ data: { name: slug, slug } });
 }
 
-/** A revision with compose services `a`, `b`, ... (b depends on a), all with busybox images. */
+/**
+ * A revision with compose services `a`, `b`, ... (b depends on a), all with busybox images.
+ * Rolls out to all hosts at once without auto-rollback unless `rollout` says otherwise.
+ */
 export async function createTestRevision(
   prisma: PrismaClient,
   teamId: string,
-  options: { workflow?: string; services?: string[]; secrets?: string[] } = {},
+  options: {
+    workflow?: string;
+    services?: string[];
+    secrets?: string[];
+    rollout?: WorkflowSpecInput["rollout"];
+  } = {},
 ) {
   const name = options.workflow ?? uniqueName("wf");
   const serviceNames = options.services ?? ["app"];
@@ -34,6 +42,7 @@ export async function createTestRevision(
   const spec = workflowSpecSchema.parse({
     name,
     targets: { selector: { role: "web" } },
+    rollout: options.rollout ?? { batchSize: "100%", autoRollback: false },
     secrets: options.secrets ?? [],
     services,
   });

@@ -44,6 +44,8 @@ async function claimRow(db: PrismaClient, hostId: string, leaseSeconds: number):
         SELECT j.id FROM "Job" j
         JOIN "Deployment" d ON d.id = j."deploymentId"
         WHERE j."hostId" = ${hostId}::uuid AND j.state = 'QUEUED' AND j."deadlineAt" > now()
+          -- rollout waves: a later wave waits until the previous one succeeded (rollouts/advance-rollouts.ts)
+          AND j.wave <= COALESCE((d.plan->>'currentWave')::int, j.wave)
           -- one RUNNING job per host and service, and no overtaking an older queued job on a service
           AND NOT EXISTS (
             SELECT 1 FROM "Job" o
