@@ -34,6 +34,8 @@ export interface DeploymentJobView {
   id: string;
   host: { id: string; name: string; status: HostStatus };
   state: JobState;
+  /** Rollout wave (0 first); a later wave starts once the earlier ones succeeded. */
+  wave: number;
   attempt: number;
   error: string | null;
   createdAt: Date;
@@ -49,6 +51,8 @@ export interface DeploymentDetail extends DeploymentSummary {
   revision: DeploymentSummary["revision"] & { contentHash: string; createdAt: Date };
   deadlineAt: Date;
   final: boolean;
+  /** The rollout wave running now, when the plan records one. */
+  currentWave: number | null;
   hosts: DeploymentJobView[];
   /** The deployment this one rolled back, if any. */
   rollbackOf: { id: string; revisionNumber: number } | null;
@@ -70,7 +74,7 @@ export async function getDeployment(
       ...deploymentSummaryInclude,
       revision: { select: { id: true, number: true, message: true, contentHash: true, createdAt: true } },
       jobs: {
-        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        orderBy: [{ wave: "asc" }, { createdAt: "asc" }, { id: "asc" }],
         include: {
           host: { select: { id: true, name: true, status: true } },
           steps: { orderBy: { position: "asc" } },
@@ -120,10 +124,12 @@ export async function getDeployment(
     },
     deadlineAt: row.deadlineAt,
     final: !OPEN_DEPLOYMENT_STATUSES.includes(row.status),
+    currentWave: readCurrentWave(row.plan),
     hosts: row.jobs.map((job) => ({
       id: job.id,
       host: job.host,
       state: job.state,
+      wave: job.wave,
       attempt: job.attempt,
       error: job.error,
       createdAt: job.createdAt,
@@ -155,4 +161,9 @@ export async function getDeployment(
       ? { id: rollbackTarget.id, revisionNumber: rollbackTarget.revision.number }
       : null,
   };
+}
+
+function readCurrentWave(plan: unknown): number | null {
+  const wave = (plan as { currentWave?: unknown } | null)?.currentWave;
+  return typeof wave === "number" && Number.isInteger(wave) ? wave : null;
 }

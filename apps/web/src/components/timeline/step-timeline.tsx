@@ -11,7 +11,16 @@ import { Duration, RelativeTime } from "../status/time";
 type DeploymentDetail = inferRouterOutputs<AppRouter>["deployments"]["get"];
 export type TimelineHost = DeploymentDetail["hosts"][number];
 
-export function StepTimeline({ hosts, teamSlug }: { hosts: TimelineHost[]; teamSlug: string }) {
+export function StepTimeline({
+  hosts,
+  teamSlug,
+  currentWave = null,
+}: {
+  hosts: TimelineHost[];
+  teamSlug: string;
+  currentWave?: number | null;
+}) {
+  const waves = new Set(hosts.map((h) => h.wave)).size;
   return (
     <ol className="space-y-3" aria-label="Per-host timeline">
       {hosts.map((job) => (
@@ -29,6 +38,7 @@ export function StepTimeline({ hosts, teamSlug }: { hosts: TimelineHost[]; teamS
                 {job.host.name}
               </Link>
               <StatusBadge status={job.state} />
+              {waves > 1 ? <span className="text-xs text-slate-500">wave {job.wave + 1}</span> : null}
               {job.host.status !== "ONLINE" ? (
                 <span className="text-xs text-slate-500">host {job.host.status.toLowerCase()}</span>
               ) : null}
@@ -39,6 +49,8 @@ export function StepTimeline({ hosts, teamSlug }: { hosts: TimelineHost[]; teamS
                   started <RelativeTime date={job.claimedAt} /> ·{" "}
                   <Duration start={job.claimedAt} end={job.finishedAt} />
                 </>
+              ) : job.state === "QUEUED" && currentWave !== null && job.wave > currentWave ? (
+                "waits for the earlier waves to succeed"
               ) : job.state === "QUEUED" ? (
                 <>
                   waiting for the agent since <RelativeTime date={job.createdAt} />

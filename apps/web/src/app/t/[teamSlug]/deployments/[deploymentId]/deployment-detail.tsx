@@ -166,7 +166,7 @@ export function DeploymentDetail({ deploymentId }: { deploymentId: string }) {
         {d.hosts.length === 0 ? (
           <p className="text-sm text-slate-600">This deployment has no hosts.</p>
         ) : (
-          <StepTimeline hosts={d.hosts} teamSlug={team.slug} />
+          <StepTimeline hosts={d.hosts} teamSlug={team.slug} currentWave={d.currentWave} />
         )}
       </section>
 
