@@ -4,6 +4,7 @@ import type { HealthStatus, HostStatus, JobState, StepState } from "@capstan/db"
 import { notFound } from "../errors";
 import type { Db } from "../rbac/db";
 import { isUuid } from "../rbac/ids";
+import { type RolloutPlan, readRolloutPlan } from "../rollouts/rollout-plan";
 import {
   type DeploymentSummary,
   deploymentSummaryInclude,
@@ -53,6 +54,8 @@ export interface DeploymentDetail extends DeploymentSummary {
   final: boolean;
   /** The rollout wave running now, when the plan records one. */
   currentWave: number | null;
+  /** Waves, stop and rollback as the rollout engine recorded them (null for older deployments). */
+  rollout: RolloutPlan | null;
   hosts: DeploymentJobView[];
   /** The deployment this one rolled back, if any. */
   rollbackOf: { id: string; revisionNumber: number } | null;
@@ -125,6 +128,7 @@ export async function getDeployment(
     deadlineAt: row.deadlineAt,
     final: !OPEN_DEPLOYMENT_STATUSES.includes(row.status),
     currentWave: readCurrentWave(row.plan),
+    rollout: readRolloutPlan(row.plan),
     hosts: row.jobs.map((job) => ({
       id: job.id,
       host: job.host,

@@ -15,6 +15,7 @@ import { Card, ErrorNotice, Spinner } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 import { useCanDeploy } from "../deploy-dialog";
+import { RolloutWaves } from "./rollout-waves";
 
 export function DeploymentDetail({ deploymentId }: { deploymentId: string }) {
   const trpc = useTRPC();
@@ -158,6 +159,21 @@ export function DeploymentDetail({ deploymentId }: { deploymentId: string }) {
         ) : null}
         {d.error ? <p className="mt-3 text-sm text-red-700">{d.error}</p> : null}
       </Card>
+
+      {d.rollout && (d.rollout.waves.length > 1 || d.rollout.rollback) ? (
+        <section aria-labelledby="rollout-heading" className="mb-8">
+          <h2 id="rollout-heading" className="mb-3 text-base font-semibold text-slate-900">
+            Rollout
+          </h2>
+          <Card className="p-4">
+            <RolloutWaves
+              plan={d.rollout}
+              jobStates={new Map(d.hosts.map((h) => [h.id, h.state]))}
+              teamSlug={team.slug}
+            />
+          </Card>
+        </section>
+      ) : null}
 
       <section aria-labelledby="timeline-heading" className="mb-8">
         <h2 id="timeline-heading" className="mb-3 text-base font-semibold text-slate-900">
