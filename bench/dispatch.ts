@@ -232,6 +232,9 @@ async function main() {
       cpu: cpuPct,
     };
     log(
+      `dispatch p75=${percentile(dispatchMs, 75).toFixed(0)} p90=${percentile(dispatchMs, 90).toFixed(0)} max=${Math.max(...dispatchMs).toFixed(0)} ms; heartbeat p90=${percentile(heartbeatMs, 90).toFixed(0)} p95=${percentile(heartbeatMs, 95).toFixed(0)} ms`,
+    );
+    log(
       `simulated agents used ${(((benchCpu.user + benchCpu.system) / 1e6 / elapsedS) * 100).toFixed(0)}% of a core; load average ${loadavg()
         .map((l) => l.toFixed(1))
         .join(" ")}`,

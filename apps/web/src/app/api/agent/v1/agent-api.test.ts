@@ -1,6 +1,10 @@
 // The agent API through its route handlers, with the real protocol client (its fetch goes to the
 // handlers in-process) on a fresh PostgreSQL database.
 
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { forgetAgentKey } from "@capstan/core/agents/authenticate-agent";
 import {
   createTestHost,
@@ -17,6 +21,7 @@ import {
   type AgentClient,
   AgentUnauthorizedError,
   createAgentClient,
+  downloadAgentBinary,
   enrollAgent,
   generateAgentKeyPair,
   StaleLeaseError,
@@ -33,6 +38,7 @@ describe.skipIf(!ok)("agent API v1 (route handlers)", () => {
   let teamId: string;
   let dispatch: (request: Request) => Promise<Response>;
   let stopEngine: () => Promise<void>;
+  let agentDist = "";
   /** Every request the clients sent, so tests can replay one. */
   const sent: Request[] = [];
   const fetchViaHandlers = (async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -46,12 +52,16 @@ describe.skipIf(!ok)("agent API v1 (route handlers)", () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     process.env.DATABASE_URL = db.url;
+    agentDist = mkdtempSync(join(tmpdir(), "capstan-agent-dist-"));
+    writeFileSync(join(agentDist, "capstan-agent"), "#!/bin/sh\necho agent\n");
+    process.env.CAPSTAN_AGENT_DIST_DIR = agentDist;
     // Imported only now: the app's env module reads DATABASE_URL when first loaded.
     dispatch = await (await import("@/server/agent/test-dispatch")).loadAgentRoutes();
     stopEngine = (await import("@/server/agent/engine")).stopAgentEngine;
     teamId = (await createTestTeam(db.prisma)).id;
   });
   afterAll(async () => {
+    if (agentDist) rmSync(agentDist, { recursive: true, force: true });
     await stopEngine?.();
     await db?.drop();
   });
@@ -294,5 +304,35 @@ describe.skipIf(!ok)("agent API v1 (route handlers)", () => {
     console.log(`long-poll answered ${(answeredAt - createdAt).toFixed(1)} ms after the job was committed`);
     // The other host's poll was not woken with someone else's job.
     expect((await otherPolling).job).toBeNull();
+  });
+
+  it("serves the team's artifacts by upload name with their sha256, and nothing of other teams", async () => {
+    const host = await createTestHost(db.prisma, teamId);
+    const otherTeam = await createTestTeam(db.prisma);
+    const bytes = Buffer.from("release tarball bytes");
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    await db.prisma.artifact.create({
+      data: { teamId, name: "app.tar.gz", sha256, size: bytes.length, data: bytes },
+    });
+    await db.prisma.artifact.create({
+      data: { teamId: otherTeam.id, name: "secret.tar.gz", sha256, size: bytes.length, data: bytes },
+    });
+    const client = clientFor(host);
+    const download = await client.downloadArtifact("app.tar.gz", { sha256 });
+    expect(download.sha256).toBe(sha256);
+    expect(Buffer.from(await new Response(download.body).arrayBuffer()).equals(bytes)).toBe(true);
+    expect(await client.downloadArtifact("secret.tar.gz").catch((e) => e)).toMatchObject({ status: 404 });
+  });
+
+  it("serves the agent executable unsigned, with its sha256", async () => {
+    const download = await downloadAgentBinary(BASE, "x64", { fetch: fetchViaHandlers });
+    const body = Buffer.from(await new Response(download.body).arrayBuffer());
+    expect(body.toString()).toContain("echo agent");
+    expect(download.sha256).toBe(createHash("sha256").update(body).digest("hex"));
+    expect(
+      await downloadAgentBinary(BASE, "arm64", { fetch: fetchViaHandlers }).catch((e) => e),
+    ).toMatchObject({
+      status: 404,
+    });
   });
 });
