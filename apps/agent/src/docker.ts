@@ -19,6 +19,7 @@ export interface DockerStatus {
 export class DockerHost {
   private client: Dockerode | null = null;
   private compose: ComposeCli | null | undefined;
+  private composeCheckedAt = 0;
   private startAttempted = false;
   /** What happened when we tried to start Docker, for the heartbeat. */
   startOutcome: string | undefined;
@@ -79,25 +80,33 @@ export class DockerHost {
     }
   }
 
-  /** Detects the Compose CLI once: `docker compose` (v2) first, `docker-compose` (v1) second. */
-  async composeCli(signal?: AbortSignal): Promise<ComposeCli | null> {
-    if (this.compose !== undefined) return this.compose;
+  /**
+   * Detects the Compose CLI: `docker compose` (v2) first, `docker-compose` (v1) second. A found
+   * CLI is remembered; "none found" is re-checked after a minute (it may be installed meanwhile,
+   * or a slow start under load may have timed out).
+   */
+  async composeCli(signal?: AbortSignal, recheck = false): Promise<ComposeCli | null> {
+    if (this.compose) return this.compose;
+    if (!recheck && this.compose === null && Date.now() - this.composeCheckedAt < 60_000) return null;
     const candidates: [string, string[]][] = [
       ["docker", ["compose"]],
       ["docker-compose", []],
     ];
-    this.compose = null;
+    let found: ComposeCli | null = null;
     for (const [program, prefix] of candidates) {
       try {
-        const result = await run(program, [...prefix, "version", "--short"], { signal, timeoutMs: 20_000 });
+        const result = await run(program, [...prefix, "version", "--short"], { signal, timeoutMs: 60_000 });
         if (result.code === 0 && /\d+\.\d+/.test(result.stdout)) {
-          this.compose = { program, prefix, version: result.stdout.trim() };
+          found = { program, prefix, version: result.stdout.trim() };
           break;
         }
       } catch {
         // not installed: try the next one
       }
     }
+    if (signal?.aborted) return found;
+    this.compose = found;
+    this.composeCheckedAt = Date.now();
     return this.compose;
   }
 }

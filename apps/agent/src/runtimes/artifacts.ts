@@ -92,6 +92,7 @@ export async function unpackRelease(
       if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(binaryName)) throw new Error("bad binary name");
       await rename(file, join(staging, binaryName));
       await chmod(join(staging, binaryName), 0o755);
+      await chmod(staging, 0o755);
     } else {
       // Loaded on first use: most hosts unpack an artifact rarely, and idle memory matters.
       const tar = await import("tar");
@@ -120,13 +121,18 @@ export async function unpackRelease(
   }
 }
 
+/**
+ * Drops setuid/setgid/sticky bits and makes the release readable by the service's (dynamic) user:
+ * the agent's own unit runs with UMask=0077, so without this every file would be 0600 root.
+ */
 async function stripSpecialBits(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isSymbolicLink()) continue;
     const st = await lstat(path);
-    if (st.mode & 0o7000) await chmod(path, st.mode & 0o777 & ~0o022);
     if (entry.isDirectory()) await stripSpecialBits(path);
+    else await chmod(path, st.mode & 0o100 ? 0o755 : 0o644);
   }
 }
 

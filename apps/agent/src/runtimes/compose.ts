@@ -86,7 +86,7 @@ export class ComposeRuntime {
   }
 
   private async compose(dir: string, project: string, args: string[], signal?: AbortSignal): Promise<string> {
-    const cli = await this.docker.composeCli(signal);
+    const cli = (await this.docker.composeCli(signal)) ?? (await this.docker.composeCli(signal, true));
     if (!cli)
       throw new Error("neither `docker compose` (v2) nor `docker-compose` (v1) is installed on this host");
     const full = [...cli.prefix, "--project-name", project, "--file", join(dir, "compose.yaml")];

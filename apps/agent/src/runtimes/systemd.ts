@@ -4,8 +4,8 @@
 // before the deadline. Rollback switches `current`, the unit and the env file back.
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readdir, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, mkdir, readdir, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { HealthCheck } from "@capstan/templates";
 import { serviceUnitName } from "@capstan/templates";
 import { run, runChecked, tail } from "../exec";
@@ -109,6 +109,9 @@ export class SystemdRuntime {
     const paths = this.paths(workflow, service, releaseId);
     const releasesDir = join(paths.serviceDir, "releases");
     await mkdir(releasesDir, { recursive: true, mode: 0o755 });
+    // mkdir's mode is cut by the agent unit's UMask=0077; the service's user must traverse these.
+    for (const dir of [this.root, dirname(paths.serviceDir), paths.serviceDir, releasesDir])
+      await chmod(dir, 0o711);
     await mkdir(join(paths.serviceDir, "env"), { recursive: true, mode: 0o700 });
     await mkdir(join(paths.serviceDir, "units"), { recursive: true, mode: 0o700 });
 
