@@ -1,0 +1,390 @@
+// The whole path on real hosts, through the browser against the production build: first-run
+// setup -> "Add host" -> the shown install command run inside a fresh systemd host container ->
+// ONLINE -> a Compose workflow (busybox httpd with a healthcheck) and a systemd workflow (a Node
+// HTTP server from an artifact served by the control plane, sha256 checked) -> deploy both and
+// watch the live log -> both healthy on the overview -> edit, deploy revision 2, roll back -> a
+// viewer sees no deploy buttons and the API refuses the call. Screenshots are kept at each stage.
+//
+// Setup: the systemd host container has no Docker Engine or Compose, so Compose services go to a
+// second real agent run on this machine (which has dockerd and docker-compose), enrolled with a
+// token from the same dialog (src/real-hosts/machine-agent.ts).
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import { dockerEngine, dockerImage, executable, requireComponents } from "@capstan/testkit";
+import { hash } from "@node-rs/argon2";
+import { type Browser, expect, type Page, type TestInfo, test } from "@playwright/test";
+import pg from "pg";
+import { uploadServerArtifact } from "../src/real-hosts/artifact";
+import { removeComposeProject, waitFor } from "../src/real-hosts/docker";
+import { AGENT_BUNDLE, type MachineAgent, startMachineAgent } from "../src/real-hosts/machine-agent";
+import { SYSTEMD_HOST_IMAGE, type SystemdHost, startSystemdHost } from "../src/real-hosts/systemd-host";
+
+const ok =
+  !process.env.CAPSTAN_E2E_SKIP &&
+  requireComponents(
+    "whole-system browser test",
+    dockerEngine(),
+    dockerImage(SYSTEMD_HOST_IMAGE),
+    dockerImage("capstan-busybox:test"),
+    executable("/usr/bin/docker-compose"),
+    executable(AGENT_BUNDLE),
+  );
+test.skip(!ok, process.env.CAPSTAN_E2E_SKIP ?? "Docker, its test images or the agent build are missing");
+test.describe.configure({ mode: "serial" });
+
+const sfx = randomBytes(3).toString("hex");
+const OWNER = { email: `full-${sfx}@example.test`, password: "full-path-long-passphrase", name: "Fay Owner" };
+const VIEWER = { email: `full-viewer-${sfx}@example.test`, password: "viewer-long-passphrase" };
+let team = { name: "Full Path Ops", slug: `full-${sfx}`, id: "" };
+const SD_HOST = `sd-${sfx}`;
+const DOCKER_HOST = `dock-${sfx}`;
+const COMPOSE_WF = `web-${sfx}`;
+const SYSTEMD_WF = `api-${sfx}`;
+const ARTIFACT = `hello-api-${sfx}`;
+
+let sdHost: SystemdHost | undefined;
+let machineAgent: MachineAgent | undefined;
+let apiPort = 0;
+let artifactSha = "";
+const deployments: Record<string, string> = {};
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+async function snap(page: Page, testInfo: TestInfo, name: string) {
+  const path = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  await testInfo.attach(name, { path, contentType: "image/png" });
+}
+
+async function query<T>(sql: string, values: unknown[] = []): Promise<T[]> {
+  const db = new pg.Client({ connectionString: process.env.CAPSTAN_E2E_DATABASE_URL });
+  await db.connect();
+  try {
+    return (await db.query(sql, values)).rows as T[];
+  } finally {
+    await db.end();
+  }
+}
+
+async function signIn(page: Page, user: { email: string; password: string }) {
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(new RegExp(`/t/${team.slug}$`));
+}
+
+function composeYaml() {
+  return `name: ${COMPOSE_WF}
+description: busybox httpd behind a healthcheck
+targets:
+  hosts: [${DOCKER_HOST}]
+services:
+  web:
+    compose:
+      inline:
+        services:
+          httpd:
+            image: capstan-busybox:test
+            command: ["sh", "-c", "echo hello > /tmp/index.html && exec httpd -f -v -p 8080 -h /tmp"]
+            healthcheck:
+              test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]
+              interval: 2s
+              timeout: 2s
+              retries: 15
+    deadline: 3m
+`;
+}
+
+function systemdYaml(sha256: string, greeting: string) {
+  return `name: ${SYSTEMD_WF}
+description: a Node HTTP server from an uploaded artifact
+targets:
+  hosts: [${SD_HOST}]
+services:
+  api:
+    systemd:
+      exec: ["/usr/local/bin/node", "server.js"]
+      artifact:
+        upload: ${ARTIFACT}
+        sha256: ${sha256}
+        format: tar.gz
+    env:
+      PORT: "${apiPort}"
+      GREETING: ${greeting}
+    healthChecks:
+      - http: { url: "http://127.0.0.1:${apiPort}/" }
+    deadline: 3m
+`;
+}
+
+/** What the systemd service answers, asked from inside its host. */
+async function greeting(): Promise<string> {
+  const result = await sdHost!.exec(["curl", "-fsS", "--max-time", "5", `http://127.0.0.1:${apiPort}/`]);
+  return result.code === 0 ? result.stdout : `(curl exit ${result.code})`;
+}
+
+/** Opens "Add host", names the host and returns the install command shown in the dialog. */
+async function installCommand(page: Page, testInfo: TestInfo, hostName: string): Promise<string> {
+  await page.goto(`/t/${team.slug}/hosts`);
+  await page.getByRole("button", { name: "Add host" }).click();
+  const dialog = page.getByRole("dialog", { name: "Add a host" });
+  await dialog.getByLabel("Host name (optional)").fill(hostName);
+  await dialog.getByRole("button", { name: "Create install command" }).click();
+  const field = dialog.getByLabel("Install command");
+  const baseURL = testInfo.project.use.baseURL!;
+  // Strict shape: only this exact command is ever handed to a shell inside the host.
+  await expect(field).toHaveValue(
+    new RegExp(
+      `^curl -fsSL ${baseURL.replace(/\./g, "\\.")}/install\\.sh \\| sh -s -- --token [A-Za-z0-9_.~-]+$`,
+    ),
+  );
+  const command = await field.inputValue();
+  await snap(page, testInfo, `add-host-${hostName.split("-")[0]}`);
+  await dialog.getByRole("button", { name: "Done" }).click();
+  return command;
+}
+
+async function hostRow(page: Page, name: string) {
+  await page.goto(`/t/${team.slug}/hosts`);
+  return page.getByTestId("host-row").filter({ hasText: name });
+}
+
+/** Creates a workflow through the YAML editor and returns to its page. */
+async function createWorkflow(page: Page, yaml: string, name: string) {
+  await page.goto(`/t/${team.slug}/workflows`);
+  await page.getByRole("link", { name: "New workflow" }).click();
+  await page.getByLabel("capstan.yaml").fill(yaml);
+  await expect(page.getByTestId("check-status")).toHaveText("Valid.", { timeout: 20_000 });
+  await page.getByLabel("What changed (optional)").fill("first version");
+  await page.getByRole("button", { name: "Create workflow" }).click();
+  await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+}
+
+/** From a workflow's page: "Deploy latest" -> the dialog -> the new deployment's page. */
+async function deployLatest(page: Page, workflow: string, hostName: string): Promise<string> {
+  await page.goto(`/t/${team.slug}/workflows`);
+  await page.getByRole("link", { name: workflow }).click();
+  await page.getByRole("button", { name: "Deploy latest" }).click();
+  const dialog = page.getByRole("dialog", { name: "Deploy a revision" });
+  await expect(dialog.getByText(`1 host: ${hostName}`)).toBeVisible();
+  await dialog.getByRole("button", { name: "Deploy now" }).click();
+  await expect(page).toHaveURL(new RegExp(`/t/${team.slug}/deployments/[0-9a-f-]{36}$`));
+  return page.url().split("/").at(-1)!;
+}
+
+/** On a deployment's page: the log streams while it runs, then it succeeds with healthy services. */
+async function watchDeployment(page: Page, testInfo: TestInfo, name: string, logLine: RegExp) {
+  const log = page.getByRole("log", { name: "Deployment log" });
+  const heading = page.getByRole("heading", { level: 1 });
+  // Live while the agent works; a fast deploy may already be over when the page connects.
+  await expect(page.getByTestId("log-connection")).toHaveText(/Live|Finished/);
+  await expect(log).toContainText(logLine, { timeout: 150_000 });
+  await snap(page, testInfo, `${name}-log`);
+  await expect(heading).toContainText(/Succeeded|Failed|Cancelled/, { timeout: 180_000 });
+  // On a failure the message carries the deployment's log, which says why.
+  expect((await heading.textContent()) ?? "", (await log.textContent()) ?? "").toContain("Succeeded");
+  await expect(page.getByTestId("log-connection")).toHaveText("Finished: the full log is shown");
+  await expect(page.getByTestId("timeline-step").first()).toHaveAttribute("data-state", "SUCCEEDED");
+  // "Health now" shows what the agent's heartbeats report (every 15 s); the page does not poll
+  // once the deployment is final, so reload until the first heartbeat after the deploy is in.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole("region", { name: "Health now" })).toContainText("Healthy", {
+      timeout: 3_000,
+    });
+  }).toPass({ timeout: 60_000, intervals: [2_000] });
+  await snap(page, testInfo, `${name}-finished`);
+}
+
+test.afterAll(async () => {
+  await machineAgent?.stop();
+  await sdHost?.remove();
+  await removeComposeProject(`capstan-${COMPOSE_WF}-web`);
+});
+
+test("first-run setup creates the owner and team (or, after 00-first-run, a team of our own)", async ({
+  page,
+}, testInfo) => {
+  await page.goto("/");
+  if (/\/setup$/.test(page.url())) {
+    await expect(page.getByRole("heading", { name: "Welcome to Capstan" })).toBeVisible();
+    await page.getByLabel("Team name").fill(team.name);
+    await page.getByLabel("Your name").fill(OWNER.name);
+    await page.getByLabel("Email").fill(OWNER.email);
+    await page.getByLabel("Password", { exact: true }).fill(OWNER.password);
+    await page.getByLabel("Repeat password").fill(OWNER.password);
+    await snap(page, testInfo, "setup");
+    await page.getByRole("button", { name: "Create owner and team" }).click();
+    await expect(page).toHaveURL(/\/t\/[a-z0-9-]+$/);
+    team = { ...team, slug: page.url().split("/").at(-1)! };
+  } else {
+    // 00-first-run.spec.ts already used this install's first run: seed an owner and team instead.
+    const passwordHash = await hash(OWNER.password, { memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+    const [user] = await query<{ id: string }>(
+      `INSERT INTO "User" (email, name, "passwordHash", "updatedAt") VALUES ($1, $2, $3, now()) RETURNING id`,
+      [OWNER.email, OWNER.name, passwordHash],
+    );
+    const [row] = await query<{ id: string }>(
+      `INSERT INTO "Team" (name, slug) VALUES ($1, $2) RETURNING id`,
+      [team.name, team.slug],
+    );
+    await query(`INSERT INTO "Membership" ("teamId", "userId", role) VALUES ($1, $2, 'OWNER')`, [
+      row!.id,
+      user!.id,
+    ]);
+    await signIn(page, OWNER);
+  }
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  const [row] = await query<{ id: string }>(`SELECT id FROM "Team" WHERE slug = $1`, [team.slug]);
+  team.id = row!.id;
+  await snap(page, testInfo, "overview-empty");
+});
+
+test("add a host: the shown install command, run inside a fresh systemd host, brings it ONLINE", async ({
+  page,
+}, testInfo) => {
+  test.setTimeout(240_000);
+  await signIn(page, OWNER);
+  const [command, host] = await Promise.all([
+    installCommand(page, testInfo, SD_HOST),
+    startSystemdHost("capstan-e2e-full"),
+  ]);
+  sdHost = host;
+  const install = await host.exec(["sh", "-c", command], 180_000);
+  expect(install.code, `${install.stdout}\n${install.stderr}`).toBe(0);
+  expect((await host.exec(["systemctl", "is-active", "capstan-agent"])).stdout.trim()).toBe("active");
+
+  const row = await hostRow(page, SD_HOST);
+  await expect(async () => {
+    await page.reload();
+    await expect(row).toContainText("Online", { timeout: 2_000 });
+  }).toPass({ timeout: 90_000 });
+  await snap(page, testInfo, "host-online");
+
+  // The second agent, on this machine, drives its Docker Engine for the Compose workflow.
+  const dockerCommand = await installCommand(page, testInfo, DOCKER_HOST);
+  const token = dockerCommand.split("--token ")[1]!;
+  machineAgent = startMachineAgent({ url: testInfo.project.use.baseURL!, token });
+  const dockerRow = await hostRow(page, DOCKER_HOST);
+  await expect(async () => {
+    await page.reload();
+    await expect(dockerRow).toContainText("Online", { timeout: 2_000 });
+  }).toPass({ timeout: 90_000 });
+  await snap(page, testInfo, "hosts-online");
+});
+
+test("create a Compose workflow and a systemd workflow from an uploaded artifact", async ({
+  page,
+}, testInfo) => {
+  test.setTimeout(120_000);
+  apiPort = await freePort();
+  const artifact = await uploadServerArtifact(process.env.CAPSTAN_E2E_DATABASE_URL!, team.id, ARTIFACT);
+  artifactSha = artifact.sha256;
+  await signIn(page, OWNER);
+  await createWorkflow(page, composeYaml(), COMPOSE_WF);
+  await snap(page, testInfo, "workflow-compose");
+  await createWorkflow(page, systemdYaml(artifact.sha256, "one"), SYSTEMD_WF);
+  await snap(page, testInfo, "workflow-systemd");
+});
+
+test("deploy both, watching the live log; both end healthy on the overview", async ({ page }, testInfo) => {
+  test.setTimeout(420_000);
+  await signIn(page, OWNER);
+  deployments.compose = await deployLatest(page, COMPOSE_WF, DOCKER_HOST);
+  await watchDeployment(page, testInfo, "compose-deploy", /web/);
+  deployments.systemd1 = await deployLatest(page, SYSTEMD_WF, SD_HOST);
+  await watchDeployment(page, testInfo, "systemd-deploy", /api/);
+  expect(await greeting()).toBe("one");
+
+  await page.goto(`/t/${team.slug}`);
+  await expect(page.getByText("Every service is healthy.")).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole("main")).toContainText(/2\s+of\s+2 healthy/);
+  await snap(page, testInfo, "overview-healthy");
+});
+
+test("edit the systemd workflow, deploy revision 2, then roll back to revision 1", async ({
+  page,
+}, testInfo) => {
+  test.setTimeout(420_000);
+  expect(deployments.systemd1).toBeTruthy();
+  await signIn(page, OWNER);
+  await page.goto(`/t/${team.slug}/workflows`);
+  await page.getByRole("link", { name: SYSTEMD_WF }).click();
+  await page.getByRole("navigation", { name: "Workflow" }).getByRole("link", { name: "Edit" }).click();
+  await page.getByLabel("capstan.yaml").fill(systemdYaml(artifactSha, "two"));
+  await expect(page.getByTestId("check-status")).toHaveText("Valid.", { timeout: 20_000 });
+  await page.getByLabel("What changed (optional)").fill("greet with two");
+  await page.getByRole("button", { name: "Save revision" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved as revision 2." })).toBeVisible();
+
+  deployments.systemd2 = await deployLatest(page, SYSTEMD_WF, SD_HOST);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("revision 2");
+  await watchDeployment(page, testInfo, "systemd-revision-2", /api/);
+  await waitFor("the new revision to answer", async () => (await greeting()) === "two", 30_000);
+
+  await page.getByRole("button", { name: "Roll back to revision 1" }).click();
+  await page
+    .getByRole("dialog", { name: "Roll back to revision 1?" })
+    .getByRole("button", { name: "Roll back" })
+    .click();
+  await expect(page).not.toHaveURL(new RegExp(`${deployments.systemd2}$`));
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("revision 1");
+  await watchDeployment(page, testInfo, "systemd-rollback", /api/);
+  await waitFor("the rolled-back revision to answer", async () => (await greeting()) === "one", 30_000);
+});
+
+test("a viewer sees no deploy buttons and the API refuses a deploy", async ({ browser }, testInfo) => {
+  expect(deployments.systemd1).toBeTruthy();
+  const passwordHash = await hash(VIEWER.password, { memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+  const [user] = await query<{ id: string }>(
+    `INSERT INTO "User" (email, name, "passwordHash", "updatedAt") VALUES ($1, 'Vic Viewer', $2, now()) RETURNING id`,
+    [VIEWER.email, passwordHash],
+  );
+  await query(`INSERT INTO "Membership" ("teamId", "userId", role) VALUES ($1, $2, 'VIEWER')`, [
+    team.id,
+    user!.id,
+  ]);
+  const page = await newPage(browser);
+  await signIn(page, VIEWER);
+  await page.goto(`/t/${team.slug}/deployments/${deployments.systemd1}`);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Succeeded");
+  await expect(page.getByRole("button", { name: /Deploy|Cancel deployment|Redeploy|Roll back/ })).toHaveCount(
+    0,
+  );
+  await page.goto(`/t/${team.slug}/workflows`);
+  await page.getByRole("link", { name: SYSTEMD_WF }).click();
+  await expect(page.getByRole("heading", { level: 1, name: SYSTEMD_WF })).toBeVisible();
+  await expect(page.getByRole("button", { name: /Deploy/ })).toHaveCount(0);
+  await snap(page, testInfo, "viewer-workflow");
+
+  const before = await query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM "Deployment" WHERE "teamId" = $1`,
+    [team.id],
+  );
+  const response = await page.request.post("/api/trpc/deployments.rollback", {
+    data: { json: { teamId: team.id, deploymentId: deployments.systemd1 } },
+  });
+  expect(response.status()).toBe(403);
+  expect(await response.text()).toContain("FORBIDDEN");
+  const after = await query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM "Deployment" WHERE "teamId" = $1`,
+    [team.id],
+  );
+  expect(after[0]!.n).toBe(before[0]!.n);
+  await page.context().close();
+});
+
+async function newPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+  return context.newPage();
+}
