@@ -20,6 +20,7 @@ export class DockerHost {
   private client: Dockerode | null = null;
   private compose: ComposeCli | null | undefined;
   private composeCheckedAt = 0;
+  private detecting: Promise<ComposeCli | null> | undefined;
   private startAttempted = false;
   /** What happened when we tried to start Docker, for the heartbeat. */
   startOutcome: string | undefined;
@@ -88,6 +89,14 @@ export class DockerHost {
   async composeCli(signal?: AbortSignal, recheck = false): Promise<ComposeCli | null> {
     if (this.compose) return this.compose;
     if (!recheck && this.compose === null && Date.now() - this.composeCheckedAt < 60_000) return null;
+    // Heartbeats and deploys ask concurrently: share one detection.
+    this.detecting ??= this.detectCompose(signal).finally(() => {
+      this.detecting = undefined;
+    });
+    return this.detecting;
+  }
+
+  private async detectCompose(signal?: AbortSignal): Promise<ComposeCli | null> {
     const candidates: [string, string[]][] = [
       ["docker", ["compose"]],
       ["docker-compose", []],
