@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createEnrollmentToken } from "@capstan/core/enrollment/create-enrollment-token";
 import { createPrismaClient } from "@capstan/db";
 
@@ -16,12 +17,6 @@ export interface LocalAgentOptions {
   signal: AbortSignal;
   log: (message: string) => void;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
-  });
 
 /** Resolves with the running agent process, or null when stopped before it could start. */
 export async function startLocalAgent(options: LocalAgentOptions): Promise<ChildProcess | null> {
@@ -77,7 +72,7 @@ async function mintToken(options: LocalAgentOptions): Promise<string | null> {
       }
       if (!told) options.log("the local agent enrolls once the first team exists (open the setup page)");
       told = true;
-      await sleep(3000, options.signal);
+      await sleep(3000, undefined, { signal: options.signal }).catch(() => {}); // aborted: loop ends
     }
     return null;
   } finally {

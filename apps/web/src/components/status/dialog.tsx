@@ -69,7 +69,7 @@ export function ConfirmButton({
   title: string;
   confirmLabel: string;
   children: ReactNode;
-  onConfirm: () => Promise<unknown> | void;
+  onConfirm: () => unknown;
   variant?: "primary" | "secondary" | "danger";
   pending?: boolean;
   disabled?: boolean;
