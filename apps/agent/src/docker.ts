@@ -1,6 +1,7 @@
 // The Docker Engine as the agent sees it: a lazily created dockerode client, the Compose CLI
 // (v2 plugin when present, else v1), and the one-time `systemctl start docker` when the Engine
 // does not answer and we run under systemd.
+import { existsSync } from "node:fs";
 import type Dockerode from "dockerode";
 import { run } from "./exec";
 
@@ -37,6 +38,13 @@ export class DockerHost {
       this.client = new Docker({ socketPath: this.socketPath });
     }
     return this.client;
+  }
+
+  /** Whether Docker is installed here (the Engine may still be down). */
+  installed(): boolean {
+    return [this.socketPath, "/usr/bin/docker", "/usr/local/bin/docker", "/usr/bin/dockerd"].some((p) =>
+      existsSync(p),
+    );
   }
 
   async ping(signal?: AbortSignal): Promise<boolean> {

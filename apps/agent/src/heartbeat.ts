@@ -1,6 +1,5 @@
 // Heartbeats: every ~15 s, the health of every managed service, facts when they changed, the
 // Docker Engine's state and the jobs we are working on. The answer can tell us to abandon jobs.
-import { existsSync } from "node:fs";
 import { type AgentClient, AgentUnauthorizedError, type ServiceHealthReport } from "@capstan/protocol";
 import { pause } from "./abort";
 import type { DockerHost, DockerStatus } from "./docker";
@@ -81,8 +80,8 @@ export class HeartbeatLoop {
   async beat(signal?: AbortSignal): Promise<void> {
     const { deps } = this;
     const services = await allServiceHealth(deps, signal);
-    // Hosts without Docker never load dockerode; hosts with compose services always report it.
-    const usesDocker = services.some((s) => s.kind === "compose") || existsSync(deps.docker.socketPath);
+    // Hosts without Docker never load dockerode; hosts with Docker or compose services report it.
+    const usesDocker = services.some((s) => s.kind === "compose") || deps.docker.installed();
     const docker: DockerStatus | undefined = usesDocker ? await deps.docker.status(signal) : undefined;
     const facts = await collectFacts(deps.state.dir, docker?.available ? deps.docker : null);
     const factsJson = JSON.stringify(facts);

@@ -130,6 +130,18 @@ describe.skipIf(!ok)("agent against the real control plane", () => {
       const h = await cp.db.prisma.serviceHealth.findFirst({ where: { hostId, workflow, service: "web" } });
       return h?.status === "HEALTHY";
     });
+    // `capstan-agent status` reads the same state and asks Docker itself.
+    const status = JSON.parse(
+      execFileSync(process.execPath, [BUNDLE, "status", "--json"], {
+        env: { ...process.env, ...env() },
+        encoding: "utf8",
+      }),
+    );
+    expect(status.host.id).toBe(hostId);
+    expect(status.lastContact.ok).toBe(true);
+    expect(status.services).toEqual([
+      expect.objectContaining({ workflow, service: "web", kind: "compose", status: "HEALTHY" }),
+    ]);
   });
 
   it("keeps events in the outbox while the control plane is down and delivers them in order", async () => {

@@ -2,7 +2,7 @@
 // systemd host container, it installs the single executable and its unit; the host shows ONLINE;
 // re-running upgrades in place keeping the identity; --uninstall cleans up.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { dockerEngine, dockerImage, requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +17,15 @@ const ok = requireComponents(
 );
 
 const AGENT_DIR = join(import.meta.dirname, "..");
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
 
 describe.skipIf(!ok)("install.sh from the control plane", () => {
   let cp: ControlPlane;
@@ -34,7 +43,8 @@ describe.skipIf(!ok)("install.sh from the control plane", () => {
     ]);
 
   beforeAll(async () => {
-    if (!existsSync(join(AGENT_DIR, "dist", "capstan-agent"))) {
+    const exe = join(AGENT_DIR, "dist", "capstan-agent");
+    if (!existsSync(exe) || newestMtime(join(AGENT_DIR, "src")) > statSync(exe).mtimeMs) {
       execFileSync(process.execPath, [join(AGENT_DIR, "scripts/build.mjs")], { stdio: "pipe" });
     }
     cp = await startControlPlane({ heartbeatSeconds: 2, pollSeconds: 5 });
@@ -76,6 +86,43 @@ describe.skipIf(!ok)("install.sh from the control plane", () => {
       const h = await cp.db.prisma.host.findUnique({ where: { id: before } });
       return h?.status === "ONLINE" && h.lastSeenAt && Date.now() - h.lastSeenAt.getTime() < 5000;
     });
+  });
+
+  it("starts Docker once when the Engine does not answer, and reports it in the heartbeat", async () => {
+    // This host has no Docker Engine; a stand-in answers the two Engine API calls the agent makes
+    // (GET /_ping, GET /version) on a socket, as a real `docker.service` unit that is stopped.
+    const fakeEngine = `require("node:http").createServer((q, s) => {
+  s.setHeader("content-type", q.url.endsWith("/_ping") ? "text/plain" : "application/json");
+  s.end(q.url.endsWith("/_ping") ? "OK" : JSON.stringify({ Version: "99.0-test" }));
+}).listen("/run/capstan-test-docker.sock");`;
+    host.exec(["sh", "-c", "cat > /usr/local/lib/fake-dockerd.js"], fakeEngine);
+    host.exec(
+      ["sh", "-c", "cat > /etc/systemd/system/docker.service"],
+      "[Service]\nExecStartPre=-/bin/rm -f /run/capstan-test-docker.sock\nExecStart=/usr/local/bin/node /usr/local/lib/fake-dockerd.js\n",
+    );
+    host.exec([
+      "sh",
+      "-c",
+      "printf '#!/bin/sh\\nexit 1\\n' > /usr/local/bin/docker && chmod 755 /usr/local/bin/docker",
+    ]);
+    host.exec([
+      "sh",
+      "-c",
+      "echo CAPSTAN_DOCKER_SOCKET=/run/capstan-test-docker.sock >> /etc/capstan/agent.env",
+    ]);
+    host.exec(["systemctl", "daemon-reload"]);
+    expect(host.tryExec(["systemctl", "is-active", "docker"]).stdout.trim()).not.toBe("active");
+    host.exec(["systemctl", "restart", "capstan-agent"]);
+    const hostId = JSON.parse(host.exec(["cat", "/var/lib/capstan/host.json"])).hostId;
+    const row = await waitFor("the heartbeat to report Docker started", async () => {
+      const h = await cp.db.prisma.host.findUnique({ where: { id: hostId } });
+      const status = h?.dockerStatus as { available?: boolean; detail?: string } | null;
+      return status?.available && /started it with systemctl start docker/.test(status.detail ?? "")
+        ? h
+        : null;
+    });
+    expect(row.dockerStatus).toMatchObject({ available: true });
+    expect(host.exec(["systemctl", "is-active", "docker"]).trim()).toBe("active");
   });
 
   it("--uninstall removes the agent and its unit", () => {
