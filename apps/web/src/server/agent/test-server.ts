@@ -127,6 +127,8 @@ export interface StartServerOptions {
   distDir?: string;
   port?: number;
   env?: Record<string, string>;
+  /** Run the server under `nice -n` (negative = higher priority; needs root). */
+  niceness?: number;
   /** Extra Node flags for the server process (e.g. --cpu-prof). */
   nodeArgs?: string[];
   /** Where the server's output goes; default: dropped. */
@@ -152,7 +154,25 @@ export async function startNextServer(options: StartServerOptions): Promise<Runn
   if (!existsSync(buildIdPath(distDir))) throw new Error(`apps/web has no production build in ${distDir}.`);
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), NEXT_BIN, "start", "-H", "127.0.0.1", "-p", String(port)], {
+  // Idle keep-alive sockets stay open longer than clients keep them (undici: the server's hint
+  // minus 1 s), so a request never races the server closing its socket (UND_ERR_SOCKET).
+  const argv = [
+    ...(options.nodeArgs ?? []),
+    NEXT_BIN,
+    "start",
+    "-H",
+    "127.0.0.1",
+    "-p",
+    String(port),
+    "--keepAliveTimeout",
+    "70000",
+  ];
+  // nice execs the command, so the child's pid stays the server's pid.
+  const [command, args] =
+    options.niceness === undefined
+      ? [process.execPath, argv]
+      : ["nice", ["-n", String(options.niceness), process.execPath, ...argv]];
+  const child = spawn(command, args, {
     cwd: WEB_DIR,
     env: {
       ...process.env,
