@@ -43,7 +43,7 @@ await build({
     {
       name: "no-native-addons",
       setup(b) {
-        b.onResolve({ filter: /^cpu-features$|\.node$/ }, (args) => ({
+        b.onResolve({ filter: /^(cpu-features|supports-color)$|\.node$/ }, (args) => ({
           path: args.path,
           namespace: "no-native",
         }));

@@ -69,7 +69,12 @@ export class DockerHost {
       this.startAttempted = true;
       try {
         const result = await run("systemctl", ["start", "docker"], { signal, timeoutMs: 90_000 });
-        const up = result.code === 0 && (await this.ping(signal));
+        // A started unit may need a moment before its socket answers.
+        let up = false;
+        for (let i = 0; result.code === 0 && !up && i < 30 && !signal?.aborted; i++) {
+          up = await this.ping(signal);
+          if (!up) await new Promise((r) => setTimeout(r, 1000));
+        }
         this.startOutcome = up
           ? "Docker was down; started it with systemctl start docker"
           : `Docker was down; systemctl start docker failed (exit ${result.code}): ${result.stderr.trim().slice(0, 300)}`;

@@ -120,6 +120,19 @@ describe.skipIf(!ok)("install.sh from the control plane", () => {
       return status?.available && /started it with systemctl start docker/.test(status.detail ?? "")
         ? h
         : null;
+    }).catch(async (error: Error) => {
+      const journal = host.tryExec([
+        "journalctl",
+        "--no-pager",
+        "-n",
+        "40",
+        "-u",
+        "capstan-agent",
+        "-u",
+        "docker",
+      ]);
+      const h = await cp.db.prisma.host.findUnique({ where: { id: hostId } });
+      throw new Error(`${error.message}\n${JSON.stringify(h?.dockerStatus)}\n${journal.stdout}`);
     });
     expect(row.dockerStatus).toMatchObject({ available: true });
     expect(host.exec(["systemctl", "is-active", "docker"]).trim()).toBe("active");
