@@ -132,6 +132,9 @@ async function main() {
     let measuring = false;
     const dispatched = new Map<string, number>(); // job id -> commit acknowledged (ms)
     const dispatchMs: number[] = [];
+    /** When (s since start) heartbeats that took > 300 ms were sent: clusters point at periodic work. */
+    const slowAt: number[] = [];
+    const startedAtGlobal = performance.now();
     const heartbeatMs: number[] = [];
     const errors = { poll: 0, heartbeat: 0, complete: 0, create: 0 };
     const errorKinds = new Map<string, number>();
@@ -181,7 +184,11 @@ async function main() {
             agentVersion: "bench",
             services: [{ workflow: "bench", service: "app", kind: "compose", status: "HEALTHY" }],
           });
-          if (measuring) heartbeatMs.push(performance.now() - started);
+          if (measuring) {
+            const took = performance.now() - started;
+            heartbeatMs.push(took);
+            if (took > 300) slowAt.push(Math.round((started - startedAtGlobal) / 100) / 10);
+          }
         } catch (error) {
           errors.heartbeat++;
           noteError("heartbeat", error);
@@ -252,6 +259,7 @@ async function main() {
     log(
       `dispatch p75=${percentile(dispatchMs, 75).toFixed(0)} p90=${percentile(dispatchMs, 90).toFixed(0)} max=${Math.max(...dispatchMs).toFixed(0)} ms; heartbeat p90=${percentile(heartbeatMs, 90).toFixed(0)} p95=${percentile(heartbeatMs, 95).toFixed(0)} ms`,
     );
+    if (values.verbose) log(`slow heartbeats sent at (s): ${slowAt.sort((a, b) => a - b).join(" ")}`);
     log(
       `simulated agents used ${(((benchCpu.user + benchCpu.system) / 1e6 / elapsedS) * 100).toFixed(0)}% of a core; load average ${loadavg()
         .map((l) => l.toFixed(1))

@@ -19,7 +19,9 @@ export const POST = signedAgentRoute(
     const waitSeconds = Math.min(input.waitSeconds ?? settings.pollWaitSeconds, settings.pollWaitSeconds);
     const job = await pollForJob(prisma, {
       hostId: agent.hostId,
-      waitMs: waitSeconds * 1000,
+      // Up to 20 % shorter at random: agents that connected together (after a restart) would
+      // otherwise time out together every cycle and reconnect as one burst.
+      waitMs: waitSeconds * 1000 * (0.8 + 0.2 * Math.random()),
       leaseSeconds: settings.leaseSeconds,
       notifier: engine.notifier,
       signal: request.signal,
