@@ -303,7 +303,7 @@ test("deploys a revision to its targets from the dialog, cancels it, and redeplo
   await expect(page.getByTestId("deployment-row").first()).toBeVisible();
   await page.getByRole("button", { name: "Deploy", exact: true }).click();
   const dialog = page.getByRole("dialog", { name: "Deploy a revision" });
-  await expect(dialog.getByLabel("Workflow")).toHaveValue(/.+/);
+  await expect(dialog.getByRole("combobox", { name: /^Workflow/ })).toHaveValue(/.+/);
   await expect(dialog.getByText("1 host: web-1")).toBeVisible();
   await snap(page, testInfo, "deploy-dialog");
   await dialog.getByRole("button", { name: "Deploy now" }).click();
