@@ -160,3 +160,24 @@ export function Card({ children, className }: { children: ReactNode; className?:
     <div className={clsx("rounded-lg border border-slate-200 bg-white shadow-sm", className)}>{children}</div>
   );
 }
+
+/** The "load more" button under an infinite (cursor-paged) list. */
+export function LoadMore({
+  query,
+  label,
+  spaced = true,
+}: {
+  query: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown };
+  label: string;
+  /** Whether to leave a margin above (lists inside cards); false inside a spaced stack. */
+  spaced?: boolean;
+}) {
+  if (!query.hasNextPage) return null;
+  return (
+    <div className={spaced ? "mt-4 flex justify-center" : "flex justify-center"}>
+      <Button variant="secondary" onClick={() => query.fetchNextPage()} disabled={query.isFetchingNextPage}>
+        {query.isFetchingNextPage ? "Loading…" : label}
+      </Button>
+    </div>
+  );
+}

@@ -82,7 +82,7 @@ const POLICY: Record<string, Role> = {
 const RANK: Record<Role, number> = { VIEWER: 1, DEPLOYER: 2, ADMIN: 3, OWNER: 4 };
 const ROLES = Object.keys(RANK) as Role[];
 
-const procedures = appRouter._def.procedures as Record<string, AnyProcedure>;
+const procedures = appRouter._def.procedures as unknown as Record<string, AnyProcedure>;
 const teamProcedures = Object.keys(procedures)
   .filter((path) => !PUBLIC_PROCEDURES.has(path) && !USER_LEVEL_PROCEDURES.has(path))
   .sort();

@@ -9,6 +9,7 @@ import {
   Card,
   EmptyState,
   ErrorNotice,
+  LoadMore,
   PageHeader,
   Spinner,
   type Tone,
@@ -223,17 +224,7 @@ export function AuditLog() {
           </ul>
         </Card>
       ) : null}
-      {query.hasNextPage ? (
-        <div className="mt-4 flex justify-center">
-          <Button
-            variant="secondary"
-            onClick={() => query.fetchNextPage()}
-            disabled={query.isFetchingNextPage}
-          >
-            {query.isFetchingNextPage ? "Loading…" : "Load older events"}
-          </Button>
-        </div>
-      ) : null}
+      <LoadMore query={query} label="Load older events" />
     </>
   );
 }

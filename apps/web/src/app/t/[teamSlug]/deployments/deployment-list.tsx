@@ -9,7 +9,7 @@ import { DeploymentsIcon } from "@/components/dashboard/icons";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
 import { StatusBadge } from "@/components/status/status-badge";
 import { Duration, RelativeTime } from "@/components/status/time";
-import { Button, Card, EmptyState, ErrorNotice, Spinner } from "@/components/ui";
+import { Card, EmptyState, ErrorNotice, LoadMore, Spinner } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import type { AppRouter } from "@/server/trpc/root";
 import { useTRPC } from "@/trpc/client";
@@ -140,17 +140,7 @@ export function DeploymentList({
       <Card>
         <DeploymentRows items={items} />
       </Card>
-      {query.hasNextPage ? (
-        <div className="mt-4 flex justify-center">
-          <Button
-            variant="secondary"
-            onClick={() => query.fetchNextPage()}
-            disabled={query.isFetchingNextPage}
-          >
-            {query.isFetchingNextPage ? "Loading…" : "Load older deployments"}
-          </Button>
-        </div>
-      ) : null}
+      <LoadMore query={query} label="Load older deployments" />
     </>
   );
 }

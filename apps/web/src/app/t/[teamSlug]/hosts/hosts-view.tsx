@@ -6,7 +6,7 @@ import { HostsIcon } from "@/components/dashboard/icons";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
 import { StatusBadge } from "@/components/status/status-badge";
 import { formatAbsolute, RelativeTime } from "@/components/status/time";
-import { Button, Card, EmptyState, ErrorNotice, PageHeader, Spinner } from "@/components/ui";
+import { Button, Card, EmptyState, ErrorNotice, LoadMore, PageHeader, Spinner } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 import { AddHostButton } from "./add-host-dialog";
@@ -146,17 +146,7 @@ export function HostsView({ publicUrl }: { publicUrl: string | null }) {
           </ul>
         </Card>
       ) : null}
-      {query.hasNextPage ? (
-        <div className="mt-4 flex justify-center">
-          <Button
-            variant="secondary"
-            onClick={() => query.fetchNextPage()}
-            disabled={query.isFetchingNextPage}
-          >
-            {query.isFetchingNextPage ? "Loading…" : "Load more hosts"}
-          </Button>
-        </div>
-      ) : null}
+      <LoadMore query={query} label="Load more hosts" />
       {team.role === "OWNER" || team.role === "ADMIN" ? <EnrollmentTokens /> : null}
     </>
   );

@@ -6,7 +6,7 @@ import { WorkflowsIcon } from "@/components/dashboard/icons";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
 import { StatusBadge } from "@/components/status/status-badge";
 import { RelativeTime } from "@/components/status/time";
-import { Badge, Button, Card, EmptyState, ErrorNotice, PageHeader, Spinner } from "@/components/ui";
+import { Badge, Card, EmptyState, ErrorNotice, LoadMore, PageHeader, Spinner } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 
@@ -111,17 +111,7 @@ export function WorkflowList() {
           </ul>
         </Card>
       ) : null}
-      {query.hasNextPage ? (
-        <div className="mt-4 flex justify-center">
-          <Button
-            variant="secondary"
-            onClick={() => query.fetchNextPage()}
-            disabled={query.isFetchingNextPage}
-          >
-            {query.isFetchingNextPage ? "Loading…" : "Load more"}
-          </Button>
-        </div>
-      ) : null}
+      <LoadMore query={query} label="Load more" />
     </>
   );
 }

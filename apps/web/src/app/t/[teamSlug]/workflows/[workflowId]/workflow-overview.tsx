@@ -3,7 +3,7 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
 import { RelativeTime } from "@/components/status/time";
-import { Badge, Button, Card, EmptyState, ErrorNotice, Spinner } from "@/components/ui";
+import { Badge, Button, Card, EmptyState, ErrorNotice, LoadMore, Spinner } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 import { DeployButton } from "../../deployments/deploy-dialog";
@@ -205,17 +205,7 @@ function History({ workflow }: { workflow: WorkflowDetail }) {
           </ol>
         </Card>
       ) : null}
-      {query.hasNextPage ? (
-        <div className="flex justify-center">
-          <Button
-            variant="secondary"
-            onClick={() => query.fetchNextPage()}
-            disabled={query.isFetchingNextPage}
-          >
-            {query.isFetchingNextPage ? "Loading…" : "Older revisions"}
-          </Button>
-        </div>
-      ) : null}
+      <LoadMore query={query} label="Older revisions" spaced={false} />
     </section>
   );
 }
