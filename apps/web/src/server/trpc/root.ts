@@ -1,4 +1,5 @@
 import { createCallerFactory, createTRPCRouter } from "./init";
+import { artifactsRouter } from "./routers/artifacts";
 import { auditRouter } from "./routers/audit";
 import { deploymentsRouter } from "./routers/deployments";
 import { enrollmentRouter } from "./routers/enrollment";
@@ -27,6 +28,7 @@ export const appRouter = createTRPCRouter({
   deployments: deploymentsRouter,
   overview: overviewRouter,
   webhooks: webhooksRouter,
+  artifacts: artifactsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,32 @@
+import type { PrismaClient } from "@capstan/db";
+import { recordAuditEvent } from "../audit/record-audit-event";
+import { notFound } from "../errors";
+import { isUuid } from "../rbac/ids";
+import { auditActor, type TeamActor } from "../rbac/team-actor";
+
+/**
+ * Deletes one artifact version by id. Deployments already unpacked on hosts keep running; a later
+ * deployment that references it fails on download with "not found".
+ */
+export async function deleteArtifact(
+  prisma: PrismaClient,
+  actor: TeamActor,
+  input: { id: string },
+): Promise<void> {
+  if (!isUuid(input.id)) throw notFound("Artifact");
+  await prisma.$transaction(async (tx) => {
+    const row = await tx.artifact.findFirst({
+      where: { id: input.id, teamId: actor.teamId },
+      select: { id: true, name: true, sha256: true, size: true },
+    });
+    if (!row) throw notFound("Artifact");
+    await tx.artifact.delete({ where: { id: row.id } });
+    await recordAuditEvent(tx, {
+      teamId: actor.teamId,
+      actor: auditActor(actor),
+      kind: "artifact.deleted",
+      target: { type: "artifact", id: row.id },
+      data: { name: row.name, sha256: row.sha256, size: row.size },
+    });
+  });
+}
