@@ -172,8 +172,7 @@ export class JobRunner {
     const previousReleaseId =
       previous && previous.releaseId !== releaseId ? previous.releaseId : previous?.previousReleaseId;
     const deadline = Math.min(Date.now() + spec.deadline * 1000, Date.parse(job.deadlineAt) || Infinity);
-    // The assignment does not carry the workflow's rollout.autoRollback yet; its default is true.
-    const autoRollback = (job as { autoRollback?: boolean }).autoRollback ?? true;
+    const autoRollback = job.autoRollback;
     try {
       let outcome: DeployOutcome;
       if (isComposeService(spec)) {

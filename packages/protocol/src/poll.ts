@@ -39,6 +39,8 @@ export const jobAssignmentSchema = z.object({
   revision: z.object({ id: uuidSchema, number: z.number().int().positive(), hash: z.string().min(1) }),
   /** Set when this deployment rolls back to an earlier revision. */
   rollback: z.boolean(),
+  /** When a service fails its health gate, bring its previous release back (the workflow's rollout.autoRollback). */
+  autoRollback: z.boolean().default(true),
   services: z.array(jobServiceSchema).min(1),
   /** What this host allows Compose stacks to do; the agent refuses specs that exceed it. */
   hostPolicy: hostPolicySchema,

@@ -88,6 +88,7 @@ export async function createDeployment(
     workflow: { id: revision.workflow.id, name: revision.workflow.name },
     revision: { id: revision.id, number: revision.number, hash: revision.contentHash },
     rollback: Boolean(input.rollbackOfId),
+    autoRollback: spec.rollout.autoRollback,
     services,
   };
   const workSeconds = services.reduce((sum, s) => sum + s.spec.deadline, 0);

@@ -8,6 +8,8 @@ export interface JobPayload {
   workflow: { id: string; name: string };
   revision: { id: string; number: number; hash: string };
   rollback: boolean;
+  /** The workflow's rollout.autoRollback: on a failed health gate the host restores its previous release. */
+  autoRollback?: boolean;
   /** In dependsOn order. */
   services: { name: string; kind: "compose" | "systemd"; spec: ServiceSpec }[];
 }

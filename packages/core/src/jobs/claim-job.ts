@@ -145,6 +145,8 @@ async function toAssignment(
     workflow: payload.workflow,
     revision: payload.revision,
     rollback: payload.rollback,
+    // Jobs planned before the field existed keep the workflow format's default.
+    autoRollback: payload.autoRollback ?? true,
     services,
     hostPolicy: readHostPolicy(row.hostPolicy),
   };

@@ -146,7 +146,10 @@ describe.skipIf(!ok)("rollout engine", () => {
     const rollout = { batchSize: 1, autoRollback: false };
     const v1 = await createTestRevision(db.prisma, teamId, { workflow, rollout });
     const { deployment: d } = await deployTo(db.prisma, teamId, v1.id, [h1!.id, h2!.id, h3!.id]);
-    await finish(h1!, (await claim(h1!))!, "SUCCEEDED");
+    const first = (await claim(h1!))!;
+    // The agent is told too, so it does not restore the previous release on a failed health gate.
+    expect(first.autoRollback).toBe(false);
+    await finish(h1!, first, "SUCCEEDED");
     await finish(h2!, (await claim(h2!))!, "FAILED");
     expect(await claim(h1!)).toBeNull();
     expect(await claim(h3!)).toBeNull();
