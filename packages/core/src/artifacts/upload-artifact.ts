@@ -48,7 +48,8 @@ export async function uploadArtifact(
         name: input.name,
         sha256,
         size,
-        data: Buffer.from(input.data.buffer, input.data.byteOffset, input.data.byteLength),
+        // A copy owning a plain ArrayBuffer, which is what Prisma's Bytes type accepts.
+        data: new Uint8Array(input.data),
         createdById: actor.userId,
       },
       select: { id: true },

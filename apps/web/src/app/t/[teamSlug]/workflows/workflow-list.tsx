@@ -9,6 +9,7 @@ import { RelativeTime } from "@/components/status/time";
 import { Badge, Card, EmptyState, ErrorNotice, LoadMore, PageHeader, Spinner } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
+import { ArtifactsSection } from "./artifacts-section";
 
 export function WorkflowList() {
   const trpc = useTRPC();
@@ -112,6 +113,7 @@ export function WorkflowList() {
         </Card>
       ) : null}
       <LoadMore query={query} label="Load more" />
+      <ArtifactsSection />
     </>
   );
 }
