@@ -5,17 +5,23 @@
 // watch the live log -> both healthy on the overview -> edit, deploy revision 2, roll back -> a
 // viewer sees no deploy buttons and the API refuses the call. Screenshots are kept at each stage.
 //
+// Secret canary (issue 6): both workflows declare a secret whose value, set through the Secrets
+// page, is a unique canary with characters that need escaping. It must reach the Compose
+// container and the systemd service byte-exact, and appear in no tRPC response the browser
+// receives (errors included), no deployment log stream, no JobEvent or AuditEvent row and no
+// agent log. Absence is checked on the unique `canary-<hex>` token, which survives any escaping.
+//
 // Setup: the systemd host container has no Docker Engine or Compose, so Compose services go to a
 // second real agent run on this machine (which has dockerd and docker-compose), enrolled with a
 // token from the same dialog (src/real-hosts/machine-agent.ts).
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { dockerEngine, dockerImage, executable, requireComponents } from "@capstan/testkit";
 import { hash } from "@node-rs/argon2";
 import { type Browser, expect, type Page, type TestInfo, test } from "@playwright/test";
 import pg from "pg";
 import { uploadServerArtifact } from "../src/real-hosts/artifact";
-import { removeComposeProject, waitFor } from "../src/real-hosts/docker";
+import { dockerOk, removeComposeProject, waitFor } from "../src/real-hosts/docker";
 import { AGENT_BUNDLE, type MachineAgent, startMachineAgent } from "../src/real-hosts/machine-agent";
 import { SYSTEMD_HOST_IMAGE, type SystemdHost, startSystemdHost } from "../src/real-hosts/systemd-host";
 
@@ -41,6 +47,12 @@ const DOCKER_HOST = `dock-${sfx}`;
 const COMPOSE_WF = `web-${sfx}`;
 const SYSTEMD_WF = `api-${sfx}`;
 const ARTIFACT = `hello-api-${sfx}`;
+const SECRET = "CANARY_SECRET";
+const CANARY_TOKEN = `canary-${randomBytes(8).toString("hex")}`;
+const CANARY = `${CANARY_TOKEN} 100% $HOME "it's" done`;
+
+/** Every /api/trpc/ response body the browser received, across all the tests of this file. */
+const trpcBodies: { url: string; status: number; body: string }[] = [];
 
 let sdHost: SystemdHost | undefined;
 let machineAgent: MachineAgent | undefined;
@@ -56,6 +68,16 @@ function freePort(): Promise<number> {
       const address = server.address();
       server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
     });
+  });
+}
+
+/** Records the tRPC responses this page (and its context's later pages) receives. */
+function recordTrpcResponses(page: Page) {
+  page.on("response", async (response) => {
+    if (!new URL(response.url()).pathname.startsWith("/api/trpc/")) return;
+    // A navigation can discard a body before it is read; the canary test counts what was read.
+    const body = await response.text().catch(() => null);
+    if (body !== null) trpcBodies.push({ url: response.url(), status: response.status(), body });
   });
 }
 
@@ -88,13 +110,17 @@ function composeYaml() {
 description: busybox httpd behind a healthcheck
 targets:
   hosts: [${DOCKER_HOST}]
+secrets: [${SECRET}]
 services:
   web:
+    secrets: [${SECRET}]
     compose:
       inline:
         services:
           httpd:
             image: capstan-busybox:test
+            environment:
+              ${SECRET}: "\${${SECRET}}"
             command: ["sh", "-c", "echo hello > /tmp/index.html && exec httpd -f -v -p 8080 -h /tmp"]
             healthcheck:
               test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]
@@ -110,8 +136,10 @@ function systemdYaml(sha256: string, greeting: string) {
 description: a Node HTTP server from an uploaded artifact
 targets:
   hosts: [${SD_HOST}]
+secrets: [${SECRET}]
 services:
   api:
+    secrets: [${SECRET}]
     systemd:
       exec: ["/usr/local/bin/node", "server.js"]
       artifact:
@@ -131,6 +159,20 @@ services:
 async function greeting(): Promise<string> {
   const result = await sdHost!.exec(["curl", "-fsS", "--max-time", "5", `http://127.0.0.1:${apiPort}/`]);
   return result.code === 0 ? result.stdout : `(curl exit ${result.code})`;
+}
+
+/** Sets the canary through the workflow's Secrets page, as an admin would. */
+async function setCanarySecret(page: Page, workflow: string) {
+  await page.goto(`/t/${team.slug}/workflows`);
+  await page.getByRole("link", { name: workflow }).click();
+  await page.getByRole("navigation", { name: "Workflow" }).getByRole("link", { name: "Secrets" }).click();
+  await expect(page.getByTestId("missing-secrets")).toContainText(SECRET);
+  await page.getByLabel("Name", { exact: true }).fill(SECRET);
+  await page.getByLabel("Value", { exact: true }).fill(CANARY);
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status").filter({ hasText: `${SECRET} saved.` })).toBeVisible();
+  await expect(page.getByRole("list", { name: "Secrets" })).toContainText(SECRET);
+  await expect(page.getByTestId("missing-secrets")).toHaveCount(0);
 }
 
 /** Opens "Add host", names the host and returns the install command shown in the dialog. */
@@ -205,6 +247,8 @@ async function watchDeployment(page: Page, testInfo: TestInfo, name: string, log
   }).toPass({ timeout: 60_000, intervals: [2_000] });
   await snap(page, testInfo, `${name}-finished`);
 }
+
+test.beforeEach(({ page }) => recordTrpcResponses(page));
 
 test.afterAll(async () => {
   await machineAgent?.stop();
@@ -295,6 +339,9 @@ test("create a Compose workflow and a systemd workflow from an uploaded artifact
   await snap(page, testInfo, "workflow-compose");
   await createWorkflow(page, systemdYaml(artifact.sha256, "one"), SYSTEMD_WF);
   await snap(page, testInfo, "workflow-systemd");
+  await setCanarySecret(page, COMPOSE_WF);
+  await setCanarySecret(page, SYSTEMD_WF);
+  await snap(page, testInfo, "workflow-secrets");
 });
 
 test("deploy both, watching the live log; both end healthy on the overview", async ({ page }, testInfo) => {
@@ -355,6 +402,7 @@ test("a viewer sees no deploy buttons and the API refuses a deploy", async ({ br
     user!.id,
   ]);
   const page = await newPage(browser);
+  recordTrpcResponses(page);
   await signIn(page, VIEWER);
   await page.goto(`/t/${team.slug}/deployments/${deployments.systemd1}`);
   await expect(page.getByRole("heading", { level: 1 })).toContainText("Succeeded");
@@ -382,6 +430,110 @@ test("a viewer sees no deploy buttons and the API refuses a deploy", async ({ br
   );
   expect(after[0]!.n).toBe(before[0]!.n);
   await page.context().close();
+});
+
+test("secret canary: the value reaches the container and the unit intact and leaks nowhere", async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  expect(deployments.compose && deployments.systemd1).toBeTruthy();
+  const leaks = (text: string) => text.includes(CANARY_TOKEN);
+
+  // The Compose container's environment holds the value byte-exact.
+  const project = `capstan-${COMPOSE_WF}-web`;
+  const ids = (await dockerOk(["ps", "-q", "--filter", `label=com.docker.compose.project=${project}`]))
+    .split("\n")
+    .filter(Boolean);
+  expect(ids).toHaveLength(1);
+  const containerEnv = JSON.parse(
+    await dockerOk(["inspect", "--format", "{{json .Config.Env}}", ids[0]!]),
+  ) as string[];
+  expect(containerEnv.filter((e) => e.startsWith(`${SECRET}=`)).length).toBe(1);
+  expect(containerEnv.includes(`${SECRET}=${CANARY}`), "the container's value differs").toBe(true);
+
+  // The systemd service: an EnvironmentFile of mode 0600, the running process has the value
+  // byte-exact, and the service itself sees it (its answer is a hash, never the value).
+  const unit = `capstan-${SYSTEMD_WF}-api.service`;
+  const envFiles = (await sdHost!.exec(["systemctl", "show", "-p", "EnvironmentFiles", "--value", unit]))
+    .stdout;
+  const envFile = envFiles.trim().split(" ")[0]!;
+  expect(envFile).toMatch(/^\/[\w./-]+\.env$/);
+  expect((await sdHost!.exec(["stat", "-c", "%a", envFile])).stdout.trim()).toBe("600");
+  expect((await sdHost!.exec(["cat", envFile])).stdout).toMatch(new RegExp(`^${SECRET}=`, "m"));
+  const pid = (await sdHost!.exec(["systemctl", "show", "-p", "MainPID", "--value", unit])).stdout.trim();
+  expect(pid).toMatch(/^[1-9]\d*$/);
+  const environ = await sdHost!.exec(["cat", `/proc/${pid}/environ`]);
+  expect(environ.code, environ.stderr).toBe(0);
+  expect(environ.stdout.split("\0").includes(`${SECRET}=${CANARY}`), "the service's value differs").toBe(
+    true,
+  );
+  const seen = await sdHost!.exec([
+    "curl",
+    "-fsS",
+    "--max-time",
+    "5",
+    `http://127.0.0.1:${apiPort}/secret-sha256`,
+  ]);
+  expect(seen.stdout).toBe(createHash("sha256").update(CANARY).digest("hex"));
+
+  // No tRPC response the browser received, across the whole file, carries it.
+  expect(trpcBodies.length).toBeGreaterThan(20);
+  expect(trpcBodies.some((r) => r.url.includes("secrets.set"))).toBe(true);
+  expect(trpcBodies.filter((r) => leaks(r.body)).map((r) => r.url)).toEqual([]);
+
+  // Nor does an error about a write of it (a refused name), nor a viewer's list of secrets.
+  await signIn(page, OWNER);
+  const workflowId = (
+    await query<{ id: string }>(`SELECT id FROM "Workflow" WHERE "teamId" = $1 AND name = $2`, [
+      team.id,
+      SYSTEMD_WF,
+    ])
+  )[0]!.id;
+  const refused = await page.request.post("/api/trpc/secrets.set", {
+    data: { json: { teamId: team.id, workflowId, name: "not a name", value: CANARY } },
+  });
+  expect(refused.status()).toBe(400);
+  expect(leaks(await refused.text())).toBe(false);
+
+  // Nor any deployment's log stream (replayed in full now that every deployment is final).
+  const deploymentIds = await query<{ id: string }>(`SELECT id FROM "Deployment" WHERE "teamId" = $1`, [
+    team.id,
+  ]);
+  expect(deploymentIds.length).toBeGreaterThanOrEqual(4);
+  for (const { id } of deploymentIds) {
+    const stream = await page.request.get(`/api/deployments/${id}/events?teamId=${team.id}`);
+    expect(stream.status()).toBe(200);
+    const text = await stream.text();
+    expect(text).toContain("event: events");
+    expect(text).toContain("event: end");
+    expect(leaks(text), `the log stream of ${id}`).toBe(false);
+  }
+
+  // Nor any JobEvent or AuditEvent row, though the secret writes were audited.
+  const events = await query<{ n: number; leaked: number }>(
+    `SELECT count(*)::int AS n, count(*) FILTER (WHERE row_to_json(e)::text LIKE $1)::int AS leaked FROM "JobEvent" e`,
+    [`%${CANARY_TOKEN}%`],
+  );
+  expect(events[0]!.n).toBeGreaterThan(0);
+  expect(events[0]!.leaked).toBe(0);
+  const audits = await query<{ written: number; leaked: number }>(
+    `SELECT count(*) FILTER (WHERE kind = 'secret.written' AND "teamId" = $2)::int AS written,
+            count(*) FILTER (WHERE row_to_json(a)::text LIKE $1)::int AS leaked FROM "AuditEvent" a`,
+    [`%${CANARY_TOKEN}%`, team.id],
+  );
+  expect(audits[0]!.written).toBeGreaterThanOrEqual(2);
+  expect(audits[0]!.leaked).toBe(0);
+
+  // Nor the agents' logs: the machine agent's output and the host's whole journal.
+  const machineLogs = machineAgent!.logs();
+  expect(machineLogs.length).toBeGreaterThan(0);
+  expect(leaks(machineLogs)).toBe(false);
+  const agentJournal = await sdHost!.exec(["journalctl", "--no-pager", "-u", "capstan-agent"], 60_000);
+  expect(agentJournal.stdout).toMatch(/\S/);
+  expect(leaks(agentJournal.stdout)).toBe(false);
+  const journal = await sdHost!.exec(["journalctl", "--no-pager"], 60_000);
+  expect(journal.code).toBe(0);
+  expect(leaks(journal.stdout)).toBe(false);
 });
 
 async function newPage(browser: Browser): Promise<Page> {

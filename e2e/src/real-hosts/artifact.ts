@@ -9,10 +9,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 
+// /secret-sha256 answers a hash of the CANARY_SECRET it was started with, so the secret canary
+// test compares what the service sees without the value ever crossing a log or a response.
 const SERVER_JS = `const http = require("node:http");
+const { createHash } = require("node:crypto");
 const port = Number(process.env.PORT);
 http
-  .createServer((req, res) => res.end(String(process.env.GREETING)))
+  .createServer((req, res) => {
+    if (req.url === "/secret-sha256") {
+      const value = process.env.CANARY_SECRET;
+      return res.end(value === undefined ? "unset" : createHash("sha256").update(value).digest("hex"));
+    }
+    res.end(String(process.env.GREETING));
+  })
   .listen(port, "127.0.0.1", () => console.log("hello-api listening on " + port));
 `;
 
