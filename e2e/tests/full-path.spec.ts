@@ -17,13 +17,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { dockerEngine, dockerImage, executable, requireComponents } from "@capstan/testkit";
-import { hash } from "@node-rs/argon2";
 import { type Browser, expect, type Page, type TestInfo, test } from "@playwright/test";
 import pg from "pg";
 import { uploadServerArtifact } from "../src/real-hosts/artifact";
 import { dockerOk, removeComposeProject, waitFor } from "../src/real-hosts/docker";
 import { AGENT_BUNDLE, type MachineAgent, startMachineAgent } from "../src/real-hosts/machine-agent";
 import { SYSTEMD_HOST_IMAGE, type SystemdHost, startSystemdHost } from "../src/real-hosts/systemd-host";
+import { hashPassword } from "../src/seed";
 
 const ok =
   !process.env.CAPSTAN_E2E_SKIP &&
@@ -273,7 +273,7 @@ test("first-run setup creates the owner and team (or, after 00-first-run, a team
     team = { ...team, slug: page.url().split("/").at(-1)! };
   } else {
     // 00-first-run.spec.ts already used this install's first run: seed an owner and team instead.
-    const passwordHash = await hash(OWNER.password, { memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+    const passwordHash = await hashPassword(OWNER.password);
     const [user] = await query<{ id: string }>(
       `INSERT INTO "User" (email, name, "passwordHash", "updatedAt") VALUES ($1, $2, $3, now()) RETURNING id`,
       [OWNER.email, OWNER.name, passwordHash],
@@ -392,7 +392,7 @@ test("edit the systemd workflow, deploy revision 2, then roll back to revision 1
 
 test("a viewer sees no deploy buttons and the API refuses a deploy", async ({ browser }, testInfo) => {
   expect(deployments.systemd1).toBeTruthy();
-  const passwordHash = await hash(VIEWER.password, { memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+  const passwordHash = await hashPassword(VIEWER.password);
   const [user] = await query<{ id: string }>(
     `INSERT INTO "User" (email, name, "passwordHash", "updatedAt") VALUES ($1, 'Vic Viewer', $2, now()) RETURNING id`,
     [VIEWER.email, passwordHash],

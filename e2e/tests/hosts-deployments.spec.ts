@@ -4,9 +4,9 @@
 // sees no deploy buttons. Data is seeded straight into the e2e database; real hosts come later.
 import { randomBytes } from "node:crypto";
 import { workflowSpecSchema } from "@capstan/templates";
-import { hash } from "@node-rs/argon2";
 import { type Browser, expect, type Page, type TestInfo, test } from "@playwright/test";
 import pg from "pg";
+import { hashPassword } from "../src/seed";
 
 test.skip(!!process.env.CAPSTAN_E2E_SKIP, process.env.CAPSTAN_E2E_SKIP ?? "");
 test.describe.configure({ mode: "serial" });
@@ -37,7 +37,7 @@ async function one<T extends Record<string, unknown>>(sql: string, values: unkno
 }
 
 async function createUser(email: string, password: string): Promise<string> {
-  const passwordHash = await hash(password, { memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+  const passwordHash = await hashPassword(password);
   return (
     await one<{ id: string }>(
       `INSERT INTO "User" (email, name, "passwordHash", "updatedAt") VALUES ($1, $2, $3, now()) RETURNING id`,

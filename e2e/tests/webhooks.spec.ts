@@ -3,9 +3,8 @@
 // log shows the 500 answer, the retry and the delivery. The owner and team are seeded.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
-import { hash } from "@node-rs/argon2";
 import { expect, type Page, test } from "@playwright/test";
-import pg from "pg";
+import { seedOwnerAndTeam, signInToTeam } from "../src/seed";
 
 test.skip(!!process.env.CAPSTAN_E2E_SKIP, process.env.CAPSTAN_E2E_SKIP ?? "");
 test.describe.configure({ mode: "serial" });
@@ -33,35 +32,13 @@ function signatureValid(secret: string, header: string, body: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-async function signIn(page: Page) {
-  await page.goto("/signin");
-  await page.getByLabel("Email").fill(OWNER.email);
-  await page.getByLabel("Password").fill(OWNER.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(new RegExp(`/t/${TEAM.slug}$`));
+function signIn(page: Page) {
+  return signInToTeam(page, OWNER, TEAM.slug);
 }
 
 test.beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-  const db = new pg.Client({ connectionString: process.env.CAPSTAN_E2E_DATABASE_URL });
-  await db.connect();
-  try {
-    const passwordHash = await hash(OWNER.password, { memoryCost: 19_456, timeCost: 2, parallelism: 1 });
-    const user = await db.query(
-      `INSERT INTO "User" (email, name, "passwordHash", "updatedAt") VALUES ($1, 'Hook Owner', $2, now()) RETURNING id`,
-      [OWNER.email, passwordHash],
-    );
-    const team = await db.query(`INSERT INTO "Team" (name, slug) VALUES ($1, $2) RETURNING id`, [
-      TEAM.name,
-      TEAM.slug,
-    ]);
-    await db.query(`INSERT INTO "Membership" ("teamId", "userId", role) VALUES ($1, $2, 'OWNER')`, [
-      team.rows[0].id,
-      user.rows[0].id,
-    ]);
-  } finally {
-    await db.end();
-  }
+  await seedOwnerAndTeam({ ...OWNER, name: "Hook Owner" }, TEAM);
 });
 test.afterAll(() => {
   receiver.closeAllConnections();

@@ -3,9 +3,8 @@
 // them, set a secret whose value is never shown again, invite a member by link, create and revoke
 // an API token, and find it all in the audit log. The owner and team are seeded in the database.
 import { randomBytes } from "node:crypto";
-import { hash } from "@node-rs/argon2";
 import { expect, type Page, type TestInfo, test } from "@playwright/test";
-import pg from "pg";
+import { seedOwnerAndTeam, signInToTeam } from "../src/seed";
 
 test.skip(!!process.env.CAPSTAN_E2E_SKIP, process.env.CAPSTAN_E2E_SKIP ?? "");
 test.describe.configure({ mode: "serial" });
@@ -35,34 +34,12 @@ async function snap(page: Page, testInfo: TestInfo, name: string) {
   await testInfo.attach(name, { path, contentType: "image/png" });
 }
 
-async function signIn(page: Page) {
-  await page.goto("/signin");
-  await page.getByLabel("Email").fill(OWNER.email);
-  await page.getByLabel("Password").fill(OWNER.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(new RegExp(`/t/${TEAM.slug}$`));
+function signIn(page: Page) {
+  return signInToTeam(page, OWNER, TEAM.slug);
 }
 
 test.beforeAll(async () => {
-  const db = new pg.Client({ connectionString: process.env.CAPSTAN_E2E_DATABASE_URL });
-  await db.connect();
-  try {
-    const passwordHash = await hash(OWNER.password, { memoryCost: 19_456, timeCost: 2, parallelism: 1 });
-    const user = await db.query(
-      `INSERT INTO "User" (email, name, "passwordHash", "updatedAt") VALUES ($1, 'Wanda Owner', $2, now()) RETURNING id`,
-      [OWNER.email, passwordHash],
-    );
-    const team = await db.query(`INSERT INTO "Team" (name, slug) VALUES ($1, $2) RETURNING id`, [
-      TEAM.name,
-      TEAM.slug,
-    ]);
-    await db.query(`INSERT INTO "Membership" ("teamId", "userId", role) VALUES ($1, $2, 'OWNER')`, [
-      team.rows[0].id,
-      user.rows[0].id,
-    ]);
-  } finally {
-    await db.end();
-  }
+  await seedOwnerAndTeam({ ...OWNER, name: "Wanda Owner" }, TEAM);
 });
 
 test("create a workflow in the YAML editor: an error at its line, then a valid first revision", async ({
