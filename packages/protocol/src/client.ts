@@ -255,9 +255,10 @@ export async function enrollAgent(
 export async function downloadAgentBinary(
   baseUrl: string,
   arch: "x64" | "arm64",
-  options: CallOptions & { fetch?: typeof globalThis.fetch } = {},
+  options: CallOptions & { fetch?: typeof globalThis.fetch; format?: "executable" | "bundle" } = {},
 ): Promise<Download> {
-  const url = joinUrl(baseUrl, `${AGENT_API_PREFIX}/agent-binary?arch=${arch}`);
+  const format = options.format ?? "executable";
+  const url = joinUrl(baseUrl, `${AGENT_API_PREFIX}/agent-binary?arch=${arch}&format=${format}`);
   const response = await send(
     options.fetch ?? globalThis.fetch,
     url,

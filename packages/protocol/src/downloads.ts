@@ -19,7 +19,11 @@ export type ArtifactDownloadRequest = z.infer<typeof artifactDownloadRequestSche
  * GET /api/agent/v1/agent-binary?arch=x64: unsigned (the install script uses it before the host
  * has a key). Answers the single-file agent executable with `x-capstan-sha256`.
  */
-export const agentBinaryRequestSchema = z.object({ arch: z.enum(["x64", "arm64"]) });
+export const agentBinaryRequestSchema = z.object({
+  arch: z.enum(["x64", "arm64"]),
+  /** `executable`: the single executable (no Node needed); `bundle`: the JS bundle for a host's own Node. */
+  format: z.enum(["executable", "bundle"]).default("executable"),
+});
 export type AgentBinaryRequest = z.infer<typeof agentBinaryRequestSchema>;
 
 /** Both downloads answer raw bytes; this describes the headers the client reads. */

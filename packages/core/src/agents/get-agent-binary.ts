@@ -23,10 +23,19 @@ async function sha256File(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
-export async function getAgentBinary(args: { dir: string; arch: "x64" | "arm64" }): Promise<AgentBinary> {
-  // The build names the linux-x64 executable plainly; other architectures carry a suffix.
+export async function getAgentBinary(args: {
+  dir: string;
+  arch: "x64" | "arm64";
+  format?: "executable" | "bundle";
+}): Promise<AgentBinary> {
+  // The build names the linux-x64 executable plainly; other architectures carry a suffix. The
+  // bundle runs on any architecture with Node 20.
   const candidates =
-    args.arch === "x64" ? ["capstan-agent-linux-x64", "capstan-agent"] : [`capstan-agent-linux-${args.arch}`];
+    args.format === "bundle"
+      ? ["capstan-agent.cjs"]
+      : args.arch === "x64"
+        ? ["capstan-agent-linux-x64", "capstan-agent"]
+        : [`capstan-agent-linux-${args.arch}`];
   for (const fileName of candidates) {
     const path = join(args.dir, fileName);
     const info = await stat(path).catch(() => null);
@@ -43,5 +52,5 @@ export async function getAgentBinary(args: { dir: string; arch: "x64" | "arm64" 
       fileName,
     };
   }
-  throw notFound(`Agent executable for linux-${args.arch}`);
+  throw notFound(args.format === "bundle" ? "Agent bundle" : `Agent executable for linux-${args.arch}`);
 }

@@ -1,5 +1,5 @@
 // GET /install.sh: the agent install script, rendered by packages/templates with this control
-// plane's public URL and the sha256 of the agent executable it serves. Optional query values
+// plane's public URL and the sha256 of the agent executable and JS bundle it serves. Optional query values
 // (token, name, labels) are checked by the renderer's strict patterns; a bad one answers 400.
 import { getAgentBinary } from "@capstan/core/agents/get-agent-binary";
 import { renderInstallScript } from "@capstan/templates/agent/render-install-script";
@@ -9,9 +9,9 @@ import { agentDistDir } from "@/server/agent/engine";
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-async function sha256For(arch: "x64" | "arm64"): Promise<string | undefined> {
+async function sha256For(arch: "x64" | "arm64", format?: "bundle"): Promise<string | undefined> {
   try {
-    const binary = await getAgentBinary({ dir: agentDistDir(), arch });
+    const binary = await getAgentBinary({ dir: agentDistDir(), arch, format });
     await binary.body.cancel();
     return binary.sha256;
   } catch {
@@ -22,13 +22,18 @@ async function sha256For(arch: "x64" | "arm64"): Promise<string | undefined> {
 export async function GET(request: Request) {
   const url = new URL(request.url);
   const publicUrl = env.CAPSTAN_PUBLIC_URL ?? url.origin;
-  const [x64, arm64] = await Promise.all([sha256For("x64"), sha256For("arm64")]);
+  const [x64, arm64, bundle] = await Promise.all([
+    sha256For("x64"),
+    sha256For("arm64"),
+    sha256For("x64", "bundle"),
+  ]);
   const query = (key: string) => url.searchParams.get(key) ?? undefined;
   let script: string;
   try {
     script = renderInstallScript({
       url: publicUrl,
       sha256: { ...(x64 ? { x64 } : {}), ...(arm64 ? { arm64 } : {}) },
+      bundleSha256: bundle,
       enrollmentToken: query("token"),
       hostName: query("name"),
       labels: query("labels"),

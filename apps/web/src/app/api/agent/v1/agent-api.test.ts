@@ -2,7 +2,7 @@
 // handlers in-process) on a fresh PostgreSQL database.
 
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { forgetAgentKey } from "@capstan/core/agents/authenticate-agent";
@@ -54,6 +54,7 @@ describe.skipIf(!ok)("agent API v1 (route handlers)", () => {
     process.env.DATABASE_URL = db.url;
     agentDist = mkdtempSync(join(tmpdir(), "capstan-agent-dist-"));
     writeFileSync(join(agentDist, "capstan-agent"), "#!/bin/sh\necho agent\n");
+    writeFileSync(join(agentDist, "capstan-agent.cjs"), "console.log('bundle');\n");
     process.env.CAPSTAN_AGENT_DIST_DIR = agentDist;
     // Imported only now: the app's env module reads DATABASE_URL when first loaded.
     dispatch = await (await import("@/server/agent/test-dispatch")).loadAgentRoutes();
@@ -334,5 +335,21 @@ describe.skipIf(!ok)("agent API v1 (route handlers)", () => {
     ).toMatchObject({
       status: 404,
     });
+    // The JS bundle, for hosts where no executable fits: any architecture, its own sha256.
+    const bundle = await downloadAgentBinary(BASE, "arm64", { fetch: fetchViaHandlers, format: "bundle" });
+    const bundleBody = Buffer.from(await new Response(bundle.body).arrayBuffer());
+    expect(bundleBody.toString()).toBe("console.log('bundle');\n");
+    expect(bundle.sha256).toBe(createHash("sha256").update(bundleBody).digest("hex"));
+  });
+
+  it("renders install.sh with the sha256 of the executable and of the bundle it serves", async () => {
+    const { GET } = await import("@/app/install.sh/route");
+    const script = await (await GET(new Request(`${BASE}/install.sh`))).text();
+    const sha = (name: string) =>
+      createHash("sha256")
+        .update(readFileSync(join(agentDist, name)))
+        .digest("hex");
+    expect(script).toContain(sha("capstan-agent"));
+    expect(script).toContain(`SHA256_BUNDLE='${sha("capstan-agent.cjs")}'`);
   });
 });

@@ -12,7 +12,7 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 export const GET = publicAgentRoute("agent-binary", agentBinaryRequestSchema, async ({ input }) => {
-  const binary = await getAgentBinary({ dir: agentDistDir(), arch: input.arch });
+  const binary = await getAgentBinary({ dir: agentDistDir(), arch: input.arch, format: input.format });
   return new Response(binary.body, {
     headers: {
       "content-type": "application/octet-stream",
