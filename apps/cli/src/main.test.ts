@@ -104,6 +104,12 @@ describe("capstan validate", () => {
     expect(io.stderr).toMatch(/unknown command/);
     expect(await main(["deploy"], capture())).toBe(2);
   });
+
+  it("says so when given a folder instead of the workflow file", async () => {
+    const io = capture();
+    expect(await main(["validate", brokenDir], io)).not.toBe(0);
+    expect(io.stderr).toContain(`${brokenDir} is a folder: pass the workflow file`);
+  });
 });
 
 describe("capstan export", () => {

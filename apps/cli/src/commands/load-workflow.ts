@@ -7,9 +7,11 @@ import { type ValidateWorkflowResult, validateWorkflow } from "@capstan/core/wor
 import { type HostPolicy, hostPolicySchema } from "@capstan/templates";
 
 export function readWorkflowFile(path: string): string {
-  const size = statSync(path).size;
+  const info = statSync(path);
+  if (info.isDirectory())
+    throw new Error(`${path} is a folder: pass the workflow file, e.g. ${path}/capstan.yaml`);
   // Refuse before reading a huge file into memory.
-  if (size > MAX_YAML_BYTES) throw new Error(`${path} is larger than ${MAX_YAML_BYTES} bytes`);
+  if (info.size > MAX_YAML_BYTES) throw new Error(`${path} is larger than ${MAX_YAML_BYTES} bytes`);
   return readFileSync(path, "utf8");
 }
 
