@@ -1,4 +1,6 @@
 "use client";
+import { hasRole, ROLES } from "@capstan/core/rbac/roles";
+import type { Role } from "@capstan/db";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
@@ -9,15 +11,11 @@ import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 import { ShownOnce } from "./shown-once";
 
-const ROLES = ["OWNER", "ADMIN", "DEPLOYER", "VIEWER"] as const;
-type Role = (typeof ROLES)[number];
-const RANK: Record<Role, number> = { VIEWER: 1, DEPLOYER: 2, ADMIN: 3, OWNER: 4 };
-
 export function ApiTokens() {
   const trpc = useTRPC();
   const team = useCurrentTeam();
   const queryClient = useQueryClient();
-  const canManage = RANK[team.role] >= RANK.ADMIN;
+  const canManage = hasRole(team.role, "ADMIN");
   const query = useQuery(trpc.tokens.list.queryOptions({ teamId: team.id }));
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.tokens.list.queryKey() });
   const [name, setName] = useState("");
@@ -75,7 +73,7 @@ export function ApiTokens() {
               onChange={(e) => setRole(e.target.value as Role)}
               className="block rounded-md border border-slate-300 bg-white px-2 py-2 text-sm"
             >
-              {ROLES.filter((r) => RANK[r] <= RANK[team.role]).map((r) => (
+              {ROLES.filter((r) => hasRole(team.role, r)).map((r) => (
                 <option key={r} value={r}>
                   {r.charAt(0) + r.slice(1).toLowerCase()}
                 </option>

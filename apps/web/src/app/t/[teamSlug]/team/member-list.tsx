@@ -1,4 +1,6 @@
 "use client";
+import { hasRole, ROLES } from "@capstan/core/rbac/roles";
+import type { Role } from "@capstan/db";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
 import { ConfirmButton } from "@/components/status/dialog";
@@ -7,16 +9,13 @@ import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium" });
-const ROLES = ["OWNER", "ADMIN", "DEPLOYER", "VIEWER"] as const;
-type Role = (typeof ROLES)[number];
-const RANK: Record<Role, number> = { VIEWER: 1, DEPLOYER: 2, ADMIN: 3, OWNER: 4 };
 
 export function MemberList() {
   const trpc = useTRPC();
   const team = useCurrentTeam();
   const queryClient = useQueryClient();
   const query = useQuery(trpc.team.listMembers.queryOptions({ teamId: team.id }));
-  const canManage = RANK[team.role] >= RANK.ADMIN;
+  const canManage = hasRole(team.role, "ADMIN");
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.team.listMembers.queryKey() });
   const change = useMutation(trpc.team.changeMemberRole.mutationOptions({ onSettled: refresh }));
   const remove = useMutation(trpc.team.removeMember.mutationOptions({ onSettled: refresh }));
@@ -83,7 +82,7 @@ export function MemberList() {
                           className="rounded-md border border-slate-300 bg-white px-2 py-1 text-xs text-slate-700"
                         >
                           <option value="">Change role…</option>
-                          {ROLES.filter((r) => RANK[r] <= RANK[team.role] && r !== m.role).map((r) => (
+                          {ROLES.filter((r) => hasRole(team.role, r) && r !== m.role).map((r) => (
                             <option key={r} value={r}>
                               make {r.toLowerCase()}
                             </option>
