@@ -4,6 +4,7 @@ import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { systemdHostRunArgs } from "@capstan/testkit";
 import { createLogger } from "../src/log";
 
 export const silentLog = createLogger("silent");
@@ -60,29 +61,7 @@ export async function startSystemdHost(
 ): Promise<SystemdHost> {
   const name = uniqueName(prefix);
   const volumes = Object.entries(mounts).flatMap(([h, c]) => ["-v", `${h}:${c}`]);
-  docker([
-    "run",
-    "-d",
-    "--name",
-    name,
-    "--network",
-    "host",
-    "--cap-add",
-    "SYS_ADMIN",
-    "--security-opt",
-    "seccomp=unconfined",
-    "--tmpfs",
-    "/run",
-    "--tmpfs",
-    "/run/lock",
-    "-v",
-    "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-    "-v",
-    "/usr/bin/node:/usr/local/bin/node:ro",
-    ...volumes,
-    "capstan-systemd-host:bookworm",
-    "/lib/systemd/systemd",
-  ]);
+  docker(systemdHostRunArgs(name, volumes));
   const host: SystemdHost = {
     name,
     exec: (args, input) => docker(["exec", ...(input === undefined ? [] : ["-i"]), name, ...args], input),

@@ -3,9 +3,10 @@
 // Node is bind-mounted from the machine: the install script then installs the agent bundle and
 // the systemd services under test can run Node programs.
 import { randomBytes } from "node:crypto";
+import { systemdHostRunArgs } from "@capstan/testkit";
 import { docker, dockerOk, type RunResult, waitFor } from "./docker";
 
-export const SYSTEMD_HOST_IMAGE = "capstan-systemd-host:bookworm";
+export { SYSTEMD_HOST_IMAGE } from "@capstan/testkit";
 
 export interface SystemdHost {
   name: string;
@@ -28,30 +29,7 @@ export async function startSystemdHost(prefix: string): Promise<SystemdHost> {
     },
   };
   try {
-    await dockerOk([
-      "run",
-      "-d",
-      "--name",
-      name,
-      "--label",
-      "capstan-e2e=full-path",
-      "--network",
-      "host",
-      "--cap-add",
-      "SYS_ADMIN",
-      "--security-opt",
-      "seccomp=unconfined",
-      "--tmpfs",
-      "/run",
-      "--tmpfs",
-      "/run/lock",
-      "-v",
-      "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-      "-v",
-      `${process.execPath}:/usr/local/bin/node:ro`,
-      SYSTEMD_HOST_IMAGE,
-      "/lib/systemd/systemd",
-    ]);
+    await dockerOk(systemdHostRunArgs(name, ["--label", "capstan-e2e=full-path"]));
     await waitFor(
       `systemd to boot in ${name}`,
       async () => {

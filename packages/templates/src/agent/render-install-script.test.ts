@@ -3,7 +3,13 @@ import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { dockerImage, executable, requireComponents } from "@capstan/testkit";
+import {
+  dockerImage,
+  executable,
+  requireComponents,
+  SYSTEMD_HOST_IMAGE,
+  systemdHostRunArgs,
+} from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { removeTempDirs, run, tempDir } from "../../test/tools";
@@ -107,8 +113,7 @@ describe.skipIf(!lint)(
   },
 );
 
-const IMAGE = "capstan-systemd-host:bookworm";
-const host = requireComponents("install script on a real systemd host", dockerImage(IMAGE));
+const host = requireComponents("install script on a real systemd host", dockerImage(SYSTEMD_HOST_IMAGE));
 
 describe.skipIf(!host)("install script on a real systemd host", { timeout: 120_000 }, () => {
   const container = `capstan-templates-install-${randomBytes(4).toString("hex")}`;
@@ -140,28 +145,7 @@ describe.skipIf(!host)("install script on a real systemd host", { timeout: 120_0
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     // --network host: the container reaches the test's loopback server (PLATFORM.md).
-    const started = await run("docker", [
-      "run",
-      "-d",
-      "--name",
-      container,
-      "--network",
-      "host",
-      "--cap-add",
-      "SYS_ADMIN",
-      "--security-opt",
-      "seccomp=unconfined",
-      "--tmpfs",
-      "/run",
-      "--tmpfs",
-      "/run/lock",
-      "-v",
-      "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-      "-v",
-      `${process.execPath}:/usr/local/bin/node:ro`,
-      IMAGE,
-      "/lib/systemd/systemd",
-    ]);
+    const started = await run("docker", systemdHostRunArgs(container));
     expect(started.code).toBe(0);
     for (let i = 0; i < 60; i++) {
       if (/running|degraded/.test((await exec("systemctl", "is-system-running")).stdout)) return;

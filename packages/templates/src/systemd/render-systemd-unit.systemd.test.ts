@@ -1,14 +1,13 @@
 // Real systemd reads the rendered unit and EnvironmentFile: every injection string must reach
 // the process byte-exact, as one argument or one variable, and nothing else may run.
 import { randomBytes } from "node:crypto";
-import { dockerImage, requireComponents } from "@capstan/testkit";
+import { dockerImage, requireComponents, SYSTEMD_HOST_IMAGE, systemdHostRunArgs } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INJECTION_CORPUS, run } from "../../test/tools";
 import { systemdServiceSpecSchema } from "../workflow/spec";
 import { renderSystemdService } from "./render-systemd-service";
 
-const IMAGE = "capstan-systemd-host:bookworm";
-const ok = requireComponents("systemd byte-exact checks", dockerImage(IMAGE));
+const ok = requireComponents("systemd byte-exact checks", dockerImage(SYSTEMD_HOST_IMAGE));
 
 describe.skipIf(!ok)("rendered units under real systemd", { timeout: 120_000 }, () => {
   const container = `capstan-templates-sd-${randomBytes(4).toString("hex")}`;
@@ -18,28 +17,7 @@ describe.skipIf(!ok)("rendered units under real systemd", { timeout: 120_000 }, 
   // --network host as in PLATFORM.md (user namespaces fail in a --network none container); the
   // probe unit makes no network traffic.
   beforeAll(async () => {
-    const started = await docker(
-      "run",
-      "-d",
-      "--name",
-      container,
-      "--network",
-      "host",
-      "--cap-add",
-      "SYS_ADMIN",
-      "--security-opt",
-      "seccomp=unconfined",
-      "--tmpfs",
-      "/run",
-      "--tmpfs",
-      "/run/lock",
-      "-v",
-      "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-      "-v",
-      `${process.execPath}:/usr/local/bin/node:ro`,
-      IMAGE,
-      "/lib/systemd/systemd",
-    );
+    const started = await docker(...systemdHostRunArgs(container));
     expect(started.stderr).toBe("");
     for (let i = 0; i < 60; i++) {
       const state = await exec("systemctl", "is-system-running");
