@@ -19,6 +19,37 @@ export const serviceHealthSchema = z.object({
 });
 export type ServiceHealthReport = z.infer<typeof serviceHealthSchema>;
 
+/**
+ * What the agent tells the control plane about an agent upgrade it was ordered to make, until a
+ * heartbeat carrying the final state has been accepted. `succeeded` is sent by the new version
+ * (its accepted heartbeat is the check-in), `rolled-back` by the old one after the guard restored
+ * it, `failed` when nothing was changed (download, sha256 or precondition failure).
+ */
+export const agentUpgradeReportSchema = z.object({
+  id: uuidSchema,
+  state: z.enum(["succeeded", "rolled-back", "failed"]),
+  detail: z.string().max(1024).optional(),
+});
+export type AgentUpgradeReport = z.infer<typeof agentUpgradeReportSchema>;
+
+const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/);
+
+/**
+ * An order to replace the agent with the build the control plane serves at
+ * /api/agent/v1/agent-binary. The agent downloads the file for its own format, refuses it unless
+ * its sha256 equals the one here, swaps it in and restarts through systemd; if the new version
+ * has not checked in after `deadlineSeconds`, the previous one is restored.
+ */
+export const agentUpgradeOrderSchema = z.object({
+  id: uuidSchema,
+  version: z.string().min(1).max(100),
+  /** For the host's architecture; absent when the control plane serves none for it. */
+  executableSha256: sha256Schema.optional(),
+  bundleSha256: sha256Schema.optional(),
+  deadlineSeconds: z.number().int().min(10).max(3600),
+});
+export type AgentUpgradeOrder = z.infer<typeof agentUpgradeOrderSchema>;
+
 /** POST /api/agent/v1/heartbeat, every ~15 s. */
 export const heartbeatRequestSchema = z.object({
   agentVersion: z.string().min(1).max(100),
@@ -38,6 +69,7 @@ export const heartbeatRequestSchema = z.object({
       detail: z.string().max(1024).optional(),
     })
     .optional(),
+  upgrade: agentUpgradeReportSchema.optional(),
 });
 export type HeartbeatRequest = z.input<typeof heartbeatRequestSchema>;
 
@@ -47,5 +79,7 @@ export const heartbeatResponseSchema = z.object({
   serverTime: isoDateSchema,
   /** Active jobs whose lease is no longer valid (cancelled, expired, finished): stop them. */
   abandonJobs: z.array(uuidSchema),
+  /** Sent while an upgrade of this host's agent is pending; repeated until the agent reports it. */
+  upgrade: agentUpgradeOrderSchema.optional(),
 });
 export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;
