@@ -23,11 +23,12 @@ async function sha256File(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
-export async function getAgentBinary(args: {
+/** The file the control plane serves for `arch` and `format`, with its sha256; null if none. */
+export async function findAgentFile(args: {
   dir: string;
   arch: "x64" | "arm64";
   format?: "executable" | "bundle";
-}): Promise<AgentBinary> {
+}): Promise<{ path: string; fileName: string; size: number; sha256: string } | null> {
   // The build names the linux-x64 executable plainly; other architectures carry a suffix. The
   // bundle runs on any architecture with Node 20.
   const candidates =
@@ -45,12 +46,23 @@ export async function getAgentBinary(args: {
       cached = { mtimeMs: info.mtimeMs, size: info.size, sha256: await sha256File(path) };
       hashes.set(path, cached);
     }
-    return {
-      body: Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>,
-      sha256: cached.sha256,
-      size: info.size,
-      fileName,
-    };
+    return { path, fileName, size: info.size, sha256: cached.sha256 };
   }
-  throw notFound(args.format === "bundle" ? "Agent bundle" : `Agent executable for linux-${args.arch}`);
+  return null;
+}
+
+export async function getAgentBinary(args: {
+  dir: string;
+  arch: "x64" | "arm64";
+  format?: "executable" | "bundle";
+}): Promise<AgentBinary> {
+  const file = await findAgentFile(args);
+  if (!file)
+    throw notFound(args.format === "bundle" ? "Agent bundle" : `Agent executable for linux-${args.arch}`);
+  return {
+    body: Readable.toWeb(createReadStream(file.path)) as ReadableStream<Uint8Array>,
+    sha256: file.sha256,
+    size: file.size,
+    fileName: file.fileName,
+  };
 }

@@ -1,11 +1,22 @@
 // A heartbeat is one statement: facts/version/docker state only when they differ, service health
 // upserted only when it differs, and a HealthChange row only on a status transition. lastSeenAt
-// was already recorded by authentication, so a quiet heartbeat writes nothing else.
+// was already recorded by authentication, so a quiet heartbeat writes nothing else. The same
+// statement reads the host's open agent upgrade, if any, to send it along.
 
 import type { PrismaClient } from "@capstan/db";
 import type { HeartbeatRequest, HeartbeatResponse } from "@capstan/protocol";
 import { heartbeatRequestSchema } from "@capstan/protocol";
 import type { AgentSettings } from "../agents/agent-settings";
+import { recordAgentUpgradeReport } from "../fleet/record-agent-upgrade-report";
+
+interface OpenUpgrade {
+  id: string;
+  status: "PENDING" | "IN_PROGRESS";
+  toVersion: string;
+  executableSha256: string | null;
+  bundleSha256: string | null;
+  deadlineSeconds: number;
+}
 
 export async function recordHeartbeat(
   db: PrismaClient,
@@ -16,6 +27,14 @@ export async function recordHeartbeat(
   },
 ): Promise<HeartbeatResponse> {
   const request = heartbeatRequestSchema.parse(args.request);
+  // Rare (once per upgrade), and before the statement below so it no longer sends a finished order.
+  if (request.upgrade) {
+    await recordAgentUpgradeReport(db, {
+      hostId: args.hostId,
+      agentVersion: request.agentVersion,
+      report: request.upgrade,
+    });
+  }
   // One row per service (the last report wins): an upsert may touch each row only once.
   const byKey = new Map(request.services.map((s) => [`${s.workflow}/${s.service}`, s]));
   const services = JSON.stringify(
@@ -32,7 +51,9 @@ export async function recordHeartbeat(
   const docker = request.docker ? JSON.stringify(request.docker) : null;
   // Soft state the agent re-sends every interval: committed without waiting for the WAL flush.
   // set_config(..., true) applies to this statement's own transaction: no BEGIN/COMMIT round trips.
-  const rows = await db.$queryRaw<{ status: HeartbeatResponse["hostStatus"]; serverTime: Date }[]>`
+  const rows = await db.$queryRaw<
+    { status: HeartbeatResponse["hostStatus"]; serverTime: Date; upgrade: OpenUpgrade | null }[]
+  >`
     WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
     input AS (
       SELECT * FROM jsonb_to_recordset(${services}::jsonb)
@@ -67,8 +88,22 @@ export async function recordHeartbeat(
         OR "agentVersion" IS DISTINCT FROM ${request.agentVersion}
         OR (${docker}::jsonb IS NOT NULL AND "dockerStatus" IS DISTINCT FROM ${docker}::jsonb))
     )
-    SELECT status, now() AS "serverTime" FROM "Host", async_commit WHERE id = ${args.hostId}::uuid`;
+    SELECT status, now() AS "serverTime",
+      (SELECT json_build_object('id', u.id, 'status', u.status, 'toVersion', u."toVersion",
+         'executableSha256', u."executableSha256", 'bundleSha256', u."bundleSha256",
+         'deadlineSeconds', u."deadlineSeconds")
+       FROM "AgentUpgrade" u
+       WHERE u."hostId" = ${args.hostId}::uuid AND u.status IN ('PENDING', 'IN_PROGRESS')
+       ORDER BY u."createdAt" LIMIT 1) AS upgrade
+    FROM "Host", async_commit WHERE id = ${args.hostId}::uuid`;
   const row = rows[0]!;
+  const upgrade = row.upgrade;
+  if (upgrade?.status === "PENDING") {
+    await db.agentUpgrade.updateMany({
+      where: { id: upgrade.id, status: "PENDING" },
+      data: { status: "IN_PROGRESS", sentAt: new Date() },
+    });
+  }
 
   let abandonJobs: string[] = [];
   if (request.activeJobs.length > 0) {
@@ -84,5 +119,17 @@ export async function recordHeartbeat(
     heartbeatIntervalSeconds: args.settings.heartbeatIntervalSeconds,
     serverTime: row.serverTime.toISOString(),
     abandonJobs,
+    // Repeated until the agent reports an outcome: it ignores an order it already has.
+    ...(upgrade
+      ? {
+          upgrade: {
+            id: upgrade.id,
+            version: upgrade.toVersion,
+            ...(upgrade.executableSha256 ? { executableSha256: upgrade.executableSha256 } : {}),
+            ...(upgrade.bundleSha256 ? { bundleSha256: upgrade.bundleSha256 } : {}),
+            deadlineSeconds: upgrade.deadlineSeconds,
+          },
+        }
+      : {}),
   };
 }
