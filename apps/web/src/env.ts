@@ -37,6 +37,8 @@ export const env = createEnv({
     CAPSTAN_AGENT_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
     /** Where the agent executables are served from (the agent's build output by default). */
     CAPSTAN_AGENT_DIST_DIR: z.string().optional(),
+    /** How long an upgraded agent has to check in before its host restores the previous one. */
+    CAPSTAN_AGENT_UPGRADE_DEADLINE_SECONDS: z.coerce.number().int().min(10).max(3600).default(120),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   },
   client: {},

@@ -20,7 +20,7 @@ import { appRouter, createCaller } from "./root";
 
 // VIEWER reads everything except secret values; DEPLOYER also deploys, cancels and rolls back;
 // ADMIN also manages hosts, enrollment tokens, workflows, secrets, API tokens, members and
-// webhooks (enrollment tokens are listed to admins only: an unused one enrolls a host).
+// webhooks, and upgrade agents (enrollment tokens are listed to admins only: an unused one enrolls a host).
 const POLICY: Record<string, Role> = {
   "team.get": "VIEWER",
   "team.listMembers": "VIEWER",
@@ -77,6 +77,8 @@ const POLICY: Record<string, Role> = {
   "webhooks.retryDelivery": "ADMIN",
   "artifacts.list": "VIEWER",
   "artifacts.delete": "ADMIN",
+  "fleet.get": "VIEWER",
+  "fleet.upgrade": "ADMIN",
 };
 
 const RANK: Record<Role, number> = { VIEWER: 1, DEPLOYER: 2, ADMIN: 3, OWNER: 4 };

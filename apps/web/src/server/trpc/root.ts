@@ -3,6 +3,7 @@ import { artifactsRouter } from "./routers/artifacts";
 import { auditRouter } from "./routers/audit";
 import { deploymentsRouter } from "./routers/deployments";
 import { enrollmentRouter } from "./routers/enrollment";
+import { fleetRouter } from "./routers/fleet";
 import { hostsRouter } from "./routers/hosts";
 import { invitationRouter } from "./routers/invitation";
 import { membersRouter } from "./routers/members";
@@ -29,6 +30,7 @@ export const appRouter = createTRPCRouter({
   overview: overviewRouter,
   webhooks: webhooksRouter,
   artifacts: artifactsRouter,
+  fleet: fleetRouter,
 });
 
 export type AppRouter = typeof appRouter;

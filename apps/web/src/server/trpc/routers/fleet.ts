@@ -1,0 +1,27 @@
+import { getAgentRelease } from "@capstan/core/agents/get-agent-release";
+import { listFleet } from "@capstan/core/fleet/list-fleet";
+import { requestAgentUpgrades } from "@capstan/core/fleet/request-agent-upgrades";
+import { auditActor } from "@capstan/core/rbac/team-actor";
+import { z } from "zod";
+import { env } from "@/env";
+import { agentDistDir } from "@/server/agent/engine";
+import { createTRPCRouter, teamProcedure } from "../init";
+
+export const fleetRouter = createTRPCRouter({
+  /** Agent versions across the team's hosts against the build this control plane serves. */
+  get: teamProcedure("VIEWER").query(async ({ ctx }) =>
+    listFleet(ctx.prisma, { teamId: ctx.actor.teamId, release: await getAgentRelease(agentDistDir()) }),
+  ),
+  /** Orders the hosts' agents to upgrade to the served build; hosts that cannot are skipped with a reason. */
+  upgrade: teamProcedure("ADMIN")
+    .input(z.object({ hostIds: z.array(z.string().max(64)).min(1).max(1000) }))
+    .mutation(async ({ ctx, input }) =>
+      requestAgentUpgrades(ctx.prisma, {
+        teamId: ctx.actor.teamId,
+        hostIds: input.hostIds,
+        actor: auditActor(ctx.actor),
+        release: await getAgentRelease(agentDistDir()),
+        deadlineSeconds: env.CAPSTAN_AGENT_UPGRADE_DEADLINE_SECONDS,
+      }),
+    ),
+});
