@@ -11,13 +11,19 @@ export interface RenderAgentUnitInput {
 }
 
 export const AGENT_UNIT_NAME = "capstan-agent.service";
-export const AGENT_BINARY_PATH = "/usr/local/bin/capstan-agent";
-export const AGENT_BUNDLE_PATH = "/usr/local/lib/capstan/capstan-agent.cjs";
 export const AGENT_CONFIG_FILE = "/etc/capstan/agent.env";
 export const AGENT_STATE_DIR = "/var/lib/capstan";
+/**
+ * The installed agent lives in the state folder, the one place the hardened unit lets it write,
+ * so it can replace itself when upgraded from the dashboard (apps/agent/src/upgrade.ts).
+ */
+export const AGENT_EXECUTABLE_PATH = `${AGENT_STATE_DIR}/bin/capstan-agent`;
+export const AGENT_BUNDLE_PATH = `${AGENT_STATE_DIR}/bin/capstan-agent.cjs`;
+/** A symlink to the executable, so `capstan-agent status` works from a shell. */
+export const AGENT_BINARY_PATH = "/usr/local/bin/capstan-agent";
 
 export function renderAgentUnit(input: RenderAgentUnitInput = {}): string {
-  const [program, ...args] = input.exec ?? [AGENT_BINARY_PATH, "run"];
+  const [program, ...args] = input.exec ?? [AGENT_EXECUTABLE_PATH, "run"];
   if (!program) throw new Error("exec must name a program");
   const configFile = escapePath(input.configFile ?? AGENT_CONFIG_FILE, "configFile");
   const stateDir = escapePath(input.stateDir ?? AGENT_STATE_DIR, "stateDir");

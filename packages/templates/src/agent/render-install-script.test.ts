@@ -166,6 +166,7 @@ describe.skipIf(!host)("install script on a real systemd host", { timeout: 120_0
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/sha256 mismatch/);
     expect((await exec("test", "-e", "/usr/local/bin/capstan-agent")).code).not.toBe(0);
+    expect((await exec("sh", "-c", "ls /var/lib/capstan/bin/ 2>/dev/null")).stdout).toBe("");
   });
 
   it("installs, writes agent.env 0600, starts the unit; re-runs upgrade keeping the identity; uninstalls", async () => {
@@ -181,18 +182,30 @@ describe.skipIf(!host)("install script on a real systemd host", { timeout: 120_0
     );
     expect({ code: first.code, err: first.stderr }).toEqual({ code: 0, err: "" });
     expect(requests.at(-1)).toBe("/api/agent/v1/agent-binary?arch=x64");
+    // The agent lives in its state folder (where it may replace itself); the CLI name links there.
+    expect((await exec("readlink", "/usr/local/bin/capstan-agent")).stdout.trim()).toBe(
+      "/var/lib/capstan/bin/capstan-agent",
+    );
+    expect((await exec("grep", "^ExecStart=", "/etc/systemd/system/capstan-agent.service")).stdout).toBe(
+      'ExecStart=/var/lib/capstan/bin/capstan-agent "run"\n',
+    );
     expect((await exec("systemctl", "is-active", "capstan-agent.service")).stdout.trim()).toBe("active");
     expect((await exec("stat", "-c", "%a", "/etc/capstan/agent.env")).stdout.trim()).toBe("600");
     expect((await exec("cat", "/etc/capstan/agent.env")).stdout).toBe(
       `CAPSTAN_URL=${url}\nCAPSTAN_ENROLLMENT_TOKEN=tok_abcdefgh123\nCAPSTAN_HOST_NAME=web-1\nCAPSTAN_LABELS=role=web\n`,
     );
 
-    // The agent enrolled (simulated): a re-run must keep its identity and not need a token.
+    // The agent enrolled (simulated): a re-run must keep its identity and not need a token. An
+    // install from before agent upgrades (a plain file in /usr/local/bin) is moved over.
     await exec("sh", "-c", 'echo \'{"hostId":"x"}\' > /var/lib/capstan/host.json');
+    await exec("sh", "-c", "rm /usr/local/bin/capstan-agent && echo old > /usr/local/bin/capstan-agent");
     const again = await install(script);
     expect({ code: again.code, err: again.stderr }).toEqual({ code: 0, err: "" });
     expect(again.stdout).toMatch(/already enrolled/);
     expect((await exec("cat", "/var/lib/capstan/host.json")).stdout).toContain("hostId");
+    expect((await exec("readlink", "/usr/local/bin/capstan-agent")).stdout.trim()).toBe(
+      "/var/lib/capstan/bin/capstan-agent",
+    );
 
     // A deployed service keeps running after uninstall and is listed.
     await exec("systemd-run", "--unit", "capstan-shop-api", "/bin/sleep", "100000");
@@ -200,6 +213,7 @@ describe.skipIf(!host)("install script on a real systemd host", { timeout: 120_0
     expect(removed.code).toBe(0);
     expect(removed.stdout).toMatch(/systemd: capstan-shop-api\.service/);
     expect((await exec("test", "-e", "/usr/local/bin/capstan-agent")).code).not.toBe(0);
+    expect((await exec("test", "-e", "/var/lib/capstan/bin/capstan-agent")).code).not.toBe(0);
     expect((await exec("test", "-e", "/etc/systemd/system/capstan-agent.service")).code).not.toBe(0);
     expect((await exec("systemctl", "is-active", "capstan-shop-api.service")).stdout.trim()).toBe("active");
     expect((await exec("test", "-e", "/var/lib/capstan/host.json")).code).toBe(0);
@@ -211,12 +225,12 @@ describe.skipIf(!host)("install script on a real systemd host", { timeout: 120_0
     expect({ code: result.code, err: result.stderr }).toEqual({ code: 0, err: "" });
     expect(requests.at(-1)).toBe("/api/agent/v1/agent-binary?arch=x64&format=bundle");
     expect((await exec("grep", "^ExecStart=", "/etc/systemd/system/capstan-agent.service")).stdout).toBe(
-      'ExecStart=/usr/bin/env "node" "/usr/local/lib/capstan/capstan-agent.cjs" "run"\n',
+      'ExecStart=/usr/bin/env "node" "/var/lib/capstan/bin/capstan-agent.cjs" "run"\n',
     );
     expect((await exec("systemctl", "is-active", "capstan-agent.service")).stdout.trim()).toBe("active");
     const removed = await install(script, "--uninstall");
     expect(removed.code).toBe(0);
-    expect((await exec("test", "-e", "/usr/local/lib/capstan/capstan-agent.cjs")).code).not.toBe(0);
+    expect((await exec("test", "-e", "/var/lib/capstan/bin/capstan-agent.cjs")).code).not.toBe(0);
   });
 
   it("refuses an injected --name before writing anything", async () => {

@@ -7,6 +7,7 @@ import {
   AGENT_BINARY_PATH,
   AGENT_BUNDLE_PATH,
   AGENT_CONFIG_FILE,
+  AGENT_EXECUTABLE_PATH,
   AGENT_STATE_DIR,
   AGENT_UNIT_NAME,
   renderAgentUnit,
@@ -70,8 +71,11 @@ SHA256_X64=${shellQuote(input.sha256.x64 ?? "")}
 SHA256_ARM64=${shellQuote(input.sha256.arm64 ?? "")}
 SHA256_BUNDLE=${shellQuote(input.bundleSha256 ?? "")}
 
-BIN=${AGENT_BINARY_PATH}
+BIN=${AGENT_EXECUTABLE_PATH}
 BUNDLE=${AGENT_BUNDLE_PATH}
+LINK=${AGENT_BINARY_PATH}
+# Where installers before agent upgrades put the agent; a re-run moves it.
+OLD_BUNDLE=/usr/local/lib/capstan/capstan-agent.cjs
 CONFIG=${AGENT_CONFIG_FILE}
 STATE_DIR=${AGENT_STATE_DIR}
 UNIT=/etc/systemd/system/${AGENT_UNIT_NAME}
@@ -108,7 +112,8 @@ uninstall() {
   if command -v systemctl >/dev/null 2>&1; then
     systemctl disable --now ${AGENT_UNIT_NAME} >/dev/null 2>&1 || true
   fi
-  rm -f "$UNIT" "$BIN" "$BUNDLE"
+  rm -f "$UNIT" "$BIN" "$BUNDLE" "$BIN.previous" "$BUNDLE.previous" "$OLD_BUNDLE"
+  if [ -L "$LINK" ]; then rm -f "$LINK"; fi
   if command -v systemctl >/dev/null 2>&1; then systemctl daemon-reload || true; fi
   say "removed the agent and its unit"
   say "services deployed by Capstan keep running; remove them by hand if you no longer need them:"
@@ -191,6 +196,8 @@ ACTUAL=$(sha256_of "$TMP")
 chmod 0755 "$TMP"
 mv -f "$TMP" "$TARGET"
 trap - EXIT
+if [ "$FORMAT" = executable ]; then ln -sfn "$BIN" "$LINK"; fi
+rm -f "$OLD_BUNDLE"
 
 umask 077
 mkdir -p "$(dirname "$CONFIG")" "$STATE_DIR"
