@@ -2,22 +2,36 @@
 //   dist/capstan-agent.cjs   single-file bundle (CommonJS: Node's SEA loader needs it)
 //   dist/capstan-agent       Node single executable application (linux-x64), needs no Node
 //   dist/SHA256SUMS          sha256 of both, in `sha256sum -c` format
-// Usage: node scripts/build.mjs [--no-sea]
+//   dist/VERSION             the version both report; the control plane offers it as the upgrade target
+// Usage: node scripts/build.mjs [--no-sea] [--version V] [--out DIR]
+//   --version and --out build another version elsewhere (the upgrade tests publish one).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const dist = join(root, "dist");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const { values: options } = parseArgs({
+  options: {
+    "no-sea": { type: "boolean", default: false },
+    version: { type: "string", default: pkg.version },
+    out: { type: "string", default: join(root, "dist") },
+  },
+});
+if (!/^[0-9A-Za-z.+-]{1,100}$/.test(options.version))
+  throw new Error(
+    `--version must be a version like 1.2.3 or 1.2.3-rc.1, not ${JSON.stringify(options.version)}`,
+  );
+const dist = resolve(options.out);
 const started = Date.now();
 
 // Only our own outputs are replaced: a --no-sea build keeps an executable built earlier.
 mkdirSync(dist, { recursive: true });
-for (const f of ["capstan-agent.cjs", "SHA256SUMS", "sea-prep.blob", "sea-config.json"])
+for (const f of ["capstan-agent.cjs", "SHA256SUMS", "VERSION", "sea-prep.blob", "sea-config.json"])
   rmSync(join(dist, f), { force: true });
 
 const bundle = join(dist, "capstan-agent.cjs");
@@ -33,7 +47,7 @@ await build({
   legalComments: "none",
   // Workspace packages are ESM and some use import.meta.url (createRequire); CJS has none.
   define: {
-    __CAPSTAN_AGENT_VERSION__: JSON.stringify(pkg.version),
+    __CAPSTAN_AGENT_VERSION__: JSON.stringify(options.version),
     "import.meta.url": "__capstanImportMetaUrl",
   },
   banner: { js: 'var __capstanImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
@@ -58,7 +72,7 @@ await build({
 });
 
 const built = ["capstan-agent.cjs"];
-if (!process.argv.includes("--no-sea")) {
+if (!options["no-sea"]) {
   if (process.platform !== "linux" || process.arch !== "x64") {
     throw new Error(
       `the single executable is built for linux-x64; this is ${process.platform}-${process.arch}`,
@@ -107,4 +121,7 @@ const sums = files.map(
       .digest("hex")}  ${f}`,
 );
 writeFileSync(join(dist, "SHA256SUMS"), `${sums.join("\n")}\n`);
-console.log(`agent build: ${built.join(", ")} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+writeFileSync(join(dist, "VERSION"), `${options.version}\n`);
+console.log(
+  `agent build ${options.version}: ${built.join(", ")} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+);

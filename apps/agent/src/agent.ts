@@ -17,6 +17,7 @@ import { renderer } from "./render";
 import { ComposeRuntime } from "./runtimes/compose";
 import { SystemdRuntime } from "./runtimes/systemd";
 import { StateStore } from "./state";
+import { detectRunningAgent, ownSystemdUnit, Upgrader } from "./upgrade";
 import { AGENT_VERSION } from "./version";
 
 export const EXIT_OK = 0;
@@ -96,6 +97,15 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
   const reconciled = await reconcile({ state, compose, systemd, docker, outbox, log });
   if (reconciled) log.warn({ jobs: reconciled }, "reported the real state of jobs interrupted by a restart");
 
+  const upgrader = new Upgrader({
+    stateDir: config.stateDir,
+    url: config.url,
+    arch: process.arch,
+    running: detectRunningAgent(),
+    unit: config.underSystemd ? ownSystemdUnit() : null,
+    log,
+  });
+
   const delivery = new Delivery(outbox, client, log, {
     onStaleLease: (jobId) => runner.abandon(jobId),
     onUnauthorized,
@@ -112,12 +122,21 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
     activeJobs: () => runner.activeJobs(),
     abandon: (jobId) => runner.abandon(jobId),
     onUnauthorized,
+    upgrader,
   });
 
   const bgSignal = AbortSignal.any([background.signal, fatalStop.signal]);
   const loops = [delivery.loop(bgSignal), heartbeat.loop(bgSignal)];
   await pollLoop(
-    { client, runner, log, onUnauthorized, onContact },
+    {
+      client,
+      runner,
+      log,
+      onUnauthorized,
+      onContact,
+      beforePoll: (stop) => upgrader.beforePoll(stop),
+      interruptSignal: () => upgrader.interruptSignal(),
+    },
     {
       stop: AbortSignal.any([signals.stop, fatalStop.signal]),
       cancel: AbortSignal.any([signals.cancel, fatalStop.signal]),

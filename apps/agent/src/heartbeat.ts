@@ -1,5 +1,6 @@
 // Heartbeats: every ~15 s, the health of every managed service, facts when they changed, the
-// Docker Engine's state and the jobs we are working on. The answer can tell us to abandon jobs.
+// Docker Engine's state, the jobs we are working on and the outcome of an agent upgrade. The answer
+// can tell us to abandon jobs or to upgrade the agent.
 import { type AgentClient, AgentUnauthorizedError, type ServiceHealthReport } from "@capstan/protocol";
 import { pause } from "./abort";
 import type { DockerHost, DockerStatus } from "./docker";
@@ -8,6 +9,7 @@ import type { Logger } from "./log";
 import type { ComposeRuntime } from "./runtimes/compose";
 import type { SystemdRuntime } from "./runtimes/systemd";
 import type { ManagedService, StateStore } from "./state";
+import type { Upgrader } from "./upgrade";
 import { AGENT_VERSION } from "./version";
 
 export interface HealthDeps {
@@ -67,6 +69,7 @@ export interface HeartbeatLoopDeps extends HealthDeps {
   activeJobs(): { jobId: string; leaseId: string }[];
   abandon(jobId: string): void;
   onUnauthorized(error: AgentUnauthorizedError): void;
+  upgrader?: Pick<Upgrader, "report" | "acknowledged" | "accept">;
 }
 
 export class HeartbeatLoop {
@@ -85,6 +88,7 @@ export class HeartbeatLoop {
     const docker: DockerStatus | undefined = usesDocker ? await deps.docker.status(signal) : undefined;
     const facts = await collectFacts(deps.state.dir, docker?.available ? deps.docker : null);
     const factsJson = JSON.stringify(facts);
+    const upgrade = deps.upgrader?.report();
     const response = await deps.client.heartbeat(
       {
         agentVersion: AGENT_VERSION,
@@ -92,12 +96,15 @@ export class HeartbeatLoop {
         services,
         activeJobs: deps.activeJobs(),
         docker: docker ? { available: docker.available, detail: docker.detail?.slice(0, 1024) } : undefined,
+        upgrade,
       },
       { signal },
     );
     this.lastFacts = factsJson;
     this.intervalMs = Math.max(1000, Math.min(deps.intervalMs, response.heartbeatIntervalSeconds * 1000));
     for (const jobId of response.abandonJobs) deps.abandon(jobId);
+    if (upgrade) await deps.upgrader?.acknowledged(upgrade);
+    if (response.upgrade) deps.upgrader?.accept(response.upgrade);
     deps.state.saveContact({ at: new Date().toISOString(), ok: true, services });
   }
 

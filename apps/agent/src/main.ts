@@ -3,6 +3,7 @@ import { EXIT_CONFIG, runAgent } from "./agent";
 import { ConfigError, loadConfig } from "./config";
 import { createLogger } from "./log";
 import { showStatus } from "./status";
+import { runUpgradeGuard } from "./upgrade";
 import { AGENT_VERSION } from "./version";
 
 const USAGE = `usage: capstan-agent <command>
@@ -11,6 +12,8 @@ commands:
   run       run the agent (enrolls on first start with CAPSTAN_ENROLLMENT_TOKEN)
   status    show managed services, their health and the last contact [--json]
   version   print the version
+  upgrade-guard STATE_DIR
+            (run by systemd after an upgrade) restore the previous agent if the new one has not checked in
 
 configuration: /etc/capstan/agent.env (or CAPSTAN_CONFIG_FILE) and the environment`;
 
@@ -20,6 +23,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(AGENT_VERSION);
     return 0;
   }
+  if (command === "upgrade-guard") return runUpgradeGuard(rest[0] ?? "");
   if (command !== "run" && command !== "status") {
     console.error(USAGE);
     return command === "help" || command === "--help" || command === "-h" ? 0 : 64;

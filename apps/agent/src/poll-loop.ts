@@ -13,21 +13,29 @@ export interface PollLoopDeps {
   onUnauthorized(error: AgentUnauthorizedError): void;
   onContact(ok: boolean, detail?: string): void;
   waitSeconds?: number;
+  /** Runs between jobs before each poll (an upgrade swaps and restarts here). */
+  beforePoll?(stop: AbortSignal): Promise<void>;
+  /** Aborts a waiting poll early, so beforePoll runs now rather than after the poll's timeout. */
+  interruptSignal?(): AbortSignal;
 }
 
 export async function pollLoop(deps: PollLoopDeps, signals: RunSignals): Promise<void> {
   let failures = 0;
   while (!signals.stop.aborted) {
+    await deps.beforePoll?.(signals.stop);
+    if (signals.stop.aborted) return;
+    const interrupt = deps.interruptSignal?.();
     try {
       const response = await deps.client.poll(
         { waitSeconds: deps.waitSeconds ?? 25 },
-        { signal: signals.stop },
+        { signal: interrupt ? AbortSignal.any([signals.stop, interrupt]) : signals.stop },
       );
       failures = 0;
       deps.onContact(true);
       if (response.job) await deps.runner.run(response.job, signals);
     } catch (error) {
       if (signals.stop.aborted) return;
+      if (interrupt?.aborted) continue;
       if (error instanceof AgentUnauthorizedError) {
         deps.onUnauthorized(error);
         return;

@@ -43,6 +43,8 @@ export interface ControlPlaneOptions {
   pollSeconds?: number;
   leaseSeconds?: number;
   agentDistDir?: string;
+  /** More environment for the control plane. */
+  env?: Record<string, string>;
 }
 
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
@@ -63,6 +65,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         CAPSTAN_AGENT_POLL_SECONDS: String(options.pollSeconds ?? 5),
         CAPSTAN_AGENT_LEASE_SECONDS: String(options.leaseSeconds ?? 60),
         CAPSTAN_AGENT_DIST_DIR: options.agentDistDir ?? join(WEB_DIR, "../agent/dist"),
+        ...options.env,
       },
     });
   };
