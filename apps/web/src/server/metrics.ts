@@ -32,6 +32,12 @@ function createMetrics() {
       labelNames: ["status"],
       registers,
     }),
+    agentVersions: new Gauge({
+      name: "capstan_agent_versions",
+      help: "Enrolled hosts per agent version (unknown: not checked in yet).",
+      labelNames: ["version"],
+      registers,
+    }),
     dispatchLatency: new Histogram({
       name: "capstan_job_dispatch_latency_seconds",
       help: "Time from a job's creation to its claim by an agent's poll.",
@@ -121,5 +127,8 @@ export async function renderMetrics(gauges: FleetGauges): Promise<{ body: string
   setAll(m.deployments, "status", gauges.deploymentsByStatus);
   setAll(m.webhookDeliveries, "status", gauges.webhookDeliveriesByStatus);
   m.queueDepth.set(gauges.queueDepth);
+  // Versions come and go: a version no host runs any more must leave the exposition.
+  m.agentVersions.reset();
+  setAll(m.agentVersions, "version", gauges.agentVersions);
   return { body: await m.registry.metrics(), contentType: m.registry.contentType };
 }

@@ -10,6 +10,8 @@ export interface FleetGauges {
   /** QUEUED jobs whose deadline has not passed (what agents could still claim). */
   queueDepth: number;
   webhookDeliveriesByStatus: Record<string, number>;
+  /** Enrolled (not revoked) hosts per agent version; "unknown" before the first heartbeat. */
+  agentVersions: Record<string, number>;
 }
 
 export const HOST_STATUSES = ["PENDING", "ONLINE", "OFFLINE", "REVOKED"] as const;
@@ -47,12 +49,16 @@ export async function readFleetGauges(prisma: PrismaClient): Promise<FleetGauges
     UNION ALL
     SELECT 'queue', '', count(*) FROM "Job" WHERE state = 'QUEUED' AND "deadlineAt" > now()
     UNION ALL
-    SELECT 'webhook', status::text, count(*) FROM "WebhookDelivery" GROUP BY status`;
+    SELECT 'webhook', status::text, count(*) FROM "WebhookDelivery" GROUP BY status
+    UNION ALL
+    SELECT 'agent', COALESCE("agentVersion", 'unknown'), count(*) FROM "Host"
+      WHERE status <> 'REVOKED' GROUP BY 2`;
   return {
     hostsByStatus: fill(HOST_STATUSES, rows, "host"),
     jobsByState: fill(JOB_STATES, rows, "job"),
     deploymentsByStatus: fill(DEPLOYMENT_STATUSES, rows, "deployment"),
     queueDepth: Number(rows.find((r) => r.metric === "queue")?.count ?? 0),
     webhookDeliveriesByStatus: fill(WEBHOOK_DELIVERY_STATUSES, rows, "webhook"),
+    agentVersions: fill([], rows, "agent"),
   };
 }

@@ -175,6 +175,11 @@ describe.skipIf(!ok)("GET /api/metrics", () => {
       await db.prisma.host.count({ where: { status: "ONLINE" } }),
     );
     expect(value(after, "capstan_hosts", { status: "REVOKED" })).toBe(0);
+    expect(value(after, "capstan_agent_versions", { version: "0.1.0" })).toBe(
+      await db.prisma.host.count({ where: { agentVersion: "0.1.0", status: { not: "REVOKED" } } }),
+    );
+    expect(value(after, "capstan_agent_versions", { version: "0.1.0" })).toBeGreaterThanOrEqual(1);
+    expect(value(after, "capstan_agent_versions", { version: "unknown" })).toBeGreaterThanOrEqual(1);
     expect(
       value(after, "capstan_jobs", { state: "SUCCEEDED" }) -
         value(before, "capstan_jobs", { state: "SUCCEEDED" }),
@@ -186,6 +191,7 @@ describe.skipIf(!ok)("GET /api/metrics", () => {
     expect(value(after, "capstan_deployments", { status: "SUCCEEDED" })).toBeGreaterThanOrEqual(1);
     expect(after.types).toMatchObject({
       capstan_hosts: "GAUGE",
+      capstan_agent_versions: "GAUGE",
       capstan_agent_heartbeats_total: "COUNTER",
       capstan_job_dispatch_latency_seconds: "HISTOGRAM",
       capstan_deployment_duration_seconds: "HISTOGRAM",
