@@ -70,3 +70,9 @@ export const ApiIcon = () => (
     <path d="M8 6l-6 6 6 6M16 6l6 6-6 6M14 4l-4 16" />
   </Icon>
 );
+export const FleetIcon = () => (
+  <Icon>
+    <path d="M4 20V10M10 20V4M16 20v-7M22 20H2" />
+    <path d="M14 7l2-2 2 2M16 5v5" />
+  </Icon>
+);

@@ -10,6 +10,7 @@ import {
   ApiIcon,
   AuditIcon,
   DeploymentsIcon,
+  FleetIcon,
   HostsIcon,
   MenuIcon,
   OverviewIcon,
@@ -22,6 +23,7 @@ import { type CurrentTeam, TeamProvider } from "./team-context";
 const NAV = [
   { href: "", label: "Overview", icon: OverviewIcon },
   { href: "/hosts", label: "Hosts", icon: HostsIcon },
+  { href: "/fleet", label: "Fleet", icon: FleetIcon },
   { href: "/workflows", label: "Workflows", icon: WorkflowsIcon },
   { href: "/deployments", label: "Deployments", icon: DeploymentsIcon },
   { href: "/team", label: "Team", icon: TeamIcon },
