@@ -6,6 +6,7 @@ import { allServiceHealth } from "./heartbeat";
 import { ComposeRuntime } from "./runtimes/compose";
 import { SystemdRuntime } from "./runtimes/systemd";
 import { StateStore } from "./state";
+import { agentFiles, loadUpgradeRecord } from "./upgrade";
 import { AGENT_VERSION } from "./version";
 
 export async function showStatus(config: AgentConfig, json: boolean): Promise<number> {
@@ -19,12 +20,16 @@ export async function showStatus(config: AgentConfig, json: boolean): Promise<nu
     systemd: new SystemdRuntime(state.systemdDir, config.unitDir),
   });
   const contact = state.loadContact();
+  const upgrade = loadUpgradeRecord(agentFiles(config.stateDir, "executable").record);
   const report = {
     agentVersion: AGENT_VERSION,
     controlPlane: config.url,
     host: identity ? { id: identity.hostId, name: identity.hostName, enrolledAt: identity.enrolledAt } : null,
     lastContact: contact ? { at: contact.at, ok: contact.ok, detail: contact.detail } : null,
     pendingJobs: state.listInflight().map((j) => j.jobId),
+    lastUpgrade: upgrade
+      ? { from: upgrade.from, to: upgrade.to, state: upgrade.state, at: upgrade.at, detail: upgrade.detail }
+      : null,
     services: services.map((s) => ({ ...s, releaseId: state.getService(s.workflow, s.service)?.releaseId })),
   };
   if (json) {
@@ -38,6 +43,11 @@ export async function showStatus(config: AgentConfig, json: boolean): Promise<nu
     contact
       ? `last contact:  ${contact.at} ${contact.ok ? "ok" : `FAILED: ${contact.detail ?? ""}`}`
       : "last contact:  never",
+    ...(upgrade
+      ? [
+          `last upgrade:  ${upgrade.from} -> ${upgrade.to} ${upgrade.state} ${upgrade.at}${upgrade.detail ? ` (${upgrade.detail})` : ""}`,
+        ]
+      : []),
     `services:      ${services.length}`,
     ...report.services.map(
       (s) =>

@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { type AgentUpgradeOrder, type AgentUpgradeReport, downloadAgentBinary } from "@capstan/protocol";
+import { pause } from "./abort";
 import { run } from "./exec";
 import type { Logger } from "./log";
 import { writeFileAtomic } from "./state";
@@ -341,8 +342,9 @@ export class Upgrader {
       );
       return;
     }
-    // systemd now stops us (SIGTERM): wait for it rather than polling for more work.
-    await new Promise<void>((resolve) => stop.addEventListener("abort", () => resolve(), { once: true }));
+    // systemd now stops us (SIGTERM, which may already have come while systemctl returned): wait
+    // for it rather than polling for more work.
+    await pause(2 ** 31 - 1, stop);
   }
 
   private finish(state: "failed" | "rolled-back", detail: string): void {

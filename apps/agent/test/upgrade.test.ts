@@ -37,7 +37,7 @@ const AGENT_DIR = join(import.meta.dirname, "..");
 const V1 = "0.1.0-upgrade.1";
 const V2 = "0.1.0-upgrade.2";
 const BROKEN = "0.1.0-broken";
-const DEADLINE_SECONDS = 20;
+const DEADLINE_SECONDS = 30;
 const FILES = ["capstan-agent", "capstan-agent.cjs", "VERSION", "SHA256SUMS"];
 
 const buildAgent = (version: string, out: string) =>
@@ -184,6 +184,9 @@ describe.skipIf(!ok)("agent upgrade on a real systemd host", { timeout: 180_000 
       return h.status === "ONLINE" && h.agentVersion === V2 && Date.now() - h.lastSeenAt!.getTime() < 5000;
     });
     expect(journal()).toMatch(/cannot start/);
+    expect(host.exec(["/usr/local/bin/capstan-agent", "status"])).toContain(
+      `last upgrade:  ${V2} -> ${BROKEN} rolled-back`,
+    );
   });
 
   it("refuses a download whose sha256 is not the ordered one, and changes nothing", async () => {
