@@ -44,7 +44,10 @@ export function RelativeTime({
   date: Date | null | undefined;
   fallback?: string;
 }) {
-  const now = useNow();
+  useNow(); // re-renders every 15 s
+  // The clock at render time, not at the last tick: a time fetched since then (a heartbeat a
+  // second ago) would otherwise read as "in a few seconds".
+  const now = Date.now();
   if (!date) return <span className="text-slate-400">{fallback}</span>;
   return (
     <time dateTime={date.toISOString()} title={formatAbsolute(date)} suppressHydrationWarning>
