@@ -13,7 +13,7 @@ import { isComposeService, isSystemdService } from "@capstan/templates";
 import { pause } from "./abort";
 import type { OutboxItem } from "./delivery";
 import type { Logger } from "./log";
-import { releaseIdFor } from "./names";
+import { findNameClash, releaseIdFor } from "./names";
 import type { Outbox } from "./outbox";
 import type { Renderer } from "./render";
 import { artifactSource } from "./runtimes/artifacts";
@@ -173,6 +173,14 @@ export class JobRunner {
       previous && previous.releaseId !== releaseId ? previous.releaseId : previous?.previousReleaseId;
     const deadline = Math.min(Date.now() + spec.deadline * 1000, Date.parse(job.deadlineAt) || Infinity);
     const autoRollback = job.autoRollback;
+    const clash = findNameClash(state.listServices(), workflow, service.name);
+    if (clash) {
+      return {
+        ok: false,
+        rolledBack: false,
+        message: `${workflow}/${service.name} would use the name capstan-${workflow}-${service.name}, which ${clash.workflow}/${clash.service} already uses on this host; rename the workflow or the service`,
+      };
+    }
     try {
       let outcome: DeployOutcome;
       if (isComposeService(spec)) {
