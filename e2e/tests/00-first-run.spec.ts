@@ -31,10 +31,17 @@ async function signIn(page: Page, email: string, password: string) {
 test("a fresh install sends the first visitor to setup, which creates the owner and team", async ({
   page,
 }, testInfo) => {
+  // The Content-Security-Policy must not block anything the app itself does.
+  const cspViolations: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
   await page.goto("/");
   await expect(page).toHaveURL(/\/setup$/);
   const headers = (await page.request.get("/setup")).headers();
   expect([headers["x-frame-options"], headers["x-content-type-options"]]).toEqual(["DENY", "nosniff"]);
+  expect(headers["content-security-policy"]).toContain("script-src 'self' 'unsafe-inline';");
+  expect(headers["content-security-policy"]).toContain("connect-src 'self'");
   await expect(page.getByRole("heading", { name: "Welcome to Capstan" })).toBeVisible();
   await snap(page, testInfo, "setup");
 
@@ -52,6 +59,7 @@ test("a fresh install sends the first visitor to setup, which creates the owner 
   // Setup is gone once a user exists.
   await page.goto("/setup");
   await expect(page).not.toHaveURL(/\/setup$/);
+  expect(cspViolations).toEqual([]);
 });
 
 test("sign out, a wrong password shows a clear error, the right one lands on the empty dashboard", async ({
