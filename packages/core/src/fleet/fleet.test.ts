@@ -214,3 +214,81 @@ describe.skipIf(!ok)("agent upgrades", () => {
     ]);
   });
 });
+
+describe.skipIf(!ok)("agent upgrades nobody reports on", () => {
+  let db: TestDatabase;
+  let teamId: string;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    teamId = (await createTestTeam(db.prisma)).id;
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it("closes an order an old agent ignored, once its deadline and the grace period passed, and allows a new one", async () => {
+    const host = await createTestHost(db.prisma, teamId);
+    const beat = () =>
+      recordHeartbeat(db.prisma, {
+        hostId: host.id,
+        request: { agentVersion: "0.0.9", services: [] },
+        settings,
+      });
+    await beat();
+    const { requested } = await requestAgentUpgrades(db.prisma, {
+      teamId,
+      hostIds: [host.id],
+      actor,
+      release,
+      deadlineSeconds: 60,
+    });
+    const id = requested[0]!.upgradeId;
+    expect((await beat()).upgrade?.id).toBe(id);
+    // Just inside deadline + grace: still open, still sent.
+    await db.prisma.agentUpgrade.update({ where: { id }, data: { sentAt: new Date(Date.now() - 350_000) } });
+    expect((await beat()).upgrade?.id).toBe(id);
+    // Past it: the next heartbeat closes it instead of sending it again.
+    await db.prisma.agentUpgrade.update({ where: { id }, data: { sentAt: new Date(Date.now() - 370_000) } });
+    expect((await beat()).upgrade).toBeUndefined();
+    const closed = await db.prisma.agentUpgrade.findUniqueOrThrow({ where: { id } });
+    expect(closed.status).toBe("FAILED");
+    expect(closed.detail).toBe(
+      "the agent did not report on this upgrade within 6 min of receiving it; an agent older than dashboard upgrades ignores the order: run the install script on the host to upgrade it",
+    );
+    expect(
+      await db.prisma.auditEvent.count({ where: { targetId: host.id, kind: "agent.upgrade_failed" } }),
+    ).toBe(1);
+
+    // A host that went offline with an order under way: requesting again closes the stale one.
+    const again = await requestAgentUpgrades(db.prisma, {
+      teamId,
+      hostIds: [host.id],
+      actor,
+      release,
+      deadlineSeconds: 60,
+    });
+    const second = again.requested[0]!.upgradeId;
+    await beat();
+    await db.prisma.agentUpgrade.update({
+      where: { id: second },
+      data: { sentAt: new Date(Date.now() - 3_600_000) },
+    });
+    const third = await requestAgentUpgrades(db.prisma, {
+      teamId,
+      hostIds: [host.id],
+      actor,
+      release,
+      deadlineSeconds: 60,
+    });
+    expect(third.skipped).toEqual([]);
+    expect((await db.prisma.agentUpgrade.findUniqueOrThrow({ where: { id: second } })).status).toBe("FAILED");
+    // And the fleet view does the same for what it shows.
+    await beat();
+    await db.prisma.agentUpgrade.update({
+      where: { id: third.requested[0]!.upgradeId },
+      data: { sentAt: new Date(Date.now() - 3_600_000) },
+    });
+    const fleet = await listFleet(db.prisma, { teamId, release });
+    expect(fleet.hosts.find((h) => h.id === host.id)?.upgrade?.status).toBe("FAILED");
+  });
+});

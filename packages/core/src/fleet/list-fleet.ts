@@ -3,6 +3,7 @@
 import type { AgentUpgradeStatus, HostStatus } from "@capstan/db";
 import type { AgentRelease } from "../agents/get-agent-release";
 import type { Db } from "../rbac/db";
+import { failUnreportedAgentUpgrades } from "./fail-unreported-agent-upgrades";
 
 export interface FleetHost {
   id: string;
@@ -35,6 +36,12 @@ export interface FleetView {
 
 export async function listFleet(db: Db, args: { teamId: string; release: AgentRelease }): Promise<FleetView> {
   const served = args.release.version;
+  // A host that went away mid-upgrade never reports: close what is overdue before showing it.
+  const open = await db.agentUpgrade.findMany({
+    where: { teamId: args.teamId, status: "IN_PROGRESS" },
+    select: { hostId: true },
+  });
+  await failUnreportedAgentUpgrades(db, { hostIds: open.map((u) => u.hostId) });
   const [hosts, upgrades] = await Promise.all([
     db.host.findMany({
       where: { teamId: args.teamId, status: { not: "REVOKED" } },

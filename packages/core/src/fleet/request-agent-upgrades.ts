@@ -6,6 +6,7 @@ import type { AgentRelease } from "../agents/get-agent-release";
 import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
 import { badRequest, notFound } from "../errors";
 import { isUuid } from "../rbac/ids";
+import { failUnreportedAgentUpgrades } from "./fail-unreported-agent-upgrades";
 
 export const OPEN_UPGRADE_STATUSES = ["PENDING", "IN_PROGRESS"] as const;
 
@@ -39,6 +40,7 @@ export async function requestAgentUpgrades(
   return db.$transaction(async (tx) => {
     // Row locks on the hosts: two concurrent requests cannot both open an upgrade for one host.
     await tx.$queryRaw`SELECT id FROM "Host" WHERE id = ANY(${hostIds}::uuid[]) AND "teamId" = ${args.teamId}::uuid FOR UPDATE`;
+    await failUnreportedAgentUpgrades(tx, { hostIds });
     const hosts = await tx.host.findMany({
       where: { id: { in: hostIds }, teamId: args.teamId },
       include: { agentUpgrades: { where: { status: { in: [...OPEN_UPGRADE_STATUSES] } }, take: 1 } },

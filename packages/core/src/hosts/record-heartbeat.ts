@@ -7,6 +7,10 @@ import type { PrismaClient } from "@capstan/db";
 import type { HeartbeatRequest, HeartbeatResponse } from "@capstan/protocol";
 import { heartbeatRequestSchema } from "@capstan/protocol";
 import type { AgentSettings } from "../agents/agent-settings";
+import {
+  failUnreportedAgentUpgrades,
+  UPGRADE_REPORT_GRACE_SECONDS,
+} from "../fleet/fail-unreported-agent-upgrades";
 import { recordAgentUpgradeReport } from "../fleet/record-agent-upgrade-report";
 
 interface OpenUpgrade {
@@ -16,6 +20,8 @@ interface OpenUpgrade {
   executableSha256: string | null;
   bundleSha256: string | null;
   deadlineSeconds: number;
+  /** Sent so long ago that the agent should have reported: it will not (see failUnreported...). */
+  overdue: boolean;
 }
 
 export async function recordHeartbeat(
@@ -91,13 +97,18 @@ export async function recordHeartbeat(
     SELECT status, now() AS "serverTime",
       (SELECT json_build_object('id', u.id, 'status', u.status, 'toVersion', u."toVersion",
          'executableSha256', u."executableSha256", 'bundleSha256', u."bundleSha256",
-         'deadlineSeconds', u."deadlineSeconds")
+         'deadlineSeconds', u."deadlineSeconds",
+         'overdue', u."sentAt" < now() - make_interval(secs => u."deadlineSeconds" + ${UPGRADE_REPORT_GRACE_SECONDS}))
        FROM "AgentUpgrade" u
        WHERE u."hostId" = ${args.hostId}::uuid AND u.status IN ('PENDING', 'IN_PROGRESS')
        ORDER BY u."createdAt" LIMIT 1) AS upgrade
     FROM "Host", async_commit WHERE id = ${args.hostId}::uuid`;
   const row = rows[0]!;
-  const upgrade = row.upgrade;
+  let upgrade = row.upgrade;
+  if (upgrade?.overdue) {
+    await failUnreportedAgentUpgrades(db, { hostIds: [args.hostId] });
+    upgrade = null;
+  }
   if (upgrade?.status === "PENDING") {
     await db.agentUpgrade.updateMany({
       where: { id: upgrade.id, status: "PENDING" },
