@@ -23,6 +23,8 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 const NEW_VERSION = "9.9.9-test";
 /** A stand-in "new agent": a script answering `version` like the real one. */
 const goodBuild = `#!/bin/sh\necho ${NEW_VERSION}\n`;
+/** And the JS bundle, run with the host's Node. */
+const servedBundle = `if (process.argv[2] === "version") console.log(${JSON.stringify(NEW_VERSION)});\n`;
 
 describe("ownSystemdUnit", () => {
   it("finds the unit in cgroup v2 and v1 paths, and nothing outside systemd", () => {
@@ -69,8 +71,13 @@ describe("Upgrader", () => {
 
   beforeAll(async () => {
     server = createServer((req, res) => {
-      res.setHeader("x-capstan-sha256", sha256(served));
-      res.end(req.url?.startsWith("/api/agent/v1/agent-binary?arch=x64&format=executable") ? served : "");
+      const body = req.url?.startsWith("/api/agent/v1/agent-binary?arch=x64&format=executable")
+        ? served
+        : req.url?.startsWith("/api/agent/v1/agent-binary?arch=x64&format=bundle")
+          ? servedBundle
+          : "";
+      res.setHeader("x-capstan-sha256", sha256(body));
+      res.end(body);
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -151,6 +158,19 @@ describe("Upgrader", () => {
     expect(loadUpgradeRecord(join(dir, "upgrade.json"))).toMatchObject({ id: o.id, state: "preparing" });
     u.accept(o);
     expect(loadUpgradeRecord(join(dir, "upgrade.json"))?.state).toBe("preparing");
+  });
+
+  it("stages a verified JS bundle, tried with the Node that runs the agent", async () => {
+    fresh();
+    const files = agentFiles(dir, "bundle");
+    mkdirSync(files.bin, { recursive: true });
+    writeFileSync(files.current, "// the running bundle\n");
+    const u = upgrader({ running: { format: "bundle", path: files.current, node: process.execPath } });
+    u.accept(order({ executableSha256: undefined, bundleSha256: sha256(servedBundle) }));
+    await settle(u);
+    expect(u.report()).toBeUndefined();
+    expect(u.interruptSignal().aborted).toBe(true);
+    expect(readFileSync(files.staged, "utf8")).toBe(servedBundle);
   });
 
   it("reports success after a restart into the ordered version, until a heartbeat was accepted", async () => {

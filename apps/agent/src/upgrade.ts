@@ -138,6 +138,7 @@ export class Upgrader {
     const r = this.record;
     // Interrupted before the swap (or a restart between swap and restart failed): nothing changed.
     if (r && (r.state === "preparing" || (r.state === "in-progress" && r.to !== AGENT_VERSION))) {
+      rmSync(agentFiles(deps.stateDir, r.format).staged, { force: true });
       this.finish(
         "failed",
         `the agent restarted before the upgrade to ${r.to} finished; still running ${AGENT_VERSION}`,
