@@ -38,6 +38,8 @@ try {
     CAPSTAN_CONFIG_FILE: configFile,
     CAPSTAN_STATE_DIR: tempDir("bench-state"),
     CAPSTAN_LOG_LEVEL: "warn",
+    // Node flags to try on the agent (the single executable reads NODE_OPTIONS too).
+    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
   };
   const agent = existsSync(exe) ? runAgentProcess(exe, env, []) : runAgentProcess(bundle, env);
   await waitFor("the host to be ONLINE", async () => {
