@@ -93,7 +93,10 @@ describe("Upgrader", () => {
 
   it("refuses, with the reason, when it cannot restart itself or does not run the installed file", async () => {
     for (const [overrides, reason] of [
-      [{ unit: null }, /does not run under systemd.*install script again/],
+      [
+        { unit: null },
+        /does not run under systemd \(container mode, or started by hand\).*newer agent image, or the install script again/,
+      ],
       [{ running: null }, /runs from source/],
       [
         { running: { format: "executable" as const, path: "/usr/local/bin/capstan-agent", node: "" } },

@@ -199,7 +199,7 @@ export class Upgrader {
     if (!running)
       return "this agent runs from source; only an installed agent (executable or bundle) upgrades itself";
     if (!unit)
-      return "the agent does not run under systemd, so it cannot restart itself; upgrade it by running the install script again";
+      return "the agent does not run under systemd (container mode, or started by hand), so it cannot restart itself; run a newer agent image, or the install script again";
     const { current } = agentFiles(stateDir, running.format);
     if (running.path !== current)
       return `the agent runs from ${running.path}, not ${current}; run the install script once more (it moves the agent there) to enable upgrades from the dashboard`;
