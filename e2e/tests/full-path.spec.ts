@@ -13,15 +13,24 @@
 //
 // Setup: the systemd host container has no Docker Engine or Compose, so Compose services go to a
 // second real agent run on this machine (which has dockerd and docker-compose), enrolled with a
-// token from the same dialog (src/real-hosts/machine-agent.ts).
+// token from the same dialog (startMachineAgent from @capstan/testkit).
 import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:net";
-import { dockerEngine, dockerImage, executable, requireComponents } from "@capstan/testkit";
+import {
+  AGENT_BUNDLE,
+  dockerEngine,
+  dockerImage,
+  dockerOk,
+  executable,
+  type MachineAgent,
+  removeComposeProject,
+  requireComponents,
+  startMachineAgent,
+  waitFor,
+} from "@capstan/testkit";
 import { type Browser, expect, type Page, type TestInfo, test } from "@playwright/test";
 import pg from "pg";
 import { uploadServerArtifact } from "../src/real-hosts/artifact";
-import { dockerOk, removeComposeProject, waitFor } from "../src/real-hosts/docker";
-import { AGENT_BUNDLE, type MachineAgent, startMachineAgent } from "../src/real-hosts/machine-agent";
 import { SYSTEMD_HOST_IMAGE, type SystemdHost, startSystemdHost } from "../src/real-hosts/systemd-host";
 import { hashPassword } from "../src/seed";
 
@@ -318,7 +327,7 @@ test("add a host: the shown install command, run inside a fresh systemd host, br
   // The second agent, on this machine, drives its Docker Engine for the Compose workflow.
   const dockerCommand = await installCommand(page, testInfo, DOCKER_HOST);
   const token = dockerCommand.split("--token ")[1]!;
-  machineAgent = startMachineAgent({ url: testInfo.project.use.baseURL!, token });
+  machineAgent = startMachineAgent({ url: testInfo.project.use.baseURL!, token, heartbeatSeconds: 5 });
   const dockerRow = await hostRow(page, DOCKER_HOST);
   await expect(async () => {
     await page.reload();
@@ -377,7 +386,9 @@ test("edit the systemd workflow, deploy revision 2, then roll back to revision 1
   deployments.systemd2 = await deployLatest(page, SYSTEMD_WF, SD_HOST);
   await expect(page.getByRole("heading", { level: 1 })).toContainText("revision 2");
   await watchDeployment(page, testInfo, "systemd-revision-2", /api/);
-  await waitFor("the new revision to answer", async () => (await greeting()) === "two", 30_000);
+  await waitFor("the new revision to answer", async () => (await greeting()) === "two", {
+    timeoutMs: 30_000,
+  });
 
   await page.getByRole("button", { name: "Roll back to revision 1" }).click();
   await page
@@ -387,7 +398,9 @@ test("edit the systemd workflow, deploy revision 2, then roll back to revision 1
   await expect(page).not.toHaveURL(new RegExp(`${deployments.systemd2}$`));
   await expect(page.getByRole("heading", { level: 1 })).toContainText("revision 1");
   await watchDeployment(page, testInfo, "systemd-rollback", /api/);
-  await waitFor("the rolled-back revision to answer", async () => (await greeting()) === "one", 30_000);
+  await waitFor("the rolled-back revision to answer", async () => (await greeting()) === "one", {
+    timeoutMs: 30_000,
+  });
 });
 
 test("a viewer sees no deploy buttons and the API refuses a deploy", async ({ browser }, testInfo) => {

@@ -3,8 +3,7 @@
 // Node is bind-mounted from the machine: the install script then installs the agent bundle and
 // the systemd services under test can run Node programs.
 import { randomBytes } from "node:crypto";
-import { systemdHostRunArgs } from "@capstan/testkit";
-import { docker, dockerOk, type RunResult, waitFor } from "./docker";
+import { docker, dockerOk, type RunResult, systemdHostRunArgs, waitFor } from "@capstan/testkit";
 
 export { SYSTEMD_HOST_IMAGE } from "@capstan/testkit";
 
@@ -36,7 +35,7 @@ export async function startSystemdHost(prefix: string): Promise<SystemdHost> {
         const state = (await host.exec(["systemctl", "is-system-running"])).stdout.trim();
         return state === "running" || state === "degraded";
       },
-      60_000,
+      { timeoutMs: 60_000, intervalMs: 500 },
     );
   } catch (error) {
     await host.remove();

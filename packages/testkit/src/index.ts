@@ -1,2 +1,4 @@
 export * from "./components";
+export * from "./docker-cli";
+export * from "./machine-agent";
 export * from "./systemd-host";

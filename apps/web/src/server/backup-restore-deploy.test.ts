@@ -22,7 +22,20 @@ import { setSecret } from "@capstan/core/secrets/set-secret";
 import { createTestMember, createTestTeam } from "@capstan/core/teams/test-fixtures";
 import { createWorkflow } from "@capstan/core/workflows/create-workflow";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
-import { dockerEngine, dockerImage, executable, isCI, requireComponents } from "@capstan/testkit";
+import {
+  composeContainers,
+  dockerEngine,
+  dockerImage,
+  dockerOk,
+  executable,
+  isCI,
+  type MachineAgent,
+  removeComposeProject,
+  requireComponents,
+  runRepoScript,
+  startMachineAgent,
+  waitFor,
+} from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ensureProductionBuild,
@@ -30,15 +43,6 @@ import {
   type RunningServer,
   startNextServer,
 } from "@/server/agent/test-server";
-import {
-  composeContainers,
-  dockerOk,
-  type MachineAgent,
-  removeComposeProject,
-  runRepoScript,
-  startMachineAgent,
-  waitFor,
-} from "@/server/test-machine-agent";
 
 const IMAGE = "capstan-busybox:test";
 const ok = requireComponents(

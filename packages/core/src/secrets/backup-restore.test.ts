@@ -1,49 +1,24 @@
 // Runs the real `scripts/backup.ts` and `scripts/restore.ts` (pg_dump / pg_restore) between two
 // test databases and checks that teams, workflows, revisions and encrypted secrets come back
 // and still decrypt with the same keyring.
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
-import { executable, requireComponents } from "@capstan/testkit";
+import { executable, requireComponents, runRepoScript } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestMember, createTestTeam } from "../teams/test-fixtures";
 import { parseKeyring } from "./keyring";
 import { resolveSecrets } from "./resolve-secrets";
 import { setSecret } from "./set-secret";
 
-const root = fileURLToPath(new URL("../../../../", import.meta.url));
 const ok = requireComponents(
   "backup/restore",
   await postgresAvailable(),
   executable("/usr/bin/pg_dump"),
   executable("/usr/bin/pg_restore"),
 );
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function runScript(script: string, args: string[], env: Record<string, string | undefined>): Promise<Run> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", join(root, "scripts", script), ...args],
-      { cwd: root, env: childEnv, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 const serialize = (rows: unknown) =>
   JSON.stringify(rows, (_k, v) =>
@@ -92,14 +67,16 @@ describe.skipIf(!ok)("npm run backup / npm run restore", { timeout: 60_000 }, ()
   });
 
   it("refuses to run without DATABASE_URL", async () => {
-    const run = await runScript("backup.ts", ["--out", join(dir, "never.dump")], { DATABASE_URL: undefined });
+    const run = await runRepoScript("backup.ts", ["--out", join(dir, "never.dump")], {
+      DATABASE_URL: undefined,
+    });
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/DATABASE_URL is not set/);
   });
 
   it("backs up, restores into an empty database, and secrets still decrypt with the same key", async () => {
     const file = join(dir, "capstan.dump");
-    const backup = await runScript("backup.ts", ["--out", file], { DATABASE_URL: source.url });
+    const backup = await runRepoScript("backup.ts", ["--out", file], { DATABASE_URL: source.url });
     expect(backup.stderr).toBe("");
     expect(backup.code).toBe(0);
     expect(backup.stdout).toMatch(/\[backup\] table public\.Secret/);
@@ -110,11 +87,11 @@ describe.skipIf(!ok)("npm run backup / npm run restore", { timeout: 60_000 }, ()
     expect(statSync(file).mode & 0o077).toBe(0);
 
     // A second backup to the same file is refused.
-    const again = await runScript("backup.ts", ["--out", file], { DATABASE_URL: source.url });
+    const again = await runRepoScript("backup.ts", ["--out", file], { DATABASE_URL: source.url });
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/exists; pass --force/);
 
-    const restore = await runScript("restore.ts", [file], {
+    const restore = await runRepoScript("restore.ts", [file], {
       DATABASE_URL: target.url,
       CAPSTAN_SECRETS_KEY: keyText,
       CAPSTAN_SECRETS_KEY_FILE: undefined,
@@ -154,12 +131,12 @@ describe.skipIf(!ok)("npm run backup / npm run restore", { timeout: 60_000 }, ()
   it("refuses a non-empty target unless --force, and reports a key that lacks the needed KEK", async () => {
     const file = join(dir, "capstan.dump");
     await target.prisma.secret.deleteMany({ where: { name: "API_KEY" } });
-    const refused = await runScript("restore.ts", [file], { DATABASE_URL: target.url });
+    const refused = await runRepoScript("restore.ts", [file], { DATABASE_URL: target.url });
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/is not empty .*--force/);
     expect(await target.prisma.secret.count()).toBe(1);
 
-    const forced = await runScript("restore.ts", [file, "--force"], {
+    const forced = await runRepoScript("restore.ts", [file, "--force"], {
       DATABASE_URL: target.url,
       CAPSTAN_SECRETS_KEY: `other:${randomBytes(32).toString("base64")}`,
       CAPSTAN_SECRETS_KEY_FILE: undefined,
@@ -174,7 +151,7 @@ describe.skipIf(!ok)("npm run backup / npm run restore", { timeout: 60_000 }, ()
 
   it("npm run secrets:rewrap moves the restored data keys to a new key-encryption key", async () => {
     const k2 = `k2:${randomBytes(32).toString("base64")}`;
-    const run = await runScript("rewrap-secret-keys.ts", [], {
+    const run = await runRepoScript("rewrap-secret-keys.ts", [], {
       DATABASE_URL: target.url,
       CAPSTAN_SECRETS_KEY: `${k2},${keyText}`,
       CAPSTAN_SECRETS_KEY_FILE: undefined,
@@ -194,7 +171,7 @@ describe.skipIf(!ok)("npm run backup / npm run restore", { timeout: 60_000 }, ()
   it("refuses a file that is not a backup", async () => {
     const bogus = join(dir, "bogus.dump");
     writeFileSync(bogus, "not a dump");
-    const run = await runScript("restore.ts", [bogus], { DATABASE_URL: target.url });
+    const run = await runRepoScript("restore.ts", [bogus], { DATABASE_URL: target.url });
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/not a pg_dump custom-format archive/);
   });
