@@ -1,5 +1,5 @@
 "use client";
-import { hasRole, ROLES } from "@capstan/core/rbac/roles";
+import { hasRole } from "@capstan/core/rbac/roles";
 import type { Role } from "@capstan/db";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -9,6 +9,7 @@ import { RelativeTime } from "@/components/status/time";
 import { Badge, Button, Card, ErrorNotice, RoleBadge, Spinner } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
+import { RoleSelect } from "./role-select";
 import { ShownOnce } from "./shown-once";
 
 export function ApiTokens() {
@@ -63,23 +64,7 @@ export function ApiTokens() {
               className="block w-full rounded-md border border-slate-300 px-3 py-2 text-sm shadow-sm"
             />
           </div>
-          <div className="space-y-1">
-            <label htmlFor="token-role" className="block text-sm font-medium text-slate-700">
-              Token role
-            </label>
-            <select
-              id="token-role"
-              value={role}
-              onChange={(e) => setRole(e.target.value as Role)}
-              className="block rounded-md border border-slate-300 bg-white px-2 py-2 text-sm"
-            >
-              {ROLES.filter((r) => hasRole(team.role, r)).map((r) => (
-                <option key={r} value={r}>
-                  {r.charAt(0) + r.slice(1).toLowerCase()}
-                </option>
-              ))}
-            </select>
-          </div>
+          <RoleSelect id="token-role" label="Token role" value={role} onChange={setRole} />
           <div className="space-y-1">
             <label htmlFor="token-expiry" className="block text-sm font-medium text-slate-700">
               Expires

@@ -1,5 +1,5 @@
 "use client";
-import { hasRole, ROLES } from "@capstan/core/rbac/roles";
+import { hasRole } from "@capstan/core/rbac/roles";
 import type { Role } from "@capstan/db";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -8,6 +8,7 @@ import { RelativeTime } from "@/components/status/time";
 import { Button, Card, ErrorNotice, RoleBadge, Spinner } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
+import { RoleSelect } from "./role-select";
 import { ShownOnce } from "./shown-once";
 
 const EXPIRY = [
@@ -56,23 +57,7 @@ export function Invitations() {
               className="block w-full rounded-md border border-slate-300 px-3 py-2 text-sm shadow-sm"
             />
           </div>
-          <div className="space-y-1">
-            <label htmlFor="invite-role" className="block text-sm font-medium text-slate-700">
-              Role
-            </label>
-            <select
-              id="invite-role"
-              value={role}
-              onChange={(e) => setRole(e.target.value as Role)}
-              className="block rounded-md border border-slate-300 bg-white px-2 py-2 text-sm"
-            >
-              {ROLES.filter((r) => hasRole(team.role, r)).map((r) => (
-                <option key={r} value={r}>
-                  {r.charAt(0) + r.slice(1).toLowerCase()}
-                </option>
-              ))}
-            </select>
-          </div>
+          <RoleSelect id="invite-role" label="Role" value={role} onChange={setRole} />
           <div className="space-y-1">
             <label htmlFor="invite-expiry" className="block text-sm font-medium text-slate-700">
               Expires after
