@@ -123,36 +123,20 @@ function History({ workflow }: { workflow: WorkflowDetail }) {
       </h2>
       {latest > 1 ? (
         <Card className="flex flex-wrap items-end gap-3 p-4 text-sm">
-          <label className="flex flex-col gap-1">
-            <span className="font-medium text-slate-700">Compare</span>
-            <select
-              value={from}
-              onChange={(e) => setFrom(Number(e.target.value))}
-              className="rounded-md border border-slate-300 px-2 py-1.5"
-              aria-label="Older revision"
-            >
-              {numbers.map((n) => (
-                <option key={n} value={n}>
-                  r{n}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="flex flex-col gap-1">
-            <span className="font-medium text-slate-700">with</span>
-            <select
-              value={to}
-              onChange={(e) => setTo(Number(e.target.value))}
-              className="rounded-md border border-slate-300 px-2 py-1.5"
-              aria-label="Newer revision"
-            >
-              {numbers.map((n) => (
-                <option key={n} value={n}>
-                  r{n}
-                </option>
-              ))}
-            </select>
-          </label>
+          <RevisionSelect
+            caption="Compare"
+            label="Older revision"
+            numbers={numbers}
+            value={from}
+            onChange={setFrom}
+          />
+          <RevisionSelect
+            caption="with"
+            label="Newer revision"
+            numbers={numbers}
+            value={to}
+            onChange={setTo}
+          />
           <Button type="button" variant="secondary" onClick={() => setCompare({ from, to })}>
             Show diff
           </Button>
@@ -207,5 +191,31 @@ function History({ workflow }: { workflow: WorkflowDetail }) {
       ) : null}
       <LoadMore query={query} label="Older revisions" spaced={false} />
     </section>
+  );
+}
+
+function RevisionSelect(props: {
+  caption: string;
+  label: string;
+  numbers: number[];
+  value: number;
+  onChange: (n: number) => void;
+}) {
+  return (
+    <label className="flex flex-col gap-1">
+      <span className="font-medium text-slate-700">{props.caption}</span>
+      <select
+        value={props.value}
+        onChange={(e) => props.onChange(Number(e.target.value))}
+        className="rounded-md border border-slate-300 px-2 py-1.5"
+        aria-label={props.label}
+      >
+        {props.numbers.map((n) => (
+          <option key={n} value={n}>
+            r{n}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
