@@ -8,8 +8,14 @@ import type { Db } from "../rbac/db";
 /** After the agent's deadline: time for the restored agent to restart and report. */
 export const UPGRADE_REPORT_GRACE_SECONDS = 300;
 
-export async function failUnreportedAgentUpgrades(db: Db, args: { hostIds: string[] }): Promise<number> {
-  if (args.hostIds.length === 0) return 0;
+/** Closes what is overdue among the upgrades of `hostIds`, or of a whole team. */
+export async function failUnreportedAgentUpgrades(
+  db: Db,
+  args: { hostIds: string[] } | { teamId: string },
+): Promise<number> {
+  const hostIds = "hostIds" in args ? args.hostIds : [];
+  const teamId = "teamId" in args ? args.teamId : null;
+  if (hostIds.length === 0 && !teamId) return 0;
   const closed = await db.$queryRaw<
     { id: string; teamId: string; hostId: string; toVersion: string; detail: string }[]
   >`
@@ -17,7 +23,7 @@ export async function failUnreportedAgentUpgrades(db: Db, args: { hostIds: strin
       detail = 'the agent did not report on this upgrade within ' ||
         round(("deadlineSeconds" + ${UPGRADE_REPORT_GRACE_SECONDS}) / 60.0) ||
         ' min of receiving it; an agent older than dashboard upgrades ignores the order: run the install script on the host to upgrade it'
-    WHERE status = 'IN_PROGRESS' AND "hostId" = ANY(${args.hostIds}::uuid[])
+    WHERE status = 'IN_PROGRESS' AND ("hostId" = ANY(${hostIds}::uuid[]) OR "teamId" = ${teamId}::uuid)
       AND "sentAt" < now() - make_interval(secs => "deadlineSeconds" + ${UPGRADE_REPORT_GRACE_SECONDS})
     RETURNING id::text, "teamId"::text, "hostId"::text, "toVersion", detail`;
   for (const upgrade of closed) {

@@ -37,11 +37,7 @@ export interface FleetView {
 export async function listFleet(db: Db, args: { teamId: string; release: AgentRelease }): Promise<FleetView> {
   const served = args.release.version;
   // A host that went away mid-upgrade never reports: close what is overdue before showing it.
-  const open = await db.agentUpgrade.findMany({
-    where: { teamId: args.teamId, status: "IN_PROGRESS" },
-    select: { hostId: true },
-  });
-  await failUnreportedAgentUpgrades(db, { hostIds: open.map((u) => u.hostId) });
+  await failUnreportedAgentUpgrades(db, { teamId: args.teamId });
   const [hosts, upgrades] = await Promise.all([
     db.host.findMany({
       where: { teamId: args.teamId, status: { not: "REVOKED" } },
