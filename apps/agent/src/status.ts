@@ -6,7 +6,7 @@ import { allServiceHealth } from "./heartbeat";
 import { ComposeRuntime } from "./runtimes/compose";
 import { SystemdRuntime } from "./runtimes/systemd";
 import { StateStore } from "./state";
-import { agentFiles, loadUpgradeRecord } from "./upgrade";
+import { loadUpgradeRecord, upgradeRecordPath } from "./upgrade";
 import { AGENT_VERSION } from "./version";
 
 export async function showStatus(config: AgentConfig, json: boolean): Promise<number> {
@@ -20,7 +20,7 @@ export async function showStatus(config: AgentConfig, json: boolean): Promise<nu
     systemd: new SystemdRuntime(state.systemdDir, config.unitDir),
   });
   const contact = state.loadContact();
-  const upgrade = loadUpgradeRecord(agentFiles(config.stateDir, "executable").record);
+  const upgrade = loadUpgradeRecord(upgradeRecordPath(config.stateDir));
   const report = {
     agentVersion: AGENT_VERSION,
     controlPlane: config.url,

@@ -57,6 +57,11 @@ export interface RunningAgent {
 const MAX_DOWNLOAD_BYTES = 512 * 1024 * 1024;
 const UNIT_PATTERN = /^[A-Za-z0-9@._-]{1,200}\.service$/;
 
+/** The record of the last upgrade, shared by the old agent, the new one and the guard. */
+export function upgradeRecordPath(stateDir: string): string {
+  return join(stateDir, "upgrade.json");
+}
+
 export function agentFiles(stateDir: string, format: AgentFormat) {
   const bin = join(stateDir, "bin");
   const current = join(bin, format === "executable" ? "capstan-agent" : "capstan-agent.cjs");
@@ -65,7 +70,7 @@ export function agentFiles(stateDir: string, format: AgentFormat) {
     current,
     previous: `${current}.previous`,
     staged: `${current}.new`,
-    record: join(stateDir, "upgrade.json"),
+    record: upgradeRecordPath(stateDir),
   };
 }
 
@@ -133,7 +138,7 @@ export class Upgrader {
   private interrupt = new AbortController();
 
   constructor(private readonly deps: UpgraderDeps) {
-    this.recordPath = join(deps.stateDir, "upgrade.json");
+    this.recordPath = upgradeRecordPath(deps.stateDir);
     this.record = loadUpgradeRecord(this.recordPath);
     const r = this.record;
     // Interrupted before the swap (or a restart between swap and restart failed): nothing changed.
@@ -366,7 +371,7 @@ export async function runUpgradeGuard(stateDir: string): Promise<number> {
     console.error("usage: capstan-agent upgrade-guard STATE_DIR (an absolute path)");
     return 64;
   }
-  const recordPath = join(stateDir, "upgrade.json");
+  const recordPath = upgradeRecordPath(stateDir);
   const record = loadUpgradeRecord(recordPath);
   if (record?.state !== "in-progress") {
     say(
