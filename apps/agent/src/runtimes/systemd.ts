@@ -156,10 +156,20 @@ export class SystemdRuntime {
         let text = input.renderUnit(paths, dropped);
         if (softened) text = text.replace(/^(SystemCallFilter=.*)$/m, "$1\nSystemCallErrorNumber=EPERM");
         writeFileAtomic(this.savedUnitPath(workflow, service, releaseId), text, 0o600);
-        await this.activate(workflow, service, releaseId, signal);
-        log("info", `systemd: ${unit} restarted with release ${releaseId}`);
+        // When the kill comes before systemd finished starting the unit, `systemctl restart`
+        // itself fails ("a fatal signal was delivered"): the same hardening check applies.
+        let restartError: unknown;
+        try {
+          await this.activate(workflow, service, releaseId, signal);
+          log("info", `systemd: ${unit} restarted with release ${releaseId}`);
+        } catch (error) {
+          restartError = error;
+        }
         const killer = attempt < 3 ? await this.killedByHardening(unit, dropped, signal) : null;
-        if (!killer) break;
+        if (!killer) {
+          if (restartError) throw restartError;
+          break;
+        }
         if (killer === "SystemCallFilter" && !softened) {
           softened = true;
           log(
