@@ -83,12 +83,15 @@ export class JobRunner {
 
     const emit = (event: EventInput, droppable = false) => {
       inflight.seq++;
+      // The used number is on disk before the event can be sent: a crash in between leaves a gap
+      // (harmless), never a number that reconcile would use again, which the control plane
+      // would drop as a duplicate.
+      state.saveInflight(inflight);
       const full = { ...event, seq: inflight.seq, at: new Date().toISOString() } as JobEvent;
       this.deps.outbox.append(
         { kind: "event", jobId: job.id, leaseId: job.leaseId, event: full },
         { droppable },
       );
-      state.saveInflight(inflight);
     };
     const results: CompleteJobRequest["services"] = [];
     const release: { service: string; releaseId: string }[] = [];
