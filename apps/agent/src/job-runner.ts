@@ -9,11 +9,11 @@ import {
   StaleLeaseError,
   type StepState,
 } from "@capstan/protocol";
-import { isComposeService, isSystemdService } from "@capstan/templates";
+import { findNameClash, isComposeService, isSystemdService } from "@capstan/templates";
 import { pause } from "./abort";
 import type { OutboxItem } from "./delivery";
 import type { Logger } from "./log";
-import { findNameClash, releaseIdFor } from "./names";
+import { releaseIdFor } from "./names";
 import type { Outbox } from "./outbox";
 import type { Renderer } from "./render";
 import { artifactSource } from "./runtimes/artifacts";

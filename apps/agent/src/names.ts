@@ -1,5 +1,5 @@
 // Every name that reaches a path, a unit name or a project name is checked here first.
-import { composeProjectName, NAME_PATTERN } from "@capstan/templates";
+import { NAME_PATTERN } from "@capstan/templates";
 
 export function assertName(value: unknown, what: string): string {
   if (typeof value !== "string" || !NAME_PATTERN.test(value)) {
@@ -17,22 +17,4 @@ export function releaseIdFor(revisionHash: string, revisionNumber?: number): str
     .slice(0, 12);
   if (!hash) throw new Error("revision hash is empty");
   return assertName(revisionNumber ? `r${revisionNumber}-${hash}` : `r-${hash}`, "release id");
-}
-
-/**
- * Unit and project names join workflow and service with "-", so workflow "a-b" with service "c"
- * and workflow "a" with service "b-c" would share `capstan-a-b-c`. Returns the other managed
- * service that already owns the name `workflow`/`service` would use, if any.
- */
-export function findNameClash<T extends { workflow: string; service: string }>(
-  managed: readonly T[],
-  workflow: string,
-  service: string,
-): T | undefined {
-  const name = composeProjectName(workflow, service);
-  return managed.find(
-    (m) =>
-      (m.workflow !== workflow || m.service !== service) &&
-      composeProjectName(m.workflow, m.service) === name,
-  );
 }

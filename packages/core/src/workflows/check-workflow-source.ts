@@ -1,6 +1,7 @@
 // Live validation for the dashboard's YAML editor: every issue with its line and a readable text,
 // plus whether saving would make a new revision (for an existing workflow). Writes nothing.
 import type { Db } from "../rbac/db";
+import { findServiceNameClashes } from "./find-service-name-clashes";
 import { findTeamWorkflow } from "./find-team-workflow";
 import { validateWorkflow } from "./validate-workflow";
 import { formatWorkflowIssue, type WorkflowIssue } from "./workflow-issue";
@@ -42,6 +43,20 @@ export async function checkWorkflowSource(
       unchangedFrom: null,
     };
   }
+  const clashes = await findServiceNameClashes(db, {
+    teamId: input.teamId,
+    workflow: result.spec.name,
+    services: Object.keys(result.spec.services),
+    source: input.source,
+  });
+  if (clashes.length)
+    return {
+      ok: false,
+      issues: withText(clashes),
+      name: result.spec.name,
+      contentHash: null,
+      unchangedFrom: null,
+    };
   let unchangedFrom: number | null = null;
   if (workflow) {
     const latest = await db.revision.findFirst({

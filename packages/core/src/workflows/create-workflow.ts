@@ -4,6 +4,7 @@ import type { Prisma, PrismaClient } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { conflict } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
+import { assertNoServiceNameClash } from "./find-service-name-clashes";
 import { checkRevisionMessage } from "./save-revision";
 import { assertValidWorkflow } from "./validate-workflow";
 
@@ -26,6 +27,12 @@ export async function createWorkflow(
   const message = checkRevisionMessage(input.message);
   const valid = assertValidWorkflow(input.source);
   const name = valid.spec.name;
+  await assertNoServiceNameClash(prisma, {
+    teamId: actor.teamId,
+    workflow: name,
+    services: Object.keys(valid.spec.services),
+    source: input.source,
+  });
   try {
     return await prisma.$transaction(async (tx) => {
       const workflow = await tx.workflow.create({ data: { teamId: actor.teamId, name } });

@@ -5,6 +5,7 @@ import type { Prisma, PrismaClient } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { badRequest } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
+import { assertNoServiceNameClash } from "./find-service-name-clashes";
 import { findTeamWorkflow } from "./find-team-workflow";
 import { assertValidWorkflow } from "./validate-workflow";
 import { formatWorkflowIssue } from "./workflow-issue";
@@ -58,6 +59,12 @@ export async function saveRevision(
       select: { id: true, number: true, contentHash: true, createdAt: true },
     });
     if (latest && latest.contentHash === valid.contentHash) return { created: false, revision: latest };
+    await assertNoServiceNameClash(tx, {
+      teamId: actor.teamId,
+      workflow: workflow.name,
+      services: Object.keys(valid.spec.services),
+      source: input.source,
+    });
     const revision = await tx.revision.create({
       data: {
         workflowId: workflow.id,

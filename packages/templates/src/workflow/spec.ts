@@ -392,3 +392,21 @@ export function serviceUnitName(workflow: string, service: string): string {
 export function composeProjectName(workflow: string, service: string): string {
   return `capstan-${workflow}-${service}`;
 }
+
+/**
+ * Unit and project names join workflow and service with "-", so workflow "a-b" with service "c"
+ * and workflow "a" with service "b-c" would share `capstan-a-b-c`. Returns the other service that
+ * already owns the name `workflow`/`service` would use, if any.
+ */
+export function findNameClash<T extends { workflow: string; service: string }>(
+  others: readonly T[],
+  workflow: string,
+  service: string,
+): T | undefined {
+  const name = composeProjectName(workflow, service);
+  return others.find(
+    (o) =>
+      (o.workflow !== workflow || o.service !== service) &&
+      composeProjectName(o.workflow, o.service) === name,
+  );
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findNameClash } from "./names";
+import { findNameClash } from "./spec";
 
 describe("findNameClash", () => {
   const managed = [

@@ -1,0 +1,58 @@
+// A service runs on a host as `capstan-<workflow>-<service>` (unit and Compose project). Workflow
+// `a-b` with service `c` and workflow `a` with service `b-c` join to the same name, and a team's
+// workflows share its hosts, so a save that would take over another workflow's name is refused
+// here, before any host sees it. (The agent refuses it as well, for what runs there already.)
+import { findNameClash } from "@capstan/templates";
+import { badRequest } from "../errors";
+import type { Db } from "../rbac/db";
+import { parseWorkflowYaml } from "./parse-workflow-yaml";
+import { formatWorkflowIssue, type WorkflowIssue } from "./workflow-issue";
+
+/** Issues (with lines when `source` is given) for each service whose name another workflow's service already makes. */
+export async function findServiceNameClashes(
+  db: Db,
+  args: { teamId: string; workflow: string; services: string[]; source?: string },
+): Promise<WorkflowIssue[]> {
+  const { workflow } = args;
+  // Only a workflow whose name is a dash-separated prefix of this one, or has this one as such a
+  // prefix, can join to the same name: `a` and `a-b` for `a-b-c`, and every `a-b-c-...`.
+  const parts = workflow.split("-");
+  const prefixes = parts.slice(1).map((_, i) => parts.slice(0, i + 1).join("-"));
+  // Every revision counts: a service dropped from the latest revision may still run on hosts.
+  const others = await db.$queryRaw<{ workflow: string; service: string }[]>`
+    SELECT DISTINCT w.name AS workflow, s.service
+    FROM "Workflow" w
+    JOIN "Revision" r ON r."workflowId" = w.id
+    CROSS JOIN LATERAL jsonb_object_keys(
+      CASE WHEN jsonb_typeof(r.spec -> 'services') = 'object' THEN r.spec -> 'services' ELSE '{}'::jsonb END
+    ) AS s(service)
+    WHERE w."teamId" = ${args.teamId}::uuid
+      AND w.name <> ${workflow}
+      AND (starts_with(w.name, ${`${workflow}-`}) OR w.name = ANY(${prefixes}::text[]))
+    ORDER BY 1, 2`;
+  const located = args.source ? parseWorkflowYaml(args.source) : null;
+  const issues: WorkflowIssue[] = [];
+  for (const service of args.services) {
+    const clash = findNameClash(others, workflow, service);
+    if (!clash) continue;
+    const issue: WorkflowIssue = {
+      path: ["services", service],
+      atKey: true,
+      message: `would run as \`capstan-${workflow}-${service}\`, the name service \`${clash.service}\` of workflow \`${clash.workflow}\` already uses on hosts; rename this service`,
+    };
+    const at = located?.ok ? located.parsed.locate(issue.path, { key: true }) : undefined;
+    issues.push(at ? { ...issue, line: at.line, column: at.column } : issue);
+  }
+  return issues;
+}
+
+export async function assertNoServiceNameClash(
+  db: Db,
+  args: { teamId: string; workflow: string; services: string[]; source: string },
+): Promise<void> {
+  const issues = await findServiceNameClashes(db, args);
+  if (issues.length === 0) return;
+  throw badRequest(`The workflow is invalid: ${issues.map(formatWorkflowIssue).join("; ")}`, {
+    issues: issues.map((issue) => ({ ...issue, text: formatWorkflowIssue(issue) })),
+  });
+}
