@@ -63,13 +63,18 @@ export interface Contact {
   services?: { workflow: string; service: string; kind: string; status: string; detail?: string }[];
 }
 
-export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): void {
+/**
+ * Replaces a file in one step: readers see the old or the new content, never a mix. `durable`
+ * also fsyncs, so the new content survives a power cut; only records whose loss costs nothing
+ * (the last contact, rewritten every heartbeat) skip it.
+ */
+export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600, durable = true): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.${process.pid}.tmp`;
   const fd = openSync(tmp, "w", mode);
   try {
     writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
@@ -205,7 +210,9 @@ export class StateStore {
 
   /** What `capstan-agent status` shows about the last contact with the control plane. */
   saveContact(contact: Contact): void {
-    writeFileAtomic(join(this.dir, "contact.json"), JSON.stringify(contact));
+    // Rewritten every heartbeat for `capstan-agent status`: an fsync each time is disk writes and
+    // CPU for nothing, since a lost update is replaced 15 s later.
+    writeFileAtomic(join(this.dir, "contact.json"), JSON.stringify(contact), 0o600, false);
   }
 
   loadContact(): Contact | null {
