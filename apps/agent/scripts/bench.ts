@@ -1,5 +1,6 @@
 // npm run bench:agent: the built agent idles (heartbeating every 15 s) against a real control
-// plane for 60 s; prints one line: `agent idle_rss_mb=<RSS at the end> cpu_pct=<% of one core>`.
+// plane for 60 s; prints one line:
+// `agent idle_rss_mb=<RSS at the end> anon_mb=<its anonymous part> cpu_pct=<% of one core>`.
 // Needs PostgreSQL, the production build of apps/web and the agent build (npm run build).
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -19,9 +20,12 @@ function cpuTicks(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return Number(fields[11]) + Number(fields[12]);
 }
-function rssMb(pid: number): number {
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
-  return kb / 1024;
+/** VmRSS, and RssAnon: the part that is the agent's own (heap, stacks) rather than the pages of
+ * the Node executable it maps, which are most of RSS and shared by every Node process on a host. */
+function memoryMb(pid: number): { rss: number; anon: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1]);
+  return { rss: kb("VmRSS") / 1024, anon: kb("RssAnon") / 1024 };
 }
 
 const cp = await startControlPlane({ heartbeatSeconds: 15, pollSeconds: 25 });
@@ -55,10 +59,12 @@ try {
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   const cpuPct = ((cpuTicks(pid) - startTicks) / ticksPerSecond / elapsed) * 100;
-  const rss = rssMb(pid);
+  const memory = memoryMb(pid);
   agent.kill("SIGTERM");
   await agent.exited;
-  console.log(`agent idle_rss_mb=${rss.toFixed(1)} cpu_pct=${cpuPct.toFixed(2)}`);
+  console.log(
+    `agent idle_rss_mb=${memory.rss.toFixed(1)} anon_mb=${memory.anon.toFixed(1)} cpu_pct=${cpuPct.toFixed(2)}`,
+  );
 } finally {
   await cp.close();
 }

@@ -55,6 +55,23 @@ await build({
   // ssh2 catches and falls back to pure JS, instead of a runtime require the SEA cannot serve.
   plugins: [
     {
+      // dockerode loads BuildKit sessions (gRPC) and docker-modem the SSH transport when they are
+      // required, not when used. The agent only speaks to the local Docker socket, so they stay
+      // out: about 750 kB of bundle and several MB of memory at idle. Using one throws.
+      name: "no-unused-docker-transports",
+      setup(b) {
+        b.onResolve({ filter: /^(ssh2|@grpc\/grpc-js|@grpc\/proto-loader)$/ }, (args) => ({
+          path: args.path,
+          namespace: "unused-transport",
+        }));
+        b.onLoad({ filter: /.*/, namespace: "unused-transport" }, (args) => ({
+          contents: `const unavailable = () => { throw new Error(${JSON.stringify(`${args.path} is not in the agent build: the agent uses the local Docker socket only`)}); };
+module.exports = new Proxy({}, { get: (_, key) => (typeof key === "symbol" || key === "__esModule" ? undefined : unavailable) });`,
+          loader: "js",
+        }));
+      },
+    },
+    {
       name: "no-native-addons",
       setup(b) {
         b.onResolve({ filter: /^(cpu-features|supports-color)$|\.node$/ }, (args) => ({
