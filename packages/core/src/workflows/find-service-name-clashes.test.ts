@@ -67,7 +67,7 @@ describe.skipIf(!ok)("service name clashes between workflows", () => {
           path: ["services", "api"],
           line,
           text: expect.stringContaining(
-            "`capstan-pay-web-api`, the name service `web-api` of workflow `pay`",
+            "`capstan-pay-web-api`, which is also the name of service `web-api` of workflow `pay`",
           ),
         }),
       ],

@@ -38,7 +38,7 @@ export async function findServiceNameClashes(
     const issue: WorkflowIssue = {
       path: ["services", service],
       atKey: true,
-      message: `would run as \`capstan-${workflow}-${service}\`, the name service \`${clash.service}\` of workflow \`${clash.workflow}\` already uses on hosts; rename this service`,
+      message: `would run as \`capstan-${workflow}-${service}\`, which is also the name of service \`${clash.service}\` of workflow \`${clash.workflow}\` on hosts; rename this service`,
     };
     const at = located?.ok ? located.parsed.locate(issue.path, { key: true }) : undefined;
     issues.push(at ? { ...issue, line: at.line, column: at.column } : issue);
