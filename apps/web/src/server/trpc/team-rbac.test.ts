@@ -10,18 +10,9 @@ import { requireComponents } from "@capstan/testkit";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCaller } from "./root";
+import { trpcCode } from "./trpc-code";
 
 const ok = requireComponents("web/trpc team RBAC", await postgresComponent());
-
-async function codeOf(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return "OK";
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-}
 
 describe.skipIf(!ok)("tRPC team RBAC middleware", () => {
   let db: TestDatabase;
@@ -55,14 +46,14 @@ describe.skipIf(!ok)("tRPC team RBAC middleware", () => {
     for (const role of Object.keys(users) as Role[]) {
       const caller = as(users[role]);
       matrix[role] = [
-        await codeOf(caller.team.get({ teamId })),
-        await codeOf(caller.team.listMembers({ teamId })),
-        await codeOf(caller.audit.list({ teamId })),
+        await trpcCode(caller.team.get({ teamId })),
+        await trpcCode(caller.team.listMembers({ teamId })),
+        await trpcCode(caller.audit.list({ teamId })),
         // Same role as now: a no-op that still needs ADMIN.
-        await codeOf(
+        await trpcCode(
           caller.team.changeMemberRole({ teamId, membershipId: viewerMembership.id, role: "VIEWER" }),
         ),
-        await codeOf(caller.team.createInvitation({ teamId, role: "VIEWER" })),
+        await trpcCode(caller.team.createInvitation({ teamId, role: "VIEWER" })),
       ];
     }
     expect(matrix).toEqual({
@@ -74,17 +65,17 @@ describe.skipIf(!ok)("tRPC team RBAC middleware", () => {
   });
 
   it("answers NOT_FOUND to non-members, for unknown teams and for another team's ids", async () => {
-    expect(await codeOf(as(outsiderId).team.listMembers({ teamId }))).toBe("NOT_FOUND");
-    expect(await codeOf(as(users.OWNER).team.get({ teamId: otherTeamId }))).toBe("NOT_FOUND");
-    expect(await codeOf(as(users.OWNER).team.get({ teamId: "00000000-0000-4000-8000-000000000000" }))).toBe(
+    expect(await trpcCode(as(outsiderId).team.listMembers({ teamId }))).toBe("NOT_FOUND");
+    expect(await trpcCode(as(users.OWNER).team.get({ teamId: otherTeamId }))).toBe("NOT_FOUND");
+    expect(await trpcCode(as(users.OWNER).team.get({ teamId: "00000000-0000-4000-8000-000000000000" }))).toBe(
       "NOT_FOUND",
     );
-    expect(await codeOf(as(users.OWNER).team.get({ teamId: "garbage" }))).toBe("NOT_FOUND");
+    expect(await trpcCode(as(users.OWNER).team.get({ teamId: "garbage" }))).toBe("NOT_FOUND");
 
-    const crossTeam = await codeOf(
+    const crossTeam = await trpcCode(
       as(users.OWNER).team.getMember({ teamId, membershipId: otherMembershipId }),
     );
-    const missing = await codeOf(
+    const missing = await trpcCode(
       as(users.OWNER).team.getMember({ teamId, membershipId: "00000000-0000-4000-8000-000000000000" }),
     );
     expect([crossTeam, missing]).toEqual(["NOT_FOUND", "NOT_FOUND"]);
@@ -99,9 +90,9 @@ describe.skipIf(!ok)("tRPC team RBAC middleware", () => {
   });
 
   it("needs a signed-in, existing user for user-level and team procedures; public ones need nothing", async () => {
-    expect(await codeOf(as(null).team.listMine())).toBe("UNAUTHORIZED");
-    expect(await codeOf(as(null).team.get({ teamId }))).toBe("UNAUTHORIZED");
-    expect(await codeOf(as("00000000-0000-4000-8000-000000000000").team.listMine())).toBe("UNAUTHORIZED");
+    expect(await trpcCode(as(null).team.listMine())).toBe("UNAUTHORIZED");
+    expect(await trpcCode(as(null).team.get({ teamId }))).toBe("UNAUTHORIZED");
+    expect(await trpcCode(as("00000000-0000-4000-8000-000000000000").team.listMine())).toBe("UNAUTHORIZED");
     await expect(as(null).setup.status()).resolves.toEqual({ needsSetup: false });
     await expect(as(users.VIEWER).team.listMine()).resolves.toEqual([
       expect.objectContaining({ id: teamId, role: "VIEWER" }),

@@ -4,29 +4,19 @@
 import { createHash, randomBytes } from "node:crypto";
 import { MAX_ARTIFACT_BYTES } from "@capstan/core/artifacts/artifact-rules";
 import { createTestHost } from "@capstan/core/deployments/test-fixtures";
+import { ROLES } from "@capstan/core/rbac/roles";
 import { createTestMember, createTestTeam, createTestUser } from "@capstan/core/teams/test-fixtures";
 import type { Role } from "@capstan/db";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import { createAgentClient } from "@capstan/protocol";
 import { requireComponents } from "@capstan/testkit";
-import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCaller } from "@/server/trpc/root";
+import { trpcCode } from "@/server/trpc/trpc-code";
 import { handleUploadArtifact } from "./handle-upload-artifact";
 
 const ok = requireComponents("web artifact upload", await postgresAvailable());
-const ROLES: Role[] = ["OWNER", "ADMIN", "DEPLOYER", "VIEWER"];
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-
-async function code(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return "OK";
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-}
 
 describe.skipIf(!ok)("artifact upload", () => {
   let db: TestDatabase;
@@ -107,11 +97,11 @@ describe.skipIf(!ok)("artifact upload", () => {
     expect(theirs.map((a) => a.name)).toEqual(["their-thing"]);
 
     const target = mine.find((a) => a.name === "by-owner")!;
-    expect(await code(as(users.VIEWER).artifacts.delete({ teamId, id: target.id }))).toBe("FORBIDDEN");
-    expect(await code(as(users.DEPLOYER).artifacts.delete({ teamId, id: target.id }))).toBe("FORBIDDEN");
+    expect(await trpcCode(as(users.VIEWER).artifacts.delete({ teamId, id: target.id }))).toBe("FORBIDDEN");
+    expect(await trpcCode(as(users.DEPLOYER).artifacts.delete({ teamId, id: target.id }))).toBe("FORBIDDEN");
     // Another team's id through my team acts as missing.
-    expect(await code(as(users.ADMIN).artifacts.delete({ teamId, id: theirs[0]!.id }))).toBe("NOT_FOUND");
-    expect(await code(as(users.ADMIN).artifacts.delete({ teamId, id: target.id }))).toBe("OK");
+    expect(await trpcCode(as(users.ADMIN).artifacts.delete({ teamId, id: theirs[0]!.id }))).toBe("NOT_FOUND");
+    expect(await trpcCode(as(users.ADMIN).artifacts.delete({ teamId, id: target.id }))).toBe("OK");
     expect((await as(users.ADMIN).artifacts.list({ teamId })).map((a) => a.id)).not.toContain(target.id);
     const deleted = await db.prisma.auditEvent.findFirst({ where: { teamId, kind: "artifact.deleted" } });
     expect(deleted?.targetId).toBe(target.id);

@@ -3,21 +3,11 @@ import { createTestHost } from "@capstan/core/deployments/test-fixtures";
 import { createTestMember, createTestTeam, postgresComponent } from "@capstan/core/teams/test-fixtures";
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
-import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCaller } from "../root";
+import { trpcCode } from "../trpc-code";
 
 const ok = requireComponents("web/trpc enrollment and hosts", await postgresComponent());
-
-async function codeOf(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return "OK";
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-}
 
 describe.skipIf(!ok)("enrollment and hosts routers", () => {
   let db: TestDatabase;
@@ -40,8 +30,8 @@ describe.skipIf(!ok)("enrollment and hosts routers", () => {
   });
 
   it("lets admins create, list and revoke enrollment tokens; the token is shown only once", async () => {
-    expect(await codeOf(as(viewer).enrollment.create({ teamId, labels: {} }))).toBe("FORBIDDEN");
-    expect(await codeOf(as(viewer).enrollment.list({ teamId }))).toBe("FORBIDDEN");
+    expect(await trpcCode(as(viewer).enrollment.create({ teamId, labels: {} }))).toBe("FORBIDDEN");
+    expect(await trpcCode(as(viewer).enrollment.list({ teamId }))).toBe("FORBIDDEN");
     const created = await as(admin).enrollment.create({ teamId, hostName: "web-9", labels: { role: "web" } });
     expect(created.token).toMatch(/^cst_enr_/);
     const listed = await as(admin).enrollment.list({ teamId });
@@ -58,9 +48,9 @@ describe.skipIf(!ok)("enrollment and hosts routers", () => {
     const host = await createTestHost(db.prisma, teamId);
     expect((await as(viewer).hosts.list({ teamId })).map((h) => h.id)).toContain(host.id);
     expect((await as(viewer).hosts.get({ teamId, hostId: host.id })).keyFingerprint).toHaveLength(16);
-    expect(await codeOf(as(viewer).hosts.revoke({ teamId, hostId: host.id }))).toBe("FORBIDDEN");
-    expect(await codeOf(as(admin).hosts.get({ teamId, hostId: otherHostId }))).toBe("NOT_FOUND");
-    expect(await codeOf(as(admin).hosts.revoke({ teamId, hostId: otherHostId }))).toBe("NOT_FOUND");
+    expect(await trpcCode(as(viewer).hosts.revoke({ teamId, hostId: host.id }))).toBe("FORBIDDEN");
+    expect(await trpcCode(as(admin).hosts.get({ teamId, hostId: otherHostId }))).toBe("NOT_FOUND");
+    expect(await trpcCode(as(admin).hosts.revoke({ teamId, hostId: otherHostId }))).toBe("NOT_FOUND");
     const updated = await as(admin).hosts.update({
       teamId,
       hostId: host.id,
@@ -70,7 +60,7 @@ describe.skipIf(!ok)("enrollment and hosts routers", () => {
     expect(updated.labels).toEqual({ role: "db" });
     expect(updated.policy).toMatchObject({ allowPrivileged: true, allowDockerSocket: false });
     expect(
-      await codeOf(as(admin).hosts.update({ teamId, hostId: host.id, labels: { "Bad Key": "x" } })),
+      await trpcCode(as(admin).hosts.update({ teamId, hostId: host.id, labels: { "Bad Key": "x" } })),
     ).toBe("BAD_REQUEST");
     expect((await as(admin).hosts.revoke({ teamId, hostId: host.id })).status).toBe("REVOKED");
     expect((await db.prisma.host.findFirstOrThrow({ where: { id: otherHostId } })).status).toBe("ONLINE");

@@ -2,29 +2,19 @@
 // PostgreSQL: ADMIN+ manages webhooks, every member reads them and the delivery log, URLs are
 // shortened for non-admins, the secret is returned once, and another team's ids act as missing.
 import { randomBytes } from "node:crypto";
+import { ROLES } from "@capstan/core/rbac/roles";
 import { parseKeyring } from "@capstan/core/secrets/keyring";
 import { createTestMember, createTestTeam, postgresComponent } from "@capstan/core/teams/test-fixtures";
 import type { Role } from "@capstan/db";
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
-import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCaller } from "../root";
+import { trpcCode } from "../trpc-code";
 
 const ok = requireComponents("web/trpc webhooks", await postgresComponent());
-const ROLES: Role[] = ["OWNER", "ADMIN", "DEPLOYER", "VIEWER"];
 const keyring = parseKeyring(`k1:${randomBytes(32).toString("base64")}`);
 const SLACK_URL = "https://hooks.slack.example/services/T000/B000/very-secret-token";
-
-async function code(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return "OK";
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-}
 
 describe.skipIf(!ok)("webhooks procedures", () => {
   let db: TestDatabase;
@@ -48,7 +38,7 @@ describe.skipIf(!ok)("webhooks procedures", () => {
   it("lets ADMIN and OWNER manage webhooks and every member read them", async () => {
     const created: Record<string, string> = {};
     for (const role of ROLES) {
-      const result = await code(
+      const result = await trpcCode(
         as(role)
           .webhooks.create({
             teamId,
@@ -66,8 +56,8 @@ describe.skipIf(!ok)("webhooks procedures", () => {
     }
     const id = created.ADMIN!;
     for (const role of ROLES) {
-      expect(await code(as(role).webhooks.list({ teamId })), role).toBe("OK");
-      expect(await code(as(role).webhooks.deliveries({ teamId, webhookId: id })), role).toBe("OK");
+      expect(await trpcCode(as(role).webhooks.list({ teamId })), role).toBe("OK");
+      expect(await trpcCode(as(role).webhooks.deliveries({ teamId, webhookId: id })), role).toBe("OK");
       const admin = role === "OWNER" || role === "ADMIN";
       for (const call of [
         () =>
@@ -75,10 +65,12 @@ describe.skipIf(!ok)("webhooks procedures", () => {
         () => as(role).webhooks.sendTest({ teamId, webhookId: id }),
         () => as(role).webhooks.rotateSecret({ teamId, webhookId: id }),
       ])
-        expect(await code(call()), role).toBe(admin ? "OK" : "FORBIDDEN");
+        expect(await trpcCode(call()), role).toBe(admin ? "OK" : "FORBIDDEN");
     }
-    expect(await code(as("VIEWER").webhooks.delete({ teamId, webhookId: id }))).toBe("FORBIDDEN");
-    expect(await code(as("DEPLOYER").webhooks.retryDelivery({ teamId, deliveryId: id }))).toBe("FORBIDDEN");
+    expect(await trpcCode(as("VIEWER").webhooks.delete({ teamId, webhookId: id }))).toBe("FORBIDDEN");
+    expect(await trpcCode(as("DEPLOYER").webhooks.retryDelivery({ teamId, deliveryId: id }))).toBe(
+      "FORBIDDEN",
+    );
 
     // Full URLs (Slack's path is a secret) only for ADMIN+; never the secret or its ciphertext.
     const adminView = (await as("ADMIN").webhooks.list({ teamId })).find((w) => w.id === id)!;
@@ -89,18 +81,18 @@ describe.skipIf(!ok)("webhooks procedures", () => {
     expect(JSON.stringify(viewerView)).not.toMatch(/secret|whsec_/i);
     expect(adminView.events).toEqual(["deployment.failed", "host.offline"]);
 
-    expect(await code(as("OWNER").webhooks.delete({ teamId, webhookId: id }))).toBe("OK");
-    expect(await code(as("OWNER").webhooks.delete({ teamId, webhookId: id }))).toBe("NOT_FOUND");
+    expect(await trpcCode(as("OWNER").webhooks.delete({ teamId, webhookId: id }))).toBe("OK");
+    expect(await trpcCode(as("OWNER").webhooks.delete({ teamId, webhookId: id }))).toBe("NOT_FOUND");
   });
 
   it("refuses bad URLs and answers another team's ids like missing ones", async () => {
     for (const url of ["ftp://example.com/x", "https://user:pw@example.com/x", "not a url"])
       expect(
-        await code(as("ADMIN").webhooks.create({ teamId, name: "bad", url, events: ["host.offline"] })),
+        await trpcCode(as("ADMIN").webhooks.create({ teamId, name: "bad", url, events: ["host.offline"] })),
         url,
       ).toBe("BAD_REQUEST");
     expect(
-      await code(as("ADMIN").webhooks.create({ teamId, name: "none", url: SLACK_URL, events: [] })),
+      await trpcCode(as("ADMIN").webhooks.create({ teamId, name: "none", url: SLACK_URL, events: [] })),
     ).toBe("BAD_REQUEST");
     const theirs = await createCaller({ prisma: db.prisma, userId: otherAdmin, keyring }).webhooks.create({
       teamId: otherTeamId,
@@ -110,15 +102,15 @@ describe.skipIf(!ok)("webhooks procedures", () => {
     });
     const missing = "00000000-0000-4000-8000-000000000000";
     for (const webhookId of [theirs.webhook.id, missing]) {
-      expect(await code(as("OWNER").webhooks.update({ teamId, webhookId, enabled: false }))).toBe(
+      expect(await trpcCode(as("OWNER").webhooks.update({ teamId, webhookId, enabled: false }))).toBe(
         "NOT_FOUND",
       );
-      expect(await code(as("OWNER").webhooks.delete({ teamId, webhookId }))).toBe("NOT_FOUND");
-      expect(await code(as("OWNER").webhooks.sendTest({ teamId, webhookId }))).toBe("NOT_FOUND");
+      expect(await trpcCode(as("OWNER").webhooks.delete({ teamId, webhookId }))).toBe("NOT_FOUND");
+      expect(await trpcCode(as("OWNER").webhooks.sendTest({ teamId, webhookId }))).toBe("NOT_FOUND");
       expect((await as("OWNER").webhooks.deliveries({ teamId, webhookId })).items).toEqual([]);
     }
     // Their webhook is untouched; asking about it with their own team id needs membership there.
-    expect(await code(as("OWNER").webhooks.list({ teamId: otherTeamId }))).toBe("NOT_FOUND");
+    expect(await trpcCode(as("OWNER").webhooks.list({ teamId: otherTeamId }))).toBe("NOT_FOUND");
     expect((await db.prisma.webhook.findUniqueOrThrow({ where: { id: theirs.webhook.id } })).enabled).toBe(
       true,
     );

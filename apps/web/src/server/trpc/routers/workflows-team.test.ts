@@ -3,6 +3,7 @@
 // another team's ids (answered exactly like missing ones), and the secret canary: a value set
 // through the secrets router appears in no response, no error and no audit event.
 import { randomBytes } from "node:crypto";
+import { ROLES } from "@capstan/core/rbac/roles";
 import { parseKeyring } from "@capstan/core/secrets/keyring";
 import {
   createTestMember,
@@ -13,15 +14,15 @@ import {
 import type { Role } from "@capstan/db";
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
-import { TRPCError } from "@trpc/server";
+import type { TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handleWorkflowExport } from "@/app/api/workflows/[workflowId]/export/handle-workflow-export";
 import { appRouter, createCaller } from "../root";
+import { trpcCode } from "../trpc-code";
 
 const ok = requireComponents("web/trpc workflows, secrets, team, audit", await postgresComponent());
 const MISSING = "00000000-0000-4000-8000-000000000000";
-const ROLES: Role[] = ["OWNER", "ADMIN", "DEPLOYER", "VIEWER"];
 const RANK: Record<Role, number> = { VIEWER: 1, DEPLOYER: 2, ADMIN: 3, OWNER: 4 };
 
 const yaml = (name: string, image = "capstan-busybox:test") => `name: ${name}
@@ -32,16 +33,6 @@ services:
     compose: { inline: { services: { web: { image: "${image}" } } } }
     secrets: [API_KEY, DB_PASSWORD]
 `;
-
-async function outcome(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return "OK";
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-}
 
 describe.skipIf(!ok)("workflows, secrets, tokens, members and audit procedures", () => {
   let db: TestDatabase;
@@ -178,7 +169,7 @@ describe.skipIf(!ok)("workflows, secrets, tokens, members and audit procedures",
       actual[p.path] = {} as Record<Role, string>;
       expected[p.path] = {} as Record<Role, string>;
       for (const role of ROLES) {
-        actual[p.path]![role] = await outcome(p.call(role));
+        actual[p.path]![role] = await trpcCode(p.call(role));
         expected[p.path]![role] = RANK[role] >= RANK[p.min] ? "OK" : "FORBIDDEN";
       }
     }
@@ -195,16 +186,16 @@ describe.skipIf(!ok)("workflows, secrets, tokens, members and audit procedures",
   it("answers non-members NOT_FOUND for every procedure", async () => {
     const outsider = as(outsiderId);
     const results = await Promise.all([
-      outcome(outsider.workflows.list({ teamId })),
-      outcome(outsider.workflows.get({ teamId, workflowId })),
-      outcome(outsider.workflows.create({ teamId, source: yaml("intruder") })),
-      outcome(outsider.secrets.list({ teamId, workflowId })),
-      outcome(outsider.secrets.set({ teamId, workflowId, name: "X", value: "y" })),
-      outcome(outsider.tokens.list({ teamId })),
-      outcome(outsider.tokens.create({ teamId, name: "x", role: "VIEWER" })),
-      outcome(outsider.members.invitations({ teamId })),
-      outcome(outsider.audit.list({ teamId })),
-      outcome(outsider.audit.facets({ teamId })),
+      trpcCode(outsider.workflows.list({ teamId })),
+      trpcCode(outsider.workflows.get({ teamId, workflowId })),
+      trpcCode(outsider.workflows.create({ teamId, source: yaml("intruder") })),
+      trpcCode(outsider.secrets.list({ teamId, workflowId })),
+      trpcCode(outsider.secrets.set({ teamId, workflowId, name: "X", value: "y" })),
+      trpcCode(outsider.tokens.list({ teamId })),
+      trpcCode(outsider.tokens.create({ teamId, name: "x", role: "VIEWER" })),
+      trpcCode(outsider.members.invitations({ teamId })),
+      trpcCode(outsider.audit.list({ teamId })),
+      trpcCode(outsider.audit.facets({ teamId })),
     ]);
     expect(results).toEqual(Array(results.length).fill("NOT_FOUND"));
   });
@@ -241,8 +232,8 @@ describe.skipIf(!ok)("workflows, secrets, tokens, members and audit procedures",
       expect(cross).toBe(missing);
       expect(missing).toMatch(/^NOT_FOUND: /);
     }
-    const tokenCross = await outcome(owner.tokens.revoke({ teamId, tokenId: otherTokenId }));
-    const invitationCross = await outcome(
+    const tokenCross = await trpcCode(owner.tokens.revoke({ teamId, tokenId: otherTokenId }));
+    const invitationCross = await trpcCode(
       owner.members.revokeInvitation({ teamId, invitationId: otherInvitationId }),
     );
     expect([tokenCross, invitationCross]).toEqual(["NOT_FOUND", "NOT_FOUND"]);
@@ -264,13 +255,13 @@ describe.skipIf(!ok)("workflows, secrets, tokens, members and audit procedures",
   it("refuses a removed member on the very next call", async () => {
     const { user, membership } = await createTestMember(db.prisma, teamId, "ADMIN", "leaver");
     const leaver = as(user.id);
-    expect(await outcome(leaver.secrets.list({ teamId, workflowId }))).toBe("OK");
+    expect(await trpcCode(leaver.secrets.list({ teamId, workflowId }))).toBe("OK");
     await as(users.OWNER).team.removeMember({ teamId, membershipId: membership.id });
-    expect(await outcome(leaver.secrets.list({ teamId, workflowId }))).toBe("NOT_FOUND");
-    expect(await outcome(leaver.secrets.set({ teamId, workflowId, name: "LATE", value: "x" }))).toBe(
+    expect(await trpcCode(leaver.secrets.list({ teamId, workflowId }))).toBe("NOT_FOUND");
+    expect(await trpcCode(leaver.secrets.set({ teamId, workflowId, name: "LATE", value: "x" }))).toBe(
       "NOT_FOUND",
     );
-    expect(await outcome(leaver.tokens.create({ teamId, name: "late", role: "VIEWER" }))).toBe("NOT_FOUND");
+    expect(await trpcCode(leaver.tokens.create({ teamId, name: "late", role: "VIEWER" }))).toBe("NOT_FOUND");
   });
 
   it("tells the editor when saving would not make a new revision", async () => {
