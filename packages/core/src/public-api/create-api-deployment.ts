@@ -11,7 +11,7 @@ import type { TeamActor } from "../rbac/team-actor";
 import { createWorkflow } from "../workflows/create-workflow";
 import { saveRevision } from "../workflows/save-revision";
 import { assertValidWorkflow } from "../workflows/validate-workflow";
-import { formatWorkflowIssue } from "../workflows/workflow-issue";
+import { invalidWorkflow } from "../workflows/workflow-issue";
 import { findWorkflowByName } from "./find-workflow-by-name";
 import { IDEMPOTENCY_KEY_PATTERN } from "./schemas";
 
@@ -50,13 +50,12 @@ export async function createApiDeployment(
   // Pure and cheap; done first so a retry can be matched against what it asks for.
   const valid = request.yaml !== undefined ? assertValidWorkflow(request.yaml) : null;
   if (valid && request.workflow && request.workflow !== valid.spec.name) {
-    const issue = {
-      path: ["name"],
-      message: `the document is \`${valid.spec.name}\` but the request names \`${request.workflow}\``,
-    };
-    throw badRequest(`The workflow is invalid: ${formatWorkflowIssue(issue)}`, {
-      issues: [{ ...issue, text: formatWorkflowIssue(issue) }],
-    });
+    throw invalidWorkflow([
+      {
+        path: ["name"],
+        message: `the document is \`${valid.spec.name}\` but the request names \`${request.workflow}\``,
+      },
+    ]);
   }
 
   if (key !== null) {

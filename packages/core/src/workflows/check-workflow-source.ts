@@ -3,6 +3,7 @@
 import type { Db } from "../rbac/db";
 import { findServiceNameClashes } from "./find-service-name-clashes";
 import { findTeamWorkflow } from "./find-team-workflow";
+import { renameIssue } from "./save-revision";
 import { validateWorkflow } from "./validate-workflow";
 import { formatWorkflowIssue, type WorkflowIssue } from "./workflow-issue";
 
@@ -28,35 +29,22 @@ export async function checkWorkflowSource(
   const withText = (issues: WorkflowIssue[]) => issues.map((i) => ({ ...i, text: formatWorkflowIssue(i) }));
   if (!result.ok)
     return { ok: false, issues: withText(result.issues), name: null, contentHash: null, unchangedFrom: null };
-  if (workflow && result.spec.name !== workflow.name) {
-    const issue: WorkflowIssue = {
-      path: ["name"],
-      message: `the workflow is called \`${workflow.name}\`; names cannot change (create a new workflow instead)`,
-    };
-    const line = input.source.split("\n").findIndex((l) => /^name\s*:/.test(l));
-    if (line >= 0) issue.line = line + 1;
-    return {
-      ok: false,
-      issues: withText([issue]),
-      name: result.spec.name,
-      contentHash: null,
-      unchangedFrom: null,
-    };
-  }
+  const refused = (issues: WorkflowIssue[]): WorkflowSourceCheck => ({
+    ok: false,
+    issues: withText(issues),
+    name: result.spec.name,
+    contentHash: null,
+    unchangedFrom: null,
+  });
+  if (workflow && result.spec.name !== workflow.name)
+    return refused([renameIssue(workflow.name, input.source)]);
   const clashes = await findServiceNameClashes(db, {
     teamId: input.teamId,
     workflow: result.spec.name,
     services: Object.keys(result.spec.services),
     source: input.source,
   });
-  if (clashes.length)
-    return {
-      ok: false,
-      issues: withText(clashes),
-      name: result.spec.name,
-      contentHash: null,
-      unchangedFrom: null,
-    };
+  if (clashes.length) return refused(clashes);
   let unchangedFrom: number | null = null;
   if (workflow) {
     const latest = await db.revision.findFirst({

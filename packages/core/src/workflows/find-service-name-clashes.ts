@@ -3,10 +3,9 @@
 // workflows share its hosts, so a save that would take over another workflow's name is refused
 // here, before any host sees it. (The agent refuses it as well, for what runs there already.)
 import { findNameClash } from "@capstan/templates";
-import { badRequest } from "../errors";
 import type { Db } from "../rbac/db";
 import { parseWorkflowYaml } from "./parse-workflow-yaml";
-import { formatWorkflowIssue, type WorkflowIssue } from "./workflow-issue";
+import { invalidWorkflow, type WorkflowIssue } from "./workflow-issue";
 
 /** Issues (with lines when `source` is given) for each service whose name another workflow's service already makes. */
 export async function findServiceNameClashes(
@@ -30,8 +29,9 @@ export async function findServiceNameClashes(
       AND w.name <> ${workflow}
       AND (starts_with(w.name, ${`${workflow}-`}) OR w.name = ANY(${prefixes}::text[]))
     ORDER BY 1, 2`;
-  const located = args.source ? parseWorkflowYaml(args.source) : null;
   const issues: WorkflowIssue[] = [];
+  // Parsed again only to point at a line, and only when there is something to point at.
+  let located: ReturnType<typeof parseWorkflowYaml> | undefined;
   for (const service of args.services) {
     const clash = findNameClash(others, workflow, service);
     if (!clash) continue;
@@ -40,6 +40,7 @@ export async function findServiceNameClashes(
       atKey: true,
       message: `would run as \`capstan-${workflow}-${service}\`, which is also the name of service \`${clash.service}\` of workflow \`${clash.workflow}\` on hosts; rename this service`,
     };
+    if (args.source) located ??= parseWorkflowYaml(args.source);
     const at = located?.ok ? located.parsed.locate(issue.path, { key: true }) : undefined;
     issues.push(at ? { ...issue, line: at.line, column: at.column } : issue);
   }
@@ -51,8 +52,5 @@ export async function assertNoServiceNameClash(
   args: { teamId: string; workflow: string; services: string[]; source: string },
 ): Promise<void> {
   const issues = await findServiceNameClashes(db, args);
-  if (issues.length === 0) return;
-  throw badRequest(`The workflow is invalid: ${issues.map(formatWorkflowIssue).join("; ")}`, {
-    issues: issues.map((issue) => ({ ...issue, text: formatWorkflowIssue(issue) })),
-  });
+  if (issues.length) throw invalidWorkflow(issues);
 }

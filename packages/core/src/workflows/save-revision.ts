@@ -8,7 +8,7 @@ import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { assertNoServiceNameClash } from "./find-service-name-clashes";
 import { findTeamWorkflow } from "./find-team-workflow";
 import { assertValidWorkflow } from "./validate-workflow";
-import { formatWorkflowIssue } from "./workflow-issue";
+import { invalidWorkflow, type WorkflowIssue } from "./workflow-issue";
 
 export const MAX_REVISION_MESSAGE = 500;
 
@@ -42,14 +42,7 @@ export async function saveRevision(
   return prisma.$transaction(async (tx) => {
     const workflow = await findTeamWorkflow(tx, actor.teamId, input.workflowId);
     if (valid.spec.name !== workflow.name) {
-      // The name reaches unit and project names on hosts; a rename would orphan what runs there.
-      const issue = {
-        path: ["name"],
-        message: `the workflow is called \`${workflow.name}\`; names cannot change (create a new workflow instead)`,
-      };
-      throw badRequest(`The workflow is invalid: ${formatWorkflowIssue(issue)}`, {
-        issues: [{ ...issue, line: lineOfName(input.source), text: formatWorkflowIssue(issue) }],
-      });
+      throw invalidWorkflow([renameIssue(workflow.name, input.source)]);
     }
     // Serialises concurrent saves of one workflow so revision numbers stay dense.
     await tx.$queryRaw`SELECT id FROM "Workflow" WHERE id = ${workflow.id}::uuid FOR UPDATE`;
@@ -89,7 +82,12 @@ export async function saveRevision(
   });
 }
 
-function lineOfName(source: string): number | undefined {
+/** The name reaches unit and project names on hosts; a rename would orphan what runs there. */
+export function renameIssue(name: string, source: string): WorkflowIssue {
   const index = source.split("\n").findIndex((line) => /^name\s*:/.test(line));
-  return index >= 0 ? index + 1 : undefined;
+  return {
+    path: ["name"],
+    message: `the workflow is called \`${name}\`; names cannot change (create a new workflow instead)`,
+    ...(index >= 0 ? { line: index + 1 } : {}),
+  };
 }

@@ -13,12 +13,11 @@ import {
   workflowSpecSchema,
 } from "@capstan/templates";
 import { validateComposeDocument } from "@capstan/templates/compose/compose-schema";
-import { badRequest } from "../errors";
 import { checkComposePolicy, checkComposeStructure } from "./check-compose-policy";
 import { computeContentHash } from "./compute-content-hash";
 import { orderServices } from "./order-services";
 import { type ParsedYaml, parseWorkflowYaml } from "./parse-workflow-yaml";
-import { formatWorkflowIssue, type IssuePath, type WorkflowIssue } from "./workflow-issue";
+import { type IssuePath, invalidWorkflow, type WorkflowIssue } from "./workflow-issue";
 import { zodIssuesToWorkflowIssues } from "./zod-issues";
 
 /** Environment names Capstan itself sets or uses in rendered files. */
@@ -201,11 +200,6 @@ function checkCompose(doc: unknown, policy: HostPolicy | undefined): WorkflowIss
 /** Throws BAD_REQUEST with every issue in `details.issues` when the workflow is invalid. */
 export function assertValidWorkflow(source: string, options: ValidateWorkflowOptions = {}) {
   const result = validateWorkflow(source, options);
-  if (!result.ok) {
-    const first = result.issues.slice(0, 3).map(formatWorkflowIssue).join("; ");
-    throw badRequest(`The workflow is invalid: ${first}${result.issues.length > 3 ? "; ..." : ""}`, {
-      issues: result.issues.map((issue) => ({ ...issue, text: formatWorkflowIssue(issue) })),
-    });
-  }
+  if (!result.ok) throw invalidWorkflow(result.issues);
   return result;
 }
