@@ -4,24 +4,14 @@ import { createHash } from "node:crypto";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AppError } from "../errors";
 import type { TeamActor } from "../rbac/team-actor";
-import { createTestMember, createTestTeam } from "../teams/test-fixtures";
+import { appError, createTestMember, createTestTeam } from "../teams/test-fixtures";
 import { authenticateApiToken } from "./authenticate-api-token";
 import { createApiToken } from "./create-api-token";
 import { listApiTokens } from "./list-api-tokens";
 import { revokeApiToken } from "./revoke-api-token";
 
 const ok = requireComponents("core/api-tokens", await postgresAvailable());
-
-async function appError(call: Promise<unknown>): Promise<AppError> {
-  try {
-    await call;
-  } catch (error) {
-    return error as AppError;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe.skipIf(!ok)("API tokens", () => {
   let db: TestDatabase;

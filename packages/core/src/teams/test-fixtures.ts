@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { PrismaClient, Role } from "@capstan/db";
 import { postgresAvailable } from "@capstan/db/testing";
+import type { AppError } from "../errors";
 import type { TeamActor } from "../rbac/team-actor";
 
 export async function createTestUser(prisma: PrismaClient, label = "user") {
@@ -31,4 +32,14 @@ export async function createTestMember(
 /** Whether the test PostgreSQL server answers (kept for existing callers; see @capstan/db/testing). */
 export function postgresComponent(): Promise<{ available: boolean; reason: string }> {
   return postgresAvailable();
+}
+
+/** The AppError a call fails with; throws when the call succeeds. */
+export async function appError(call: Promise<unknown>): Promise<AppError> {
+  try {
+    await call;
+  } catch (error) {
+    return error as AppError;
+  }
+  throw new Error("expected the call to fail");
 }

@@ -4,9 +4,8 @@
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AppError } from "../errors";
 import type { TeamActor } from "../rbac/team-actor";
-import { createTestMember, createTestTeam } from "../teams/test-fixtures";
+import { appError, createTestMember, createTestTeam } from "../teams/test-fixtures";
 import { checkWorkflowSource } from "./check-workflow-source";
 import { createWorkflow } from "./create-workflow";
 import { saveRevision } from "./save-revision";
@@ -28,15 +27,6 @@ ${services
 `,
   )
   .join("")}`;
-
-async function appError(call: Promise<unknown>): Promise<AppError> {
-  try {
-    await call;
-  } catch (error) {
-    return error as AppError;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe.skipIf(!ok)("service name clashes between workflows", () => {
   let db: TestDatabase;

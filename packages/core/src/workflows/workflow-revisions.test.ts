@@ -6,9 +6,8 @@ import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capst
 import { requireComponents } from "@capstan/testkit";
 import { extract } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AppError } from "../errors";
 import type { TeamActor } from "../rbac/team-actor";
-import { createTestMember, createTestTeam } from "../teams/test-fixtures";
+import { appError, createTestMember, createTestTeam } from "../teams/test-fixtures";
 import { checkWorkflowSource } from "./check-workflow-source";
 import { createWorkflow } from "./create-workflow";
 import { diffRevisions } from "./diff-revisions";
@@ -40,15 +39,6 @@ services:
     systemd:
       exec: ["/usr/bin/node", "server.js"]
 `;
-
-async function appError(call: Promise<unknown>): Promise<AppError> {
-  try {
-    await call;
-  } catch (error) {
-    return error as AppError;
-  }
-  throw new Error("expected the call to fail");
-}
 
 async function untar(body: Buffer): Promise<Map<string, { mode: number; content: string }>> {
   const files = new Map<string, { mode: number; content: string }>();
