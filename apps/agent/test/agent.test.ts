@@ -120,7 +120,7 @@ describe.skipIf(!ok)("agent against the real control plane", () => {
         const j = await job(jobId);
         return j.state !== "QUEUED" && j.state !== "RUNNING" ? j : null;
       },
-      120_000,
+      { timeoutMs: 120_000 },
     );
     expect(done.state, agent.logs().slice(-3000)).toBe("SUCCEEDED");
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe("one\n");
@@ -162,7 +162,7 @@ describe.skipIf(!ok)("agent against the real control plane", () => {
         const j = await job(jobId);
         return j.state === "SUCCEEDED" || j.state === "FAILED" ? j : null;
       },
-      120_000,
+      { timeoutMs: 120_000 },
     );
     expect(done.state, agent.logs().slice(-3000)).toBe("SUCCEEDED");
     const list = await events(jobId);
@@ -190,7 +190,7 @@ describe.skipIf(!ok)("agent against the real control plane", () => {
         const j = await job(jobId);
         return j.state !== "RUNNING" && j.state !== "QUEUED" ? j : null;
       },
-      60_000,
+      { timeoutMs: 60_000 },
     );
     expect(settled.state).toBe("FAILED");
     const report = (await events(jobId)).map((e) => e.message).join("\n");
@@ -205,7 +205,7 @@ describe.skipIf(!ok)("agent against the real control plane", () => {
         const h = await cp.db.prisma.serviceHealth.findFirst({ where: { hostId, workflow, service: "web" } });
         return h?.status === "HEALTHY";
       },
-      60_000,
+      { timeoutMs: 60_000 },
     );
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe("three\n");
   });

@@ -96,10 +96,8 @@ describe.skipIf(!ok)("agent upgrade on a real systemd host", { timeout: 180_000 
         const row = await cp.db.prisma.agentUpgrade.findUniqueOrThrow({ where: { id } });
         return row.status === "PENDING" || row.status === "IN_PROGRESS" ? null : row;
       },
-      timeoutMs,
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}\n${journal()}`);
-    }) as Promise<AgentUpgrade>;
+      { timeoutMs, context: journal },
+    ) as Promise<AgentUpgrade>;
   const hostRow = () => cp.db.prisma.host.findUniqueOrThrow({ where: { id: hostId } });
 
   beforeAll(async () => {
