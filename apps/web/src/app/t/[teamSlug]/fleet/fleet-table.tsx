@@ -40,21 +40,11 @@ export function FleetTable({ teamSlug, hosts, admin }: FleetTableProps) {
                 />
               </th>
             ) : null}
-            <th scope="col" className={HEAD}>
-              Host
-            </th>
-            <th scope="col" className={HEAD}>
-              Status
-            </th>
-            <th scope="col" className={HEAD}>
-              Arch
-            </th>
-            <th scope="col" className={HEAD}>
-              Agent
-            </th>
-            <th scope="col" className={HEAD}>
-              Last upgrade
-            </th>
+            {["Host", "Status", "Arch", "Agent", "Last upgrade"].map((label) => (
+              <th key={label} scope="col" className={HEAD}>
+                {label}
+              </th>
+            ))}
             {admin ? (
               <th scope="col" className={HEAD}>
                 <span className="sr-only">Actions</span>
