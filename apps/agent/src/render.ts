@@ -1,10 +1,11 @@
 // Turns a job's ServiceSpec into the files the runtimes write, with the renderers of
 // packages/templates; this module only adapts them to the agent's paths.
-import { checkComposePolicy } from "@capstan/core/workflows/check-compose-policy";
+
 import type { ComposeServiceSpec, HostPolicy, SystemdServiceSpec } from "@capstan/templates";
 import { renderComposeProject } from "@capstan/templates/compose/render-compose-project";
 import { renderEnvironmentFile } from "@capstan/templates/systemd/render-environment-file";
 import { renderSystemdUnit } from "@capstan/templates/systemd/render-systemd-unit";
+import { checkComposePolicy } from "@capstan/templates/workflow/check-compose-policy";
 import type { ComposeFiles } from "./runtimes/compose";
 import type { SystemdPaths } from "./runtimes/systemd";
 

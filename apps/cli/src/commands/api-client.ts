@@ -2,7 +2,7 @@
 // the environment (the CLI's only env reads), HTTP calls to the public API (/api/v1/), following
 // a deployment while printing each host/service step change, and the exit codes.
 import { type DeploymentResult, deploymentSchema } from "@capstan/core/public-api/schemas";
-import { formatWorkflowIssue, type WorkflowIssue } from "@capstan/core/workflows/workflow-issue";
+import { formatWorkflowIssue, type WorkflowIssue } from "@capstan/templates/workflow/workflow-issue";
 import type { Io } from "../main";
 
 /** Exit codes of `deploy` and `status` (docs/api.md lists them). */

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { formatWorkflowIssue } from "@capstan/core/workflows/workflow-issue";
 import { renderExport } from "@capstan/templates";
+import { formatWorkflowIssue } from "@capstan/templates/workflow/workflow-issue";
 import type { Io } from "../main";
 import { loadWorkflow } from "./load-workflow";
 

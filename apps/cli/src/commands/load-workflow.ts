@@ -2,9 +2,9 @@
 // files named by `compose.file` are read from the workflow's folder, never outside it.
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, resolve, sep } from "node:path";
-import { MAX_YAML_BYTES } from "@capstan/core/workflows/parse-workflow-yaml";
-import { type ValidateWorkflowResult, validateWorkflow } from "@capstan/core/workflows/validate-workflow";
 import { type HostPolicy, hostPolicySchema } from "@capstan/templates";
+import { MAX_YAML_BYTES } from "@capstan/templates/workflow/parse-workflow-yaml";
+import { type ValidateWorkflowResult, validateWorkflow } from "@capstan/templates/workflow/validate-workflow";
 
 export function readWorkflowFile(path: string): string {
   const info = statSync(path);

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { formatWorkflowIssue } from "@capstan/core/workflows/workflow-issue";
+import { formatWorkflowIssue } from "@capstan/templates/workflow/workflow-issue";
 import type { Io } from "../main";
 import { loadWorkflow, readPolicy } from "./load-workflow";
 

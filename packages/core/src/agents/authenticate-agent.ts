@@ -10,9 +10,9 @@ import {
   SignatureError,
   verifyAgentRequest,
 } from "@capstan/protocol";
+import type { Db } from "../db";
 import { AppError } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 
 export interface AuthenticatedAgent {
   hostId: string;

@@ -1,4 +1,4 @@
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 
 /** Deletes nonces whose signatures can no longer be accepted anyway. */
 export async function purgeAgentNonces(db: Db): Promise<number> {

@@ -2,8 +2,8 @@
 // for unknown, malformed, revoked and expired tokens, so probing learns nothing.
 import type { Role } from "@capstan/db";
 import type { Actor } from "../audit/record-audit-event";
+import type { Db } from "../db";
 import { unauthenticated } from "../errors";
-import type { Db } from "../rbac/db";
 import { API_TOKEN_PATTERN, hashApiToken } from "./api-token-secret";
 
 export interface ApiTokenPrincipal {

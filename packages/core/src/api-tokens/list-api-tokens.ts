@@ -1,4 +1,4 @@
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 import { type ApiTokenView, toApiTokenView } from "./api-token-view";
 
 /** The team's tokens, active first, newest first. Hashes are not even loaded. */

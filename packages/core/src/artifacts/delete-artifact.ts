@@ -1,7 +1,7 @@
 import type { PrismaClient } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { notFound } from "../errors";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 
 /**

@@ -1,7 +1,8 @@
 // The audit log as CSV or JSON for download. Walks the same keyset pages as the list, so the
 // export has exactly the events the filtered list shows, newest first.
+
+import type { Db } from "../db";
 import { badRequest } from "../errors";
-import type { Db } from "../rbac/db";
 import { type AuditEventView, type ListAuditEventsInput, listAuditEvents } from "./list-audit-events";
 
 export const MAX_AUDIT_EXPORT_ROWS = 100_000;

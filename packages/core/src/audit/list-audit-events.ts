@@ -1,6 +1,6 @@
 import type { AuditEvent } from "@capstan/db";
+import type { Db } from "../db";
 import { badRequest } from "../errors";
-import type { Db } from "../rbac/db";
 
 export interface ListAuditEventsInput {
   teamId: string;

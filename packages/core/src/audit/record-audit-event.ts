@@ -1,5 +1,5 @@
 import type { ActorType, AuditEvent, Prisma } from "@capstan/db";
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 
 export interface Actor {
   type: ActorType;

@@ -1,4 +1,4 @@
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 
 /** A fresh install (no user at all) must be set up before anyone can sign in. */
 export async function getSetupStatus(db: Db): Promise<{ needsSetup: boolean }> {

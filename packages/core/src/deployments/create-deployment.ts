@@ -5,12 +5,12 @@
 import { randomUUID } from "node:crypto";
 import type { Deployment, Prisma, PrismaClient } from "@capstan/db";
 import { isComposeService, workflowSpecSchema } from "@capstan/templates";
+import { orderServices } from "@capstan/templates/workflow/order-services";
 import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
 import { badRequest, conflict, notFound } from "../errors";
+import { isUuid } from "../ids";
 import { notifyHosts } from "../jobs/notify-hosts";
-import { isUuid } from "../rbac/ids";
 import { type RolloutPlan, splitIntoWaves } from "../rollouts/rollout-plan";
-import { orderServices } from "../workflows/order-services";
 import type { JobPayload } from "./job-payload";
 
 /** How long a job may wait for its agent before it fails (on top of the services' deadlines). */

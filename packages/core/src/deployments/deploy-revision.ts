@@ -4,7 +4,7 @@ import type { PrismaClient } from "@capstan/db";
 import { workflowSpecSchema } from "@capstan/templates";
 import type { Actor } from "../audit/record-audit-event";
 import { badRequest, conflict, notFound } from "../errors";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 import { type CreatedDeployment, createDeployment } from "./create-deployment";
 import { resolveTargetHosts } from "./resolve-target-hosts";
 

@@ -1,9 +1,9 @@
 // One deployment as its page shows it: the per-host, per-service step timeline, and the health
 // each service reports now (the "final health" once the deployment has finished).
 import type { HealthStatus, HostStatus, JobState, StepState } from "@capstan/db";
+import type { Db } from "../db";
 import { notFound } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 import { type RolloutPlan, readRolloutPlan } from "../rollouts/rollout-plan";
 import {
   type DeploymentSummary,

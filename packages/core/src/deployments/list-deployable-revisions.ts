@@ -1,4 +1,4 @@
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 
 export interface DeployableWorkflow {
   id: string;

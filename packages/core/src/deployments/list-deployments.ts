@@ -1,9 +1,9 @@
 // Deployments newest first, keyset-paginated on (createdAt, id) so pages stay stable while new
 // deployments arrive. Per-host progress comes from one grouped query per page, not per row.
 import type { DeploymentStatus, Prisma } from "@capstan/db";
+import type { Db } from "../db";
 import { badRequest } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 
 export const DEPLOYMENT_STATUSES = [
   "PENDING",

@@ -1,9 +1,9 @@
 // What the deploy dialog shows before anything is created: the revision, the hosts its workflow
 // targets now, and every host that could be chosen instead.
 import { workflowSpecSchema } from "@capstan/templates";
+import type { Db } from "../db";
 import { isAppError, notFound } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 import { resolveTargetHosts, type TargetHost } from "./resolve-target-hosts";
 
 export interface DeploymentPreview {

@@ -3,9 +3,9 @@
 // the last sequence seen per job, so a page never skips or repeats an event whatever the agents'
 // clocks say. One indexed query per call, whatever the number of hosts.
 import type { DeploymentStatus, JobState, StepState } from "@capstan/db";
+import type { Db } from "../db";
 import { badRequest, notFound } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 import { OPEN_DEPLOYMENT_STATUSES } from "./list-deployments";
 
 export interface DeploymentEventView {

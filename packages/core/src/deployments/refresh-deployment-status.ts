@@ -8,7 +8,7 @@
 //   some job not final: RUNNING once any job has started or finished, else PENDING;
 //   all final: FAILED if any failed, else UNKNOWN if any unknown, else CANCELLED if any
 //   cancelled, else SUCCEEDED.
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 import { advanceRollouts } from "../rollouts/advance-rollouts";
 
 export interface DeploymentStatusChange {

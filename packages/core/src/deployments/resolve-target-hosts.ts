@@ -3,8 +3,8 @@
 // comes back or the queue timeout fails them).
 import type { HostStatus } from "@capstan/db";
 import type { Targets } from "@capstan/templates";
+import type { Db } from "../db";
 import { badRequest } from "../errors";
-import type { Db } from "../rbac/db";
 
 export interface TargetHost {
   id: string;

@@ -5,7 +5,7 @@
 import type { PrismaClient } from "@capstan/db";
 import type { Actor } from "../audit/record-audit-event";
 import { conflict, notFound } from "../errors";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 import { type CreatedDeployment, createDeployment } from "./create-deployment";
 import { OPEN_DEPLOYMENT_STATUSES } from "./list-deployments";
 

@@ -1,8 +1,8 @@
 import { HOST_NAME_PATTERN, LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN } from "@capstan/templates";
 import { z } from "zod";
 import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
+import type { Db } from "../db";
 import { badRequest, conflict } from "../errors";
-import type { Db } from "../rbac/db";
 import { newEnrollmentToken } from "./enrollment-token";
 import { type EnrollmentTokenView, toEnrollmentTokenView } from "./enrollment-token-view";
 

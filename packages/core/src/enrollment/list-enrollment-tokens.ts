@@ -1,4 +1,4 @@
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 import { type EnrollmentTokenView, toEnrollmentTokenView } from "./enrollment-token-view";
 
 /** Newest first; never includes the token or its hash. */

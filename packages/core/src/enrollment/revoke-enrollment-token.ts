@@ -1,7 +1,7 @@
 import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
+import type { Db } from "../db";
 import { conflict, notFound } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 import { type EnrollmentTokenView, toEnrollmentTokenView } from "./enrollment-token-view";
 
 /** Revokes an unused token. Revoking twice is harmless; a used token cannot be revoked (revoke the host). */

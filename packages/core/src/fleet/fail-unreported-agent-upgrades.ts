@@ -3,7 +3,7 @@
 // the agent's own deadline plus a grace period has passed since the order was sent, the upgrade
 // is closed as FAILED with what to do.
 import { recordAuditEvent } from "../audit/record-audit-event";
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 
 /** After the agent's deadline: time for the restored agent to restart and report. */
 export const UPGRADE_REPORT_GRACE_SECONDS = 300;

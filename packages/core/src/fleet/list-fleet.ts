@@ -2,7 +2,7 @@
 // many hosts run each version, and each host's latest upgrade.
 import type { AgentUpgradeStatus, HostStatus } from "@capstan/db";
 import type { AgentRelease } from "../agents/get-agent-release";
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 import { failUnreportedAgentUpgrades } from "./fail-unreported-agent-upgrades";
 
 export interface FleetHost {

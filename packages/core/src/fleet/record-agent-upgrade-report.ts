@@ -4,7 +4,7 @@
 import type { AgentUpgradeStatus } from "@capstan/db";
 import type { AgentUpgradeReport } from "@capstan/protocol";
 import { recordAuditEvent } from "../audit/record-audit-event";
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 
 const STATUS: Record<AgentUpgradeReport["state"], AgentUpgradeStatus> = {
   succeeded: "SUCCEEDED",

@@ -5,7 +5,7 @@ import type { AgentUpgrade, PrismaClient } from "@capstan/db";
 import type { AgentRelease } from "../agents/get-agent-release";
 import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
 import { badRequest, notFound } from "../errors";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 import { failUnreportedAgentUpgrades } from "./fail-unreported-agent-upgrades";
 
 export const OPEN_UPGRADE_STATUSES = ["PENDING", "IN_PROGRESS"] as const;

@@ -1,7 +1,7 @@
 import type { HealthStatus } from "@capstan/db";
+import type { Db } from "../db";
 import { notFound } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 import { type HostView, toHostView } from "./host-view";
 
 export interface HostDetail extends HostView {

@@ -1,5 +1,5 @@
 import type { HostStatus } from "@capstan/db";
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 import { type HostView, toHostView } from "./host-view";
 
 export async function listHosts(db: Db, args: { teamId: string; status?: HostStatus }): Promise<HostView[]> {

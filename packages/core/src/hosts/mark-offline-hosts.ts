@@ -1,5 +1,5 @@
 import type { AgentSettings } from "../agents/agent-settings";
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 
 /**
  * Marks ONLINE hosts OFFLINE once they have missed `offlineAfterMissed` heartbeat intervals.

@@ -3,10 +3,10 @@
 // steps). The host row stays for history; its key can never be used again.
 import { forgetAgentKey } from "../agents/authenticate-agent";
 import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
+import type { Db } from "../db";
 import { notFound } from "../errors";
+import { isUuid } from "../ids";
 import { cancelJobs, settleCancelledJobs } from "../jobs/cancel-jobs";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
 import { type HostView, toHostView } from "./host-view";
 
 export async function revokeHost(

@@ -2,10 +2,10 @@ import type { Prisma } from "@capstan/db";
 import { hostPolicySchema } from "@capstan/templates";
 import { z } from "zod";
 import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
+import type { Db } from "../db";
 import { hostLabelsSchema } from "../enrollment/create-enrollment-token";
 import { badRequest, conflict, notFound } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 import { type HostView, toHostView } from "./host-view";
 
 export const updateHostInputSchema = z.object({

@@ -1,7 +1,7 @@
 import type { Actor } from "../audit/record-audit-event";
+import type { Db } from "../db";
 import { conflict, notFound } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 import { cancelJobs, settleCancelledJobs } from "./cancel-jobs";
 
 /** Cancels one open job (DEPLOYER+; the caller checks the role). */

@@ -2,8 +2,8 @@
 // its agent learns it on its next lease call (409 JOB_CANCELLED) or heartbeat (abandonJobs) and
 // stops; its running step is UNKNOWN because part of it may have been applied.
 import type { Actor } from "../audit/record-audit-event";
+import type { Db } from "../db";
 import { refreshDeploymentStatus } from "../deployments/refresh-deployment-status";
-import type { Db } from "../rbac/db";
 import { notifyHosts } from "./notify-hosts";
 
 export interface CancelledJob {

@@ -1,4 +1,4 @@
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 
 /** Which of these hosts have a QUEUED job: the long-poll sweep's question. */
 export async function findHostsWithQueuedJobs(db: Db, hostIds: string[]): Promise<string[]> {

@@ -1,5 +1,5 @@
+import type { Db } from "../db";
 import { notFound } from "../errors";
-import type { Db } from "../rbac/db";
 
 export interface ArtifactBytes {
   sha256: string;

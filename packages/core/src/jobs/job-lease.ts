@@ -2,9 +2,9 @@
 // host (another host's job answers exactly like a missing one) and carry the lease id the last
 // claim issued. Everything else is 409 with a reason telling the agent to abandon the job.
 import type { JobState } from "@capstan/db";
+import type { Db } from "../db";
 import { AppError, notFound } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 
 export interface LeasedJob {
   id: string;

@@ -1,4 +1,4 @@
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 
 /** The NOTIFY channel a job for a host is announced on; the payload is comma-separated host ids. */
 export const JOBS_CHANNEL = "capstan_jobs";

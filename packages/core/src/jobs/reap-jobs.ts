@@ -3,8 +3,9 @@
 //    not idempotent in general; the agent's next report reconciles it.
 //  - QUEUED past its deadline (no agent picked it up) -> FAILED.
 //  - Open deployments are recomputed from their jobs (backstop for concurrent completions).
+
+import type { Db } from "../db";
 import { refreshDeploymentStatus } from "../deployments/refresh-deployment-status";
-import type { Db } from "../rbac/db";
 
 export interface ReapResult {
   expiredLeases: number;

@@ -3,7 +3,7 @@
 // latest per service, and never out of a final step state (a late, re-ordered batch cannot undo
 // a finished step).
 import type { JobEvent, PostEventsResponse } from "@capstan/protocol";
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 import { requireLease } from "./job-lease";
 
 export async function recordJobEvents(

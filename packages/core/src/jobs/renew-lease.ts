@@ -1,7 +1,7 @@
 import type { RenewLeaseResponse } from "@capstan/protocol";
+import type { Db } from "../db";
 import { notFound } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 import { requireLease, staleLease } from "./job-lease";
 
 /**

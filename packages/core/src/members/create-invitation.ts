@@ -1,7 +1,7 @@
 import type { Role } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import type { Db } from "../db";
 import { badRequest, forbidden } from "../errors";
-import type { Db } from "../rbac/db";
 import { hasRole } from "../rbac/roles";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { normalizeEmail } from "../users/normalize-email";

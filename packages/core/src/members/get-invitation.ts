@@ -1,6 +1,6 @@
 import type { Role } from "@capstan/db";
+import type { Db } from "../db";
 import { gone, notFound } from "../errors";
-import type { Db } from "../rbac/db";
 import { hashInvitationToken, isInvitationTokenShape } from "./invitation-token";
 
 export interface InvitationPreview {

@@ -1,7 +1,7 @@
 import type { Membership } from "@capstan/db";
+import type { Db } from "../db";
 import { notFound } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 
 /** A membership of this team; one from another team answers exactly like a missing one. */
 export async function getMember(db: Db, teamId: string, membershipId: string): Promise<Membership> {

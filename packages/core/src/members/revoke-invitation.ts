@@ -1,7 +1,7 @@
 import { recordAuditEvent } from "../audit/record-audit-event";
+import type { Db } from "../db";
 import { notFound } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 
 /** Revokes a pending invitation so its link stops working (ADMIN+, checked by the caller). */

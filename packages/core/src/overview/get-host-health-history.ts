@@ -2,9 +2,9 @@
 // Each series starts with the status in force when the window opens, so a chart can draw the
 // whole window without guessing.
 import type { HealthStatus } from "@capstan/db";
+import type { Db } from "../db";
 import { notFound } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 
 export interface HealthSeries {
   workflow: string;

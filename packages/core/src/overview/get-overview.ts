@@ -1,12 +1,12 @@
 // The team's dashboard at a glance: hosts by status, deployments running and recent, and every
 // service that is not healthy. A handful of aggregate queries, independent of fleet size.
 import type { HealthStatus, HostStatus } from "@capstan/db";
+import type { Db } from "../db";
 import {
   type DeploymentSummary,
   listDeployments,
   OPEN_DEPLOYMENT_STATUSES,
 } from "../deployments/list-deployments";
-import type { Db } from "../rbac/db";
 
 export interface UnhealthyService {
   host: { id: string; name: string; status: HostStatus };

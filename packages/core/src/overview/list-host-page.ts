@@ -1,9 +1,9 @@
 // The hosts list of the dashboard: paginated by name (keyset), filterable by status and a name or
 // label search, with how many services each host runs and how many of them are not healthy.
 import type { HostStatus, Prisma } from "@capstan/db";
+import type { Db } from "../db";
 import { badRequest } from "../errors";
 import { type HostView, toHostView } from "../hosts/host-view";
-import type { Db } from "../rbac/db";
 
 export interface HostListItem extends HostView {
   services: { total: number; notHealthy: number };

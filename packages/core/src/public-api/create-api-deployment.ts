@@ -9,9 +9,8 @@ import { badRequest, conflict, forbidden, isAppError, notFound } from "../errors
 import { hasRole } from "../rbac/roles";
 import type { TeamActor } from "../rbac/team-actor";
 import { createWorkflow } from "../workflows/create-workflow";
+import { assertValidWorkflow, invalidWorkflow } from "../workflows/invalid-workflow";
 import { saveRevision } from "../workflows/save-revision";
-import { assertValidWorkflow } from "../workflows/validate-workflow";
-import { invalidWorkflow } from "../workflows/workflow-issue";
 import { findWorkflowByName } from "./find-workflow-by-name";
 import { IDEMPOTENCY_KEY_PATTERN } from "./schemas";
 

@@ -1,6 +1,6 @@
 import { NAME_PATTERN } from "@capstan/templates";
+import type { Db } from "../db";
 import { notFound } from "../errors";
-import type { Db } from "../rbac/db";
 
 /**
  * A team's workflow by its name (CI knows names, not ids). Archived workflows are found too, so

@@ -3,9 +3,9 @@
 // column never leaks by accident); the OpenAPI document is generated from them; the CLI parses
 // responses with them. Timestamps are ISO 8601 strings on the wire.
 import { NAME_PATTERN } from "@capstan/templates";
+import { MAX_YAML_BYTES } from "@capstan/templates/workflow/parse-workflow-yaml";
 import { z } from "zod";
 import { DEPLOYMENT_STATUSES } from "../deployments/list-deployments";
-import { MAX_YAML_BYTES } from "../workflows/parse-workflow-yaml";
 
 /** Longest `?wait=` a request may ask for, in seconds. */
 export const MAX_WAIT_SECONDS = 300;

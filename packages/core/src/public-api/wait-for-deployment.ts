@@ -2,10 +2,10 @@
 // interval. Between polls nothing is held: no connection, no transaction, only a timer, so many
 // CI requests can wait at once on a small pool.
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Db } from "../db";
 import { OPEN_DEPLOYMENT_STATUSES } from "../deployments/list-deployments";
 import { notFound } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 
 export interface WaitForDeploymentInput {
   teamId: string;

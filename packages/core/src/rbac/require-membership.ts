@@ -1,7 +1,7 @@
 import type { Membership, Role } from "@capstan/db";
+import type { Db } from "../db";
 import { AppError, notFound } from "../errors";
-import type { Db } from "./db";
-import { isUuid } from "./ids";
+import { isUuid } from "../ids";
 import { hasRole } from "./roles";
 
 export interface RequireMembershipInput {

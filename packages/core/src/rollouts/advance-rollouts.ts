@@ -10,9 +10,9 @@
 // Every wave's jobs carry deadlines, and the reaper settles them, so no phase waits forever.
 import type { JobState, Prisma, PrismaClient } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import type { Db } from "../db";
 import type { JobPayload } from "../deployments/job-payload";
 import { notifyHosts } from "../jobs/notify-hosts";
-import type { Db } from "../rbac/db";
 import { createRollbackJobs } from "./create-rollback-jobs";
 import { type HostOutcome, type RollbackHost, type RolloutPlan, readRolloutPlan } from "./rollout-plan";
 

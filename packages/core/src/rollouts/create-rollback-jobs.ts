@@ -4,9 +4,9 @@
 // switches back to that release. A host with nothing earlier to return to is left as it is.
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "@capstan/db";
+import type { Db } from "../db";
 import { DEFAULT_QUEUE_TIMEOUT_SECONDS } from "../deployments/create-deployment";
 import type { JobPayload } from "../deployments/job-payload";
-import type { Db } from "../rbac/db";
 import type { RollbackHost } from "./rollout-plan";
 
 export interface RollbackTarget {

@@ -2,9 +2,9 @@
 // rotation holds it FOR UPDATE while it re-seals, so no secret is ever written under a data key
 // that is being replaced.
 import type { PrismaClient } from "@capstan/db";
+import type { Db } from "../db";
 import { AppError, notFound } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 import { type DataKey, EnvelopeError, generateDataKey, unwrapDataKey, wrapDataKey } from "./envelope";
 import type { Keyring } from "./keyring";
 

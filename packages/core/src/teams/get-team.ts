@@ -1,7 +1,7 @@
 import type { Role } from "@capstan/db";
+import type { Db } from "../db";
 import { notFound } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 import { TEAM_SLUG } from "./slugify-team-name";
 
 export interface TeamView {

@@ -1,5 +1,5 @@
 import type { Role } from "@capstan/db";
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 
 export interface MyTeam {
   id: string;

@@ -1,6 +1,6 @@
 import type { User } from "@capstan/db";
+import type { Db } from "../db";
 import { conflict } from "../errors";
-import type { Db } from "../rbac/db";
 import { normalizeEmail } from "./normalize-email";
 
 export interface CreateUserInput {

@@ -1,7 +1,7 @@
 import type { Webhook } from "@capstan/db";
+import type { Db } from "../db";
 import { notFound } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 
 /** The team's webhook; another team's id answers exactly like a missing one. */
 export async function findTeamWebhook(db: Db, teamId: string, webhookId: string): Promise<Webhook> {

@@ -1,6 +1,6 @@
 import type { Prisma, WebhookDeliveryStatus } from "@capstan/db";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import type { Db } from "../db";
+import { isUuid } from "../ids";
 
 export interface WebhookAttempt {
   at: string;

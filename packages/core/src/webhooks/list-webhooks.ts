@@ -1,4 +1,4 @@
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 import type { TeamActor } from "../rbac/team-actor";
 import { toWebhookView, type WebhookView } from "./webhook-view";
 

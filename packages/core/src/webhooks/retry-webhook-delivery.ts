@@ -1,7 +1,7 @@
 import { recordAuditEvent } from "../audit/record-audit-event";
+import type { Db } from "../db";
 import { conflict, notFound } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 
 /** Sends a FAILED delivery again (same id and body, so receivers still dedupe it) with fresh attempts. */

@@ -1,5 +1,5 @@
 import { recordAuditEvent } from "../audit/record-audit-event";
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { findTeamWebhook } from "./find-team-webhook";
 

@@ -4,8 +4,8 @@
 // another webhook or team fails to open.
 import { randomBytes } from "node:crypto";
 import type { PrismaClient } from "@capstan/db";
+import type { Db } from "../db";
 import { AppError } from "../errors";
-import type { Db } from "../rbac/db";
 import { type DataKey, EnvelopeError, openSecret, type SecretRef, sealSecret } from "../secrets/envelope";
 import { type Keyring, requireKeyring } from "../secrets/keyring";
 import { ensureTeamDataKey, openTeamDataKey } from "../secrets/team-data-key";

@@ -1,11 +1,12 @@
 // Live validation for the dashboard's YAML editor: every issue with its line and a readable text,
 // plus whether saving would make a new revision (for an existing workflow). Writes nothing.
-import type { Db } from "../rbac/db";
+
+import { validateWorkflow } from "@capstan/templates/workflow/validate-workflow";
+import { formatWorkflowIssue, type WorkflowIssue } from "@capstan/templates/workflow/workflow-issue";
+import type { Db } from "../db";
 import { findServiceNameClashes } from "./find-service-name-clashes";
 import { findTeamWorkflow } from "./find-team-workflow";
 import { renameIssue } from "./save-revision";
-import { validateWorkflow } from "./validate-workflow";
-import { formatWorkflowIssue, type WorkflowIssue } from "./workflow-issue";
 
 export interface CheckedIssue extends WorkflowIssue {
   text: string;

@@ -5,8 +5,8 @@ import { recordAuditEvent } from "../audit/record-audit-event";
 import { conflict } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { assertNoServiceNameClash } from "./find-service-name-clashes";
+import { assertValidWorkflow } from "./invalid-workflow";
 import { checkRevisionMessage } from "./save-revision";
-import { assertValidWorkflow } from "./validate-workflow";
 
 export interface CreateWorkflowInput {
   source: string;

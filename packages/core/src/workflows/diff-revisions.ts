@@ -1,7 +1,7 @@
 // A line diff between the YAML of two revisions of one workflow, as hunks with line numbers on
 // both sides (the `diff` package's structured patch), for the revision history view.
 import { structuredPatch } from "diff";
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 import { getRevision } from "./get-revision";
 
 export interface DiffLine {

@@ -3,12 +3,12 @@
 // the export only knows secret names.
 import { createGzip } from "node:zlib";
 import { type DockerfileKind, type ExportFile, renderExport } from "@capstan/templates";
+import { orderServices } from "@capstan/templates/workflow/order-services";
 import { pack } from "tar-stream";
+import type { Db } from "../db";
 import { notFound } from "../errors";
-import type { Db } from "../rbac/db";
 import { findTeamWorkflow } from "./find-team-workflow";
 import { getRevision } from "./get-revision";
-import { orderServices } from "./order-services";
 
 export interface ExportWorkflowInput {
   teamId: string;

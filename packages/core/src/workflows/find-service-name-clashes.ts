@@ -3,9 +3,10 @@
 // workflows share its hosts, so a save that would take over another workflow's name is refused
 // here, before any host sees it. (The agent refuses it as well, for what runs there already.)
 import { findNameClash } from "@capstan/templates";
-import type { Db } from "../rbac/db";
-import { parseWorkflowYaml } from "./parse-workflow-yaml";
-import { invalidWorkflow, type WorkflowIssue } from "./workflow-issue";
+import { parseWorkflowYaml } from "@capstan/templates/workflow/parse-workflow-yaml";
+import type { WorkflowIssue } from "@capstan/templates/workflow/workflow-issue";
+import type { Db } from "../db";
+import { invalidWorkflow } from "./invalid-workflow";
 
 /** Issues (with lines when `source` is given) for each service whose name another workflow's service already makes. */
 export async function findServiceNameClashes(

@@ -1,6 +1,6 @@
+import type { Db } from "../db";
 import { notFound } from "../errors";
-import type { Db } from "../rbac/db";
-import { isUuid } from "../rbac/ids";
+import { isUuid } from "../ids";
 
 /** The workflow, only if it belongs to the team: another team's id answers like a missing one. */
 export async function findTeamWorkflow(db: Db, teamId: string, workflowId: string) {

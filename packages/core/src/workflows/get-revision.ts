@@ -1,6 +1,6 @@
 import type { WorkflowSpec } from "@capstan/templates";
+import type { Db } from "../db";
 import { notFound } from "../errors";
-import type { Db } from "../rbac/db";
 import { findTeamWorkflow } from "./find-team-workflow";
 import { loadAuthors, type RevisionDetail } from "./revision-view";
 

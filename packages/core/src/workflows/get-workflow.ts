@@ -1,5 +1,5 @@
 import type { WorkflowSpec } from "@capstan/templates";
-import type { Db } from "../rbac/db";
+import type { Db } from "../db";
 import { findTeamWorkflow } from "./find-team-workflow";
 import { loadAuthors, type RevisionDetail, type ServiceSummary, summarizeServices } from "./revision-view";
 

@@ -1,5 +1,5 @@
+import type { Db } from "../db";
 import { badRequest } from "../errors";
-import type { Db } from "../rbac/db";
 import { findTeamWorkflow } from "./find-team-workflow";
 import { loadAuthors, type RevisionSummary } from "./revision-view";
 

@@ -1,7 +1,7 @@
 import type { DeploymentStatus } from "@capstan/db";
 import type { WorkflowSpec } from "@capstan/templates";
+import type { Db } from "../db";
 import { badRequest } from "../errors";
-import type { Db } from "../rbac/db";
 
 export interface ListWorkflowsInput {
   teamId: string;

@@ -1,8 +1,8 @@
 // What the dashboard and API see of a revision. Secret values never live in a revision (the spec
 // holds secret names only), so a revision view is safe to show to every role.
 import type { WorkflowSpec } from "@capstan/templates";
-import type { Db } from "../rbac/db";
-import { orderServices } from "./order-services";
+import { orderServices } from "@capstan/templates/workflow/order-services";
+import type { Db } from "../db";
 
 export interface RevisionSummary {
   id: string;

@@ -2,13 +2,13 @@
 // latest revision deploys (same content hash: only comments or layout changed), in which case
 // nothing is written and the caller is told so.
 import type { Prisma, PrismaClient } from "@capstan/db";
+import type { WorkflowIssue } from "@capstan/templates/workflow/workflow-issue";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { badRequest } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { assertNoServiceNameClash } from "./find-service-name-clashes";
 import { findTeamWorkflow } from "./find-team-workflow";
-import { assertValidWorkflow } from "./validate-workflow";
-import { invalidWorkflow, type WorkflowIssue } from "./workflow-issue";
+import { assertValidWorkflow, invalidWorkflow } from "./invalid-workflow";
 
 export const MAX_REVISION_MESSAGE = 500;
 

@@ -5,8 +5,8 @@ import { getRevision } from "@capstan/core/workflows/get-revision";
 import { getWorkflow } from "@capstan/core/workflows/get-workflow";
 import { listRevisions } from "@capstan/core/workflows/list-revisions";
 import { listWorkflows } from "@capstan/core/workflows/list-workflows";
-import { MAX_YAML_BYTES } from "@capstan/core/workflows/parse-workflow-yaml";
 import { saveRevision } from "@capstan/core/workflows/save-revision";
+import { MAX_YAML_BYTES } from "@capstan/templates/workflow/parse-workflow-yaml";
 import { z } from "zod";
 import { createTRPCRouter, teamProcedure } from "../init";
 

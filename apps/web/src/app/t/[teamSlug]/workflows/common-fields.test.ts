@@ -1,4 +1,4 @@
-import { validateWorkflow } from "@capstan/core/workflows/validate-workflow";
+import { validateWorkflow } from "@capstan/templates/workflow/validate-workflow";
 import { describe, expect, it } from "vitest";
 import { applyCommonFields, parseSelector, readCommonFields, STARTER_WORKFLOW } from "./common-fields";
 

@@ -1,14 +1,15 @@
 // The injection corpus in every field of a workflow: each value is either refused with an issue
 // at that field's path, or accepted only in free-text fields whose renderers quote it (checked
 // byte-exact against systemd and docker-compose in packages/templates).
+
+import { describe, expect, it } from "vitest";
 import {
   isComposeService,
   isSystemdService,
   renderComposeProject,
   renderSystemdService,
   type WorkflowSpec,
-} from "@capstan/templates";
-import { describe, expect, it } from "vitest";
+} from "../index";
 import { validateWorkflowSpec } from "./validate-workflow";
 import { formatIssuePath } from "./workflow-issue";
 

@@ -4,20 +4,20 @@
 // file references so the spec carries every document inline. Pure: no database or network, so
 // the offline CLI runs exactly this.
 
+import { validateComposeDocument } from "../compose/compose-schema";
+import { checkComposePolicy, checkComposeStructure } from "./check-compose-policy";
+import { computeContentHash } from "./compute-content-hash";
+import type { HostPolicy } from "./host-policy";
+import { orderServices } from "./order-services";
+import { type ParsedYaml, parseWorkflowYaml } from "./parse-workflow-yaml";
 import {
-  type HostPolicy,
   isComposeService,
   isSystemdService,
   type ServiceSpec,
   type WorkflowSpec,
   workflowSpecSchema,
-} from "@capstan/templates";
-import { validateComposeDocument } from "@capstan/templates/compose/compose-schema";
-import { checkComposePolicy, checkComposeStructure } from "./check-compose-policy";
-import { computeContentHash } from "./compute-content-hash";
-import { orderServices } from "./order-services";
-import { type ParsedYaml, parseWorkflowYaml } from "./parse-workflow-yaml";
-import { type IssuePath, invalidWorkflow, type WorkflowIssue } from "./workflow-issue";
+} from "./spec";
+import type { IssuePath, WorkflowIssue } from "./workflow-issue";
 import { zodIssuesToWorkflowIssues } from "./zod-issues";
 
 /** Environment names Capstan itself sets or uses in rendered files. */
@@ -195,11 +195,4 @@ function checkCompose(doc: unknown, policy: HostPolicy | undefined): WorkflowIss
   const issues = [...structure, ...schema];
   if (policy) issues.push(...checkComposePolicy(doc, policy));
   return issues;
-}
-
-/** Throws BAD_REQUEST with every issue in `details.issues` when the workflow is invalid. */
-export function assertValidWorkflow(source: string, options: ValidateWorkflowOptions = {}) {
-  const result = validateWorkflow(source, options);
-  if (!result.ok) throw invalidWorkflow(result.issues);
-  return result;
 }

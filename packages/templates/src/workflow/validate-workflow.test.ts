@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ComposeServiceSpec, hostPolicySchema } from "@capstan/templates";
 import { describe, expect, it } from "vitest";
+import { type ComposeServiceSpec, hostPolicySchema } from "../index";
 import { validateWorkflow, validateWorkflowSpec } from "./validate-workflow";
 import { formatIssuePath, formatWorkflowIssue } from "./workflow-issue";
 
-const brokenDir = join(import.meta.dirname, "../../../templates/test-data/workflows/broken");
+const brokenDir = join(import.meta.dirname, "../../test-data/workflows/broken");
 
 const base = `name: shop
 targets: { hosts: [web-1] }

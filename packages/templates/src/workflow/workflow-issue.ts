@@ -1,7 +1,5 @@
 // Validation issues name the path inside the document and, for YAML, the line, so that both a
 // person at a terminal and the dashboard editor can point at the exact spot.
-import { badRequest } from "../errors";
-
 export type IssuePath = (string | number)[];
 
 export interface WorkflowIssue {
@@ -37,12 +35,4 @@ export function formatWorkflowIssue(issue: WorkflowIssue): string {
   const inFile = issue.file ? ` -> ${issue.file}: ${formatIssuePath(issue.filePath ?? [])}` : "";
   const line = issue.line !== undefined ? ` (${issue.file ? `${issue.file} ` : ""}line ${issue.line})` : "";
   return `${formatIssuePath(issue.path)}${inFile}: ${issue.message}${line}`;
-}
-
-/** The error for a workflow that cannot be saved: the first issues in the message, all in the details. */
-export function invalidWorkflow(issues: WorkflowIssue[]) {
-  const first = issues.slice(0, 3).map(formatWorkflowIssue).join("; ");
-  return badRequest(`The workflow is invalid: ${first}${issues.length > 3 ? "; ..." : ""}`, {
-    issues: issues.map((issue) => ({ ...issue, text: formatWorkflowIssue(issue) })),
-  });
 }

@@ -2,9 +2,9 @@
 // the validator.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { hostPolicySchema, validateComposeDocument } from "@capstan/templates";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { hostPolicySchema, validateComposeDocument } from "../index";
 import { validateWorkflow } from "./validate-workflow";
 import { formatWorkflowIssue } from "./workflow-issue";
 

@@ -1,7 +1,7 @@
 // Capstan's checks on a Compose document beyond the Compose schema: what a host's policy allows
 // (privileged containers, the Docker socket, host paths, host namespaces, capabilities, devices)
 // and what cannot work on a host at all (files next to the workflow are not shipped to agents).
-import type { HostPolicy } from "@capstan/templates";
+import type { HostPolicy } from "./host-policy";
 import type { IssuePath } from "./workflow-issue";
 
 export interface ComposeIssue {
