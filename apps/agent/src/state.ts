@@ -13,7 +13,7 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import type { HealthCheck } from "@capstan/templates";
+import type { HealthCheck, ServiceKind } from "@capstan/templates";
 import { assertName } from "./names";
 
 export interface HostIdentity {
@@ -33,7 +33,7 @@ export interface KeyMaterial {
 export interface ManagedService {
   workflow: string;
   service: string;
-  kind: "compose" | "systemd";
+  kind: ServiceKind;
   revisionHash: string;
   releaseId: string;
   /** The release that ran before this one (for rollback), if any. */
@@ -50,7 +50,7 @@ export interface InflightJob {
   workflow: string;
   revisionHash: string;
   releaseId: string;
-  services: { name: string; kind: "compose" | "systemd"; healthChecks: HealthCheck[] }[];
+  services: { name: string; kind: ServiceKind; healthChecks: HealthCheck[] }[];
   startedAt: string;
   /** Highest event sequence number used so far. */
   seq: number;

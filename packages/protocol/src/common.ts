@@ -1,4 +1,4 @@
-import { HOST_NAME_PATTERN } from "@capstan/templates";
+import { HOST_NAME_PATTERN, SERVICE_KINDS } from "@capstan/templates";
 import { z } from "zod";
 
 /** Names that reach paths, unit names and project names. */
@@ -36,7 +36,7 @@ export type HostStatus = z.infer<typeof hostStatusSchema>;
 export const healthStatusSchema = z.enum(["HEALTHY", "UNHEALTHY", "STARTING", "STOPPED", "UNKNOWN"]);
 export type HealthStatus = z.infer<typeof healthStatusSchema>;
 
-export const serviceKindSchema = z.enum(["compose", "systemd"]);
+export const serviceKindSchema = z.enum(SERVICE_KINDS);
 export type ServiceKind = z.infer<typeof serviceKindSchema>;
 
 const factValue = z.union([z.string().max(512), z.number(), z.boolean(), z.null()]);

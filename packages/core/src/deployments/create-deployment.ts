@@ -4,7 +4,7 @@
 // above the plan's current wave until rollouts/advance-rollouts.ts opens them.
 import { randomUUID } from "node:crypto";
 import type { Deployment, Prisma, PrismaClient } from "@capstan/db";
-import { isComposeService, workflowSpecSchema } from "@capstan/templates";
+import { serviceKind, workflowSpecSchema } from "@capstan/templates";
 import { orderServices } from "@capstan/templates/workflow/order-services";
 import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
 import { badRequest, conflict, notFound } from "../errors";
@@ -80,7 +80,7 @@ export async function createDeployment(
     const service = spec.services[name]!;
     return {
       name,
-      kind: isComposeService(service) ? ("compose" as const) : ("systemd" as const),
+      kind: serviceKind(service),
       spec: service,
     };
   });

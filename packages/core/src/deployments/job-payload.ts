@@ -1,4 +1,4 @@
-import type { ServiceSpec } from "@capstan/templates";
+import type { ServiceKind, ServiceSpec } from "@capstan/templates";
 
 /**
  * What a job row stores: everything the agent needs except secret values, which are decrypted
@@ -11,5 +11,5 @@ export interface JobPayload {
   /** The workflow's rollout.autoRollback: on a failed health gate the host restores its previous release. */
   autoRollback?: boolean;
   /** In dependsOn order. */
-  services: { name: string; kind: "compose" | "systemd"; spec: ServiceSpec }[];
+  services: { name: string; kind: ServiceKind; spec: ServiceSpec }[];
 }

@@ -2,7 +2,7 @@
 // request with them and pass every response through them (unknown fields are dropped, so a new
 // column never leaks by accident); the OpenAPI document is generated from them; the CLI parses
 // responses with them. Timestamps are ISO 8601 strings on the wire.
-import { NAME_PATTERN } from "@capstan/templates";
+import { NAME_PATTERN, SERVICE_KINDS } from "@capstan/templates";
 import { MAX_YAML_BYTES } from "@capstan/templates/workflow/parse-workflow-yaml";
 import { z } from "zod";
 import { DEPLOYMENT_STATUSES } from "../deployments/list-deployments";
@@ -106,7 +106,7 @@ export const errorSchema = z
 export const deploymentStepSchema = z
   .object({
     service: z.string(),
-    kind: z.enum(["compose", "systemd"]),
+    kind: z.enum(SERVICE_KINDS),
     position: z.number().int(),
     state: z.enum(STEP_STATES),
     message: z.string().nullable(),
@@ -225,7 +225,7 @@ export const workflowSummarySchema = z
     description: z.string().nullable(),
     updatedAt: timestamp,
     serviceCount: z.number().int(),
-    kinds: z.array(z.enum(["compose", "systemd"])),
+    kinds: z.array(z.enum(SERVICE_KINDS)),
     latestRevision: revisionRef.nullable(),
     lastDeployment: z.object({ id, status: z.enum(DEPLOYMENT_STATUSES), createdAt: timestamp }).nullable(),
   })
@@ -269,7 +269,7 @@ export const workflowSchema = z
     services: z.array(
       z.object({
         name: z.string(),
-        kind: z.enum(["compose", "systemd"]),
+        kind: z.enum(SERVICE_KINDS),
         dependsOn: z.array(z.string()),
         secrets: z.array(z.string()).meta({ description: "Secret names only; values are never returned." }),
       }),

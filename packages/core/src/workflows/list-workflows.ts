@@ -1,5 +1,5 @@
 import type { DeploymentStatus } from "@capstan/db";
-import type { WorkflowSpec } from "@capstan/templates";
+import { type ServiceKind, serviceKind, type WorkflowSpec } from "@capstan/templates";
 import type { Db } from "../db";
 import { badRequest } from "../errors";
 
@@ -18,7 +18,7 @@ export interface WorkflowListItem {
   description: string | null;
   updatedAt: Date;
   serviceCount: number;
-  kinds: ("compose" | "systemd")[];
+  kinds: ServiceKind[];
   latestRevision: { id: string; number: number; contentHash: string; createdAt: Date } | null;
   lastDeployment: { id: string; status: DeploymentStatus; createdAt: Date } | null;
 }
@@ -64,9 +64,7 @@ export async function listWorkflows(db: Db, input: ListWorkflowsInput): Promise<
       const latest = row.revisions[0];
       const spec = latest?.spec as WorkflowSpec | undefined;
       const services = Object.values(spec?.services ?? {});
-      const kinds = [
-        ...new Set(services.map((s): "compose" | "systemd" => ("compose" in s ? "compose" : "systemd"))),
-      ].sort();
+      const kinds = [...new Set(services.map(serviceKind))].sort();
       return {
         id: row.id,
         name: row.name,

@@ -1,6 +1,6 @@
 // What the dashboard and API see of a revision. Secret values never live in a revision (the spec
 // holds secret names only), so a revision view is safe to show to every role.
-import type { WorkflowSpec } from "@capstan/templates";
+import { type ServiceKind, serviceKind, type WorkflowSpec } from "@capstan/templates";
 import { orderServices } from "@capstan/templates/workflow/order-services";
 import type { Db } from "../db";
 
@@ -21,7 +21,7 @@ export interface RevisionDetail extends RevisionSummary {
 
 export interface ServiceSummary {
   name: string;
-  kind: "compose" | "systemd";
+  kind: ServiceKind;
   dependsOn: string[];
   secrets: string[];
 }
@@ -35,7 +35,7 @@ export function summarizeServices(spec: WorkflowSpec): ServiceSummary[] {
     .order.map((name) => [name, spec.services[name]!] as const)
     .map(([name, service]) => ({
       name,
-      kind: "compose" in service ? "compose" : "systemd",
+      kind: serviceKind(service),
       dependsOn: service.dependsOn,
       secrets: service.secrets,
     }));

@@ -333,6 +333,14 @@ export type SystemdServiceSpec = z.output<typeof systemdServiceSpecSchema>;
 export const serviceSpecSchema = z.union([composeServiceSpecSchema, systemdServiceSpecSchema]);
 export type ServiceSpec = z.output<typeof serviceSpecSchema>;
 
+/** Every service kind; each has one runtime on the agent (apps/agent/src/runtimes). */
+export const SERVICE_KINDS = ["compose", "systemd"] as const;
+export type ServiceKind = (typeof SERVICE_KINDS)[number];
+
+export function serviceKind(service: ServiceSpec): ServiceKind {
+  return isComposeService(service) ? "compose" : "systemd";
+}
+
 export function isComposeService(service: ServiceSpec): service is ComposeServiceSpec {
   return "compose" in service;
 }

@@ -1,0 +1,67 @@
+// The Runtime seam: how one service kind (compose, systemd, nix) is staged, activated, probed,
+// stopped and rolled back on this host. The job runner, heartbeats and reconcile look a runtime up
+// by kind and never branch on it; the shared "activate, wait healthy, roll back" template
+// (runtimes/deploy-release.ts) drives every runtime the same way.
+import type { HealthCheck, HostPolicy, ServiceKind, ServiceSpec } from "@capstan/templates";
+
+export type DeployLog = (level: "info" | "warn" | "error", message: string) => void;
+
+/** Health as heartbeats report it; decided by the runtime, never parsed back out of text. */
+export type HealthStatus = "HEALTHY" | "STARTING" | "UNHEALTHY" | "STOPPED" | "UNKNOWN";
+
+export interface Probe {
+  status: HealthStatus;
+  /** One line for people: what is wrong, or what passed. */
+  detail: string;
+}
+
+export interface ServiceRef {
+  workflow: string;
+  service: string;
+}
+
+/** One service of a job: everything a runtime needs to stage its release. */
+export interface StageRequest {
+  ref: ServiceRef;
+  releaseId: string;
+  revision: { number: number; hash: string };
+  /** The kind's own spec; a runtime refuses a spec of another kind. */
+  spec: ServiceSpec;
+  /** Decrypted values of the secrets this service names. */
+  secrets: Record<string, string>;
+  /** The effective host policy the runtime must enforce again before writing anything. */
+  hostPolicy: HostPolicy;
+}
+
+export interface StepContext {
+  log: DeployLog;
+  signal: AbortSignal;
+  /** Epoch ms by which the step must be over (staging, builds and the health gate count). */
+  deadline: number;
+}
+
+export interface Runtime {
+  readonly kind: ServiceKind;
+  /**
+   * Everything that can be done or refused before what runs changes: render files, fetch and
+   * verify artifacts, build. Throws with a message for the deploy log on refusal or failure.
+   */
+  stage(request: StageRequest, ctx: StepContext): Promise<void>;
+  /** Makes a staged (or earlier) release the one that runs. */
+  activate(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<void>;
+  /** Health now, for the deploy gate and for heartbeats. */
+  probe(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal): Promise<Probe>;
+  /** The release that actually runs (after a crash mid-deploy), or null when nothing runs. */
+  currentRelease(ref: ServiceRef, signal?: AbortSignal): Promise<string | null>;
+  /** Whether a release is still on this host to switch back to. */
+  hasRelease(ref: ServiceRef, releaseId: string): Promise<boolean>;
+  stop(ref: ServiceRef, signal?: AbortSignal): Promise<void>;
+  start(ref: ServiceRef, signal?: AbortSignal): Promise<void>;
+  restart(ref: ServiceRef, signal?: AbortSignal): Promise<void>;
+  /** Stops the service and removes what Capstan wrote for it (units, project folders, releases). */
+  remove(ref: ServiceRef, signal?: AbortSignal): Promise<void>;
+  /** Keeps the newest `keep` releases plus the protected ones; never the running one. */
+  prune(ref: ServiceRef, keep: number, protect: readonly (string | undefined)[]): Promise<void>;
+}
+
+export type Runtimes = Readonly<Record<ServiceKind, Runtime>>;
