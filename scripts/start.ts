@@ -27,6 +27,7 @@ const env = z
     CAPSTAN_SECRETS_KEY: z.string().optional(),
     CAPSTAN_SECRETS_KEY_FILE: z.string().optional(),
     CAPSTAN_PUBLIC_URL: z.url().optional(),
+    CAPSTAN_OUTBOUND_ALLOW_PRIVATE: z.enum(["true", "false"]).default("true"),
   })
   .safeParse(process.env);
 if (!env.success) {
@@ -109,6 +110,8 @@ async function main() {
     DATABASE_POOL_MAX: poolMax,
     NEXTAUTH_URL: url,
     CAPSTAN_PUBLIC_URL: url,
+    // A local install's webhook receivers usually run on this machine or its network.
+    CAPSTAN_OUTBOUND_ALLOW_PRIVATE: config.CAPSTAN_OUTBOUND_ALLOW_PRIVATE,
     NEXTAUTH_SECRET: config.NEXTAUTH_SECRET ?? localSecret("nextauth-secret", 32),
   };
   if (!config.CAPSTAN_SECRETS_KEY && !config.CAPSTAN_SECRETS_KEY_FILE) {

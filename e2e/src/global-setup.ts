@@ -139,6 +139,8 @@ export default async function globalSetup() {
       CAPSTAN_SECRETS_KEY: randomBytes(32).toString("base64"),
       // Only the public URL, as docker/compose.yml does: NextAuth derives its URL from it.
       CAPSTAN_PUBLIC_URL: baseURL,
+      // The webhook receivers of the tests listen on loopback.
+      CAPSTAN_OUTBOUND_ALLOW_PRIVATE: "true",
       LOG_LEVEL: "warn",
       NEXT_TELEMETRY_DISABLED: "1",
     },

@@ -7,8 +7,8 @@ import {
   generateAgentKeyPair,
   type HostFacts,
 } from "@capstan/protocol";
+import { agentFetch } from "@capstan/protocol/net/lite-fetch";
 import { type AgentConfig, removeEnrollmentToken } from "./config";
-import { agentFetch } from "./http";
 import type { Logger } from "./log";
 import type { HostIdentity, StateStore } from "./state";
 import { AGENT_VERSION } from "./version";

@@ -1,10 +1,10 @@
 // Declared health checks (HTTP, TCP, command) and the health gate: poll a probe until it passes
 // or the deadline passes. Command checks run as argument arrays, never through a shell.
 import { connect } from "node:net";
+import { liteFetch } from "@capstan/protocol/net/lite-fetch";
 import type { HealthCheck } from "@capstan/templates";
 import { pause } from "./abort";
 import { run } from "./exec";
-import { liteFetch } from "./http";
 
 export interface CheckResult {
   ok: boolean;
@@ -21,6 +21,9 @@ export async function runHealthCheck(check: HealthCheck, signal?: AbortSignal): 
       const response = await liteFetch(url, {
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         redirect: "manual",
+        // Services answer on loopback or the LAN; a check must not become a way to read cloud
+        // metadata (169.254.169.254) from the host, directly or through a name.
+        addresses: { allowPrivate: true },
       });
       await response.text().catch(() => "");
       return response.status === expectStatus
@@ -96,5 +99,5 @@ export async function waitUntilHealthy(
 
 function describe(error: unknown): string {
   const e = error as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-  return e.cause?.code ?? e.code ?? e.message ?? String(error);
+  return e.cause?.code ?? e.cause?.message ?? e.code ?? e.message ?? String(error);
 }

@@ -31,6 +31,11 @@ export const env = createEnv({
     /** The URL agents and install scripts use to reach this control plane. */
     CAPSTAN_PUBLIC_URL: z.url().optional(),
     CAPSTAN_METRICS_TOKEN: z.string().min(16).optional(),
+    /** Webhooks may go to loopback and private addresses (link-local/metadata never). */
+    CAPSTAN_OUTBOUND_ALLOW_PRIVATE: z
+      .enum(["true", "false"])
+      .default("false")
+      .transform((v) => v === "true"),
     /** Agent protocol timing (seconds): long-poll hold, heartbeat interval, job lease length. */
     CAPSTAN_AGENT_POLL_SECONDS: z.coerce.number().int().min(1).max(60).default(25),
     CAPSTAN_AGENT_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),

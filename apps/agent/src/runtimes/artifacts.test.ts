@@ -31,6 +31,37 @@ describe("artifacts", () => {
     expect(readFileSync(dest, "utf8")).toBe("hello");
   });
 
+  it("never echoes the fetched body's hash in the refusal (the deploy log is readable by viewers)", async () => {
+    const body = "metadata-secret-token";
+    const error = await saveVerified(
+      Readable.from([Buffer.from(body)]),
+      sha("other"),
+      join(tmp(), "d"),
+    ).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(ChecksumError);
+    expect((error as Error).message).not.toContain(sha(body));
+    expect((error as Error).message).not.toContain(body);
+  });
+
+  it("refuses an archive that unpacks past the entry or size limit, and unpacks nothing", async () => {
+    const dir = tmp();
+    const src = join(dir, "src");
+    mkdirSync(src);
+    for (let i = 0; i < 6; i++) writeFileSync(join(src, `f${i}`), "x".repeat(1000));
+    const file = join(dir, "many.tar.gz");
+    await tar.c({ gzip: true, file, cwd: src }, readdirSync(src));
+    const releases = join(dir, "releases");
+    await expect(
+      unpackRelease(file, "tar.gz", releases, "r1", "app", { entries: 5, bytes: 1e9 }),
+    ).rejects.toThrow(/6 entries, more than the 5 allowed/);
+    await expect(
+      unpackRelease(file, "tar.gz", releases, "r1", "app", { entries: 100, bytes: 5000 }),
+    ).rejects.toThrow(/unpacks to 6000 bytes, more than the 5000 allowed/);
+    expect(readdirSync(releases)).toEqual([]);
+    await unpackRelease(file, "tar.gz", releases, "r1", "app", { entries: 6, bytes: 6000 });
+    expect(readdirSync(join(releases, "r1")).sort()).toEqual(["f0", "f1", "f2", "f3", "f4", "f5"]);
+  });
+
   it("unpacks a tarball into releases/<id> and never outside it", async () => {
     const dir = tmp();
     const src = join(dir, "src");

@@ -8,8 +8,8 @@ import { basename, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { AgentClient } from "@capstan/protocol";
+import { liteFetch } from "@capstan/protocol/net/lite-fetch";
 import type { Artifact } from "@capstan/templates";
-import { liteFetch } from "../http";
 import { assertName } from "../names";
 
 export class ChecksumError extends Error {
@@ -46,8 +46,10 @@ export async function saveVerified(
     });
     const actual = hash.digest("hex");
     if (actual !== expectedSha256) {
+      // The fetched body's own hash is not echoed: the deploy log is readable by every viewer and
+      // must not become a way to learn what an arbitrary URL serves.
       throw new ChecksumError(
-        `sha256 mismatch: expected ${expectedSha256}, got ${actual}; the artifact was refused`,
+        `sha256 mismatch: expected ${expectedSha256}; the downloaded file differs and was refused`,
       );
     }
     return { size };
@@ -67,12 +69,40 @@ export async function downloadUrl(
   const parsed = new URL(url);
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
     throw new Error("artifact URL must be http(s)");
-  const response = await liteFetch(parsed, { signal, redirect: "follow" });
+  // Artifact servers often live on the LAN; link-local (cloud metadata) never, on any redirect hop.
+  const response = await liteFetch(parsed, { signal, redirect: "follow", addresses: { allowPrivate: true } });
   if (!response.ok || !response.body) throw new Error(`artifact download failed: HTTP ${response.status}`);
   await saveVerified(response.body, sha256, dest, signal);
 }
 
 export type ArtifactFormat = "tar.gz" | "tar" | "binary";
+
+/** What an archive may unpack to: a small .tar.gz can expand without bound (a "zip bomb"). */
+export const UNPACK_LIMITS = { entries: 200_000, bytes: 8 * 1024 ** 3 };
+
+/** Reads the archive's listing first and refuses it when it unpacks past the limits. */
+async function checkArchiveSize(
+  tar: typeof import("tar"),
+  file: string,
+  gzip: boolean,
+  limits: { entries: number; bytes: number },
+): Promise<void> {
+  let entries = 0;
+  let bytes = 0;
+  await tar.t({
+    file,
+    gzip,
+    onReadEntry: (entry) => {
+      entries++;
+      bytes += entry.size ?? 0;
+      entry.resume();
+    },
+  });
+  if (entries > limits.entries)
+    throw new Error(`the artifact holds ${entries} entries, more than the ${limits.entries} allowed`);
+  if (bytes > limits.bytes)
+    throw new Error(`the artifact unpacks to ${bytes} bytes, more than the ${limits.bytes} allowed`);
+}
 
 /** Unpacks into a fresh folder next to the target and renames it into place (no half releases). */
 export async function unpackRelease(
@@ -81,6 +111,7 @@ export async function unpackRelease(
   releasesDir: string,
   releaseId: string,
   binaryName: string,
+  limits = UNPACK_LIMITS,
 ): Promise<string> {
   assertName(releaseId, "release id");
   await mkdir(releasesDir, { recursive: true, mode: 0o755 });
@@ -96,6 +127,7 @@ export async function unpackRelease(
     } else {
       // Loaded on first use: most hosts unpack an artifact rarely, and idle memory matters.
       const tar = await import("tar");
+      await checkArchiveSize(tar, file, format === "tar.gz", limits);
       await tar.x({
         file,
         cwd: staging,

@@ -18,6 +18,7 @@ export function startWebhooks(): WebhookDispatcher {
     prisma,
     getKeyring,
     publicUrl: env.CAPSTAN_PUBLIC_URL ?? env.NEXTAUTH_URL,
+    allowPrivateAddresses: env.CAPSTAN_OUTBOUND_ALLOW_PRIVATE,
     // The embedded database has one connection: poll it less often.
     intervalMs: env.DATABASE_POOL_MAX === 1 ? 5000 : 2000,
     onDeploymentsFinished: observeFinishedDeployments,

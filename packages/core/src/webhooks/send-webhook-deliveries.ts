@@ -2,8 +2,11 @@
 // request, so two dispatchers never send it at the same time; the result is written only if the
 // claim still stands (same attempt number). 2xx is success; anything else (or no answer) is
 // retried with exponential backoff and jitter until `maxAttempts`, then the delivery is FAILED.
-// Redirects are not followed: a receiver answers, or the attempt fails.
+// Redirects are not followed: a receiver answers, or the attempt fails. Receivers on link-local
+// addresses (cloud metadata) are never reached, private and loopback ones only when allowed; the
+// address is checked after DNS, so a name pointing there is refused too.
 import type { PrismaClient } from "@capstan/db";
+import { liteFetch } from "@capstan/protocol/net/lite-fetch";
 import type { DataKey } from "../secrets/envelope";
 import type { Keyring } from "../secrets/keyring";
 import { openTeamDataKey } from "../secrets/team-data-key";
@@ -17,6 +20,8 @@ export interface SendWebhookOptions {
   backoffMaxMs?: number;
   timeoutMs?: number;
   batchSize?: number;
+  /** Deliver to loopback and private addresses too (CAPSTAN_OUTBOUND_ALLOW_PRIVATE). */
+  allowPrivateAddresses?: boolean;
   /** Called once per attempt (metrics). */
   onAttempt?: (attempt: { eventType: string; ok: boolean; status: number | null; ms: number }) => void;
 }
@@ -48,6 +53,7 @@ function describeError(error: unknown): string {
   const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e?.name === "TimeoutError" || e?.name === "AbortError") return "timed out waiting for the receiver";
   if (e?.cause?.code) return `connection failed (${e.cause.code})`;
+  if (e?.cause?.message) return `refused: ${e.cause.message}`.slice(0, 300);
   return (e?.message ?? "request failed").slice(0, 200);
 }
 
@@ -117,10 +123,11 @@ export async function sendWebhookDeliveries(
         } else {
           try {
             const secret = openWebhookSecret(await teamKey(webhook.teamId), webhook);
-            const response = await fetch(webhook.url, {
+            const response = await liteFetch(webhook.url, {
               method: "POST",
               body: delivery.body,
               redirect: "manual",
+              addresses: { allowPrivate: options.allowPrivateAddresses === true },
               signal: AbortSignal.timeout(timeoutMs),
               headers: {
                 "content-type": "application/json",

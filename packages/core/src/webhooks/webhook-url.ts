@@ -1,3 +1,5 @@
+import { isIP } from "node:net";
+import { classifyAddress } from "@capstan/protocol/net/address-policy";
 import { badRequest } from "../errors";
 
 const MAX_URL_LENGTH = 2000;
@@ -5,8 +7,8 @@ const MAX_URL_LENGTH = 2000;
 /**
  * Webhook URLs are http(s) only and carry no credentials (they would be shown to every viewer of
  * the team; the signature is how receivers authenticate Capstan). Private and loopback addresses
- * are allowed on purpose: receivers of a self-hosted control plane often live next to it, and
- * only ADMINs can set a URL. Returns the normalised URL.
+ * are accepted here (a setting decides at delivery, see send-webhook-deliveries.ts); link-local
+ * ones never. Returns the normalised URL.
  */
 export function checkWebhookUrl(input: string): string {
   const text = input.trim();
@@ -26,6 +28,12 @@ export function checkWebhookUrl(input: string): string {
       "Webhook URLs must not contain a user name or password; receivers check the Capstan-Signature header instead.",
     );
   if (!url.hostname) throw badRequest("The webhook URL has no host name.");
+  // Also checked on every delivery after DNS; refusing the literal here says so at once.
+  const literal = url.hostname.replace(/^\[|\]$/g, "");
+  if (isIP(literal) && classifyAddress(literal) === "link-local")
+    throw badRequest(
+      "Webhook URLs must not point at link-local addresses (169.254.0.0/16, fe80::/10): cloud metadata services answer there.",
+    );
   url.hash = "";
   return url.toString();
 }

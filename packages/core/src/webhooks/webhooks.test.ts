@@ -62,6 +62,12 @@ describe("webhook URLs and signatures", () => {
       "",
     ])
       expect(() => checkWebhookUrl(bad), bad).toThrow();
+    for (const metadata of [
+      "http://169.254.169.254/latest/",
+      "http://[fe80::1]/x",
+      "http://[::ffff:169.254.1.1]/",
+    ])
+      expect(() => checkWebhookUrl(metadata), metadata).toThrow(/link-local/);
   });
 
   it("verifies only the exact body, with the right secret, within the tolerance", () => {
@@ -105,7 +111,7 @@ describe.skipIf(!ok)("webhook deliveries", { timeout: 60_000 }, () => {
   const dispatchers: WebhookDispatcher[] = [];
   const receivers: TestReceiver[] = [];
 
-  const start = (options: { maxAttempts?: number } = {}) => {
+  const start = (options: { maxAttempts?: number; allowPrivateAddresses?: boolean } = {}) => {
     const dispatcher = startWebhookDispatcher({
       prisma: db.prisma,
       getKeyring: () => keyring,
@@ -113,6 +119,8 @@ describe.skipIf(!ok)("webhook deliveries", { timeout: 60_000 }, () => {
       backoffBaseMs: 300,
       gapTimeoutMs: 2000,
       publicUrl: "https://capstan.example.test",
+      // The test receivers listen on loopback.
+      allowPrivateAddresses: true,
       ...options,
     });
     dispatchers.push(dispatcher);
@@ -159,6 +167,36 @@ describe.skipIf(!ok)("webhook deliveries", { timeout: 60_000 }, () => {
   });
   afterAll(async () => {
     await db?.drop();
+  });
+
+  it("never reaches a link-local (metadata) receiver, and private ones only when allowed", async () => {
+    const hook = await receiver();
+    const { actor } = await setup();
+    const targets = [
+      { name: "metadata", url: "http://169.254.169.254/latest/meta-data/", why: /link-local/ },
+      { name: "loopback", url: hook.url, why: /loopback address/ },
+    ];
+    const ids: string[] = [];
+    for (const target of targets) {
+      const { webhook } = await createWebhook(db.prisma, keyring, actor, {
+        name: target.name,
+        url: hook.url,
+        events: ["host.offline"],
+      });
+      // Saving refuses a link-local literal; a row from before that check (or a restored backup)
+      // must still never be delivered, so the URL is written directly.
+      await db.prisma.webhook.update({ where: { id: webhook.id }, data: { url: target.url } });
+      await sendTestWebhook(db.prisma, actor, { webhookId: webhook.id });
+      ids.push(webhook.id);
+    }
+    await start({ maxAttempts: 1, allowPrivateAddresses: false }).runOnce();
+    for (const [index, target] of targets.entries()) {
+      const delivery = await db.prisma.webhookDelivery.findFirstOrThrow({ where: { webhookId: ids[index] } });
+      expect(delivery.status).toBe("FAILED");
+      expect(delivery.responseStatus).toBeNull();
+      expect(delivery.lastError).toMatch(target.why);
+    }
+    expect(hook.requests).toEqual([]);
   });
 
   it("signs each event, retries after a 500 and across a dispatcher restart, and delivers it once", async () => {

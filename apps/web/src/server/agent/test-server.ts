@@ -183,6 +183,7 @@ export async function startNextServer(options: StartServerOptions): Promise<Runn
       NEXTAUTH_SECRET: randomBytes(32).toString("base64"),
       CAPSTAN_SECRETS_KEY: randomBytes(32).toString("base64"),
       CAPSTAN_PUBLIC_URL: url,
+      CAPSTAN_OUTBOUND_ALLOW_PRIVATE: "true",
       LOG_LEVEL: "warn",
       NEXT_TELEMETRY_DISABLED: "1",
       ...options.env,

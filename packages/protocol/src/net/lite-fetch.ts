@@ -1,11 +1,13 @@
-// A small fetch on node:http/https for the agent's own requests. Node's global fetch (undici)
-// costs about 13 MB of resident memory once loaded; the agent idles for weeks between deploys,
-// so it speaks HTTP through the core modules instead. Only what the protocol client, the health
-// checks and artifact downloads use is implemented: method, headers, string body, AbortSignal,
-// redirects for GET, and a response with status, headers, json()/text() and a web stream body.
+// A small fetch on node:http/https. Node's global fetch (undici) costs about 13 MB of resident
+// memory once loaded; the agent idles for weeks between deploys, so it speaks HTTP through the
+// core modules instead. Only what the protocol client, health checks, artifact downloads and
+// webhook deliveries use is implemented: method, headers, string body, AbortSignal, redirects for
+// GET, and a response with status, headers, json()/text() and a web stream body. With an
+// `addresses` policy every hop's address is checked (net/address-policy.ts).
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { Readable } from "node:stream";
+import { type AddressPolicy, assertUrlAddress, guardedLookup } from "./address-policy";
 
 export interface LiteResponse {
   ok: boolean;
@@ -22,6 +24,8 @@ interface LiteInit {
   body?: string;
   signal?: AbortSignal | null;
   redirect?: "follow" | "manual";
+  /** Refuse connections to addresses this policy does not allow (checked after DNS, every hop). */
+  addresses?: AddressPolicy;
 }
 
 function toResponse(res: IncomingMessage): LiteResponse {
@@ -64,9 +68,17 @@ export function liteFetch(input: string | URL, init: LiteInit = {}, redirects = 
   const method = (init.method ?? "GET").toUpperCase();
   const headers: Record<string, string> = { ...init.headers };
   if (init.body !== undefined) headers["content-length"] = String(Buffer.byteLength(init.body));
+  if (init.addresses) {
+    try {
+      assertUrlAddress(url, init.addresses);
+    } catch (error) {
+      return Promise.reject(new TypeError("fetch failed", { cause: error }));
+    }
+  }
+  const lookup = init.addresses ? guardedLookup(init.addresses) : undefined;
   return new Promise((resolve, reject) => {
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
-    const req = send(url, { method, headers, signal: init.signal ?? undefined }, (res) => {
+    const req = send(url, { method, headers, signal: init.signal ?? undefined, lookup }, (res) => {
       const location = res.headers.location;
       if (
         init.redirect !== "manual" &&
