@@ -2,11 +2,13 @@
 // (a dedicated pg Client, outside the Prisma pool, reconnecting with backoff) is fanned out in
 // memory to the waiting polls; a periodic sweep is the backstop for lost notifications, a
 // database without cross-connection LISTEN (the embedded one) or a broken listener. A waiting
-// poll holds no connection and no transaction: only an entry in a Map.
+// poll holds no connection and no transaction: only an entry in a Map. One live poll per host:
+// a new poll from a host replaces the one it left behind (an agent that reconnected after a
+// network blip), so a host cannot pile up waiting requests.
 import pg from "pg";
 import { JOBS_CHANNEL } from "./notify-hosts";
 
-export type WakeReason = "notified" | "timeout" | "aborted";
+export type WakeReason = "notified" | "timeout" | "aborted" | "replaced";
 
 export interface JobNotifierOptions {
   /** Where to LISTEN; without it only the sweep wakes polls. */
@@ -21,6 +23,8 @@ interface Waiter {
   hostId: string;
   /** Set when a wake-up arrived while nobody was waiting, so it is not lost. */
   pending: boolean;
+  /** A newer poll from the same host took over. */
+  replaced: boolean;
   wake: ((reason: WakeReason) => void) | null;
 }
 
@@ -72,15 +76,20 @@ export class JobNotifier {
   }
 
   subscribe(hostId: string): JobSubscription {
-    const waiter: Waiter = { hostId, pending: false, wake: null };
+    const waiter: Waiter = { hostId, pending: false, replaced: false, wake: null };
     let set = this.waiters.get(hostId);
     if (!set) {
       set = new Set();
       this.waiters.set(hostId, set);
     }
+    for (const older of set) {
+      older.replaced = true;
+      older.wake?.("replaced");
+    }
     set.add(waiter);
     return {
       next: (timeoutMs, signal) => {
+        if (waiter.replaced) return Promise.resolve("replaced");
         if (waiter.pending) {
           waiter.pending = false;
           return Promise.resolve("notified");
