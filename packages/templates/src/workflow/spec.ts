@@ -335,30 +335,26 @@ export type SystemdServiceSpec = z.output<typeof systemdServiceSpecSchema>;
  * fields are systemd's (user, hardening, resources, restart, ordering); `exec` and
  * `workingDirectory` point into the built store path instead of an artifact.
  */
-export const nixSpecSchema = systemdSpecSchema
-  .omit({ exec: true, artifact: true, workingDirectory: true })
-  .extend({
-    flake: flakeRefSchema,
-    attribute: nixAttributeSchema.default("default"),
-    /** argv; exec[0] is a path inside the built package, such as bin/server. */
-    exec: z
-      .array(singleLine())
-      .min(1)
-      .max(256)
-      .superRefine((argv, ctx) => {
-        const program = argv[0];
-        if (program === undefined) return;
-        const checked = relativePath.safeParse(program);
-        if (!checked.success)
-          ctx.addIssue({
-            code: "custom",
-            path: [0],
-            message: `must be a path inside the built package, like bin/server (${checked.error.issues[0]?.message})`,
-          });
-      }),
-    /** Absolute, or relative to the built package. */
-    workingDirectory: z.union([absolutePath, relativePath]).optional(),
-  });
+export const nixSpecSchema = systemdSpecSchema.omit({ exec: true, artifact: true }).extend({
+  flake: flakeRefSchema,
+  attribute: nixAttributeSchema.default("default"),
+  /** argv; exec[0] is a path inside the built package, such as bin/server. */
+  exec: z
+    .array(singleLine())
+    .min(1)
+    .max(256)
+    .superRefine((argv, ctx) => {
+      const program = argv[0];
+      if (program === undefined) return;
+      const checked = relativePath.safeParse(program);
+      if (!checked.success)
+        ctx.addIssue({
+          code: "custom",
+          path: [0],
+          message: `must be a path inside the built package, like bin/server (${checked.error.issues[0]?.message})`,
+        });
+    }),
+});
 export type NixSpec = z.output<typeof nixSpecSchema>;
 
 export const nixServiceSpecSchema = z.strictObject({
