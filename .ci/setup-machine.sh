@@ -73,4 +73,21 @@ if ! docker image inspect capstan-systemd-host:bookworm >/dev/null 2>&1; then
   tar -C "$d" -c . | docker import -c 'CMD ["/lib/systemd/systemd"]' - capstan-systemd-host:bookworm >/dev/null
   rm -rf "$d"
 fi
+# The systemd host plus Debian's Nix (nix-bin 2.8) and git, for the Nix runtime's tests. Built
+# from the host image in a throwaway container (apt needs the network; the tests then run
+# offline): no sandbox, no build users, no binary cache, flakes on.
+if ! docker image inspect capstan-systemd-nix-host:bookworm >/dev/null 2>&1; then
+  log "building capstan-systemd-nix-host:bookworm (apt-get install nix-bin git)"
+  c="capstan-nix-build-$$"
+  docker run -d --name "$c" --network host capstan-systemd-host:bookworm sleep infinity >/dev/null
+  trap 'docker rm -f "$c" >/dev/null 2>&1 || true' EXIT
+  docker exec -e DEBIAN_FRONTEND=noninteractive "$c" sh -c \
+    'apt-get update -qq && apt-get install -y -qq --no-install-recommends nix-bin git >/dev/null &&
+     rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb'
+  docker exec "$c" sh -c 'mkdir -p /etc/nix && printf "%s\n" "sandbox = false" "build-users-group =" \
+    "substituters =" "experimental-features = nix-command flakes" >/etc/nix/nix.conf'
+  docker commit -c 'CMD ["/lib/systemd/systemd"]' "$c" capstan-systemd-nix-host:bookworm >/dev/null
+  docker rm -f "$c" >/dev/null
+  trap - EXIT
+fi
 log "ready: postgres, docker $(docker version --format '{{.Server.Version}}'), $(docker-compose version --short 2>/dev/null), $(chromium --version 2>/dev/null)"

@@ -53,15 +53,16 @@ export interface SystemdHost {
 
 /**
  * Starts a systemd host container (systemd as PID 1, host network, Node bind-mounted) with `mounts`
- * (host path -> container path), and waits until systemd is up.
+ * (host path -> container path), and waits until systemd is up. `image` defaults to the plain host.
  */
 export async function startSystemdHost(
   prefix: string,
   mounts: Record<string, string> = {},
+  image?: string,
 ): Promise<SystemdHost> {
   const name = uniqueName(prefix);
   const volumes = Object.entries(mounts).flatMap(([h, c]) => ["-v", `${h}:${c}`]);
-  docker(systemdHostRunArgs(name, volumes));
+  docker(systemdHostRunArgs(name, volumes, image));
   const host: SystemdHost = {
     name,
     exec: (args, input) => docker(["exec", ...(input === undefined ? [] : ["-i"]), name, ...args], input),

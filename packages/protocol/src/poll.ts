@@ -11,7 +11,7 @@ export type PollRequest = z.infer<typeof pollRequestSchema>;
 
 /**
  * One service of a job, in dependsOn order. `spec` is the revision's normalised ServiceSpec from
- * @capstan/templates (compose | systemd). `secrets` are the resolved values of the secrets this
+ * @capstan/templates (compose | systemd | nix). `secrets` are the resolved values of the secrets this
  * service names, decrypted at claim time and sent only in this response (never stored in clear).
  */
 export const jobServiceSchema = z.object({

@@ -2,9 +2,15 @@
 // Host networking keeps all traffic on loopback; Node is bind-mounted from this machine.
 
 export const SYSTEMD_HOST_IMAGE = "capstan-systemd-host:bookworm";
+/** The same host with Debian's nix-bin and git (.ci/setup-machine.sh builds it). */
+export const SYSTEMD_NIX_HOST_IMAGE = "capstan-systemd-nix-host:bookworm";
 
 /** `docker run` arguments for a detached systemd host named `name`; `extra` goes before the image. */
-export function systemdHostRunArgs(name: string, extra: readonly string[] = []): string[] {
+export function systemdHostRunArgs(
+  name: string,
+  extra: readonly string[] = [],
+  image = SYSTEMD_HOST_IMAGE,
+): string[] {
   return [
     "run",
     "-d",
@@ -25,7 +31,7 @@ export function systemdHostRunArgs(name: string, extra: readonly string[] = []):
     "-v",
     `${process.execPath}:/usr/local/bin/node:ro`,
     ...extra,
-    SYSTEMD_HOST_IMAGE,
+    image,
     "/lib/systemd/systemd",
   ];
 }

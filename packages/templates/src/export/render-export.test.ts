@@ -46,6 +46,25 @@ describe("renderExport", () => {
     );
   });
 
+  it("exports a nix service as a nix build into an out-link and a unit that runs from it", () => {
+    const withNix = workflowSpecSchema.parse({
+      name: "notes",
+      targets: { hosts: ["web-1"] },
+      secrets: ["TOKEN"],
+      services: {
+        web: { nix: { flake: "path:/srv/notes", exec: ["bin/notes", "--port", "80"] }, secrets: ["TOKEN"] },
+      },
+    });
+    const files = renderExport({ spec: withNix });
+    expect(files["systemd/capstan-notes-web.service"]!.content).toContain(
+      'ExecStart=/opt/capstan/notes/web/result/bin/notes "--port" "80"\n',
+    );
+    expect(files["systemd/web.env.example"]!.content).toContain("TOKEN=\n");
+    expect(files["README.md"]!.content).toContain(
+      "sudo nix build --extra-experimental-features 'nix-command flakes' --out-link /opt/capstan/notes/web/result 'path:/srv/notes#default'\n",
+    );
+  });
+
   it("adds a Dockerfile and .dockerignore when asked", () => {
     const files = renderExport({ spec, dockerfile: "node" });
     expect(files.Dockerfile!.content).toBe(renderDockerfile({ kind: "node" }));

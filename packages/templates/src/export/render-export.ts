@@ -2,10 +2,12 @@
 // map of relative paths to file contents. Files only: nothing is built or started, and no secret
 // value is ever included (.env.example lists secret names with empty values).
 import { renderComposeDocument } from "../compose/render-compose-project";
+import { renderNixUnit } from "../systemd/render-nix-unit";
 import { renderSystemdUnit } from "../systemd/render-systemd-unit";
 import {
   composeProjectName,
   isComposeService,
+  isNixService,
   type ServiceSpec,
   serviceUnitName,
   type WorkflowSpec,
@@ -62,25 +64,33 @@ export function renderExport(input: RenderExportInput): Record<string, ExportFil
       const unit = serviceUnitName(spec.name, name);
       const serviceDir = `${EXPORT_SERVICE_ROOT}/${spec.name}/${name}`;
       const envFile = `${EXPORT_ENV_ROOT}/${spec.name}/${name}.env`;
-      add(
-        `systemd/${unit}`,
-        renderSystemdUnit({
-          workflow: spec.name,
-          service: name,
-          spec: service,
-          serviceDir,
-          environmentFile: envFile,
-        }),
-      );
+      const paths = { serviceDir, environmentFile: envFile };
+      let fetch = "";
+      if (isNixService(service)) {
+        // The out-link is both the GC root and a stable path for the unit's ExecStart=.
+        const packageRoot = `${serviceDir}/result`;
+        add(
+          `systemd/${unit}`,
+          renderNixUnit({ workflow: spec.name, service: name, spec: service, ...paths, packageRoot }),
+        );
+        fetch =
+          `sudo mkdir -p ${serviceDir}\n` +
+          `sudo nix build --extra-experimental-features 'nix-command flakes' --out-link ${packageRoot} '${service.nix.flake}#${service.nix.attribute}'\n`;
+      } else {
+        add(
+          `systemd/${unit}`,
+          renderSystemdUnit({ workflow: spec.name, service: name, spec: service, ...paths }),
+        );
+        const artifact = service.systemd.artifact;
+        if (artifact)
+          fetch =
+            `# the artifact: ${"url" in artifact ? artifact.url : `uploaded as ${artifact.upload}`} (sha256 ${artifact.sha256})\n` +
+            `sudo mkdir -p ${serviceDir}/releases/1 && sudo tar -xzf ARTIFACT.tar.gz -C ${serviceDir}/releases/1\n` +
+            `sudo ln -sfn releases/1 ${serviceDir}/current\n`;
+      }
       add(`systemd/${name}.env.example`, envExample(service));
-      const artifact = service.systemd.artifact;
-      const fetch = artifact
-        ? `# the artifact: ${"url" in artifact ? artifact.url : `uploaded as ${artifact.upload}`} (sha256 ${artifact.sha256})\n` +
-          `sudo mkdir -p ${serviceDir}/releases/1 && sudo tar -xzf ARTIFACT.tar.gz -C ${serviceDir}/releases/1\n` +
-          `sudo ln -sfn releases/1 ${serviceDir}/current\n`
-        : "";
       steps.push(
-        `### ${name}: systemd service${after}\n\n` +
+        `### ${name}: ${isNixService(service) ? "Nix package as a systemd service" : "systemd service"}${after}\n\n` +
           "```sh\n" +
           fetch +
           `sudo install -d -m 700 ${EXPORT_ENV_ROOT}/${spec.name}\n` +

@@ -5,8 +5,10 @@
 import { describe, expect, it } from "vitest";
 import {
   isComposeService,
+  isNixService,
   isSystemdService,
   renderComposeProject,
+  renderNixService,
   renderSystemdService,
   type WorkflowSpec,
 } from "../index";
@@ -47,6 +49,7 @@ const base = () => ({
       ],
     },
     db: { compose: { inline: { services: { pg: { image: "postgres:16" } } } }, env: { A: "x" } },
+    web: { nix: { flake: "path:/srv/web", attribute: "default", exec: ["bin/server", "--port"] } },
   },
 });
 
@@ -87,6 +90,26 @@ const FIELDS: Record<string, { set: Setter; path: string; freeText?: boolean }> 
   readWritePath: {
     set: (w, v) => (w.services.api.systemd.hardening = { ReadWritePaths: [v] }),
     path: "services.api.systemd.hardening.ReadWritePaths[0]",
+  },
+  // Flake references and attributes reach `nix build` (one argv element, parsed by Nix): no
+  // metacharacters, newlines or leading dashes.
+  flake: { set: (w, v) => (w.services.web.nix.flake = v), path: "services.web.nix.flake" },
+  // Inside a URL a dash is only a path character (the argument starts with git+https://).
+  flakeUrl: {
+    set: (w, v) => (w.services.web.nix.flake = `git+https://example.com/${v}`),
+    path: "services.web.nix.flake",
+    freeText: true,
+  },
+  attribute: { set: (w, v) => (w.services.web.nix.attribute = v), path: "services.web.nix.attribute" },
+  nixExec0: { set: (w, v) => (w.services.web.nix.exec[0] = v), path: "services.web.nix.exec[0]" },
+  nixExec1: {
+    set: (w, v) => (w.services.web.nix.exec[1] = v),
+    path: "services.web.nix.exec[1]",
+    freeText: true,
+  },
+  nixWorkingDirectory: {
+    set: (w, v) => (w.services.web.nix.workingDirectory = v),
+    path: "services.web.nix.workingDirectory",
   },
   envName: { set: (w, v) => (w.services.api.env = { [v]: "x" }), path: "services.api.env" },
   envValue: { set: (w, v) => (w.services.api.env.MODE = v), path: "services.api.env.MODE", freeText: true },
@@ -143,6 +166,18 @@ function render(spec: WorkflowSpec) {
           .split("\n").length,
       );
       expect(r.environment.split("\n").length).toBe(Object.keys(service.env).length + 3);
+    } else if (isNixService(service)) {
+      const paths = (nix: typeof service) =>
+        renderNixService({ workflow: spec.name, service: name, spec: nix, secrets: {} }).unit({
+          packageRoot: "/nix/store/00000000000000000000000000000000-web",
+          serviceDir: "/var/lib/capstan/nix/shop/web",
+          environmentFile: "/var/lib/capstan/e.env",
+        });
+      const unit = paths(service);
+      expect(unit.split("\n").length).toBe(
+        paths({ ...service, nix: { ...service.nix, exec: ["bin/x"] } }).split("\n").length,
+      );
+      expect(unit).toMatch(/^ExecStart=\/nix\/store\/0{32}-web\/bin\/server /m);
     } else if (isComposeService(service)) {
       const files = renderComposeProject({ workflow: spec.name, service: name, spec: service, secrets: {} });
       expect(files.env.split("\n").filter((l) => /^[A-Z]/.test(l) && !l.startsWith("CAPSTAN_")).length).toBe(

@@ -3,6 +3,7 @@
 // every object is strict (unknown keys are refused) and every name that can reach a path, a unit
 // name or a project name matches a strict pattern.
 import { z } from "zod";
+import { flakeRefSchema, nixAttributeSchema } from "./nix-spec";
 
 /** Names that reach paths, unit names and Compose project names. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -329,16 +330,54 @@ export const systemdServiceSpecSchema = z.strictObject({
 });
 export type SystemdServiceSpec = z.output<typeof systemdServiceSpecSchema>;
 
-/** A service is either a Compose stack or a systemd service, told apart by its key. */
-export const serviceSpecSchema = z.union([composeServiceSpecSchema, systemdServiceSpecSchema]);
+/**
+ * A package built by `nix build <flake>#<attribute>` and run as a hardened systemd unit: the unit
+ * fields are systemd's (user, hardening, resources, restart, ordering); `exec` and
+ * `workingDirectory` point into the built store path instead of an artifact.
+ */
+export const nixSpecSchema = systemdSpecSchema.omit({ exec: true, artifact: true }).extend({
+  flake: flakeRefSchema,
+  attribute: nixAttributeSchema.default("default"),
+  /** argv; exec[0] is a path inside the built package, such as bin/server. */
+  exec: z
+    .array(singleLine())
+    .min(1)
+    .max(256)
+    .superRefine((argv, ctx) => {
+      const program = argv[0];
+      if (program === undefined) return;
+      const checked = relativePath.safeParse(program);
+      if (!checked.success)
+        ctx.addIssue({
+          code: "custom",
+          path: [0],
+          message: `must be a path inside the built package, like bin/server (${checked.error.issues[0]?.message})`,
+        });
+    }),
+});
+export type NixSpec = z.output<typeof nixSpecSchema>;
+
+export const nixServiceSpecSchema = z.strictObject({
+  nix: nixSpecSchema,
+  ...commonServiceFields,
+});
+export type NixServiceSpec = z.output<typeof nixServiceSpecSchema>;
+
+/** A service is a Compose stack, a systemd service or a Nix package, told apart by its key. */
+export const serviceSpecSchema = z.union([
+  composeServiceSpecSchema,
+  systemdServiceSpecSchema,
+  nixServiceSpecSchema,
+]);
 export type ServiceSpec = z.output<typeof serviceSpecSchema>;
 
 /** Every service kind; each has one runtime on the agent (apps/agent/src/runtimes). */
-export const SERVICE_KINDS = ["compose", "systemd"] as const;
+export const SERVICE_KINDS = ["compose", "systemd", "nix"] as const;
 export type ServiceKind = (typeof SERVICE_KINDS)[number];
 
 export function serviceKind(service: ServiceSpec): ServiceKind {
-  return isComposeService(service) ? "compose" : "systemd";
+  if (isComposeService(service)) return "compose";
+  return isNixService(service) ? "nix" : "systemd";
 }
 
 export function isComposeService(service: ServiceSpec): service is ComposeServiceSpec {
@@ -346,6 +385,9 @@ export function isComposeService(service: ServiceSpec): service is ComposeServic
 }
 export function isSystemdService(service: ServiceSpec): service is SystemdServiceSpec {
   return "systemd" in service;
+}
+export function isNixService(service: ServiceSpec): service is NixServiceSpec {
+  return "nix" in service;
 }
 
 export const targetsSchema = z

@@ -1,0 +1,286 @@
+// Nix runtime: `nix build <flake>#<attribute>` into an out-link per release (the release's GC
+// root), then a hardened systemd unit whose ExecStart= is inside that store path, with an
+// EnvironmentFile (0600) per release. Activating a release installs its saved unit, so rollback
+// is the previous release's unit and store path: nothing is rebuilt. Pruning a release deletes
+// its out-link, which lets Nix's garbage collector take the store path.
+//
+// Layout: <root>/<workflow>/<service>/{current, releases/<id>/{result, env, unit.service}}.
+import { spawn } from "node:child_process";
+import { constants } from "node:fs";
+import { access, mkdir, readFile, realpath, rm } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  flakeRefSchema,
+  type HealthCheck,
+  isNixService,
+  NIX_ATTRIBUTE_PATTERN,
+  serviceKind,
+  serviceUnitName,
+} from "@capstan/templates";
+import { renderNixService } from "@capstan/templates/systemd/render-nix-unit";
+import { run, runChecked, tail } from "../exec";
+import { runHealthChecks } from "../health";
+import { assertName } from "../names";
+import { writeFileAtomic } from "../state";
+import { pruneReleases, readCurrent, switchCurrent } from "./artifacts";
+import { dropUnsupportedDirectives } from "./hardening";
+import type { HealthStatus, Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
+
+/** What `nix build --json` may hand back as an output path. */
+const STORE_PATH = /^\/nix\/store\/[0-9a-z]{32}-[A-Za-z0-9+._?=-]{1,211}$/;
+/** Nix 2.8 (Debian 12) has flakes behind this flag and no --print-out-paths (hence --json). */
+const NIX_FLAGS = ["--extra-experimental-features", "nix-command flakes"];
+const MAX_LOG_LINES = 2000;
+const MAX_LINE = 1000;
+
+/** `systemctl is-active` answers; `active` (and `reloading`) still need the declared checks. */
+const UNIT_STATES: Record<string, HealthStatus> = {
+  activating: "STARTING",
+  deactivating: "STOPPED",
+  inactive: "STOPPED",
+  failed: "STOPPED",
+};
+
+export interface NixRuntimeOptions {
+  /** Environment for `nix build` (the agent's, without CAPSTAN_*); undefined inherits. */
+  env?: NodeJS.ProcessEnv;
+  /** The nix program; PATH lookup by default. */
+  nix?: string;
+}
+
+export class NixRuntime implements Runtime {
+  readonly kind = "nix" as const;
+
+  constructor(
+    private readonly root: string,
+    private readonly unitDir: string,
+    private readonly options: NixRuntimeOptions = {},
+  ) {}
+
+  private unitName(ref: ServiceRef): string {
+    return serviceUnitName(
+      assertName(ref.workflow, "workflow name"),
+      assertName(ref.service, "service name"),
+    );
+  }
+
+  private serviceDir(ref: ServiceRef): string {
+    return join(
+      this.root,
+      assertName(ref.workflow, "workflow name"),
+      assertName(ref.service, "service name"),
+    );
+  }
+
+  private releaseDir(ref: ServiceRef, releaseId: string): string {
+    return join(this.serviceDir(ref), "releases", assertName(releaseId, "release id"));
+  }
+
+  async stage(request: StageRequest, ctx: StepContext): Promise<void> {
+    const { ref, releaseId, spec } = request;
+    if (!isNixService(spec)) throw new Error(`the nix runtime cannot stage a ${serviceKind(spec)} service`);
+    // Checked again here (the control plane validated them): they become one argv element of nix.
+    const flake = flakeRefSchema.safeParse(spec.nix.flake);
+    if (!flake.success) throw new Error(`nix.flake is refused: ${flake.error.issues[0]?.message}`);
+    if (!NIX_ATTRIBUTE_PATTERN.test(spec.nix.attribute))
+      throw new Error(`nix.attribute is refused: must match ${NIX_ATTRIBUTE_PATTERN.source}`);
+    const installable = `${spec.nix.flake}#${spec.nix.attribute}`;
+    // Renders the EnvironmentFile first: a missing secret refuses the deploy before any build.
+    const rendered = renderNixService({ ...ref, spec, secrets: request.secrets });
+
+    const dir = this.releaseDir(ref, releaseId);
+    const fresh = !(await exists(dir));
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    try {
+      const outLink = join(dir, "result");
+      ctx.log("info", `nix: building ${installable}`);
+      const stdout = await this.build(
+        [...NIX_FLAGS, "build", "--json", "--print-build-logs", "--out-link", outLink, "--", installable],
+        ctx,
+      );
+      const storePath = await this.builtPath(stdout, outLink);
+      const program = spec.nix.exec[0]!;
+      if (!(await exists(join(storePath, program), constants.X_OK)))
+        throw new Error(`exec[0] \`${program}\` is not an executable file in the built package ${storePath}`);
+
+      const paths = {
+        packageRoot: storePath,
+        serviceDir: this.serviceDir(ref),
+        environmentFile: join(dir, "env"),
+        note: `revision ${request.revision.number}, ${installable}`,
+      };
+      const { dropped } = await dropUnsupportedDirectives(rendered.unit(paths), ctx.signal);
+      for (const directive of dropped)
+        ctx.log(
+          "warn",
+          `nix: ${directive}= cannot be applied on this host (probe failed); dropped from the unit`,
+        );
+      // A packaged program may probe syscalls outside @system-service (Node does): with
+      // EPERM the call fails instead of the kernel killing the process, and the filter stays.
+      const unit = rendered
+        .unit({ ...paths, omitDirectives: dropped })
+        .replace(/^(SystemCallFilter=.*)$/m, "$1\nSystemCallErrorNumber=EPERM");
+      writeFileAtomic(paths.environmentFile, rendered.environment, 0o600);
+      // Written last: a release with a saved unit is complete (hasRelease).
+      writeFileAtomic(join(dir, "unit.service"), unit, 0o600);
+      ctx.log("info", `nix: release ${releaseId} staged: ${storePath}`);
+    } catch (error) {
+      if (fresh) await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Runs nix, streaming its progress and build log lines into the deploy log. */
+  private build(args: string[], ctx: StepContext): Promise<string> {
+    const left = ctx.deadline - Date.now();
+    if (left <= 0) return Promise.reject(new Error("nix build: the step's deadline has passed"));
+    const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(left)]);
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.options.nix ?? "nix", args, {
+        env: this.options.env,
+        signal,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let partial = "";
+      let lines = 0;
+      const recent: string[] = [];
+      const emit = (line: string) => {
+        const clean = line.replace(/\p{Cc}/gu, "").slice(0, MAX_LINE);
+        if (!clean.trim()) return;
+        recent.push(clean);
+        if (recent.length > 5) recent.shift();
+        if (++lines <= MAX_LOG_LINES) ctx.log("info", `nix: ${clean}`);
+        else if (lines === MAX_LOG_LINES + 1) ctx.log("warn", "nix: further build output is not logged");
+      };
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        if (stdout.length < 1024 * 1024) stdout += chunk;
+      });
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+        const parts = (partial + chunk).split("\n");
+        partial = parts.pop() ?? "";
+        for (const line of parts) emit(line);
+      });
+      child.once("error", (error) => {
+        if (error.name !== "AbortError")
+          return reject(new Error(`nix build could not run: ${error.message}`));
+        reject(
+          new Error(
+            ctx.signal.aborted ? "nix build was cancelled" : "nix build stopped: the step's deadline passed",
+          ),
+        );
+      });
+      child.once("close", (code) => {
+        emit(partial);
+        if (signal.aborted) return; // the error handler above explains it
+        if (code === 0) resolve(stdout);
+        else reject(new Error(`nix build exited with ${code}: ${tail(recent.join("\n"))}`));
+      });
+    });
+  }
+
+  /** The store path nix reported, confirmed by the out-link it made (the GC root). */
+  private async builtPath(stdout: string, outLink: string): Promise<string> {
+    let reported: unknown;
+    try {
+      const parsed = JSON.parse(stdout) as { outputs?: Record<string, unknown> }[];
+      reported = parsed[0]?.outputs?.out ?? Object.values(parsed[0]?.outputs ?? {})[0];
+    } catch {
+      throw new Error(`nix build printed no JSON result: ${tail(stdout)}`);
+    }
+    if (typeof reported !== "string" || !STORE_PATH.test(reported))
+      throw new Error("nix build reported no output path in /nix/store");
+    const linked = await realpath(outLink).catch(() => null);
+    if (linked !== reported) throw new Error(`the out-link ${outLink} does not point at ${reported}`);
+    return reported;
+  }
+
+  async activate(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<void> {
+    const unit = this.unitName(ref);
+    const dir = this.releaseDir(ref, releaseId);
+    const text = await readFile(join(dir, "unit.service"), "utf8").catch(() => {
+      throw new Error(`release ${releaseId} of ${unit} is not on this host`);
+    });
+    const storePath = await this.storePath(ref, releaseId);
+    if (!storePath)
+      throw new Error(
+        `the built package of release ${releaseId} is gone (no out-link); deploy it again to rebuild`,
+      );
+    writeFileAtomic(join(this.unitDir, unit), text, 0o644);
+    await switchCurrent(this.serviceDir(ref), releaseId);
+    for (const args of [["daemon-reload"], ["enable", unit], ["restart", unit]])
+      await runChecked("systemctl", args, { signal: ctx.signal, timeoutMs: 120_000 });
+    ctx.log("info", `nix: ${unit} restarted with release ${releaseId} (${storePath})`);
+  }
+
+  /** The store path a release's out-link holds, or null when it is gone. */
+  async storePath(ref: ServiceRef, releaseId: string): Promise<string | null> {
+    const path = await realpath(join(this.releaseDir(ref, releaseId), "result")).catch(() => null);
+    return path && STORE_PATH.test(path) ? path : null;
+  }
+
+  async probe(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal): Promise<Probe> {
+    const unit = this.unitName(ref);
+    let state: string;
+    try {
+      state = (await run("systemctl", ["is-active", unit], { signal, timeoutMs: 20_000 })).stdout.trim();
+    } catch (error) {
+      return { status: "UNKNOWN", detail: `systemctl is-active ${unit}: ${(error as Error).message}` };
+    }
+    if (state !== "active" && state !== "reloading")
+      return { status: UNIT_STATES[state] ?? "UNKNOWN", detail: `${unit} is ${state || "unknown"}` };
+    const declared = await runHealthChecks(checks, signal);
+    return declared.ok
+      ? { status: "HEALTHY", detail: `${unit} is ${state}; ${declared.detail}` }
+      : { status: "UNHEALTHY", detail: declared.detail };
+  }
+
+  /** What systemd runs: the release whose EnvironmentFile the installed unit names. */
+  async currentRelease(ref: ServiceRef): Promise<string | null> {
+    const installed = await readFile(join(this.unitDir, this.unitName(ref)), "utf8").catch(() => null);
+    if (installed === null) return null;
+    const named = /^EnvironmentFile=.*\/releases\/([a-z0-9][a-z0-9-]{0,62})\/env$/m.exec(installed)?.[1];
+    return named ?? readCurrent(this.serviceDir(ref));
+  }
+
+  async hasRelease(ref: ServiceRef, releaseId: string): Promise<boolean> {
+    return (
+      (await exists(join(this.releaseDir(ref, releaseId), "unit.service"))) &&
+      (await this.storePath(ref, releaseId)) !== null
+    );
+  }
+
+  async stop(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
+    await runChecked("systemctl", ["stop", this.unitName(ref)], { signal, timeoutMs: 120_000 });
+  }
+
+  async start(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
+    await runChecked("systemctl", ["start", this.unitName(ref)], { signal, timeoutMs: 120_000 });
+  }
+
+  async restart(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
+    await runChecked("systemctl", ["restart", this.unitName(ref)], { signal, timeoutMs: 120_000 });
+  }
+
+  /** Stops and disables the unit, deletes it and every release (their out-links: GC roots). */
+  async remove(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
+    const unit = this.unitName(ref);
+    await run("systemctl", ["disable", "--now", unit], { signal, timeoutMs: 120_000 });
+    await rm(join(this.unitDir, unit), { force: true });
+    await run("systemctl", ["daemon-reload"], { signal, timeoutMs: 60_000 });
+    await run("systemctl", ["reset-failed", unit], { signal, timeoutMs: 20_000 });
+    await rm(this.serviceDir(ref), { recursive: true, force: true });
+  }
+
+  async prune(ref: ServiceRef, keep: number, protect: readonly (string | undefined)[]): Promise<void> {
+    const running = await this.currentRelease(ref);
+    await pruneReleases(this.serviceDir(ref), keep, [...protect, running ?? undefined]);
+  }
+}
+
+async function exists(path: string, mode = constants.F_OK): Promise<boolean> {
+  return access(path, mode).then(
+    () => true,
+    () => false,
+  );
+}
