@@ -4,7 +4,7 @@
 // validation, once the target hosts are known) and the agent (before it writes a unit) run
 // exactly the same rules. Every message names the service, the workflow key, the policy key and
 // how to allow it.
-import { effectiveHardening, HARDENING_PROFILES } from "../systemd/hardening";
+import { effectiveHardening, HARDENING_PROFILES, type HardeningValues } from "../systemd/hardening";
 import type { HostPolicy } from "./host-policy";
 import { isSystemdService, type SystemdSpec, serviceUnitName, type WorkflowSpec } from "./spec";
 import { HARDENING_PROFILE_ORDER, isNeverAllowedUnit, type SystemdPolicy } from "./systemd-policy";
@@ -83,7 +83,7 @@ export function checkSystemdPolicy(input: CheckSystemdPolicyInput): SystemdPolic
 
   const hardening = effectiveHardening(spec.hardening);
   const minimum = policy.minimumProfile;
-  const minimumDirectives = HARDENING_PROFILES[minimum];
+  const minimumDirectives: HardeningValues = HARDENING_PROFILES[minimum];
   const belowMinimum =
     HARDENING_PROFILE_ORDER.indexOf(spec.hardening.profile) < HARDENING_PROFILE_ORDER.indexOf(minimum);
   if (belowMinimum)
@@ -142,7 +142,11 @@ export function checkSystemdPolicy(input: CheckSystemdPolicyInput): SystemdPolic
   }
 
   const stateDirectory = spec.hardening.StateDirectory;
-  const own = typeof stateDirectory === "string" ? [`/var/lib/${stateDirectory}`] : [];
+  // With DynamicUser= systemd keeps the data in /var/lib/private/<name>, where realpath leads.
+  const own =
+    typeof stateDirectory === "string"
+      ? [`/var/lib/${stateDirectory}`, `/var/lib/private/${stateDirectory}`]
+      : [];
   (spec.hardening.ReadWritePaths ?? []).forEach((path, index) => {
     if (own.some((dir) => under(path, dir))) return;
     if (policy.readWritePaths.some((prefix) => under(path, prefix))) return;
