@@ -23,8 +23,13 @@ export function isNeverAllowedUnit(unit: string): boolean {
   return NEVER_UNITS.some((pattern) => pattern.test(unit));
 }
 
-/** Ordering points that only say "after the network / the clock / name lookups are up". */
+/**
+ * Ordering points that only say "after the network / the clock / name lookups are up", and
+ * Docker, which Capstan's Compose services need anyway (a systemd service beside a Compose stack
+ * orders itself after it). None of them grants the service anything.
+ */
 export const DEFAULT_SYSTEMD_UNITS = [
+  "docker.service",
   "network.target",
   "network-online.target",
   "nss-lookup.target",
