@@ -85,6 +85,30 @@ export function SystemdPolicyView({ policy }: { policy: SystemdPolicy }) {
 
 const inputClass = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 font-mono text-xs";
 
+type TextKey = Exclude<keyof SystemdDraft, "minimumProfile">;
+
+const TEXT_FIELDS: { key: TextKey; label: string; rows?: number }[] = [
+  {
+    key: "users",
+    label: "Users services may run as (`dynamic` for DynamicUser, or dedicated users without a login shell)",
+  },
+  {
+    key: "capabilities",
+    label: "Capabilities AmbientCapabilities and CapabilityBoundingSet may name (comma separated)",
+  },
+  {
+    key: "readWritePaths",
+    label: "ReadWritePaths prefixes besides the service's StateDirectory (one absolute path per line)",
+    rows: 2,
+  },
+  {
+    key: "units",
+    label:
+      "Units services may require, want or order after (one per line; reboot, rescue and the like are never allowed)",
+    rows: 3,
+  },
+];
+
 export function SystemdPolicyFields({
   draft,
   onChange,
@@ -92,24 +116,23 @@ export function SystemdPolicyFields({
   draft: SystemdDraft;
   onChange: (draft: SystemdDraft) => void;
 }) {
-  const set = (key: keyof SystemdDraft) => (e: { target: { value: string } }) =>
-    onChange({ ...draft, [key]: e.target.value });
   return (
     <fieldset className="space-y-3">
       <legend className="font-medium text-slate-700">systemd services</legend>
-      <label className="block font-medium text-slate-700" htmlFor="policy-systemd-users">
-        Users services may run as (`dynamic` for DynamicUser, or dedicated users without a login shell)
-        <input id="policy-systemd-users" value={draft.users} onChange={set("users")} className={inputClass} />
-      </label>
-      <label className="block font-medium text-slate-700" htmlFor="policy-systemd-caps">
-        Capabilities AmbientCapabilities and CapabilityBoundingSet may name (comma separated)
-        <input
-          id="policy-systemd-caps"
-          value={draft.capabilities}
-          onChange={set("capabilities")}
-          className={inputClass}
-        />
-      </label>
+      {TEXT_FIELDS.map(({ key, label, rows }) => {
+        const props = {
+          id: `policy-systemd-${key}`,
+          value: draft[key],
+          onChange: (e: { target: { value: string } }) => onChange({ ...draft, [key]: e.target.value }),
+          className: inputClass,
+        };
+        return (
+          <label key={key} className="block font-medium text-slate-700" htmlFor={props.id}>
+            {label}
+            {rows ? <textarea rows={rows} {...props} /> : <input {...props} />}
+          </label>
+        );
+      })}
       <label className="block font-medium text-slate-700" htmlFor="policy-systemd-profile">
         Weakest hardening profile allowed
         <select
@@ -126,27 +149,6 @@ export function SystemdPolicyFields({
             </option>
           ))}
         </select>
-      </label>
-      <label className="block font-medium text-slate-700" htmlFor="policy-systemd-paths">
-        ReadWritePaths prefixes besides the service's StateDirectory (one absolute path per line)
-        <textarea
-          id="policy-systemd-paths"
-          rows={2}
-          value={draft.readWritePaths}
-          onChange={set("readWritePaths")}
-          className={inputClass}
-        />
-      </label>
-      <label className="block font-medium text-slate-700" htmlFor="policy-systemd-units">
-        Units services may require, want or order after (one per line; reboot, rescue and the like are never
-        allowed)
-        <textarea
-          id="policy-systemd-units"
-          rows={3}
-          value={draft.units}
-          onChange={set("units")}
-          className={inputClass}
-        />
       </label>
     </fieldset>
   );
