@@ -122,6 +122,22 @@ describe("checkSystemdPolicy, one allowance at a time", () => {
     const deps = systemd({ requires: ["postgresql.service"], wants: ["redis.service"] });
     expect(check(deps).map((i) => i.path.join("."))).toEqual(["systemd.requires.0", "systemd.wants.0"]);
     expect(check(deps, { units: ["postgresql.service", "redis.service"] })).toEqual([]);
+    // The workflow's own units: exactly its services when known, else its capstan-<workflow>- prefix.
+    const own = systemd({ after: ["capstan-shop-worker.service"] });
+    expect(check(own)).toEqual([]);
+    const siblings = (names: string[]) =>
+      checkSystemdPolicy({
+        workflow: "shop",
+        service: "api",
+        spec: own,
+        policy: systemdPolicySchema.parse({}),
+        siblings: names,
+      });
+    expect(siblings(["api", "worker"])).toEqual([]);
+    expect(siblings(["api"]).map((i) => i.policyKey)).toEqual(["systemd.units"]);
+    expect(check(systemd({ after: ["capstan-agent.service"] })).map((i) => i.policyKey)).toEqual([
+      "systemd.units",
+    ]);
     for (const unit of ["reboot.target", "poweroff.target", "emergency.target", "debug-shell.service"]) {
       expect(check(systemd({ after: [unit] }))[0]?.message).toMatch(/never allowed/);
       expect(systemdPolicySchema.safeParse({ units: [unit] }).success).toBe(false);

@@ -6,7 +6,7 @@
 // how to allow it.
 import { effectiveHardening, HARDENING_PROFILES, type HardeningValues } from "../systemd/hardening";
 import type { HostPolicy } from "./host-policy";
-import { isSystemdService, type SystemdSpec, serviceUnitName, type WorkflowSpec } from "./spec";
+import { isSystemdService, NAME_PATTERN, type SystemdSpec, serviceUnitName, type WorkflowSpec } from "./spec";
 import { HARDENING_PROFILE_ORDER, isNeverAllowedUnit, type SystemdPolicy } from "./systemd-policy";
 import type { IssuePath, WorkflowIssue } from "./workflow-issue";
 
@@ -23,7 +23,11 @@ export interface CheckSystemdPolicyInput {
   service: string;
   spec: SystemdSpec;
   policy: SystemdPolicy;
-  /** The workflow's other service names: their units are always allowed as dependencies. */
+  /**
+   * The workflow's service names: their units are always allowed as dependencies. Without it
+   * (the agent's runtime sees one service), any `capstan-<workflow>-<name>.service` counts: the
+   * team's own Capstan units, which grant nothing the team could not deploy anyway.
+   */
   siblings?: readonly string[];
 }
 
@@ -158,6 +162,13 @@ export function checkSystemdPolicy(input: CheckSystemdPolicyInput): SystemdPolic
   });
 
   const ownUnits = new Set((input.siblings ?? []).map((s) => serviceUnitName(input.workflow, s)));
+  const prefix = `capstan-${input.workflow}-`;
+  const isOwnUnit = (unit: string) =>
+    input.siblings
+      ? ownUnits.has(unit)
+      : unit.startsWith(prefix) &&
+        unit.endsWith(".service") &&
+        NAME_PATTERN.test(unit.slice(prefix.length, -8));
   const allowedUnits = new Set(policy.units);
   for (const key of ["requires", "wants", "after", "before"] as const) {
     const units = (spec as Partial<Record<typeof key, unknown>>)[key];
@@ -170,7 +181,7 @@ export function checkSystemdPolicy(input: CheckSystemdPolicyInput): SystemdPolic
           "systemd.units",
           `${key} \`${name}\` can reboot, halt or suspend the host or open a root shell and is never allowed, whatever systemd.units lists; remove it`,
         );
-      else if (!allowedUnits.has(name) && !ownUnits.has(name))
+      else if (!allowedUnits.has(name) && !isOwnUnit(name))
         refuse(
           [key, index],
           "systemd.units",
