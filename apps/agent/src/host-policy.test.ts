@@ -95,6 +95,15 @@ describe("readLocalPolicy", () => {
     writeFileSync(join(dir, "policy.json"), JSON.stringify(wide), { mode: 0o644 });
     expect(readLocalPolicy(join(dir, "policy.json"))).toMatchObject({ source: "refused" });
 
+    // A link in a folder someone else may write can be pointed elsewhere.
+    const linkDir = tempDir();
+    chownSync(linkDir, 1000, 1000);
+    symlinkSync(policyFile(wide), join(linkDir, "policy.json"));
+    expect(readLocalPolicy(join(linkDir, "policy.json")).detail).toMatch(/owned by uid 1000/);
+    const trustedLink = join(tempDir(), "policy.json");
+    symlinkSync(policyFile(wide), trustedLink);
+    expect(readLocalPolicy(trustedLink)).toMatchObject({ source: "file", policy: { allowPrivileged: true } });
+
     expect(readLocalPolicy(policyFile("{not json"))).toMatchObject({ source: "refused" });
     const typo = readLocalPolicy(policyFile({ allowPrivilegd: true }));
     expect(typo).toMatchObject({ source: "refused", policy: DEFAULT_HOST_POLICY });

@@ -56,7 +56,8 @@ export function readLocalPolicy(path: string): LocalPolicy {
     return fallback("refused", `cannot read the host-local policy ${path}: ${(error as Error).message}`);
   }
   try {
-    const problem = untrustedBy(real);
+    // Both chains: the file's own folders, and those of a symlink leading to it.
+    const problem = untrustedBy(real) ?? (real === path ? undefined : untrustedBy(dirname(path)));
     if (problem)
       return fallback(
         "refused",
