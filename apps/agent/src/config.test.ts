@@ -25,6 +25,7 @@ describe("config", () => {
     expect(config.labels).toEqual({ role: "web", zone: "eu-1" });
     expect(config.heartbeatMs).toBe(5000);
     expect(config.stateDir).toBe("/var/lib/capstan");
+    expect(config.policyFile).toBe("/etc/capstan/policy.json");
     expect(config.underSystemd).toBe(false);
     expect(config.childEnv).toEqual({ PATH: "/usr/bin" });
   });

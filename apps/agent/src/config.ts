@@ -7,6 +7,8 @@ import { z } from "zod";
 
 export const DEFAULT_CONFIG_FILE = "/etc/capstan/agent.env";
 export const DEFAULT_STATE_DIR = "/var/lib/capstan";
+/** Written by the install script; see host-policy.ts. */
+export const DEFAULT_POLICY_FILE = "/etc/capstan/policy.json";
 
 const seconds = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -51,6 +53,11 @@ export const configSchema = z.object({
     .startsWith("/", "CAPSTAN_STATE_DIR must be absolute")
     .default(DEFAULT_STATE_DIR),
   CAPSTAN_SYSTEMD_UNIT_DIR: z.string().startsWith("/").default("/etc/systemd/system"),
+  /** The host-local policy, intersected with the control plane's (host-policy.ts). */
+  CAPSTAN_POLICY_FILE: z
+    .string()
+    .startsWith("/", "CAPSTAN_POLICY_FILE must be absolute")
+    .default(DEFAULT_POLICY_FILE),
   CAPSTAN_DOCKER_SOCKET: z.string().startsWith("/").default("/var/run/docker.sock"),
   CAPSTAN_HEARTBEAT_SECONDS: seconds(15, 1, 3600),
   CAPSTAN_LEASE_RENEW_SECONDS: seconds(10, 1, 600),
@@ -75,6 +82,7 @@ export interface AgentConfig {
   configFile: string;
   stateDir: string;
   unitDir: string;
+  policyFile: string;
   dockerSocket: string;
   heartbeatMs: number;
   leaseRenewMs: number;
@@ -160,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     configFile,
     stateDir: c.CAPSTAN_STATE_DIR,
     unitDir: c.CAPSTAN_SYSTEMD_UNIT_DIR,
+    policyFile: c.CAPSTAN_POLICY_FILE,
     dockerSocket: c.CAPSTAN_DOCKER_SOCKET,
     heartbeatMs: c.CAPSTAN_HEARTBEAT_SECONDS * 1000,
     leaseRenewMs: c.CAPSTAN_LEASE_RENEW_SECONDS * 1000,

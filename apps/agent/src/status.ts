@@ -3,6 +3,7 @@
 import type { AgentConfig } from "./config";
 import { DockerHost } from "./docker";
 import { allServiceHealth } from "./heartbeat";
+import { describeHostPolicy, formatHostPolicy } from "./host-policy";
 import { ComposeRuntime } from "./runtimes/compose";
 import { SystemdRuntime } from "./runtimes/systemd";
 import { StateStore } from "./state";
@@ -21,6 +22,7 @@ export async function showStatus(config: AgentConfig, json: boolean): Promise<nu
   });
   const contact = state.loadContact();
   const upgrade = loadUpgradeRecord(upgradeRecordPath(config.stateDir));
+  const policy = describeHostPolicy(config);
   const report = {
     agentVersion: AGENT_VERSION,
     controlPlane: config.url,
@@ -31,6 +33,11 @@ export async function showStatus(config: AgentConfig, json: boolean): Promise<nu
       ? { from: upgrade.from, to: upgrade.to, state: upgrade.state, at: upgrade.at, detail: upgrade.detail }
       : null,
     services: services.map((s) => ({ ...s, releaseId: state.getService(s.workflow, s.service)?.releaseId })),
+    policy: {
+      effective: policy.effective,
+      local: { file: config.policyFile, source: policy.local.source, detail: policy.local.detail },
+      controlPlaneKnown: policy.controlPlane !== null,
+    },
   };
   if (json) {
     console.log(JSON.stringify(report, null, 2));
@@ -48,6 +55,7 @@ export async function showStatus(config: AgentConfig, json: boolean): Promise<nu
           `last upgrade:  ${upgrade.from} -> ${upgrade.to} ${upgrade.state} ${upgrade.at}${upgrade.detail ? ` (${upgrade.detail})` : ""}`,
         ]
       : []),
+    ...formatHostPolicy(policy),
     `services:      ${services.length}`,
     ...report.services.map(
       (s) =>

@@ -12,6 +12,8 @@ export interface RenderAgentUnitInput {
 
 export const AGENT_UNIT_NAME = "capstan-agent.service";
 export const AGENT_CONFIG_FILE = "/etc/capstan/agent.env";
+/** The host-local policy (root-owned, 0644), intersected with the control plane's. */
+export const AGENT_POLICY_FILE = "/etc/capstan/policy.json";
 export const AGENT_STATE_DIR = "/var/lib/capstan";
 /**
  * The installed agent lives in the state folder, the one place the hardened unit lets it write,

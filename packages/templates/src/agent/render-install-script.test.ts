@@ -13,6 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { removeTempDirs, run, tempDir } from "../../test/tools";
+import { DEFAULT_HOST_POLICY, hostPolicySchema } from "../workflow/host-policy";
 import { renderAgentCompose } from "./render-agent-compose";
 import { renderAgentUnit } from "./render-agent-unit";
 import { renderInstallScript } from "./render-install-script";
@@ -217,6 +218,29 @@ describe.skipIf(!host)("install script on a real systemd host", { timeout: 120_0
     expect((await exec("test", "-e", "/etc/systemd/system/capstan-agent.service")).code).not.toBe(0);
     expect((await exec("systemctl", "is-active", "capstan-shop-api.service")).stdout.trim()).toBe("active");
     expect((await exec("test", "-e", "/var/lib/capstan/host.json")).code).toBe(0);
+  });
+
+  it("writes the host-local policy root-owned 0644 as deny-all, and an upgrade never replaces it", async () => {
+    await exec("sh", "-c", "rm -rf /etc/capstan /var/lib/capstan");
+    const script = renderInstallScript({ url, sha256: { x64: sha } });
+    const first = await install(script, "--token", "tok_abcdefgh123");
+    expect({ code: first.code, err: first.stderr }).toEqual({ code: 0, err: "" });
+    expect((await exec("stat", "-c", "%a %u %g %F", "/etc/capstan/policy.json")).stdout.trim()).toBe(
+      "644 0 0 regular file",
+    );
+    const written = JSON.parse((await exec("cat", "/etc/capstan/policy.json")).stdout);
+    expect(hostPolicySchema.parse(written)).toEqual(DEFAULT_HOST_POLICY);
+
+    // The host's admin widens it by hand; re-running the installer (an upgrade) keeps that.
+    const edited = JSON.stringify({ ...written, systemd: { ...written.systemd, users: ["dynamic", "app"] } });
+    await exec("sh", "-c", 'printf "%s" "$1" > /etc/capstan/policy.json', "sh", edited);
+    await exec("sh", "-c", 'echo \'{"hostId":"x"}\' > /var/lib/capstan/host.json');
+    const again = await install(script);
+    expect({ code: again.code, err: again.stderr }).toEqual({ code: 0, err: "" });
+    expect(again.stdout).toMatch(/keeping the host-local policy/);
+    expect((await exec("cat", "/etc/capstan/policy.json")).stdout).toBe(edited);
+    expect((await exec("stat", "-c", "%a %u %g", "/etc/capstan/policy.json")).stdout.trim()).toBe("644 0 0");
+    expect((await install(script, "--uninstall")).code).toBe(0);
   });
 
   it("falls back to the JavaScript bundle on Node.js when no executable fits", async () => {

@@ -1,6 +1,7 @@
 // The agent install script served to `curl -fsSL <url>/install.sh | sh`. POSIX sh, checked by
 // `sh -n` and shellcheck in the tests. Every rendered value is validated against a strict pattern
 // and single-quoted, so nothing in it is ever evaluated by the shell.
+import { DEFAULT_HOST_POLICY } from "../workflow/host-policy";
 import { HOST_NAME_PATTERN } from "../workflow/spec";
 import { ENROLLMENT_TOKEN_PATTERN } from "./render-agent-compose";
 import {
@@ -8,6 +9,7 @@ import {
   AGENT_BUNDLE_PATH,
   AGENT_CONFIG_FILE,
   AGENT_EXECUTABLE_PATH,
+  AGENT_POLICY_FILE,
   AGENT_STATE_DIR,
   AGENT_UNIT_NAME,
   renderAgentUnit,
@@ -56,6 +58,8 @@ export function renderInstallScript(input: RenderInstallScriptInput): string {
   const url = input.url.replace(/\/+$/, "");
   const unit = renderAgentUnit();
   const bundleUnit = renderAgentUnit({ exec: ["/usr/bin/env", "node", AGENT_BUNDLE_PATH, "run"] });
+  // The host-local ceiling starts at deny-all: the dashboard's policy can narrow it, never widen it.
+  const policy = JSON.stringify(DEFAULT_HOST_POLICY, null, 2);
   return `#!/bin/sh
 # Capstan agent installer for ${url}
 #   install or upgrade:  curl -fsSL ${url}/install.sh | sudo sh -s -- [--token TOKEN] [--name NAME] [--labels k=v,...]
@@ -77,6 +81,7 @@ LINK=${AGENT_BINARY_PATH}
 # Where installers before agent upgrades put the agent; a re-run moves it.
 OLD_BUNDLE=/usr/local/lib/capstan/capstan-agent.cjs
 CONFIG=${AGENT_CONFIG_FILE}
+POLICY=${AGENT_POLICY_FILE}
 STATE_DIR=${AGENT_STATE_DIR}
 UNIT=/etc/systemd/system/${AGENT_UNIT_NAME}
 MODE=install
@@ -218,6 +223,19 @@ if [ ! -f "$CONFIG" ] || { [ "$UPGRADE" = no ] && [ -n "$TOKEN" ]; }; then
   } > "$CONFIG.tmp"
   chmod 0600 "$CONFIG.tmp"
   mv -f "$CONFIG.tmp" "$CONFIG"
+fi
+
+# The host-local policy is the host admin's: written once, never replaced by an upgrade.
+if [ -e "$POLICY" ] || [ -L "$POLICY" ]; then
+  say "keeping the host-local policy in $POLICY"
+else
+  cat > "$POLICY.tmp" <<'CAPSTAN_POLICY'
+${policy}
+CAPSTAN_POLICY
+  chown 0:0 "$POLICY.tmp"
+  chmod 0644 "$POLICY.tmp"
+  mv -f "$POLICY.tmp" "$POLICY"
+  say "wrote the host-local policy $POLICY (deny-all: edit it to allow more on this host)"
 fi
 
 if [ "$FORMAT" = bundle ]; then

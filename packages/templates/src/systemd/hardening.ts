@@ -5,8 +5,9 @@ import type { Hardening, HardeningDirective } from "../workflow/spec";
 import { escapePath } from "./escape";
 
 type Value = boolean | string | string[];
+export type HardeningValues = Partial<Record<HardeningDirective, Value>>;
 
-const STRICT: Partial<Record<HardeningDirective, Value>> = {
+const STRICT: HardeningValues = {
   NoNewPrivileges: true,
   ProtectSystem: "strict",
   ProtectHome: true,
@@ -37,7 +38,7 @@ const STRICT: Partial<Record<HardeningDirective, Value>> = {
 };
 
 /** For software that breaks under `strict`: the cheap, rarely harmful protections only. */
-const BASELINE: Partial<Record<HardeningDirective, Value>> = {
+const BASELINE: HardeningValues = {
   NoNewPrivileges: true,
   ProtectSystem: "full",
   ProtectHome: "read-only",
@@ -52,16 +53,22 @@ const BASELINE: Partial<Record<HardeningDirective, Value>> = {
 
 export const HARDENING_PROFILES = { strict: STRICT, baseline: BASELINE, none: {} } as const;
 
+/** The profile's directives with the workflow's switches applied; `false` means "not written". */
+export function effectiveHardening(hardening: Hardening): HardeningValues {
+  const merged: HardeningValues = { ...HARDENING_PROFILES[hardening.profile] };
+  for (const [key, value] of Object.entries(hardening)) {
+    if (key === "profile" || value === undefined) continue;
+    merged[key as HardeningDirective] = value as Value;
+  }
+  return merged;
+}
+
 /** Directive lines for a hardening block, in a stable order. */
 export function hardeningDirectives(
   hardening: Hardening,
   omit: readonly string[] = [],
 ): { name: HardeningDirective; value: string }[] {
-  const merged: Partial<Record<HardeningDirective, Value>> = { ...HARDENING_PROFILES[hardening.profile] };
-  for (const [key, value] of Object.entries(hardening)) {
-    if (key === "profile" || value === undefined) continue;
-    merged[key as HardeningDirective] = value as Value;
-  }
+  const merged = effectiveHardening(hardening);
   const out: { name: HardeningDirective; value: string }[] = [];
   for (const [name, value] of Object.entries(merged) as [HardeningDirective, Value][]) {
     if (value === false || omit.includes(name)) continue;

@@ -1,6 +1,8 @@
-// What a host lets Compose stacks do. Stored on Host.policy; everything risky is off unless the
-// host's admin turns it on.
+// What a host lets Compose stacks and systemd services do. Stored on Host.policy and, on the
+// host itself, in /etc/capstan/policy.json (the agent applies the narrower of the two, see
+// intersect-host-policies.ts); everything risky is off unless the host's admin turns it on.
 import { z } from "zod";
+import { systemdPolicySchema } from "./systemd-policy";
 
 export const hostPolicySchema = z.strictObject({
   allowPrivileged: z.boolean().default(false),
@@ -16,6 +18,8 @@ export const hostPolicySchema = z.strictObject({
   allowCapabilities: z.union([z.boolean(), z.array(z.string().regex(/^(CAP_)?[A-Z_]+$/))]).default([]),
   /** Devices (`devices:`) passed into containers. */
   allowDevices: z.boolean().default(false),
+  /** What systemd services may run as, hold, write and pull in (systemd-policy.ts). */
+  systemd: systemdPolicySchema.default(systemdPolicySchema.parse({})),
 });
 export type HostPolicy = z.output<typeof hostPolicySchema>;
 export type HostPolicyInput = z.input<typeof hostPolicySchema>;

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { hostPolicySchema, validateComposeDocument } from "../index";
+import { checkWorkflowSystemdPolicy } from "./check-systemd-policy";
 import { validateWorkflow } from "./validate-workflow";
 import { formatWorkflowIssue } from "./workflow-issue";
 
@@ -28,6 +29,11 @@ describe("docs/workflow-format.md", () => {
         readFile: (path) => (path === "compose.yaml" ? composeFile : undefined),
       });
       expect(result.ok ? [] : result.issues.map(formatWorkflowIssue)).toEqual([]);
+      // Its systemd services also pass the default host policy's systemd section.
+      if (result.ok)
+        expect(
+          checkWorkflowSystemdPolicy(result.spec, hostPolicySchema.parse({})).map(formatWorkflowIssue),
+        ).toEqual([]);
     },
   );
 });

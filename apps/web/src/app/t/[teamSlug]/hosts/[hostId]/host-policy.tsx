@@ -1,5 +1,5 @@
 "use client";
-// A host's policy: what compose services deployed there may do. Admins edit it here; everyone
+// A host's policy: what compose and systemd services deployed there may do. Admins edit it here; everyone
 // else sees it read-only. The server validates it again (packages/templates hostPolicySchema).
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -7,6 +7,13 @@ import { useCurrentTeam } from "@/components/dashboard/team-context";
 import { Button, ErrorNotice } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
+import {
+  fromSystemdDraft,
+  readSystemdPolicy,
+  SystemdPolicyFields,
+  SystemdPolicyView,
+  toSystemdDraft,
+} from "./systemd-policy-section";
 
 const SWITCHES = [
   { key: "allowPrivileged", label: "Privileged containers" },
@@ -25,6 +32,7 @@ export interface PolicyValue {
   allowHostPaths: string[];
   // `false` and `[]` both mean none.
   allowCapabilities: true | string[];
+  systemd: ReturnType<typeof readSystemdPolicy>;
 }
 
 export function readPolicy(policy: Record<string, unknown>): PolicyValue {
@@ -42,6 +50,7 @@ export function readPolicy(policy: Record<string, unknown>): PolicyValue {
         : Array.isArray(policy.allowCapabilities)
           ? (policy.allowCapabilities as string[])
           : [],
+    systemd: readSystemdPolicy(policy.systemd),
   };
 }
 
@@ -64,6 +73,7 @@ export function HostPolicy({
   const [caps, setCaps] = useState(
     current.allowCapabilities === true ? "*" : current.allowCapabilities.join(", "),
   );
+  const [systemd, setSystemd] = useState(toSystemdDraft(current.systemd));
   const save = useMutation(
     trpc.hosts.update.mutationOptions({
       onSuccess: async () => {
@@ -107,12 +117,14 @@ export function HostPolicy({
                 : "none"}
           </span>
         </p>
+        <SystemdPolicyView policy={current.systemd} />
         {editable ? (
           <Button
             type="button"
             variant="secondary"
             onClick={() => {
               setDraft(current);
+              setSystemd(toSystemdDraft(current.systemd));
               setEditing(true);
             }}
           >
@@ -145,6 +157,7 @@ export function HostPolicy({
                     .split(/[,\s]+/)
                     .map((c: string) => c.trim())
                     .filter(Boolean),
+            systemd: fromSystemdDraft(systemd),
           },
         });
       }}
@@ -181,6 +194,7 @@ export function HostPolicy({
           className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 font-mono text-xs"
         />
       </label>
+      <SystemdPolicyFields draft={systemd} onChange={setSystemd} />
       {save.isError ? <ErrorNotice title="Policy not saved" message={errorMessage(save.error)} /> : null}
       <div className="flex gap-2">
         <Button type="submit" disabled={save.isPending}>
