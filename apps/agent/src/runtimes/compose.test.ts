@@ -2,12 +2,12 @@
 // health gate; a stack whose healthcheck fails fails by its deadline and the previous release
 // runs again.
 
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { composeServiceSpecSchema, DEFAULT_HOST_POLICY } from "@capstan/templates";
 import { dockerEngine, dockerImage, requireComponents } from "@capstan/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort, removeComposeProject, tempDir, uniqueName } from "../../test/helpers";
+import { docker, freePort, removeComposeProject, tempDir, uniqueName } from "../../test/helpers";
 import { DockerHost } from "../docker";
 import { ComposeRuntime } from "./compose";
 import { deployRelease } from "./deploy-release";
@@ -118,5 +118,48 @@ describe.skipIf(!ok)("compose runtime (real Docker)", () => {
 
     await runtime.remove(ref);
     expect((await runtime.containerHealth(project)).count).toBe(0);
+  });
+
+  it("runs a command health check inside the service's container, never on the host as the agent", async () => {
+    // The attack: a health-check command that writes a marker into the agent's state dir. On the
+    // host (as the agent) it would succeed; in the container it writes the container's own disk.
+    const stateDir = tempDir("compose-attack");
+    const attacked = new ComposeRuntime(stateDir, new DockerHost("/var/run/docker.sock", false), {
+      PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    });
+    const target = { workflow: uniqueName("cmdchk"), service: "web" };
+    const marker = join(stateDir, "pwned-by-health-check");
+    const spec = composeServiceSpecSchema.parse({
+      compose: {
+        inline: { services: { web: { image: "capstan-busybox:test", command: ["sleep", "3600"] } } },
+      },
+      healthChecks: [{ command: ["/bin/sh", "-c", `mkdir -p ${stateDir} && touch ${marker}`] }],
+      deadline: 60,
+    });
+    try {
+      const outcome = await deployRelease(
+        attacked,
+        {
+          request: {
+            ref: target,
+            releaseId: "r1-cmd",
+            revision,
+            spec,
+            secrets: {},
+            hostPolicy: DEFAULT_HOST_POLICY,
+          },
+          autoRollback: false,
+          keepReleases: 3,
+        },
+        { log, signal, deadline: Date.now() + 60_000 },
+      );
+      expect(outcome.ok, outcome.message).toBe(true);
+      expect(existsSync(marker)).toBe(false);
+      const project = attacked.project(target.workflow, target.service);
+      const id = docker(["ps", "-q", "--filter", `label=com.docker.compose.project=${project}`]).trim();
+      expect(docker(["exec", id, "ls", marker]).trim()).toBe(marker);
+    } finally {
+      removeComposeProject(attacked.project(target.workflow, target.service));
+    }
   });
 });

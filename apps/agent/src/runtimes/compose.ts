@@ -8,9 +8,10 @@ import type { HealthCheck } from "@capstan/templates";
 import { composeProjectName, isComposeService } from "@capstan/templates";
 import { renderComposeProject } from "@capstan/templates/compose/render-compose-project";
 import { checkComposePolicy } from "@capstan/templates/workflow/check-compose-policy";
+import { pause } from "../abort";
 import type { DockerHost } from "../docker";
 import { runChecked } from "../exec";
-import { type CheckResult, runHealthChecks } from "../health";
+import { type CheckResult, COMMAND_CHECK_TIMEOUT_MS, runHealthChecks } from "../health";
 import { assertName } from "../names";
 import { writeFileAtomic } from "../state";
 import { pruneReleases } from "./artifacts";
@@ -158,6 +159,45 @@ export class ComposeRuntime implements Runtime {
     return null;
   }
 
+  /**
+   * A command check runs inside the service's container through the Engine API (argv, as the
+   * container's user), never on the host as the agent: the container whose Compose service has
+   * the Capstan service's name, else the first running one by name.
+   */
+  private async execInContainer(ref: ServiceRef, argv: readonly string[], signal?: AbortSignal) {
+    const docker = await this.docker.engine();
+    const running = await docker.listContainers({
+      filters: { label: [`com.docker.compose.project=${this.label(ref)}`], status: ["running"] },
+    });
+    const service = (c: (typeof running)[number]) => c.Labels?.["com.docker.compose.service"] ?? "";
+    running.sort((a, b) => service(a).localeCompare(service(b)));
+    const target = running.find((c) => service(c) === ref.service) ?? running[0];
+    if (!target) return { ok: false, detail: `no running container to run ${argv[0]} in` };
+    const timeout = AbortSignal.timeout(COMMAND_CHECK_TIMEOUT_MS);
+    const abortSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const exec = await docker
+      .getContainer(target.Id)
+      .exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true, abortSignal });
+    const stream = await exec.start({ hijack: true, stdin: false, abortSignal });
+    // The output is not needed (it may hold anything the check prints); the stream ends when
+    // the command exits.
+    stream.resume();
+    await new Promise<void>((resolve) => {
+      stream.once("end", resolve);
+      stream.once("close", resolve);
+      stream.once("error", () => resolve());
+      abortSignal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    stream.destroy();
+    // The exit code can be recorded a moment after the stream closed.
+    let info = await exec.inspect();
+    while (info.Running && (await pause(100, abortSignal))) info = await exec.inspect();
+    if (info.Running) return { ok: false, detail: `${argv[0]} did not finish in time` };
+    return info.ExitCode === 0
+      ? { ok: true, detail: `${argv[0]} exited 0` }
+      : { ok: false, detail: `${argv[0]} exited ${info.ExitCode}` };
+  }
+
   /** Container health plus the declared checks: what both the gate and heartbeats use. */
   async probe(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal): Promise<Probe> {
     const containers = await this.containerHealth(this.label(ref));
@@ -165,7 +205,8 @@ export class ComposeRuntime implements Runtime {
       const status = containers.starting ? "STARTING" : containers.count === 0 ? "STOPPED" : "UNHEALTHY";
       return { status, detail: containers.detail };
     }
-    const declared = await runHealthChecks(checks, signal);
+    const sandbox = (argv: readonly string[], s?: AbortSignal) => this.execInContainer(ref, argv, s);
+    const declared = await runHealthChecks(checks, sandbox, signal);
     return declared.ok
       ? { status: "HEALTHY", detail: containers.detail }
       : { status: "UNHEALTHY", detail: declared.detail };

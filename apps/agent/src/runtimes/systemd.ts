@@ -8,11 +8,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Artifact, HealthCheck } from "@capstan/templates";
-import { isSystemdService, serviceUnitName } from "@capstan/templates";
+import { hardeningSchema, isSystemdService, serviceUnitName } from "@capstan/templates";
 import { renderEnvironmentFile } from "@capstan/templates/systemd/render-environment-file";
 import { renderSystemdUnit } from "@capstan/templates/systemd/render-systemd-unit";
 import { run, runChecked } from "../exec";
-import { runHealthChecks } from "../health";
+import { type CheckResult, COMMAND_CHECK_TIMEOUT_MS, runHealthChecks } from "../health";
 import { assertName } from "../names";
 import { writeFileAtomic } from "../state";
 import { type ArtifactFormat, pruneReleases, readCurrent, switchCurrent, unpackRelease } from "./artifacts";
@@ -49,6 +49,34 @@ export function pickSecrets(
     out[name] = value;
   }
   return out;
+}
+
+/** Unit settings a command check takes from its service: who it runs as, and its sandbox. */
+const SANDBOX_SETTINGS = new Set([
+  ...Object.keys(hardeningSchema.shape).filter((key) => key !== "profile"),
+  "User",
+  "DynamicUser",
+  "SystemCallErrorNumber",
+  "CPUQuota",
+  "MemoryMax",
+  "TasksMax",
+]);
+
+/** `--property` arguments for systemd-run with a unit's user and sandbox settings. */
+export function sandboxProperties(unit: string): string[] {
+  const properties: string[] = [];
+  let section = "";
+  for (const line of unit.split("\n")) {
+    const header = /^\[(\w+)\]$/.exec(line);
+    if (header) section = header[1]!;
+    const setting = /^([A-Za-z]+)=(.*)$/.exec(line);
+    // Unit files escape % as %%; properties on the command line are taken literally.
+    if (section === "Service" && setting && SANDBOX_SETTINGS.has(setting[1]!))
+      properties.push(`${setting[1]}=${setting[2]!.replace(/%%/g, "%")}`);
+  }
+  if (!properties.some((p) => p.startsWith("User=") || p.startsWith("DynamicUser=")))
+    properties.push("DynamicUser=yes");
+  return properties.flatMap((p) => ["--property", p]);
 }
 
 /** A unit's text without `directive=` lines (and the EPERM softening that belongs to a filter). */
@@ -106,10 +134,32 @@ export class SystemdRuntime implements Runtime {
       const stopped = state === "inactive" || state === "failed" || state === "unknown";
       return { status: stopped ? "STOPPED" : "UNHEALTHY", detail: `${unit} is ${state}` };
     }
-    const declared = await runHealthChecks(checks, signal);
+    const sandbox = (argv: readonly string[], s?: AbortSignal) => this.runAsService(unit, argv, s);
+    const declared = await runHealthChecks(checks, sandbox, signal);
     return declared.ok
       ? { status: "HEALTHY", detail: `${unit} is active` }
       : { status: "UNHEALTHY", detail: declared.detail };
+  }
+
+  /**
+   * A command check runs as a transient unit with the service's user and the hardening of the
+   * unit that runs now, never as the agent: the agent's key and state stay out of its reach.
+   */
+  private async runAsService(
+    unit: string,
+    argv: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<CheckResult> {
+    const properties = sandboxProperties(readFileSync(join(this.unitDir, unit), "utf8"));
+    const limit = `RuntimeMaxSec=${COMMAND_CHECK_TIMEOUT_MS / 1000}`;
+    const result = await run(
+      "systemd-run",
+      ["--wait", "--pipe", "--quiet", "--collect", "--property", limit, ...properties, "--", ...argv],
+      { signal, timeoutMs: COMMAND_CHECK_TIMEOUT_MS + 10_000, input: "" },
+    );
+    return result.code === 0
+      ? { ok: true, detail: `${argv[0]} exited 0` }
+      : { ok: false, detail: `${argv[0]} exited ${result.code}` };
   }
 
   /** The release `current` points at (what actually runs after a crash mid-deploy). */
