@@ -8,14 +8,13 @@ import { Delivery, type OutboxItem } from "./delivery";
 import { DockerHost } from "./docker";
 import { collectFacts } from "./facts";
 import { HeartbeatLoop } from "./heartbeat";
+import { resolveHostPolicy } from "./host-policy";
 import { JobRunner, type RunSignals } from "./job-runner";
 import type { Logger } from "./log";
 import { Outbox } from "./outbox";
 import { pollLoop } from "./poll-loop";
 import { reconcile } from "./reconcile";
-import { renderer } from "./render";
-import { ComposeRuntime } from "./runtimes/compose";
-import { SystemdRuntime } from "./runtimes/systemd";
+import { createRuntimes } from "./runtimes/runtimes";
 import { StateStore } from "./state";
 import { detectRunningAgent, ownSystemdUnit, Upgrader } from "./upgrade";
 import { AGENT_VERSION } from "./version";
@@ -62,18 +61,16 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
 
   const client = createClient(config, state, identity);
   const outbox = new Outbox<OutboxItem>(state.outboxDir, { maxBytes: config.outboxMaxBytes });
-  const compose = new ComposeRuntime(state.composeDir, docker, config.childEnv);
-  const systemd = new SystemdRuntime(state.systemdDir, config.unitDir);
+  const runtimes = createRuntimes(config, state, docker, client);
   const runner = new JobRunner({
     client,
     outbox,
     state,
-    compose,
-    systemd,
-    render: renderer,
+    runtimes,
     log,
     leaseRenewMs: config.leaseRenewMs,
     keepReleases: config.keepReleases,
+    effectivePolicy: (sent) => resolveHostPolicy(config, sent, log),
   });
 
   const background = new AbortController();
@@ -94,7 +91,7 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
     if (!ok) state.saveContact({ at: new Date().toISOString(), ok, detail: detail?.slice(0, 500) });
   };
 
-  const reconciled = await reconcile({ state, compose, systemd, docker, outbox, log });
+  const reconciled = await reconcile({ state, runtimes, docker, outbox, log });
   if (reconciled) log.warn({ jobs: reconciled }, "reported the real state of jobs interrupted by a restart");
 
   const upgrader = new Upgrader({
@@ -115,8 +112,7 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
     client,
     log,
     state,
-    compose,
-    systemd,
+    runtimes,
     docker,
     intervalMs: config.heartbeatMs,
     activeJobs: () => runner.activeJobs(),

@@ -3,7 +3,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runHealthCheck } from "./health";
+import { type CommandSandbox, runHealthCheck } from "./health";
+
+const noCommands: CommandSandbox = () => Promise.reject(new Error("no command checks here"));
 
 describe("HTTP health checks and link-local addresses", () => {
   let server: Server;
@@ -25,16 +27,19 @@ describe("HTTP health checks and link-local addresses", () => {
 
   it("refuses the metadata address before connecting, naming why", async () => {
     for (const url of ["http://169.254.169.254/latest/meta-data/", "http://[::ffff:169.254.169.254]/"]) {
-      const result = await runHealthCheck({ http: { url, expectStatus: 200 } });
+      const result = await runHealthCheck({ http: { url, expectStatus: 200 } }, noCommands);
       expect(result.ok).toBe(false);
       expect(result.detail).toMatch(/link-local/);
     }
   });
 
   it("does not follow a redirect to it, and still checks services on loopback", async () => {
-    const redirected = await runHealthCheck({ http: { url: `${base}/redirect`, expectStatus: 200 } });
+    const redirected = await runHealthCheck(
+      { http: { url: `${base}/redirect`, expectStatus: 200 } },
+      noCommands,
+    );
     expect(redirected).toEqual({ ok: false, detail: `GET ${base}/redirect -> 302, expected 200` });
-    const healthy = await runHealthCheck({ http: { url: `${base}/health`, expectStatus: 200 } });
+    const healthy = await runHealthCheck({ http: { url: `${base}/health`, expectStatus: 200 } }, noCommands);
     expect(healthy.ok).toBe(true);
     expect(hits).toEqual(["/redirect", "/health"]);
   });

@@ -1,10 +1,11 @@
 // Declared health checks (HTTP, TCP, command) and the health gate: poll a probe until it passes
-// or the deadline passes. Command checks run as argument arrays, never through a shell.
+// or the deadline passes. A command check is workflow code: it never runs as the agent, only in
+// the service's own sandbox, which its runtime provides (container exec, transient unit), as an
+// argument array, never through a shell.
 import { connect } from "node:net";
 import { liteFetch } from "@capstan/protocol/net/lite-fetch";
 import type { HealthCheck } from "@capstan/templates";
 import { pause } from "./abort";
-import { run } from "./exec";
 
 export interface CheckResult {
   ok: boolean;
@@ -12,8 +13,17 @@ export interface CheckResult {
 }
 
 const DEFAULT_TIMEOUT_S = 5;
+/** How long a command check may run. */
+export const COMMAND_CHECK_TIMEOUT_MS = 30_000;
 
-export async function runHealthCheck(check: HealthCheck, signal?: AbortSignal): Promise<CheckResult> {
+/** Runs a command check's argv inside the service's sandbox and says whether it exited 0. */
+export type CommandSandbox = (argv: readonly string[], signal?: AbortSignal) => Promise<CheckResult>;
+
+export async function runHealthCheck(
+  check: HealthCheck,
+  sandbox: CommandSandbox,
+  signal?: AbortSignal,
+): Promise<CheckResult> {
   if ("http" in check) {
     const { url, expectStatus } = check.http;
     const timeout = AbortSignal.timeout((check.http.timeout ?? DEFAULT_TIMEOUT_S) * 1000);
@@ -48,23 +58,20 @@ export async function runHealthCheck(check: HealthCheck, signal?: AbortSignal): 
       socket.once("error", (error) => done({ ok: false, detail: `tcp ${host}:${port}: ${describe(error)}` }));
     });
   }
-  const [program, ...args] = check.command;
   try {
-    const result = await run(program!, args, { signal, timeoutMs: 30_000 });
-    return result.code === 0
-      ? { ok: true, detail: `${program} exited 0` }
-      : { ok: false, detail: `${program} exited ${result.code}` };
+    return await sandbox(check.command, signal);
   } catch (error) {
-    return { ok: false, detail: `${program}: ${describe(error)}` };
+    return { ok: false, detail: `${check.command[0]}: ${describe(error)}` };
   }
 }
 
 export async function runHealthChecks(
   checks: readonly HealthCheck[],
+  sandbox: CommandSandbox,
   signal?: AbortSignal,
 ): Promise<CheckResult> {
   for (const check of checks) {
-    const result = await runHealthCheck(check, signal);
+    const result = await runHealthCheck(check, sandbox, signal);
     if (!result.ok) return result;
   }
   return { ok: true, detail: checks.length ? "all checks pass" : "no checks declared" };

@@ -6,16 +6,14 @@ import { pause } from "./abort";
 import type { DockerHost, DockerStatus } from "./docker";
 import { collectFacts } from "./facts";
 import type { Logger } from "./log";
-import type { ComposeRuntime } from "./runtimes/compose";
-import type { SystemdRuntime } from "./runtimes/systemd";
+import type { Runtimes } from "./runtimes/types";
 import type { ManagedService, StateStore } from "./state";
 import type { Upgrader } from "./upgrade";
 import { AGENT_VERSION } from "./version";
 
 export interface HealthDeps {
   state: StateStore;
-  compose: ComposeRuntime;
-  systemd: SystemdRuntime;
+  runtimes: Runtimes;
   docker: DockerHost;
 }
 
@@ -31,24 +29,9 @@ export async function serviceHealth(
     revisionHash: service.revisionHash.slice(0, 200),
   };
   try {
-    if (service.kind === "compose") {
-      const r = await deps.compose.probe(service.workflow, service.service, service.healthChecks, signal);
-      const status = r.ok
-        ? "HEALTHY"
-        : "starting" in r && r.starting
-          ? "STARTING"
-          : "count" in r && r.count === 0
-            ? "STOPPED"
-            : "UNHEALTHY";
-      return { ...base, status, detail: r.detail.slice(0, 1024) };
-    }
-    const r = await deps.systemd.probe(service.workflow, service.service, service.healthChecks, signal);
-    const status = r.ok
-      ? "HEALTHY"
-      : /is (inactive|failed|unknown)$/.test(r.detail)
-        ? "STOPPED"
-        : "UNHEALTHY";
-    return { ...base, status, detail: r.detail.slice(0, 1024) };
+    const ref = { workflow: service.workflow, service: service.service };
+    const probe = await deps.runtimes[service.kind].probe(ref, service.healthChecks, signal);
+    return { ...base, status: probe.status, detail: probe.detail.slice(0, 1024) };
   } catch (error) {
     return { ...base, status: "UNKNOWN", detail: (error as Error).message.slice(0, 1024) };
   }
@@ -84,7 +67,7 @@ export class HeartbeatLoop {
     const { deps } = this;
     const services = await allServiceHealth(deps, signal);
     // Hosts without Docker never load dockerode; hosts with Docker or compose services report it.
-    const usesDocker = services.some((s) => s.kind === "compose") || deps.docker.installed();
+    const usesDocker = services.some((s) => deps.runtimes[s.kind]?.usesDocker) || deps.docker.installed();
     const docker: DockerStatus | undefined = usesDocker ? await deps.docker.status(signal) : undefined;
     const facts = await collectFacts(deps.state.dir, docker?.available ? deps.docker : null);
     const factsJson = JSON.stringify(facts);

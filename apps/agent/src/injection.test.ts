@@ -10,8 +10,8 @@ import { freePort, removeComposeProject, tempDir, uniqueName } from "../test/hel
 import { ConfigError, loadConfig } from "./config";
 import { DockerHost } from "./docker";
 import { assertName, releaseIdFor } from "./names";
-import { renderer } from "./render";
 import { ComposeRuntime } from "./runtimes/compose";
+import { deployRelease } from "./runtimes/deploy-release";
 import { SystemdRuntime } from "./runtimes/systemd";
 import { StateStore } from "./state";
 
@@ -113,22 +113,22 @@ describe.skipIf(!ok)("values through a real compose deploy", () => {
       healthChecks: [{ http: { url: `http://127.0.0.1:${port}/env.txt` } }],
       deadline: 60,
     });
-    const outcome = await runtime.deploy({
-      workflow,
-      service: "web",
-      releaseId: "r1-inj",
-      files: renderer.compose({
-        workflow,
-        service: "web",
-        spec,
-        secrets: {},
-        hostPolicy: DEFAULT_HOST_POLICY,
-      }),
-      healthChecks: spec.healthChecks,
-      deadline: Date.now() + 60_000,
-      autoRollback: false,
-      log: () => {},
-    });
+    const outcome = await deployRelease(
+      runtime,
+      {
+        request: {
+          ref: { workflow, service: "web" },
+          releaseId: "r1-inj",
+          revision: { number: 1, hash: "a".repeat(64) },
+          spec,
+          secrets: {},
+          hostPolicy: DEFAULT_HOST_POLICY,
+        },
+        autoRollback: false,
+        keepReleases: 3,
+      },
+      { log: () => {}, signal: new AbortController().signal, deadline: Date.now() + 60_000 },
+    );
     expect(outcome.ok, outcome.message).toBe(true);
     const seen = await (await fetch(`http://127.0.0.1:${port}/env.txt`)).text();
     singleLine.forEach((value, i) => {

@@ -63,6 +63,7 @@ describe("job runner event numbers", () => {
       log: createLogger("silent"),
       leaseRenewMs: 60_000,
       keepReleases: 3,
+      effectivePolicy: (sent) => sent,
     } as JobRunnerDeps);
     const never = new AbortController().signal;
 

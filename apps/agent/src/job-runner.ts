@@ -9,16 +9,14 @@ import {
   StaleLeaseError,
   type StepState,
 } from "@capstan/protocol";
-import { findNameClash, isComposeService, isSystemdService } from "@capstan/templates";
+import { findNameClash, type HostPolicy } from "@capstan/templates";
 import { pause } from "./abort";
 import type { OutboxItem } from "./delivery";
 import type { Logger } from "./log";
 import { releaseIdFor } from "./names";
 import type { Outbox } from "./outbox";
-import type { Renderer } from "./render";
-import { artifactSource } from "./runtimes/artifacts";
-import type { ComposeRuntime, DeployOutcome } from "./runtimes/compose";
-import type { SystemdRuntime } from "./runtimes/systemd";
+import { type DeployOutcome, deployRelease } from "./runtimes/deploy-release";
+import type { DeployLog, Runtimes } from "./runtimes/types";
 import type { InflightJob, StateStore } from "./state";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -28,12 +26,15 @@ export interface JobRunnerDeps {
   client: AgentClient;
   outbox: Outbox<OutboxItem>;
   state: StateStore;
-  compose: ComposeRuntime;
-  systemd: SystemdRuntime;
-  render: Renderer;
+  runtimes: Runtimes;
   log: Logger;
   leaseRenewMs: number;
   keepReleases: number;
+  /**
+   * The policy the runtimes enforce: the control plane's narrowed by this host's own
+   * /etc/capstan/policy.json (host-policy.ts), so a compromised control plane cannot widen it.
+   */
+  effectivePolicy(sent: HostPolicy): HostPolicy;
 }
 
 export interface RunSignals {
@@ -166,16 +167,15 @@ export class JobRunner {
     service: JobAssignment["services"][number],
     releaseId: string,
     signal: AbortSignal,
-    log: (level: "info" | "warn" | "error", message: string) => void,
+    log: DeployLog,
   ): Promise<DeployOutcome> {
-    const { state, render } = this.deps;
+    const { state } = this.deps;
     const workflow = job.workflow.name;
     const spec = service.spec;
     const previous = state.getService(workflow, service.name);
     const previousReleaseId =
       previous && previous.releaseId !== releaseId ? previous.releaseId : previous?.previousReleaseId;
     const deadline = Math.min(Date.now() + spec.deadline * 1000, Date.parse(job.deadlineAt) || Infinity);
-    const autoRollback = job.autoRollback;
     const clash = findNameClash(state.listServices(), workflow, service.name);
     if (clash) {
       return {
@@ -184,56 +184,26 @@ export class JobRunner {
         message: `${workflow}/${service.name} would use the name capstan-${workflow}-${service.name}, which ${clash.workflow}/${clash.service} already uses on this host; rename the workflow or the service`,
       };
     }
+    const runtime = this.deps.runtimes[service.kind];
+    if (!runtime) return { ok: false, message: "unknown service kind", rolledBack: false };
     try {
-      let outcome: DeployOutcome;
-      if (isComposeService(spec)) {
-        const files = render.compose({
-          workflow,
-          service: service.name,
-          spec,
-          secrets: service.secrets,
-          hostPolicy: job.hostPolicy,
-        });
-        outcome = await this.deps.compose.deploy({
-          workflow,
-          service: service.name,
-          releaseId,
-          files,
-          healthChecks: spec.healthChecks,
-          deadline,
-          autoRollback,
+      const outcome = await deployRelease(
+        runtime,
+        {
+          request: {
+            ref: { workflow, service: service.name },
+            releaseId,
+            revision: { number: job.revision.number, hash: job.revision.hash },
+            spec,
+            secrets: service.secrets,
+            hostPolicy: this.deps.effectivePolicy(job.hostPolicy),
+          },
           previousReleaseId,
-          log,
-          signal,
-        });
-      } else if (isSystemdService(spec)) {
-        const rendered = render.systemd({
-          workflow,
-          service: service.name,
-          spec,
-          secrets: service.secrets,
-          note: `revision ${job.revision.number}`,
-        });
-        outcome = await this.deps.systemd.deploy({
-          workflow,
-          service: service.name,
-          releaseId,
-          env: rendered.env,
-          renderUnit: rendered.unit,
-          artifact: spec.systemd.artifact
-            ? artifactSource(spec.systemd.artifact, this.deps.client)
-            : undefined,
-          healthChecks: spec.healthChecks,
-          deadline,
-          autoRollback,
-          previousReleaseId,
+          autoRollback: job.autoRollback,
           keepReleases: this.deps.keepReleases,
-          log,
-          signal,
-        });
-      } else {
-        return { ok: false, message: "unknown service kind", rolledBack: false };
-      }
+        },
+        { log, signal, deadline },
+      );
       if (outcome.activeReleaseId) {
         const now = outcome.activeReleaseId === releaseId;
         state.saveService({
@@ -248,16 +218,8 @@ export class JobRunner {
           updatedAt: new Date().toISOString(),
         });
       }
-      if (outcome.ok && isComposeService(spec)) {
-        await this.deps.compose.prune(workflow, service.name, this.deps.keepReleases, [
-          releaseId,
-          previousReleaseId,
-        ]);
-      }
       return outcome;
     } catch (error) {
-      // Refusals (bad sha256, a spec the host policy forbids, injection attempts) land here,
-      // before anything on the host changed.
       log("error", (error as Error).message);
       return { ok: false, message: (error as Error).message.slice(0, 2000), rolledBack: false };
     }

@@ -18,15 +18,7 @@ export async function reconcile(
     const { workflow } = job;
     for (const { name, kind, healthChecks } of job.services) {
       const known = deps.state.getService(workflow, name);
-      let running: string | null = null;
-      try {
-        running =
-          kind === "compose"
-            ? await deps.compose.runningRelease(workflow, name)
-            : await deps.systemd.currentRelease(workflow, name);
-      } catch {
-        running = null;
-      }
+      const running = await deps.runtimes[kind].currentRelease({ workflow, service: name }).catch(() => null);
       const isNewRelease = running === job.releaseId;
       const probeAs = {
         workflow,

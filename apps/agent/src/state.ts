@@ -111,6 +111,10 @@ export class StateStore {
   get composeDir(): string {
     return join(this.dir, "compose");
   }
+  get nixDir(): string {
+    return join(this.dir, "nix");
+  }
+
   get systemdDir(): string {
     return join(this.dir, "systemd");
   }

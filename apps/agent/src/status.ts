@@ -4,8 +4,7 @@ import type { AgentConfig } from "./config";
 import { DockerHost } from "./docker";
 import { allServiceHealth } from "./heartbeat";
 import { describeHostPolicy, formatHostPolicy } from "./host-policy";
-import { ComposeRuntime } from "./runtimes/compose";
-import { SystemdRuntime } from "./runtimes/systemd";
+import { createRuntimes } from "./runtimes/runtimes";
 import { StateStore } from "./state";
 import { loadUpgradeRecord, upgradeRecordPath } from "./upgrade";
 import { AGENT_VERSION } from "./version";
@@ -17,8 +16,7 @@ export async function showStatus(config: AgentConfig, json: boolean): Promise<nu
   const services = await allServiceHealth({
     state,
     docker,
-    compose: new ComposeRuntime(state.composeDir, docker, config.childEnv),
-    systemd: new SystemdRuntime(state.systemdDir, config.unitDir),
+    runtimes: createRuntimes(config, state, docker),
   });
   const contact = state.loadContact();
   const upgrade = loadUpgradeRecord(upgradeRecordPath(config.stateDir));

@@ -91,6 +91,10 @@ describe.skipIf(!ok)("install.sh from the control plane", () => {
   it("starts Docker once when the Engine does not answer, and reports it in the heartbeat", async () => {
     // This host has no Docker Engine; a stand-in answers the two Engine API calls the agent makes
     // (GET /_ping, GET /version) on a socket, as a real `docker.service` unit that is stopped.
+    // The agent is stopped while the host is prepared: a running agent whose heartbeat sees a
+    // `docker` binary appear tries `systemctl start docker` itself (once per process), so the
+    // unit could start before the check below, and the restarted agent would find Docker up.
+    host.exec(["systemctl", "stop", "capstan-agent"]);
     const fakeEngine = `require("node:http").createServer((q, s) => {
   s.setHeader("content-type", q.url.endsWith("/_ping") ? "text/plain" : "application/json");
   s.end(q.url.endsWith("/_ping") ? "OK" : JSON.stringify({ Version: "99.0-test" }));
@@ -112,7 +116,7 @@ describe.skipIf(!ok)("install.sh from the control plane", () => {
     ]);
     host.exec(["systemctl", "daemon-reload"]);
     expect(host.tryExec(["systemctl", "is-active", "docker"]).stdout.trim()).not.toBe("active");
-    host.exec(["systemctl", "restart", "capstan-agent"]);
+    host.exec(["systemctl", "start", "capstan-agent"]);
     const hostId = JSON.parse(host.exec(["cat", "/var/lib/capstan/host.json"])).hostId;
     const row = await waitFor("the heartbeat to report Docker started", async () => {
       const h = await cp.db.prisma.host.findUnique({ where: { id: hostId } });

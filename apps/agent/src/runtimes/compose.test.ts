@@ -2,15 +2,15 @@
 // health gate; a stack whose healthcheck fails fails by its deadline and the previous release
 // runs again.
 
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { composeServiceSpecSchema, DEFAULT_HOST_POLICY } from "@capstan/templates";
 import { dockerEngine, dockerImage, requireComponents } from "@capstan/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort, removeComposeProject, tempDir, uniqueName } from "../../test/helpers";
+import { docker, freePort, removeComposeProject, tempDir, uniqueName } from "../../test/helpers";
 import { DockerHost } from "../docker";
-import { renderer } from "../render";
 import { ComposeRuntime } from "./compose";
+import { deployRelease } from "./deploy-release";
 
 const ok = requireComponents("compose runtime", dockerEngine(), dockerImage("capstan-busybox:test"));
 
@@ -52,6 +52,9 @@ describe.skipIf(!ok)("compose runtime (real Docker)", () => {
     PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
   });
   const project = runtime.project(workflow, service);
+  const ref = { workflow, service };
+  const revision = { number: 1, hash: "a".repeat(64) };
+  const signal = new AbortController().signal;
   const lines: string[] = [];
   const log = (_level: string, message: string) => lines.push(message);
 
@@ -60,43 +63,48 @@ describe.skipIf(!ok)("compose runtime (real Docker)", () => {
   it("deploys a stack with a healthcheck, gates on health, then rolls back a failing release", async () => {
     const port = await freePort();
     const first = stack(port, true, "release-one");
-    const files = renderer.compose({
-      workflow,
-      service,
-      spec: first,
-      secrets: {},
-      hostPolicy: DEFAULT_HOST_POLICY,
-    });
-    const outcome = await runtime.deploy({
-      workflow,
-      service,
-      releaseId: "r1-aaaa",
-      files,
-      healthChecks: first.healthChecks,
-      deadline: Date.now() + 60_000,
-      autoRollback: true,
-      log,
-    });
+    const outcome = await deployRelease(
+      runtime,
+      {
+        request: {
+          ref,
+          releaseId: "r1-aaaa",
+          revision,
+          spec: first,
+          secrets: {},
+          hostPolicy: DEFAULT_HOST_POLICY,
+        },
+        autoRollback: true,
+        keepReleases: 3,
+      },
+      { log, signal, deadline: Date.now() + 60_000 },
+    );
     expect(outcome).toMatchObject({ ok: true, activeReleaseId: "r1-aaaa" });
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe("release-one\n");
     const health = await runtime.containerHealth(project);
     expect(health).toMatchObject({ ok: true, count: 1 });
-    expect(await runtime.runningRelease(workflow, service)).toBe("r1-aaaa");
+    expect(await runtime.currentRelease(ref)).toBe("r1-aaaa");
     expect(statSync(join(runtime.releaseDir(workflow, service, "r1-aaaa"), ".env")).mode & 0o777).toBe(0o600);
 
     const bad = stack(port, false, "release-two");
     const started = Date.now();
-    const failed = await runtime.deploy({
-      workflow,
-      service,
-      releaseId: "r2-bbbb",
-      files: renderer.compose({ workflow, service, spec: bad, secrets: {}, hostPolicy: DEFAULT_HOST_POLICY }),
-      healthChecks: bad.healthChecks,
-      deadline: Date.now() + bad.deadline * 1000,
-      autoRollback: true,
-      previousReleaseId: "r1-aaaa",
-      log,
-    });
+    const failed = await deployRelease(
+      runtime,
+      {
+        request: {
+          ref,
+          releaseId: "r2-bbbb",
+          revision,
+          spec: bad,
+          secrets: {},
+          hostPolicy: DEFAULT_HOST_POLICY,
+        },
+        autoRollback: true,
+        previousReleaseId: "r1-aaaa",
+        keepReleases: 3,
+      },
+      { log, signal, deadline: Date.now() + bad.deadline * 1000 },
+    );
     expect(failed.ok).toBe(false);
     expect(failed.rolledBack).toBe(true);
     expect(failed.activeReleaseId).toBe("r1-aaaa");
@@ -104,11 +112,54 @@ describe.skipIf(!ok)("compose runtime (real Docker)", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(8000);
     // The previous release serves again, and is what the containers were created from.
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe("release-one\n");
-    expect(await runtime.runningRelease(workflow, service)).toBe("r1-aaaa");
+    expect(await runtime.currentRelease(ref)).toBe("r1-aaaa");
     expect((await runtime.containerHealth(project)).ok).toBe(true);
     expect(lines.some((l) => l.includes("rolling back"))).toBe(true);
 
-    await runtime.remove(workflow, service, "r1-aaaa");
+    await runtime.remove(ref);
     expect((await runtime.containerHealth(project)).count).toBe(0);
+  });
+
+  it("runs a command health check inside the service's container, never on the host as the agent", async () => {
+    // The attack: a health-check command that writes a marker into the agent's state dir. On the
+    // host (as the agent) it would succeed; in the container it writes the container's own disk.
+    const stateDir = tempDir("compose-attack");
+    const attacked = new ComposeRuntime(stateDir, new DockerHost("/var/run/docker.sock", false), {
+      PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    });
+    const target = { workflow: uniqueName("cmdchk"), service: "web" };
+    const marker = join(stateDir, "pwned-by-health-check");
+    const spec = composeServiceSpecSchema.parse({
+      compose: {
+        inline: { services: { web: { image: "capstan-busybox:test", command: ["sleep", "3600"] } } },
+      },
+      healthChecks: [{ command: ["/bin/sh", "-c", `mkdir -p ${stateDir} && touch ${marker}`] }],
+      deadline: 60,
+    });
+    try {
+      const outcome = await deployRelease(
+        attacked,
+        {
+          request: {
+            ref: target,
+            releaseId: "r1-cmd",
+            revision,
+            spec,
+            secrets: {},
+            hostPolicy: DEFAULT_HOST_POLICY,
+          },
+          autoRollback: false,
+          keepReleases: 3,
+        },
+        { log, signal, deadline: Date.now() + 60_000 },
+      );
+      expect(outcome.ok, outcome.message).toBe(true);
+      expect(existsSync(marker)).toBe(false);
+      const project = attacked.project(target.workflow, target.service);
+      const id = docker(["ps", "-q", "--filter", `label=com.docker.compose.project=${project}`]).trim();
+      expect(docker(["exec", id, "ls", marker]).trim()).toBe(marker);
+    } finally {
+      removeComposeProject(attacked.project(target.workflow, target.service));
+    }
   });
 });

@@ -1,18 +1,21 @@
 // Compose runtime: one folder per project and release under the state directory (env files
-// 0600), `up -d --remove-orphans`, then a health gate that reads container state through the
-// Engine API and runs the declared checks, with rollback to the previous release on failure.
+// 0600), `up -d --remove-orphans`, and health read from container state through the Engine API
+// plus the declared checks. The deploy template (deploy-release.ts) drives it.
 import { readFileSync } from "node:fs";
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { HealthCheck } from "@capstan/templates";
-import { composeProjectName } from "@capstan/templates";
+import { composeProjectName, isComposeService } from "@capstan/templates";
+import { renderComposeProject } from "@capstan/templates/compose/render-compose-project";
+import { checkComposePolicy } from "@capstan/templates/workflow/check-compose-policy";
+import { pause } from "../abort";
 import type { DockerHost } from "../docker";
-import { runChecked, tail } from "../exec";
-import { type CheckResult, runHealthChecks, waitUntilHealthy } from "../health";
+import { runChecked } from "../exec";
+import { type CheckResult, COMMAND_CHECK_TIMEOUT_MS, runHealthChecks } from "../health";
 import { assertName } from "../names";
 import { writeFileAtomic } from "../state";
-
-export type DeployLog = (level: "info" | "warn" | "error", message: string) => void;
+import { pruneReleases } from "./artifacts";
+import type { Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 
 export interface ComposeFiles {
   /** The compose document (YAML). */
@@ -23,28 +26,6 @@ export interface ComposeFiles {
   processEnv?: Record<string, string>;
 }
 
-export interface ComposeDeployInput {
-  workflow: string;
-  service: string;
-  releaseId: string;
-  files: ComposeFiles;
-  healthChecks: readonly HealthCheck[];
-  /** Epoch ms by which the stack must be healthy. */
-  deadline: number;
-  autoRollback: boolean;
-  previousReleaseId?: string;
-  log: DeployLog;
-  signal?: AbortSignal;
-}
-
-export interface DeployOutcome {
-  ok: boolean;
-  message: string;
-  /** The release that is active now (the new one, the previous one after rollback, or none). */
-  activeReleaseId?: string;
-  rolledBack: boolean;
-}
-
 function readProcessEnv(dir: string): Record<string, string> {
   try {
     return JSON.parse(readFileSync(join(dir, "process-env.json"), "utf8")) as Record<string, string>;
@@ -53,7 +34,30 @@ function readProcessEnv(dir: string): Record<string, string> {
   }
 }
 
-export class ComposeRuntime {
+/** Renders a compose service's files after checking the host policy again. */
+export function renderComposeFiles(request: StageRequest): ComposeFiles {
+  const { spec, ref } = request;
+  if (!isComposeService(spec)) throw new Error(`${ref.workflow}/${ref.service} is not a compose service`);
+  // The control plane checked the policy when it planned the job; the host checks again, since
+  // the policy is the host admin's promise and a compromised control plane must not break it.
+  const issues = checkComposePolicy(spec.compose.inline ?? {}, request.hostPolicy);
+  if (issues.length) {
+    const first = issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new Error(`refused by this host's policy: ${first.join("; ")}`);
+  }
+  const files = renderComposeProject({
+    workflow: ref.workflow,
+    service: ref.service,
+    spec,
+    secrets: request.secrets,
+  });
+  return { compose: files.compose, env: files.env, processEnv: files.processEnv };
+}
+
+export class ComposeRuntime implements Runtime {
+  readonly kind = "compose";
+  readonly usesDocker = true;
+
   constructor(
     private readonly root: string,
     private readonly docker: DockerHost,
@@ -65,40 +69,47 @@ export class ComposeRuntime {
     return composeProjectName(assertName(workflow, "workflow name"), assertName(service, "service name"));
   }
 
-  releaseDir(workflow: string, service: string, releaseId: string): string {
-    return join(this.root, workflow, service, "releases", assertName(releaseId, "release id"));
+  label(ref: ServiceRef): string {
+    return this.project(ref.workflow, ref.service);
   }
 
-  async writeRelease(
-    workflow: string,
-    service: string,
-    releaseId: string,
-    files: ComposeFiles,
-  ): Promise<string> {
-    const dir = this.releaseDir(workflow, service, releaseId);
+  private serviceDir(ref: ServiceRef): string {
+    return join(
+      this.root,
+      assertName(ref.workflow, "workflow name"),
+      assertName(ref.service, "service name"),
+    );
+  }
+
+  releaseDir(workflow: string, service: string, releaseId: string): string {
+    return join(this.serviceDir({ workflow, service }), "releases", assertName(releaseId, "release id"));
+  }
+
+  async stage(request: StageRequest): Promise<void> {
+    const files = renderComposeFiles(request);
+    const dir = this.releaseDir(request.ref.workflow, request.ref.service, request.releaseId);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     writeFileAtomic(join(dir, ".env"), files.env, 0o600);
     writeFileAtomic(join(dir, "compose.yaml"), files.compose, 0o600);
     if (files.processEnv && Object.keys(files.processEnv).length) {
       writeFileAtomic(join(dir, "process-env.json"), JSON.stringify(files.processEnv), 0o600);
     }
-    return dir;
   }
 
-  private async compose(dir: string, project: string, args: string[], signal?: AbortSignal): Promise<string> {
+  private async compose(ref: ServiceRef, releaseId: string, args: string[], signal?: AbortSignal) {
+    const dir = this.releaseDir(ref.workflow, ref.service, releaseId);
     const cli = (await this.docker.composeCli(signal)) ?? (await this.docker.composeCli(signal, true));
     if (!cli)
       throw new Error("neither `docker compose` (v2) nor `docker-compose` (v1) is installed on this host");
-    const full = [...cli.prefix, "--project-name", project, "--file", join(dir, "compose.yaml")];
+    const full = [...cli.prefix, "--project-name", this.label(ref), "--file", join(dir, "compose.yaml")];
     full.push("--env-file", join(dir, ".env"), "--project-directory", dir, ...args);
     const env = { ...this.baseEnv, ...readProcessEnv(dir) };
-    const result = await runChecked(cli.program, full, { cwd: dir, env, signal, timeoutMs: 15 * 60_000 });
-    return result.stdout + result.stderr;
+    await runChecked(cli.program, full, { cwd: dir, env, signal, timeoutMs: 15 * 60_000 });
   }
 
-  async up(workflow: string, service: string, releaseId: string, signal?: AbortSignal): Promise<void> {
-    const dir = this.releaseDir(workflow, service, releaseId);
-    await this.compose(dir, this.project(workflow, service), ["up", "-d", "--remove-orphans"], signal);
+  async activate(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<void> {
+    ctx.log("info", `compose: starting ${this.label(ref)} release ${releaseId}`);
+    await this.compose(ref, releaseId, ["up", "-d", "--remove-orphans"], ctx.signal);
   }
 
   /** Container state through the Engine API: every container running, every healthcheck healthy. */
@@ -134,11 +145,11 @@ export class ComposeRuntime {
   }
 
   /** The release folder the running containers were created from (compose labels them). */
-  async runningRelease(workflow: string, service: string): Promise<string | null> {
+  async currentRelease(ref: ServiceRef): Promise<string | null> {
     const docker = await this.docker.engine();
     const containers = await docker.listContainers({
       all: true,
-      filters: { label: [`com.docker.compose.project=${this.project(workflow, service)}`] },
+      filters: { label: [`com.docker.compose.project=${this.label(ref)}`] },
     });
     for (const c of containers) {
       const files = c.Labels?.["com.docker.compose.project.config_files"] ?? "";
@@ -148,82 +159,102 @@ export class ComposeRuntime {
     return null;
   }
 
-  /** Container health plus the declared checks: what both the gate and heartbeats use. */
-  async probe(workflow: string, service: string, checks: readonly HealthCheck[], signal?: AbortSignal) {
-    const containers = await this.containerHealth(this.project(workflow, service));
-    if (!containers.ok) return containers;
-    const declared = await runHealthChecks(checks, signal);
-    return declared.ok ? containers : { ...containers, ok: false, detail: declared.detail };
+  /**
+   * A command check runs inside the service's container through the Engine API (argv, as the
+   * container's user), never on the host as the agent: the container whose Compose service has
+   * the Capstan service's name, else the first running one by name.
+   */
+  private async execInContainer(ref: ServiceRef, argv: readonly string[], signal?: AbortSignal) {
+    const docker = await this.docker.engine();
+    const running = await docker.listContainers({
+      filters: { label: [`com.docker.compose.project=${this.label(ref)}`], status: ["running"] },
+    });
+    const service = (c: (typeof running)[number]) => c.Labels?.["com.docker.compose.service"] ?? "";
+    running.sort((a, b) => service(a).localeCompare(service(b)));
+    const target = running.find((c) => service(c) === ref.service) ?? running[0];
+    if (!target) return { ok: false, detail: `no running container to run ${argv[0]} in` };
+    const timeout = AbortSignal.timeout(COMMAND_CHECK_TIMEOUT_MS);
+    const abortSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const exec = await docker
+      .getContainer(target.Id)
+      .exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true, abortSignal });
+    const stream = await exec.start({ hijack: true, stdin: false, abortSignal });
+    // The output is not needed (it may hold anything the check prints); the stream ends when
+    // the command exits.
+    stream.resume();
+    await new Promise<void>((resolve) => {
+      stream.once("end", resolve);
+      stream.once("close", resolve);
+      stream.once("error", () => resolve());
+      abortSignal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    stream.destroy();
+    // The exit code can be recorded a moment after the stream closed.
+    let info = await exec.inspect();
+    while (info.Running && (await pause(100, abortSignal))) info = await exec.inspect();
+    if (info.Running) return { ok: false, detail: `${argv[0]} did not finish in time` };
+    return info.ExitCode === 0
+      ? { ok: true, detail: `${argv[0]} exited 0` }
+      : { ok: false, detail: `${argv[0]} exited ${info.ExitCode}` };
   }
 
-  async deploy(input: ComposeDeployInput): Promise<DeployOutcome> {
-    const { workflow, service, releaseId, log, signal } = input;
-    const project = this.project(workflow, service);
-    await this.writeRelease(workflow, service, releaseId, input.files);
-    log("info", `compose: starting ${project} release ${releaseId}`);
-    let failure: string;
-    try {
-      await this.up(workflow, service, releaseId, signal);
-      const result = await waitUntilHealthy(
-        () => this.probe(workflow, service, input.healthChecks, signal),
-        input.deadline,
-        signal,
-        1000,
-        (r) => log("info", `compose: waiting for health: ${r.detail}`),
-      );
-      if (result.ok) {
-        log("info", `compose: ${project} is healthy (${result.detail})`);
-        return { ok: true, message: result.detail, activeReleaseId: releaseId, rolledBack: false };
-      }
-      failure = result.detail;
-    } catch (error) {
-      failure = tail((error as Error).message);
+  /** Container health plus the declared checks: what both the gate and heartbeats use. */
+  async probe(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal): Promise<Probe> {
+    const containers = await this.containerHealth(this.label(ref));
+    if (!containers.ok) {
+      const status = containers.starting ? "STARTING" : containers.count === 0 ? "STOPPED" : "UNHEALTHY";
+      return { status, detail: containers.detail };
     }
-    log("error", `compose: ${project} release ${releaseId} failed: ${failure}`);
-    const previous = input.previousReleaseId;
-    if (!input.autoRollback || !previous || previous === releaseId) {
-      return { ok: false, message: failure, rolledBack: false };
-    }
-    log("warn", `compose: rolling back ${project} to release ${previous}`);
-    try {
-      await this.up(workflow, service, previous, signal);
-      const back = await waitUntilHealthy(
-        () => this.probe(workflow, service, input.healthChecks, signal),
-        Date.now() + 120_000,
-        signal,
-      );
-      log(back.ok ? "info" : "error", `compose: previous release ${previous}: ${back.detail}`);
-      return {
-        ok: false,
-        message: `${failure}; rolled back to ${previous}${back.ok ? "" : ` (still unhealthy: ${back.detail})`}`,
-        activeReleaseId: previous,
-        rolledBack: true,
-      };
-    } catch (error) {
-      log("error", `compose: rollback failed: ${tail((error as Error).message)}`);
-      return { ok: false, message: `${failure}; rollback failed`, rolledBack: false };
-    }
+    const sandbox = (argv: readonly string[], s?: AbortSignal) => this.execInContainer(ref, argv, s);
+    const declared = await runHealthChecks(checks, sandbox, signal);
+    return declared.ok
+      ? { status: "HEALTHY", detail: containers.detail }
+      : { status: "UNHEALTHY", detail: declared.detail };
+  }
+
+  async hasRelease(ref: ServiceRef, releaseId: string): Promise<boolean> {
+    return stat(this.releaseDir(ref.workflow, ref.service, releaseId)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** The release compose commands run against: the running one, else the newest on disk. */
+  private async someRelease(ref: ServiceRef, signal?: AbortSignal): Promise<string | null> {
+    const running = await this.currentRelease(ref);
+    if (running || signal?.aborted) return running;
+    const dir = join(this.serviceDir(ref), "releases");
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const dated = await Promise.all(names.map(async (n) => ({ n, t: (await stat(join(dir, n))).mtimeMs })));
+    return dated.sort((a, b) => b.t - a.t)[0]?.n ?? null;
+  }
+
+  private async command(ref: ServiceRef, args: string[], signal?: AbortSignal): Promise<void> {
+    const release = await this.someRelease(ref, signal);
+    if (!release) throw new Error(`${this.label(ref)} has no release on this host`);
+    await this.compose(ref, release, args, signal);
+  }
+
+  stop(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
+    return this.command(ref, ["stop"], signal);
+  }
+
+  start(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
+    return this.command(ref, ["start"], signal);
+  }
+
+  restart(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
+    return this.command(ref, ["restart"], signal);
   }
 
   /** Stops and removes the project's containers and networks, and its files. */
-  async remove(workflow: string, service: string, releaseId: string, signal?: AbortSignal): Promise<void> {
-    const dir = this.releaseDir(workflow, service, releaseId);
-    await this.compose(dir, this.project(workflow, service), ["down", "--remove-orphans"], signal);
-    await rm(join(this.root, workflow, service), { recursive: true, force: true });
+  async remove(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
+    if (await this.someRelease(ref, signal)) await this.command(ref, ["down", "--remove-orphans"], signal);
+    await rm(this.serviceDir(ref), { recursive: true, force: true });
   }
 
   /** Keeps the newest `keep` release folders plus the protected ones. */
-  async prune(
-    workflow: string,
-    service: string,
-    keep: number,
-    protect: (string | undefined)[],
-  ): Promise<void> {
-    const dir = join(this.root, workflow, service, "releases");
-    const names = await readdir(dir).catch(() => [] as string[]);
-    const dated = await Promise.all(names.map(async (n) => ({ n, t: (await stat(join(dir, n))).mtimeMs })));
-    dated.sort((a, b) => b.t - a.t);
-    const keepSet = new Set([...dated.slice(0, keep).map((d) => d.n), ...protect.filter(Boolean)]);
-    for (const { n } of dated) if (!keepSet.has(n)) await rm(join(dir, n), { recursive: true, force: true });
+  async prune(ref: ServiceRef, keep: number, protect: readonly (string | undefined)[]): Promise<void> {
+    await pruneReleases(this.serviceDir(ref), keep, [...protect]);
   }
 }

@@ -17,13 +17,15 @@ import {
   serviceKind,
   serviceUnitName,
 } from "@capstan/templates";
-import { renderNixService } from "@capstan/templates/systemd/render-nix-unit";
+import { nixUnitSpec, renderNixService } from "@capstan/templates/systemd/render-nix-unit";
 import { run, runChecked, tail } from "../exec";
 import { runHealthChecks } from "../health";
+import { enforceSystemdPolicy } from "../host-policy";
 import { assertName } from "../names";
 import { writeFileAtomic } from "../state";
 import { pruneReleases, readCurrent, switchCurrent } from "./artifacts";
 import { dropUnsupportedDirectives } from "./hardening";
+import { runInUnitSandbox } from "./systemd";
 import type { HealthStatus, Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 
 /** What `nix build --json` may hand back as an output path. */
@@ -84,6 +86,16 @@ export class NixRuntime implements Runtime {
     if (!flake.success) throw new Error(`nix.flake is refused: ${flake.error.issues[0]?.message}`);
     if (!NIX_ATTRIBUTE_PATTERN.test(spec.nix.attribute))
       throw new Error(`nix.attribute is refused: must match ${NIX_ATTRIBUTE_PATTERN.source}`);
+    if (!request.hostPolicy.allowNixBuilds)
+      throw new Error(
+        `refused by this host's policy: ${ref.workflow}/${ref.service} is a nix service, and nix builds run the flake's builders on this host (allowNixBuilds is off; turn it on in the host's policy, and in /etc/capstan/policy.json, for hosts whose Nix you trust)`,
+      );
+    // The unit it becomes must keep to the systemd rules like any other unit.
+    enforceSystemdPolicy({
+      ...ref,
+      spec: nixUnitSpec(spec, "/nix/store").systemd,
+      policy: request.hostPolicy,
+    });
     const installable = `${spec.nix.flake}#${spec.nix.attribute}`;
     // Renders the EnvironmentFile first: a missing secret refuses the deploy before any build.
     const rendered = renderNixService({ ...ref, spec, secrets: request.secrets });
@@ -229,7 +241,9 @@ export class NixRuntime implements Runtime {
     }
     if (state !== "active" && state !== "reloading")
       return { status: UNIT_STATES[state] ?? "UNKNOWN", detail: `${unit} is ${state || "unknown"}` };
-    const declared = await runHealthChecks(checks, signal);
+    const sandbox = (argv: readonly string[], s?: AbortSignal) =>
+      runInUnitSandbox(join(this.unitDir, unit), argv, s);
+    const declared = await runHealthChecks(checks, sandbox, signal);
     return declared.ok
       ? { status: "HEALTHY", detail: `${unit} is ${state}; ${declared.detail}` }
       : { status: "UNHEALTHY", detail: declared.detail };

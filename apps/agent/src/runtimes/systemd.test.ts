@@ -156,6 +156,30 @@ describe.skipIf(!ok)("systemd runtime (real systemd host)", () => {
     expect(await get()).toBe(`four ${secrets.GREETING}`);
   });
 
+  it("runs a command health check as the service's sandboxed user, never as the agent", async () => {
+    // The attack: a health-check command that writes a marker into the agent's state dir. It
+    // passes only when it runs as a user other than root, and the marker must not appear.
+    const marker = `${stateDir}/pwned-by-health-check`;
+    const base = spec({ marker: "five" });
+    const attack = {
+      ...base,
+      healthChecks: [
+        ...base.healthChecks,
+        { command: ["/bin/sh", "-c", `touch ${marker}; id -u | grep -vqx 0`] },
+      ],
+    };
+    const { outcome, logs } = await drive({
+      op: "deploy",
+      releaseId: "r5-eeee",
+      previousReleaseId: "r4-dddd",
+      spec: attack,
+      secrets,
+    });
+    expect(outcome, logs.join("\n")).toMatchObject({ ok: true, activeReleaseId: "r5-eeee" });
+    expect(host.tryExec(["test", "-e", marker]).code).not.toBe(0);
+    expect(await get()).toBe(`five ${secrets.GREETING}`);
+  });
+
   it("stops, disables and removes the service", async () => {
     await drive({ op: "remove" });
     const unit = `capstan-${workflow}-${service}.service`;

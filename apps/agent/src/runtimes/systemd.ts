@@ -1,20 +1,24 @@
 // systemd runtime: artifact -> releases/<id>/, EnvironmentFile (0600) per release, unit from
 // packages/templates with the hardening directives this host cannot apply dropped, `current`
-// switched atomically, daemon-reload + enable + restart, then is-active plus declared checks
-// before the deadline. Rollback switches `current`, the unit and the env file back.
+// switched atomically, daemon-reload + enable + restart; health is is-active plus the declared
+// checks. The deploy template (deploy-release.ts) drives it; a rollback activates the previous
+// release's saved unit, env file and `current` again.
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { HealthCheck } from "@capstan/templates";
-import { serviceUnitName } from "@capstan/templates";
-import { run, runChecked, tail } from "../exec";
-import { type CheckResult, runHealthChecks, waitUntilHealthy } from "../health";
+import type { Artifact, HealthCheck } from "@capstan/templates";
+import { hardeningSchema, isSystemdService, serviceUnitName } from "@capstan/templates";
+import { renderEnvironmentFile } from "@capstan/templates/systemd/render-environment-file";
+import { renderSystemdUnit } from "@capstan/templates/systemd/render-systemd-unit";
+import { run, runChecked } from "../exec";
+import { type CheckResult, COMMAND_CHECK_TIMEOUT_MS, runHealthChecks } from "../health";
+import { enforceSystemdPolicy } from "../host-policy";
 import { assertName } from "../names";
 import { writeFileAtomic } from "../state";
 import { type ArtifactFormat, pruneReleases, readCurrent, switchCurrent, unpackRelease } from "./artifacts";
-import type { DeployLog, DeployOutcome } from "./compose";
 import { dropUnsupportedDirectives } from "./hardening";
+import type { Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 
 export interface SystemdPaths {
   /** <state>/systemd/<workflow>/<service>: releases/, current, env/, units/ */
@@ -31,30 +35,96 @@ export interface ArtifactSource {
   fetch(dest: string, signal?: AbortSignal): Promise<void>;
 }
 
-export interface SystemdDeployInput {
-  workflow: string;
-  service: string;
-  releaseId: string;
-  env: string;
-  renderUnit(paths: SystemdPaths, omitDirectives: readonly string[]): string;
-  artifact?: ArtifactSource;
-  healthChecks: readonly HealthCheck[];
-  deadline: number;
-  autoRollback: boolean;
-  previousReleaseId?: string;
-  keepReleases: number;
-  log: DeployLog;
-  signal?: AbortSignal;
+/** Where a spec's artifact is fetched from (URL, or an upload on the control plane). */
+export type ArtifactResolver = (artifact: Artifact) => ArtifactSource;
+
+export function pickSecrets(
+  names: readonly string[],
+  secrets: Record<string, string>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = secrets[name];
+    // A missing secret fails the deploy; it never deploys an empty value.
+    if (value === undefined) throw new Error(`secret ${name} has no value`);
+    out[name] = value;
+  }
+  return out;
 }
 
-export class SystemdRuntime {
+/** Unit settings a command check takes from its service: who it runs as, and its sandbox. */
+const SANDBOX_SETTINGS = new Set([
+  ...Object.keys(hardeningSchema.shape).filter((key) => key !== "profile"),
+  "User",
+  "DynamicUser",
+  "SystemCallErrorNumber",
+  "CPUQuota",
+  "MemoryMax",
+  "TasksMax",
+]);
+
+/**
+ * A command check runs as a transient unit with the service's user and the hardening of the unit
+ * that runs now (`unitPath`), never as the agent: the agent's key and state stay out of its reach.
+ */
+export async function runInUnitSandbox(
+  unitPath: string,
+  argv: readonly string[],
+  signal?: AbortSignal,
+): Promise<CheckResult> {
+  const properties = sandboxProperties(readFileSync(unitPath, "utf8"));
+  const limit = `RuntimeMaxSec=${COMMAND_CHECK_TIMEOUT_MS / 1000}`;
+  const result = await run(
+    "systemd-run",
+    ["--wait", "--pipe", "--quiet", "--collect", "--property", limit, ...properties, "--", ...argv],
+    { signal, timeoutMs: COMMAND_CHECK_TIMEOUT_MS + 10_000, input: "" },
+  );
+  return result.code === 0
+    ? { ok: true, detail: `${argv[0]} exited 0` }
+    : { ok: false, detail: `${argv[0]} exited ${result.code}` };
+}
+
+/** `--property` arguments for systemd-run with a unit's user and sandbox settings. */
+export function sandboxProperties(unit: string): string[] {
+  const properties: string[] = [];
+  let section = "";
+  for (const line of unit.split("\n")) {
+    const header = /^\[(\w+)\]$/.exec(line);
+    if (header) section = header[1]!;
+    const setting = /^([A-Za-z]+)=(.*)$/.exec(line);
+    // Unit files escape % as %%; properties on the command line are taken literally.
+    if (section === "Service" && setting && SANDBOX_SETTINGS.has(setting[1]!))
+      properties.push(`${setting[1]}=${setting[2]!.replace(/%%/g, "%")}`);
+  }
+  if (!properties.some((p) => p.startsWith("User=") || p.startsWith("DynamicUser=")))
+    properties.push("DynamicUser=yes");
+  return properties.flatMap((p) => ["--property", p]);
+}
+
+/** A unit's text without `directive=` lines (and the EPERM softening that belongs to a filter). */
+function withoutDirective(unit: string, directive: string): string {
+  const names = directive === "SystemCallFilter" ? [directive, "SystemCallErrorNumber"] : [directive];
+  return unit
+    .split("\n")
+    .filter((line) => !names.some((name) => line.startsWith(`${name}=`)))
+    .join("\n");
+}
+
+export class SystemdRuntime implements Runtime {
+  readonly kind = "systemd";
+
   constructor(
     private readonly root: string,
     private readonly unitDir: string,
+    private readonly artifacts?: ArtifactResolver,
   ) {}
 
   unitName(workflow: string, service: string): string {
     return serviceUnitName(assertName(workflow, "workflow name"), assertName(service, "service name"));
+  }
+
+  label(ref: ServiceRef): string {
+    return this.unitName(ref.workflow, ref.service);
   }
 
   serviceDir(workflow: string, service: string): string {
@@ -66,47 +136,52 @@ export class SystemdRuntime {
     return { serviceDir, envFile: join(serviceDir, "env", `${assertName(releaseId, "release id")}.env`) };
   }
 
-  private savedUnitPath(workflow: string, service: string, releaseId: string): string {
-    return join(this.serviceDir(workflow, service), "units", `${releaseId}.service`);
+  private savedUnitPath(ref: ServiceRef, releaseId: string): string {
+    return join(
+      this.serviceDir(ref.workflow, ref.service),
+      "units",
+      `${assertName(releaseId, "release id")}.service`,
+    );
   }
 
   async systemctl(args: string[], signal?: AbortSignal): Promise<void> {
     await runChecked("systemctl", args, { signal, timeoutMs: 120_000 });
   }
 
-  async isActive(unit: string, signal?: AbortSignal): Promise<CheckResult> {
+  async probe(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal): Promise<Probe> {
+    const unit = this.label(ref);
     const result = await run("systemctl", ["is-active", unit], { signal, timeoutMs: 20_000 });
     const state = result.stdout.trim() || "unknown";
-    return { ok: state === "active", detail: `${unit} is ${state}` };
-  }
-
-  async probe(workflow: string, service: string, checks: readonly HealthCheck[], signal?: AbortSignal) {
-    const active = await this.isActive(this.unitName(workflow, service), signal);
-    if (!active.ok) return active;
-    const declared = await runHealthChecks(checks, signal);
-    return declared.ok ? active : declared;
+    if (state !== "active") {
+      const stopped = state === "inactive" || state === "failed" || state === "unknown";
+      return { status: stopped ? "STOPPED" : "UNHEALTHY", detail: `${unit} is ${state}` };
+    }
+    const sandbox = (argv: readonly string[], s?: AbortSignal) =>
+      runInUnitSandbox(join(this.unitDir, unit), argv, s);
+    const declared = await runHealthChecks(checks, sandbox, signal);
+    return declared.ok
+      ? { status: "HEALTHY", detail: `${unit} is active` }
+      : { status: "UNHEALTHY", detail: declared.detail };
   }
 
   /** The release `current` points at (what actually runs after a crash mid-deploy). */
-  currentRelease(workflow: string, service: string): Promise<string | null> {
-    return readCurrent(this.serviceDir(workflow, service));
+  currentRelease(ref: ServiceRef): Promise<string | null> {
+    return readCurrent(this.serviceDir(ref.workflow, ref.service));
   }
 
-  /** Puts a saved release's unit in place and (re)starts it. */
-  private async activate(workflow: string, service: string, releaseId: string, signal?: AbortSignal) {
-    const unit = this.unitName(workflow, service);
-    const text = readFileSync(this.savedUnitPath(workflow, service, releaseId), "utf8");
-    writeFileAtomic(join(this.unitDir, unit), text, 0o644);
-    await switchCurrent(this.serviceDir(workflow, service), releaseId);
-    await this.systemctl(["daemon-reload"], signal);
-    await this.systemctl(["enable", unit], signal);
-    await this.systemctl(["restart", unit], signal);
-  }
-
-  async deploy(input: SystemdDeployInput): Promise<DeployOutcome> {
-    const { workflow, service, releaseId, log, signal } = input;
-    const unit = this.unitName(workflow, service);
-    const paths = this.paths(workflow, service, releaseId);
+  /**
+   * Everything that can be refused happens before the host changes: secrets, the artifact's
+   * sha256, the hardening probe. Then the release folder, its env file and its unit are saved.
+   */
+  async stage(request: StageRequest, ctx: StepContext): Promise<void> {
+    const { ref, releaseId, spec } = request;
+    if (!isSystemdService(spec)) throw new Error(`${ref.workflow}/${ref.service} is not a systemd service`);
+    // The host's promise, checked on this host before anything is written.
+    enforceSystemdPolicy({ ...ref, spec: spec.systemd, policy: request.hostPolicy });
+    const { log, signal } = ctx;
+    const unit = this.label(ref);
+    const paths = this.paths(ref.workflow, ref.service, releaseId);
+    const env = renderEnvironmentFile(spec.env, pickSecrets(spec.secrets, request.secrets));
     const releasesDir = join(paths.serviceDir, "releases");
     await mkdir(releasesDir, { recursive: true, mode: 0o755 });
     // mkdir's mode is cut by the agent unit's UMask=0077; the service's user must traverse these.
@@ -115,131 +190,96 @@ export class SystemdRuntime {
     await mkdir(join(paths.serviceDir, "env"), { recursive: true, mode: 0o700 });
     await mkdir(join(paths.serviceDir, "units"), { recursive: true, mode: 0o700 });
 
-    // 1. Everything that can be refused is checked before the host changes.
-    if (input.artifact) {
+    const artifact = spec.systemd.artifact;
+    if (artifact) {
+      if (!this.artifacts) throw new Error("this agent cannot fetch artifacts");
+      const source = this.artifacts(artifact);
       const download = join(paths.serviceDir, `.download-${randomBytes(6).toString("hex")}`);
       try {
-        await input.artifact.fetch(download, signal);
+        await source.fetch(download, signal);
         log("info", "systemd: artifact downloaded, sha256 verified");
-        await unpackRelease(
-          download,
-          input.artifact.format,
-          releasesDir,
-          releaseId,
-          input.artifact.binaryName,
-        );
+        await unpackRelease(download, source.format, releasesDir, releaseId, source.binaryName);
       } finally {
         await rm(download, { force: true });
       }
     } else {
       await mkdir(join(releasesDir, releaseId), { recursive: true, mode: 0o755 });
     }
-    const { dropped } = await dropUnsupportedDirectives(input.renderUnit(paths, []), signal);
-    for (const directive of dropped) {
+    const rendered = renderSystemdUnit({
+      workflow: ref.workflow,
+      service: ref.service,
+      spec,
+      serviceDir: paths.serviceDir,
+      environmentFile: paths.envFile,
+      note: `revision ${request.revision.number}`,
+    });
+    const probed = await dropUnsupportedDirectives(rendered, signal);
+    for (const directive of probed.dropped) {
       log(
         "warn",
         `systemd: ${directive}= cannot be applied on this host (probe failed); dropped from ${unit}`,
       );
     }
+    writeFileAtomic(paths.envFile, env, 0o600);
+    writeFileAtomic(this.savedUnitPath(ref, releaseId), probed.unit, 0o600);
+  }
 
-    // 2. Files, then the switch, then systemd.
-    writeFileAtomic(paths.envFile, input.env, 0o600);
-    let failure: string;
-    try {
-      // A directive can also be unusable for this program on this host: a seccomp filter kills
-      // a process that needs a syscall outside the allowed set (SIGSYS; Node on these hosts),
-      // and MemoryDenyWriteExecute= kills JIT runtimes (SIGTRAP). On SIGSYS the filter first
-      // stays on with SystemCallErrorNumber=EPERM (the call fails instead of killing); only if
-      // that is not enough, or on SIGTRAP, the directive is dropped. Every step is logged.
-      let softened = false;
-      for (let attempt = 0; ; attempt++) {
-        let text = input.renderUnit(paths, dropped);
-        if (softened) text = text.replace(/^(SystemCallFilter=.*)$/m, "$1\nSystemCallErrorNumber=EPERM");
-        writeFileAtomic(this.savedUnitPath(workflow, service, releaseId), text, 0o600);
-        // When the kill comes before systemd finished starting the unit, `systemctl restart`
-        // itself fails ("a fatal signal was delivered"): the same hardening check applies.
-        let restartError: unknown;
-        try {
-          await this.activate(workflow, service, releaseId, signal);
-          log("info", `systemd: ${unit} restarted with release ${releaseId}`);
-        } catch (error) {
-          restartError = error;
-        }
-        const killer = attempt < 3 ? await this.killedByHardening(unit, dropped, signal) : null;
-        if (!killer) {
-          if (restartError) throw restartError;
-          break;
-        }
-        if (killer === "SystemCallFilter" && !softened) {
-          softened = true;
-          log(
-            "warn",
-            `systemd: ${unit} was killed by SystemCallFilter= (SIGSYS); keeping the filter with SystemCallErrorNumber=EPERM`,
-          );
-          continue;
-        }
-        dropped.push(killer);
+  /** Puts a release's unit in place and (re)starts it. */
+  private async install(ref: ServiceRef, releaseId: string, unitText: string, signal?: AbortSignal) {
+    const unit = this.label(ref);
+    writeFileAtomic(join(this.unitDir, unit), unitText, 0o644);
+    await switchCurrent(this.serviceDir(ref.workflow, ref.service), releaseId);
+    await this.systemctl(["daemon-reload"], signal);
+    await this.systemctl(["enable", unit], signal);
+    await this.systemctl(["restart", unit], signal);
+  }
+
+  async activate(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<void> {
+    const { log, signal } = ctx;
+    const unit = this.label(ref);
+    const saved = this.savedUnitPath(ref, releaseId);
+    let text = readFileSync(saved, "utf8");
+    // A directive can also be unusable for this program on this host: a seccomp filter kills
+    // a process that needs a syscall outside the allowed set (SIGSYS; Node on these hosts),
+    // and MemoryDenyWriteExecute= kills JIT runtimes (SIGTRAP). On SIGSYS the filter first
+    // stays on with SystemCallErrorNumber=EPERM (the call fails instead of killing); only if
+    // that is not enough, or on SIGTRAP, the directive is dropped. Every step is logged, and the
+    // saved unit keeps the result, so a rollback to this release starts what worked.
+    for (let attempt = 0; ; attempt++) {
+      // When the kill comes before systemd finished starting the unit, `systemctl restart`
+      // itself fails ("a fatal signal was delivered"): the same hardening check applies.
+      let restartError: unknown;
+      try {
+        await this.install(ref, releaseId, text, signal);
+        log("info", `systemd: ${unit} restarted with release ${releaseId}`);
+      } catch (error) {
+        restartError = error;
+      }
+      const killer = attempt < 3 ? await this.killedByHardening(unit, text, signal) : null;
+      if (!killer) {
+        if (restartError) throw restartError;
+        return;
+      }
+      if (killer === "SystemCallFilter" && !/^SystemCallErrorNumber=/m.test(text)) {
+        text = text.replace(/^(SystemCallFilter=.*)$/m, "$1\nSystemCallErrorNumber=EPERM");
+        log(
+          "warn",
+          `systemd: ${unit} was killed by SystemCallFilter= (SIGSYS); keeping the filter with SystemCallErrorNumber=EPERM`,
+        );
+      } else {
+        text = withoutDirective(text, killer);
         log("warn", `systemd: ${unit} was killed by ${killer}= on this host; dropped it and restarting`);
       }
-      const result = await waitUntilHealthy(
-        () => this.probe(workflow, service, input.healthChecks, signal),
-        input.deadline,
-        signal,
-        1000,
-        (r) => log("info", `systemd: waiting for health: ${r.detail}`),
-      );
-      if (result.ok) {
-        log("info", `systemd: ${unit} is healthy (${result.detail})`);
-        await pruneReleases(paths.serviceDir, input.keepReleases, [releaseId, input.previousReleaseId]);
-        await this.pruneSidecars(workflow, service);
-        return { ok: true, message: result.detail, activeReleaseId: releaseId, rolledBack: false };
-      }
-      failure = result.detail;
-    } catch (error) {
-      failure = tail((error as Error).message);
-    }
-    log("error", `systemd: ${unit} release ${releaseId} failed: ${failure}`);
-    const previous = input.previousReleaseId;
-    if (
-      !input.autoRollback ||
-      !previous ||
-      previous === releaseId ||
-      !this.hasRelease(workflow, service, previous)
-    ) {
-      return { ok: false, message: failure, rolledBack: false };
-    }
-    log("warn", `systemd: rolling back ${unit} to release ${previous}`);
-    try {
-      await this.activate(workflow, service, previous, signal);
-      const back = await waitUntilHealthy(
-        () => this.probe(workflow, service, input.healthChecks, signal),
-        Date.now() + 60_000,
-        signal,
-      );
-      log(back.ok ? "info" : "error", `systemd: previous release ${previous}: ${back.detail}`);
-      return {
-        ok: false,
-        message: `${failure}; rolled back to ${previous}`,
-        activeReleaseId: previous,
-        rolledBack: true,
-      };
-    } catch (error) {
-      log("error", `systemd: rollback failed: ${tail((error as Error).message)}`);
-      return { ok: false, message: `${failure}; rollback failed`, rolledBack: false };
+      writeFileAtomic(saved, text, 0o600);
     }
   }
 
   /** Waits briefly for the main process; names the directive whose signal killed it, if any. */
-  private async killedByHardening(
-    unit: string,
-    dropped: string[],
-    signal?: AbortSignal,
-  ): Promise<string | null> {
-    const text = readFileSync(join(this.unitDir, unit), "utf8");
+  private async killedByHardening(unit: string, text: string, signal?: AbortSignal): Promise<string | null> {
     const suspects = [
       { directive: "SystemCallFilter", status: "31" },
       { directive: "MemoryDenyWriteExecute", status: "5" },
-    ].filter((s) => !dropped.includes(s.directive) && new RegExp(`^${s.directive}=`, "m").test(text));
+    ].filter((s) => new RegExp(`^${s.directive}=`, "m").test(text));
     if (!suspects.length) return null;
     for (let i = 0; i < 6; i++) {
       await new Promise((r) => setTimeout(r, 500));
@@ -256,13 +296,26 @@ export class SystemdRuntime {
     return null;
   }
 
-  hasRelease(workflow: string, service: string, releaseId: string): boolean {
-    return existsSync(this.savedUnitPath(workflow, service, releaseId));
+  async hasRelease(ref: ServiceRef, releaseId: string): Promise<boolean> {
+    return existsSync(this.savedUnitPath(ref, releaseId));
   }
 
-  /** Env files and saved units of releases that were pruned. */
-  private async pruneSidecars(workflow: string, service: string): Promise<void> {
-    const dir = this.serviceDir(workflow, service);
+  stop(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
+    return this.systemctl(["stop", this.label(ref)], signal);
+  }
+
+  start(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
+    return this.systemctl(["start", this.label(ref)], signal);
+  }
+
+  restart(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
+    return this.systemctl(["restart", this.label(ref)], signal);
+  }
+
+  /** Keeps the newest releases, then the env files and saved units of the ones that are left. */
+  async prune(ref: ServiceRef, keep: number, protect: readonly (string | undefined)[]): Promise<void> {
+    const dir = this.serviceDir(ref.workflow, ref.service);
+    await pruneReleases(dir, keep, [...protect]);
     const live = new Set(await readdir(join(dir, "releases")).catch(() => [] as string[]));
     for (const sub of ["env", "units"]) {
       for (const file of await readdir(join(dir, sub)).catch(() => [] as string[])) {
@@ -272,12 +325,12 @@ export class SystemdRuntime {
   }
 
   /** Stop, disable, remove the unit and the service's files. */
-  async remove(workflow: string, service: string, signal?: AbortSignal): Promise<void> {
-    const unit = this.unitName(workflow, service);
+  async remove(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
+    const unit = this.label(ref);
     await run("systemctl", ["disable", "--now", unit], { signal, timeoutMs: 120_000 });
     await rm(join(this.unitDir, unit), { force: true });
     await run("systemctl", ["daemon-reload"], { signal, timeoutMs: 60_000 });
     await run("systemctl", ["reset-failed", unit], { signal, timeoutMs: 20_000 });
-    await rm(this.serviceDir(workflow, service), { recursive: true, force: true });
+    await rm(this.serviceDir(ref.workflow, ref.service), { recursive: true, force: true });
   }
 }

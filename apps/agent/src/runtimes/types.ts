@@ -42,6 +42,10 @@ export interface StepContext {
 
 export interface Runtime {
   readonly kind: ServiceKind;
+  /** Whether services of this kind need the Docker Engine (heartbeats then report its state). */
+  readonly usesDocker?: boolean;
+  /** The name people know the service by on this host (unit, project); for the deploy log. */
+  label?(ref: ServiceRef): string;
   /**
    * Everything that can be done or refused before what runs changes: render files, fetch and
    * verify artifacts, build. Throws with a message for the deploy log on refusal or failure.

@@ -20,6 +20,11 @@ export const hostPolicySchema = z.strictObject({
   allowDevices: z.boolean().default(false),
   /** What systemd services may run as, hold, write and pull in (systemd-policy.ts). */
   systemd: systemdPolicySchema.default(systemdPolicySchema.parse({})),
+  /**
+   * `nix` services: `nix build` runs a flake's builders with the host's Nix settings, which on a
+   * single-user install without a sandbox means as root. Off unless the host's admin trusts it.
+   */
+  allowNixBuilds: z.boolean().default(false),
 });
 export type HostPolicy = z.output<typeof hostPolicySchema>;
 export type HostPolicyInput = z.input<typeof hostPolicySchema>;

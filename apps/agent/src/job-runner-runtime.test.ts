@@ -1,0 +1,176 @@
+// The job runner through the Runtime seam, without Docker or systemd: a fake runtime (test
+// fixture) decides what staging and health do; the runner, the deploy template, the state store
+// and the outbox are the real ones. Covers success, a failed health gate with auto-rollback, a
+// stage refusal and a cancel.
+import { randomUUID } from "node:crypto";
+import type { CompleteJobRequest, JobAssignment, JobEvent } from "@capstan/protocol";
+import { describe, expect, it } from "vitest";
+import { type FakeBehaviour, FakeRuntime } from "../test/fixtures/fake-runtime";
+import { tempDir } from "../test/helpers";
+import type { OutboxItem } from "./delivery";
+import { JobRunner, type JobRunnerDeps } from "./job-runner";
+import { createLogger } from "./log";
+import { releaseIdFor } from "./names";
+import { Outbox } from "./outbox";
+import type { Runtimes } from "./runtimes/types";
+import { StateStore } from "./state";
+
+const WORKFLOW = "shop";
+const SERVICE = "web";
+const OLD_HASH = "a".repeat(64);
+const OLD_RELEASE = releaseIdFor(OLD_HASH, 1);
+const NEW_HASH = "b".repeat(64);
+const NEW_RELEASE = releaseIdFor(NEW_HASH, 2);
+
+function setup(behaviour: Record<string, FakeBehaviour> = {}, options: { deployed?: boolean } = {}) {
+  const dir = tempDir("runner-fake");
+  const state = new StateStore(`${dir}/state`);
+  state.init();
+  const outbox = new Outbox<OutboxItem>(`${dir}/outbox`, { maxBytes: 1 << 20 });
+  const fake = new FakeRuntime(behaviour);
+  if (options.deployed) {
+    fake.seed(OLD_RELEASE);
+    state.saveService({
+      workflow: WORKFLOW,
+      service: SERVICE,
+      kind: "compose",
+      revisionHash: OLD_HASH,
+      releaseId: OLD_RELEASE,
+      healthChecks: [],
+      updatedAt: new Date().toISOString(),
+    });
+  }
+  const runner = new JobRunner({
+    // The lease is renewed only after a second; these jobs that run longer (cancel) get an answer.
+    client: { renewLease: async () => ({}) },
+    outbox,
+    state,
+    runtimes: { compose: fake, systemd: fake } as unknown as Runtimes,
+    log: createLogger("silent"),
+    leaseRenewMs: 60_000,
+    keepReleases: 3,
+    effectivePolicy: (sent: unknown) => sent,
+  } as unknown as JobRunnerDeps);
+  const items = () => outbox.peek(1000).map((r) => r.data);
+  const complete = () =>
+    items().find((i): i is Extract<OutboxItem, { kind: "complete" }> => i.kind === "complete")
+      ?.request as CompleteJobRequest;
+  const events = () => items().flatMap((i) => (i.kind === "event" ? [i.event] : [])) as JobEvent[];
+  return { state, fake, runner, complete, events };
+}
+
+function job(deadlineSeconds: number): JobAssignment {
+  const now = new Date().toISOString();
+  return {
+    id: randomUUID(),
+    deploymentId: randomUUID(),
+    leaseId: randomUUID(),
+    leaseExpiresAt: now,
+    leaseSeconds: 60,
+    deadlineAt: new Date(Date.now() + 120_000).toISOString(),
+    serverTime: now,
+    attempt: 1,
+    lastSeq: 0,
+    workflow: { id: randomUUID(), name: WORKFLOW },
+    revision: { id: randomUUID(), number: 2, hash: NEW_HASH },
+    rollback: false,
+    autoRollback: true,
+    services: [
+      { name: SERVICE, kind: "compose", spec: { deadline: deadlineSeconds, healthChecks: [] }, secrets: {} },
+    ],
+    hostPolicy: {},
+  } as unknown as JobAssignment;
+}
+
+const never = new AbortController().signal;
+
+describe("job runner with a fake runtime", () => {
+  it("deploys a healthy release: activated, recorded, pruned, reported", async () => {
+    const { state, fake, runner, complete } = setup({}, { deployed: true });
+
+    expect(await runner.run(job(30), { stop: never, cancel: never })).toBe("SUCCEEDED");
+
+    expect(fake.activated).toEqual([NEW_RELEASE]);
+    expect(fake.pruned).toEqual([{ keep: 3, protect: [NEW_RELEASE, OLD_RELEASE] }]);
+    expect(state.getService(WORKFLOW, SERVICE)).toMatchObject({
+      releaseId: NEW_RELEASE,
+      revisionHash: NEW_HASH,
+      previousReleaseId: OLD_RELEASE,
+    });
+    expect(complete()).toMatchObject({
+      state: "SUCCEEDED",
+      services: [{ service: SERVICE, state: "SUCCEEDED" }],
+      release: { revisionHash: NEW_HASH, services: [{ service: SERVICE, releaseId: NEW_RELEASE }] },
+    });
+    expect(state.listInflight()).toEqual([]);
+  });
+
+  it("rolls back to the previous release when the new one fails its health gate", async () => {
+    const { state, fake, runner, complete, events } = setup(
+      { [NEW_RELEASE]: { health: "UNHEALTHY" } },
+      { deployed: true },
+    );
+
+    expect(await runner.run(job(1), { stop: never, cancel: never })).toBe("FAILED");
+
+    expect(fake.activated).toEqual([NEW_RELEASE, OLD_RELEASE]);
+    expect(await fake.currentRelease()).toBe(OLD_RELEASE);
+    expect(fake.pruned).toEqual([]);
+    // The state still names what runs: the previous release at the previous revision.
+    expect(state.getService(WORKFLOW, SERVICE)).toMatchObject({
+      releaseId: OLD_RELEASE,
+      revisionHash: OLD_HASH,
+    });
+    const result = complete();
+    expect(result.state).toBe("FAILED");
+    expect(result.services[0]?.message).toMatch(
+      new RegExp(`deadline passed: ${NEW_RELEASE} is unhealthy; rolled back to ${OLD_RELEASE}$`),
+    );
+    expect(result.release?.services).toEqual([{ service: SERVICE, releaseId: OLD_RELEASE }]);
+    const log = events().flatMap((e) => (e.type === "log" ? [e.message] : []));
+    expect(log).toContain(`compose: rolling back ${WORKFLOW}/${SERVICE} to release ${OLD_RELEASE}`);
+  });
+
+  it("activates nothing when staging is refused", async () => {
+    const refusal = "refused by this host's policy: services.web.privileged: not allowed";
+    const { state, fake, runner, complete } = setup(
+      { [NEW_RELEASE]: { refuseStage: refusal } },
+      { deployed: true },
+    );
+
+    expect(await runner.run(job(30), { stop: never, cancel: never })).toBe("FAILED");
+
+    expect(fake.staged).toEqual([]);
+    expect(fake.activated).toEqual([]);
+    expect(await fake.currentRelease()).toBe(OLD_RELEASE);
+    expect(state.getService(WORKFLOW, SERVICE)?.releaseId).toBe(OLD_RELEASE);
+    expect(complete()).toMatchObject({
+      state: "FAILED",
+      error: `${SERVICE}: ${refusal}`,
+      services: [{ service: SERVICE, state: "FAILED", message: refusal }],
+      release: null,
+    });
+  });
+
+  it("reports CANCELLED when the step is cancelled while it waits for health", async () => {
+    const { fake, runner, complete, events } = setup({ [NEW_RELEASE]: { health: "STARTING" } });
+    const cancel = new AbortController();
+
+    const running = runner.run(job(600), { stop: cancel.signal, cancel: cancel.signal });
+    await fake.firstUnhealthyProbe;
+    cancel.abort();
+
+    expect(await running).toBe("CANCELLED");
+    expect(fake.activated).toEqual([NEW_RELEASE]);
+    expect(complete()).toMatchObject({
+      state: "CANCELLED",
+      services: [{ service: SERVICE, state: "CANCELLED" }],
+    });
+    expect(
+      events()
+        .filter((e) => e.type === "step")
+        .map((e) => e.state),
+    ).toEqual(["RUNNING", "CANCELLED"]);
+    expect(runner.activeJobs()).toEqual([]);
+  });
+});

@@ -1,0 +1,100 @@
+// The one deploy template every runtime goes through: stage (refusals change nothing), activate,
+// wait until healthy, and on failure switch back to the previous release and wait again.
+import { tail } from "../exec";
+import { type CheckResult, waitUntilHealthy } from "../health";
+import type { Runtime, StageRequest, StepContext } from "./types";
+
+/** How long the previous release gets to become healthy again after a rollback. */
+const ROLLBACK_HEALTH_MS = 120_000;
+
+export interface DeployOutcome {
+  ok: boolean;
+  message: string;
+  /** The release that is active now (the new one, the previous one after rollback, or none). */
+  activeReleaseId?: string;
+  rolledBack: boolean;
+}
+
+export interface ReleasePlan {
+  request: StageRequest;
+  /** The release to switch back to when the new one fails its health gate. */
+  previousReleaseId?: string;
+  autoRollback: boolean;
+  /** Releases kept on the host after a healthy deploy (plus the new and the previous one). */
+  keepReleases: number;
+}
+
+export async function deployRelease(
+  runtime: Runtime,
+  plan: ReleasePlan,
+  ctx: StepContext,
+): Promise<DeployOutcome> {
+  const { ref, releaseId, spec } = plan.request;
+  const { log, signal } = ctx;
+  const kind = runtime.kind;
+  const name = runtime.label?.(ref) ?? `${ref.workflow}/${ref.service}`;
+  const previous = plan.previousReleaseId;
+  const gate = (deadline: number, onProgress?: (r: CheckResult) => void) =>
+    waitUntilHealthy(
+      async () => {
+        const probe = await runtime.probe(ref, spec.healthChecks, signal);
+        return { ok: probe.status === "HEALTHY", detail: probe.detail };
+      },
+      deadline,
+      signal,
+      1000,
+      onProgress,
+    );
+
+  try {
+    await runtime.stage(plan.request, ctx);
+  } catch (error) {
+    // Refusals (bad sha256, a spec the host policy forbids, injection attempts) land here,
+    // before anything on the host changed.
+    const message = (error as Error).message;
+    log("error", message);
+    return { ok: false, message: message.slice(0, 2000), rolledBack: false };
+  }
+
+  let failure: string;
+  try {
+    await runtime.activate(ref, releaseId, ctx);
+    const result = await gate(ctx.deadline, (r) => log("info", `${kind}: waiting for health: ${r.detail}`));
+    if (result.ok) {
+      log("info", `${kind}: ${name} is healthy (${result.detail})`);
+      try {
+        await runtime.prune(ref, plan.keepReleases, [releaseId, previous]);
+      } catch (error) {
+        log("warn", `${kind}: could not prune old releases of ${name}: ${(error as Error).message}`);
+      }
+      return { ok: true, message: result.detail, activeReleaseId: releaseId, rolledBack: false };
+    }
+    failure = result.detail;
+  } catch (error) {
+    failure = tail((error as Error).message);
+  }
+  log("error", `${kind}: ${name} release ${releaseId} failed: ${failure}`);
+  if (
+    !plan.autoRollback ||
+    !previous ||
+    previous === releaseId ||
+    !(await runtime.hasRelease(ref, previous))
+  ) {
+    return { ok: false, message: failure, rolledBack: false };
+  }
+  log("warn", `${kind}: rolling back ${name} to release ${previous}`);
+  try {
+    await runtime.activate(ref, previous, ctx);
+    const back = await gate(Date.now() + ROLLBACK_HEALTH_MS);
+    log(back.ok ? "info" : "error", `${kind}: previous release ${previous}: ${back.detail}`);
+    return {
+      ok: false,
+      message: `${failure}; rolled back to ${previous}${back.ok ? "" : ` (still unhealthy: ${back.detail})`}`,
+      activeReleaseId: previous,
+      rolledBack: true,
+    };
+  } catch (error) {
+    log("error", `${kind}: rollback failed: ${tail((error as Error).message)}`);
+    return { ok: false, message: `${failure}; rollback failed`, rolledBack: false };
+  }
+}

@@ -1,0 +1,29 @@
+// The runtimes of this agent, one per service kind: the only place that knows which class runs
+// which kind (the job runner, heartbeats, reconcile and `status` look them up by kind).
+import type { AgentClient } from "@capstan/protocol";
+import type { AgentConfig } from "../config";
+import type { DockerHost } from "../docker";
+import type { StateStore } from "../state";
+import { artifactSource } from "./artifacts";
+import { ComposeRuntime } from "./compose";
+import { NixRuntime } from "./nix";
+import { SystemdRuntime } from "./systemd";
+import type { Runtimes } from "./types";
+
+export function createRuntimes(
+  config: Pick<AgentConfig, "childEnv" | "unitDir">,
+  state: StateStore,
+  docker: DockerHost,
+  /** Needed to fetch uploaded artifacts; `status` only probes and passes none. */
+  client?: AgentClient,
+): Runtimes {
+  return {
+    compose: new ComposeRuntime(state.composeDir, docker, config.childEnv),
+    systemd: new SystemdRuntime(
+      state.systemdDir,
+      config.unitDir,
+      client && ((artifact) => artifactSource(artifact, client)),
+    ),
+    nix: new NixRuntime(state.nixDir, config.unitDir, { env: config.childEnv }),
+  };
+}
