@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import {
+  DEFAULT_HOST_POLICY,
   isComposeService,
   isSystemdService,
   renderComposeProject,
@@ -144,7 +145,13 @@ function render(spec: WorkflowSpec) {
       );
       expect(r.environment.split("\n").length).toBe(Object.keys(service.env).length + 3);
     } else if (isComposeService(service)) {
-      const files = renderComposeProject({ workflow: spec.name, service: name, spec: service, secrets: {} });
+      const files = renderComposeProject({
+        workflow: spec.name,
+        service: name,
+        spec: service,
+        secrets: {},
+        hostPolicy: DEFAULT_HOST_POLICY,
+      });
       expect(files.env.split("\n").filter((l) => /^[A-Z]/.test(l) && !l.startsWith("CAPSTAN_")).length).toBe(
         Object.keys(service.env).length,
       );
