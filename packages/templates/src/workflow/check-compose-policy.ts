@@ -54,10 +54,15 @@ export function checkComposeStructure(doc: unknown): ComposeIssue[] {
   return issues;
 }
 
+/** `external`, or a fixed `name` (Compose reuses an existing object of that name: another stack's). */
 const external = (key: "allowExternalVolumes" | "allowExternalNetworks", what: string): KeyRule => {
   return (value, at, ctx) => {
-    if (value !== false && value !== null && !ctx.policy[key])
-      refuse(ctx, at, `${what} made outside this stack (${at.at(-1)}: ${show(value)})`, key);
+    if (value === false || value === null) return;
+    const how =
+      at.at(-1) === "name"
+        ? `with a fixed name (${show(value)}) may be another stack's; it`
+        : "made outside this stack";
+    refuse(ctx, at, `${what} ${how}`, key);
   };
 };
 
