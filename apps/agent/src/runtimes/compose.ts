@@ -1,13 +1,12 @@
 // Compose runtime: one folder per project and release under the state directory (env files
 // 0600), `up -d --remove-orphans`, and health read from container state through the Engine API
 // plus the declared checks. The deploy template (deploy-release.ts) drives it.
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { HealthCheck } from "@capstan/templates";
 import { composeProjectName, isComposeService } from "@capstan/templates";
 import { renderComposeProject } from "@capstan/templates/compose/render-compose-project";
-import { checkComposePolicy } from "@capstan/templates/workflow/check-compose-policy";
 import { pause } from "../abort";
 import type { DockerHost } from "../docker";
 import { runChecked } from "../exec";
@@ -34,23 +33,46 @@ function readProcessEnv(dir: string): Record<string, string> {
   }
 }
 
-/** Renders a compose service's files after checking the host policy again. */
+/** The real path of `path`, or of its longest existing ancestor with the rest appended. */
+function realPathOnHost(path: string): string | undefined {
+  let head = path;
+  const tail: string[] = [];
+  for (;;) {
+    try {
+      return join(realpathSync(head), ...tail);
+    } catch {
+      const parent = dirname(head);
+      if (parent === head) return undefined;
+      tail.unshift(basename(head));
+      head = parent;
+    }
+  }
+}
+
+/**
+ * Renders a compose service's files, checking the host policy again on what will really run:
+ * the document interpolated with the real secret values, bind sources with symlinks resolved on
+ * this host. The control plane checked it too; the host checks again, since the policy is the
+ * host admin's promise and a compromised control plane must not break it.
+ */
 export function renderComposeFiles(request: StageRequest): ComposeFiles {
   const { spec, ref } = request;
   if (!isComposeService(spec)) throw new Error(`${ref.workflow}/${ref.service} is not a compose service`);
-  // The control plane checked the policy when it planned the job; the host checks again, since
-  // the policy is the host admin's promise and a compromised control plane must not break it.
-  const issues = checkComposePolicy(spec.compose.inline ?? {}, request.hostPolicy);
-  if (issues.length) {
-    const first = issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`);
-    throw new Error(`refused by this host's policy: ${first.join("; ")}`);
+  let files: ReturnType<typeof renderComposeProject>;
+  try {
+    files = renderComposeProject({
+      workflow: ref.workflow,
+      service: ref.service,
+      spec,
+      secrets: request.secrets,
+      hostPolicy: request.hostPolicy,
+      realPath: realPathOnHost,
+    });
+  } catch (error) {
+    const message = (error as Error).message;
+    if (!message.startsWith("the Compose document is refused")) throw error;
+    throw new Error(`refused by this host's policy: ${message}`);
   }
-  const files = renderComposeProject({
-    workflow: ref.workflow,
-    service: ref.service,
-    spec,
-    secrets: request.secrets,
-  });
   return { compose: files.compose, env: files.env, processEnv: files.processEnv };
 }
 

@@ -8,6 +8,7 @@ import { readHostPolicy } from "@capstan/templates";
 import type { JobPayload } from "../deployments/job-payload";
 import { refreshDeploymentStatus } from "../deployments/refresh-deployment-status";
 import { isAppError } from "../errors";
+import { jobPolicyRefusal } from "./job-policy-refusal";
 
 /** Decrypts the named secrets of a workflow; throws when one cannot be decrypted. */
 export type SecretResolver = (args: {
@@ -163,6 +164,11 @@ export async function claimNextJob(db: PrismaClient, args: ClaimJobArgs): Promis
     if (!(await hasQueuedJob(db, args.hostId))) return null;
     const row = await claimRow(db, args.hostId, args.leaseSeconds);
     if (!row) return null;
+    const refusal = jobPolicyRefusal(row.payload.services, readHostPolicy(row.hostPolicy));
+    if (refusal) {
+      await failClaimedJob(db, row, refusal);
+      continue;
+    }
     try {
       return await toAssignment(row, args.resolveSecrets);
     } catch (error) {

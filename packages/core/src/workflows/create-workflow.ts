@@ -4,6 +4,7 @@ import type { Prisma, PrismaClient } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { conflict } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
+import { assertTargetHostPolicies } from "./assert-target-host-policies";
 import { assertNoServiceNameClash } from "./find-service-name-clashes";
 import { assertValidWorkflow } from "./invalid-workflow";
 import { checkRevisionMessage } from "./save-revision";
@@ -27,6 +28,11 @@ export async function createWorkflow(
   const message = checkRevisionMessage(input.message);
   const valid = assertValidWorkflow(input.source);
   const name = valid.spec.name;
+  await assertTargetHostPolicies(prisma, {
+    teamId: actor.teamId,
+    source: input.source,
+    targets: valid.spec.targets,
+  });
   await assertNoServiceNameClash(prisma, {
     teamId: actor.teamId,
     workflow: name,

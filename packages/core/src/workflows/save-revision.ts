@@ -6,6 +6,7 @@ import type { WorkflowIssue } from "@capstan/templates/workflow/workflow-issue";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { badRequest } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
+import { assertTargetHostPolicies } from "./assert-target-host-policies";
 import { assertNoServiceNameClash } from "./find-service-name-clashes";
 import { findTeamWorkflow } from "./find-team-workflow";
 import { assertValidWorkflow, invalidWorkflow } from "./invalid-workflow";
@@ -52,6 +53,11 @@ export async function saveRevision(
       select: { id: true, number: true, contentHash: true, createdAt: true },
     });
     if (latest && latest.contentHash === valid.contentHash) return { created: false, revision: latest };
+    await assertTargetHostPolicies(tx, {
+      teamId: actor.teamId,
+      source: input.source,
+      targets: valid.spec.targets,
+    });
     await assertNoServiceNameClash(tx, {
       teamId: actor.teamId,
       workflow: workflow.name,

@@ -80,6 +80,56 @@ function describe(error: ErrorObject): ComposeSchemaIssue {
   }
 }
 
+const BOOLEANS: Record<string, boolean> = {
+  y: true,
+  yes: true,
+  true: true,
+  on: true,
+  n: false,
+  no: false,
+  false: false,
+  off: false,
+};
+
+function convert(value: string, types: string[]): boolean | number | undefined {
+  const text = value.trim();
+  if (types.includes("boolean") && text.toLowerCase() in BOOLEANS) return BOOLEANS[text.toLowerCase()];
+  if (types.includes("integer") && /^[-+]?[0-9]+$/.test(text)) return Number(text);
+  if (types.includes("number") && /^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/.test(text))
+    return Number(text);
+  return undefined;
+}
+
+/**
+ * After interpolation every substituted value is a string; where the schema wants a boolean or a
+ * number (`read_only: ${RO}`), a string that reads as one is converted, as `docker compose config`
+ * does (compose-go's casts: yes/no/true/false/on/off, decimal numbers). Returns a converted copy.
+ */
+export function coerceComposeTypes<T>(document: T): T {
+  const validate = compile();
+  const copy = structuredClone(document);
+  // Each pass fixes the values reported; a conversion can expose errors below it, so repeat.
+  for (let pass = 0; pass < 4 && !validate(copy); pass++) {
+    let changed = false;
+    for (const error of validate.errors ?? []) {
+      if (error.keyword !== "type") continue;
+      const path = pointerToPath(error.instancePath);
+      const parent = path.slice(0, -1).reduce<unknown>((node, key) => (node as never)?.[key], copy);
+      const key = path.at(-1);
+      if (key === undefined || parent === null || typeof parent !== "object") continue;
+      const value = (parent as Record<string | number, unknown>)[key];
+      if (typeof value !== "string") continue;
+      const types = String(error.params.type).split(",");
+      const converted = convert(value, types);
+      if (converted === undefined) continue;
+      (parent as Record<string | number, unknown>)[key] = converted;
+      changed = true;
+    }
+    if (!changed) break;
+  }
+  return copy;
+}
+
 /** Validates a parsed Compose document; returns [] when it conforms. */
 export function validateComposeDocument(document: unknown): ComposeSchemaIssue[] {
   const validate = compile();

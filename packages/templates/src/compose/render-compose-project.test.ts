@@ -4,6 +4,7 @@ import { executable, requireComponents } from "@capstan/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { cleanEnv, INJECTION_CORPUS, inBatches, REFUSED_CORPUS, run, tempDir } from "../../test/tools";
+import { DEFAULT_HOST_POLICY } from "../workflow/host-policy";
 import { composeServiceSpecSchema } from "../workflow/spec";
 import { validateComposeDocument } from "./compose-schema";
 import { renderComposeDocument, renderComposeProject } from "./render-compose-project";
@@ -29,6 +30,7 @@ describe("renderComposeProject", () => {
       service: "web",
       spec,
       secrets: { DB_PASSWORD: "s3cr%t" },
+      hostPolicy: DEFAULT_HOST_POLICY,
     });
     expect(files.project).toBe("capstan-shop-web");
     expect(files.compose).toMatchSnapshot();
@@ -41,13 +43,25 @@ describe("renderComposeProject", () => {
       compose: { inline: { services: { a: { image: "x" } } } },
       secrets: ["A"],
     });
-    expect(() => renderComposeProject({ workflow: "w", service: "s", spec, secrets: {} })).toThrow(
-      /secret A has no value/,
-    );
+    expect(() =>
+      renderComposeProject({
+        workflow: "w",
+        service: "s",
+        spec,
+        secrets: {},
+        hostPolicy: DEFAULT_HOST_POLICY,
+      }),
+    ).toThrow(/secret A has no value/);
     for (const bad of REFUSED_CORPUS) {
-      expect(() => renderComposeProject({ workflow: "w", service: "s", spec, secrets: { A: bad } })).toThrow(
-        /newline|NUL/,
-      );
+      expect(() =>
+        renderComposeProject({
+          workflow: "w",
+          service: "s",
+          spec,
+          secrets: { A: bad },
+          hostPolicy: DEFAULT_HOST_POLICY,
+        }),
+      ).toThrow(/newline|NUL/);
     }
   });
 
@@ -155,7 +169,13 @@ describe.skipIf(!ok)("rendered Compose projects checked by docker-compose", { ti
       compose: { inline: { services: { probe: { image: "capstan-busybox:test", environment } } } },
       env: values,
     });
-    const files = renderComposeProject({ workflow: "inject", service: "probe", spec, secrets: {} });
+    const files = renderComposeProject({
+      workflow: "inject",
+      service: "probe",
+      spec,
+      secrets: {},
+      hostPolicy: DEFAULT_HOST_POLICY,
+    });
     const dir = tempDir();
     dirs.push(dir);
     writeFileSync(join(dir, "compose.yaml"), files.compose);

@@ -1,8 +1,13 @@
-// The files of one Compose service of a workflow: the Compose document (as written, re-emitted
-// so that any Compose implementation reads the same values) and its `.env`.
+// The files of one Compose service of a workflow: the Compose document, interpolated and checked
+// against the host policy by prepareComposeDocument and written with `$` escaped (so every
+// Compose implementation reads exactly the checked values), and its `.env`.
 import { Document, visit } from "yaml";
 import { RenderError } from "../systemd/escape";
+import type { HostPolicy } from "../workflow/host-policy";
 import { type ComposeServiceSpec, composeProjectName, NAME_PATTERN } from "../workflow/spec";
+import { formatIssuePath } from "../workflow/workflow-issue";
+import { escapeDollars } from "./interpolate";
+import { prepareComposeDocument } from "./prepare-compose-document";
 import { renderComposeEnvFile } from "./render-compose-env-file";
 
 export interface RenderComposeProjectInput {
@@ -11,6 +16,10 @@ export interface RenderComposeProjectInput {
   spec: ComposeServiceSpec;
   /** Resolved secret values for the secrets this service names. */
   secrets: Record<string, string>;
+  /** The host's policy, checked on the interpolated document with the real secret values. */
+  hostPolicy: HostPolicy;
+  /** The real path of a host path (symlinks resolved), so a link cannot lead a bind elsewhere. */
+  realPath?: (path: string) => string | undefined;
 }
 
 export interface ComposeProjectFiles {
@@ -56,10 +65,27 @@ export function renderComposeProject(input: RenderComposeProjectInput): ComposeP
     if (value === undefined) throw new RenderError(`secret ${name} has no value`);
     values[name] = value;
   }
+  const prepared = prepareComposeDocument({
+    document,
+    variables: values,
+    policy: input.hostPolicy,
+    realPath: input.realPath,
+  });
+  if (!prepared.ok) {
+    const first = prepared.issues.slice(0, 3).map((i) => `${formatIssuePath(i.path)}: ${i.message}`);
+    const text = `${first.join("; ")}${prepared.issues.length > 3 ? "; ..." : ""}`;
+    // An issue quotes the offending value, which may be a secret's: never in an error.
+    const secrets = input.spec.secrets.map((n) => values[n]!).filter((v) => v !== "");
+    throw new RenderError(
+      `the Compose document is refused: ${secrets.reduce((t, v) => t.replaceAll(v, "***"), text)}`,
+    );
+  }
+  // The .env is no longer read by the document (nothing is left to interpolate); Compose still
+  // gives its values to `environment` entries written without a value (`- NAME`).
   const env = renderComposeEnvFile(values);
   return {
     project: composeProjectName(input.workflow, input.service),
-    compose: renderComposeDocument(document),
+    compose: renderComposeDocument(escapeDollars(prepared.document) as Record<string, unknown>),
     env: env.text,
     processEnv: Object.fromEntries(env.processEnvKeys.map((k) => [k, values[k]!])),
   };

@@ -1,18 +1,24 @@
 // Capstan's checks on a Compose document beyond the Compose schema: what a host's policy allows
-// (privileged containers, the Docker socket, host paths, host namespaces, capabilities, devices)
 // and what cannot work on a host at all (files next to the workflow are not shipped to agents).
+// The policy check is an allowlist: every key of the document, at the top level, in services and
+// in volume, network, secret and config definitions, is either known to be safe, or checked by a
+// rule naming the host-policy key that allows it, or refused. It runs on the interpolated
+// document (prepare-compose-document.ts), never on `${...}` text.
+import {
+  type ComposeIssue,
+  checkHostPath,
+  checkKeys,
+  invalid,
+  isDict,
+  type KeyRule,
+  type PolicyContext,
+  refuse,
+  show,
+} from "./compose-policy-context";
+import { checkService } from "./compose-service-rules";
 import type { HostPolicy } from "./host-policy";
-import type { IssuePath } from "./workflow-issue";
 
-export interface ComposeIssue {
-  path: IssuePath;
-  message: string;
-}
-
-type Dict = Record<string, unknown>;
-const isDict = (v: unknown): v is Dict => v !== null && typeof v === "object" && !Array.isArray(v);
-
-const DOCKER_SOCKETS = ["/var/run/docker.sock", "/run/docker.sock"];
+export type { ComposeIssue } from "./compose-policy-context";
 
 /** Keys newer than the Compose schema we validate against, or that Capstan sets itself. */
 export function checkComposeStructure(doc: unknown): ComposeIssue[] {
@@ -48,130 +54,151 @@ export function checkComposeStructure(doc: unknown): ComposeIssue[] {
   return issues;
 }
 
-function normaliseCap(cap: string): string {
-  const upper = cap.toUpperCase();
-  return upper.startsWith("CAP_") ? upper : `CAP_${upper}`;
-}
+/** `external`, or a fixed `name` (Compose reuses an existing object of that name: another stack's). */
+const external = (key: "allowExternalVolumes" | "allowExternalNetworks", what: string): KeyRule => {
+  return (value, at, ctx) => {
+    if (value === false || value === null) return;
+    const how =
+      at.at(-1) === "name"
+        ? `with a fixed name (${show(value)}) may be another stack's; it`
+        : "made outside this stack";
+    refuse(ctx, at, `${what} ${how}`, key);
+  };
+};
 
-function underAllowedPath(path: string, allowed: string[]): boolean {
-  const clean = path.replace(/\/+$/, "") || "/";
-  return allowed.some((prefix) => {
-    const p = prefix.replace(/\/+$/, "") || "/";
-    return p === "/" || clean === p || clean.startsWith(`${p}/`);
-  });
-}
+/** `o` options of a local volume that make it a bind of `device`. */
+const BIND_OPTIONS = new Set(["bind", "rbind", "ro", "rw"]);
+const TMPFS_OPTION = /^(size|mode|uid|gid|nr_inodes)=[0-9a-zA-Z%]+$/;
 
-/** Issues for one host path used by a bind mount, secret or volume device. */
-function checkHostPath(path: string, at: IssuePath, policy: HostPolicy): ComposeIssue | undefined {
-  if (path.split("/").includes("..")) return { path: at, message: "host paths must not contain '..'" };
-  if (DOCKER_SOCKETS.includes(path.replace(/\/+$/, ""))) {
-    return policy.allowDockerSocket
-      ? undefined
-      : { path: at, message: "mounting the Docker socket is refused by the host policy (allowDockerSocket)" };
+/** `driver_opts` of the local driver: a bind of a host path (allowHostPaths) or a tmpfs is fine. */
+function volumeDriverOpts(volume: Record<string, unknown>, at: (string | number)[], ctx: PolicyContext) {
+  const opts = volume.driver_opts;
+  if (!isDict(opts) || Object.keys(opts).length === 0) return;
+  const keys = Object.keys(opts);
+  const o = String(opts.o ?? "")
+    .split(",")
+    .filter(Boolean);
+  const plain = keys.every((k) => ["type", "o", "device"].includes(k));
+  const local = volume.driver === undefined || volume.driver === "local";
+  if (
+    local &&
+    plain &&
+    [undefined, "none", ""].includes(opts.type as string) &&
+    o.some((x) => x === "bind" || x === "rbind") &&
+    o.every((x) => BIND_OPTIONS.has(x)) &&
+    typeof opts.device === "string"
+  ) {
+    checkHostPath(opts.device, [...at, "device"], ctx);
+    return;
   }
-  if (!path.startsWith("/")) {
-    return {
-      path: at,
-      message: `relative host path \`${path}\` would point into the agent's release folder; use a named volume`,
-    };
-  }
-  if (underAllowedPath(path, policy.allowHostPaths)) return undefined;
-  return { path: at, message: `host path \`${path}\` is refused by the host policy (allowHostPaths)` };
+  if (
+    local &&
+    plain &&
+    opts.type === "tmpfs" &&
+    opts.device === "tmpfs" &&
+    o.every((x) => TMPFS_OPTION.test(x))
+  )
+    return;
+  refuse(ctx, at, `volume \`driver_opts\` ${show(opts)}`, "allowVolumeDrivers");
 }
 
-function bindSource(volume: unknown): string | undefined {
-  if (typeof volume === "string") {
-    const source = volume.split(":")[0] ?? "";
-    // A source without / . or ~ is a named volume.
-    return /^[./~]/.test(source) || source.includes("/") ? source : undefined;
-  }
-  if (isDict(volume) && volume.type === "bind" && typeof volume.source === "string") return volume.source;
-  return undefined;
+const VOLUME_RULES: Record<string, KeyRule> = {
+  labels: "safe",
+  external: external("allowExternalVolumes", "a volume"),
+  // A fixed name can be another stack's volume: Compose reuses it if it exists.
+  name: external("allowExternalVolumes", "a volume"),
+  driver: (value, at, ctx) => {
+    if (value !== "local") refuse(ctx, at, `volume driver ${show(value)}`, "allowVolumeDrivers");
+  },
+  driver_opts: "safe", // checked with the driver by volumeDriverOpts
+};
+
+const IPAM_RULES: Record<string, KeyRule> = {
+  config: "safe",
+  driver: (value, at, ctx) => {
+    if (value !== "default") refuse(ctx, at, `IPAM driver ${show(value)}`, "allowNetworkDrivers");
+  },
+  options: (value, at, ctx) => {
+    if (isDict(value) && Object.keys(value).length > 0)
+      refuse(ctx, at, "IPAM `options`", "allowNetworkDrivers");
+  },
+};
+
+const NETWORK_RULES: Record<string, KeyRule> = {
+  labels: "safe",
+  internal: "safe",
+  attachable: "safe",
+  enable_ipv6: "safe",
+  external: external("allowExternalNetworks", "a network"),
+  name: external("allowExternalNetworks", "a network"),
+  driver: (value, at, ctx) => {
+    if (value !== "bridge") refuse(ctx, at, `network driver ${show(value)}`, "allowNetworkDrivers");
+  },
+  driver_opts: (value, at, ctx) => {
+    // Bridge options can take over an existing bridge (com.docker.network.bridge.name: docker0).
+    if (isDict(value) && Object.keys(value).length > 0)
+      refuse(ctx, at, "network `driver_opts`", "allowNetworkDrivers");
+  },
+  ipam: (value, at, ctx) => checkKeys(value, at, IPAM_RULES, ctx),
+};
+
+const swarmOnly: KeyRule = (_v, at, ctx) =>
+  invalid(ctx, at, "is a Swarm option; Compose on a single host does not use it");
+
+const fileRules = (extra: Record<string, KeyRule>): Record<string, KeyRule> => ({
+  name: "safe",
+  labels: "safe",
+  external: "safe", // a Swarm object; plain Compose refuses to start rather than reach anything
+  file: (value, at, ctx) => checkHostPath(String(value), at, ctx),
+  template_driver: swarmOnly,
+  ...extra,
+});
+const SECRET_RULES = fileRules({ driver: swarmOnly, driver_opts: swarmOnly });
+const CONFIG_RULES = fileRules({});
+
+function definitions(
+  rules: Record<string, KeyRule>,
+  each?: (def: Record<string, unknown>, at: (string | number)[], ctx: PolicyContext) => void,
+): KeyRule {
+  return (value, at, ctx) => {
+    if (!isDict(value)) return;
+    for (const [name, def] of Object.entries(value)) {
+      if (name.startsWith("x-")) continue;
+      checkKeys(def, [...at, name], rules, ctx);
+      if (each && isDict(def)) each(def, [...at, name], ctx);
+    }
+  };
 }
 
-export function checkComposePolicy(doc: unknown, policy: HostPolicy): ComposeIssue[] {
+const TOP_LEVEL_RULES: Record<string, KeyRule> = {
+  version: "safe",
+  // Reported by checkComposeStructure with a better message.
+  name: "safe",
+  include: "safe",
+  services: (value, at, ctx) => {
+    if (isDict(value))
+      for (const [name, service] of Object.entries(value)) checkService(service, [...at, name], ctx);
+  },
+  volumes: definitions(VOLUME_RULES, (def, at, ctx) => volumeDriverOpts(def, [...at, "driver_opts"], ctx)),
+  networks: definitions(NETWORK_RULES),
+  secrets: definitions(SECRET_RULES),
+  configs: definitions(CONFIG_RULES),
+};
+
+export interface ComposePolicyOptions {
+  /** On the agent: the real path of a host path (symlinks resolved), checked as well. */
+  realPath?: (path: string) => string | undefined;
+}
+
+/** Issues for every key of an (interpolated) Compose document that the host policy does not allow. */
+export function checkComposePolicy(
+  doc: unknown,
+  policy: HostPolicy,
+  options: ComposePolicyOptions = {},
+): ComposeIssue[] {
   if (!isDict(doc)) return [];
-  const issues: ComposeIssue[] = [];
-  const push = (issue: ComposeIssue | undefined) => issue && issues.push(issue);
-  for (const [name, service] of Object.entries(isDict(doc.services) ? doc.services : {})) {
-    if (!isDict(service)) continue;
-    const at = (...rest: (string | number)[]) => ["services", name, ...rest];
-    if (service.privileged === true && !policy.allowPrivileged)
-      push({
-        path: at("privileged"),
-        message: "privileged containers are refused by the host policy (allowPrivileged)",
-      });
-    if (
-      typeof service.network_mode === "string" &&
-      service.network_mode === "host" &&
-      !policy.allowHostNetwork
-    )
-      push({
-        path: at("network_mode"),
-        message: "`network_mode: host` is refused by the host policy (allowHostNetwork)",
-      });
-    for (const key of ["pid", "ipc", "userns_mode", "uts"]) {
-      if (service[key] === "host" && !policy.allowHostNamespaces)
-        push({
-          path: at(key),
-          message: `\`${key}: host\` is refused by the host policy (allowHostNamespaces)`,
-        });
-    }
-    // Joining another container's namespaces reaches into stacks outside this project.
-    for (const key of ["network_mode", "pid", "ipc"]) {
-      const value = service[key];
-      if (typeof value === "string" && value.startsWith("container:") && !policy.allowHostNamespaces)
-        push({
-          path: at(key),
-          message: `\`${key}: ${value.slice(0, 80)}\` joins a container outside this stack and is refused by the host policy (allowHostNamespaces)`,
-        });
-    }
-    if (Array.isArray(service.cap_add) && policy.allowCapabilities !== true) {
-      const allowed = new Set((policy.allowCapabilities || []).map(normaliseCap));
-      service.cap_add.forEach((cap, index) => {
-        if (typeof cap !== "string" || !allowed.has(normaliseCap(cap)))
-          push({
-            path: at("cap_add", index),
-            message: `capability \`${String(cap)}\` is refused by the host policy (allowCapabilities)`,
-          });
-      });
-    }
-    if (Array.isArray(service.devices) && service.devices.length > 0 && !policy.allowDevices)
-      push({
-        path: at("devices"),
-        message: "passing host devices is refused by the host policy (allowDevices)",
-      });
-    if (Array.isArray(service.security_opt) && !policy.allowPrivileged) {
-      service.security_opt.forEach((opt, index) => {
-        if (typeof opt === "string" && /unconfined|label[:=]disable/.test(opt))
-          push({
-            path: at("security_opt", index),
-            message: `\`${opt}\` disables confinement and is refused by the host policy (allowPrivileged)`,
-          });
-      });
-    }
-    if (Array.isArray(service.volumes)) {
-      service.volumes.forEach((volume, index) => {
-        const source = bindSource(volume);
-        if (source !== undefined)
-          push(checkHostPath(source.replace(/^~/, "/root"), at("volumes", index), policy));
-      });
-    }
-  }
-  for (const section of ["secrets", "configs"]) {
-    const entries = doc[section];
-    if (!isDict(entries)) continue;
-    for (const [name, entry] of Object.entries(entries)) {
-      if (isDict(entry) && typeof entry.file === "string")
-        push(checkHostPath(entry.file, [section, name, "file"], policy));
-    }
-  }
-  if (isDict(doc.volumes)) {
-    for (const [name, volume] of Object.entries(doc.volumes)) {
-      const opts = isDict(volume) && isDict(volume.driver_opts) ? volume.driver_opts : undefined;
-      if (opts && typeof opts.device === "string" && /\bbind\b/.test(String(opts.o ?? "")))
-        push(checkHostPath(opts.device, ["volumes", name, "driver_opts", "device"], policy));
-    }
-  }
-  return issues;
+  const services = new Set(isDict(doc.services) ? Object.keys(doc.services) : []);
+  const ctx: PolicyContext = { policy, services, issues: [], realPath: options.realPath };
+  checkKeys(doc, [], TOP_LEVEL_RULES, ctx);
+  return ctx.issues;
 }

@@ -1,6 +1,7 @@
-// What a host lets Compose stacks and systemd services do. Stored on Host.policy and, on the
+// What a host lets Compose stacks, systemd and nix services do. Stored on Host.policy and, on the
 // host itself, in /etc/capstan/policy.json (the agent applies the narrower of the two, see
-// intersect-host-policies.ts); everything risky is off unless the host's admin turns it on.
+// intersect-host-policies.ts); everything risky is off unless the host's admin turns it on. Each
+// Compose key names what check-compose-policy.ts refuses without it.
 import { z } from "zod";
 import { systemdPolicySchema } from "./systemd-policy";
 
@@ -12,12 +13,30 @@ export const hostPolicySchema = z.strictObject({
   allowHostPaths: z.array(z.string().startsWith("/")).default([]),
   /** `network_mode: host`. */
   allowHostNetwork: z.boolean().default(false),
-  /** `pid: host` (and `ipc: host`, `userns_mode: host`). */
+  /** `pid`/`ipc`/`uts`/`userns_mode: host`, and joining namespaces of containers outside the stack. */
   allowHostNamespaces: z.boolean().default(false),
   /** Capabilities `cap_add` may name; `true` allows any. */
   allowCapabilities: z.union([z.boolean(), z.array(z.string().regex(/^(CAP_)?[A-Z_]+$/))]).default([]),
-  /** Devices (`devices:`) passed into containers. */
+  /** Devices (`devices:`, `device_cgroup_rules:`) passed into containers. */
   allowDevices: z.boolean().default(false),
+  /** `security_opt` (any value: seccomp, AppArmor, SELinux labels, no-new-privileges). */
+  allowSecurityOpt: z.boolean().default(false),
+  /** Kernel parameters `sysctls` may set; `true` allows any. */
+  allowSysctls: z.union([z.boolean(), z.array(z.string().regex(/^[a-z0-9_.]+$/))]).default([]),
+  /** Volumes made outside the stack: `external`, a fixed `name`, `volumes_from` another container. */
+  allowExternalVolumes: z.boolean().default(false),
+  /** Networks made outside the stack: `external`, a fixed `name`, `external_links`. */
+  allowExternalNetworks: z.boolean().default(false),
+  /** Volume drivers other than `local`, and `driver_opts` other than a bind of an allowed host path. */
+  allowVolumeDrivers: z.boolean().default(false),
+  /** Network drivers other than `bridge` (macvlan, ipvlan, host...) and network `driver_opts`. */
+  allowNetworkDrivers: z.boolean().default(false),
+  /** `runtime:` (another OCI runtime than the daemon's default). */
+  allowRuntime: z.boolean().default(false),
+  /** GPUs (`gpus:`, `deploy.resources.reservations.devices`). */
+  allowGpus: z.boolean().default(false),
+  /** `cgroup_parent:` (placing containers in another cgroup). */
+  allowCgroupParent: z.boolean().default(false),
   /** What systemd services may run as, hold, write and pull in (systemd-policy.ts). */
   systemd: systemdPolicySchema.default(systemdPolicySchema.parse({})),
   /**

@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import {
+  DEFAULT_HOST_POLICY,
   isComposeService,
   isNixService,
   isSystemdService,
@@ -179,7 +180,13 @@ function render(spec: WorkflowSpec) {
       );
       expect(unit).toMatch(/^ExecStart=\/nix\/store\/0{32}-web\/bin\/server /m);
     } else if (isComposeService(service)) {
-      const files = renderComposeProject({ workflow: spec.name, service: name, spec: service, secrets: {} });
+      const files = renderComposeProject({
+        workflow: spec.name,
+        service: name,
+        spec: service,
+        secrets: {},
+        hostPolicy: DEFAULT_HOST_POLICY,
+      });
       expect(files.env.split("\n").filter((l) => /^[A-Z]/.test(l) && !l.startsWith("CAPSTAN_")).length).toBe(
         Object.keys(service.env).length,
       );

@@ -1,11 +1,11 @@
 // Validates a workflow (capstan.yaml text, or an object from the dashboard editor) into the
 // normalised spec a revision stores: schema, names, dependsOn, secret references, Compose
-// documents (official schema + Capstan's structure and host-policy checks), and resolves Compose
+// documents (interpolated, then the official schema + Capstan's structure and host-policy checks
+// on the result), and resolves Compose
 // file references so the spec carries every document inline. Pure: no database or network, so
 // the offline CLI runs exactly this.
 
-import { validateComposeDocument } from "../compose/compose-schema";
-import { checkComposePolicy, checkComposeStructure } from "./check-compose-policy";
+import { prepareComposeDocument, secretPlaceholders } from "../compose/prepare-compose-document";
 import { computeContentHash } from "./compute-content-hash";
 import type { HostPolicy } from "./host-policy";
 import { orderServices } from "./order-services";
@@ -159,7 +159,7 @@ export function validateWorkflowSpec(
         );
         continue;
       }
-      const docIssues = checkCompose(parsed.parsed.value, options.policy);
+      const docIssues = checkCompose(parsed.parsed.value, service, options.policy);
       fileIssues.push(
         ...withLines(docIssues, parsed.parsed).map((i) => ({
           ...i,
@@ -170,7 +170,7 @@ export function validateWorkflowSpec(
       );
       service.compose = { inline: parsed.parsed.value as Record<string, unknown> };
     } else {
-      const docIssues = checkCompose(service.compose.inline, options.policy);
+      const docIssues = checkCompose(service.compose.inline, service, options.policy);
       issues.push(...docIssues.map((i) => ({ ...i, path: [...at, "inline", ...i.path] })));
     }
   }
@@ -186,13 +186,12 @@ export function validateWorkflowSpec(
   };
 }
 
-function checkCompose(doc: unknown, policy: HostPolicy | undefined): WorkflowIssue[] {
-  const structure = checkComposeStructure(doc);
-  const schema = validateComposeDocument(doc).filter(
-    // `name` and `include` are newer than the schema; the structure check explains them better.
-    (issue) => !(issue.path.length === 1 && (issue.path[0] === "name" || issue.path[0] === "include")),
-  );
-  const issues = [...structure, ...schema];
-  if (policy) issues.push(...checkComposePolicy(doc, policy));
-  return issues;
+/**
+ * The document as it will run: interpolated with the service's env and its secrets' names as
+ * stand-ins (their values are unknown here; the agent checks again with them), then checked.
+ */
+function checkCompose(doc: unknown, service: ServiceSpec, policy: HostPolicy | undefined): WorkflowIssue[] {
+  const variables = { ...service.env, ...secretPlaceholders(service.secrets) };
+  const prepared = prepareComposeDocument({ document: doc, variables, policy });
+  return prepared.ok ? [] : prepared.issues;
 }

@@ -15,44 +15,62 @@ import {
   toSystemdDraft,
 } from "./systemd-policy-section";
 
+// One switch per boolean key of hostPolicySchema (packages/templates workflow/host-policy.ts);
+// docs/workflow-format.md says what each one lets a Compose document do.
 const SWITCHES = [
   { key: "allowPrivileged", label: "Privileged containers" },
   { key: "allowDockerSocket", label: "Mount the Docker socket" },
   { key: "allowHostNetwork", label: "Host network (network_mode: host)" },
-  { key: "allowHostNamespaces", label: "Host PID/IPC/user namespaces" },
-  { key: "allowDevices", label: "Devices" },
+  { key: "allowHostNamespaces", label: "Host PID/IPC/UTS/user namespaces, other containers' namespaces" },
+  { key: "allowDevices", label: "Devices and device cgroup rules" },
+  { key: "allowSecurityOpt", label: "security_opt (seccomp, AppArmor, SELinux)" },
+  { key: "allowExternalVolumes", label: "External volumes, fixed volume names, volumes_from" },
+  { key: "allowExternalNetworks", label: "External networks, fixed network names, external_links" },
+  { key: "allowVolumeDrivers", label: "Volume drivers and driver_opts" },
+  { key: "allowNetworkDrivers", label: "Network drivers and driver_opts" },
+  { key: "allowRuntime", label: "Another container runtime (runtime)" },
+  { key: "allowGpus", label: "GPUs" },
+  { key: "allowCgroupParent", label: "cgroup_parent" },
+  { key: "allowNixBuilds", label: "Nix builds (nix services; builders run with the host's Nix settings)" },
 ] as const;
 
-export interface PolicyValue {
-  allowPrivileged: boolean;
-  allowDockerSocket: boolean;
-  allowHostNetwork: boolean;
-  allowHostNamespaces: boolean;
-  allowDevices: boolean;
+type SwitchKey = (typeof SWITCHES)[number]["key"];
+
+export type PolicyValue = Record<SwitchKey, boolean> & {
   allowHostPaths: string[];
   // `false` and `[]` both mean none.
   allowCapabilities: true | string[];
+  allowSysctls: true | string[];
   systemd: ReturnType<typeof readSystemdPolicy>;
-}
+};
+
+const list = (value: unknown): true | string[] =>
+  value === true ? true : Array.isArray(value) ? (value as string[]) : [];
 
 export function readPolicy(policy: Record<string, unknown>): PolicyValue {
-  const flag = (key: string) => policy[key] === true;
+  const flags = Object.fromEntries(SWITCHES.map((s) => [s.key, policy[s.key] === true])) as Record<
+    SwitchKey,
+    boolean
+  >;
   return {
-    allowPrivileged: flag("allowPrivileged"),
-    allowDockerSocket: flag("allowDockerSocket"),
-    allowHostNetwork: flag("allowHostNetwork"),
-    allowHostNamespaces: flag("allowHostNamespaces"),
-    allowDevices: flag("allowDevices"),
+    ...flags,
     allowHostPaths: Array.isArray(policy.allowHostPaths) ? (policy.allowHostPaths as string[]) : [],
-    allowCapabilities:
-      policy.allowCapabilities === true
-        ? true
-        : Array.isArray(policy.allowCapabilities)
-          ? (policy.allowCapabilities as string[])
-          : [],
+    allowCapabilities: list(policy.allowCapabilities),
+    allowSysctls: list(policy.allowSysctls),
     systemd: readSystemdPolicy(policy.systemd),
   };
 }
+
+const listText = (value: true | string[]) => (value === true ? "*" : value.join(", "));
+const shownList = (value: true | string[]) =>
+  value === true ? "any" : value.length ? value.join(", ") : "none";
+const parseList = (text: string): true | string[] =>
+  text.trim() === "*"
+    ? true
+    : text
+        .split(/[,\s]+/)
+        .map((c) => c.trim())
+        .filter(Boolean);
 
 export function HostPolicy({
   hostId,
@@ -70,9 +88,8 @@ export function HostPolicy({
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(current);
   const [paths, setPaths] = useState(current.allowHostPaths.join("\n"));
-  const [caps, setCaps] = useState(
-    current.allowCapabilities === true ? "*" : current.allowCapabilities.join(", "),
-  );
+  const [caps, setCaps] = useState(listText(current.allowCapabilities));
+  const [sysctls, setSysctls] = useState(listText(current.allowSysctls));
   const [systemd, setSystemd] = useState(toSystemdDraft(current.systemd));
   const save = useMutation(
     trpc.hosts.update.mutationOptions({
@@ -108,14 +125,10 @@ export function HostPolicy({
           </span>
         </p>
         <p>
-          Extra capabilities:{" "}
-          <span className="font-mono">
-            {current.allowCapabilities === true
-              ? "any"
-              : current.allowCapabilities.length
-                ? current.allowCapabilities.join(", ")
-                : "none"}
-          </span>
+          Extra capabilities: <span className="font-mono">{shownList(current.allowCapabilities)}</span>
+        </p>
+        <p>
+          Kernel parameters (sysctls): <span className="font-mono">{shownList(current.allowSysctls)}</span>
         </p>
         <SystemdPolicyView policy={current.systemd} />
         {editable ? (
@@ -140,7 +153,6 @@ export function HostPolicy({
       className="space-y-4 text-sm"
       onSubmit={(e) => {
         e.preventDefault();
-        const capsText = caps.trim();
         save.mutate({
           teamId: team.id,
           hostId,
@@ -150,13 +162,8 @@ export function HostPolicy({
               .split(/\n+/)
               .map((p) => p.trim())
               .filter(Boolean),
-            allowCapabilities:
-              capsText === "*"
-                ? true
-                : capsText
-                    .split(/[,\s]+/)
-                    .map((c: string) => c.trim())
-                    .filter(Boolean),
+            allowCapabilities: parseList(caps),
+            allowSysctls: parseList(sysctls),
             systemd: fromSystemdDraft(systemd),
           },
         });
@@ -191,6 +198,15 @@ export function HostPolicy({
           id="policy-caps"
           value={caps}
           onChange={(e) => setCaps(e.target.value)}
+          className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 font-mono text-xs"
+        />
+      </label>
+      <label className="block font-medium text-slate-700" htmlFor="policy-sysctls">
+        Kernel parameters sysctls may set (comma separated, or * for any)
+        <input
+          id="policy-sysctls"
+          value={sysctls}
+          onChange={(e) => setSysctls(e.target.value)}
           className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 font-mono text-xs"
         />
       </label>

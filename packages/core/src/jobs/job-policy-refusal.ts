@@ -1,0 +1,31 @@
+// The host's current policy, checked again when its job is claimed: the policy may have narrowed
+// since the revision was saved, or the host may have joined the workflow's selector since. Secret
+// values are not needed here (their stand-ins are used, as at save); the agent checks again with
+// them before writing anything.
+import type { HostPolicy } from "@capstan/templates";
+import {
+  prepareComposeDocument,
+  secretPlaceholders,
+} from "@capstan/templates/compose/prepare-compose-document";
+import { isComposeService } from "@capstan/templates/workflow/spec";
+import { formatIssuePath } from "@capstan/templates/workflow/workflow-issue";
+import type { JobPayload } from "../deployments/job-payload";
+
+/** Why the host's policy refuses the job's Compose services, or undefined when it allows them. */
+export function jobPolicyRefusal(services: JobPayload["services"], policy: HostPolicy): string | undefined {
+  const refusals: string[] = [];
+  for (const { name, spec } of services) {
+    if (!isComposeService(spec) || !spec.compose.inline) continue;
+    const prepared = prepareComposeDocument({
+      document: spec.compose.inline,
+      variables: { ...spec.env, ...secretPlaceholders(spec.secrets) },
+      policy,
+    });
+    if (!prepared.ok)
+      refusals.push(
+        ...prepared.issues.map((i) => `service ${name}: ${formatIssuePath(i.path)}: ${i.message}`),
+      );
+  }
+  if (refusals.length === 0) return undefined;
+  return `Refused by this host's policy: ${refusals.slice(0, 3).join("; ")}${refusals.length > 3 ? "; ..." : ""}`;
+}
