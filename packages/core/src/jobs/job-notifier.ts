@@ -4,7 +4,7 @@
 // database without cross-connection LISTEN (the embedded one) or a broken listener. A waiting
 // poll holds no connection and no transaction: only an entry in a Map.
 import pg from "pg";
-import { JOBS_CHANNEL } from "./notify-hosts";
+import { JOBS_CHANNEL } from "../lifecycle/notify-hosts";
 
 export type WakeReason = "notified" | "timeout" | "aborted";
 

@@ -1,5 +1,5 @@
 import { cancelDeployment } from "@capstan/core/deployments/cancel-deployment";
-import { deployRevision } from "@capstan/core/deployments/deploy-revision";
+import { deploy } from "@capstan/core/deployments/deploy";
 import { getDeployment } from "@capstan/core/deployments/get-deployment";
 import { listDeployableRevisions } from "@capstan/core/deployments/list-deployable-revisions";
 import { DEPLOYMENT_STATUSES, listDeployments } from "@capstan/core/deployments/list-deployments";
@@ -60,9 +60,9 @@ export const deploymentsRouter = createTRPCRouter({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const { deployment, created } = await deployRevision(ctx.prisma, {
+      const { deployment, created } = await deploy(ctx.prisma, {
         teamId: ctx.actor.teamId,
-        revisionId: input.revisionId,
+        revision: input.revisionId,
         hostIds: input.hostIds,
         idempotencyKey: input.idempotencyKey,
         actor: auditActor(ctx.actor),
