@@ -19,12 +19,18 @@ function source(
   return {
     workflow: { id: "w1", name: "shop" },
     revision: { id: "r1", number: 3, hash: "abc" },
-    spec: workflowSpecSchema.parse({ name: "shop", targets: { selector: { role: "web" } }, rollout, services }),
+    spec: workflowSpecSchema.parse({
+      name: "shop",
+      targets: { selector: { role: "web" } },
+      rollout,
+      services,
+    }),
     rollback: false,
   };
 }
 
-const hosts = (...names: string[]): PlanHost[] => names.map((name) => ({ id: `id-${name}`, name, status: "ONLINE" }));
+const hosts = (...names: string[]): PlanHost[] =>
+  names.map((name) => ({ id: `id-${name}`, name, status: "ONLINE" }));
 
 function counter(): () => string {
   let n = 0;
@@ -81,7 +87,9 @@ describe("planDeployment", () => {
   it("refuses no hosts, revoked hosts and services that cannot be ordered", () => {
     expect(() => planDeployment(source({}), [], now)).toThrow(/No target hosts/);
     const revoked: PlanHost[] = [...hosts("a"), { id: "id-gone", name: "gone", status: "REVOKED" }];
-    expect(() => planDeployment(source({}), revoked, now)).toThrow(/Revoked hosts cannot receive deployments: gone/);
+    expect(() => planDeployment(source({}), revoked, now)).toThrow(
+      /Revoked hosts cannot receive deployments: gone/,
+    );
     const cyclic = source(
       {},
       {
