@@ -117,6 +117,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         teamId: team.id,
         revision: revision.id,
         hostIds: [hostId],
+        allowHostsOutsideTargets: true,
         actor: { type: "SYSTEM", label: "agent test" },
       });
       return { deploymentId: created.deployment.id, jobId: created.jobIds[0]! };

@@ -68,17 +68,21 @@ const sqlValue = (value: SqlValue | undefined): Prisma.Sql =>
 export function auditInsertSql(args: {
   /** The rows to log, e.g. Prisma.sql`done` or Prisma.sql`claimed c JOIN "Host" h ON h.id = c."hostId"`. */
   from: Prisma.Sql;
-  teamId: SqlValue;
-  actor: { type: ActorType | Prisma.Sql; id?: SqlValue; label?: SqlValue };
   kind: string;
-  target: { type: string; id: Prisma.Sql };
+  /** The target's id defaults to the rows' `id` column. */
+  target: { type: string; id?: Prisma.Sql };
   /** A jsonb expression, e.g. Prisma.sql`jsonb_build_object('deploymentId', "deploymentId")`. */
   data: Prisma.Sql;
+  /** Defaults to the rows' `"teamId"` column. */
+  teamId?: SqlValue;
+  /** Defaults to the system. */
+  actor?: { type: ActorType | Prisma.Sql; id?: SqlValue; label?: SqlValue };
 }): Prisma.Sql {
+  const actor = args.actor ?? { type: "SYSTEM" };
   return Prisma.sql`INSERT INTO "AuditEvent" ("teamId", "actorType", "actorId", "actorLabel", kind, "targetType", "targetId", data)
-    SELECT (${sqlValue(args.teamId)})::uuid, (${sqlValue(args.actor.type)})::"ActorType",
-      (${sqlValue(args.actor.id)})::text, (${sqlValue(args.actor.label)})::text,
-      ${checkKind(args.kind)}::text, ${args.target.type}::text, (${args.target.id})::text, ${args.data}
+    SELECT (${args.teamId === undefined ? Prisma.sql`"teamId"` : sqlValue(args.teamId)})::uuid,
+      (${sqlValue(actor.type)})::"ActorType", (${sqlValue(actor.id)})::text, (${sqlValue(actor.label)})::text,
+      ${checkKind(args.kind)}::text, ${args.target.type}::text, (${args.target.id ?? Prisma.sql`id`})::text, ${args.data}
     FROM ${args.from}`;
 }
 

@@ -1,17 +1,18 @@
 // The one deploy use case, for the dashboard, the public API and rollbacks: everything is read
 // once (an earlier deployment with the same idempotency key, the revision with its parsed spec,
 // the hosts), planned by the pure planDeployment, and written by insertDeployment. Role checks
-// stay in the transports; they say here only whether hosts outside the targets may be chosen.
+// stay in the transports; they say here only whether hosts outside the targets may be chosen
+// (ADMIN work: a DEPLOYER ships what the workflow's targets say, not to hosts of its choosing).
 import type { Deployment, Prisma } from "@capstan/db";
 import type { WorkflowSpec } from "@capstan/templates";
 import type { Actor } from "../audit/record-audit-event";
 import { requireRevisionSpec } from "../columns/revision-spec";
 import type { Db } from "../db";
-import { badRequest, conflict, notFound } from "../errors";
+import { badRequest, conflict, forbidden, notFound } from "../errors";
 import { isUuid } from "../ids";
 import { insertDeployment } from "./insert-deployment";
-import { type PlanHost, planDeployment } from "./plan-deployment";
-import { resolveTargetHosts } from "./resolve-target-hosts";
+import { planDeployment } from "./plan-deployment";
+import { isTargeted, resolveTargetHosts, type TargetHost } from "./resolve-target-hosts";
 
 /** A revision ready to plan: its workflow and its stored spec, read and validated once. */
 export interface DeployableRevision {
@@ -51,6 +52,8 @@ export interface DeployInput {
   revision: string | (() => Promise<DeployableRevision>);
   /** Hosts chosen instead of the workflow's targets. */
   hostIds?: string[];
+  /** May `hostIds` name hosts the workflow does not target (the transport decides by role)? */
+  allowHostsOutsideTargets?: boolean;
   actor: Actor;
   createdById?: string | null;
   apiTokenId?: string | null;
@@ -82,6 +85,13 @@ export async function deploy(db: Db, input: DeployInput): Promise<DeployResult> 
       : await input.revision();
   if (revision.workflow.archivedAt) throw conflict("This workflow is archived; restore it before deploying.");
   const hosts = await deploymentHosts(db, input.teamId, revision, input.hostIds);
+  if (!input.allowHostsOutsideTargets) {
+    const outside = hosts.filter((h) => !isTargeted(revision.spec.targets, h)).map((h) => h.name);
+    if (outside.length > 0)
+      throw forbidden(
+        `Deploying ${revision.workflow.name} to hosts its targets do not select needs the ADMIN role: ${outside.sort().join(", ")}. Deploy to the workflow's targets, or ask an admin.`,
+      );
+  }
   const plan = planDeployment(
     {
       workflow: { id: revision.workflow.id, name: revision.workflow.name },
@@ -130,7 +140,7 @@ async function deploymentHosts(
   teamId: string,
   revision: DeployableRevision,
   hostIds: string[] | undefined,
-): Promise<PlanHost[]> {
+): Promise<TargetHost[]> {
   if (!hostIds) return resolveTargetHosts(db, { teamId, targets: revision.spec.targets });
   const ids = [...new Set(hostIds)];
   if (!ids.every(isUuid)) throw notFound("Host");
@@ -139,7 +149,7 @@ async function deploymentHosts(
     select: { id: true, name: true, status: true, labels: true },
   });
   if (hosts.length !== ids.length) throw notFound("Host");
-  return hosts;
+  return hosts.map((h) => ({ ...h, labels: (h.labels ?? {}) as Record<string, string> }));
 }
 
 async function findByKey(db: Db, teamId: string, key: string): Promise<EarlierDeployment | null> {

@@ -185,6 +185,7 @@ describe.skipIf(!ok)("deployment read models", () => {
       teamId: team.id,
       revision: revision.id,
       hostIds: [db1.id],
+      allowHostsOutsideTargets: true,
       actor,
     });
     expect(chosen.jobIds).toHaveLength(1);

@@ -37,6 +37,8 @@ export async function rollbackDeployment(
     teamId: args.teamId,
     revision: source.revisionId,
     hostIds,
+    // The hosts this revision already ran on: returning them to it is a DEPLOYER's call.
+    allowHostsOutsideTargets: true,
     actor: args.actor,
     createdById: args.createdById ?? null,
     rollbackOfId: undone?.id ?? null,

@@ -100,6 +100,7 @@ export function deployTo(
     teamId,
     revision: revisionId,
     hostIds,
+    allowHostsOutsideTargets: true,
     actor: { type: "SYSTEM", label: "test" },
     ...extra,
   });

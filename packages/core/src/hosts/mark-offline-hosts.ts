@@ -20,10 +20,8 @@ export async function markOfflineHosts(
     ),
     audit AS (${auditInsertSql({
       from: Prisma.sql`gone`,
-      teamId: Prisma.sql`"teamId"`,
-      actor: { type: "SYSTEM" },
       kind: "host.offline",
-      target: { type: "host", id: Prisma.sql`id` },
+      target: { type: "host" },
       data: Prisma.sql`jsonb_build_object('name', name, 'lastSeenAt', "lastSeenAt")`,
     })})
     SELECT id::text FROM gone`;

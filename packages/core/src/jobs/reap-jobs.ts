@@ -29,10 +29,8 @@ export async function reapJobs(db: Db): Promise<ReapResult> {
     ),
     audit AS (${auditInsertSql({
       from: Prisma.sql`expired`,
-      teamId: Prisma.sql`"teamId"`,
-      actor: { type: "SYSTEM" },
       kind: "job.unknown",
-      target: { type: "job", id: Prisma.sql`id` },
+      target: { type: "job" },
       data: Prisma.sql`jsonb_build_object('deploymentId', "deploymentId", 'hostId', "hostId", 'leaseExpiresAt', "leaseExpiresAt")`,
     })})
     SELECT "deploymentId"::text FROM expired`;
@@ -49,10 +47,8 @@ export async function reapJobs(db: Db): Promise<ReapResult> {
     ),
     audit AS (${auditInsertSql({
       from: Prisma.sql`missed`,
-      teamId: Prisma.sql`"teamId"`,
-      actor: { type: "SYSTEM" },
       kind: "job.failed",
-      target: { type: "job", id: Prisma.sql`id` },
+      target: { type: "job" },
       data: Prisma.sql`jsonb_build_object('deploymentId', "deploymentId", 'hostId', "hostId", 'error', 'deadline passed while queued')`,
     })})
     SELECT "deploymentId"::text FROM missed`;

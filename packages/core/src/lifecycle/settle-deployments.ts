@@ -62,10 +62,8 @@ async function updateDeploymentStatuses(db: Db, ids: string[]): Promise<Deployme
     ),
     audit AS (${auditInsertSql({
       from: Prisma.sql`changed`,
-      teamId: Prisma.sql`"teamId"`,
-      actor: { type: "SYSTEM" },
       kind: "deployment.status_changed",
-      target: { type: "deployment", id: Prisma.sql`id` },
+      target: { type: "deployment" },
       data: Prisma.sql`jsonb_build_object('from', "from", 'to', "to")`,
     })})
     SELECT id::text AS id, "from", "to" FROM changed`;

@@ -6,6 +6,7 @@ import { DEPLOYMENT_STATUSES, listDeployments } from "@capstan/core/deployments/
 import { previewDeployment } from "@capstan/core/deployments/preview-deployment";
 import { readDeploymentEvents } from "@capstan/core/deployments/read-deployment-events";
 import { rollbackDeployment } from "@capstan/core/deployments/rollback-deployment";
+import { hasRole } from "@capstan/core/rbac/roles";
 import { auditActor } from "@capstan/core/rbac/team-actor";
 import { z } from "zod";
 import { createTRPCRouter, teamProcedure } from "../init";
@@ -50,7 +51,7 @@ export const deploymentsRouter = createTRPCRouter({
     .query(({ ctx, input }) =>
       previewDeployment(ctx.prisma, { teamId: ctx.actor.teamId, revisionId: input.revisionId }),
     ),
-  /** Deploys a revision to its workflow's targets, or to `hostIds` when given. */
+  /** Deploys a revision to its workflow's targets, or to `hostIds` when given (hosts outside the targets: ADMIN). */
   create: teamProcedure("DEPLOYER")
     .input(
       z.object({
@@ -64,6 +65,7 @@ export const deploymentsRouter = createTRPCRouter({
         teamId: ctx.actor.teamId,
         revision: input.revisionId,
         hostIds: input.hostIds,
+        allowHostsOutsideTargets: hasRole(ctx.actor.role, "ADMIN"),
         idempotencyKey: input.idempotencyKey,
         actor: auditActor(ctx.actor),
         createdById: ctx.actor.userId,
