@@ -3,7 +3,7 @@
 // random loopback port. It can be stopped and started again on the same port and database.
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { createDeployment } from "@capstan/core/deployments/create-deployment";
+import { deploy } from "@capstan/core/deployments/deploy";
 import { createTestRevision, createTestTeam } from "@capstan/core/deployments/test-fixtures";
 import { createEnrollmentToken } from "@capstan/core/enrollment/create-enrollment-token";
 import type { Prisma } from "@capstan/db";
@@ -113,10 +113,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           contentHash: randomBytes(16).toString("hex"),
         },
       });
-      const created = await createDeployment(db.prisma, {
+      const created = await deploy(db.prisma, {
         teamId: team.id,
-        revisionId: revision.id,
+        revision: revision.id,
         hostIds: [hostId],
+        allowHostsOutsideTargets: true,
         actor: { type: "SYSTEM", label: "agent test" },
       });
       return { deploymentId: created.deployment.id, jobId: created.jobIds[0]! };

@@ -2,3 +2,11 @@ import type { Prisma, PrismaClient } from "@capstan/db";
 
 /** Either the client or a transaction client: use cases accept both so callers can compose them. */
 export type Db = PrismaClient | Prisma.TransactionClient;
+
+/**
+ * Runs `fn` in a transaction: a new one when `db` is the client, the caller's own when `db` is
+ * already a transaction client (so a use case composes into a larger transaction unchanged).
+ */
+export function withTransaction<T>(db: Db, fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+  return "$transaction" in db ? db.$transaction(fn) : fn(db);
+}

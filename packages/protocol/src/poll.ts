@@ -42,8 +42,12 @@ export const jobAssignmentSchema = z.object({
   /** When a service fails its health gate, bring its previous release back (the workflow's rollout.autoRollback). */
   autoRollback: z.boolean().default(true),
   services: z.array(jobServiceSchema).min(1),
-  /** What this host allows Compose stacks to do; the agent refuses specs that exceed it. */
-  hostPolicy: hostPolicySchema,
+  /**
+   * What this host allows (narrowed again by the host's own policy file); the agent refuses specs
+   * that exceed it. Keys this agent does not know yet are dropped: each one only ever allows
+   * more, so an older agent stays on the safe side instead of refusing every job.
+   */
+  hostPolicy: z.object(hostPolicySchema.shape),
 });
 export type JobAssignment = z.infer<typeof jobAssignmentSchema>;
 

@@ -2,7 +2,7 @@ import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
 import type { Db } from "../db";
 import { notFound } from "../errors";
 import { isUuid } from "../ids";
-import { cancelJobs, settleCancelledJobs } from "../jobs/cancel-jobs";
+import { cancelJobs, settleCancelledJobs } from "../lifecycle/cancel-jobs";
 
 /** Cancels every open job of a deployment (DEPLOYER+; the caller checks the role). */
 export async function cancelDeployment(

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claimNextJob } from "../jobs/claim-job";
 import { completeJob } from "../jobs/complete-job";
 import { postgresComponent } from "../teams/test-fixtures";
-import { deployRevision } from "./deploy-revision";
+import { deploy } from "./deploy";
 import { getDeployment } from "./get-deployment";
 import { listDeployments } from "./list-deployments";
 import { previewDeployment } from "./preview-deployment";
@@ -177,27 +177,29 @@ describe.skipIf(!ok)("deployment read models", () => {
     expect(preview.hosts.map((h) => h.name)).toEqual(["db-1", "web-1", "web-2"]);
     expect(preview.services).toEqual(["app"]);
 
-    const toTargets = await deployRevision(db.prisma, { teamId: team.id, revisionId: revision.id, actor });
+    const toTargets = await deploy(db.prisma, { teamId: team.id, revision: revision.id, actor });
     const targeted = await db.prisma.job.findMany({ where: { deploymentId: toTargets.deployment.id } });
     expect(targeted.map((j) => j.hostId).sort()).toEqual([web1.id, web2.id].sort());
 
-    const chosen = await deployRevision(db.prisma, {
+    const chosen = await deploy(db.prisma, {
       teamId: team.id,
-      revisionId: revision.id,
+      revision: revision.id,
       hostIds: [db1.id],
+      allowHostsOutsideTargets: true,
       actor,
     });
     expect(chosen.jobIds).toHaveLength(1);
     await expect(
-      deployRevision(db.prisma, { teamId: team.id, revisionId: revision.id, hostIds: [], actor }),
+      deploy(db.prisma, { teamId: team.id, revision: revision.id, hostIds: [], actor }),
     ).rejects.toMatchObject({ code: "BAD_REQUEST" });
 
     // Another team's revision or host answers like a missing one.
     const other = await createTestTeam(db.prisma);
     const foreign = await createTestRevision(db.prisma, other.id);
-    await expect(
-      deployRevision(db.prisma, { teamId: team.id, revisionId: foreign.id, actor }),
-    ).rejects.toMatchObject({ code: "NOT_FOUND", message: "Revision not found." });
+    await expect(deploy(db.prisma, { teamId: team.id, revision: foreign.id, actor })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: "Revision not found.",
+    });
     await expect(
       previewDeployment(db.prisma, { teamId: other.id, revisionId: revision.id }),
     ).rejects.toMatchObject({
@@ -205,9 +207,9 @@ describe.skipIf(!ok)("deployment read models", () => {
     });
     const foreignHost = await createTestHost(db.prisma, other.id);
     await expect(
-      deployRevision(db.prisma, {
+      deploy(db.prisma, {
         teamId: team.id,
-        revisionId: revision.id,
+        revision: revision.id,
         hostIds: [foreignHost.id],
         actor,
       }),
@@ -216,9 +218,9 @@ describe.skipIf(!ok)("deployment read models", () => {
     await db.prisma.host.update({ where: { id: foreignHost.id }, data: { labels: { role: "db" } } });
     const empty = await previewDeployment(db.prisma, { teamId: other.id, revisionId: foreign.id });
     expect(empty.targetsProblem).toMatch(/match no enrolled host/);
-    await expect(
-      deployRevision(db.prisma, { teamId: other.id, revisionId: foreign.id, actor }),
-    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(deploy(db.prisma, { teamId: other.id, revision: foreign.id, actor })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
   });
 
   it("rolls back from any finished deployment to its revision on its hosts, naming what it undoes", async () => {

@@ -1,6 +1,6 @@
 // What the deploy dialog shows before anything is created: the revision, the hosts its workflow
 // targets now, and every host that could be chosen instead.
-import { workflowSpecSchema } from "@capstan/templates";
+import { readRevisionSpec, STALE_SPEC_MESSAGE } from "../columns/revision-spec";
 import type { Db } from "../db";
 import { isAppError, notFound } from "../errors";
 import { isUuid } from "../ids";
@@ -35,14 +35,14 @@ export async function previewDeployment(
     take: 1000,
   });
   const hosts = rows.map((h) => ({ ...h, labels: (h.labels ?? {}) as Record<string, string> }));
-  const spec = workflowSpecSchema.safeParse(revision.spec);
+  const spec = readRevisionSpec(revision.spec);
   let targets: TargetHost[] = [];
   let targetsProblem: string | null = null;
-  if (!spec.success) {
-    targetsProblem = "This revision's stored spec no longer validates; save the workflow again.";
+  if (!spec) {
+    targetsProblem = STALE_SPEC_MESSAGE;
   } else {
     try {
-      targets = await resolveTargetHosts(db, { teamId: args.teamId, targets: spec.data.targets });
+      targets = await resolveTargetHosts(db, { teamId: args.teamId, targets: spec.targets });
       if (targets.length === 0) targetsProblem = "The workflow's targets match no enrolled host.";
     } catch (error) {
       if (!isAppError(error)) throw error;
@@ -57,7 +57,7 @@ export async function previewDeployment(
       message: revision.message,
       createdAt: revision.createdAt,
     },
-    services: spec.success ? Object.keys(spec.data.services) : [],
+    services: spec ? Object.keys(spec.services) : [],
     targets,
     targetsProblem,
     hosts,

@@ -18,13 +18,20 @@ export function matchesSelector(labels: Record<string, string>, selector: Record
   return entries.length > 0 && entries.every(([key, value]) => labels[key] === value);
 }
 
+/** Whether the targets name this host or select it by its labels. */
+export function isTargeted(
+  targets: Targets,
+  host: { name: string; labels: Record<string, string> },
+): boolean {
+  return (targets.hosts ?? []).includes(host.name) || matchesSelector(host.labels, targets.selector ?? {});
+}
+
 /** The team's non-revoked hosts the targets select, by name. Named hosts that do not exist are an error. */
 export async function resolveTargetHosts(
   db: Db,
   args: { teamId: string; targets: Targets },
 ): Promise<TargetHost[]> {
   const names = args.targets.hosts ?? [];
-  const selector = args.targets.selector ?? {};
   const rows = await db.host.findMany({
     where: { teamId: args.teamId, status: { not: "REVOKED" } },
     select: { id: true, name: true, status: true, labels: true },
@@ -37,6 +44,5 @@ export async function resolveTargetHosts(
     throw badRequest(
       `The workflow targets hosts that are not enrolled (or revoked): ${missing.join(", ")}. Enroll them or choose hosts.`,
     );
-  const wanted = new Set(names);
-  return hosts.filter((h) => wanted.has(h.name) || matchesSelector(h.labels, selector));
+  return hosts.filter((h) => isTargeted(args.targets, h));
 }

@@ -2,17 +2,17 @@
 // its revision to the hosts it ran on (those not revoked since). `rollbackOfId` names the latest
 // later deployment of the workflow, the one being undone; when there is none this is a plain
 // redeploy and agents are not told to roll back.
-import type { PrismaClient } from "@capstan/db";
 import type { Actor } from "../audit/record-audit-event";
+import type { Db } from "../db";
 import { conflict, notFound } from "../errors";
 import { isUuid } from "../ids";
-import { type CreatedDeployment, createDeployment } from "./create-deployment";
+import { type DeployResult, deploy } from "./deploy";
 import { OPEN_DEPLOYMENT_STATUSES } from "./list-deployments";
 
 export async function rollbackDeployment(
-  db: PrismaClient,
+  db: Db,
   args: { teamId: string; deploymentId: string; actor: Actor; createdById?: string | null },
-): Promise<CreatedDeployment> {
+): Promise<DeployResult> {
   if (!isUuid(args.deploymentId)) throw notFound("Deployment");
   const source = await db.deployment.findFirst({
     where: { id: args.deploymentId, teamId: args.teamId },
@@ -33,10 +33,12 @@ export async function rollbackDeployment(
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     select: { id: true },
   });
-  return createDeployment(db, {
+  return deploy(db, {
     teamId: args.teamId,
-    revisionId: source.revisionId,
+    revision: source.revisionId,
     hostIds,
+    // The hosts this revision already ran on: returning them to it is a DEPLOYER's call.
+    allowHostsOutsideTargets: true,
     actor: args.actor,
     createdById: args.createdById ?? null,
     rollbackOfId: undone?.id ?? null,

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import type { Prisma, PrismaClient } from "@capstan/db";
 import { type AgentKeyPair, generateAgentKeyPair } from "@capstan/protocol";
 import { type WorkflowSpecInput, workflowSpecSchema } from "@capstan/templates";
-import { type CreatedDeployment, createDeployment } from "./create-deployment";
+import { type DeployResult, deploy } from "./deploy";
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString("hex")}`;
@@ -95,11 +95,12 @@ export function deployTo(
   revisionId: string,
   hostIds: string[],
   extra: { queueTimeoutSeconds?: number } = {},
-): Promise<CreatedDeployment> {
-  return createDeployment(prisma, {
+): Promise<DeployResult> {
+  return deploy(prisma, {
     teamId,
-    revisionId,
+    revision: revisionId,
     hostIds,
+    allowHostsOutsideTargets: true,
     actor: { type: "SYSTEM", label: "test" },
     ...extra,
   });

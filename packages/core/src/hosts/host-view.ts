@@ -1,5 +1,6 @@
 import type { Host } from "@capstan/db";
 import { hashBody } from "@capstan/protocol";
+import { type HostPolicy, readHostPolicy } from "@capstan/templates";
 
 export interface HostView {
   id: string;
@@ -7,7 +8,8 @@ export interface HostView {
   status: Host["status"];
   labels: Record<string, string>;
   facts: Record<string, unknown>;
-  policy: Record<string, unknown>;
+  /** The policy in force (stored values over the safe defaults). */
+  policy: HostPolicy;
   agentVersion: string | null;
   lastSeenAt: Date | null;
   enrolledAt: Date;
@@ -28,7 +30,7 @@ export function toHostView(host: Host): HostView {
     status: host.status,
     labels: host.labels as Record<string, string>,
     facts: host.facts as Record<string, unknown>,
-    policy: host.policy as Record<string, unknown>,
+    policy: readHostPolicy(host.policy),
     agentVersion: host.agentVersion,
     lastSeenAt: host.lastSeenAt,
     enrolledAt: host.enrolledAt,

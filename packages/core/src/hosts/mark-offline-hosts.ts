@@ -1,4 +1,6 @@
+import { Prisma } from "@capstan/db";
 import type { AgentSettings } from "../agents/agent-settings";
+import { auditInsertSql } from "../audit/record-audit-event";
 import type { Db } from "../db";
 
 /**
@@ -16,12 +18,12 @@ export async function markOfflineHosts(
       WHERE status = 'ONLINE' AND "lastSeenAt" < now() - make_interval(secs => ${window})
       RETURNING id, "teamId", name, "lastSeenAt"
     ),
-    audit AS (
-      INSERT INTO "AuditEvent" ("teamId", "actorType", kind, "targetType", "targetId", data)
-      SELECT "teamId", 'SYSTEM'::"ActorType", 'host.offline', 'host', id::text,
-        jsonb_build_object('name', name, 'lastSeenAt', "lastSeenAt")
-      FROM gone
-    )
+    audit AS (${auditInsertSql({
+      from: Prisma.sql`gone`,
+      kind: "host.offline",
+      target: { type: "host" },
+      data: Prisma.sql`jsonb_build_object('name', name, 'lastSeenAt', "lastSeenAt")`,
+    })})
     SELECT id::text FROM gone`;
   return rows.length;
 }

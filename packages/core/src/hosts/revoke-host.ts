@@ -6,7 +6,7 @@ import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
 import type { Db } from "../db";
 import { notFound } from "../errors";
 import { isUuid } from "../ids";
-import { cancelJobs, settleCancelledJobs } from "../jobs/cancel-jobs";
+import { cancelJobs, settleCancelledJobs } from "../lifecycle/cancel-jobs";
 import { type HostView, toHostView } from "./host-view";
 
 export async function revokeHost(

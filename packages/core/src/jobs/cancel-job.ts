@@ -2,7 +2,7 @@ import type { Actor } from "../audit/record-audit-event";
 import type { Db } from "../db";
 import { conflict, notFound } from "../errors";
 import { isUuid } from "../ids";
-import { cancelJobs, settleCancelledJobs } from "./cancel-jobs";
+import { cancelJobs, settleCancelledJobs } from "../lifecycle/cancel-jobs";
 
 /** Cancels one open job (DEPLOYER+; the caller checks the role). */
 export async function cancelJob(

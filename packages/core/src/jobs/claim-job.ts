@@ -2,12 +2,14 @@
 // advisory lock, which is what makes "at most one RUNNING job per host and service" hold under
 // concurrency (the check reads other jobs, which row locks alone cannot protect). Across hosts
 // nothing is serialised: FOR UPDATE SKIP LOCKED lets concurrent claimers pass each other.
-import type { PrismaClient } from "@capstan/db";
+import { Prisma } from "@capstan/db";
 import type { JobAssignment } from "@capstan/protocol";
 import { readHostPolicy } from "@capstan/templates";
-import type { JobPayload } from "../deployments/job-payload";
-import { refreshDeploymentStatus } from "../deployments/refresh-deployment-status";
+import { auditInsertSql, recordAuditEvent } from "../audit/record-audit-event";
+import { type JobPayload, readJobPayload } from "../columns/job-payload";
+import { type Db, withTransaction } from "../db";
 import { isAppError } from "../errors";
+import { settleDeployments } from "../lifecycle/settle-deployments";
 import { jobPolicyRefusal } from "./job-policy-refusal";
 
 /** Decrypts the named secrets of a workflow; throws when one cannot be decrypted. */
@@ -26,7 +28,7 @@ interface ClaimedRow {
   deadlineAt: Date;
   attempt: number;
   lastSeq: number;
-  payload: JobPayload;
+  payload: unknown;
   hostPolicy: unknown;
   serverTime: Date;
 }
@@ -37,15 +39,16 @@ export interface ClaimJobArgs {
   resolveSecrets?: SecretResolver;
 }
 
-async function claimRow(db: PrismaClient, hostId: string, leaseSeconds: number): Promise<ClaimedRow | null> {
-  const [, rows] = await db.$transaction([
-    db.$executeRaw`SELECT 1 FROM pg_advisory_xact_lock(hashtextextended(${`capstan-claim:${hostId}`}, 0))`,
-    db.$queryRaw<ClaimedRow[]>`
+async function claimRow(db: Db, hostId: string, leaseSeconds: number): Promise<ClaimedRow | null> {
+  const lock = (tx: Db) =>
+    tx.$executeRaw`SELECT 1 FROM pg_advisory_xact_lock(hashtextextended(${`capstan-claim:${hostId}`}, 0))`;
+  const claim = (tx: Db) =>
+    tx.$queryRaw<ClaimedRow[]>`
       WITH next AS (
         SELECT j.id FROM "Job" j
         JOIN "Deployment" d ON d.id = j."deploymentId"
         WHERE j."hostId" = ${hostId}::uuid AND j.state = 'QUEUED' AND j."deadlineAt" > now()
-          -- rollout waves: a later wave waits until the previous one succeeded (rollouts/advance-rollouts.ts)
+          -- rollout waves: a later wave waits until the previous one succeeded (lifecycle/advance-rollouts.ts)
           AND j.wave <= COALESCE((d.plan->>'currentWave')::int, j.wave)
           -- one RUNNING job per host and service, and no overtaking an older queued job on a service
           AND NOT EXISTS (
@@ -72,20 +75,25 @@ async function claimRow(db: PrismaClient, hostId: string, leaseSeconds: number):
         UPDATE "Deployment" d SET status = 'RUNNING', "startedAt" = COALESCE(d."startedAt", now())
         FROM claimed c WHERE d.id = c."deploymentId" AND d.status = 'PENDING'
       ),
-      audit AS (
-        INSERT INTO "AuditEvent" ("teamId", "actorType", "actorId", "actorLabel", kind, "targetType", "targetId", data)
-        SELECT c."teamId", 'AGENT'::"ActorType", c."hostId"::text, h.name, 'job.claimed', 'job', c.id::text,
-          jsonb_build_object('deploymentId', c."deploymentId", 'attempt', c.attempt)
-        FROM claimed c JOIN "Host" h ON h.id = c."hostId"
-      )
+      audit AS (${auditInsertSql({
+        from: Prisma.sql`claimed c JOIN "Host" h ON h.id = c."hostId"`,
+        teamId: Prisma.sql`c."teamId"`,
+        actor: { type: "AGENT", id: Prisma.sql`c."hostId"`, label: Prisma.sql`h.name` },
+        kind: "job.claimed",
+        target: { type: "job", id: Prisma.sql`c.id` },
+        data: Prisma.sql`jsonb_build_object('deploymentId', c."deploymentId", 'attempt', c.attempt)`,
+      })})
       SELECT c.id::text, c."teamId"::text, c."deploymentId"::text, c."leaseId"::text, c."leaseExpiresAt",
         c."deadlineAt", c.attempt, c."lastSeq", c.payload, h.policy AS "hostPolicy", now() AS "serverTime"
-      FROM claimed c JOIN "Host" h ON h.id = c."hostId"`,
-  ]);
+      FROM claimed c JOIN "Host" h ON h.id = c."hostId"`;
+  // A batch transaction on the client (no interactive round trips on the hot path); the caller's
+  // own transaction when it passes one.
+  const [, rows] =
+    "$transaction" in db ? await db.$transaction([lock(db), claim(db)]) : [await lock(db), await claim(db)];
   return rows[0] ?? null;
 }
 
-async function hasQueuedJob(db: PrismaClient, hostId: string): Promise<boolean> {
+async function hasQueuedJob(db: Db, hostId: string): Promise<boolean> {
   const rows = await db.$queryRaw<{ queued: boolean }[]>`
     SELECT EXISTS (
       SELECT 1 FROM "Job" WHERE "hostId" = ${hostId}::uuid AND state = 'QUEUED' AND "deadlineAt" > now()
@@ -94,31 +102,28 @@ async function hasQueuedJob(db: PrismaClient, hostId: string): Promise<boolean> 
 }
 
 /** Fails a job right after claiming it (secrets unavailable): the deploy never starts with empty values. */
-async function failClaimedJob(db: PrismaClient, row: ClaimedRow, message: string): Promise<void> {
-  await db.$transaction([
-    db.$executeRaw`UPDATE "Job" SET state = 'FAILED', error = ${message}, "finishedAt" = now(), "leaseExpiresAt" = NULL
-      WHERE id = ${row.id}::uuid AND state = 'RUNNING' AND "leaseId" = ${row.leaseId}::uuid`,
-    db.$executeRaw`UPDATE "JobStep" SET state = 'SKIPPED', message = 'not started: ' || ${message}
-      WHERE "jobId" = ${row.id}::uuid AND state = 'PENDING'`,
-    db.auditEvent.create({
-      data: {
-        teamId: row.teamId,
-        actorType: "SYSTEM",
-        kind: "job.failed",
-        targetType: "job",
-        targetId: row.id,
-        data: { deploymentId: row.deploymentId, error: message },
-      },
-    }),
-  ]);
-  await refreshDeploymentStatus(db, [row.deploymentId]);
+async function failClaimedJob(db: Db, row: ClaimedRow, message: string): Promise<void> {
+  await withTransaction(db, async (tx) => {
+    await tx.$executeRaw`UPDATE "Job" SET state = 'FAILED', error = ${message}, "finishedAt" = now(), "leaseExpiresAt" = NULL
+      WHERE id = ${row.id}::uuid AND state = 'RUNNING' AND "leaseId" = ${row.leaseId}::uuid`;
+    await tx.$executeRaw`UPDATE "JobStep" SET state = 'SKIPPED', message = 'not started: ' || ${message}
+      WHERE "jobId" = ${row.id}::uuid AND state = 'PENDING'`;
+    await recordAuditEvent(tx, {
+      teamId: row.teamId,
+      actor: { type: "SYSTEM" },
+      kind: "job.failed",
+      target: { type: "job", id: row.id },
+      data: { deploymentId: row.deploymentId, error: message },
+    });
+  });
+  await settleDeployments(db, [row.deploymentId]);
 }
 
 async function toAssignment(
   row: ClaimedRow,
+  payload: JobPayload,
   resolveSecrets: SecretResolver | undefined,
 ): Promise<JobAssignment> {
-  const payload = row.payload;
   const services = [];
   for (const service of payload.services) {
     const names = service.spec.secrets;
@@ -157,20 +162,28 @@ async function toAssignment(
  * Claims the host's next runnable job and returns what the agent needs, or null when there is
  * none. A job whose secrets cannot be resolved is failed and the next one is tried.
  */
-export async function claimNextJob(db: PrismaClient, args: ClaimJobArgs): Promise<JobAssignment | null> {
+export async function claimNextJob(db: Db, args: ClaimJobArgs): Promise<JobAssignment | null> {
   for (;;) {
     // Most polls find nothing: one indexed read, no transaction, keeps a flood of reconnecting
     // agents (after a control-plane restart) from queueing on the connection pool.
     if (!(await hasQueuedJob(db, args.hostId))) return null;
     const row = await claimRow(db, args.hostId, args.leaseSeconds);
     if (!row) return null;
-    const refusal = jobPolicyRefusal(row.payload.services, readHostPolicy(row.hostPolicy));
+    let payload: JobPayload;
+    try {
+      payload = readJobPayload(row.payload);
+    } catch (error) {
+      await failClaimedJob(db, row, `This job cannot be started: ${(error as Error).message}.`);
+      continue;
+    }
+    // The host's policy may have narrowed since the revision was saved against it.
+    const refusal = jobPolicyRefusal(payload.workflow.name, payload.services, readHostPolicy(row.hostPolicy));
     if (refusal) {
       await failClaimedJob(db, row, refusal);
       continue;
     }
     try {
-      return await toAssignment(row, args.resolveSecrets);
+      return await toAssignment(row, payload, args.resolveSecrets);
     } catch (error) {
       const message =
         isAppError(error) || error instanceof Error ? error.message : "secrets could not be resolved";

@@ -1,15 +1,16 @@
 // Completion: the agent reports the final state per service and the release now active. For a
 // job the reaper already marked UNKNOWN, the lease holder's report reconciles it: the job takes
 // the reported state and the audit log says it was reconciled.
-import type { Prisma, PrismaClient } from "@capstan/db";
+import type { Prisma } from "@capstan/db";
 import type { CompleteJobRequest, CompleteJobResponse } from "@capstan/protocol";
 import { recordAuditEvent } from "../audit/record-audit-event";
-import { refreshDeploymentStatus } from "../deployments/refresh-deployment-status";
+import { type Db, withTransaction } from "../db";
+import { notifyHosts } from "../lifecycle/notify-hosts";
+import { settleDeployments } from "../lifecycle/settle-deployments";
 import { leaseConflict, requireLease } from "./job-lease";
-import { notifyHosts } from "./notify-hosts";
 
 export async function completeJob(
-  db: PrismaClient,
+  db: Db,
   args: { hostId: string; hostName: string; jobId: string; request: CompleteJobRequest },
 ): Promise<CompleteJobResponse> {
   const { request } = args;
@@ -22,7 +23,7 @@ export async function completeJob(
   const reconciled = job.state === "UNKNOWN";
   const result = { services: request.services, release: request.release ?? null } as Prisma.InputJsonObject;
 
-  await db.$transaction(async (tx) => {
+  await withTransaction(db, async (tx) => {
     const updated = await tx.job.updateMany({
       where: { id: job.id, leaseId: request.leaseId, state: { in: ["RUNNING", "UNKNOWN"] } },
       data: {
@@ -66,7 +67,7 @@ export async function completeJob(
       },
     });
   });
-  await refreshDeploymentStatus(db, [job.deploymentId]);
+  await settleDeployments(db, [job.deploymentId]);
   // A queued job on the same services may have been waiting for this one.
   await notifyHosts(db, [args.hostId]);
   return { state: request.state, reconciled };

@@ -6,7 +6,7 @@
 // a new poll from a host replaces the one it left behind (an agent that reconnected after a
 // network blip), so a host cannot pile up waiting requests.
 import pg from "pg";
-import { JOBS_CHANNEL } from "./notify-hosts";
+import { JOBS_CHANNEL } from "../lifecycle/notify-hosts";
 
 export type WakeReason = "notified" | "timeout" | "aborted" | "replaced";
 

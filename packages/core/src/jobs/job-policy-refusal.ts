@@ -7,14 +7,22 @@ import {
   prepareComposeDocument,
   secretPlaceholders,
 } from "@capstan/templates/compose/prepare-compose-document";
+import { checkServiceUnitPolicy } from "@capstan/templates/workflow/check-systemd-policy";
 import { isComposeService } from "@capstan/templates/workflow/spec";
 import { formatIssuePath } from "@capstan/templates/workflow/workflow-issue";
-import type { JobPayload } from "../deployments/job-payload";
+import type { JobPayload } from "../columns/job-payload";
 
 /** Why the host's policy refuses the job's Compose services, or undefined when it allows them. */
-export function jobPolicyRefusal(services: JobPayload["services"], policy: HostPolicy): string | undefined {
+export function jobPolicyRefusal(
+  workflow: string,
+  services: JobPayload["services"],
+  policy: HostPolicy,
+): string | undefined {
   const refusals: string[] = [];
+  const siblings = services.map((s) => s.name);
   for (const { name, spec } of services) {
+    for (const issue of checkServiceUnitPolicy({ workflow, service: name, spec, policy, siblings }))
+      refusals.push(`service ${name}: ${formatIssuePath(issue.path)}: ${issue.message}`);
     if (!isComposeService(spec) || !spec.compose.inline) continue;
     const prepared = prepareComposeDocument({
       document: spec.compose.inline,

@@ -1,8 +1,8 @@
 // The long-poll: claim at once if there is work, otherwise wait (holding no connection) until the
 // notifier says a job arrived for this host, then claim again. Subscribing BEFORE the first claim
 // closes the gap where a job created between "nothing found" and "start waiting" would be missed.
-import type { PrismaClient } from "@capstan/db";
 import type { JobAssignment } from "@capstan/protocol";
+import type { Db } from "../db";
 import { claimNextJob, type SecretResolver } from "./claim-job";
 import type { JobNotifier } from "./job-notifier";
 
@@ -15,7 +15,7 @@ export interface PollForJobArgs {
   resolveSecrets?: SecretResolver;
 }
 
-export async function pollForJob(db: PrismaClient, args: PollForJobArgs): Promise<JobAssignment | null> {
+export async function pollForJob(db: Db, args: PollForJobArgs): Promise<JobAssignment | null> {
   const deadline = Date.now() + args.waitMs;
   const subscription = args.notifier.subscribe(args.hostId);
   try {

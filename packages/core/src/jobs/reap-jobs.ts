@@ -2,10 +2,11 @@
 //  - RUNNING with an expired lease (or past its deadline) -> UNKNOWN. Not retried: deploys are
 //    not idempotent in general; the agent's next report reconciles it.
 //  - QUEUED past its deadline (no agent picked it up) -> FAILED.
-//  - Open deployments are recomputed from their jobs (backstop for concurrent completions).
-
+//  - Open deployments are settled again (backstop for concurrent completions).
+import { Prisma } from "@capstan/db";
+import { auditInsertSql } from "../audit/record-audit-event";
 import type { Db } from "../db";
-import { refreshDeploymentStatus } from "../deployments/refresh-deployment-status";
+import { settleDeployments } from "../lifecycle/settle-deployments";
 
 export interface ReapResult {
   expiredLeases: number;
@@ -26,12 +27,12 @@ export async function reapJobs(db: Db): Promise<ReapResult> {
       UPDATE "JobStep" s SET state = 'UNKNOWN', "finishedAt" = now()
       FROM expired WHERE s."jobId" = expired.id AND s.state IN ('PENDING', 'RUNNING')
     ),
-    audit AS (
-      INSERT INTO "AuditEvent" ("teamId", "actorType", kind, "targetType", "targetId", data)
-      SELECT "teamId", 'SYSTEM'::"ActorType", 'job.unknown', 'job', id::text,
-        jsonb_build_object('deploymentId', "deploymentId", 'hostId', "hostId", 'leaseExpiresAt', "leaseExpiresAt")
-      FROM expired
-    )
+    audit AS (${auditInsertSql({
+      from: Prisma.sql`expired`,
+      kind: "job.unknown",
+      target: { type: "job" },
+      data: Prisma.sql`jsonb_build_object('deploymentId', "deploymentId", 'hostId', "hostId", 'leaseExpiresAt', "leaseExpiresAt")`,
+    })})
     SELECT "deploymentId"::text FROM expired`;
   const failed = await db.$queryRaw<{ deploymentId: string }[]>`
     WITH missed AS (
@@ -44,16 +45,16 @@ export async function reapJobs(db: Db): Promise<ReapResult> {
       UPDATE "JobStep" s SET state = 'SKIPPED', "finishedAt" = now()
       FROM missed WHERE s."jobId" = missed.id AND s.state = 'PENDING'
     ),
-    audit AS (
-      INSERT INTO "AuditEvent" ("teamId", "actorType", kind, "targetType", "targetId", data)
-      SELECT "teamId", 'SYSTEM'::"ActorType", 'job.failed', 'job', id::text,
-        jsonb_build_object('deploymentId', "deploymentId", 'hostId', "hostId", 'error', 'deadline passed while queued')
-      FROM missed
-    )
+    audit AS (${auditInsertSql({
+      from: Prisma.sql`missed`,
+      kind: "job.failed",
+      target: { type: "job" },
+      data: Prisma.sql`jsonb_build_object('deploymentId', "deploymentId", 'hostId', "hostId", 'error', 'deadline passed while queued')`,
+    })})
     SELECT "deploymentId"::text FROM missed`;
   const open = await db.$queryRaw<{ id: string }[]>`
     SELECT id::text FROM "Deployment" WHERE status IN ('PENDING', 'RUNNING') ORDER BY "createdAt" DESC LIMIT 1000`;
-  const changed = await refreshDeploymentStatus(db, [
+  const changed = await settleDeployments(db, [
     ...unknown.map((r) => r.deploymentId),
     ...failed.map((r) => r.deploymentId),
     ...open.map((r) => r.id),

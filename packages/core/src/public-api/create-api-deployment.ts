@@ -2,9 +2,16 @@
 // capstan.yaml, which is validated and saved as a new revision first unless it deploys exactly
 // what the latest revision deploys. An Idempotency-Key makes retries return the deployment the
 // first request made, also when the two requests race (the key is unique per team).
-import type { Deployment, PrismaClient } from "@capstan/db";
+import type { Deployment } from "@capstan/db";
 import type { ApiTokenPrincipal } from "../api-tokens/authenticate-api-token";
-import { deployRevision } from "../deployments/deploy-revision";
+import type { Db } from "../db";
+import {
+  DEPLOYABLE_REVISION,
+  type DeployableRevision,
+  deploy,
+  type EarlierDeployment,
+  toDeployableRevision,
+} from "../deployments/deploy";
 import { badRequest, conflict, forbidden, isAppError, notFound } from "../errors";
 import { hasRole } from "../rbac/roles";
 import type { TeamActor } from "../rbac/team-actor";
@@ -30,10 +37,10 @@ export interface ApiDeploymentResult {
   revisionCreated: boolean;
 }
 
-type Resolved = { id: string; number: number; contentHash: string; workflowName: string };
+type ValidWorkflow = ReturnType<typeof assertValidWorkflow>;
 
 export async function createApiDeployment(
-  prisma: PrismaClient,
+  db: Db,
   principal: ApiTokenPrincipal,
   request: ApiDeploymentRequest,
 ): Promise<ApiDeploymentResult> {
@@ -57,117 +64,110 @@ export async function createApiDeployment(
     ]);
   }
 
-  if (key !== null) {
-    const earlier = await findByKey(prisma, principal.teamId, key);
-    if (earlier) return replay(earlier, request, valid?.contentHash ?? null);
-  }
-
-  const { revision, revisionCreated } = valid
-    ? await revisionForYaml(prisma, principal, request, valid)
-    : { revision: await revisionByNumber(prisma, principal.teamId, request), revisionCreated: false };
-
-  try {
-    const { deployment, created } = await deployRevision(prisma, {
-      teamId: principal.teamId,
-      revisionId: revision.id,
-      actor: principal.actor,
-      apiTokenId: principal.tokenId,
-      idempotencyKey: key,
-    });
-    return { deployment, created, revisionCreated };
-  } catch (error) {
-    // Two requests with one key passed the lookup together; the unique index let one through.
-    if (key !== null && (error as { code?: string } | null)?.code === "P2002") {
-      const earlier = await findByKey(prisma, principal.teamId, key);
-      if (earlier) return replay(earlier, request, revision.contentHash);
-    }
-    throw error;
-  }
-}
-
-async function findByKey(prisma: PrismaClient, teamId: string, key: string) {
-  return prisma.deployment.findUnique({
-    where: { teamId_idempotencyKey: { teamId, idempotencyKey: key } },
-    include: {
-      workflow: { select: { name: true } },
-      revision: { select: { number: true, contentHash: true } },
+  let revisionCreated = false;
+  const { deployment, created } = await deploy(db, {
+    teamId: principal.teamId,
+    actor: principal.actor,
+    apiTokenId: principal.tokenId,
+    idempotencyKey: key,
+    // Only called when no earlier deployment has the key, so a retry never saves a revision.
+    revision: async () => {
+      if (!valid) return revisionByNumber(db, principal.teamId, request);
+      const resolved = await revisionForYaml(db, principal, request, valid);
+      revisionCreated = resolved.revisionCreated;
+      return resolved.revision;
     },
+    onReplay: (earlier) => checkReplay(earlier, request, valid?.contentHash ?? null),
   });
+  return { deployment, created, revisionCreated: created && revisionCreated };
 }
 
-/** The earlier deployment, if the retry asks for the same thing; a reused key for other work is a conflict. */
-function replay(
-  earlier: NonNullable<Awaited<ReturnType<typeof findByKey>>>,
+/** A retry must ask for what the first request did; a reused key for other work is a conflict. */
+function checkReplay(
+  earlier: EarlierDeployment,
   request: ApiDeploymentRequest,
   contentHash: string | null,
-): ApiDeploymentResult {
-  const { workflow, revision, ...deployment } = earlier;
+): void {
   const same =
-    (!request.workflow || request.workflow === workflow.name) &&
+    (!request.workflow || request.workflow === earlier.workflowName) &&
     (contentHash !== null
-      ? contentHash === revision.contentHash
+      ? contentHash === earlier.revision.contentHash
       : request.revision === undefined ||
         request.revision === "latest" ||
-        request.revision === revision.number);
+        request.revision === earlier.revision.number);
   if (!same)
     throw conflict(
       "This Idempotency-Key was already used for a different deployment request; use a new key for new work.",
-      { deploymentId: deployment.id },
+      { deploymentId: earlier.deployment.id },
     );
-  return { deployment, created: false, revisionCreated: false };
 }
 
 async function revisionByNumber(
-  prisma: PrismaClient,
+  db: Db,
   teamId: string,
   request: ApiDeploymentRequest,
-): Promise<Resolved> {
-  const workflow = await findWorkflowByName(prisma, { teamId, name: request.workflow! });
+): Promise<DeployableRevision> {
+  const workflow = await findWorkflowByName(db, { teamId, name: request.workflow! });
   const number = request.revision ?? "latest";
-  const row = await prisma.revision.findFirst({
+  const row = await db.revision.findFirst({
     where: { workflowId: workflow.id, ...(number === "latest" ? {} : { number }) },
     orderBy: { number: "desc" },
-    select: { id: true, number: true, contentHash: true },
+    select: DEPLOYABLE_REVISION,
   });
   if (!row) throw notFound("Revision");
-  return { ...row, workflowName: workflow.name };
+  return toDeployableRevision(row);
 }
 
+/** The latest revision when it deploys exactly this YAML, else a new revision (or workflow) saved from it. */
 async function revisionForYaml(
-  prisma: PrismaClient,
+  db: Db,
   principal: ApiTokenPrincipal,
   request: ApiDeploymentRequest,
-  valid: ReturnType<typeof assertValidWorkflow>,
-): Promise<{ revision: Resolved; revisionCreated: boolean }> {
+  valid: ValidWorkflow,
+): Promise<{ revision: DeployableRevision; revisionCreated: boolean }> {
   const name = valid.spec.name;
+  // The YAML was validated above: its spec is what the matching or new revision stores.
+  const deployable = (
+    revision: { id: string; number: number; contentHash: string },
+    workflow: DeployableRevision["workflow"],
+  ) => ({
+    id: revision.id,
+    number: revision.number,
+    contentHash: revision.contentHash,
+    workflow,
+    spec: valid.spec,
+  });
   for (let attempt = 0; ; attempt++) {
-    const workflow = await prisma.workflow.findUnique({
+    const workflow = await db.workflow.findUnique({
       where: { teamId_name: { teamId: principal.teamId, name } },
-      select: { id: true },
+      select: { id: true, name: true, archivedAt: true },
     });
     if (workflow) {
-      const latest = await prisma.revision.findFirst({
+      const latest = await db.revision.findFirst({
         where: { workflowId: workflow.id },
         orderBy: { number: "desc" },
         select: { id: true, number: true, contentHash: true },
       });
       if (latest && latest.contentHash === valid.contentHash)
-        return { revision: { ...latest, workflowName: name }, revisionCreated: false };
-      const actor = await tokenActor(prisma, principal, "save a new revision of the workflow");
-      const saved = await saveRevision(prisma, actor, {
+        return { revision: deployable(latest, workflow), revisionCreated: false };
+      const actor = await tokenActor(db, principal, "save a new revision of the workflow");
+      const saved = await saveRevision(db, actor, {
         workflowId: workflow.id,
         source: request.yaml!,
         message: request.message ?? null,
       });
-      return { revision: { ...saved.revision, workflowName: name }, revisionCreated: saved.created };
+      return { revision: deployable(saved.revision, workflow), revisionCreated: saved.created };
     }
-    const actor = await tokenActor(prisma, principal, "create the workflow");
+    const actor = await tokenActor(db, principal, "create the workflow");
     try {
-      const created = await createWorkflow(prisma, actor, {
+      const created = await createWorkflow(db, actor, {
         source: request.yaml!,
         message: request.message ?? null,
       });
-      return { revision: { ...created.revision, workflowName: name }, revisionCreated: true };
+      return {
+        revision: deployable(created.revision, { id: created.id, name, archivedAt: null }),
+        revisionCreated: true,
+      };
     } catch (error) {
       // Another request created it a moment ago: take the path for an existing workflow.
       if (attempt === 0 && isAppError(error) && error.code === "CONFLICT") continue;
@@ -177,16 +177,12 @@ async function revisionForYaml(
 }
 
 /** Changing workflows is ADMIN work, as in the dashboard; the token's creator is the revision's author. */
-async function tokenActor(
-  prisma: PrismaClient,
-  principal: ApiTokenPrincipal,
-  what: string,
-): Promise<TeamActor> {
+async function tokenActor(db: Db, principal: ApiTokenPrincipal, what: string): Promise<TeamActor> {
   if (!hasRole(principal.role, "ADMIN"))
     throw forbidden(
       `This YAML differs from the latest revision; to ${what} the token needs the ADMIN role (it is ${principal.role}). Deploy an existing revision, or save the change in the dashboard first.`,
     );
-  const token = await prisma.apiToken.findUnique({
+  const token = await db.apiToken.findUnique({
     where: { id: principal.tokenId },
     select: { createdById: true },
   });

@@ -4,7 +4,7 @@ import { notFound } from "../errors";
 
 /**
  * A team's workflow by its name (CI knows names, not ids). Archived workflows are found too, so
- * their history stays readable; deploying one is refused by createDeployment.
+ * their history stays readable; deploying one is refused by deploy().
  */
 export async function findWorkflowByName(db: Db, input: { teamId: string; name: string }) {
   if (!NAME_PATTERN.test(input.name)) throw notFound("Workflow");

@@ -2,52 +2,61 @@
 // may run now, and how each host ended. The jobs stay the source of truth for states; the plan
 // records the rollout's own decisions (wave started, rollout stopped, rollback) and a snapshot of
 // each host's outcome taken at every transition, so the page and the API can show the waves.
+import type { Prisma } from "@capstan/db";
 import type { Rollout } from "@capstan/templates";
+import { z } from "zod";
 
-export type RolloutPhase = "rolling" | "stopping" | "rolling-back" | "done";
+const hostOutcomeSchema = z.enum([
+  "PENDING",
+  "QUEUED",
+  "RUNNING",
+  "SUCCEEDED",
+  "FAILED",
+  "CANCELLED",
+  "UNKNOWN",
+]);
 
-export type HostOutcome = "PENDING" | "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED" | "UNKNOWN";
-
-export interface PlannedHost {
-  id: string;
-  name: string;
-  jobId: string;
-  outcome: HostOutcome;
-}
-
-export interface RolloutWave {
-  index: number;
-  hosts: PlannedHost[];
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface RollbackHost {
-  id: string;
-  name: string;
-  /** Null when the host has no earlier successful deployment of this workflow to return to. */
-  jobId: string | null;
-  revisionNumber: number | null;
-  outcome: HostOutcome | "SKIPPED";
-}
-
-export interface RolloutPlan {
-  version: 1;
-  rollout: { batchSize: number | string; autoRollback: boolean };
-  phase: RolloutPhase;
+const rolloutPlanSchema = z.object({
+  version: z.literal(1),
+  rollout: z.object({ batchSize: z.union([z.number(), z.string()]), autoRollback: z.boolean() }),
+  phase: z.enum(["rolling", "stopping", "rolling-back", "done"]),
   /** Jobs with a wave above this one are not handed to agents. */
-  currentWave: number;
-  waves: RolloutWave[];
-  stopped: { wave: number; at: string; reason: string } | null;
-  rollback: {
-    status: "RUNNING" | "SUCCEEDED" | "FAILED" | "SKIPPED";
-    startedAt: string;
-    finishedAt: string | null;
-    hosts: RollbackHost[];
-  } | null;
+  currentWave: z.number().int(),
+  waves: z.array(
+    z.object({
+      index: z.number().int(),
+      hosts: z.array(
+        z.object({ id: z.string(), name: z.string(), jobId: z.string(), outcome: hostOutcomeSchema }),
+      ),
+      startedAt: z.string().nullable(),
+      finishedAt: z.string().nullable(),
+    }),
+  ),
+  stopped: z.object({ wave: z.number().int(), at: z.string(), reason: z.string() }).nullable(),
+  rollback: z
+    .object({
+      status: z.enum(["RUNNING", "SUCCEEDED", "FAILED", "SKIPPED"]),
+      startedAt: z.string(),
+      finishedAt: z.string().nullable(),
+      hosts: z.array(
+        z.object({
+          id: z.string(),
+          name: z.string(),
+          /** Null when the host has no earlier successful deployment of this workflow to return to. */
+          jobId: z.string().nullable(),
+          revisionNumber: z.number().int().nullable(),
+          outcome: z.union([hostOutcomeSchema, z.literal("SKIPPED")]),
+        }),
+      ),
+    })
+    .nullable(),
   /** A sentence for people: what the rollout did when it did not simply succeed. */
-  note: string | null;
-}
+  note: z.string().nullable(),
+});
+
+export type RolloutPlan = z.output<typeof rolloutPlanSchema>;
+export type HostOutcome = z.output<typeof hostOutcomeSchema>;
+export type RollbackHost = NonNullable<RolloutPlan["rollback"]>["hosts"][number];
 
 /** Hosts per wave for this many targets: a count, or a percentage rounded up (at least one). */
 export function waveSize(batchSize: Rollout["batchSize"], total: number): number {
@@ -70,10 +79,12 @@ export function splitIntoWaves<T extends { id: string; name: string }>(
   return waves;
 }
 
-/** Reads a stored plan; null for deployments planned before rollouts existed. */
+/** Reads a stored plan; null for deployments planned before rollouts existed (or an unreadable plan). */
 export function readRolloutPlan(value: unknown): RolloutPlan | null {
-  if (!value || typeof value !== "object") return null;
-  const plan = value as Partial<RolloutPlan>;
-  if (plan.version !== 1 || !Array.isArray(plan.waves) || typeof plan.currentWave !== "number") return null;
-  return plan as RolloutPlan;
+  const result = rolloutPlanSchema.safeParse(value);
+  return result.success ? result.data : null;
+}
+
+export function rolloutPlanJson(plan: RolloutPlan): Prisma.InputJsonObject {
+  return plan as unknown as Prisma.InputJsonObject;
 }

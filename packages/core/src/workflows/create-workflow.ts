@@ -1,7 +1,8 @@
 // A new workflow is created from its first capstan.yaml: the name comes from the document, and the
 // first revision is made at the same time, so a workflow never exists without a valid revision.
-import type { Prisma, PrismaClient } from "@capstan/db";
+import type { Prisma } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import { type Db, withTransaction } from "../db";
 import { conflict } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { assertTargetHostPolicies } from "./assert-target-host-policies";
@@ -21,26 +22,26 @@ export interface CreatedWorkflow {
 }
 
 export async function createWorkflow(
-  prisma: PrismaClient,
+  db: Db,
   actor: TeamActor,
   input: CreateWorkflowInput,
 ): Promise<CreatedWorkflow> {
   const message = checkRevisionMessage(input.message);
   const valid = assertValidWorkflow(input.source);
   const name = valid.spec.name;
-  await assertTargetHostPolicies(prisma, {
+  await assertTargetHostPolicies(db, {
     teamId: actor.teamId,
     source: input.source,
     targets: valid.spec.targets,
   });
-  await assertNoServiceNameClash(prisma, {
+  await assertNoServiceNameClash(db, {
     teamId: actor.teamId,
     workflow: name,
     services: Object.keys(valid.spec.services),
     source: input.source,
   });
   try {
-    return await prisma.$transaction(async (tx) => {
+    return await withTransaction(db, async (tx) => {
       const workflow = await tx.workflow.create({ data: { teamId: actor.teamId, name } });
       const revision = await tx.revision.create({
         data: {

@@ -1,4 +1,4 @@
-import type { WorkflowSpec } from "@capstan/templates";
+import { requireRevisionSpec } from "../columns/revision-spec";
 import type { Db } from "../db";
 import { notFound } from "../errors";
 import { findTeamWorkflow } from "./find-team-workflow";
@@ -25,6 +25,6 @@ export async function getRevision(
     createdAt: row.createdAt,
     author: (row.authorId && authors.get(row.authorId)) || null,
     source: row.source,
-    spec: row.spec as unknown as WorkflowSpec,
+    spec: requireRevisionSpec(row.spec),
   };
 }

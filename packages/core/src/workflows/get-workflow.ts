@@ -1,4 +1,4 @@
-import type { WorkflowSpec } from "@capstan/templates";
+import { requireRevisionSpec } from "../columns/revision-spec";
 import type { Db } from "../db";
 import { findTeamWorkflow } from "./find-team-workflow";
 import { loadAuthors, type RevisionDetail, type ServiceSummary, summarizeServices } from "./revision-view";
@@ -25,7 +25,7 @@ export async function getWorkflow(
     db.revision.count({ where: { workflowId: workflow.id } }),
   ]);
   const authors = await loadAuthors(db, [latest?.authorId ?? null]);
-  const spec = latest?.spec as WorkflowSpec | undefined;
+  const spec = latest ? requireRevisionSpec(latest.spec) : null;
   return {
     id: workflow.id,
     name: workflow.name,

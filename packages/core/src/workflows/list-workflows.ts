@@ -1,5 +1,6 @@
 import type { DeploymentStatus } from "@capstan/db";
-import { type ServiceKind, serviceKind, type WorkflowSpec } from "@capstan/templates";
+import { type ServiceKind, serviceKind } from "@capstan/templates";
+import { readRevisionSpec } from "../columns/revision-spec";
 import type { Db } from "../db";
 import { badRequest } from "../errors";
 
@@ -62,7 +63,7 @@ export async function listWorkflows(db: Db, input: ListWorkflowsInput): Promise<
   return {
     items: page.map((row) => {
       const latest = row.revisions[0];
-      const spec = latest?.spec as WorkflowSpec | undefined;
+      const spec = latest ? readRevisionSpec(latest.spec) : null;
       const services = Object.values(spec?.services ?? {});
       const kinds = [...new Set(services.map(serviceKind))].sort();
       return {

@@ -1,9 +1,10 @@
 // Saving a workflow's YAML makes a new immutable revision, unless it deploys exactly what the
 // latest revision deploys (same content hash: only comments or layout changed), in which case
 // nothing is written and the caller is told so.
-import type { Prisma, PrismaClient } from "@capstan/db";
+import type { Prisma } from "@capstan/db";
 import type { WorkflowIssue } from "@capstan/templates/workflow/workflow-issue";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import { type Db, withTransaction } from "../db";
 import { badRequest } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { assertTargetHostPolicies } from "./assert-target-host-policies";
@@ -34,13 +35,13 @@ export function checkRevisionMessage(message: string | null | undefined): string
 }
 
 export async function saveRevision(
-  prisma: PrismaClient,
+  db: Db,
   actor: TeamActor,
   input: SaveRevisionInput,
 ): Promise<SavedRevision> {
   const message = checkRevisionMessage(input.message);
   const valid = assertValidWorkflow(input.source);
-  return prisma.$transaction(async (tx) => {
+  return withTransaction(db, async (tx) => {
     const workflow = await findTeamWorkflow(tx, actor.teamId, input.workflowId);
     if (valid.spec.name !== workflow.name) {
       throw invalidWorkflow([renameIssue(workflow.name, input.source)]);

@@ -5,8 +5,17 @@
 // exactly the same rules. Every message names the service, the workflow key, the policy key and
 // how to allow it.
 import { effectiveHardening, HARDENING_PROFILES, type HardeningValues } from "../systemd/hardening";
+import { nixUnitSpec } from "../systemd/render-nix-unit";
 import type { HostPolicy } from "./host-policy";
-import { isSystemdService, NAME_PATTERN, type SystemdSpec, serviceUnitName, type WorkflowSpec } from "./spec";
+import {
+  isNixService,
+  isSystemdService,
+  NAME_PATTERN,
+  type ServiceSpec,
+  type SystemdSpec,
+  serviceUnitName,
+  type WorkflowSpec,
+} from "./spec";
 import { HARDENING_PROFILE_ORDER, isNeverAllowedUnit, type SystemdPolicy } from "./systemd-policy";
 import type { IssuePath, WorkflowIssue } from "./workflow-issue";
 
@@ -192,22 +201,46 @@ export function checkSystemdPolicy(input: CheckSystemdPolicyInput): SystemdPolic
   return issues;
 }
 
-/** Every systemd service of a workflow against one target host's policy (control plane). */
+/**
+ * One systemd or nix service against a host's policy; paths start at the service. A nix service
+ * becomes a unit too (the same rules apply to it), and its build needs allowNixBuilds.
+ */
+export function checkServiceUnitPolicy(input: {
+  workflow: string;
+  service: string;
+  spec: ServiceSpec;
+  policy: HostPolicy;
+  siblings?: readonly string[];
+}): WorkflowIssue[] {
+  const { workflow, service, spec, policy, siblings } = input;
+  const issues: WorkflowIssue[] = [];
+  let unit: SystemdSpec;
+  if (isSystemdService(spec)) unit = spec.systemd;
+  else if (isNixService(spec)) {
+    if (!policy.allowNixBuilds)
+      issues.push({
+        path: ["nix"],
+        message: `service \`${service}\`: nix builds run the flake's builders on the host, refused by the host policy (allowNixBuilds); turn allowNixBuilds on for hosts whose Nix you trust`,
+      });
+    unit = nixUnitSpec(spec, "/nix/store").systemd;
+  } else return issues;
+  const found = checkSystemdPolicy({ workflow, service, spec: unit, policy: policy.systemd, siblings });
+  const kind = isNixService(spec) ? "nix" : "systemd";
+  issues.push(...found.map((i) => ({ path: [kind, ...i.path.slice(1)], message: i.message })));
+  return issues;
+}
+
+/** Every systemd and nix service of a workflow against one target host's policy (control plane). */
 export function checkWorkflowSystemdPolicy(spec: WorkflowSpec, policy: HostPolicy): WorkflowIssue[] {
   const siblings = Object.keys(spec.services);
-  const issues: WorkflowIssue[] = [];
-  for (const [service, serviceSpec] of Object.entries(spec.services)) {
-    if (!isSystemdService(serviceSpec)) continue;
-    const found = checkSystemdPolicy({
-      workflow: spec.name,
-      service,
-      spec: serviceSpec.systemd,
-      policy: policy.systemd,
-      siblings,
-    });
-    issues.push(...found.map((i) => ({ path: ["services", service, ...i.path], message: i.message })));
-  }
-  return issues;
+  return Object.entries(spec.services).flatMap(([service, serviceSpec]) =>
+    checkServiceUnitPolicy({ workflow: spec.name, service, spec: serviceSpec, policy, siblings }).map(
+      (i) => ({
+        ...i,
+        path: ["services", service, ...i.path],
+      }),
+    ),
+  );
 }
 
 /** A user account as `getent passwd` and `id -G` report it. */

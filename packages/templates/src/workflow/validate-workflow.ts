@@ -6,6 +6,7 @@
 // the offline CLI runs exactly this.
 
 import { prepareComposeDocument, secretPlaceholders } from "../compose/prepare-compose-document";
+import { checkWorkflowSystemdPolicy } from "./check-systemd-policy";
 import { computeContentHash } from "./compute-content-hash";
 import type { HostPolicy } from "./host-policy";
 import { orderServices } from "./order-services";
@@ -175,6 +176,8 @@ export function validateWorkflowSpec(
     }
   }
 
+  // The host's rules for units (users, capabilities, hardening floor, dependencies, nix builds).
+  if (options.policy) issues.push(...checkWorkflowSystemdPolicy(spec, options.policy));
   const all = [...withLines(issues), ...fileIssues];
   if (all.length > 0) return { ok: false, issues: all };
   return {

@@ -181,4 +181,26 @@ describe.skipIf(!ok)("deployments, overview and host dashboard procedures", () =
     expect(after.status).toBe("CANCELLED");
     expect(after.hosts[0]!.steps.map((s) => s.state)).toEqual(["CANCELLED"]);
   });
+
+  it("refuses a DEPLOYER's choice of hosts the workflow does not target; an ADMIN may choose them", async () => {
+    const outsider = await createTestHost(db.prisma, teamId, "db-9");
+    await db.prisma.host.update({ where: { id: outsider.id }, data: { labels: { role: "db" } } });
+    const before = await db.prisma.deployment.count({ where: { teamId } });
+    // The attack: a DEPLOYER picks a host outside the targets, hidden beside a target.
+    const attempt = await outcome(
+      as("DEPLOYER").deployments.create({ teamId, revisionId, hostIds: [hostId, outsider.id] }),
+    );
+    expect(attempt).toBe(
+      "FORBIDDEN: Deploying shop to hosts its targets do not select needs the ADMIN role: db-9. Deploy to the workflow's targets, or ask an admin.",
+    );
+    expect(await db.prisma.deployment.count({ where: { teamId } })).toBe(before);
+    expect(await db.prisma.job.count({ where: { hostId: outsider.id } })).toBe(0);
+    // Within the targets the DEPLOYER may choose; an ADMIN may choose any host.
+    expect(await code(as("DEPLOYER").deployments.create({ teamId, revisionId, hostIds: [hostId] }))).toBe(
+      "OK",
+    );
+    const chosen = await as("ADMIN").deployments.create({ teamId, revisionId, hostIds: [outsider.id] });
+    expect(chosen.created).toBe(true);
+    expect(await db.prisma.job.count({ where: { hostId: outsider.id } })).toBe(1);
+  });
 });

@@ -1,11 +1,12 @@
 import { cancelDeployment } from "@capstan/core/deployments/cancel-deployment";
-import { deployRevision } from "@capstan/core/deployments/deploy-revision";
+import { deploy } from "@capstan/core/deployments/deploy";
 import { getDeployment } from "@capstan/core/deployments/get-deployment";
 import { listDeployableRevisions } from "@capstan/core/deployments/list-deployable-revisions";
 import { DEPLOYMENT_STATUSES, listDeployments } from "@capstan/core/deployments/list-deployments";
 import { previewDeployment } from "@capstan/core/deployments/preview-deployment";
 import { readDeploymentEvents } from "@capstan/core/deployments/read-deployment-events";
 import { rollbackDeployment } from "@capstan/core/deployments/rollback-deployment";
+import { hasRole } from "@capstan/core/rbac/roles";
 import { auditActor } from "@capstan/core/rbac/team-actor";
 import { z } from "zod";
 import { createTRPCRouter, teamProcedure } from "../init";
@@ -50,7 +51,7 @@ export const deploymentsRouter = createTRPCRouter({
     .query(({ ctx, input }) =>
       previewDeployment(ctx.prisma, { teamId: ctx.actor.teamId, revisionId: input.revisionId }),
     ),
-  /** Deploys a revision to its workflow's targets, or to `hostIds` when given. */
+  /** Deploys a revision to its workflow's targets, or to `hostIds` when given (hosts outside the targets: ADMIN). */
   create: teamProcedure("DEPLOYER")
     .input(
       z.object({
@@ -60,10 +61,11 @@ export const deploymentsRouter = createTRPCRouter({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const { deployment, created } = await deployRevision(ctx.prisma, {
+      const { deployment, created } = await deploy(ctx.prisma, {
         teamId: ctx.actor.teamId,
-        revisionId: input.revisionId,
+        revision: input.revisionId,
         hostIds: input.hostIds,
+        allowHostsOutsideTargets: hasRole(ctx.actor.role, "ADMIN"),
         idempotencyKey: input.idempotencyKey,
         actor: auditActor(ctx.actor),
         createdById: ctx.actor.userId,

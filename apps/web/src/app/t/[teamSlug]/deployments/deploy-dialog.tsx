@@ -13,6 +13,8 @@ import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 
 const CAN_DEPLOY = new Set(["OWNER", "ADMIN", "DEPLOYER"]);
+/** Who may choose hosts outside the workflow's targets (display only: the server checks again). */
+const CAN_CHOOSE_ANY_HOST = new Set(["OWNER", "ADMIN"]);
 
 /** Whether the current member may deploy (display only: the server checks again). */
 export function useCanDeploy(): boolean {
@@ -228,7 +230,14 @@ function DeployForm({
               checked={mode === "chosen"}
               onChange={() => setMode("chosen")}
             />
-            <span>Hosts I choose</span>
+            <span>
+              Hosts I choose
+              {CAN_CHOOSE_ANY_HOST.has(team.role) ? null : (
+                <span className="block text-slate-500">
+                  Among the workflow's targets; other hosts need the ADMIN role.
+                </span>
+              )}
+            </span>
           </label>
           {mode === "chosen" ? (
             preview.data.hosts.length === 0 ? (

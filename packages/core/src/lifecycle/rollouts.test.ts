@@ -11,8 +11,8 @@ import {
 } from "../deployments/test-fixtures";
 import { claimNextJob } from "../jobs/claim-job";
 import { completeJob } from "../jobs/complete-job";
+import { readRolloutPlan, splitIntoWaves, waveSize } from "../rollouts/rollout-plan";
 import { postgresComponent } from "../teams/test-fixtures";
-import { readRolloutPlan, splitIntoWaves, waveSize } from "./rollout-plan";
 
 const ok = requireComponents("core/rollouts", await postgresComponent());
 

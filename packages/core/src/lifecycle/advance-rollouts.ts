@@ -1,4 +1,4 @@
-// Moves rollouts forward after their jobs change. Called by refreshDeploymentStatus (so by claim,
+// Moves rollouts forward after their jobs change. Called by settleDeployments (so by claim,
 // completion, cancel and the reaper) before the deployment's status is recomputed. Per
 // deployment, under its row lock:
 //   rolling:      the current wave all SUCCEEDED -> open the next wave (or done);
@@ -8,13 +8,19 @@
 //                 failure, not a cancel) roll the updated hosts back, else done;
 //   rolling-back: once the rollback jobs are final -> done, with a note saying how it went.
 // Every wave's jobs carry deadlines, and the reaper settles them, so no phase waits forever.
-import type { JobState, Prisma, PrismaClient } from "@capstan/db";
+import type { JobState, Prisma } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
-import type { Db } from "../db";
-import type { JobPayload } from "../deployments/job-payload";
-import { notifyHosts } from "../jobs/notify-hosts";
-import { createRollbackJobs } from "./create-rollback-jobs";
-import { type HostOutcome, type RollbackHost, type RolloutPlan, readRolloutPlan } from "./rollout-plan";
+import { readJobPayload } from "../columns/job-payload";
+import { type Db, withTransaction } from "../db";
+import {
+  type HostOutcome,
+  type RollbackHost,
+  type RolloutPlan,
+  readRolloutPlan,
+  rolloutPlanJson,
+} from "../rollouts/rollout-plan";
+import { notifyHosts } from "./notify-hosts";
+import { queueRollbackJobs } from "./queue-rollback-jobs";
 
 const ACTOR = { type: "SYSTEM" as const, label: "rollout" };
 const OPEN: JobState[] = ["QUEUED", "RUNNING"];
@@ -43,10 +49,7 @@ export async function advanceRollouts(db: Db, deploymentIds: string[]): Promise<
         OR (d.plan->>'phase' = 'rolling' AND EXISTS (SELECT 1 FROM "Job" j WHERE j."deploymentId" = d.id
           AND j.wave = (d.plan->>'currentWave')::int AND j.state IN ('FAILED', 'UNKNOWN', 'CANCELLED')))
       )`;
-  for (const { id } of due) {
-    if ("$transaction" in db) await (db as PrismaClient).$transaction((tx) => advanceRollout(tx, id));
-    else await advanceRollout(db, id);
-  }
+  for (const { id } of due) await withTransaction(db, (tx) => advanceRollout(tx, id));
 }
 
 async function advanceRollout(tx: Db, deploymentId: string): Promise<void> {
@@ -74,7 +77,7 @@ async function advanceRollout(tx: Db, deploymentId: string): Promise<void> {
     hostName: j.host.name,
     wave: j.wave,
     state: j.state,
-    revisionId: (j.payload as unknown as JobPayload).revision.id,
+    revisionId: readJobPayload(j.payload).revision.id,
   }));
   const now = new Date().toISOString();
   const target = { type: "deployment", id: deploymentId };
@@ -135,7 +138,7 @@ async function advanceRollout(tx: Db, deploymentId: string): Promise<void> {
     // A rollback deployment that fails is not rolled back again, and a cancel is the operator's call.
     if (plan.rollout.autoRollback && !row.rollbackOfId && failed.length > 0 && updated.length > 0) {
       const rollbackWave = plan.waves.length;
-      const created = await createRollbackJobs(tx, {
+      const created = await queueRollbackJobs(tx, {
         teamId: row.teamId,
         deploymentId,
         workflowId: row.workflowId,
@@ -202,7 +205,7 @@ async function advanceRollout(tx: Db, deploymentId: string): Promise<void> {
   await tx.deployment.update({
     where: { id: deploymentId },
     data: {
-      plan: plan as unknown as Prisma.InputJsonObject,
+      plan: rolloutPlanJson(plan),
       deadlineAt,
       ...(error ? { error } : {}),
     },

@@ -1,10 +1,11 @@
-// Cancels open jobs. A QUEUED job simply never runs. A RUNNING job becomes CANCELLED at once:
-// its agent learns it on its next lease call (409 JOB_CANCELLED) or heartbeat (abandonJobs) and
-// stops; its running step is UNKNOWN because part of it may have been applied.
-import type { Actor } from "../audit/record-audit-event";
+// Stopping work: cancels open jobs. A QUEUED job simply never runs. A RUNNING job becomes
+// CANCELLED at once: its agent learns it on its next lease call (409 JOB_CANCELLED) or heartbeat
+// (abandonJobs) and stops; its running step is UNKNOWN because part of it may have been applied.
+import { Prisma } from "@capstan/db";
+import { type Actor, auditInsertSql } from "../audit/record-audit-event";
 import type { Db } from "../db";
-import { refreshDeploymentStatus } from "../deployments/refresh-deployment-status";
 import { notifyHosts } from "./notify-hosts";
+import { settleDeployments } from "./settle-deployments";
 
 export interface CancelledJob {
   id: string;
@@ -25,7 +26,7 @@ export async function cancelJobs(
     reason: string;
   },
 ): Promise<CancelledJob[]> {
-  const cancelled = await db.$queryRaw<CancelledJob[]>`
+  return db.$queryRaw<CancelledJob[]>`
     WITH target AS (
       SELECT id, state FROM "Job"
       WHERE "teamId" = ${args.teamId}::uuid AND state IN ('QUEUED', 'RUNNING')
@@ -45,21 +46,21 @@ export async function cancelJobs(
         "finishedAt" = now()
       FROM done WHERE s."jobId" = done.id AND s.state IN ('PENDING', 'RUNNING')
     ),
-    audit AS (
-      INSERT INTO "AuditEvent" ("teamId", "actorType", "actorId", "actorLabel", kind, "targetType", "targetId", data)
-      SELECT ${args.teamId}::uuid, ${args.actor.type}::"ActorType", ${args.actor.id ?? null}, ${args.actor.label ?? null},
-        'job.cancelled', 'job', done.id::text,
-        jsonb_build_object('deploymentId', done."deploymentId", 'from', done."from", 'reason', ${args.reason}::text)
-      FROM done
-    )
+    audit AS (${auditInsertSql({
+      from: Prisma.sql`done`,
+      teamId: args.teamId,
+      actor: args.actor,
+      kind: "job.cancelled",
+      target: { type: "job", id: Prisma.sql`done.id` },
+      data: Prisma.sql`jsonb_build_object('deploymentId', done."deploymentId", 'from', done."from", 'reason', ${args.reason}::text)`,
+    })})
     SELECT id::text, "hostId"::text, "deploymentId"::text, "from" FROM done`;
-  return cancelled;
 }
 
 /** After cancelling (committed): settle deployments and wake hosts whose queued jobs may now run. */
 export async function settleCancelledJobs(db: Db, cancelled: CancelledJob[]): Promise<void> {
   if (cancelled.length === 0) return;
-  await refreshDeploymentStatus(
+  await settleDeployments(
     db,
     cancelled.map((c) => c.deploymentId),
   );

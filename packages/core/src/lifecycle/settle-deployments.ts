@@ -1,15 +1,17 @@
-// A deployment's status follows its jobs. One statement recomputes it for a set of deployments
-// and writes an audit event for every change, so callers (claim, events, completion, reaper,
-// cancel) never disagree on the rule. Call it AFTER the job change has committed (not inside its
-// transaction): each call then sees its own change, so the last of two concurrent calls sees both.
-// The reaper also refreshes every open deployment as a backstop. Rollouts advance first (open the
-// next wave, stop, roll back), so the status is computed from the jobs that decision leaves.
-// The rule:
+// The one step every job change ends with (claim, events, completion, cancel, reaper): each
+// deployment is moved on from what its jobs now say. First its rollout (advanceRollouts: open the
+// next wave, stop and cancel later waves, queue rollback jobs, finish), then its status, computed
+// from the jobs that decision leaves. Call it AFTER the job change has committed (not inside its
+// transaction): each call then sees its own change, so the last of two concurrent calls sees
+// both. The reaper also settles every open deployment as a backstop.
+// The status rule:
 //   some job not final: RUNNING once any job has started or finished, else PENDING;
 //   all final: FAILED if any failed, else UNKNOWN if any unknown, else CANCELLED if any
 //   cancelled, else SUCCEEDED.
+import { Prisma } from "@capstan/db";
+import { auditInsertSql } from "../audit/record-audit-event";
 import type { Db } from "../db";
-import { advanceRollouts } from "../rollouts/advance-rollouts";
+import { advanceRollouts } from "./advance-rollouts";
 
 export interface DeploymentStatusChange {
   id: string;
@@ -17,13 +19,15 @@ export interface DeploymentStatusChange {
   to: string;
 }
 
-export async function refreshDeploymentStatus(
-  db: Db,
-  deploymentIds: string[],
-): Promise<DeploymentStatusChange[]> {
+/** Advances the rollouts of these deployments, then writes their statuses; returns the status changes. */
+export async function settleDeployments(db: Db, deploymentIds: string[]): Promise<DeploymentStatusChange[]> {
   const ids = [...new Set(deploymentIds)];
   if (ids.length === 0) return [];
   await advanceRollouts(db, ids);
+  return updateDeploymentStatuses(db, ids);
+}
+
+async function updateDeploymentStatuses(db: Db, ids: string[]): Promise<DeploymentStatusChange[]> {
   return db.$queryRaw<DeploymentStatusChange[]>`
     WITH agg AS (
       SELECT "deploymentId" AS id,
@@ -56,11 +60,11 @@ export async function refreshDeploymentStatus(
       WHERE d.id = next.id AND d.status <> next."to"
       RETURNING d.id, d."teamId", next."from"::text AS "from", next."to"::text AS "to"
     ),
-    audit AS (
-      INSERT INTO "AuditEvent" ("teamId", "actorType", kind, "targetType", "targetId", data)
-      SELECT "teamId", 'SYSTEM'::"ActorType", 'deployment.status_changed', 'deployment', id::text,
-        jsonb_build_object('from', "from", 'to', "to")
-      FROM changed
-    )
+    audit AS (${auditInsertSql({
+      from: Prisma.sql`changed`,
+      kind: "deployment.status_changed",
+      target: { type: "deployment" },
+      data: Prisma.sql`jsonb_build_object('from', "from", 'to', "to")`,
+    })})
     SELECT id::text AS id, "from", "to" FROM changed`;
 }

@@ -1,0 +1,31 @@
+// Job.payload: what a job row stores, everything the agent needs except secret values, which are
+// decrypted at claim time and only sent in the poll answer (never stored in clear). Written from
+// a typed JobPayload and read back through the schema, never cast.
+import type { Prisma } from "@capstan/db";
+import { SERVICE_KINDS, serviceSpecSchema } from "@capstan/templates";
+import { z } from "zod";
+
+export const jobPayloadSchema = z.object({
+  workflow: z.object({ id: z.string(), name: z.string() }),
+  revision: z.object({ id: z.string(), number: z.number().int(), hash: z.string() }),
+  rollback: z.boolean(),
+  /** The workflow's rollout.autoRollback: on a failed health gate the host restores its previous release. */
+  autoRollback: z.boolean().optional(),
+  /** In dependsOn order. */
+  services: z.array(z.object({ name: z.string(), kind: z.enum(SERVICE_KINDS), spec: serviceSpecSchema })),
+});
+export type JobPayload = z.output<typeof jobPayloadSchema>;
+
+/** Reads a stored payload; throws (naming the first problem) when it no longer matches the format. */
+export function readJobPayload(value: unknown): JobPayload {
+  const result = jobPayloadSchema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw new Error(
+    `the job's stored payload is unreadable (${issue.path.join(".") || "payload"}: ${issue.message})`,
+  );
+}
+
+export function jobPayloadJson(payload: JobPayload): Prisma.InputJsonObject {
+  return payload as unknown as Prisma.InputJsonObject;
+}
