@@ -1,5 +1,5 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { getSessionUserId } from "@/server/auth";
+import { getSessionUserId, requestAddress } from "@/server/auth";
 import { prisma } from "@/server/db";
 import { errorResponse } from "@/server/errors";
 import { logger } from "@/server/logger";
@@ -16,7 +16,7 @@ function handler(req: Request) {
     createContext: async () => ({
       prisma,
       userId: await getSessionUserId(),
-      ip: req.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ?? null,
+      ip: requestAddress(req.headers),
     }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR")
