@@ -3,18 +3,16 @@
 // machine, approves it here. Its queued jobs are then offered at once.
 import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
 import type { Db } from "../db";
-import { conflict, notFound } from "../errors";
-import { isUuid } from "../ids";
+import { conflict } from "../errors";
 import { notifyHosts } from "../jobs/notify-hosts";
+import { findTeamHost } from "./find-team-host";
 import { type HostView, keyFingerprint, toHostView } from "./host-view";
 
 export async function approveHost(
   db: Db,
   args: { teamId: string; hostId: string; actor: Actor },
 ): Promise<HostView> {
-  if (!isUuid(args.hostId)) throw notFound("Host");
-  const host = await db.host.findFirst({ where: { id: args.hostId, teamId: args.teamId } });
-  if (!host) throw notFound("Host");
+  const host = await findTeamHost(db, args);
   if (host.status === "REVOKED") throw conflict(`Host ${host.name} is revoked; enroll it again instead.`);
   const { count } = await db.host.updateMany({
     where: { id: host.id, awaitingApproval: true },

@@ -48,21 +48,17 @@ export async function revokeMemberGrants(
       where: { id: { in: invitations.map((i) => i.id) } },
       data: { revokedAt: now },
     });
-  for (const token of tokens)
+  const events = [
+    ...tokens.map(({ id, ...data }) => ({ kind: "api_token.revoked", type: "api_token", id, data })),
+    ...invitations.map(({ id, ...data }) => ({ kind: "invitation.revoked", type: "invitation", id, data })),
+  ];
+  for (const event of events)
     await recordAuditEvent(tx, {
       teamId: actor.teamId,
       actor: auditActor(actor),
-      kind: "api_token.revoked",
-      target: { type: "api_token", id: token.id },
-      data: { name: token.name, prefix: token.prefix, reason },
-    });
-  for (const invitation of invitations)
-    await recordAuditEvent(tx, {
-      teamId: actor.teamId,
-      actor: auditActor(actor),
-      kind: "invitation.revoked",
-      target: { type: "invitation", id: invitation.id },
-      data: { role: invitation.role, email: invitation.email, reason },
+      kind: event.kind,
+      target: { type: event.type, id: event.id },
+      data: { ...event.data, reason },
     });
   return { apiTokens: tokens.length, invitations: invitations.length };
 }
