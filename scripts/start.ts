@@ -5,10 +5,11 @@
 //  4. a production build of the web app (Turborepo skips it when nothing changed; `--no-build`
 //     uses the existing one, as the container image does);
 //  5. `next start` on PORT (default 3000);
-//  6. a local agent enrolled as host "local" (`--no-agent` leaves it out), see local-agent.ts.
+//  6. a local agent enrolled as host "local" (`--no-agent` leaves it out), see local-agent.ts;
+//  7. on a fresh install, the one-time setup code in a banner (the server writes it to a file).
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -28,6 +29,7 @@ const env = z
     CAPSTAN_SECRETS_KEY_FILE: z.string().optional(),
     CAPSTAN_PUBLIC_URL: z.url().optional(),
     CAPSTAN_OUTBOUND_ALLOW_PRIVATE: z.enum(["true", "false"]).default("true"),
+    CAPSTAN_SETUP_CODE_FILE: z.string().optional(),
   })
   .safeParse(process.env);
 if (!env.success) {
@@ -45,6 +47,26 @@ function localSecret(name: string, bytes: number): string {
   const file = join(stateDir, name);
   if (!existsSync(file)) writeFileSync(file, randomBytes(bytes).toString("base64"), { mode: 0o600 });
   return readFileSync(file, "utf8").trim();
+}
+
+/** Once the server answers, shows the setup code it wrote (only while nobody has set it up). */
+async function showSetupCode(localUrl: string, url: string, file: string, web: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 5 * 60_000;
+  while (Date.now() < deadline && web.exitCode === null) {
+    const healthy = await fetch(`${localUrl}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (healthy) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  if (!existsSync(file)) return;
+  const code = readFileSync(file, "utf8").trim();
+  const line = "-".repeat(64);
+  log(line);
+  log(`First run: open ${url}/setup and enter the setup code ${code}`);
+  log("(it works once; it is also in the server log above)");
+  log(line);
 }
 
 function runStep(command: string, args: string[], extraEnv: Record<string, string> = {}): Promise<void> {
@@ -118,6 +140,10 @@ async function main() {
     localSecret("secrets.key", 32);
     webEnv.CAPSTAN_SECRETS_KEY_FILE = join(stateDir, "secrets.key");
   }
+  const setupCodeFile = config.CAPSTAN_SETUP_CODE_FILE ?? join(stateDir, "setup-code");
+  // A code from an earlier start may have been used since; the server writes a fresh one if needed.
+  rmSync(setupCodeFile, { force: true });
+  webEnv.CAPSTAN_SETUP_CODE_FILE = setupCodeFile;
   const next = join(root, "node_modules", "next", "dist", "bin", "next");
   const web = spawn(process.execPath, [next, "start", "--port", String(config.PORT)], {
     cwd: join(root, "apps", "web"),
@@ -127,6 +153,7 @@ async function main() {
   children.push(web);
   web.on("exit", (code) => void stop(code ?? 1));
   log(`control plane starting on ${url}`);
+  void showSetupCode(`http://127.0.0.1:${config.PORT}`, url, setupCodeFile, web).catch(() => {});
 
   if (!process.argv.includes("--no-agent")) {
     const controller = new AbortController();

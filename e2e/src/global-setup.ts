@@ -2,8 +2,10 @@
 // `npm run db:migrate`), a production build and `next start`. Returns the teardown.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { executable, requireComponents } from "@capstan/testkit";
 import pg from "pg";
@@ -126,6 +128,9 @@ export default async function globalSetup() {
 
   // Tests that need to arrange data (e.g. an invitation) connect here; workers inherit it.
   process.env.CAPSTAN_E2E_DATABASE_URL = databaseUrl;
+  // The server writes the setup code it prints in its log here too; the setup specs read it.
+  const codeDir = mkdtempSync(join(tmpdir(), "capstan-e2e-setup-"));
+  process.env.CAPSTAN_E2E_SETUP_CODE_FILE = join(codeDir, "setup-code");
   const port = process.env.CAPSTAN_E2E_PORT!;
   const baseURL = `http://127.0.0.1:${port}`;
   const server = spawn(process.execPath, [NEXT_BIN, "start", "-H", "127.0.0.1", "-p", port], {
@@ -141,6 +146,7 @@ export default async function globalSetup() {
       CAPSTAN_PUBLIC_URL: baseURL,
       // The webhook receivers of the tests listen on loopback.
       CAPSTAN_OUTBOUND_ALLOW_PRIVATE: "true",
+      CAPSTAN_SETUP_CODE_FILE: process.env.CAPSTAN_E2E_SETUP_CODE_FILE,
       LOG_LEVEL: "warn",
       NEXT_TELEMETRY_DISABLED: "1",
     },
@@ -151,6 +157,7 @@ export default async function globalSetup() {
   } catch (error) {
     server.kill("SIGTERM");
     await adminQuery(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => {});
+    rmSync(codeDir, { recursive: true, force: true });
     throw error;
   }
 
@@ -160,5 +167,6 @@ export default async function globalSetup() {
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
     if (server.exitCode === null) server.kill("SIGKILL");
     await adminQuery(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    rmSync(codeDir, { recursive: true, force: true });
   };
 }

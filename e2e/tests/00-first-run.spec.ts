@@ -7,6 +7,7 @@ import { copyFileSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect, type Page, type TestInfo, test } from "@playwright/test";
 import pg from "pg";
+import { readSetupCode } from "../src/setup-code";
 
 test.skip(!!process.env.CAPSTAN_E2E_SKIP, process.env.CAPSTAN_E2E_SKIP ?? "");
 test.describe.configure({ mode: "serial" });
@@ -50,6 +51,14 @@ test("a fresh install sends the first visitor to setup, which creates the owner 
   await page.getByLabel("Email").fill(OWNER.email);
   await page.getByLabel("Password", { exact: true }).fill(OWNER.password);
   await page.getByLabel("Repeat password").fill(OWNER.password);
+  // Without the code from the server log nobody becomes the owner.
+  await page.getByLabel("Setup code").fill("AAAA-BBBB-CCCC");
+  await page.getByRole("button", { name: "Create owner and team" }).click();
+  await expect(page.locator("form").getByRole("alert")).toContainText("Wrong setup code");
+  await expect(page).toHaveURL(/\/setup$/);
+  await snap(page, testInfo, "setup-wrong-code");
+
+  await page.getByLabel("Setup code").fill(readSetupCode());
   await page.getByRole("button", { name: "Create owner and team" }).click();
 
   await expect(page).toHaveURL(new RegExp(`/t/${TEAM.slug}$`));

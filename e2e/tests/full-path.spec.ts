@@ -33,6 +33,7 @@ import pg from "pg";
 import { uploadServerArtifact } from "../src/real-hosts/artifact";
 import { SYSTEMD_HOST_IMAGE, type SystemdHost, startSystemdHost } from "../src/real-hosts/systemd-host";
 import { hashPassword } from "../src/seed";
+import { readSetupCode } from "../src/setup-code";
 
 const ok =
   !process.env.CAPSTAN_E2E_SKIP &&
@@ -276,6 +277,7 @@ test("first-run setup creates the owner and team (or, after 00-first-run, a team
     await page.getByLabel("Email").fill(OWNER.email);
     await page.getByLabel("Password", { exact: true }).fill(OWNER.password);
     await page.getByLabel("Repeat password").fill(OWNER.password);
+    await page.getByLabel("Setup code").fill(readSetupCode());
     await snap(page, testInfo, "setup");
     await page.getByRole("button", { name: "Create owner and team" }).click();
     await expect(page).toHaveURL(/\/t\/[a-z0-9-]+$/);

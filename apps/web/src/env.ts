@@ -2,6 +2,7 @@
 // Nothing else reads process.env.
 import { createEnv } from "@t3-oss/env-nextjs";
 import { z } from "zod";
+import { parseTrustedProxies } from "./server/client-address";
 
 const production = process.env.NODE_ENV === "production";
 
@@ -44,6 +45,22 @@ export const env = createEnv({
     CAPSTAN_AGENT_DIST_DIR: z.string().optional(),
     /** How long an upgraded agent has to check in before its host restores the previous one. */
     CAPSTAN_AGENT_UPGRADE_DEADLINE_SECONDS: z.coerce.number().int().min(10).max(3600).default(120),
+    /**
+     * Proxies (IPs or CIDR ranges, comma-separated) whose X-Forwarded-For is believed for the
+     * client address that sign-in throttling keys on. Unset: the socket's peer is the client.
+     */
+    CAPSTAN_TRUSTED_PROXIES: z
+      .string()
+      .optional()
+      .superRefine((value, ctx) => {
+        try {
+          if (value) parseTrustedProxies(value);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: `CAPSTAN_TRUSTED_PROXIES: ${(error as Error).message}` });
+        }
+      }),
+    /** Also write the first-run setup code to this file (mode 0600): `npm start` and the e2e tests read it. */
+    CAPSTAN_SETUP_CODE_FILE: z.string().optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   },
   client: {},

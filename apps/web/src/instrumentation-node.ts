@@ -8,6 +8,12 @@ try {
   process.exit(1);
 }
 
+// Every request carries its socket's peer address from here on (sign-in throttling keys on it).
+(await import("./server/client-address")).stampPeerAddresses();
+
+// A fresh install prints its one-time setup code.
+await (await import("./server/announce-setup-code")).announceSetupCode();
+
 // Agent long-poll listener, sweeps and job reaper (not during next build, which never runs this).
 await (await import("./server/agent/engine")).startAgentEngine();
 

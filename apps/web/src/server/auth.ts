@@ -4,8 +4,24 @@ import { isAppError } from "@capstan/core/errors";
 import type { NextAuthOptions } from "next-auth";
 import { getServerSession } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
+import { resolveCallbackUrl } from "@/app/api/auth/callback-url";
 import { env } from "@/env";
+import { PEER_ADDRESS_HEADER, parseTrustedProxies, resolveClientAddress } from "./client-address";
 import { prisma } from "./db";
+import { logger } from "./logger";
+
+const trustedProxies = env.CAPSTAN_TRUSTED_PROXIES ? parseTrustedProxies(env.CAPSTAN_TRUSTED_PROXIES) : null;
+let warnedNoPeer = false;
+
+/** The client's address for throttling and audit (see client-address.ts); null when unknown. */
+export function requestAddress(headers: Headers): string | null {
+  const peer = headers.get(PEER_ADDRESS_HEADER);
+  if (!peer && !warnedNoPeer) {
+    warnedNoPeer = true;
+    logger.warn("requests carry no peer address: per-address sign-in throttling is off");
+  }
+  return resolveClientAddress(peer, headers.get("x-forwarded-for"), trustedProxies);
+}
 
 // Sessions are JWTs that carry only the user id; roles are read from the database on every call.
 export const authOptions: NextAuthOptions = {
@@ -21,14 +37,15 @@ export const authOptions: NextAuthOptions = {
       },
       async authorize(credentials, req) {
         if (!credentials?.email || !credentials.password) return null;
-        const forwarded = req?.headers?.["x-forwarded-for"];
-        const ip = typeof forwarded === "string" ? (forwarded.split(",")[0]?.trim() ?? null) : null;
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(req?.headers ?? {}))
+          if (typeof value === "string") headers.set(name, value);
         let user: Awaited<ReturnType<typeof verifyCredentials>>;
         try {
           user = await verifyCredentials(prisma, {
             email: credentials.email,
             password: credentials.password,
-            ip,
+            address: requestAddress(headers),
           });
         } catch (error) {
           // NextAuth passes a thrown message to the sign-in form as `error`.
@@ -40,6 +57,10 @@ export const authOptions: NextAuthOptions = {
     }),
   ],
   callbacks: {
+    // NextAuth's default throws on a malformed URL (a 500); this one falls back to the home page.
+    redirect({ url, baseUrl }) {
+      return resolveCallbackUrl(url, baseUrl)?.href ?? baseUrl;
+    },
     jwt({ token, user }) {
       if (user) token.sub = user.id;
       return token;

@@ -1,9 +1,12 @@
 // Authenticates a CI caller of the public HTTP API by its bearer token. The answer is the same
-// for unknown, malformed, revoked and expired tokens, so probing learns nothing.
+// for unknown, malformed, revoked and expired tokens, so probing learns nothing. A token acts with
+// min(its role, its creator's current role), read on every call, and dies with its creator's
+// membership (DESIGN.md, "Security model").
 import type { Role } from "@capstan/db";
 import type { Actor } from "../audit/record-audit-event";
 import type { Db } from "../db";
 import { unauthenticated } from "../errors";
+import { lowerRole } from "../rbac/roles";
 import { API_TOKEN_PATTERN, hashApiToken } from "./api-token-secret";
 
 export interface ApiTokenPrincipal {
@@ -28,7 +31,12 @@ export async function authenticateApiToken(
   if (!API_TOKEN_PATTERN.test(token)) throw refuse();
   const row = await db.apiToken.findUnique({ where: { tokenHash: hashApiToken(token) } });
   const now = new Date();
-  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) throw refuse();
+  if (!row?.createdById || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) throw refuse();
+  const creator = await db.membership.findUnique({
+    where: { teamId_userId: { teamId: row.teamId, userId: row.createdById } },
+    select: { role: true },
+  });
+  if (!creator) throw refuse();
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now } });
   }
@@ -36,7 +44,7 @@ export async function authenticateApiToken(
     tokenId: row.id,
     teamId: row.teamId,
     name: row.name,
-    role: row.role,
+    role: lowerRole(row.role, creator.role),
     actor: { type: "API_TOKEN", id: row.id, label: row.name },
   };
 }

@@ -6,12 +6,20 @@ import { checkTeamName, slugifyTeamName } from "../teams/slugify-team-name";
 import { checkPasswordPolicy } from "../users/check-password-policy";
 import { createUser } from "../users/create-user";
 import { normalizeEmail } from "../users/normalize-email";
+import { findSetupCode } from "./setup-code";
+import { ADDRESS_RULE, addressKey, claimAttempt, clearAttempts, type ThrottleRule } from "./sign-in-throttle";
 
 export interface SetupFirstOwnerInput {
   email: string;
   name?: string | null;
   password: string;
   teamName: string;
+  /** The one-time code from the server log (see setup-code.ts). */
+  setupCode: string;
+  /** The client's address, for the attempt throttle; null skips it. */
+  address?: string | null;
+  /** Tests shorten the throttle. */
+  rule?: ThrottleRule;
 }
 
 export interface SetupFirstOwnerResult {
@@ -23,9 +31,10 @@ export interface SetupFirstOwnerResult {
 const SETUP_LOCK_KEY = 0x63617073; // "caps"
 
 /**
- * Creates the first user as OWNER of the first team, only while no user exists. Two concurrent
- * calls serialise on a transaction-scoped advisory lock, so exactly one wins; the other sees the
- * user and gets CONFLICT.
+ * Creates the first user as OWNER of the first team, only while no user exists and only with a
+ * setup code from the server log (checked after a throttled claim, before anything else). Two
+ * concurrent calls serialise on a transaction-scoped advisory lock, so exactly one wins; the
+ * other sees the user and gets CONFLICT. The codes are deleted with the owner's creation.
  */
 export async function setupFirstOwner(
   prisma: PrismaClient,
@@ -35,6 +44,10 @@ export async function setupFirstOwner(
   const teamName = checkTeamName(input.teamName);
   const slug = slugifyTeamName(teamName);
   checkPasswordPolicy(input.password);
+  const throttleKey = input.address ? addressKey("setup", input.address) : null;
+  if (throttleKey) await claimAttempt(prisma, throttleKey, input.rule ?? ADDRESS_RULE, "setup attempts");
+  const codeId = await findSetupCode(prisma, input.setupCode);
+  if (throttleKey) await clearAttempts(prisma, throttleKey);
   const passwordHash = await hashPassword(input.password);
 
   return prisma.$transaction(async (tx) => {
@@ -42,6 +55,10 @@ export async function setupFirstOwner(
     if (await tx.user.findFirst({ select: { id: true } })) {
       throw new AppError("CONFLICT", "Capstan is already set up. Sign in instead.");
     }
+    // Single use: the code must still be there (a finished setup removed it) and goes with all others.
+    const { count } = await tx.setupCode.deleteMany({ where: { id: codeId } });
+    if (count !== 1) throw new AppError("CONFLICT", "This setup code was already used. Sign in instead.");
+    await tx.setupCode.deleteMany({});
     const user = await createUser(tx, { email, name: input.name, passwordHash });
     const team = await tx.team.create({ data: { name: teamName, slug } });
     await tx.membership.create({ data: { teamId: team.id, userId: user.id, role: "OWNER" } });

@@ -102,6 +102,10 @@ export async function enrollHost(db: PrismaClient, request: EnrollRequest): Prom
           throw conflict(`A host named ${name} already exists in this team. Revoke or rename it first.`);
         name = `${name.slice(0, 56)}-${randomBytes(3).toString("hex")}`;
       }
+      const team = await tx.team.findUniqueOrThrow({
+        where: { id: token.teamId },
+        select: { approveNewHosts: true },
+      });
       const host = await tx.host.create({
         data: {
           teamId: token.teamId,
@@ -111,6 +115,7 @@ export async function enrollHost(db: PrismaClient, request: EnrollRequest): Prom
           publicKey: request.publicKey,
           agentVersion: request.agentVersion,
           status: "PENDING",
+          awaitingApproval: team.approveNewHosts,
         },
         select: { id: true, name: true },
       });
@@ -123,6 +128,7 @@ export async function enrollHost(db: PrismaClient, request: EnrollRequest): Prom
         data: {
           tokenId: token.id,
           agentVersion: request.agentVersion,
+          awaitingApproval: team.approveNewHosts,
           // A fingerprint lets people match the key on the host without storing anything secret.
           keyFingerprint: hashBody(Buffer.from(request.publicKey, "base64")).slice(0, 16),
         },

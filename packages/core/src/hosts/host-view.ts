@@ -14,6 +14,9 @@ export interface HostView {
   lastSeenAt: Date | null;
   enrolledAt: Date;
   revokedAt: Date | null;
+  /** Enrolled while the team requires approval and not approved yet: it gets no jobs. */
+  awaitingApproval: boolean;
+  approvedAt: Date | null;
   /** Short fingerprint of the agent's public key, to match it with `capstan-agent status`. */
   keyFingerprint: string;
   dockerStatus: unknown;
@@ -35,6 +38,8 @@ export function toHostView(host: Host): HostView {
     lastSeenAt: host.lastSeenAt,
     enrolledAt: host.enrolledAt,
     revokedAt: host.revokedAt,
+    awaitingApproval: host.awaitingApproval,
+    approvedAt: host.approvedAt,
     keyFingerprint: keyFingerprint(host.publicKey),
     dockerStatus: host.dockerStatus,
   };

@@ -4,18 +4,15 @@
 import { forgetAgentKey } from "../agents/authenticate-agent";
 import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
 import type { Db } from "../db";
-import { notFound } from "../errors";
-import { isUuid } from "../ids";
 import { cancelJobs, settleCancelledJobs } from "../lifecycle/cancel-jobs";
+import { findTeamHost } from "./find-team-host";
 import { type HostView, toHostView } from "./host-view";
 
 export async function revokeHost(
   db: Db,
   args: { teamId: string; hostId: string; actor: Actor },
 ): Promise<HostView> {
-  if (!isUuid(args.hostId)) throw notFound("Host");
-  const host = await db.host.findFirst({ where: { id: args.hostId, teamId: args.teamId } });
-  if (!host) throw notFound("Host");
+  const host = await findTeamHost(db, args);
   if (host.status === "REVOKED") return toHostView(host);
   const updated = await db.host.update({
     where: { id: host.id },

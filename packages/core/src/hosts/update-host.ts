@@ -4,8 +4,8 @@ import { z } from "zod";
 import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
 import type { Db } from "../db";
 import { hostLabelsSchema } from "../enrollment/create-enrollment-token";
-import { badRequest, conflict, notFound } from "../errors";
-import { isUuid } from "../ids";
+import { badRequest, conflict } from "../errors";
+import { findTeamHost } from "./find-team-host";
 import { type HostView, toHostView } from "./host-view";
 
 export const updateHostInputSchema = z.object({
@@ -21,9 +21,7 @@ export async function updateHost(
 ): Promise<HostView> {
   const parsed = updateHostInputSchema.safeParse(args.input);
   if (!parsed.success) throw badRequest("Invalid host settings.", z.flattenError(parsed.error).fieldErrors);
-  if (!isUuid(args.hostId)) throw notFound("Host");
-  const host = await db.host.findFirst({ where: { id: args.hostId, teamId: args.teamId } });
-  if (!host) throw notFound("Host");
+  const host = await findTeamHost(db, args);
   if (host.status === "REVOKED") throw conflict("This host is revoked; enroll it again instead.");
   const data: Prisma.HostUpdateInput = {};
   if (parsed.data.labels) data.labels = parsed.data.labels;

@@ -59,7 +59,7 @@ async function claimRow(db: Db, hostId: string, leaseSeconds: number): Promise<C
             WHERE o."hostId" = j."hostId" AND o.id <> j.id
               AND (o.state = 'RUNNING' OR (o.state = 'QUEUED' AND (o.wave, o."createdAt", o.id) < (j.wave, j."createdAt", j.id)))
           )
-          AND EXISTS (SELECT 1 FROM "Host" h WHERE h.id = j."hostId" AND h.status <> 'REVOKED')
+          AND EXISTS (SELECT 1 FROM "Host" h WHERE h.id = j."hostId" AND h.status <> 'REVOKED' AND NOT h."awaitingApproval")
         ORDER BY j.wave, j."createdAt", j.id
         LIMIT 1
         FOR UPDATE OF j SKIP LOCKED

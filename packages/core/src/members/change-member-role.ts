@@ -4,13 +4,17 @@ import { conflict, forbidden } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { getMember } from "./get-member";
 import { lockTeamOwners } from "./lock-team-owners";
+import { revokeMemberGrants } from "./revoke-member-grants";
 
 export interface ChangeMemberRoleInput {
   membershipId: string;
   role: Role;
 }
 
-/** ADMINs manage non-owners; only OWNERs grant or take away OWNER. A team keeps one owner. */
+/**
+ * ADMINs manage non-owners; only OWNERs grant or take away OWNER. A team keeps one owner. Open
+ * invitations the member made above their new role are revoked; their tokens are capped at auth.
+ */
 export async function changeMemberRole(prisma: PrismaClient, actor: TeamActor, input: ChangeMemberRoleInput) {
   return prisma.$transaction(async (tx) => {
     const { owners, actorRole } = await lockTeamOwners(tx, actor);
@@ -23,6 +27,7 @@ export async function changeMemberRole(prisma: PrismaClient, actor: TeamActor, i
       throw conflict("A team needs at least one owner: make someone else owner first.");
     }
     const updated = await tx.membership.update({ where: { id: member.id }, data: { role: input.role } });
+    await revokeMemberGrants(tx, actor, member, input.role);
     await recordAuditEvent(tx, {
       teamId: actor.teamId,
       actor: auditActor(actor),

@@ -4,8 +4,12 @@ import { conflict, forbidden } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { getMember } from "./get-member";
 import { lockTeamOwners } from "./lock-team-owners";
+import { revokeMemberGrants } from "./revoke-member-grants";
 
-/** Removes a member (ADMIN+; owners only by owners). The last owner cannot be removed. */
+/**
+ * Removes a member (ADMIN+; owners only by owners). The last owner cannot be removed. Their API
+ * tokens and open invitations are revoked in the same transaction.
+ */
 export async function removeMember(
   prisma: PrismaClient,
   actor: TeamActor,
@@ -20,12 +24,17 @@ export async function removeMember(
       throw conflict("A team needs at least one owner: make someone else owner first.");
     }
     await tx.membership.delete({ where: { id: member.id } });
+    const revoked = await revokeMemberGrants(tx, actor, member, null);
     await recordAuditEvent(tx, {
       teamId: actor.teamId,
       actor: auditActor(actor),
       kind: "member.removed",
       target: { type: "user", id: member.userId },
-      data: { role: member.role },
+      data: {
+        role: member.role,
+        revokedApiTokens: revoked.apiTokens,
+        revokedInvitations: revoked.invitations,
+      },
     });
   });
 }

@@ -10,6 +10,11 @@ export function hasRole(role: Role, minRole: Role): boolean {
   return RANK[role] >= RANK[minRole];
 }
 
+/** The weaker of two roles: what a token may do when its creator's own role is lower. */
+export function lowerRole(a: Role, b: Role): Role {
+  return RANK[a] <= RANK[b] ? a : b;
+}
+
 export function isRole(value: unknown): value is Role {
   return typeof value === "string" && value in RANK;
 }

@@ -5,7 +5,7 @@
 import { SECRET_NAME_PATTERN } from "@capstan/templates";
 import { parse } from "dotenv";
 import { badRequest } from "../errors";
-import { secretValueProblem } from "./secret-rules";
+import { reservedSecretNameProblem, secretValueProblem } from "./secret-rules";
 
 export const MAX_ENV_FILE_BYTES = 1024 * 1024;
 
@@ -65,6 +65,12 @@ export function parseEnvFile(text: string): ParsedEnvFile {
         name,
         message: `Line ${line}: ${name} is not a valid secret name (upper-case letters, digits and _).`,
       });
+      return;
+    }
+    const reserved = reservedSecretNameProblem(name);
+    if (reserved) {
+      issues.push({ line, name, message: `Line ${line}: ${reserved}` });
+      refused.add(name);
     }
   });
 

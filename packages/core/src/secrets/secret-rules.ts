@@ -15,6 +15,22 @@ export function checkSecretName(name: string): void {
   }
 }
 
+/** Capstan's own settings (the agent's environment, the install script) use this prefix. */
+export const RESERVED_SECRET_PREFIX = "CAPSTAN_";
+
+export function reservedSecretNameProblem(name: string): string | null {
+  if (!name.startsWith(RESERVED_SECRET_PREFIX)) return null;
+  const suggestion = name.slice(RESERVED_SECRET_PREFIX.length) || "VALUE";
+  return `${name}: names starting with ${RESERVED_SECRET_PREFIX} are reserved for Capstan's own settings; rename it (for example APP_${suggestion}).`;
+}
+
+/** For names being written: the pattern, and never the reserved prefix (reading old ones still works). */
+export function checkWritableSecretName(name: string): void {
+  checkSecretName(name);
+  const problem = reservedSecretNameProblem(name);
+  if (problem) throw badRequest(problem);
+}
+
 /** Returns a problem description naming only the secret, or null when the value is acceptable. */
 export function secretValueProblem(name: string, value: string): string | null {
   if (value.length === 0) return `${name} is empty; delete the secret instead of saving an empty value.`;

@@ -138,6 +138,34 @@ describe.skipIf(!ok)("secrets use cases", { timeout: 30_000 }, () => {
     ).toBe(0);
   });
 
+  it("refuses reserved CAPSTAN_ names in every write path, saying why and what to do", async () => {
+    const { actor, workflow } = await setup();
+    const reserved = /CAPSTAN_AGENT_TOKEN: names starting with CAPSTAN_ are reserved .*rename it/;
+    const set = setSecret(db.prisma, keyring, actor, {
+      workflowId: workflow.id,
+      name: "CAPSTAN_AGENT_TOKEN",
+      value: "v",
+    });
+    await expect(set).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(reserved),
+    });
+    const text = "APP_OK=1\nCAPSTAN_AGENT_TOKEN=planted\n";
+    const preview = await importEnvFile(db.prisma, actor, { workflowId: workflow.id, text });
+    expect(preview.secrets.map((s) => s.name)).toEqual(["APP_OK"]);
+    expect(preview.issues).toEqual([
+      { line: 2, name: "CAPSTAN_AGENT_TOKEN", message: expect.stringMatching(reserved) },
+    ]);
+    await expect(
+      saveEnvFileSecrets(db.prisma, keyring, actor, { workflowId: workflow.id, text }),
+    ).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      details: { issues: [expect.objectContaining({ line: 2 })] },
+    });
+    // Nothing was written by any path, not even the valid line of the refused file.
+    expect(await db.prisma.secret.count({ where: { workflowId: workflow.id } })).toBe(0);
+  });
+
   it("lists and audits without ever exposing a value", async () => {
     const { actor, workflow } = await setup();
     const values = [`alpha-${randomBytes(8).toString("hex")}`, `beta-${randomBytes(8).toString("hex")}`];

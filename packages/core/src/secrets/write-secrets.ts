@@ -7,7 +7,7 @@ import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { sealSecret } from "./envelope";
 import { findSecretWorkflow } from "./find-secret-workflow";
 import type { Keyring } from "./keyring";
-import { checkSecretName, checkSecretValue, MAX_SECRETS_PER_WRITE } from "./secret-rules";
+import { checkSecretValue, checkWritableSecretName, MAX_SECRETS_PER_WRITE } from "./secret-rules";
 import { ensureTeamDataKey, openTeamDataKey } from "./team-data-key";
 
 export interface SecretWrite {
@@ -34,7 +34,7 @@ export async function writeSecrets(
     throw badRequest(`At most ${MAX_SECRETS_PER_WRITE} secrets at once.`);
   const names = new Set<string>();
   for (const { name, value } of writes) {
-    checkSecretName(name);
+    checkWritableSecretName(name);
     checkSecretValue(name, value);
     if (names.has(name)) throw badRequest(`${name} is given twice.`);
     names.add(name);

@@ -11,6 +11,8 @@ export interface TeamView {
   createdAt: Date;
   /** The caller's role in this team. */
   role: Role;
+  /** New hosts wait for an ADMIN's approval before they get jobs. */
+  approveNewHosts: boolean;
   counts: { members: number; hosts: number; workflows: number; deployments: number };
 }
 
@@ -34,6 +36,7 @@ export async function getTeam(db: Db, userId: string, key: TeamKey): Promise<Tea
     slug: team.slug,
     createdAt: team.createdAt,
     role: membership.role,
+    approveNewHosts: team.approveNewHosts,
     counts: {
       members: team._count.memberships,
       hosts: team._count.hosts,

@@ -29,6 +29,7 @@ export function SetupForm() {
         name: String(form.get("name")) || undefined,
         email,
         password,
+        setupCode: String(form.get("setupCode")),
       });
       const signedIn = await signIn("credentials", { email, password, redirect: false });
       router.replace(signedIn?.ok ? `/t/${result.team.slug}` : "/signin");
@@ -40,6 +41,16 @@ export function SetupForm() {
 
   return (
     <form onSubmit={onSubmit} className="space-y-4">
+      <Field
+        id="setupCode"
+        label="Setup code"
+        required
+        maxLength={64}
+        autoComplete="off"
+        spellCheck={false}
+        placeholder="XXXX-XXXX-XXXX"
+        hint="Printed in the server log when Capstan starts (and in the npm start banner)."
+      />
       <Field
         id="teamName"
         label="Team name"

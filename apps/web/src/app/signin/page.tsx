@@ -2,6 +2,7 @@ import { getSetupStatus } from "@capstan/core/auth/get-setup-status";
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { connection } from "next/server";
+import { callbackPath } from "@/app/api/auth/callback-url";
 import { AuthCard } from "@/components/auth-card";
 import { signInErrorMessage } from "@/lib/sign-in-error";
 import { getSessionUserId } from "@/server/auth";
@@ -9,12 +10,6 @@ import { prisma } from "@/server/db";
 import { SignInForm } from "./signin-form";
 
 export const metadata: Metadata = { title: "Sign in" };
-
-/** Only same-site paths are followed after sign-in, never another origin. */
-function safeCallback(value: string | string[] | undefined): string {
-  const path = Array.isArray(value) ? value[0] : value;
-  return path && /^\/(?![/\\])/.test(path) ? path : "/";
-}
 
 export default async function SignInPage({
   searchParams,
@@ -24,7 +19,8 @@ export default async function SignInPage({
   await connection();
   if ((await getSetupStatus(prisma)).needsSetup) redirect("/setup");
   const params = await searchParams;
-  const callbackUrl = safeCallback(params.callbackUrl);
+  // Only a path on this site is followed after sign-in; the base only anchors relative values.
+  const callbackUrl = callbackPath(params.callbackUrl, "http://capstan.invalid");
   if (await getSessionUserId()) redirect(callbackUrl);
   return (
     <AuthCard title="Sign in to Capstan">

@@ -11,6 +11,7 @@ import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capst
 import { createAgentClient } from "@capstan/protocol";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HOSTILE_ORIGIN_HEADERS } from "@/server/cross-origin-fixtures";
 import { createCaller } from "@/server/trpc/root";
 import { trpcCode } from "@/server/trpc/trpc-code";
 import { handleUploadArtifact } from "./handle-upload-artifact";
@@ -145,6 +146,17 @@ describe.skipIf(!ok)("artifact upload", () => {
     expect(streamed.status).toBe(400);
     expect((await streamed.json()).error.message).toContain("100 MiB");
     expect(await db.prisma.artifact.count({ where: { name: { in: ["huge", "empty"] } } })).toBe(0);
+  });
+
+  it("refuses a cross-origin upload with 403 and stores nothing", async () => {
+    const before = await db.prisma.artifact.count({ where: { teamId } });
+    for (const headers of HOSTILE_ORIGIN_HEADERS) {
+      const res = await upload(users.OWNER, `teamId=${teamId}&name=planted.tar.gz`, randomBytes(64), headers);
+      expect(res.status).toBe(403);
+      expect((await res.json()).error.message).toMatch(/^Cross-origin request refused/);
+    }
+    expect(await db.prisma.artifact.count({ where: { teamId } })).toBe(before);
+    expect(await db.prisma.artifact.count({ where: { teamId, name: "planted.tar.gz" } })).toBe(0);
   });
 
   it("serves exactly the uploaded bytes to an agent of the team", async () => {

@@ -9,6 +9,7 @@ import type { TeamActor } from "@capstan/core/rbac/team-actor";
 import type { PrismaClient } from "@capstan/db";
 import { z } from "zod";
 import { errorResponse } from "@/server/errors";
+import { crossOriginRefusal } from "@/server/same-origin";
 
 /** Called with errors that are not AppErrors (bugs, database down) before the 500 answer. */
 export type LogUnexpected = (error: unknown) => void;
@@ -43,6 +44,8 @@ export async function handleUploadArtifact(
   logUnexpected?: LogUnexpected,
 ): Promise<Response> {
   try {
+    const refusal = crossOriginRefusal(request);
+    if (refusal) throw refusal;
     if (!userId) throw unauthenticated();
     const url = new URL(request.url);
     const parsed = query.safeParse(Object.fromEntries(url.searchParams));

@@ -1,3 +1,4 @@
+import { approveHost } from "@capstan/core/hosts/approve-host";
 import { getHost } from "@capstan/core/hosts/get-host";
 import { listHosts } from "@capstan/core/hosts/list-hosts";
 import { revokeHost } from "@capstan/core/hosts/revoke-host";
@@ -38,6 +39,16 @@ export const hostsRouter = createTRPCRouter({
   get: teamProcedure("VIEWER")
     .input(hostId)
     .query(({ ctx, input }) => getHost(ctx.prisma, { teamId: ctx.actor.teamId, hostId: input.hostId })),
+  /** Lets a host enrolled under "approve new hosts" claim jobs. */
+  approve: teamProcedure("ADMIN")
+    .input(hostId)
+    .mutation(({ ctx, input }) =>
+      approveHost(ctx.prisma, {
+        teamId: ctx.actor.teamId,
+        hostId: input.hostId,
+        actor: auditActor(ctx.actor),
+      }),
+    ),
   revoke: teamProcedure("ADMIN")
     .input(hostId)
     .mutation(({ ctx, input }) =>

@@ -13,7 +13,8 @@ export const setupRouter = createTRPCRouter({
         name: z.string().max(120).optional(),
         password: z.string().max(256),
         teamName: z.string().max(80),
+        setupCode: z.string().max(64),
       }),
     )
-    .mutation(({ ctx, input }) => setupFirstOwner(ctx.prisma, input)),
+    .mutation(({ ctx, input }) => setupFirstOwner(ctx.prisma, { ...input, address: ctx.ip ?? null })),
 });

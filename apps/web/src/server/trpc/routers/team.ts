@@ -5,6 +5,7 @@ import { listMembers } from "@capstan/core/members/list-members";
 import { removeMember } from "@capstan/core/members/remove-member";
 import { getTeam } from "@capstan/core/teams/get-team";
 import { listMyTeams } from "@capstan/core/teams/list-my-teams";
+import { setApproveNewHosts } from "@capstan/core/teams/set-approve-new-hosts";
 import { z } from "zod";
 import { createTRPCRouter, teamProcedure, userProcedure } from "../init";
 
@@ -25,6 +26,10 @@ export const teamRouter = createTRPCRouter({
   removeMember: teamProcedure("ADMIN")
     .input(z.object({ membershipId: z.string().max(64) }))
     .mutation(({ ctx, input }) => removeMember(ctx.prisma, ctx.actor, input.membershipId)),
+  /** The team setting "approve new hosts" (owners: it decides who may become a deploy target). */
+  setApproveNewHosts: teamProcedure("OWNER")
+    .input(z.object({ enabled: z.boolean() }))
+    .mutation(({ ctx, input }) => setApproveNewHosts(ctx.prisma, ctx.actor, input)),
   createInvitation: teamProcedure("ADMIN")
     .input(
       z.object({

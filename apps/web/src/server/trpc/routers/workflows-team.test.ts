@@ -358,7 +358,7 @@ describe.skipIf(!ok)("workflows, secrets, tokens, members and audit procedures",
       db.prisma,
       users.VIEWER,
       wf.id,
-      new URL(`http://x/?teamId=${teamId}`),
+      new Request(`http://x/?teamId=${teamId}`),
     );
     expect(download.status).toBe(200);
     const { gunzipSync } = await import("node:zlib");

@@ -10,6 +10,7 @@ import {
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HOSTILE_ORIGIN_HEADERS } from "@/server/cross-origin-fixtures";
 import { handleAuditExport } from "./handle-audit-export";
 
 const ok = requireComponents("web audit export route", await postgresComponent());
@@ -20,8 +21,12 @@ describe.skipIf(!ok)("GET /api/audit/export", () => {
   let otherTeamId: string;
   let viewerId: string;
   let outsiderId: string;
-  const get = (userId: string | null, query: string) =>
-    handleAuditExport(db.prisma, userId, new URL(`http://127.0.0.1/api/audit/export?${query}`));
+  const get = (userId: string | null, query: string, headers?: HeadersInit) =>
+    handleAuditExport(
+      db.prisma,
+      userId,
+      new Request(`http://127.0.0.1/api/audit/export?${query}`, { headers }),
+    );
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -54,6 +59,20 @@ describe.skipIf(!ok)("GET /api/audit/export", () => {
     expect(json.status).toBe(200);
     const body = (await json.json()) as { kind: string }[];
     expect(body.map((e) => e.kind)).toEqual(["secret.deleted", "secret.written", "workflow.created"]);
+  });
+
+  it("refuses a cross-origin request with 403 and returns no event", async () => {
+    for (const headers of HOSTILE_ORIGIN_HEADERS) {
+      const response = await get(viewerId, `teamId=${teamId}&format=json`, headers);
+      expect(response.status).toBe(403);
+      const text = await response.text();
+      expect(text).toContain("Cross-origin request refused");
+      expect(text).not.toContain("secret.written");
+    }
+    const dashboard = await get(viewerId, `teamId=${teamId}&format=json`, {
+      "sec-fetch-site": "same-origin",
+    });
+    expect(dashboard.status).toBe(200);
   });
 
   it("refuses without a session, outside the team and with bad parameters", async () => {

@@ -7,6 +7,7 @@ import { requireMembership } from "@capstan/core/rbac/require-membership";
 import type { PrismaClient } from "@capstan/db";
 import { z } from "zod";
 import { errorResponse } from "@/server/errors";
+import { crossOriginRefusal } from "@/server/same-origin";
 
 /** Called with errors that are not AppErrors (bugs, database down) before the 500 answer. */
 export type LogUnexpected = (error: unknown) => void;
@@ -23,11 +24,14 @@ const query = z.object({
 export async function handleAuditExport(
   prisma: PrismaClient,
   userId: string | null,
-  url: URL,
+  request: Request,
   logUnexpected?: LogUnexpected,
 ): Promise<Response> {
   try {
+    const refusal = crossOriginRefusal(request);
+    if (refusal) throw refusal;
     if (!userId) throw unauthenticated();
+    const url = new URL(request.url);
     const parsed = query.safeParse(Object.fromEntries([...url.searchParams].filter(([, v]) => v !== "")));
     if (!parsed.success) throw badRequest("Invalid export parameters: teamId, format=csv|json, ISO from/to.");
     const { teamId, format, kind, actorId, from, to } = parsed.data;

@@ -6,7 +6,7 @@ import { handleAuditExport } from "./handle-audit-export";
 export const dynamic = "force-dynamic";
 
 export async function GET(request: Request): Promise<Response> {
-  return handleAuditExport(prisma, await getSessionUserId(), new URL(request.url), (err) =>
+  return handleAuditExport(prisma, await getSessionUserId(), request, (err) =>
     logger.error({ err }, "audit export failed"),
   );
 }

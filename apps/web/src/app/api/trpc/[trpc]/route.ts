@@ -1,10 +1,14 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { getSessionUserId } from "@/server/auth";
+import { getSessionUserId, requestAddress } from "@/server/auth";
 import { prisma } from "@/server/db";
+import { errorResponse } from "@/server/errors";
 import { logger } from "@/server/logger";
+import { crossOriginRefusal } from "@/server/same-origin";
 import { appRouter } from "@/server/trpc/root";
 
 function handler(req: Request) {
+  const refusal = crossOriginRefusal(req);
+  if (refusal) return errorResponse(refusal, { "cache-control": "no-store" });
   return fetchRequestHandler({
     endpoint: "/api/trpc",
     req,
@@ -12,7 +16,7 @@ function handler(req: Request) {
     createContext: async () => ({
       prisma,
       userId: await getSessionUserId(),
-      ip: req.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ?? null,
+      ip: requestAddress(req.headers),
     }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR")

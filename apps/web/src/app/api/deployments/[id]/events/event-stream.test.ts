@@ -8,6 +8,7 @@ import { createTestMember, createTestTeam, postgresComponent } from "@capstan/co
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HOSTILE_ORIGIN_HEADERS } from "@/server/cross-origin-fixtures";
 import { createDeploymentEventsHandler } from "./event-stream";
 
 const ok = requireComponents("web/deployment event stream", await postgresComponent());
@@ -183,6 +184,19 @@ describe.skipIf(!ok)("GET /api/deployments/:id/events", () => {
       data: { message: "Team not found." },
       id: undefined,
     });
+  });
+
+  it("refuses a cross-origin request with 403 and opens no stream", async () => {
+    const revision = await createTestRevision(db.prisma, teamId);
+    const host = await createTestHost(db.prisma, teamId);
+    const { deployment } = await deployTo(db.prisma, teamId, revision.id, [host.id]);
+    userId = viewerId;
+    for (const headers of HOSTILE_ORIGIN_HEADERS) {
+      const response = await call(deployment.id, `teamId=${teamId}`, headers);
+      expect(response.status).toBe(403);
+      expect(response.headers.get("content-type")).not.toContain("text/event-stream");
+      expect((await response.json()).error.message).toMatch(/^Cross-origin request refused/);
+    }
   });
 
   it("answers 503 past the open-stream limit and frees the slot when a stream ends", async () => {

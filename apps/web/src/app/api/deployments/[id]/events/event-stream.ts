@@ -13,6 +13,7 @@ import { isAppError } from "@capstan/core/errors";
 import { requireMembership } from "@capstan/core/rbac/require-membership";
 import type { PrismaClient } from "@capstan/db";
 import { errorResponse } from "@/server/errors";
+import { crossOriginRefusal } from "@/server/same-origin";
 
 export interface EventStreamOptions {
   prisma: PrismaClient;
@@ -52,6 +53,8 @@ export function createDeploymentEventsHandler(options: EventStreamOptions) {
   let open = 0;
 
   return async function streamDeploymentEvents(req: Request, { params }: Params): Promise<Response> {
+    const refusal = crossOriginRefusal(req);
+    if (refusal) return errorResponse(refusal, { "cache-control": "no-store" });
     const { id: deploymentId } = await params;
     const url = new URL(req.url);
     const teamId = url.searchParams.get("teamId") ?? "";

@@ -12,6 +12,7 @@ import { saveRevision } from "@capstan/core/workflows/save-revision";
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HOSTILE_ORIGIN_HEADERS } from "@/server/cross-origin-fixtures";
 import { handleWorkflowExport } from "./handle-workflow-export";
 
 const ok = requireComponents("web workflow export route", await postgresComponent());
@@ -26,12 +27,12 @@ describe.skipIf(!ok)("GET /api/workflows/:id/export", () => {
   let outsiderId: string;
   let workflowId: string;
   let otherWorkflowId: string;
-  const get = (userId: string | null, id: string, query: string) =>
+  const get = (userId: string | null, id: string, query: string, headers?: HeadersInit) =>
     handleWorkflowExport(
       db.prisma,
       userId,
       id,
-      new URL(`http://127.0.0.1/api/workflows/${id}/export?${query}`),
+      new Request(`http://127.0.0.1/api/workflows/${id}/export?${query}`, { headers }),
     );
 
   beforeAll(async () => {
@@ -62,6 +63,14 @@ describe.skipIf(!ok)("GET /api/workflows/:id/export", () => {
     const firstTar = gunzipSync(Buffer.from(await first.arrayBuffer())).toString("latin1");
     expect(firstTar).toContain("img:one");
     expect(firstTar).toContain("shop-r1/Dockerfile");
+  });
+
+  it("refuses a cross-origin request with 403 and no archive", async () => {
+    for (const headers of HOSTILE_ORIGIN_HEADERS) {
+      const response = await get(viewerId, workflowId, `teamId=${teamId}`, headers);
+      expect([response.status, response.headers.get("content-type")]).toEqual([403, "application/json"]);
+      expect(await response.text()).not.toContain("img:two");
+    }
   });
 
   it("refuses without a session, outside the team, for another team's workflow and bad input", async () => {

@@ -7,6 +7,7 @@ import { exportWorkflow } from "@capstan/core/workflows/export-workflow";
 import type { PrismaClient } from "@capstan/db";
 import { z } from "zod";
 import { errorResponse } from "@/server/errors";
+import { crossOriginRefusal } from "@/server/same-origin";
 
 /** Called with errors that are not AppErrors (bugs, database down) before the 500 answer. */
 export type LogUnexpected = (error: unknown) => void;
@@ -21,11 +22,14 @@ export async function handleWorkflowExport(
   prisma: PrismaClient,
   userId: string | null,
   workflowId: string,
-  url: URL,
+  request: Request,
   logUnexpected?: LogUnexpected,
 ): Promise<Response> {
   try {
+    const refusal = crossOriginRefusal(request);
+    if (refusal) throw refusal;
     if (!userId) throw unauthenticated();
+    const url = new URL(request.url);
     const parsed = query.safeParse(Object.fromEntries([...url.searchParams].filter(([, v]) => v !== "")));
     if (!parsed.success)
       throw badRequest("Invalid export parameters: teamId, revision, dockerfile=node|python.");

@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 
 export async function GET(request: Request, { params }: { params: Promise<{ workflowId: string }> }) {
   const { workflowId } = await params;
-  return handleWorkflowExport(prisma, await getSessionUserId(), workflowId, new URL(request.url), (err) =>
+  return handleWorkflowExport(prisma, await getSessionUserId(), workflowId, request, (err) =>
     logger.error({ err }, "workflow export failed"),
   );
 }

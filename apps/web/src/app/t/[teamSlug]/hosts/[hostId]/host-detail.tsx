@@ -35,6 +35,11 @@ export function HostDetail({ hostId }: { hostId: string }) {
     ...trpc.hosts.get.queryOptions({ teamId: team.id, hostId }),
     refetchInterval: 15_000,
   });
+  const approve = useMutation(
+    trpc.hosts.approve.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.hosts.pathKey() }),
+    }),
+  );
   const revoke = useMutation(
     trpc.hosts.revoke.mutationOptions({
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.hosts.pathKey() }),
@@ -99,6 +104,24 @@ export function HostDetail({ hostId }: { hostId: string }) {
         ) : null}
       </div>
       {revoke.isError ? <ErrorNotice title="Not revoked" message={errorMessage(revoke.error)} /> : null}
+      {host.awaitingApproval && host.status !== "REVOKED" ? (
+        <div
+          role="status"
+          className="mb-6 flex flex-col gap-3 rounded-md border border-amber-200 bg-amber-50 p-4 text-sm text-amber-900 sm:flex-row sm:items-center sm:justify-between"
+        >
+          <p>
+            Awaiting approval: this host gets no jobs yet. Check that its key fingerprint{" "}
+            <span className="font-mono text-xs">{host.keyFingerprint}</span> matches{" "}
+            <code>capstan-agent status</code> on the server, and that the facts below are that server's.
+          </p>
+          {isAdmin ? (
+            <Button disabled={approve.isPending} onClick={() => approve.mutate({ teamId: team.id, hostId })}>
+              {approve.isPending ? "Approving…" : "Approve host"}
+            </Button>
+          ) : null}
+        </div>
+      ) : null}
+      {approve.isError ? <ErrorNotice title="Not approved" message={errorMessage(approve.error)} /> : null}
       {host.revokedAt ? (
         <p className="mb-6 rounded-md bg-slate-100 p-3 text-sm text-slate-700">
           Revoked {formatAbsolute(host.revokedAt)}. Its history stays here; it receives no more work.
