@@ -21,19 +21,30 @@ describe("docs/workflow-format.md", () => {
     expect(validateComposeDocument(parse(composeFile!, { version: "1.1" }))).toEqual([]);
   });
 
+  // Nix builds are off in the default policy (they run the flake's builders on the host); the nix
+  // example validates with exactly that one key on.
+  const policyFor = (source: string) =>
+    hostPolicySchema.parse(/^ {4}nix:/m.test(source) ? { allowNixBuilds: true } : {});
+
+  it("refuses the nix example under the default policy, naming allowNixBuilds", () => {
+    const nix = workflows.find((source) => /^ {4}nix:/m.test(source))!;
+    const result = validateWorkflow(nix, { policy: hostPolicySchema.parse({}) });
+    expect(result.ok ? [] : result.issues.map(formatWorkflowIssue).join("\n")).toMatch(/allowNixBuilds/);
+  });
+
   it.each(workflows.map((source) => [/^name: (\S+)/m.exec(source)?.[1] ?? "?", source]))(
     "example %s validates under the default host policy",
     (_name, source) => {
       const result = validateWorkflow(source, {
-        policy: hostPolicySchema.parse({}),
+        policy: policyFor(source),
         readFile: (path) => (path === "compose.yaml" ? composeFile : undefined),
       });
       expect(result.ok ? [] : result.issues.map(formatWorkflowIssue)).toEqual([]);
       // Its systemd services also pass the default host policy's systemd section.
       if (result.ok)
-        expect(
-          checkWorkflowSystemdPolicy(result.spec, hostPolicySchema.parse({})).map(formatWorkflowIssue),
-        ).toEqual([]);
+        expect(checkWorkflowSystemdPolicy(result.spec, policyFor(source)).map(formatWorkflowIssue)).toEqual(
+          [],
+        );
     },
   );
 });
