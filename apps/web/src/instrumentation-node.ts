@@ -8,6 +8,10 @@ try {
   process.exit(1);
 }
 
+// Before the first request: the agent API verifies request paths exactly as sent, and Next hands
+// route handlers a normalised URL.
+(await import("./server/agent/request-target")).recordRequestTargets();
+
 // Agent long-poll listener, sweeps and job reaper (not during next build, which never runs this).
 await (await import("./server/agent/engine")).startAgentEngine();
 
