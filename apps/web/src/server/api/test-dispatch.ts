@@ -1,7 +1,7 @@
 // Test-only: routes a Request to the public API's route handlers in this process (tests and the
 // CLI's end-to-end test serve them from a tiny node:http server). Paths come from the endpoint
 // table, so a route missing here is a route missing from the table.
-import { type EndpointName, endpoints } from "./endpoints";
+import { type EndpointName, endpoints } from "@capstan/protocol/public-api/endpoints";
 
 type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
