@@ -5,6 +5,8 @@
 // docs/agent-protocol.md: network / server / rate-limited -> retry with jittered backoff;
 // unauthorized -> stop (host revoked or unknown); stale lease -> abandon job.
 import type { KeyObject } from "node:crypto";
+import type { z } from "zod";
+import type { HostFacts } from "./common";
 import {
   type AgentEndpoint,
   type AgentEndpointName,
@@ -13,8 +15,6 @@ import {
   type PathParamNames,
   pathParamNames,
 } from "./endpoints";
-import type { z } from "zod";
-import type { HostFacts } from "./common";
 import type { EnrollRequest, EnrollResponse } from "./enroll";
 import { type AgentErrorCode, type AgentErrorReason, errorBodySchema, httpStatusForCode } from "./errors";
 import { importAgentPrivateKey, signAgentRequest } from "./signing";
