@@ -8,6 +8,10 @@ try {
   process.exit(1);
 }
 
+// Before the first request: the agent API verifies request paths exactly as sent, and Next hands
+// route handlers a normalised URL.
+(await import("./server/agent/request-target")).recordRequestTargets();
+
 // Every request carries its socket's peer address from here on (sign-in throttling keys on it).
 (await import("./server/client-address")).stampPeerAddresses();
 

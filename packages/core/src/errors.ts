@@ -2,15 +2,10 @@
 // HTTP codes in exactly one place per transport (apps/web/src/server/errors.ts).
 // Messages are shown to the caller: say what is wrong and how to fix it; never include secrets.
 
-export type AppErrorCode =
-  | "BAD_REQUEST" // input is invalid
-  | "UNAUTHENTICATED" // no or bad credentials
-  | "FORBIDDEN" // authenticated, but the role does not allow it
-  | "NOT_FOUND" // missing, or belongs to another team (both answer the same)
-  | "CONFLICT" // state does not allow it (stale lease, name taken, already used)
-  | "GONE" // expired or revoked (tokens, invitations)
-  | "RATE_LIMITED"
-  | "UNAVAILABLE"; // a dependency is down
+// The codes, and the HTTP status of each, are the protocol's one table.
+import type { AppErrorCode } from "@capstan/protocol/errors";
+
+export type { AppErrorCode };
 
 export class AppError extends Error {
   readonly code: AppErrorCode;

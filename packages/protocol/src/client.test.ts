@@ -11,6 +11,7 @@ import {
   enrollAgent,
   StaleLeaseError,
 } from "./client";
+import { agentEndpointPath, agentEndpoints } from "./endpoints";
 import { generateAgentKeyPair, hashBody, importAgentPublicKey, verifyAgentRequest } from "./signing";
 
 // A scripted HTTP server on loopback: each test sets how the next request is answered.
@@ -153,5 +154,46 @@ describe("agent client", () => {
       agentVersion: "0.1.0",
     });
     expect(answer.hostName).toBe("web-1");
+  });
+
+  it("has one method per signed endpoint of the table, each signing the exact path it sends", async () => {
+    const signed = Object.entries(agentEndpoints)
+      .filter(([, endpoint]) => endpoint.signed)
+      .map(([name]) => name);
+    expect(Object.keys(client()).sort()).toEqual(signed.sort());
+
+    const seen: string[] = [];
+    const sha256 = "a".repeat(64);
+    handler = async (req, body, res) => {
+      const token = (req.headers.authorization ?? "").replace(/^Bearer /, "");
+      await verifyAgentRequest(token, {
+        publicKey: importAgentPublicKey(pair.publicKey),
+        method: req.method!,
+        path: req.url!,
+        bodyHash: hashBody(body),
+      });
+      seen.push(`${req.method} ${req.url}`);
+      if (req.method === "GET") {
+        res.writeHead(200, { "x-capstan-sha256": sha256, "content-length": "2" });
+        res.end("ok");
+      } else
+        json(res, 200, { leaseExpiresAt: new Date().toISOString(), serverTime: new Date().toISOString() });
+    };
+    // A parameter that is not a plain segment is escaped, never allowed to add one.
+    await client().renewLease("a/../b", { leaseId: "2c3d4e5f-0000-4000-8000-000000000001" });
+    const download = await client().downloadArtifact("app.tar.gz", { sha256 });
+    expect(download.sha256).toBe(sha256);
+    expect(seen).toEqual([
+      "POST /prefix/api/agent/v1/jobs/a%2F..%2Fb/lease",
+      `GET /prefix/api/agent/v1/artifacts/app.tar.gz?sha256=${sha256}`,
+    ]);
+  });
+
+  it("refuses path parameters that would be dot segments", () => {
+    expect(() => agentEndpointPath(agentEndpoints.renewLease, { jobId: ".." })).toThrow(
+      /invalid path parameter/,
+    );
+    expect(() => agentEndpointPath(agentEndpoints.downloadArtifact, { name: "." })).toThrow();
+    expect(agentEndpointPath(agentEndpoints.renewLease, { jobId: "x" })).toBe("/api/agent/v1/jobs/x/lease");
   });
 });

@@ -1,5 +1,8 @@
-// The endpoint table: one request and one response schema per endpoint. The server's route
-// handlers and the client both read from here.
+// The agent endpoint table: one entry per endpoint of /api/agent/v1 with everything both sides
+// need. The control plane's route handlers take their name, schemas and signing rule from here
+// (signedAgentRoute(agentEndpoints.poll, ...)), and the agent client's methods are generated from
+// it (client.ts), so a path, a schema or a "409 means stale lease" rule cannot differ between them.
+import type { z } from "zod";
 import { agentBinaryRequestSchema, artifactDownloadRequestSchema, downloadResponseSchema } from "./downloads";
 import { enrollRequestSchema, enrollResponseSchema } from "./enroll";
 import { heartbeatRequestSchema, heartbeatResponseSchema } from "./heartbeat";
@@ -12,9 +15,35 @@ import {
   renewLeaseResponseSchema,
 } from "./jobs";
 import { pollRequestSchema, pollResponseSchema } from "./poll";
+import { AGENT_API_PREFIX } from "./version";
+
+export interface AgentEndpoint {
+  /** Short name for logs and metrics (the `route` label). */
+  name: string;
+  /** POST sends the request as a JSON body; GET sends it as the query (minus path parameters). */
+  method: "GET" | "POST";
+  /** Under AGENT_API_PREFIX; `{param}` segments are path parameters. */
+  path: string;
+  /** Signed with the host key; false only where the host has no key yet (enroll, agent binary). */
+  signed: boolean;
+  request: z.ZodType;
+  /** JSON endpoints: the body. Downloads: the headers (sha256, size) that describe the bytes. */
+  response: z.ZodType;
+  /** `download`: raw bytes with x-capstan-sha256 instead of a JSON body. */
+  answer: "json" | "download";
+  /** A 409 means the job's lease is no longer ours: the agent abandons the job. */
+  staleLeaseOn409: boolean;
+  /** A long-poll: the request's `waitSeconds` extends the client's timeout. */
+  longPoll: boolean;
+}
+
+const json = { answer: "json", staleLeaseOn409: false, longPoll: false } as const;
+const jobCall = { ...json, signed: true, staleLeaseOn409: true } as const;
 
 export const agentEndpoints = {
   enroll: {
+    ...json,
+    name: "enroll",
     method: "POST",
     path: "/enroll",
     signed: false,
@@ -22,34 +51,42 @@ export const agentEndpoints = {
     response: enrollResponseSchema,
   },
   poll: {
+    ...json,
+    name: "poll",
     method: "POST",
     path: "/poll",
     signed: true,
+    longPoll: true,
     request: pollRequestSchema,
     response: pollResponseSchema,
   },
   renewLease: {
+    ...jobCall,
+    name: "lease",
     method: "POST",
     path: "/jobs/{jobId}/lease",
-    signed: true,
     request: renewLeaseRequestSchema,
     response: renewLeaseResponseSchema,
   },
   postEvents: {
+    ...jobCall,
+    name: "events",
     method: "POST",
     path: "/jobs/{jobId}/events",
-    signed: true,
     request: postEventsRequestSchema,
     response: postEventsResponseSchema,
   },
   completeJob: {
+    ...jobCall,
+    name: "complete",
     method: "POST",
     path: "/jobs/{jobId}/complete",
-    signed: true,
     request: completeJobRequestSchema,
     response: completeJobResponseSchema,
   },
   heartbeat: {
+    ...json,
+    name: "heartbeat",
     method: "POST",
     path: "/heartbeat",
     signed: true,
@@ -57,6 +94,9 @@ export const agentEndpoints = {
     response: heartbeatResponseSchema,
   },
   downloadArtifact: {
+    ...json,
+    name: "artifact",
+    answer: "download",
     method: "GET",
     path: "/artifacts/{name}",
     signed: true,
@@ -64,11 +104,40 @@ export const agentEndpoints = {
     response: downloadResponseSchema,
   },
   downloadAgentBinary: {
+    ...json,
+    name: "agent-binary",
+    answer: "download",
     method: "GET",
     path: "/agent-binary",
     signed: false,
     request: agentBinaryRequestSchema,
     response: downloadResponseSchema,
   },
-} as const;
+} as const satisfies Record<string, AgentEndpoint>;
 export type AgentEndpointName = keyof typeof agentEndpoints;
+
+/** The names of a path template's parameters, in order: "/jobs/{jobId}/lease" -> ["jobId"]. */
+export type PathParamNames<P extends string> = P extends `${string}{${infer K}}${infer Rest}`
+  ? [K, ...PathParamNames<Rest>]
+  : [];
+
+export function pathParamNames(path: string): string[] {
+  return [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!);
+}
+
+/**
+ * The one spelling of an endpoint's path (prefix included): each parameter percent-encoded, no
+ * dot segments, no doubled slashes. The client signs it and the server accepts nothing else.
+ */
+export function agentEndpointPath(
+  endpoint: Pick<AgentEndpoint, "path">,
+  params: Record<string, string>,
+): string {
+  return `${AGENT_API_PREFIX}${endpoint.path.replace(/\{(\w+)\}/g, (_match, name: string) => {
+    const value = params[name];
+    // "." and ".." would be dot segments, which URL parsers remove: no request has such a path.
+    if (value === undefined || value === "" || value === "." || value === "..")
+      throw new Error(`invalid path parameter ${name}: ${JSON.stringify(value ?? "")}`);
+    return encodeURIComponent(value);
+  })}`;
+}

@@ -1,17 +1,23 @@
+// The one error table of the control plane's HTTP APIs: the application error codes domain code
+// throws (AppError in @capstan/core uses these), the HTTP status of each, and the finer reasons
+// the agent acts on. The web app's error mapping, the agent route wrapper and the agent client
+// all read this table, so a status cannot mean one thing on one side and another on the other.
 import { z } from "zod";
 
-// Same codes as AppError in @capstan/core (the protocol package must not depend on core).
-export const agentErrorCodes = [
-  "BAD_REQUEST",
-  "UNAUTHENTICATED",
-  "FORBIDDEN",
-  "NOT_FOUND",
-  "CONFLICT",
-  "GONE",
+export const appErrorCodes = [
+  "BAD_REQUEST", // input is invalid
+  "UNAUTHENTICATED", // no or bad credentials
+  "FORBIDDEN", // authenticated, but the role does not allow it
+  "NOT_FOUND", // missing, or belongs to another team (both answer the same)
+  "CONFLICT", // state does not allow it (stale lease, name taken, already used)
+  "GONE", // expired or revoked (tokens, invitations)
   "RATE_LIMITED",
-  "UNAVAILABLE",
-  "INTERNAL",
+  "UNAVAILABLE", // a dependency is down
 ] as const;
+export type AppErrorCode = (typeof appErrorCodes)[number];
+
+/** Every code an error body may carry: the application's, plus INTERNAL for unexpected failures. */
+export const agentErrorCodes = [...appErrorCodes, "INTERNAL"] as const;
 export type AgentErrorCode = (typeof agentErrorCodes)[number];
 
 /**
@@ -33,6 +39,10 @@ export const agentErrorReasons = [
 ] as const;
 export type AgentErrorReason = (typeof agentErrorReasons)[number];
 
+export function isAgentErrorReason(value: unknown): value is AgentErrorReason {
+  return typeof value === "string" && (agentErrorReasons as readonly string[]).includes(value);
+}
+
 export const errorBodySchema = z.object({
   error: z.object({
     code: z.enum(agentErrorCodes),
@@ -43,7 +53,7 @@ export const errorBodySchema = z.object({
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
-/** HTTP status for each code; the server maps with this table and nothing else. */
+/** HTTP status for each code; servers map with this table and nothing else. */
 export const httpStatusForCode: Record<AgentErrorCode, number> = {
   BAD_REQUEST: 400,
   UNAUTHENTICATED: 401,

@@ -1,8 +1,11 @@
 // What `capstan deploy` and `capstan status` share: the control plane's address and token from
-// the environment (the CLI's only env reads), HTTP calls to the public API (/api/v1/), following
-// a deployment while printing each host/service step change, and the exit codes.
-import { type DeploymentResult, deploymentSchema } from "@capstan/core/public-api/schemas";
+// the environment (the CLI's only env reads), HTTP calls to the public API (/api/v1/) built from
+// its endpoint table and answers parsed with the table's schemas, following a deployment while
+// printing each host/service step change, and the exit codes.
+import { type Endpoint, endpoints } from "@capstan/protocol/public-api/endpoints";
+import type { DeploymentResult } from "@capstan/protocol/public-api/schemas";
 import { formatWorkflowIssue, type WorkflowIssue } from "@capstan/templates/workflow/workflow-issue";
+import type { z } from "zod";
 import type { Io } from "../main";
 
 /** Exit codes of `deploy` and `status` (docs/api.md lists them). */
@@ -55,32 +58,62 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   return { url: parsed.origin + parsed.pathname.replace(/\/+$/, ""), token: token! };
 }
 
-export interface ApiResponse {
+/** The answer's type: what the endpoint's 200 schema parses to. */
+type Answer<E extends Endpoint> = E["responses"] extends { 200: { schema: infer S extends z.ZodType } }
+  ? z.output<S>
+  : unknown;
+
+export interface ApiResponse<T> {
   status: number;
-  body: unknown;
+  body: T;
   headers: Headers;
 }
 
-/** One request; network failures and 5xx become UNAVAILABLE, other errors REFUSED with the server's message. */
-export async function callApi(
+export interface ApiCall {
+  params?: Record<string, string>;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+function endpointUrl(config: ApiConfig, endpoint: Endpoint, call: ApiCall): string {
+  const path = endpoint.path.replace(/\{(\w+)\}/g, (_match, name: string) => {
+    const value = call.params?.[name];
+    if (value === undefined) throw new Error(`${endpoint.operationId} needs the path parameter ${name}`);
+    return encodeURIComponent(value);
+  });
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(call.query ?? {}))
+    if (value !== undefined) query.set(key, String(value));
+  const search = query.toString();
+  return `${config.url}${path}${search ? `?${search}` : ""}`;
+}
+
+/**
+ * One request to an endpoint of the table. Network failures and 5xx become UNAVAILABLE, other
+ * errors REFUSED with the server's message; an answer that does not match the endpoint's schema
+ * for its status is UNAVAILABLE too.
+ */
+export async function callApi<E extends Endpoint>(
   config: ApiConfig,
-  method: "GET" | "POST",
-  path: string,
-  options: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
-): Promise<ApiResponse> {
+  endpoint: E,
+  call: ApiCall = {},
+): Promise<ApiResponse<Answer<E>>> {
+  const url = endpointUrl(config, endpoint, call);
   let response: Response;
   try {
-    response = await fetch(`${config.url}${path}`, {
-      method,
+    response = await fetch(url, {
+      method: endpoint.method,
       headers: {
         authorization: `Bearer ${config.token}`,
         accept: "application/json",
         "user-agent": "capstan-cli",
-        ...(options.body !== undefined ? { "content-type": "application/json" } : {}),
-        ...options.headers,
+        ...(call.body !== undefined ? { "content-type": "application/json" } : {}),
+        ...call.headers,
       },
-      body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
-      signal: options.signal,
+      body: call.body !== undefined ? JSON.stringify(call.body) : undefined,
+      signal: call.signal,
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
@@ -99,17 +132,15 @@ export async function callApi(
   if (response.status >= 400) {
     const error = (body as { error?: { message?: string; details?: { issues?: WorkflowIssue[] } } } | null)
       ?.error;
-    const message = error?.message ?? `HTTP ${response.status} from ${config.url}${path}`;
+    const message = error?.message ?? `HTTP ${response.status} from ${url}`;
     const code = response.status >= 500 ? EXIT.UNAVAILABLE : EXIT.REFUSED;
     throw new CliError(`${message} (HTTP ${response.status})`, code, error?.details?.issues ?? []);
   }
-  return { status: response.status, body, headers: response.headers };
-}
-
-export function parseDeployment(body: unknown): DeploymentResult {
-  const parsed = deploymentSchema.safeParse(body);
-  if (!parsed.success) throw new CliError("the control plane sent an unexpected answer", EXIT.UNAVAILABLE);
-  return parsed.data;
+  const schema = (endpoint.responses as Endpoint["responses"])[response.status]?.schema;
+  const parsed = schema?.safeParse(body);
+  if (!schema || !parsed?.success)
+    throw new CliError("the control plane sent an unexpected answer", EXIT.UNAVAILABLE);
+  return { status: response.status, body: parsed.data as Answer<E>, headers: response.headers };
 }
 
 const time = () => new Date().toISOString().slice(11, 19);
@@ -176,7 +207,7 @@ export async function followDeployment(
       setTimeout(resolve, Math.min(interval, Math.max(0, deadline - Date.now()))),
     );
     try {
-      const next = parseDeployment((await callApi(config, "GET", `/api/v1/deployments/${current.id}`)).body);
+      const next = (await callApi(config, endpoints.getDeployment, { params: { id: current.id } })).body;
       printChanges(io, current, next);
       current = next;
     } catch (error) {

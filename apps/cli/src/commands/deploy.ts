@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
+import { endpoints } from "@capstan/protocol/public-api/endpoints";
 import { isComposeService } from "@capstan/templates";
 import { parseDocument } from "yaml";
 import type { Io } from "../main";
@@ -9,7 +10,6 @@ import {
   EXIT,
   exitCodeFor,
   followDeployment,
-  parseDeployment,
   printSummary,
   readApiConfig,
   reportError,
@@ -130,11 +130,12 @@ function readYaml(file: string): string {
 async function createWithRetry(config: ReturnType<typeof readApiConfig>, body: unknown, key: string) {
   for (let attempt = 1; ; attempt++) {
     try {
-      const response = await callApi(config, "POST", "/api/v1/deployments?wait=0", {
+      const response = await callApi(config, endpoints.createDeployment, {
+        query: { wait: 0 },
         body,
         headers: { "idempotency-key": key },
       });
-      return parseDeployment(response.body);
+      return response.body;
     } catch (error) {
       if (!(error instanceof CliError) || error.exitCode !== EXIT.UNAVAILABLE || attempt >= 3) throw error;
       await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));

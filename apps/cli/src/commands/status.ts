@@ -1,11 +1,11 @@
 import { parseArgs } from "node:util";
+import { endpoints } from "@capstan/protocol/public-api/endpoints";
 import type { Io } from "../main";
 import {
   callApi,
   EXIT,
   exitCodeFor,
   followDeployment,
-  parseDeployment,
   printChanges,
   printSummary,
   readApiConfig,
@@ -48,7 +48,7 @@ export async function runStatus(argv: string[], io: Io): Promise<number> {
   const progress: Io = values.json ? { out: io.err, err: io.err } : io;
   try {
     const config = readApiConfig();
-    let deployment = parseDeployment((await callApi(config, "GET", `/api/v1/deployments/${id}`)).body);
+    let deployment = (await callApi(config, endpoints.getDeployment, { params: { id } })).body;
     if (values.wait)
       deployment = await followDeployment(config, progress, deployment, { timeoutMs: timeout * 1000 });
     else printChanges(progress, null, deployment);

@@ -15,13 +15,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApiToken } from "@capstan/core/api-tokens/create-api-token";
 import { createEnrollmentToken } from "@capstan/core/enrollment/create-enrollment-token";
-import type { DeploymentResult } from "@capstan/core/public-api/schemas";
 import { auditActor } from "@capstan/core/rbac/team-actor";
 import { parseKeyring } from "@capstan/core/secrets/keyring";
 import { setSecret } from "@capstan/core/secrets/set-secret";
 import { createTestMember, createTestTeam } from "@capstan/core/teams/test-fixtures";
 import { createWorkflow } from "@capstan/core/workflows/create-workflow";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
+import type { DeploymentResult } from "@capstan/protocol/public-api/schemas";
 import {
   composeContainers,
   dockerEngine,

@@ -1,19 +1,14 @@
 // The one place that maps application errors to transport codes: tRPC for the browser, HTTP
 // status + JSON body for route handlers (agent API, public API, health).
 import { type AppErrorCode, isAppError } from "@capstan/core/errors";
+import { appErrorCodes, httpStatusForCode } from "@capstan/protocol/errors";
 import { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 
-export const HTTP_STATUS: Record<AppErrorCode, number> = {
-  BAD_REQUEST: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  GONE: 410,
-  RATE_LIMITED: 429,
-  UNAVAILABLE: 503,
-};
+/** The application's codes in the protocol's one status table (packages/protocol/src/errors.ts). */
+export const HTTP_STATUS = Object.fromEntries(
+  appErrorCodes.map((code) => [code, httpStatusForCode[code]]),
+) as Record<AppErrorCode, number>;
 
 const TRPC_CODE: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   BAD_REQUEST: "BAD_REQUEST",
@@ -47,7 +42,10 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
     if (error.details !== undefined) body.error.details = error.details;
     return { status: HTTP_STATUS[error.code], body };
   }
-  return { status: 500, body: { error: { code: "INTERNAL", message: INTERNAL_ERROR_MESSAGE } } };
+  return {
+    status: httpStatusForCode.INTERNAL,
+    body: { error: { code: "INTERNAL", message: INTERNAL_ERROR_MESSAGE } },
+  };
 }
 
 /** A route handler's error response. Log unknown errors before calling this. */

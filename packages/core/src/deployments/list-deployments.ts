@@ -1,19 +1,17 @@
 // Deployments newest first, keyset-paginated on (createdAt, id) so pages stay stable while new
 // deployments arrive. Per-host progress comes from one grouped query per page, not per row.
 import type { DeploymentStatus, Prisma } from "@capstan/db";
+import {
+  DEPLOYMENT_STATUSES as API_DEPLOYMENT_STATUSES,
+  OPEN_DEPLOYMENT_STATUSES as API_OPEN_DEPLOYMENT_STATUSES,
+} from "@capstan/protocol/public-api/schemas";
 import type { Db } from "../db";
 import { badRequest } from "../errors";
 import { isUuid } from "../ids";
 
-export const DEPLOYMENT_STATUSES = [
-  "PENDING",
-  "RUNNING",
-  "SUCCEEDED",
-  "FAILED",
-  "CANCELLED",
-  "UNKNOWN",
-] as const satisfies readonly DeploymentStatus[];
-export const OPEN_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = ["PENDING", "RUNNING"];
+// The statuses are the API's constants (@capstan/protocol); the check keeps them equal to Prisma's enum.
+export const DEPLOYMENT_STATUSES = API_DEPLOYMENT_STATUSES satisfies readonly DeploymentStatus[];
+export const OPEN_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = API_OPEN_DEPLOYMENT_STATUSES;
 
 export interface JobCounts {
   total: number;

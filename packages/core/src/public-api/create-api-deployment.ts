@@ -3,6 +3,7 @@
 // what the latest revision deploys. An Idempotency-Key makes retries return the deployment the
 // first request made, also when the two requests race (the key is unique per team).
 import type { Deployment } from "@capstan/db";
+import { IDEMPOTENCY_KEY_PATTERN } from "@capstan/protocol/public-api/schemas";
 import type { ApiTokenPrincipal } from "../api-tokens/authenticate-api-token";
 import type { Db } from "../db";
 import {
@@ -19,7 +20,6 @@ import { createWorkflow } from "../workflows/create-workflow";
 import { assertValidWorkflow, invalidWorkflow } from "../workflows/invalid-workflow";
 import { saveRevision } from "../workflows/save-revision";
 import { findWorkflowByName } from "./find-workflow-by-name";
-import { IDEMPOTENCY_KEY_PATTERN } from "./schemas";
 
 export interface ApiDeploymentRequest {
   workflow?: string;

@@ -2,14 +2,15 @@
 // protocol adds `reason` (STALE_LEASE, HOST_REVOKED, ...) that AppError carries in its details.
 import "server-only";
 import { AppError, isAppError } from "@capstan/core/errors";
-import { agentErrorReasons, PROTOCOL_VERSION, PROTOCOL_VERSION_HEADER } from "@capstan/protocol";
+import { isAgentErrorReason, PROTOCOL_VERSION, PROTOCOL_VERSION_HEADER } from "@capstan/protocol";
 import { toHttpError } from "@/server/errors";
 import { logger } from "@/server/logger";
 
 const VERSION_HEADERS = { [PROTOCOL_VERSION_HEADER]: PROTOCOL_VERSION, "cache-control": "no-store" };
 
-export function agentJson(data: unknown, status = 200): Response {
-  return Response.json(data, { status, headers: VERSION_HEADERS });
+/** An answer already serialised (the route wrapper checked it against the protocol first). */
+export function agentJsonText(json: string): Response {
+  return new Response(json, { headers: { ...VERSION_HEADERS, "content-type": "application/json" } });
 }
 
 // Prisma's codes for "no connection in time" / "database unreachable": the agent should back off
@@ -33,8 +34,7 @@ export function agentError(error: unknown, context: { route: string; hostId?: st
   const details = body.error.details as { reason?: unknown } | undefined;
   const reason = details?.reason;
   const error_: Record<string, unknown> = { code: body.error.code, message: body.error.message };
-  if (typeof reason === "string" && (agentErrorReasons as readonly string[]).includes(reason))
-    error_.reason = reason;
+  if (isAgentErrorReason(reason)) error_.reason = reason;
   else if (details !== undefined) error_.details = details;
   const headers: Record<string, string> = { ...VERSION_HEADERS };
   if (status === 503) headers["retry-after"] = "5";

@@ -1,6 +1,8 @@
 // Test-only: routes a Request to the agent API's route handlers in this process, so tests drive
 // the real handlers (and the real protocol client, through its `fetch` option) without a server.
-type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
+// Paths come from the protocol's endpoint table, so a route missing here is missing from the table.
+import { AGENT_API_PREFIX, type AgentEndpointName, agentEndpoints } from "@capstan/protocol";
+import { dispatchTo, type RouteHandler } from "../test-routes";
 
 export async function loadAgentRoutes() {
   const [enroll, poll, heartbeat, lease, events, complete, artifact, binary] = await Promise.all([
@@ -13,24 +15,18 @@ export async function loadAgentRoutes() {
     import("@/app/api/agent/v1/artifacts/[name]/route"),
     import("@/app/api/agent/v1/agent-binary/route"),
   ]);
-  const table: [string, RegExp, Handler, string?][] = [
-    ["POST", /^\/api\/agent\/v1\/enroll$/, enroll.POST],
-    ["POST", /^\/api\/agent\/v1\/poll$/, poll.POST],
-    ["POST", /^\/api\/agent\/v1\/heartbeat$/, heartbeat.POST],
-    ["POST", /^\/api\/agent\/v1\/jobs\/([^/]+)\/lease$/, lease.POST, "jobId"],
-    ["POST", /^\/api\/agent\/v1\/jobs\/([^/]+)\/events$/, events.POST, "jobId"],
-    ["POST", /^\/api\/agent\/v1\/jobs\/([^/]+)\/complete$/, complete.POST, "jobId"],
-    ["GET", /^\/api\/agent\/v1\/artifacts\/([^/]+)$/, artifact.GET, "name"],
-    ["GET", /^\/api\/agent\/v1\/agent-binary$/, binary.GET],
-  ];
-  return async function dispatch(request: Request): Promise<Response> {
-    const { pathname } = new URL(request.url);
-    for (const [method, pattern, handler, param] of table) {
-      const match = pattern.exec(pathname);
-      if (!match || method !== request.method) continue;
-      const params: Record<string, string> = param ? { [param]: decodeURIComponent(match[1]!) } : {};
-      return handler(request, { params: Promise.resolve(params) });
-    }
-    return new Response("not found", { status: 404 });
+  const handlers: Record<AgentEndpointName, RouteHandler> = {
+    enroll: enroll.POST,
+    poll: poll.POST,
+    heartbeat: heartbeat.POST,
+    renewLease: lease.POST,
+    postEvents: events.POST,
+    completeJob: complete.POST,
+    downloadArtifact: artifact.GET,
+    downloadAgentBinary: binary.GET,
   };
+  return dispatchTo(agentEndpoints, handlers, {
+    prefix: AGENT_API_PREFIX,
+    notFound: () => new Response("not found", { status: 404 }),
+  });
 }

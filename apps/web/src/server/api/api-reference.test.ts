@@ -1,6 +1,6 @@
+import { endpoints } from "@capstan/protocol/public-api/endpoints";
 import { describe, expect, it } from "vitest";
 import { buildApiReference, curlExamples } from "./api-reference";
-import { endpoints } from "./endpoints";
 import { buildOpenApiDocument } from "./openapi";
 
 const URL_ = "https://capstan.example.com";

@@ -2,9 +2,9 @@
 // nothing held between polls), then its detail in the public shape, with its status URL.
 import "server-only";
 import { getDeployment } from "@capstan/core/deployments/get-deployment";
-import type { DeploymentResult } from "@capstan/core/public-api/schemas";
 import { waitForDeployment } from "@capstan/core/public-api/wait-for-deployment";
 import type { PrismaClient } from "@capstan/db";
+import type { DeploymentResult } from "@capstan/protocol/public-api/schemas";
 
 export function deploymentUrl(baseUrl: string, deploymentId: string): string {
   return `${baseUrl}/api/v1/deployments/${deploymentId}`;

@@ -1,8 +1,9 @@
 // The OpenAPI 3.1 document of the public API, generated from the endpoint table and its zod
 // schemas (zod's own JSON Schema output, draft 2020-12, which OpenAPI 3.1 uses as is). Schemas
 // with an `id` become shared components.
+
+import { type Endpoint, endpoints } from "@capstan/protocol/public-api/endpoints";
 import { z } from "zod";
-import { type Endpoint, endpoints } from "./endpoints";
 
 type Json = Record<string, unknown>;
 

@@ -9,13 +9,13 @@ import {
 } from "@capstan/core/api-tokens/authenticate-api-token";
 import { type AppError, badRequest, forbidden, isAppError } from "@capstan/core/errors";
 import { hasRole } from "@capstan/core/rbac/roles";
+import type { Endpoint } from "@capstan/protocol/public-api/endpoints";
 import { z } from "zod";
 import { env } from "@/env";
 import { prisma } from "@/server/db";
 import { errorResponse } from "@/server/errors";
 import { logger } from "@/server/logger";
 import { instrumentApiRoute } from "@/server/metrics";
-import type { Endpoint } from "./endpoints";
 
 /** A capstan.yaml is at most 1 MiB; JSON escaping can nearly double it. */
 const MAX_BODY_BYTES = 2 * 1024 * 1024;

@@ -3,12 +3,12 @@
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { createTestHost, createTestTeam, uniqueName } from "@capstan/core/deployments/test-fixtures";
-import { deploymentSchema } from "@capstan/core/public-api/schemas";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
+import { endpoints } from "@capstan/protocol/public-api/endpoints";
+import { deploymentSchema } from "@capstan/protocol/public-api/schemas";
 import { requireComponents } from "@capstan/testkit";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { endpoints } from "@/server/api/endpoints";
 import { createTokens, runFakeAgentJob, type TokenSet, workflowYaml } from "@/server/api/test-fixtures";
 
 const ok = requireComponents("web/public-api", await postgresAvailable());

@@ -1,8 +1,8 @@
 import { listDeployments } from "@capstan/core/deployments/list-deployments";
 import { createApiDeployment } from "@capstan/core/public-api/create-api-deployment";
 import { findWorkflowByName } from "@capstan/core/public-api/find-workflow-by-name";
+import { endpoints } from "@capstan/protocol/public-api/endpoints";
 import { deploymentUrl, loadDeploymentResult } from "@/server/api/deployment-reply";
-import { endpoints } from "@/server/api/endpoints";
 import { publicApiRoute } from "@/server/api/public-api-route";
 import { prisma } from "@/server/db";
 

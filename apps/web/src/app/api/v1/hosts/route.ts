@@ -1,5 +1,5 @@
 import { listHosts } from "@capstan/core/hosts/list-hosts";
-import { endpoints } from "@/server/api/endpoints";
+import { endpoints } from "@capstan/protocol/public-api/endpoints";
 import { publicApiRoute } from "@/server/api/public-api-route";
 import { prisma } from "@/server/db";
 

@@ -1,4 +1,4 @@
-import { endpoints } from "@/server/api/endpoints";
+import { endpoints } from "@capstan/protocol/public-api/endpoints";
 import { buildOpenApiDocument } from "@/server/api/openapi";
 import { publicApiRoute } from "@/server/api/public-api-route";
 

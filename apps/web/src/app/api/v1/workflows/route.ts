@@ -1,5 +1,5 @@
 import { listWorkflows } from "@capstan/core/workflows/list-workflows";
-import { endpoints } from "@/server/api/endpoints";
+import { endpoints } from "@capstan/protocol/public-api/endpoints";
 import { publicApiRoute } from "@/server/api/public-api-route";
 import { prisma } from "@/server/db";
 

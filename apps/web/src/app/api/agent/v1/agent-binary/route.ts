@@ -1,17 +1,12 @@
 import { getAgentBinary } from "@capstan/core/agents/get-agent-binary";
-import {
-  agentBinaryRequestSchema,
-  PROTOCOL_VERSION,
-  PROTOCOL_VERSION_HEADER,
-  SHA256_HEADER,
-} from "@capstan/protocol";
+import { agentEndpoints, PROTOCOL_VERSION, PROTOCOL_VERSION_HEADER, SHA256_HEADER } from "@capstan/protocol";
 import { publicAgentRoute } from "@/server/agent/agent-route";
 import { agentDistDir } from "@/server/agent/engine";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const GET = publicAgentRoute("agent-binary", agentBinaryRequestSchema, async ({ input }) => {
+export const GET = publicAgentRoute(agentEndpoints.downloadAgentBinary, async ({ input }) => {
   const binary = await getAgentBinary({ dir: agentDistDir(), arch: input.arch, format: input.format });
   return new Response(binary.body, {
     headers: {

@@ -1,5 +1,5 @@
 import { enrollHost } from "@capstan/core/enrollment/enroll-host";
-import { type EnrollResponse, enrollRequestSchema } from "@capstan/protocol";
+import { agentEndpoints } from "@capstan/protocol";
 import { publicAgentRoute } from "@/server/agent/agent-route";
 import { agentSettings } from "@/server/agent/engine";
 import { prisma } from "@/server/db";
@@ -7,16 +7,12 @@ import { prisma } from "@/server/db";
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const POST = publicAgentRoute(
-  "enroll",
-  enrollRequestSchema,
-  async ({ input }): Promise<EnrollResponse> => {
-    const host = await enrollHost(prisma, input);
-    const settings = agentSettings();
-    return {
-      ...host,
-      heartbeatIntervalSeconds: settings.heartbeatIntervalSeconds,
-      pollWaitSeconds: settings.pollWaitSeconds,
-    };
-  },
-);
+export const POST = publicAgentRoute(agentEndpoints.enroll, async ({ input }) => {
+  const host = await enrollHost(prisma, input);
+  const settings = agentSettings();
+  return {
+    ...host,
+    heartbeatIntervalSeconds: settings.heartbeatIntervalSeconds,
+    pollWaitSeconds: settings.pollWaitSeconds,
+  };
+});

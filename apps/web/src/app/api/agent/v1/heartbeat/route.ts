@@ -1,5 +1,5 @@
 import { recordHeartbeat } from "@capstan/core/hosts/record-heartbeat";
-import { heartbeatRequestSchema } from "@capstan/protocol";
+import { agentEndpoints } from "@capstan/protocol";
 import { signedAgentRoute } from "@/server/agent/agent-route";
 import { agentSettings } from "@/server/agent/engine";
 import { prisma } from "@/server/db";
@@ -8,7 +8,7 @@ import { countHeartbeat } from "@/server/metrics";
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const POST = signedAgentRoute("heartbeat", heartbeatRequestSchema, async ({ input, agent }) => {
+export const POST = signedAgentRoute(agentEndpoints.heartbeat, async ({ input, agent }) => {
   const result = await recordHeartbeat(prisma, {
     hostId: agent.hostId,
     request: input,

@@ -1,5 +1,5 @@
+import { endpoints } from "@capstan/protocol/public-api/endpoints";
 import { loadDeploymentResult } from "@/server/api/deployment-reply";
-import { endpoints } from "@/server/api/endpoints";
 import { publicApiRoute } from "@/server/api/public-api-route";
 import { prisma } from "@/server/db";
 

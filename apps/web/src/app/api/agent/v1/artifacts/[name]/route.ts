@@ -1,17 +1,12 @@
 import { getArtifactForHost } from "@capstan/core/jobs/get-artifact-for-host";
-import {
-  artifactDownloadRequestSchema,
-  PROTOCOL_VERSION,
-  PROTOCOL_VERSION_HEADER,
-  SHA256_HEADER,
-} from "@capstan/protocol";
+import { agentEndpoints, PROTOCOL_VERSION, PROTOCOL_VERSION_HEADER, SHA256_HEADER } from "@capstan/protocol";
 import { signedAgentRoute } from "@/server/agent/agent-route";
 import { prisma } from "@/server/db";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const GET = signedAgentRoute("artifact", artifactDownloadRequestSchema, async ({ input, agent }) => {
+export const GET = signedAgentRoute(agentEndpoints.downloadArtifact, async ({ input, agent }) => {
   const artifact = await getArtifactForHost(prisma, {
     teamId: agent.teamId,
     name: input.name,

@@ -1,6 +1,6 @@
 import { cancelDeployment } from "@capstan/core/deployments/cancel-deployment";
+import { endpoints } from "@capstan/protocol/public-api/endpoints";
 import { loadDeploymentResult } from "@/server/api/deployment-reply";
-import { endpoints } from "@/server/api/endpoints";
 import { publicApiRoute } from "@/server/api/public-api-route";
 import { prisma } from "@/server/db";
 

@@ -1,6 +1,6 @@
 import { findWorkflowByName } from "@capstan/core/public-api/find-workflow-by-name";
 import { listRevisions } from "@capstan/core/workflows/list-revisions";
-import { endpoints } from "@/server/api/endpoints";
+import { endpoints } from "@capstan/protocol/public-api/endpoints";
 import { publicApiRoute } from "@/server/api/public-api-route";
 import { prisma } from "@/server/db";
 

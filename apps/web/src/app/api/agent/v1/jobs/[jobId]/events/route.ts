@@ -1,12 +1,12 @@
 import { recordJobEvents } from "@capstan/core/jobs/record-job-events";
-import { postEventsRequestSchema } from "@capstan/protocol";
+import { agentEndpoints } from "@capstan/protocol";
 import { signedAgentRoute } from "@/server/agent/agent-route";
 import { prisma } from "@/server/db";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const POST = signedAgentRoute("events", postEventsRequestSchema, ({ input, agent, params }) =>
+export const POST = signedAgentRoute(agentEndpoints.postEvents, ({ input, agent, params }) =>
   recordJobEvents(prisma, {
     hostId: agent.hostId,
     jobId: params.jobId ?? "",

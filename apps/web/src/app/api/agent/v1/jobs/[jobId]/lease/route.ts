@@ -1,5 +1,5 @@
 import { renewLease } from "@capstan/core/jobs/renew-lease";
-import { renewLeaseRequestSchema } from "@capstan/protocol";
+import { agentEndpoints } from "@capstan/protocol";
 import { signedAgentRoute } from "@/server/agent/agent-route";
 import { agentSettings } from "@/server/agent/engine";
 import { prisma } from "@/server/db";
@@ -7,7 +7,7 @@ import { prisma } from "@/server/db";
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const POST = signedAgentRoute("lease", renewLeaseRequestSchema, ({ input, agent, params }) =>
+export const POST = signedAgentRoute(agentEndpoints.renewLease, ({ input, agent, params }) =>
   renewLease(prisma, {
     hostId: agent.hostId,
     jobId: params.jobId ?? "",

@@ -1,7 +1,9 @@
 // Every endpoint of the public HTTP API (/api/v1/) in one table: its method and path, the role it
 // needs, and the zod schemas of its parameters, body and responses. The route handlers validate
-// with exactly these (public-api-route.ts) and the OpenAPI document is generated from them
-// (openapi.ts), so the two cannot drift apart. Pure data: importing it touches no database.
+// with exactly these (apps/web/src/server/api/public-api-route.ts), the OpenAPI document is
+// generated from them (openapi.ts there) and the CLI builds its calls from them, so none can drift. Pure data: importing it touches no database.
+
+import { z } from "zod";
 import {
   createDeploymentBodySchema,
   deploymentPageSchema,
@@ -14,6 +16,7 @@ import {
   listHostsQuerySchema,
   listRevisionsQuerySchema,
   paginationQuerySchema,
+  type RoleName,
   revisionPageSchema,
   revisionParamsSchema,
   revisionSchema,
@@ -21,9 +24,7 @@ import {
   workflowPageSchema,
   workflowParamsSchema,
   workflowSchema,
-} from "@capstan/core/public-api/schemas";
-import type { Role } from "@capstan/db";
-import { z } from "zod";
+} from "./schemas";
 
 export interface ResponseSpec {
   description: string;
@@ -45,7 +46,7 @@ export interface Endpoint {
   summary: string;
   description?: string;
   /** The token's minimum role; null for the unauthenticated OpenAPI document. */
-  minRole: Role | null;
+  minRole: RoleName | null;
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;

@@ -5,7 +5,6 @@
 import { NAME_PATTERN, SERVICE_KINDS } from "@capstan/templates";
 import { MAX_YAML_BYTES } from "@capstan/templates/workflow/parse-workflow-yaml";
 import { z } from "zod";
-import { DEPLOYMENT_STATUSES } from "../deployments/list-deployments";
 
 /** Longest `?wait=` a request may ask for, in seconds. */
 export const MAX_WAIT_SECONDS = 300;
@@ -18,10 +17,36 @@ const workflowName = z
   .string()
   .regex(NAME_PATTERN, "workflow names are lower-case letters, digits and -, up to 63 characters");
 
-const JOB_STATES = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "UNKNOWN"] as const;
-const STEP_STATES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "SKIPPED", "CANCELLED", "UNKNOWN"] as const;
-const HOST_STATUSES = ["PENDING", "ONLINE", "OFFLINE", "REVOKED"] as const;
-const HEALTH_STATUSES = ["HEALTHY", "UNHEALTHY", "STARTING", "STOPPED", "UNKNOWN"] as const;
+// The database's enums as the API spells them; core checks its Prisma enums against these.
+export const DEPLOYMENT_STATUSES = [
+  "PENDING",
+  "RUNNING",
+  "SUCCEEDED",
+  "FAILED",
+  "CANCELLED",
+  "UNKNOWN",
+] as const;
+export type DeploymentStatusName = (typeof DEPLOYMENT_STATUSES)[number];
+/** Deployments in these states may still change. */
+export const OPEN_DEPLOYMENT_STATUSES = [
+  "PENDING",
+  "RUNNING",
+] as const satisfies readonly DeploymentStatusName[];
+export const JOB_STATES = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "UNKNOWN"] as const;
+export const STEP_STATES = [
+  "PENDING",
+  "RUNNING",
+  "SUCCEEDED",
+  "FAILED",
+  "SKIPPED",
+  "CANCELLED",
+  "UNKNOWN",
+] as const;
+export const HOST_STATUSES = ["PENDING", "ONLINE", "OFFLINE", "REVOKED"] as const;
+export const HEALTH_STATUSES = ["HEALTHY", "UNHEALTHY", "STARTING", "STOPPED", "UNKNOWN"] as const;
+/** Team roles, weakest first (the database's Role enum). */
+export const ROLES = ["VIEWER", "DEPLOYER", "ADMIN", "OWNER"] as const;
+export type RoleName = (typeof ROLES)[number];
 
 // ---------------------------------------------------------------------------------------------
 // Requests
