@@ -18,7 +18,6 @@ import { createEnrollmentToken } from "@capstan/core/enrollment/create-enrollmen
 import { auditActor } from "@capstan/core/rbac/team-actor";
 import { parseKeyring } from "@capstan/core/secrets/keyring";
 import { setSecret } from "@capstan/core/secrets/set-secret";
-import { createTestMember, createTestTeam } from "@capstan/core/teams/test-fixtures";
 import { createWorkflow } from "@capstan/core/workflows/create-workflow";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import type { DeploymentResult } from "@capstan/protocol/public-api/schemas";
@@ -43,6 +42,7 @@ import {
   type RunningServer,
   startNextServer,
 } from "@/server/agent/test-server";
+import { createTestMember, createTestTeam } from "../../../../packages/core/test/fixtures";
 
 const IMAGE = "capstan-busybox:test";
 const ok = requireComponents(

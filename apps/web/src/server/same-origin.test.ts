@@ -1,6 +1,6 @@
 // The one cross-origin rule for cookie-authenticated endpoints (tRPC and the route handlers).
 import { describe, expect, it } from "vitest";
-import { HOSTILE_ORIGIN_HEADERS, SAME_ORIGIN_HEADERS } from "./cross-origin-fixtures";
+import { HOSTILE_ORIGIN_HEADERS, SAME_ORIGIN_HEADERS } from "../../test/cross-origin-fixtures";
 import { crossOriginRefusal } from "./same-origin";
 
 const request = (headers: Record<string, string>) =>

@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestTeam, postgresComponent } from "../teams/test-fixtures";
+import { createTestTeam, postgresComponent } from "../../test/fixtures";
 import { listAuditEvents } from "./list-audit-events";
 import { recordAuditEvent } from "./record-audit-event";
 

@@ -3,7 +3,7 @@
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestTeam } from "../teams/test-fixtures";
+import { createTestTeam } from "../../test/fixtures";
 import { AUDIT_CSV_COLUMNS, csvCell, exportAuditEvents } from "./export-audit-events";
 import { listAuditEvents } from "./list-audit-events";
 import { listAuditFacets } from "./list-audit-facets";

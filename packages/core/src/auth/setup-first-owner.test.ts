@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postgresComponent } from "../teams/test-fixtures";
+import { postgresComponent } from "../../test/fixtures";
 import { getSetupStatus } from "./get-setup-status";
 import { issueSetupCode } from "./setup-code";
 import { setupFirstOwner } from "./setup-first-owner";

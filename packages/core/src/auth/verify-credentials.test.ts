@@ -6,7 +6,7 @@ import { hashPassword } from "@capstan/db/passwords";
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents, waitFor } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestTeam, postgresComponent } from "../teams/test-fixtures";
+import { createTestTeam, postgresComponent } from "../../test/fixtures";
 import { accountKey, type ThrottleRule } from "./sign-in-throttle";
 import { verifyCredentials } from "./verify-credentials";
 

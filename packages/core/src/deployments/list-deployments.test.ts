@@ -3,9 +3,9 @@
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresComponent } from "../../test/fixtures";
 import { claimNextJob } from "../jobs/claim-job";
 import { completeJob } from "../jobs/complete-job";
-import { postgresComponent } from "../teams/test-fixtures";
 import { deploy } from "./deploy";
 import { getDeployment } from "./get-deployment";
 import { listDeployments } from "./list-deployments";

@@ -1,9 +1,9 @@
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresComponent } from "../../test/fixtures";
 import { claimNextJob } from "../jobs/claim-job";
 import { recordJobEvents } from "../jobs/record-job-events";
-import { postgresComponent } from "../teams/test-fixtures";
 import { decodeEventCursor, encodeEventCursor, readDeploymentEvents } from "./read-deployment-events";
 import { createTestHost, createTestRevision, createTestTeam, deployTo } from "./test-fixtures";
 

@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postgresComponent } from "../teams/test-fixtures";
+import { postgresComponent } from "../../test/fixtures";
 import { matchesSelector, resolveTargetHosts } from "./resolve-target-hosts";
 import { createTestHost, createTestTeam } from "./test-fixtures";
 

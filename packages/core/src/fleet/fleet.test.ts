@@ -4,10 +4,10 @@
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresComponent } from "../../test/fixtures";
 import type { AgentRelease } from "../agents/get-agent-release";
 import { createTestHost, createTestTeam } from "../deployments/test-fixtures";
 import { recordHeartbeat } from "../hosts/record-heartbeat";
-import { postgresComponent } from "../teams/test-fixtures";
 import { listFleet } from "./list-fleet";
 import { requestAgentUpgrades } from "./request-agent-upgrades";
 

@@ -4,13 +4,13 @@ import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { generateAgentKeyPair } from "@capstan/protocol";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appError, createTestMember, createTestTeam, postgresComponent } from "../../test/fixtures";
 import { createTestRevision, deployTo } from "../deployments/test-fixtures";
 import { createEnrollmentToken } from "../enrollment/create-enrollment-token";
 import { enrollHost } from "../enrollment/enroll-host";
 import { claimNextJob } from "../jobs/claim-job";
 import { auditActor } from "../rbac/team-actor";
 import { setApproveNewHosts } from "../teams/set-approve-new-hosts";
-import { appError, createTestMember, createTestTeam, postgresComponent } from "../teams/test-fixtures";
 import { approveHost } from "./approve-host";
 import { keyFingerprint } from "./host-view";
 

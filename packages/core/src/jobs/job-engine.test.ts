@@ -1,6 +1,7 @@
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresComponent } from "../../test/fixtures";
 import { cancelDeployment } from "../deployments/cancel-deployment";
 import {
   createTestHost,
@@ -9,7 +10,6 @@ import {
   deployTo,
   type TestHost,
 } from "../deployments/test-fixtures";
-import { postgresComponent } from "../teams/test-fixtures";
 import { claimNextJob } from "./claim-job";
 import { completeJob } from "./complete-job";
 import { reapJobs } from "./reap-jobs";

@@ -2,6 +2,7 @@ import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import type { JobAssignment } from "@capstan/protocol";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresComponent } from "../../test/fixtures";
 import {
   createTestHost,
   createTestRevision,
@@ -12,7 +13,6 @@ import {
 import { claimNextJob } from "../jobs/claim-job";
 import { completeJob } from "../jobs/complete-job";
 import { readRolloutPlan, splitIntoWaves, waveSize } from "../rollouts/rollout-plan";
-import { postgresComponent } from "../teams/test-fixtures";
 
 const ok = requireComponents("core/rollouts", await postgresComponent());
 

@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestMember, createTestTeam, postgresComponent } from "../teams/test-fixtures";
+import { createTestMember, createTestTeam, postgresComponent } from "../../test/fixtures";
 import { changeMemberRole } from "./change-member-role";
 import { getMember } from "./get-member";
 import { listMembers } from "./list-members";

@@ -1,8 +1,8 @@
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestMember, createTestTeam, createTestUser, postgresComponent } from "../../test/fixtures";
 import { verifyCredentials } from "../auth/verify-credentials";
-import { createTestMember, createTestTeam, createTestUser, postgresComponent } from "../teams/test-fixtures";
 import { acceptInvitation } from "./accept-invitation";
 import { createInvitation } from "./create-invitation";
 import { getInvitation } from "./get-invitation";

@@ -1,8 +1,8 @@
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresComponent } from "../../test/fixtures";
 import { createTestHost, createTestRevision, createTestTeam, deployTo } from "../deployments/test-fixtures";
-import { postgresComponent } from "../teams/test-fixtures";
 import { getHostHealthHistory } from "./get-host-health-history";
 import { getOverview } from "./get-overview";
 import { listHostPage } from "./list-host-page";

@@ -1,8 +1,8 @@
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresComponent } from "../../test/fixtures";
 import { createTestHost, createTestRevision, createTestTeam, deployTo } from "../deployments/test-fixtures";
-import { postgresComponent } from "../teams/test-fixtures";
 import { waitForDeployment } from "./wait-for-deployment";
 
 const ok = requireComponents("core/public-api", await postgresComponent());

@@ -2,7 +2,7 @@ import type { Role } from "@capstan/db";
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestMember, createTestTeam, createTestUser, postgresComponent } from "../teams/test-fixtures";
+import { createTestMember, createTestTeam, createTestUser, postgresComponent } from "../../test/fixtures";
 import { requireMembership } from "./require-membership";
 import { hasRole, ROLES } from "./roles";
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import { executable, requireComponents, runRepoScript } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestMember, createTestTeam } from "../teams/test-fixtures";
+import { createTestMember, createTestTeam } from "../../test/fixtures";
 import { parseKeyring } from "./keyring";
 import { resolveSecrets } from "./resolve-secrets";
 import { setSecret } from "./set-secret";

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestMember, createTestTeam } from "../teams/test-fixtures";
+import { createTestMember, createTestTeam } from "../../test/fixtures";
 import { deleteSecret } from "./delete-secret";
 import { importEnvFile } from "./import-env-file";
 import { parseKeyring } from "./keyring";

@@ -4,8 +4,8 @@
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appError, createTestMember, createTestTeam } from "../../test/fixtures";
 import type { TeamActor } from "../rbac/team-actor";
-import { appError, createTestMember, createTestTeam } from "../teams/test-fixtures";
 import { checkWorkflowSource } from "./check-workflow-source";
 import { createWorkflow } from "./create-workflow";
 import { saveRevision } from "./save-revision";

@@ -8,10 +8,10 @@ import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { workflowSpecSchema } from "@capstan/templates";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appError, createTestMember, createTestTeam, postgresComponent } from "../../test/fixtures";
 import { createTestHost, deployTo, uniqueName } from "../deployments/test-fixtures";
 import { claimNextJob } from "../jobs/claim-job";
 import type { TeamActor } from "../rbac/team-actor";
-import { appError, createTestMember, createTestTeam, postgresComponent } from "../teams/test-fixtures";
 import { createWorkflow } from "./create-workflow";
 import { saveRevision } from "./save-revision";
 

@@ -6,8 +6,8 @@ import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capst
 import { requireComponents } from "@capstan/testkit";
 import { extract } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appError, createTestMember, createTestTeam } from "../../test/fixtures";
 import type { TeamActor } from "../rbac/team-actor";
-import { appError, createTestMember, createTestTeam } from "../teams/test-fixtures";
 import { checkWorkflowSource } from "./check-workflow-source";
 import { createWorkflow } from "./create-workflow";
 import { diffRevisions } from "./diff-revisions";

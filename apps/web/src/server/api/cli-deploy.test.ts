@@ -11,7 +11,7 @@ import { createTestHost, createTestTeam, uniqueName } from "@capstan/core/deploy
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTokens, runFakeAgentJob, type TokenSet, workflowYaml } from "./test-fixtures";
+import { createTokens, runFakeAgentJob, type TokenSet, workflowYaml } from "../../../test/api-fixtures";
 
 const ok = requireComponents("web/cli-deploy", await postgresAvailable());
 const CLI = join(import.meta.dirname, "../../../../cli/bin/capstan.js");
@@ -63,7 +63,7 @@ describe.skipIf(!ok)("capstan deploy / status against the API", () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     process.env.DATABASE_URL = db.url;
-    const dispatch = await (await import("./test-dispatch")).loadPublicApiRoutes();
+    const dispatch = await (await import("../../../test/api-dispatch")).loadPublicApiRoutes();
     server = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);

@@ -4,18 +4,19 @@
 // The policy table below is the reviewed statement of who may do what. A new procedure fails
 // this test until it is added here, so its minimum role is decided on purpose, not by accident.
 // Resource ids from another team inside one's own team are covered by each router's own tests.
-import {
-  createTestMember,
-  createTestTeam,
-  createTestUser,
-  postgresComponent,
-} from "@capstan/core/teams/test-fixtures";
+
 import type { Role } from "@capstan/db";
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { type AnyProcedure, TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PUBLIC_PROCEDURES, USER_LEVEL_PROCEDURES } from "./rbac-coverage";
+import {
+  createTestMember,
+  createTestTeam,
+  createTestUser,
+  postgresComponent,
+} from "../../../../../packages/core/test/fixtures";
+import { PUBLIC_PROCEDURES, USER_LEVEL_PROCEDURES } from "../../../test/rbac-coverage";
 import { appRouter, createCaller } from "./root";
 
 // VIEWER reads everything except secret values; DEPLOYER also deploys, cancels and rolls back;
@@ -54,6 +55,7 @@ const POLICY: Record<string, Role> = {
   "secrets.delete": "ADMIN",
   "secrets.previewEnvFile": "ADMIN",
   "secrets.importEnvFile": "ADMIN",
+  "secrets.rotateDataKey": "ADMIN",
   "tokens.list": "VIEWER",
   "tokens.create": "ADMIN",
   "tokens.revoke": "ADMIN",

@@ -3,8 +3,12 @@
 // there fails here, so an unguarded endpoint cannot slip in unnoticed.
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import {
+  findUnguardedProcedures,
+  PUBLIC_PROCEDURES,
+  USER_LEVEL_PROCEDURES,
+} from "../../../test/rbac-coverage";
 import { createTRPCRouter, publicProcedure, teamProcedure, userProcedure } from "./init";
-import { findUnguardedProcedures, PUBLIC_PROCEDURES, USER_LEVEL_PROCEDURES } from "./rbac-coverage";
 import { appRouter } from "./root";
 
 const allowed = new Set([...PUBLIC_PROCEDURES, ...USER_LEVEL_PROCEDURES]);

@@ -1,16 +1,16 @@
-import {
-  createTestMember,
-  createTestTeam,
-  createTestUser,
-  postgresComponent,
-} from "@capstan/core/teams/test-fixtures";
 import type { Role } from "@capstan/db";
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestMember,
+  createTestTeam,
+  createTestUser,
+  postgresComponent,
+} from "../../../../../packages/core/test/fixtures";
+import { trpcCode } from "../../../test/trpc-code";
 import { createCaller } from "./root";
-import { trpcCode } from "./trpc-code";
 
 const ok = requireComponents("web/trpc team RBAC", await postgresComponent());
 

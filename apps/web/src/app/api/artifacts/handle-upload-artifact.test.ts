@@ -5,15 +5,19 @@ import { createHash, randomBytes } from "node:crypto";
 import { MAX_ARTIFACT_BYTES } from "@capstan/core/artifacts/artifact-rules";
 import { createTestHost } from "@capstan/core/deployments/test-fixtures";
 import { ROLES } from "@capstan/core/rbac/roles";
-import { createTestMember, createTestTeam, createTestUser } from "@capstan/core/teams/test-fixtures";
 import type { Role } from "@capstan/db";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import { createAgentClient } from "@capstan/protocol";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HOSTILE_ORIGIN_HEADERS } from "@/server/cross-origin-fixtures";
 import { createCaller } from "@/server/trpc/root";
-import { trpcCode } from "@/server/trpc/trpc-code";
+import {
+  createTestMember,
+  createTestTeam,
+  createTestUser,
+} from "../../../../../../packages/core/test/fixtures";
+import { HOSTILE_ORIGIN_HEADERS } from "../../../../test/cross-origin-fixtures";
+import { trpcCode } from "../../../../test/trpc-code";
 import { handleUploadArtifact } from "./handle-upload-artifact";
 
 const ok = requireComponents("web artifact upload", await postgresAvailable());
@@ -163,7 +167,7 @@ describe.skipIf(!ok)("artifact upload", () => {
     const bytes = randomBytes(300 * 1024);
     const res = await upload(users.ADMIN, `teamId=${teamId}&name=node-app.tar.gz`, bytes);
     const { sha256 } = (await res.json()) as { sha256: string };
-    const dispatch = await (await import("@/server/agent/test-dispatch")).loadAgentRoutes();
+    const dispatch = await (await import("../../../../test/agent-dispatch")).loadAgentRoutes();
     const host = await createTestHost(db.prisma, teamId);
     const client = createAgentClient({
       baseUrl: "http://capstan.test",

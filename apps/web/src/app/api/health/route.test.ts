@@ -1,10 +1,10 @@
 import { createServer, type Server, type Socket } from "node:net";
-import { postgresComponent } from "@capstan/core/teams/test-fixtures";
 import { createPrismaClient, type PrismaClient } from "@capstan/db";
 import { testServerUrl } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { healthResponse } from "@/server/health";
+import { postgresComponent } from "../../../../../../packages/core/test/fixtures";
 
 const ok = requireComponents("web/health", await postgresComponent());
 const DATABASE_URL = testServerUrl();

@@ -88,7 +88,7 @@ describe.skipIf(!ok)("GET /api/metrics", () => {
     process.env.DATABASE_URL = db.url;
     process.env.CAPSTAN_METRICS_TOKEN = TOKEN;
     // Imported only now: the env module reads the variables when first loaded.
-    dispatch = await (await import("@/server/agent/test-dispatch")).loadAgentRoutes();
+    dispatch = await (await import("../../../../test/agent-dispatch")).loadAgentRoutes();
     stopEngine = (await import("@/server/agent/engine")).stopAgentEngine;
     GET = (await import("./route")).GET;
     webhooks = await import("@/server/webhook-dispatcher");

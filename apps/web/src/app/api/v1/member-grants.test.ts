@@ -1,12 +1,12 @@
 // The attack: an admin is removed (or demoted) but keeps working through the API token and the
 // invitation link they made. Through the real public API route handlers and tRPC on PostgreSQL.
 import { createTestTeam } from "@capstan/core/deployments/test-fixtures";
-import { createTestMember } from "@capstan/core/teams/test-fixtures";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCaller } from "@/server/trpc/root";
-import { trpcCode } from "@/server/trpc/trpc-code";
+import { createTestMember } from "../../../../../../packages/core/test/fixtures";
+import { trpcCode } from "../../../../test/trpc-code";
 
 const ok = requireComponents("web/member-grants", await postgresAvailable());
 const BASE = "http://capstan.test";
@@ -30,7 +30,7 @@ describe.skipIf(!ok)("a member's tokens and invitations follow their membership"
   beforeAll(async () => {
     db = await createTestDatabase();
     process.env.DATABASE_URL = db.url;
-    dispatch = await (await import("@/server/api/test-dispatch")).loadPublicApiRoutes();
+    dispatch = await (await import("../../../../test/api-dispatch")).loadPublicApiRoutes();
     teamId = (await createTestTeam(db.prisma)).id;
     ownerId = (await createTestMember(db.prisma, teamId, "OWNER")).user.id;
   });

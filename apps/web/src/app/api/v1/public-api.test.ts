@@ -9,7 +9,7 @@ import { deploymentSchema } from "@capstan/protocol/public-api/schemas";
 import { requireComponents } from "@capstan/testkit";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTokens, runFakeAgentJob, type TokenSet, workflowYaml } from "@/server/api/test-fixtures";
+import { createTokens, runFakeAgentJob, type TokenSet, workflowYaml } from "../../../../test/api-fixtures";
 
 const ok = requireComponents("web/public-api", await postgresAvailable());
 const BASE = "http://capstan.test";
@@ -58,7 +58,7 @@ describe.skipIf(!ok)("public API v1 (route handlers)", () => {
     db = await createTestDatabase();
     process.env.DATABASE_URL = db.url;
     // Imported only now: the app's env module reads DATABASE_URL when first loaded.
-    dispatch = await (await import("@/server/api/test-dispatch")).loadPublicApiRoutes();
+    dispatch = await (await import("../../../../test/api-dispatch")).loadPublicApiRoutes();
     teamId = (await createTestTeam(db.prisma)).id;
     tokens = await createTokens(db.prisma, teamId);
     other = await createTokens(db.prisma, (await createTestTeam(db.prisma)).id);

@@ -4,12 +4,16 @@
 import { createTestHost, createTestRevision, deployTo } from "@capstan/core/deployments/test-fixtures";
 import { claimNextJob } from "@capstan/core/jobs/claim-job";
 import { completeJob } from "@capstan/core/jobs/complete-job";
-import { createTestMember, createTestTeam, postgresComponent } from "@capstan/core/teams/test-fixtures";
 import type { Role } from "@capstan/db";
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestMember,
+  createTestTeam,
+  postgresComponent,
+} from "../../../../../../packages/core/test/fixtures";
 import { createCaller } from "../root";
 
 const ok = requireComponents("web/trpc deployments", await postgresComponent());

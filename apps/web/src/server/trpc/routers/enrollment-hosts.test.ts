@@ -1,11 +1,15 @@
 // The enrollment and hosts routers through tRPC: roles, token shown once, team isolation.
 import { createTestHost } from "@capstan/core/deployments/test-fixtures";
-import { createTestMember, createTestTeam, postgresComponent } from "@capstan/core/teams/test-fixtures";
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestMember,
+  createTestTeam,
+  postgresComponent,
+} from "../../../../../../packages/core/test/fixtures";
+import { trpcCode } from "../../../../test/trpc-code";
 import { createCaller } from "../root";
-import { trpcCode } from "../trpc-code";
 
 const ok = requireComponents("web/trpc enrollment and hosts", await postgresComponent());
 

@@ -5,6 +5,7 @@ import { importEnvFile } from "@capstan/core/secrets/import-env-file";
 import type { Keyring } from "@capstan/core/secrets/keyring";
 import { listSecrets } from "@capstan/core/secrets/list-secrets";
 import { MAX_ENV_FILE_BYTES } from "@capstan/core/secrets/parse-env-file";
+import { rotateTeamDataKey } from "@capstan/core/secrets/rotate-team-data-key";
 import { saveEnvFileSecrets } from "@capstan/core/secrets/save-env-file-secrets";
 import { MAX_SECRET_VALUE_BYTES } from "@capstan/core/secrets/secret-rules";
 import { setSecret } from "@capstan/core/secrets/set-secret";
@@ -43,4 +44,11 @@ export const secretsRouter = createTRPCRouter({
     .mutation(async ({ ctx, input }) =>
       saveEnvFileSecrets(ctx.prisma, await keyringOf(ctx), ctx.actor, input),
     ),
+  /**
+   * A new data key for the team (after a suspected leak of decrypted material): every secret and
+   * webhook secret is re-encrypted with it in one transaction (docs/secrets.md).
+   */
+  rotateDataKey: teamProcedure("ADMIN").mutation(async ({ ctx }) =>
+    rotateTeamDataKey(ctx.prisma, await keyringOf(ctx), ctx.actor),
+  ),
 });

@@ -4,8 +4,8 @@ import { issueSetupCode } from "@capstan/core/auth/setup-code";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { trpcCode } from "../../../../test/trpc-code";
 import { createCaller } from "../root";
-import { trpcCode } from "../trpc-code";
 
 const ok = requireComponents("web/setup", await postgresAvailable());
 const owner = { email: "owner@example.test", password: "a long enough password", teamName: "Acme" };

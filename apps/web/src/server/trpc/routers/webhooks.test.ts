@@ -4,13 +4,17 @@
 import { randomBytes } from "node:crypto";
 import { ROLES } from "@capstan/core/rbac/roles";
 import { parseKeyring } from "@capstan/core/secrets/keyring";
-import { createTestMember, createTestTeam, postgresComponent } from "@capstan/core/teams/test-fixtures";
 import type { Role } from "@capstan/db";
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestMember,
+  createTestTeam,
+  postgresComponent,
+} from "../../../../../../packages/core/test/fixtures";
+import { trpcCode } from "../../../../test/trpc-code";
 import { createCaller } from "../root";
-import { trpcCode } from "../trpc-code";
 
 const ok = requireComponents("web/trpc webhooks", await postgresComponent());
 const keyring = parseKeyring(`k1:${randomBytes(32).toString("base64")}`);

@@ -5,12 +5,6 @@
 import { randomBytes } from "node:crypto";
 import { ROLES } from "@capstan/core/rbac/roles";
 import { parseKeyring } from "@capstan/core/secrets/keyring";
-import {
-  createTestMember,
-  createTestTeam,
-  createTestUser,
-  postgresComponent,
-} from "@capstan/core/teams/test-fixtures";
 import type { Role } from "@capstan/db";
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
@@ -18,8 +12,14 @@ import type { TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handleWorkflowExport } from "@/app/api/workflows/[workflowId]/export/handle-workflow-export";
+import {
+  createTestMember,
+  createTestTeam,
+  createTestUser,
+  postgresComponent,
+} from "../../../../../../packages/core/test/fixtures";
+import { trpcCode } from "../../../../test/trpc-code";
 import { appRouter, createCaller } from "../root";
-import { trpcCode } from "../trpc-code";
 
 const ok = requireComponents("web/trpc workflows, secrets, team, audit", await postgresComponent());
 const MISSING = "00000000-0000-4000-8000-000000000000";

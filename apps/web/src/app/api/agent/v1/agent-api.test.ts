@@ -57,7 +57,7 @@ describe.skipIf(!ok)("agent API v1 (route handlers)", () => {
     writeFileSync(join(agentDist, "capstan-agent.cjs"), "console.log('bundle');\n");
     process.env.CAPSTAN_AGENT_DIST_DIR = agentDist;
     // Imported only now: the app's env module reads DATABASE_URL when first loaded.
-    dispatch = await (await import("@/server/agent/test-dispatch")).loadAgentRoutes();
+    dispatch = await (await import("../../../../../test/agent-dispatch")).loadAgentRoutes();
     stopEngine = (await import("@/server/agent/engine")).stopAgentEngine;
     teamId = (await createTestTeam(db.prisma)).id;
   });

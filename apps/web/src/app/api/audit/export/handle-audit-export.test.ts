@@ -1,16 +1,16 @@
 // The audit export route's logic on real PostgreSQL: the same membership check as tRPC (signed
 // in, member of the team; another team answers 404 like a missing one) and a correct download.
 import { recordAuditEvent } from "@capstan/core/audit/record-audit-event";
+import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
+import { requireComponents } from "@capstan/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestMember,
   createTestTeam,
   createTestUser,
   postgresComponent,
-} from "@capstan/core/teams/test-fixtures";
-import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
-import { requireComponents } from "@capstan/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HOSTILE_ORIGIN_HEADERS } from "@/server/cross-origin-fixtures";
+} from "../../../../../../../packages/core/test/fixtures";
+import { HOSTILE_ORIGIN_HEADERS } from "../../../../../test/cross-origin-fixtures";
 import { handleAuditExport } from "./handle-audit-export";
 
 const ok = requireComponents("web audit export route", await postgresComponent());

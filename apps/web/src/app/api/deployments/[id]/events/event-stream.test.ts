@@ -4,11 +4,15 @@ import { createTestHost, createTestRevision, deployTo } from "@capstan/core/depl
 import { claimNextJob } from "@capstan/core/jobs/claim-job";
 import { completeJob } from "@capstan/core/jobs/complete-job";
 import { recordJobEvents } from "@capstan/core/jobs/record-job-events";
-import { createTestMember, createTestTeam, postgresComponent } from "@capstan/core/teams/test-fixtures";
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HOSTILE_ORIGIN_HEADERS } from "@/server/cross-origin-fixtures";
+import {
+  createTestMember,
+  createTestTeam,
+  postgresComponent,
+} from "../../../../../../../../packages/core/test/fixtures";
+import { HOSTILE_ORIGIN_HEADERS } from "../../../../../../test/cross-origin-fixtures";
 import { createDeploymentEventsHandler } from "./event-stream";
 
 const ok = requireComponents("web/deployment event stream", await postgresComponent());

@@ -1,18 +1,18 @@
 // The workflow export route's logic on real PostgreSQL: any member downloads a .tar.gz of a
 // revision; no session is 401; another team's workflow and a non-member answer 404 like missing.
 import { gunzipSync } from "node:zlib";
-import {
-  createTestMember,
-  createTestTeam,
-  createTestUser,
-  postgresComponent,
-} from "@capstan/core/teams/test-fixtures";
 import { createWorkflow } from "@capstan/core/workflows/create-workflow";
 import { saveRevision } from "@capstan/core/workflows/save-revision";
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HOSTILE_ORIGIN_HEADERS } from "@/server/cross-origin-fixtures";
+import {
+  createTestMember,
+  createTestTeam,
+  createTestUser,
+  postgresComponent,
+} from "../../../../../../../../packages/core/test/fixtures";
+import { HOSTILE_ORIGIN_HEADERS } from "../../../../../../test/cross-origin-fixtures";
 import { handleWorkflowExport } from "./handle-workflow-export";
 
 const ok = requireComponents("web workflow export route", await postgresComponent());

@@ -2,18 +2,18 @@
 // the real handlers (and the real protocol client, through its `fetch` option) without a server.
 // Paths come from the protocol's endpoint table, so a route missing here is missing from the table.
 import { AGENT_API_PREFIX, type AgentEndpointName, agentEndpoints } from "@capstan/protocol";
-import { dispatchTo, type RouteHandler } from "../test-routes";
+import { dispatchTo, type RouteHandler } from "./test-routes";
 
 export async function loadAgentRoutes() {
   const [enroll, poll, heartbeat, lease, events, complete, artifact, binary] = await Promise.all([
-    import("@/app/api/agent/v1/enroll/route"),
-    import("@/app/api/agent/v1/poll/route"),
-    import("@/app/api/agent/v1/heartbeat/route"),
-    import("@/app/api/agent/v1/jobs/[jobId]/lease/route"),
-    import("@/app/api/agent/v1/jobs/[jobId]/events/route"),
-    import("@/app/api/agent/v1/jobs/[jobId]/complete/route"),
-    import("@/app/api/agent/v1/artifacts/[name]/route"),
-    import("@/app/api/agent/v1/agent-binary/route"),
+    import("../src/app/api/agent/v1/enroll/route"),
+    import("../src/app/api/agent/v1/poll/route"),
+    import("../src/app/api/agent/v1/heartbeat/route"),
+    import("../src/app/api/agent/v1/jobs/[jobId]/lease/route"),
+    import("../src/app/api/agent/v1/jobs/[jobId]/events/route"),
+    import("../src/app/api/agent/v1/jobs/[jobId]/complete/route"),
+    import("../src/app/api/agent/v1/artifacts/[name]/route"),
+    import("../src/app/api/agent/v1/agent-binary/route"),
   ]);
   const handlers: Record<AgentEndpointName, RouteHandler> = {
     enroll: enroll.POST,

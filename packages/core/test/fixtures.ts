@@ -3,8 +3,8 @@
 import { randomUUID } from "node:crypto";
 import type { PrismaClient, Role } from "@capstan/db";
 import { postgresAvailable } from "@capstan/db/testing";
-import type { AppError } from "../errors";
-import type { TeamActor } from "../rbac/team-actor";
+import type { AppError } from "../src/errors";
+import type { TeamActor } from "../src/rbac/team-actor";
 
 export async function createTestUser(prisma: PrismaClient, label = "user") {
   const email = `${label}-${randomUUID().slice(0, 8)}@example.test`;

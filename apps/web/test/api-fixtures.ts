@@ -2,12 +2,12 @@
 // fake agent that drives a host's jobs through the real job engine (claim, step events,
 // completion), as the agent would over the protocol. Not imported by application code.
 import { setTimeout as sleep } from "node:timers/promises";
-import { createApiToken } from "@capstan/core/api-tokens/create-api-token";
-import { claimNextJob } from "@capstan/core/jobs/claim-job";
-import { completeJob } from "@capstan/core/jobs/complete-job";
-import { recordJobEvents } from "@capstan/core/jobs/record-job-events";
-import { createTestMember } from "@capstan/core/teams/test-fixtures";
 import type { PrismaClient, Role } from "@capstan/db";
+import { createApiToken } from "../../../packages/core/src/api-tokens/create-api-token";
+import { claimNextJob } from "../../../packages/core/src/jobs/claim-job";
+import { completeJob } from "../../../packages/core/src/jobs/complete-job";
+import { recordJobEvents } from "../../../packages/core/src/jobs/record-job-events";
+import { createTestMember } from "../../../packages/core/test/fixtures";
 
 /** A compose workflow with two services (web, then worker) deployed to one named host. */
 export function workflowYaml(name: string, hostName: string, image = "capstan-busybox:test"): string {

@@ -2,21 +2,21 @@
 // CLI's end-to-end test serve them from a tiny node:http server). Paths come from the endpoint
 // table, so a route missing here is a route missing from the table.
 import { type EndpointName, endpoints } from "@capstan/protocol/public-api/endpoints";
-import { dispatchTo, type RouteHandler } from "../test-routes";
+import { dispatchTo, type RouteHandler } from "./test-routes";
 
 export async function loadPublicApiRoutes() {
   const [deployments, deployment, cancel, hosts, host, workflows, workflow, revisions, revision, openapi] =
     await Promise.all([
-      import("@/app/api/v1/deployments/route"),
-      import("@/app/api/v1/deployments/[id]/route"),
-      import("@/app/api/v1/deployments/[id]/cancel/route"),
-      import("@/app/api/v1/hosts/route"),
-      import("@/app/api/v1/hosts/[id]/route"),
-      import("@/app/api/v1/workflows/route"),
-      import("@/app/api/v1/workflows/[name]/route"),
-      import("@/app/api/v1/workflows/[name]/revisions/route"),
-      import("@/app/api/v1/workflows/[name]/revisions/[number]/route"),
-      import("@/app/api/v1/openapi.json/route"),
+      import("../src/app/api/v1/deployments/route"),
+      import("../src/app/api/v1/deployments/[id]/route"),
+      import("../src/app/api/v1/deployments/[id]/cancel/route"),
+      import("../src/app/api/v1/hosts/route"),
+      import("../src/app/api/v1/hosts/[id]/route"),
+      import("../src/app/api/v1/workflows/route"),
+      import("../src/app/api/v1/workflows/[name]/route"),
+      import("../src/app/api/v1/workflows/[name]/revisions/route"),
+      import("../src/app/api/v1/workflows/[name]/revisions/[number]/route"),
+      import("../src/app/api/v1/openapi.json/route"),
     ]);
   const handlers: Record<EndpointName, RouteHandler> = {
     createDeployment: deployments.POST,

@@ -1,7 +1,7 @@
 // The allow-list of procedures that may skip the team RBAC middleware, and the check that finds
 // any other procedure without it (run by rbac-coverage.test.ts).
 import type { AnyProcedure, AnyRouter } from "@trpc/server";
-import { teamRbac } from "./init";
+import { teamRbac } from "../src/server/trpc/init";
 
 /** Public: callable without signing in. Keep tiny; each needs a reason. */
 export const PUBLIC_PROCEDURES: ReadonlySet<string> = new Set([
