@@ -2,7 +2,7 @@
 // with what the test scripts (200 by default). Not imported by application code.
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 
-export interface ReceivedRequest {
+interface ReceivedRequest {
   headers: IncomingHttpHeaders;
   body: string;
   answered: number;

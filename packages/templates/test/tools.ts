@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 
 const execFileAsync = promisify(execFile);
 
-export interface RunResult {
+interface RunResult {
   code: number;
   stdout: string;
   stderr: string;

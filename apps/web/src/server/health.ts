@@ -1,6 +1,6 @@
 import type { PrismaClient } from "@capstan/db";
 
-export interface HealthBody {
+interface HealthBody {
   status: "ok" | "error";
   database: "up" | "down";
   /** Round trip of `SELECT 1` in milliseconds, when it answered. */
@@ -12,7 +12,7 @@ export interface HealthBody {
 const DEFAULT_TIMEOUT_MS = 2_000;
 
 /** Liveness plus a database round trip with a short timeout, so a stuck pool answers 503 fast. */
-export async function checkHealth(
+async function checkHealth(
   prisma: PrismaClient,
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): Promise<{ status: number; body: HealthBody }> {

@@ -6,7 +6,9 @@ import { type ReactNode, useState } from "react";
 import superjson from "superjson";
 import type { AppRouter } from "@/server/trpc/root";
 
-export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
+const context = createTRPCContext<AppRouter>();
+const { TRPCProvider } = context;
+export const { useTRPC } = context;
 
 function makeQueryClient() {
   return new QueryClient({

@@ -9,7 +9,7 @@ export function formatAbsolute(date: Date): string {
   return absolute.format(date);
 }
 
-export function formatRelative(date: Date, now = Date.now()): string {
+function formatRelative(date: Date, now = Date.now()): string {
   const seconds = Math.round((date.getTime() - now) / 1000);
   const abs = Math.abs(seconds);
   if (abs < 45) return seconds <= 0 ? "just now" : "in a few seconds";
@@ -18,7 +18,7 @@ export function formatRelative(date: Date, now = Date.now()): string {
   return relative.format(Math.round(seconds / 86_400), "day");
 }
 
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);
@@ -28,7 +28,7 @@ export function formatDuration(ms: number): string {
 }
 
 /** Re-renders every `ms` so relative times and running durations stay current. */
-export function useNow(ms = 15_000): number {
+function useNow(ms = 15_000): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), ms);

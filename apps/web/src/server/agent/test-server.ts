@@ -15,7 +15,7 @@ const NEXT_BIN = createRequire(`${WEB_DIR}/package.json`).resolve("next/dist/bin
  * A build folder of our own (next.config reads CAPSTAN_NEXT_DIST_DIR): the e2e setup rebuilds
  * `.next` while other tests run, which would delete files under a running server.
  */
-export const AGENT_TEST_DIST_DIR = "dist/next-agent";
+const AGENT_TEST_DIST_DIR = "dist/next-agent";
 
 function newestSourceMtime(dir: string): number {
   let newest = 0;
@@ -33,7 +33,7 @@ function buildIdPath(distDir: string): string {
 }
 
 /** True when the build exists and no source of the web app or the packages it uses is newer. */
-export function isBuildCurrent(distDir = AGENT_TEST_DIST_DIR): boolean {
+function isBuildCurrent(distDir = AGENT_TEST_DIST_DIR): boolean {
   const id = buildIdPath(distDir);
   if (!existsSync(id)) return false;
   const built = statSync(id).mtimeMs;

@@ -5,7 +5,7 @@ import type { OpenApiDocument } from "./openapi";
 
 type Json = Record<string, unknown>;
 
-export interface ReferenceField {
+interface ReferenceField {
   name: string;
   where: string;
   type: string;

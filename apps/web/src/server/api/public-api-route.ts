@@ -92,7 +92,7 @@ async function readBody(
   }
 }
 
-export function publicBaseUrl(request: Request): string {
+function publicBaseUrl(request: Request): string {
   return (env.CAPSTAN_PUBLIC_URL ?? new URL(request.url).origin).replace(/\/+$/, "");
 }
 

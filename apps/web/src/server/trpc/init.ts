@@ -21,7 +21,7 @@ export interface TRPCContext {
   keyring?: Keyring | null;
 }
 
-export interface ProcedureMeta {
+interface ProcedureMeta {
   /** Minimum role for team procedures; read by `teamRbac`. */
   minRole?: Role;
 }

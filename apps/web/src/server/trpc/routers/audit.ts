@@ -3,7 +3,7 @@ import { listAuditFacets } from "@capstan/core/audit/list-audit-facets";
 import { z } from "zod";
 import { createTRPCRouter, teamProcedure } from "../init";
 
-export const auditFilter = z.object({
+const auditFilter = z.object({
   kind: z.string().max(100).optional(),
   actorId: z.string().max(64).optional(),
   from: z.date().optional(),

@@ -49,7 +49,7 @@ export function DeployButton({
   );
 }
 
-export function DeployDialog({
+function DeployDialog({
   open,
   onClose,
   revisionId: fixedRevisionId,

@@ -16,7 +16,7 @@ import { useTRPC } from "@/trpc/client";
 
 export type DeploymentSummary = inferRouterOutputs<AppRouter>["deployments"]["list"]["items"][number];
 
-export function hostsSummary(d: DeploymentSummary): string {
+function hostsSummary(d: DeploymentSummary): string {
   const { jobs } = d;
   if (jobs.total === 0) return "no hosts";
   const names =
@@ -98,7 +98,7 @@ export function StatusFilter({ value, onChange }: { value: Filter; onChange: (v:
   );
 }
 
-export function filterStatuses(filter: Filter) {
+function filterStatuses(filter: Filter) {
   if (filter === "") return undefined;
   if (filter === "open") return ["PENDING" as const, "RUNNING" as const];
   return [filter];

@@ -14,7 +14,7 @@ export type FleetVersion = FleetView["versions"][number];
 export const FAST_REFETCH_MS = 3_000;
 export const SLOW_REFETCH_MS = 15_000;
 
-export function upgradeOpen(host: FleetHost): boolean {
+function upgradeOpen(host: FleetHost): boolean {
   return host.upgrade?.status === "PENDING" || host.upgrade?.status === "IN_PROGRESS";
 }
 

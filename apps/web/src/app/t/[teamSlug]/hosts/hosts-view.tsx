@@ -14,7 +14,7 @@ import { AddHostButton } from "./add-host-dialog";
 const STATUSES = ["ONLINE", "OFFLINE", "PENDING", "REVOKED"] as const;
 type HostStatus = (typeof STATUSES)[number];
 
-export function factsLine(facts: Record<string, unknown>): string {
+function factsLine(facts: Record<string, unknown>): string {
   const f = facts as Record<string, string | number | undefined>;
   const memory =
     typeof f.memoryBytes === "number" ? `${Math.round(f.memoryBytes / 1024 ** 3)} GiB` : undefined;

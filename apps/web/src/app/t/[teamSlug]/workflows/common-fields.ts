@@ -13,7 +13,7 @@ export interface CommonFields {
   autoRollback: boolean;
 }
 
-export const EMPTY_FIELDS: CommonFields = {
+const EMPTY_FIELDS: CommonFields = {
   name: "",
   hosts: [],
   selector: {},

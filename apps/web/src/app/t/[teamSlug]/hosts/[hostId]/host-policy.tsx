@@ -47,7 +47,7 @@ export type PolicyValue = Record<SwitchKey, boolean> & {
 const list = (value: unknown): true | string[] =>
   value === true ? true : Array.isArray(value) ? (value as string[]) : [];
 
-export function readPolicy(policy: Record<string, unknown>): PolicyValue {
+function readPolicy(policy: Record<string, unknown>): PolicyValue {
   const flags = Object.fromEntries(SWITCHES.map((s) => [s.key, policy[s.key] === true])) as Record<
     SwitchKey,
     boolean
