@@ -2,6 +2,7 @@ import { enrollHost } from "@capstan/core/enrollment/enroll-host";
 import { type EnrollResponse, enrollRequestSchema } from "@capstan/protocol";
 import { publicAgentRoute } from "@/server/agent/agent-route";
 import { agentSettings } from "@/server/agent/engine";
+import { controlPlaneKey } from "@/server/agent/signing-key";
 import { prisma } from "@/server/db";
 
 export const runtime = "nodejs";
@@ -11,12 +12,14 @@ export const POST = publicAgentRoute(
   "enroll",
   enrollRequestSchema,
   async ({ input }): Promise<EnrollResponse> => {
+    const signing = await controlPlaneKey(); // before the token is spent
     const host = await enrollHost(prisma, input);
     const settings = agentSettings();
     return {
       ...host,
       heartbeatIntervalSeconds: settings.heartbeatIntervalSeconds,
       pollWaitSeconds: settings.pollWaitSeconds,
+      controlPlaneKey: signing.publicKey,
     };
   },
 );

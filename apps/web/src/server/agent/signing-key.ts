@@ -1,0 +1,58 @@
+// The control plane's signature on what it orders agents to do (docs/agent-protocol.md, "Signed
+// orders"): every job assignment and upgrade order is signed for the one host it is sent to.
+// The key is loaded once per process (core/agents/load-control-plane-key.ts) and kept in memory.
+import "server-only";
+import { type ControlPlaneKey, loadControlPlaneKey } from "@capstan/core/agents/load-control-plane-key";
+import {
+  agentUpgradeOrderSchema,
+  type HeartbeatResponse,
+  type JobAssignment,
+  jobAssignmentSchema,
+  signForHost,
+} from "@capstan/protocol";
+import { prisma } from "@/server/db";
+import { getKeyring } from "@/server/keyring";
+import { logger } from "@/server/logger";
+
+let cached: Promise<ControlPlaneKey> | undefined;
+
+export function controlPlaneKey(): Promise<ControlPlaneKey> {
+  cached ??= loadControlPlaneKey(prisma, getKeyring()).catch((error: unknown) => {
+    cached = undefined;
+    throw error;
+  });
+  return cached;
+}
+
+/**
+ * Loads the key before a job is claimed (so a missing key refuses the poll rather than stranding
+ * a claimed job) and returns the signer for this host's answer. The job is signed as the agent
+ * will parse it: through the protocol schema, so defaults and key order cannot differ.
+ */
+export async function jobSigner(hostId: string): Promise<(job: JobAssignment) => JobAssignment> {
+  const { privateKey } = await controlPlaneKey();
+  return (job) => signForHost(jobAssignmentSchema.parse(job), { purpose: "job-assignment", hostId, privateKey });
+}
+
+/**
+ * Adds the public key (for agents enrolled before they learned it at enrollment) and signs the
+ * upgrade order. Heartbeats must keep working without the key, so a missing key drops the order
+ * (an agent refuses an unsigned one anyway) and is logged.
+ */
+export async function signHeartbeat(response: HeartbeatResponse, hostId: string): Promise<HeartbeatResponse> {
+  let key: ControlPlaneKey;
+  try {
+    key = await controlPlaneKey();
+  } catch (error) {
+    logger.error({ err: (error as Error).message, hostId }, "cannot load the control plane's signing key");
+    return { ...response, upgrade: undefined };
+  }
+  const upgrade =
+    response.upgrade &&
+    signForHost(agentUpgradeOrderSchema.parse(response.upgrade), {
+      purpose: "agent-upgrade",
+      hostId,
+      privateKey: key.privateKey,
+    });
+  return { ...response, upgrade, controlPlaneKey: key.publicKey };
+}
