@@ -17,6 +17,7 @@ import { renderer } from "./render";
 import { ComposeRuntime } from "./runtimes/compose";
 import { SystemdRuntime } from "./runtimes/systemd";
 import { StateStore } from "./state";
+import { ControlPlaneTrust, controlPlaneFetch } from "./trust";
 import { detectRunningAgent, ownSystemdUnit, Upgrader } from "./upgrade";
 import { AGENT_VERSION } from "./version";
 
@@ -60,7 +61,8 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
     }
   }
 
-  const client = createClient(config, state, identity);
+  const client = createClient(config, state, identity, log);
+  const trust = new ControlPlaneTrust({ stateDir: config.stateDir, hostId: identity.hostId, log, client });
   const outbox = new Outbox<OutboxItem>(state.outboxDir, { maxBytes: config.outboxMaxBytes });
   const compose = new ComposeRuntime(state.composeDir, docker, config.childEnv);
   const systemd = new SystemdRuntime(state.systemdDir, config.unitDir);
@@ -104,6 +106,8 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
     running: detectRunningAgent(),
     unit: config.underSystemd ? ownSystemdUnit() : null,
     log,
+    fetch: controlPlaneFetch(config.pin, log),
+    verify: (order) => trust.accept("agent-upgrade", order),
   });
 
   const delivery = new Delivery(outbox, client, log, {
@@ -123,6 +127,7 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
     abandon: (jobId) => runner.abandon(jobId),
     onUnauthorized,
     upgrader,
+    trust,
   });
 
   const bgSignal = AbortSignal.any([background.signal, fatalStop.signal]);
@@ -131,6 +136,7 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
     {
       client,
       runner,
+      trust,
       log,
       onUnauthorized,
       onContact,

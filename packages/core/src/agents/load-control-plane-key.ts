@@ -21,7 +21,10 @@ const ROW_ID = 1;
 // The envelope's secret sealing, bound to a reference no team secret can have (team ids are UUIDs).
 const SEAL_REF = { teamId: "control-plane", workflowId: "signing-key", name: "ed25519" };
 
-function seal(pem: string, keyring: Keyring | null): { privateKey: Uint8Array<ArrayBuffer>; kekId: string | null } {
+function seal(
+  pem: string,
+  keyring: Keyring | null,
+): { privateKey: Uint8Array<ArrayBuffer>; kekId: string | null } {
   if (!keyring) return { privateKey: new Uint8Array(Buffer.from(pem, "utf8")), kekId: null };
   const kek = { id: keyring.currentKeyId, key: keyring.currentKey() };
   return { privateKey: new Uint8Array(sealSecret(kek, SEAL_REF, pem)), kekId: kek.id };

@@ -31,7 +31,8 @@ export function controlPlaneKey(): Promise<ControlPlaneKey> {
  */
 export async function jobSigner(hostId: string): Promise<(job: JobAssignment) => JobAssignment> {
   const { privateKey } = await controlPlaneKey();
-  return (job) => signForHost(jobAssignmentSchema.parse(job), { purpose: "job-assignment", hostId, privateKey });
+  return (job) =>
+    signForHost(jobAssignmentSchema.parse(job), { purpose: "job-assignment", hostId, privateKey });
 }
 
 /**
