@@ -48,7 +48,12 @@ function job() {
   });
 }
 
-const sign = (message: Record<string, unknown>, hostId = hostA, pem = key.privateKeyPem, expiresAt?: Date) =>
+const sign = <T extends Record<string, unknown>>(
+  message: T,
+  hostId = hostA,
+  pem = key.privateKeyPem,
+  expiresAt?: Date,
+) =>
   signForHost(message, {
     purpose: "job-assignment",
     hostId,

@@ -2,7 +2,7 @@
 // (the form `curl --pinnedpubkey` takes, and one that survives certificate renewals that keep the
 // key). Checked on every TLS connection after the usual chain and host name checks; pinned
 // requests get their own connection pool, so a socket opened without the pin is never reused.
-import { createHash } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import { Agent } from "node:https";
 import { checkServerIdentity, type PeerCertificate } from "node:tls";
 
@@ -12,9 +12,14 @@ export class CertificatePinError extends Error {
   override name = "CertificatePinError";
 }
 
-/** `sha256:<hex>` of a certificate's public key (SPKI DER), as node:tls reports it. */
-export function spkiPin(cert: Pick<PeerCertificate, "pubkey">): string {
-  return cert.pubkey ? `sha256:${createHash("sha256").update(cert.pubkey).digest("hex")}` : "none";
+/**
+ * `sha256:<hex>` of a certificate's SubjectPublicKeyInfo DER. From the whole certificate: the
+ * peer certificate's `pubkey` is the bare key (for EC, only the curve point), not the SPKI.
+ */
+export function spkiPin(cert: Pick<PeerCertificate, "raw">): string {
+  if (!cert.raw) return "none";
+  const spki = new X509Certificate(cert.raw).publicKey.export({ type: "spki", format: "der" });
+  return `sha256:${createHash("sha256").update(spki).digest("hex")}`;
 }
 
 const agents = new Map<string, Agent>();
