@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import {
@@ -12,7 +13,7 @@ import {
 } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { removeTempDirs, run, tempDir } from "../../test/tools";
+import { cleanEnv, removeTempDirs, run, tempDir } from "../../test/tools";
 import { renderAgentCompose } from "./render-agent-compose";
 import { renderAgentUnit } from "./render-agent-unit";
 import { renderInstallScript } from "./render-install-script";
@@ -244,5 +245,117 @@ describe.skipIf(!host)("install script on a real systemd host", { timeout: 120_0
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/host name has unexpected characters/);
     expect((await exec("test", "-e", "/tmp/capstan-injected")).code).not.toBe(0);
+  });
+
+  it("refuses a malformed --pin, and --pin with an http:// control plane, before writing anything", async () => {
+    const bad = await install(
+      renderInstallScript({ url, sha256: { x64: sha } }),
+      "--token",
+      "tok_abcdefgh123",
+      "--pin",
+      "sha256:$(touch /tmp/capstan-pin-injected)",
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/the pin \(sha256:<64 lower-case hex digits>\) has unexpected characters/);
+    expect((await exec("test", "-e", "/tmp/capstan-pin-injected")).code).not.toBe(0);
+    const plain = await install(
+      renderInstallScript({ url, sha256: { x64: sha } }),
+      "--token",
+      "tok_abcdefgh123",
+      "--pin",
+      `sha256:${"a".repeat(64)}`,
+    );
+    expect(plain.stderr).toMatch(/--pin needs an https:\/\/ control plane URL/);
+    expect((await exec("grep", "-q", "CAPSTAN_PIN", "/etc/capstan/agent.env")).code).not.toBe(0);
+  });
+});
+
+const pinTools = requireComponents(
+  "install script certificate pin",
+  executable("/usr/bin/curl"),
+  executable("/usr/bin/openssl"),
+  executable("/bin/sh"),
+);
+
+describe.skipIf(!pinTools)("install script --pin (real curl against TLS servers on loopback)", () => {
+  afterAll(removeTempDirs);
+
+  /** A self-signed certificate for 127.0.0.1 and the pin docs/agent.md tells operators to compute. */
+  async function certificate(dir: string, name: string) {
+    const key = join(dir, `${name}.key`);
+    const cert = join(dir, `${name}.crt`);
+    const made = await run("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-subj",
+      `/CN=${name}`,
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-days",
+      "1",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+    ]);
+    expect(made.code).toBe(0);
+    const pin = await run("sh", [
+      "-c",
+      'openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -r | cut -d" " -f1',
+      "sh",
+      cert,
+    ]);
+    return { key: readFileSync(key, "utf8"), cert, pin: `sha256:${pin.stdout.trim()}` };
+  }
+
+  it("downloads only from the pinned key: the script's own fetch, with curl's --pinnedpubkey", async () => {
+    const dir = tempDir();
+    const real = await certificate(dir, "real");
+    const other = await certificate(dir, "other");
+    const served: string[] = [];
+    const server = createHttpsServer({ key: real.key, cert: readFileSync(real.cert, "utf8") }, (req, res) => {
+      served.push(req.url ?? "");
+      res.end("agent");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/api/agent/v1/agent-binary`;
+    try {
+      // The script's functions, as rendered (die, pin_base64, fetch), run by sh.
+      const script = renderInstallScript(base);
+      const functions = ["die", "pin_base64", "fetch"]
+        .map((name) => new RegExp(`^${name}\\(\\) \\{(.*\\}|[^]*?^\\})$`, "m").exec(script)?.[0] ?? "")
+        .join("\n");
+      expect(functions).toContain("--pinnedpubkey");
+      const fetchWith = (pin: string) =>
+        run(
+          "sh",
+          [
+            "-c",
+            `${functions}\nPIN=$1; fetch "$2" "$3"`,
+            "sh",
+            pin,
+            url,
+            join(dir, `out-${pin.slice(7, 15)}`),
+          ],
+          {
+            env: { ...cleanEnv(), CURL_CA_BUNDLE: real.cert },
+          },
+        );
+      const refused = await fetchWith(other.pin);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/public key does not match pinned public key/);
+      expect(served).toEqual([]);
+      const pinned = await fetchWith(real.pin);
+      expect({ code: pinned.code, err: pinned.stderr }).toEqual({ code: 0, err: "" });
+      expect(served).toEqual(["/api/agent/v1/agent-binary"]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
