@@ -6,8 +6,7 @@
 //   - a man-in-the-middle TLS proxy with another certificate the host also trusts: with the pin
 //     the agent refuses to talk and no request reaches the real server; without the pin the same
 //     proxy passes (so the check can fail); with the pin and no proxy, enrollment works.
-import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { connect, createServer as createTlsServer, type Server as TlsServer } from "node:tls";
@@ -18,7 +17,7 @@ import {
   signForHost,
 } from "@capstan/protocol";
 import { composeProjectName } from "@capstan/templates";
-import { dockerEngine, dockerImage, requireComponents } from "@capstan/testkit";
+import { dockerEngine, dockerImage, makeTestCertificate, requireComponents } from "@capstan/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { composeJob, type FakeControlPlane, startFakeControlPlane } from "./fake-control-plane";
 import {
@@ -122,40 +121,6 @@ describe.skipIf(!ok)("a forged job from a fake control plane (right URL, wrong k
   });
 });
 
-/** A self-signed certificate for 127.0.0.1, made with openssl; returns the files and the SPKI pin. */
-function certificate(dir: string, name: string) {
-  const key = join(dir, `${name}.key`);
-  const cert = join(dir, `${name}.crt`);
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-subj",
-      `/CN=capstan-${name}`,
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-days",
-      "1",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-    ],
-    { stdio: "pipe" },
-  );
-  // The recipe docs/agent.md gives operators.
-  const pubkey = execFileSync("openssl", ["x509", "-in", cert, "-pubkey", "-noout"]);
-  const der = execFileSync("openssl", ["pkey", "-pubin", "-outform", "der"], { input: pubkey });
-  const hex = execFileSync("openssl", ["dgst", "-sha256", "-r"], { input: der }).toString().split(" ")[0]!;
-  return { key: readFileSync(key, "utf8"), cert: readFileSync(cert, "utf8"), pin: `sha256:${hex}` };
-}
-
 /** Terminates TLS with its own certificate and relays the plaintext to `upstream` over TLS. */
 async function startTlsProxy(own: { key: string; cert: string }, upstream: URL, upstreamCa: string) {
   const server: TlsServer = createTlsServer(own, (client) => {
@@ -177,8 +142,8 @@ async function startTlsProxy(own: { key: string; cert: string }, upstream: URL, 
 
 describe.skipIf(!ok)("a man-in-the-middle TLS proxy with another certificate", () => {
   const dir = tempDir("mitm");
-  const real = certificate(dir, "real");
-  const mitm = certificate(dir, "mitm");
+  const real = makeTestCertificate(dir, "real");
+  const mitm = makeTestCertificate(dir, "mitm");
   // The host trusts both certificates (a CA that mis-issued one, a corporate proxy's root):
   // only the pin tells them apart.
   const bundle = join(dir, "trusted.pem");

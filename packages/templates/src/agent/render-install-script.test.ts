@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -7,6 +7,7 @@ import { join } from "node:path";
 import {
   dockerImage,
   executable,
+  makeTestCertificate,
   requireComponents,
   SYSTEMD_HOST_IMAGE,
   systemdHostRunArgs,
@@ -280,45 +281,12 @@ const pinTools = requireComponents(
 describe.skipIf(!pinTools)("install script --pin (real curl against TLS servers on loopback)", () => {
   afterAll(removeTempDirs);
 
-  /** A self-signed certificate for 127.0.0.1 and the pin docs/agent.md tells operators to compute. */
-  async function certificate(dir: string, name: string) {
-    const key = join(dir, `${name}.key`);
-    const cert = join(dir, `${name}.crt`);
-    const made = await run("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-subj",
-      `/CN=${name}`,
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-days",
-      "1",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-    ]);
-    expect(made.code).toBe(0);
-    const pin = await run("sh", [
-      "-c",
-      'openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -r | cut -d" " -f1',
-      "sh",
-      cert,
-    ]);
-    return { key: readFileSync(key, "utf8"), cert, pin: `sha256:${pin.stdout.trim()}` };
-  }
-
   it("downloads only from the pinned key: the script's own fetch, with curl's --pinnedpubkey", async () => {
     const dir = tempDir();
-    const real = await certificate(dir, "real");
-    const other = await certificate(dir, "other");
+    const real = makeTestCertificate(dir, "real");
+    const other = makeTestCertificate(dir, "other");
     const served: string[] = [];
-    const server = createHttpsServer({ key: real.key, cert: readFileSync(real.cert, "utf8") }, (req, res) => {
+    const server = createHttpsServer(real, (req, res) => {
       served.push(req.url ?? "");
       res.end("agent");
     });
@@ -343,7 +311,7 @@ describe.skipIf(!pinTools)("install script --pin (real curl against TLS servers 
             join(dir, `out-${pin.slice(7, 15)}`),
           ],
           {
-            env: { ...cleanEnv(), CURL_CA_BUNDLE: real.cert },
+            env: { ...cleanEnv(), CURL_CA_BUNDLE: real.certFile },
           },
         );
       const refused = await fetchWith(other.pin);
