@@ -101,6 +101,7 @@ export class ControlPlaneTrust {
   private record: KeyRecord | undefined;
   /** Lease ids already accepted: the same signed assignment is never run twice. */
   private readonly seenLeases = new Set<string>();
+  private warnedOtherKey = false;
 
   constructor(
     private readonly deps: { stateDir: string; hostId: string; log: Logger; client?: AgentClient },
@@ -149,7 +150,20 @@ export class ControlPlaneTrust {
 
   /** Trust on first use for agents enrolled before enrollment handed out the key. */
   learnFromHeartbeat(publicKey: string | undefined): void {
-    if (this.record || !publicKey || !controlPlaneKeySchema.safeParse(publicKey).success) return;
+    if (!publicKey || !controlPlaneKeySchema.safeParse(publicKey).success) return;
+    if (this.record) {
+      if (this.record.publicKey && publicKey !== this.record.publicKey && !this.warnedOtherKey) {
+        this.warnedOtherKey = true;
+        this.deps.log.warn(
+          {
+            trusted: controlPlaneKeyFingerprint(this.record.publicKey),
+            offered: controlPlaneKeyFingerprint(publicKey),
+          },
+          "the control plane now presents another signing key; this host keeps the one it learned and refuses jobs signed with any other. If the control plane's key was replaced on purpose, enroll this host again",
+        );
+      }
+      return;
+    }
     this.record = { publicKey, learnedAt: new Date().toISOString(), via: "heartbeat" };
     writeKeyRecord(this.deps.stateDir, this.record);
     this.deps.log.warn(
