@@ -49,8 +49,7 @@ export function controlPlaneFetch(pin: string | undefined, log: Logger): typeof 
   if (!pin) return agentFetch;
   const pinned = (input: string | URL, init: Parameters<typeof liteFetch>[1] = {}) =>
     liteFetch(input, { ...init, pin }).catch((error: unknown) => {
-      if (error instanceof CertificatePinError)
-        log.error({ pin }, `pin mismatch: ${error.message}; nothing was sent`);
+      if (error instanceof CertificatePinError) log.error({ pin }, `${error.message}; nothing was sent`);
       throw error;
     });
   return pinned as unknown as typeof fetch;
