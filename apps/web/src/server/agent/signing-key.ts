@@ -3,6 +3,7 @@
 // The key is loaded once per process (core/agents/load-control-plane-key.ts) and kept in memory.
 import "server-only";
 import { type ControlPlaneKey, loadControlPlaneKey } from "@capstan/core/agents/load-control-plane-key";
+import { completeJob } from "@capstan/core/jobs/complete-job";
 import {
   agentUpgradeOrderSchema,
   type HeartbeatResponse,
@@ -25,14 +26,39 @@ export function controlPlaneKey(): Promise<ControlPlaneKey> {
 }
 
 /**
- * Loads the key before a job is claimed (so a missing key refuses the poll rather than stranding
- * a claimed job) and returns the signer for this host's answer. The job is signed as the agent
- * will parse it: through the protocol schema, so defaults and key order cannot differ.
+ * The claimed job, signed for this host as the agent will parse it (through the protocol schema,
+ * so defaults and key order cannot differ). A control plane that cannot open its key fails the
+ * job with the reason, as it does a job whose secrets cannot be decrypted: never sent unsigned,
+ * never left to time out.
  */
-export async function jobSigner(hostId: string): Promise<(job: JobAssignment) => JobAssignment> {
-  const { privateKey } = await controlPlaneKey();
-  return (job) =>
-    signForHost(jobAssignmentSchema.parse(job), { purpose: "job-assignment", hostId, privateKey });
+export async function signClaimedJob(
+  job: JobAssignment | null,
+  agent: { hostId: string; hostName: string },
+): Promise<JobAssignment | null> {
+  if (!job) return null;
+  let key: ControlPlaneKey;
+  try {
+    key = await controlPlaneKey();
+  } catch (error) {
+    const reason = `The control plane cannot sign this job: ${(error as Error).message}`;
+    logger.error({ hostId: agent.hostId, jobId: job.id }, reason);
+    await completeJob(prisma, {
+      ...agent,
+      jobId: job.id,
+      request: {
+        leaseId: job.leaseId,
+        state: "FAILED",
+        error: reason.slice(0, 4096),
+        services: job.services.map((s) => ({ service: s.name, state: "SKIPPED" as const })),
+      },
+    });
+    return null;
+  }
+  return signForHost(jobAssignmentSchema.parse(job), {
+    purpose: "job-assignment",
+    hostId: agent.hostId,
+    privateKey: key.privateKey,
+  });
 }
 
 /**

@@ -1,7 +1,12 @@
 // The control plane's side of "the agent trusts one key", through the real route handlers and the
 // real protocol client on a fresh PostgreSQL database: enrollment hands out the key, the poll's
 // job and the heartbeat's upgrade order are signed for exactly that host and verify with it.
-import { createTestRevision, createTestTeam, deployTo } from "@capstan/core/deployments/test-fixtures";
+import {
+  createTestHost,
+  createTestRevision,
+  createTestTeam,
+  deployTo,
+} from "@capstan/core/deployments/test-fixtures";
 import { createEnrollmentToken } from "@capstan/core/enrollment/create-enrollment-token";
 import { requestAgentUpgrades } from "@capstan/core/fleet/request-agent-upgrades";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
@@ -59,6 +64,31 @@ describe.skipIf(!ok)("signed job assignments and upgrade orders (route handlers)
     });
     return { enrolled, client };
   }
+
+  // First, before anything in this process has loaded the key (a failed load is not cached).
+  it("a control plane that cannot open its key fails a claimed job with the reason and sends nothing", async () => {
+    await db.prisma.controlPlaneKey.create({
+      data: {
+        publicKey: generateAgentKeyPair().publicKey,
+        privateKey: new Uint8Array(64),
+        kekId: "kek-gone",
+      },
+    });
+    const host = await createTestHost(db.prisma, teamId);
+    const revision = await createTestRevision(db.prisma, teamId);
+    const { jobIds } = await deployTo(db.prisma, teamId, revision.id, [host.id]);
+    const client = createAgentClient({
+      baseUrl: BASE,
+      hostId: host.id,
+      privateKey: host.keys.privateKeyPem,
+      fetch: fetchViaHandlers,
+    });
+    expect((await client.poll({ waitSeconds: 0 })).job).toBeNull();
+    const job = await db.prisma.job.findUniqueOrThrow({ where: { id: jobIds[0]! } });
+    expect(job.state).toBe("FAILED");
+    expect(job.error).toMatch(/cannot sign this job: .*sealed by key-encryption key "kek-gone"/);
+    await db.prisma.controlPlaneKey.deleteMany({});
+  });
 
   it("hands every host the same key and signs each host's job and upgrade order for that host only", async () => {
     const a = await enroll("signed-a");

@@ -4,7 +4,7 @@ import { type PollResponse, pollRequestSchema } from "@capstan/protocol";
 import { signedAgentRoute } from "@/server/agent/agent-route";
 import { agentSettings, startAgentEngine } from "@/server/agent/engine";
 import { resolveJobSecrets } from "@/server/agent/secrets";
-import { jobSigner } from "@/server/agent/signing-key";
+import { signClaimedJob } from "@/server/agent/signing-key";
 import { prisma } from "@/server/db";
 import { observeDispatchLatency } from "@/server/metrics";
 
@@ -17,7 +17,6 @@ export const POST = signedAgentRoute(
   async ({ input, agent, request }): Promise<PollResponse> => {
     const settings = agentSettings();
     const engine = await startAgentEngine();
-    const signJob = await jobSigner(agent.hostId);
     const waitSeconds = Math.min(input.waitSeconds ?? settings.pollWaitSeconds, settings.pollWaitSeconds);
     const job = await pollForJob(prisma, {
       hostId: agent.hostId,
@@ -30,6 +29,6 @@ export const POST = signedAgentRoute(
       resolveSecrets: resolveJobSecrets,
     });
     if (job) observeDispatchLatency(await getJobDispatchLatency(prisma, job.id).catch(() => null));
-    return { job: job && signJob(job), serverTime: new Date().toISOString() };
+    return { job: await signClaimedJob(job, agent), serverTime: new Date().toISOString() };
   },
 );
