@@ -16,6 +16,7 @@ import { pollLoop } from "./poll-loop";
 import { reconcile } from "./reconcile";
 import { createRuntimes } from "./runtimes/runtimes";
 import { StateStore } from "./state";
+import { ControlPlaneTrust, controlPlaneFetch } from "./trust";
 import { detectRunningAgent, ownSystemdUnit, Upgrader } from "./upgrade";
 import { AGENT_VERSION } from "./version";
 
@@ -59,7 +60,8 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
     }
   }
 
-  const client = createClient(config, state, identity);
+  const client = createClient(config, state, identity, log);
+  const trust = new ControlPlaneTrust({ stateDir: config.stateDir, hostId: identity.hostId, log, client });
   const outbox = new Outbox<OutboxItem>(state.outboxDir, { maxBytes: config.outboxMaxBytes });
   const runtimes = createRuntimes(config, state, docker, client);
   const runner = new JobRunner({
@@ -101,6 +103,8 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
     running: detectRunningAgent(),
     unit: config.underSystemd ? ownSystemdUnit() : null,
     log,
+    fetch: controlPlaneFetch(config.pin, log),
+    verify: (order) => trust.accept("agent-upgrade", order),
   });
 
   const delivery = new Delivery(outbox, client, log, {
@@ -119,6 +123,7 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
     abandon: (jobId) => runner.abandon(jobId),
     onUnauthorized,
     upgrader,
+    trust,
   });
 
   const bgSignal = AbortSignal.any([background.signal, fatalStop.signal]);
@@ -127,6 +132,7 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
     {
       client,
       runner,
+      trust,
       log,
       onUnauthorized,
       onContact,

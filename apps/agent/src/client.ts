@@ -7,10 +7,10 @@ import {
   generateAgentKeyPair,
   type HostFacts,
 } from "@capstan/protocol";
-import { agentFetch } from "@capstan/protocol/net/lite-fetch";
 import { type AgentConfig, removeEnrollmentToken } from "./config";
 import type { Logger } from "./log";
 import type { HostIdentity, StateStore } from "./state";
+import { controlPlaneFetch, rememberEnrollmentKey } from "./trust";
 import { AGENT_VERSION } from "./version";
 
 export class NotEnrolledError extends Error {
@@ -59,7 +59,7 @@ export async function ensureEnrolled(
       facts: await facts(),
       agentVersion: AGENT_VERSION,
     },
-    { signal, userAgent: `capstan-agent/${AGENT_VERSION}`, fetch: agentFetch },
+    { signal, userAgent: `capstan-agent/${AGENT_VERSION}`, fetch: controlPlaneFetch(config.pin, log) },
   );
   const identity: HostIdentity = {
     hostId: response.hostId,
@@ -68,6 +68,7 @@ export async function ensureEnrolled(
     url: config.url,
     enrolledAt: new Date().toISOString(),
   };
+  rememberEnrollmentKey(state.dir, response.controlPlaneKey, log);
   state.saveIdentity(identity);
   removeEnrollmentToken(config.configFile);
   log.info(
@@ -83,7 +84,12 @@ function saveNewKey(state: StateStore) {
   return pair;
 }
 
-export function createClient(config: AgentConfig, state: StateStore, identity: HostIdentity): AgentClient {
+export function createClient(
+  config: AgentConfig,
+  state: StateStore,
+  identity: HostIdentity,
+  log: Logger,
+): AgentClient {
   const key = state.loadKey();
   if (!key) throw new NotEnrolledError(`the host key ${state.keyPath} is missing; re-enroll this host`);
   return createAgentClient({
@@ -91,6 +97,6 @@ export function createClient(config: AgentConfig, state: StateStore, identity: H
     hostId: identity.hostId,
     privateKey: key.privateKeyPem,
     userAgent: `capstan-agent/${AGENT_VERSION}`,
-    fetch: agentFetch,
+    fetch: controlPlaneFetch(config.pin, log),
   });
 }

@@ -4,6 +4,7 @@ import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from "no
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { z } from "zod";
+import { controlPlaneUrlProblem, normalizePin } from "./trust";
 
 export const DEFAULT_CONFIG_FILE = "/etc/capstan/agent.env";
 export const DEFAULT_STATE_DIR = "/var/lib/capstan";
@@ -21,6 +22,12 @@ export const configSchema = z.object({
     .url({ error: "CAPSTAN_URL must be the control plane's URL, e.g. https://capstan.example.com" })
     .refine((u) => /^https?:\/\//.test(u), "CAPSTAN_URL must start with https:// (or http:// for loopback)")
     .transform((u) => u.replace(/\/+$/, "")),
+  /** sha256 of the control plane's public key (SPKI): see trust.ts. */
+  CAPSTAN_PIN: z
+    .string()
+    .refine((v) => normalizePin(v) !== null, "CAPSTAN_PIN must be sha256:<64 hex digits> (see docs/agent.md)")
+    .transform((v) => normalizePin(v) as string)
+    .optional(),
   CAPSTAN_ENROLLMENT_TOKEN: z
     .string()
     .regex(/^[A-Za-z0-9_.~-]{8,512}$/, "CAPSTAN_ENROLLMENT_TOKEN has unexpected characters")
@@ -76,6 +83,8 @@ export type RawConfig = z.infer<typeof configSchema>;
 
 export interface AgentConfig {
   url: string;
+  /** Certificate pin (sha256:<hex> of the control plane's SPKI), checked on every request. */
+  pin?: string;
   enrollmentToken?: string;
   hostName: string;
   labels: Record<string, string>;
@@ -155,6 +164,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     throw new ConfigError(`invalid configuration (${configFile} and environment): ${problems.join("; ")}`);
   }
   const c = parsed.data;
+  const urlProblem = controlPlaneUrlProblem(c.CAPSTAN_URL, c.CAPSTAN_PIN);
+  if (urlProblem)
+    throw new ConfigError(`invalid configuration (${configFile} and environment): ${urlProblem}`);
   const fallbackName = hostname()
     .toLowerCase()
     .replace(/[^a-z0-9.-]/g, "-")
@@ -162,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     .slice(0, 63);
   return {
     url: c.CAPSTAN_URL,
+    pin: c.CAPSTAN_PIN,
     enrollmentToken: c.CAPSTAN_ENROLLMENT_TOKEN,
     hostName: c.CAPSTAN_HOST_NAME ?? (fallbackName || "host"),
     labels: c.CAPSTAN_LABELS,

@@ -8,6 +8,7 @@ import { collectFacts } from "./facts";
 import type { Logger } from "./log";
 import type { Runtimes } from "./runtimes/types";
 import type { ManagedService, StateStore } from "./state";
+import type { ControlPlaneTrust } from "./trust";
 import type { Upgrader } from "./upgrade";
 import { AGENT_VERSION } from "./version";
 
@@ -53,6 +54,7 @@ export interface HeartbeatLoopDeps extends HealthDeps {
   abandon(jobId: string): void;
   onUnauthorized(error: AgentUnauthorizedError): void;
   upgrader?: Pick<Upgrader, "report" | "acknowledged" | "accept">;
+  trust?: Pick<ControlPlaneTrust, "learnFromHeartbeat">;
 }
 
 export class HeartbeatLoop {
@@ -87,6 +89,7 @@ export class HeartbeatLoop {
     this.intervalMs = Math.max(1000, Math.min(deps.intervalMs, response.heartbeatIntervalSeconds * 1000));
     for (const jobId of response.abandonJobs) deps.abandon(jobId);
     if (upgrade) await deps.upgrader?.acknowledged(upgrade);
+    deps.trust?.learnFromHeartbeat(response.controlPlaneKey);
     if (response.upgrade) deps.upgrader?.accept(response.upgrade);
     deps.state.saveContact({ at: new Date().toISOString(), ok: true, services });
   }

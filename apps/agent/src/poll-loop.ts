@@ -5,10 +5,12 @@ import { type AgentClient, AgentUnauthorizedError } from "@capstan/protocol";
 import { backoffDelay, pause } from "./abort";
 import type { JobRunner, RunSignals } from "./job-runner";
 import type { Logger } from "./log";
+import type { ControlPlaneTrust } from "./trust";
 
 export interface PollLoopDeps {
   client: AgentClient;
   runner: JobRunner;
+  trust: Pick<ControlPlaneTrust, "accept">;
   log: Logger;
   onUnauthorized(error: AgentUnauthorizedError): void;
   onContact(ok: boolean, detail?: string): void;
@@ -32,7 +34,8 @@ export async function pollLoop(deps: PollLoopDeps, signals: RunSignals): Promise
       );
       failures = 0;
       deps.onContact(true);
-      if (response.job) await deps.runner.run(response.job, signals);
+      if (response.job && deps.trust.accept("job-assignment", response.job))
+        await deps.runner.run(response.job, signals);
     } catch (error) {
       if (signals.stop.aborted) return;
       if (interrupt?.aborted) continue;

@@ -61,6 +61,7 @@ describe("Upgrader", () => {
       running: { format: "executable", path: files.current, node: process.execPath },
       unit: "capstan-agent.service",
       log: silentLog,
+      verify: () => true,
       ...overrides,
     });
   };

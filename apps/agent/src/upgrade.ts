@@ -128,6 +128,8 @@ export interface UpgraderDeps {
   unit: string | null;
   log: Logger;
   fetch?: typeof globalThis.fetch;
+  /** The control plane's signature check (trust.ts); nothing is downloaded unless it passes. */
+  verify(order: AgentUpgradeOrder): boolean;
 }
 
 export class Upgrader {
@@ -185,6 +187,7 @@ export class Upgrader {
   /** Starts preparing an ordered upgrade (download, verify, try); the swap waits for beforePoll. */
   accept(order: AgentUpgradeOrder): void {
     if (this.preparing || this.staged || this.record?.id === order.id) return;
+    if (!this.deps.verify(order)) return;
     this.preparing = true;
     this.prepare(order)
       .then((ready) => {

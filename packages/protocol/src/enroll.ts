@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { hostFactsSchema, hostNameSchema, hostStatusSchema, publicKeySchema, uuidSchema } from "./common";
+import { controlPlaneKeySchema } from "./control-plane-key";
 
 /** POST /api/agent/v1/enroll. Unsigned: the one-time enrollment token is the credential. */
 export const enrollRequestSchema = z.object({
@@ -22,5 +23,7 @@ export const enrollResponseSchema = z.object({
   labels: z.record(z.string(), z.string()),
   heartbeatIntervalSeconds: z.number().int().positive(),
   pollWaitSeconds: z.number().int().positive(),
+  /** The control plane's Ed25519 public key: jobs and upgrade orders must verify with it. */
+  controlPlaneKey: controlPlaneKeySchema.optional(),
 });
 export type EnrollResponse = z.infer<typeof enrollResponseSchema>;

@@ -8,6 +8,7 @@ import {
   serviceKindSchema,
   uuidSchema,
 } from "./common";
+import { controlPlaneKeySchema, controlPlaneSignatureSchema } from "./control-plane-key";
 
 export const serviceHealthSchema = z.object({
   workflow: nameSchema,
@@ -47,6 +48,8 @@ export const agentUpgradeOrderSchema = z.object({
   executableSha256: sha256Schema.optional(),
   bundleSha256: sha256Schema.optional(),
   deadlineSeconds: z.number().int().min(10).max(3600),
+  /** The control plane's signature (control-plane-key.ts); agents refuse an order without a valid one. */
+  signature: controlPlaneSignatureSchema.optional(),
 });
 export type AgentUpgradeOrder = z.infer<typeof agentUpgradeOrderSchema>;
 
@@ -81,5 +84,7 @@ export const heartbeatResponseSchema = z.object({
   abandonJobs: z.array(uuidSchema),
   /** Sent while an upgrade of this host's agent is pending; repeated until the agent reports it. */
   upgrade: agentUpgradeOrderSchema.optional(),
+  /** The control plane's public key, for agents enrolled before they learned it at enrollment. */
+  controlPlaneKey: controlPlaneKeySchema.optional(),
 });
 export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;

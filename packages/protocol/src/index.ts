@@ -1,5 +1,6 @@
 export * from "./client";
 export * from "./common";
+export * from "./control-plane-key";
 export * from "./downloads";
 export * from "./endpoints";
 export * from "./enroll";

@@ -1,6 +1,7 @@
 import { hostPolicySchema, serviceSpecSchema } from "@capstan/templates";
 import { z } from "zod";
 import { isoDateSchema, nameSchema, serviceKindSchema, uuidSchema } from "./common";
+import { controlPlaneSignatureSchema } from "./control-plane-key";
 
 /** POST /api/agent/v1/poll. Long-poll: answered as soon as a job is claimed for this host. */
 export const pollRequestSchema = z.object({
@@ -48,6 +49,8 @@ export const jobAssignmentSchema = z.object({
    * more, so an older agent stays on the safe side instead of refusing every job.
    */
   hostPolicy: z.object(hostPolicySchema.shape),
+  /** The control plane's signature (control-plane-key.ts); agents refuse a job without a valid one. */
+  signature: controlPlaneSignatureSchema.optional(),
 });
 export type JobAssignment = z.infer<typeof jobAssignmentSchema>;
 

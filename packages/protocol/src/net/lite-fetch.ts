@@ -3,11 +3,13 @@
 // core modules instead. Only what the protocol client, health checks, artifact downloads and
 // webhook deliveries use is implemented: method, headers, string body, AbortSignal, redirects for
 // GET, and a response with status, headers, json()/text() and a web stream body. With an
-// `addresses` policy every hop's address is checked (net/address-policy.ts).
+// `addresses` policy every hop's address is checked (net/address-policy.ts); with a `pin` every
+// TLS peer's public key is (net/certificate-pin.ts).
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { Readable } from "node:stream";
 import { type AddressPolicy, assertUrlAddress, guardedLookup } from "./address-policy";
+import { CertificatePinError, pinnedAgent } from "./certificate-pin";
 
 export interface LiteResponse {
   ok: boolean;
@@ -26,6 +28,8 @@ interface LiteInit {
   redirect?: "follow" | "manual";
   /** Refuse connections to addresses this policy does not allow (checked after DNS, every hop). */
   addresses?: AddressPolicy;
+  /** `sha256:<hex>` of the server's SubjectPublicKeyInfo: any other TLS peer (or plain http) is refused. */
+  pin?: string;
 }
 
 function toResponse(res: IncomingMessage): LiteResponse {
@@ -75,10 +79,16 @@ export function liteFetch(input: string | URL, init: LiteInit = {}, redirects = 
       return Promise.reject(new TypeError("fetch failed", { cause: error }));
     }
   }
+  if (init.pin && url.protocol !== "https:") {
+    return Promise.reject(
+      new CertificatePinError(`a certificate pin is set, so ${url.origin} (not https) is refused`),
+    );
+  }
   const lookup = init.addresses ? guardedLookup(init.addresses) : undefined;
+  const agent = init.pin ? pinnedAgent(init.pin) : undefined;
   return new Promise((resolve, reject) => {
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
-    const req = send(url, { method, headers, signal: init.signal ?? undefined, lookup }, (res) => {
+    const req = send(url, { method, headers, signal: init.signal ?? undefined, lookup, agent }, (res) => {
       const location = res.headers.location;
       if (
         init.redirect !== "manual" &&
@@ -92,7 +102,9 @@ export function liteFetch(input: string | URL, init: LiteInit = {}, redirects = 
       }
       resolve(toResponse(res));
     });
-    req.once("error", (error) => reject(new TypeError("fetch failed", { cause: error })));
+    req.once("error", (error) =>
+      reject(error instanceof CertificatePinError ? error : new TypeError("fetch failed", { cause: error })),
+    );
     req.end(init.body);
   });
 }

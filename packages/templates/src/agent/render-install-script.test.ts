@@ -1,18 +1,20 @@
 import { createHash, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import {
   dockerImage,
   executable,
+  makeTestCertificate,
   requireComponents,
   SYSTEMD_HOST_IMAGE,
   systemdHostRunArgs,
 } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { removeTempDirs, run, tempDir } from "../../test/tools";
+import { cleanEnv, removeTempDirs, run, tempDir } from "../../test/tools";
 import { DEFAULT_HOST_POLICY, hostPolicySchema } from "../workflow/host-policy";
 import { renderAgentCompose } from "./render-agent-compose";
 import { renderAgentUnit } from "./render-agent-unit";
@@ -268,5 +270,84 @@ describe.skipIf(!host)("install script on a real systemd host", { timeout: 120_0
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/host name has unexpected characters/);
     expect((await exec("test", "-e", "/tmp/capstan-injected")).code).not.toBe(0);
+  });
+
+  it("refuses a malformed --pin, and --pin with an http:// control plane, before writing anything", async () => {
+    const bad = await install(
+      renderInstallScript({ url, sha256: { x64: sha } }),
+      "--token",
+      "tok_abcdefgh123",
+      "--pin",
+      "sha256:$(touch /tmp/capstan-pin-injected)",
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/the pin \(sha256:<64 lower-case hex digits>\) has unexpected characters/);
+    expect((await exec("test", "-e", "/tmp/capstan-pin-injected")).code).not.toBe(0);
+    const plain = await install(
+      renderInstallScript({ url, sha256: { x64: sha } }),
+      "--token",
+      "tok_abcdefgh123",
+      "--pin",
+      `sha256:${"a".repeat(64)}`,
+    );
+    expect(plain.stderr).toMatch(/--pin needs an https:\/\/ control plane URL/);
+    expect((await exec("grep", "-q", "CAPSTAN_PIN", "/etc/capstan/agent.env")).code).not.toBe(0);
+  });
+});
+
+const pinTools = requireComponents(
+  "install script certificate pin",
+  executable("/usr/bin/curl"),
+  executable("/usr/bin/openssl"),
+  executable("/bin/sh"),
+);
+
+describe.skipIf(!pinTools)("install script --pin (real curl against TLS servers on loopback)", () => {
+  afterAll(removeTempDirs);
+
+  it("downloads only from the pinned key: the script's own fetch, with curl's --pinnedpubkey", async () => {
+    const dir = tempDir();
+    const real = makeTestCertificate(dir, "real");
+    const other = makeTestCertificate(dir, "other");
+    const served: string[] = [];
+    const server = createHttpsServer(real, (req, res) => {
+      served.push(req.url ?? "");
+      res.end("agent");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/api/agent/v1/agent-binary`;
+    try {
+      // The script's functions, as rendered (die, pin_base64, fetch), run by sh.
+      const script = renderInstallScript(base);
+      const functions = ["die", "pin_base64", "fetch"]
+        .map((name) => new RegExp(`^${name}\\(\\) \\{(.*\\}|[^]*?^\\})$`, "m").exec(script)?.[0] ?? "")
+        .join("\n");
+      expect(functions).toContain("--pinnedpubkey");
+      const fetchWith = (pin: string) =>
+        run(
+          "sh",
+          [
+            "-c",
+            `${functions}\nPIN=$1; fetch "$2" "$3"`,
+            "sh",
+            pin,
+            url,
+            join(dir, `out-${pin.slice(7, 15)}`),
+          ],
+          {
+            env: { ...cleanEnv(), CURL_CA_BUNDLE: real.certFile },
+          },
+        );
+      const refused = await fetchWith(other.pin);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/public key does not match pinned public key/);
+      expect(served).toEqual([]);
+      const pinned = await fetchWith(real.pin);
+      expect({ code: pinned.code, err: pinned.stderr }).toEqual({ code: 0, err: "" });
+      expect(served).toEqual(["/api/agent/v1/agent-binary"]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

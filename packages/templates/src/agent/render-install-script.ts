@@ -62,7 +62,7 @@ export function renderInstallScript(input: RenderInstallScriptInput): string {
   const policy = JSON.stringify(DEFAULT_HOST_POLICY, null, 2);
   return `#!/bin/sh
 # Capstan agent installer for ${url}
-#   install or upgrade:  curl -fsSL ${url}/install.sh | sudo sh -s -- [--token TOKEN] [--name NAME] [--labels k=v,...]
+#   install or upgrade:  curl -fsSL ${url}/install.sh | sudo sh -s -- [--token TOKEN] [--name NAME] [--labels k=v,...] [--pin sha256:HEX]
 #   uninstall:           sudo sh install.sh --uninstall [--purge]
 # Re-running it upgrades the agent in place and keeps the host's identity in ${AGENT_STATE_DIR}.
 set -eu
@@ -74,6 +74,8 @@ LABELS=${shellQuote(input.labels ?? "")}
 SHA256_X64=${shellQuote(input.sha256.x64 ?? "")}
 SHA256_ARM64=${shellQuote(input.sha256.arm64 ?? "")}
 SHA256_BUNDLE=${shellQuote(input.bundleSha256 ?? "")}
+# sha256 (hex) of the control plane's public key (SPKI): pins this script's downloads and the agent.
+PIN=''
 
 BIN=${AGENT_EXECUTABLE_PATH}
 BUNDLE=${AGENT_BUNDLE_PATH}
@@ -95,6 +97,7 @@ while [ $# -gt 0 ]; do
     --token) [ $# -ge 2 ] || die "--token needs a value"; TOKEN=$2; shift 2 ;;
     --name) [ $# -ge 2 ] || die "--name needs a value"; HOST_NAME=$2; shift 2 ;;
     --labels) [ $# -ge 2 ] || die "--labels needs a value"; LABELS=$2; shift 2 ;;
+    --pin) [ $# -ge 2 ] || die "--pin needs a value"; PIN=$2; shift 2 ;;
     --uninstall) MODE=uninstall; shift ;;
     --purge) PURGE=yes; shift ;;
     -h|--help) sed -n '2,5p' "$0" 2>/dev/null || true; exit 0 ;;
@@ -108,6 +111,10 @@ check() {
 }
 [ -z "$TOKEN" ] || check "the token" "$TOKEN" '^[A-Za-z0-9_.~-]{8,512}$'
 [ -z "$HOST_NAME" ] || check "the host name" "$HOST_NAME" '^[a-z0-9][a-z0-9.-]{0,62}$'
+[ -z "$PIN" ] || check "the pin (sha256:<64 lower-case hex digits>)" "$PIN" '^sha256:[0-9a-f]{64}$'
+if [ -n "$PIN" ]; then
+  case "$CAPSTAN_URL" in https://*) ;; *) die "--pin needs an https:// control plane URL" ;; esac
+fi
 [ -z "$LABELS" ] || check "the labels" "$LABELS" '^[a-z0-9][a-z0-9_.-]{0,62}=[A-Za-z0-9_.-]{0,63}(,[a-z0-9][a-z0-9_.-]{0,62}=[A-Za-z0-9_.-]{0,63})*$'
 
 [ "$(id -u)" -eq 0 ] || die "run as root (for example with sudo)"
@@ -181,8 +188,16 @@ sha256_of() {
   fi
 }
 
+# curl takes a pin as base64 (sha256//...): hex pairs -> octal escapes -> bytes -> base64.
+pin_base64() {
+  printf '%b' "$(printf '%s' "\${PIN#sha256:}" | awk '{ h = "0123456789abcdef"; for (i = 1; i < length($0); i += 2) printf "\\\\0%o", (index(h, substr($0, i, 1)) - 1) * 16 + index(h, substr($0, i + 1, 1)) - 1 }')" | base64 | tr -d '\\n'
+}
+
 fetch() {
-  if command -v curl >/dev/null 2>&1; then curl -fsSL --proto '=https,http' --retry 3 -o "$2" "$1"
+  if [ -n "$PIN" ]; then
+    command -v curl >/dev/null 2>&1 || die "--pin needs curl"
+    curl -fsSL --proto '=https' --retry 3 --pinnedpubkey "sha256//$(pin_base64)" -o "$2" "$1"
+  elif command -v curl >/dev/null 2>&1; then curl -fsSL --proto '=https,http' --retry 3 -o "$2" "$1"
   elif command -v wget >/dev/null 2>&1; then wget -q -O "$2" "$1"
   else die "neither curl nor wget is installed"
   fi
@@ -221,6 +236,11 @@ if [ ! -f "$CONFIG" ] || { [ "$UPGRADE" = no ] && [ -n "$TOKEN" ]; }; then
     if [ -n "$HOST_NAME" ]; then printf 'CAPSTAN_HOST_NAME=%s\\n' "$HOST_NAME"; fi
     if [ -n "$LABELS" ]; then printf 'CAPSTAN_LABELS=%s\\n' "$LABELS"; fi
   } > "$CONFIG.tmp"
+  chmod 0600 "$CONFIG.tmp"
+  mv -f "$CONFIG.tmp" "$CONFIG"
+fi
+if [ -n "$PIN" ]; then
+  { grep -v '^CAPSTAN_PIN=' "$CONFIG" || true; printf 'CAPSTAN_PIN=%s\\n' "$PIN"; } > "$CONFIG.tmp"
   chmod 0600 "$CONFIG.tmp"
   mv -f "$CONFIG.tmp" "$CONFIG"
 fi

@@ -1,7 +1,7 @@
 // Test and benchmark helper: runs the production build (`next start`) of the web app as a child
 // process against a given database, on loopback. Not imported by application code.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
@@ -181,7 +181,11 @@ export async function startNextServer(options: StartServerOptions): Promise<Runn
       DATABASE_URL: options.databaseUrl,
       NEXTAUTH_URL: url,
       NEXTAUTH_SECRET: randomBytes(32).toString("base64"),
-      CAPSTAN_SECRETS_KEY: randomBytes(32).toString("base64"),
+      // One key per database, as a real control plane keeps its key across restarts (the control
+      // plane's signing key is sealed by it). Tests of a changed key pass their own in env.
+      CAPSTAN_SECRETS_KEY: createHash("sha256")
+        .update(`capstan-test:${options.databaseUrl}`)
+        .digest("base64"),
       CAPSTAN_PUBLIC_URL: url,
       CAPSTAN_OUTBOUND_ALLOW_PRIVATE: "true",
       LOG_LEVEL: "warn",

@@ -2,6 +2,7 @@ import { recordHeartbeat } from "@capstan/core/hosts/record-heartbeat";
 import { agentEndpoints } from "@capstan/protocol";
 import { signedAgentRoute } from "@/server/agent/agent-route";
 import { agentSettings } from "@/server/agent/engine";
+import { signHeartbeat } from "@/server/agent/signing-key";
 import { prisma } from "@/server/db";
 import { countHeartbeat } from "@/server/metrics";
 
@@ -15,5 +16,5 @@ export const POST = signedAgentRoute(agentEndpoints.heartbeat, async ({ input, a
     settings: agentSettings(),
   });
   countHeartbeat();
-  return result;
+  return signHeartbeat(result, agent.hostId);
 });

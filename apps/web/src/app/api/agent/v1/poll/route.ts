@@ -4,6 +4,7 @@ import { agentEndpoints } from "@capstan/protocol";
 import { signedAgentRoute } from "@/server/agent/agent-route";
 import { agentSettings, startAgentEngine } from "@/server/agent/engine";
 import { resolveJobSecrets } from "@/server/agent/secrets";
+import { signClaimedJob } from "@/server/agent/signing-key";
 import { prisma } from "@/server/db";
 import { observeDispatchLatency } from "@/server/metrics";
 
@@ -25,5 +26,5 @@ export const POST = signedAgentRoute(agentEndpoints.poll, async ({ input, agent,
     resolveSecrets: resolveJobSecrets,
   });
   if (job) observeDispatchLatency(await getJobDispatchLatency(prisma, job.id).catch(() => null));
-  return { job, serverTime: new Date().toISOString() };
+  return { job: await signClaimedJob(job, agent), serverTime: new Date().toISOString() };
 });
