@@ -16,6 +16,7 @@ have debootstrap || need_pkgs+=(debootstrap)
 [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || need_pkgs+=(busybox-static)
 have systemd-analyze || need_pkgs+=(systemd)
 have curl || need_pkgs+=(curl)
+have openssl || need_pkgs+=(openssl)
 have pg_dump || need_pkgs+=(postgresql-client)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing: ${need_pkgs[*]}"
