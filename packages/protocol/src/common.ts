@@ -30,10 +30,12 @@ export const jobStates = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED
 export const jobStateSchema = z.enum(jobStates);
 export type JobState = z.infer<typeof jobStateSchema>;
 
-export const hostStatusSchema = z.enum(["PENDING", "ONLINE", "OFFLINE", "REVOKED"]);
+export const hostStatuses = ["PENDING", "ONLINE", "OFFLINE", "REVOKED"] as const;
+export const hostStatusSchema = z.enum(hostStatuses);
 export type HostStatus = z.infer<typeof hostStatusSchema>;
 
-export const healthStatusSchema = z.enum(["HEALTHY", "UNHEALTHY", "STARTING", "STOPPED", "UNKNOWN"]);
+export const healthStatuses = ["HEALTHY", "UNHEALTHY", "STARTING", "STOPPED", "UNKNOWN"] as const;
+export const healthStatusSchema = z.enum(healthStatuses);
 export type HealthStatus = z.infer<typeof healthStatusSchema>;
 
 export const serviceKindSchema = z.enum(SERVICE_KINDS);

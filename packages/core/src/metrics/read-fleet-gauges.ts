@@ -1,7 +1,9 @@
 // The gauges Prometheus reads at scrape time, straight from the database: a few GROUP BY counts
 // over indexed columns, all in one round trip. Counts are across every team (the metrics
 // endpoint is for the operator of the control plane, not for one team).
+
 import type { PrismaClient } from "@capstan/db";
+import { DEPLOYMENT_STATUSES, HOST_STATUSES, JOB_STATES } from "@capstan/protocol/public-api/schemas";
 
 export interface FleetGauges {
   hostsByStatus: Record<string, number>;
@@ -14,16 +16,6 @@ export interface FleetGauges {
   agentVersions: Record<string, number>;
 }
 
-export const HOST_STATUSES = ["PENDING", "ONLINE", "OFFLINE", "REVOKED"] as const;
-export const JOB_STATES = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "UNKNOWN"] as const;
-export const DEPLOYMENT_STATUSES = [
-  "PENDING",
-  "RUNNING",
-  "SUCCEEDED",
-  "FAILED",
-  "CANCELLED",
-  "UNKNOWN",
-] as const;
 export const WEBHOOK_DELIVERY_STATUSES = ["PENDING", "SUCCEEDED", "FAILED"] as const;
 
 interface Row {

@@ -5,6 +5,7 @@
 import { NAME_PATTERN, SERVICE_KINDS } from "@capstan/templates";
 import { MAX_YAML_BYTES } from "@capstan/templates/workflow/parse-workflow-yaml";
 import { z } from "zod";
+import { healthStatuses, hostStatuses, jobStates, stepStates } from "../common";
 
 /** Longest `?wait=` a request may ask for, in seconds. */
 export const MAX_WAIT_SECONDS = 300;
@@ -32,18 +33,10 @@ export const OPEN_DEPLOYMENT_STATUSES = [
   "PENDING",
   "RUNNING",
 ] as const satisfies readonly DeploymentStatusName[];
-export const JOB_STATES = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "UNKNOWN"] as const;
-export const STEP_STATES = [
-  "PENDING",
-  "RUNNING",
-  "SUCCEEDED",
-  "FAILED",
-  "SKIPPED",
-  "CANCELLED",
-  "UNKNOWN",
-] as const;
-export const HOST_STATUSES = ["PENDING", "ONLINE", "OFFLINE", "REVOKED"] as const;
-export const HEALTH_STATUSES = ["HEALTHY", "UNHEALTHY", "STARTING", "STOPPED", "UNKNOWN"] as const;
+export const JOB_STATES = jobStates;
+export const STEP_STATES = stepStates;
+export const HOST_STATUSES = hostStatuses;
+export const HEALTH_STATUSES = healthStatuses;
 /** Team roles, weakest first (the database's Role enum). */
 export const ROLES = ["VIEWER", "DEPLOYER", "ADMIN", "OWNER"] as const;
 export type RoleName = (typeof ROLES)[number];
