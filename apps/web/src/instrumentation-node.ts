@@ -8,12 +8,9 @@ try {
   process.exit(1);
 }
 
-// Before the first request: the agent API verifies request paths exactly as sent, and Next hands
-// route handlers a normalised URL.
-(await import("./server/agent/request-target")).recordRequestTargets();
-
-// Every request carries its socket's peer address from here on (sign-in throttling keys on it).
-(await import("./server/client-address")).stampPeerAddresses();
+// Before the first request: every request carries its socket's peer address (sign-in throttling)
+// and its target exactly as sent (the agent API verifies signatures over it).
+(await import("./server/request-stamps")).stampRequests();
 
 // A fresh install prints its one-time setup code.
 await (await import("./server/announce-setup-code")).announceSetupCode();

@@ -6,9 +6,10 @@ import { getServerSession } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { resolveCallbackUrl } from "@/app/api/auth/callback-url";
 import { env } from "@/env";
-import { PEER_ADDRESS_HEADER, parseTrustedProxies, resolveClientAddress } from "./client-address";
+import { parseTrustedProxies, resolveClientAddress } from "./client-address";
 import { prisma } from "./db";
 import { logger } from "./logger";
+import { PEER_ADDRESS_HEADER } from "./request-stamps";
 
 const trustedProxies = env.CAPSTAN_TRUSTED_PROXIES ? parseTrustedProxies(env.CAPSTAN_TRUSTED_PROXIES) : null;
 let warnedNoPeer = false;

@@ -4,12 +4,8 @@ import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import {
-  PEER_ADDRESS_HEADER,
-  parseTrustedProxies,
-  resolveClientAddress,
-  stampPeerAddresses,
-} from "./client-address";
+import { parseTrustedProxies, resolveClientAddress } from "./client-address";
+import { PEER_ADDRESS_HEADER, REQUEST_TARGET_HEADER, stampRequests } from "./request-stamps";
 
 describe("client address", () => {
   const proxies = parseTrustedProxies("10.0.0.0/8, 192.0.2.1, fd00::/8");
@@ -39,18 +35,31 @@ describe("client address", () => {
       );
   });
 
-  it("stamps every request with its socket's peer, overwriting a forged header", async () => {
-    stampPeerAddresses();
-    stampPeerAddresses(); // twice is harmless
-    const server = http.createServer((req, res) => res.end(String(req.headers[PEER_ADDRESS_HEADER])));
+  it("stamps every request with its socket's peer and raw target, overwriting forged headers", async () => {
+    stampRequests();
+    stampRequests(); // twice is harmless
+    const server = http.createServer((req, res) =>
+      res.end(`${req.headers[PEER_ADDRESS_HEADER]} ${req.headers[REQUEST_TARGET_HEADER]}`),
+    );
     server.listen(0, "127.0.0.1");
     await once(server, "listening");
     try {
       const { port } = server.address() as AddressInfo;
-      const response = await fetch(`http://127.0.0.1:${port}/`, {
-        headers: { [PEER_ADDRESS_HEADER]: "6.6.6.6", "x-forwarded-for": "6.6.6.6" },
+      // node:http sends the path as written (fetch would normalise the dot segment away).
+      const request = http.get({
+        host: "127.0.0.1",
+        port,
+        path: "/a/./b?x=1",
+        headers: {
+          [PEER_ADDRESS_HEADER]: "6.6.6.6",
+          [REQUEST_TARGET_HEADER]: "/forged",
+          "x-forwarded-for": "6.6.6.6",
+        },
       });
-      expect(await response.text()).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
+      const [response] = (await once(request, "response")) as [http.IncomingMessage];
+      let body = "";
+      for await (const chunk of response) body += chunk;
+      expect(body).toMatch(/^(::ffff:)?127\.0\.0\.1 \/a\/\.\/b\?x=1$/);
     } finally {
       server.close();
     }

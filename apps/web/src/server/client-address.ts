@@ -1,14 +1,9 @@
 // Which address a request really comes from. The socket's peer, stamped on every request by
-// stampPeerAddresses (Next's route handlers do not expose the socket, and it fills
+// stampRequests (request-stamps.ts; Next's route handlers do not expose the socket, and it fills
 // X-Forwarded-For from the socket only when the client sent none, so that header alone could be
 // forged). X-Forwarded-For is believed only hop by hop from the right, while the hop that
 // delivered it is a proxy listed in CAPSTAN_TRUSTED_PROXIES.
-import http from "node:http";
-import https from "node:https";
 import { BlockList, isIP } from "node:net";
-
-/** Set on every incoming request (a client-sent one is overwritten), read by requestAddress. */
-export const PEER_ADDRESS_HEADER = "x-capstan-peer-address";
 
 /** `::ffff:10.0.0.1` (IPv4 on a dual-stack socket) is 10.0.0.1. */
 function plain(address: string): string {
@@ -60,23 +55,4 @@ export function resolveClientAddress(
     if (!trusts(trusted, hop)) return hop;
   }
   return address;
-}
-
-const STAMPED = Symbol.for("capstan.peer-address-stamped");
-
-/** Wraps the HTTP servers' request event so every request carries its socket's peer address. */
-export function stampPeerAddresses(): void {
-  for (const Server of [http.Server, https.Server]) {
-    const proto = Server.prototype as http.Server & { [STAMPED]?: true };
-    if (proto[STAMPED]) continue;
-    proto[STAMPED] = true;
-    const emit = proto.emit as (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
-    proto.emit = function (this: http.Server, event: string | symbol, ...args: unknown[]) {
-      if (event === "request") {
-        const req = args[0] as http.IncomingMessage;
-        req.headers[PEER_ADDRESS_HEADER] = req.socket?.remoteAddress ?? "";
-      }
-      return emit.call(this, event, ...args);
-    } as typeof proto.emit;
-  }
 }

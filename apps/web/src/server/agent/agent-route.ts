@@ -17,7 +17,7 @@ import {
 import { z } from "zod";
 import { prisma } from "@/server/db";
 import { instrumentApiRoute } from "@/server/metrics";
-import { REQUEST_TARGET_HEADER } from "./request-target";
+import { REQUEST_TARGET_HEADER } from "../request-stamps";
 import { agentError, agentJsonText } from "./respond";
 
 const MAX_BODY_BYTES = 1024 * 1024;
