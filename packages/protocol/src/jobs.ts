@@ -46,6 +46,9 @@ export type JobEvent = z.infer<typeof jobEventSchema>;
 export const JOB_LOG_BUDGET_BYTES = 4 * 1024 * 1024;
 export const JOB_LOG_NOTICE_RESERVE_BYTES = 1024;
 
+/** The largest request body the agent API reads; senders keep their event batches below it. */
+export const AGENT_MAX_BODY_BYTES = 1024 * 1024;
+
 /** POST /api/agent/v1/jobs/{jobId}/events: a batch of log lines and step changes. */
 export const postEventsRequestSchema = z.object({
   leaseId: uuidSchema,
