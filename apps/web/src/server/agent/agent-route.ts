@@ -7,12 +7,12 @@ import "server-only";
 import { type AuthenticatedAgent, authenticateAgent } from "@capstan/core/agents/authenticate-agent";
 import { AppError, badRequest } from "@capstan/core/errors";
 import {
+  AGENT_MAX_BODY_BYTES,
   type AgentEndpoint,
   agentEndpointPath,
   hashBody,
   PROTOCOL_VERSION,
   PROTOCOL_VERSION_HEADER,
-  AGENT_MAX_BODY_BYTES,
   SHA256_HEADER,
 } from "@capstan/protocol";
 import { z } from "zod";
