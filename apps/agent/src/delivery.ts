@@ -1,12 +1,15 @@
 // Delivers the outbox to the control plane, strictly in order: consecutive events of one job go
 // as one batch, a completion goes alone. Network and server errors retry with jittered backoff
 // (the records stay on disk); a 409 means the job is no longer ours, so its records are dropped
-// and the runner is told to abandon it; 401 stops the agent.
+// and the runner is told to abandon it; 401 stops the agent; a 413 means the job's log budget is
+// spent, so that job's log lines are dropped from then on and its steps still go.
 import {
+  AGENT_MAX_BODY_BYTES,
   type AgentClient,
   AgentRequestError,
   AgentUnauthorizedError,
   type CompleteJobRequest,
+  httpStatusForCode,
   type JobEvent,
   StaleLeaseError,
 } from "@capstan/protocol";
@@ -25,9 +28,13 @@ export interface DeliveryHooks {
 }
 
 const MAX_BATCH = 500;
+/** The events' JSON, with room under the agent API's body limit for the envelope. */
+const MAX_BATCH_BYTES = AGENT_MAX_BODY_BYTES - 16 * 1024;
 
 export class Delivery {
   private failures = 0;
+  /** Jobs whose log budget the control plane says is spent (413): only their steps go now. */
+  private readonly logFull = new Set<string>();
 
   constructor(
     private readonly outbox: Outbox<OutboxItem>,
@@ -76,6 +83,20 @@ export class Delivery {
           this.hooks.onUnauthorized(error);
           return false;
         }
+        if (
+          error instanceof AgentRequestError &&
+          error.status === httpStatusForCode.PAYLOAD_TOO_LARGE &&
+          first.data.kind === "event" &&
+          !this.logFull.has(first.data.jobId)
+        ) {
+          this.log.warn(
+            { jobId: first.data.jobId, err: error.message },
+            "the control plane's log budget for this job is spent; dropping its further log lines",
+          );
+          this.logFull.add(first.data.jobId);
+          progressed = true;
+          continue;
+        }
         if (error instanceof AgentRequestError) {
           // The control plane refuses this exact request (4xx): resending cannot help.
           this.log.error(
@@ -102,9 +123,14 @@ export class Delivery {
     const first = batch[0]!.data;
     if (first.kind === "complete") {
       await this.client.completeJob(first.jobId, first.request, { signal });
+      this.logFull.delete(first.jobId);
       return;
     }
-    const events = batch.map((r) => (r.data as Extract<OutboxItem, { kind: "event" }>).event);
+    const logFull = this.logFull.has(first.jobId);
+    const events = batch
+      .map((r) => (r.data as Extract<OutboxItem, { kind: "event" }>).event)
+      .filter((e) => !(logFull && e.type === "log"));
+    if (!events.length) return;
     await this.client.postEvents(first.jobId, { leaseId: first.leaseId, events }, { signal });
   }
 
@@ -122,9 +148,12 @@ export class Delivery {
 function takeEventBatch(records: OutboxRecord<OutboxItem>[]): OutboxRecord<OutboxItem>[] {
   const first = records[0]!.data;
   const batch: OutboxRecord<OutboxItem>[] = [];
+  let bytes = 0;
   for (const record of records) {
     const d = record.data;
     if (d.kind !== "event" || d.jobId !== first.jobId || d.leaseId !== first.leaseId) break;
+    bytes += Buffer.byteLength(JSON.stringify(d.event));
+    if (batch.length && bytes > MAX_BATCH_BYTES) break;
     batch.push(record);
   }
   return batch;

@@ -1,9 +1,14 @@
 // The job runner through the Runtime seam, without Docker or systemd: a fake runtime (test
 // fixture) decides what staging and health do; the runner, the deploy template, the state store
 // and the outbox are the real ones. Covers success, a failed health gate with auto-rollback, a
-// stage refusal and a cancel.
+// stage refusal, a cancel and a deploy that floods its log past the job's byte budget.
 import { randomUUID } from "node:crypto";
-import type { CompleteJobRequest, JobAssignment, JobEvent } from "@capstan/protocol";
+import {
+  type CompleteJobRequest,
+  JOB_LOG_BUDGET_BYTES,
+  type JobAssignment,
+  type JobEvent,
+} from "@capstan/protocol";
 import { describe, expect, it } from "vitest";
 import { type FakeBehaviour, FakeRuntime } from "../test/fixtures/fake-runtime";
 import { tempDir } from "../test/helpers";
@@ -22,11 +27,14 @@ const OLD_RELEASE = releaseIdFor(OLD_HASH, 1);
 const NEW_HASH = "b".repeat(64);
 const NEW_RELEASE = releaseIdFor(NEW_HASH, 2);
 
-function setup(behaviour: Record<string, FakeBehaviour> = {}, options: { deployed?: boolean } = {}) {
+function setup(
+  behaviour: Record<string, FakeBehaviour> = {},
+  options: { deployed?: boolean; outboxMaxBytes?: number } = {},
+) {
   const dir = tempDir("runner-fake");
   const state = new StateStore(`${dir}/state`);
   state.init();
-  const outbox = new Outbox<OutboxItem>(`${dir}/outbox`, { maxBytes: 1 << 20 });
+  const outbox = new Outbox<OutboxItem>(`${dir}/outbox`, { maxBytes: options.outboxMaxBytes ?? 1 << 20 });
   const fake = new FakeRuntime(behaviour);
   if (options.deployed) {
     fake.seed(OLD_RELEASE);
@@ -51,7 +59,7 @@ function setup(behaviour: Record<string, FakeBehaviour> = {}, options: { deploye
     keepReleases: 3,
     effectivePolicy: (sent: unknown) => sent,
   } as unknown as JobRunnerDeps);
-  const items = () => outbox.peek(1000).map((r) => r.data);
+  const items = () => outbox.peek(10_000).map((r) => r.data);
   const complete = () =>
     items().find((i): i is Extract<OutboxItem, { kind: "complete" }> => i.kind === "complete")
       ?.request as CompleteJobRequest;
@@ -172,5 +180,38 @@ describe("job runner with a fake runtime", () => {
         .map((e) => e.state),
     ).toEqual(["RUNNING", "CANCELLED"]);
     expect(runner.activeJobs()).toEqual([]);
+  });
+
+  it("cuts a flooding deploy log at the job's byte budget with one notice; steps and result still go", async () => {
+    // 800 lines of 8000 bytes: 6.4 MB against the 4 MiB budget. The outbox is large enough to keep
+    // every line the runner sends, so what is missing was cut by the runner.
+    const { runner, complete, events } = setup(
+      { [NEW_RELEASE]: { logLines: 800 } },
+      { outboxMaxBytes: 64 << 20 },
+    );
+
+    expect(await runner.run(job(30), { stop: never, cancel: never })).toBe("SUCCEEDED");
+
+    const logs = events().flatMap((e) => (e.type === "log" ? [e] : []));
+    const notices = logs.filter((e) => /deploy log truncated/.test(e.message));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ level: "warn", service: SERVICE });
+    expect(notices[0]!.message).toMatch(
+      /^deploy log truncated at \d+ bytes; see the host's journal for the rest$/,
+    );
+    const bytes = logs.reduce((sum, e) => sum + Buffer.byteLength(e.message), 0);
+    expect(bytes).toBeLessThanOrEqual(JOB_LOG_BUDGET_BYTES);
+    expect(bytes).toBeGreaterThan(JOB_LOG_BUDGET_BYTES - 16_000);
+    // Nothing after the notice but steps: the rest of the flood and "fake: staged" were dropped.
+    expect(logs.at(-1)).toBe(notices[0]);
+    expect(
+      events()
+        .filter((e) => e.type === "step")
+        .map((e) => e.state),
+    ).toEqual(["RUNNING", "SUCCEEDED"]);
+    expect(complete()).toMatchObject({
+      state: "SUCCEEDED",
+      services: [{ service: SERVICE, state: "SUCCEEDED" }],
+    });
   });
 });

@@ -4,6 +4,8 @@
 import {
   type AgentClient,
   type CompleteJobRequest,
+  JOB_LOG_BUDGET_BYTES,
+  JOB_LOG_NOTICE_RESERVE_BYTES,
   type JobAssignment,
   type JobEvent,
   StaleLeaseError,
@@ -94,12 +96,30 @@ export class JobRunner {
         { droppable },
       );
     };
+    // The control plane stores at most JOB_LOG_BUDGET_BYTES of a job's log lines (413 beyond):
+    // past it the lines go only to the journal, announced by one notice. Steps are never cut.
+    const logBudget = JOB_LOG_BUDGET_BYTES - JOB_LOG_NOTICE_RESERVE_BYTES;
+    let logBytes = 0;
+    let truncated = false;
+    const emitLog = (event: Extract<EventInput, { type: "log" }>) => {
+      if (truncated) return;
+      const bytes = Buffer.byteLength(event.message);
+      if (logBytes + bytes > logBudget) {
+        truncated = true;
+        const message = `deploy log truncated at ${logBytes} bytes; see the host's journal for the rest`;
+        log.warn({ jobId: job.id }, message);
+        emit({ type: "log", service: event.service, level: "warn", message });
+        return;
+      }
+      logBytes += bytes;
+      emit(event, event.level === "info");
+    };
     const results: CompleteJobRequest["services"] = [];
     const release: { service: string; releaseId: string }[] = [];
     let failed: string | undefined;
     let cancelled = false;
     log.info({ jobId: job.id, workflow: job.workflow.name, revision: job.revision.number }, "job started");
-    emit({ type: "log", level: "info", message: `agent started job (release ${releaseId})` });
+    emitLog({ type: "log", level: "info", message: `agent started job (release ${releaseId})` });
 
     for (const service of job.services) {
       if (failed || cancelled || signals.stop.aborted || abandon.signal.aborted) {
@@ -117,10 +137,7 @@ export class JobRunner {
       const outcome = await this.runService(job, service, releaseId, stepSignal, (level, message) => {
         // The deploy log goes to the control plane and to the agent's own log (journald).
         log[level]({ jobId: job.id, service: service.name }, message);
-        emit(
-          { type: "log", service: service.name, level, message: message.slice(0, 8000) },
-          level === "info",
-        );
+        emitLog({ type: "log", service: service.name, level, message: message.slice(0, 8000) });
       });
       if (abandon.signal.aborted) break;
       const stepState: StepState = outcome.ok ? "SUCCEEDED" : signals.cancel.aborted ? "CANCELLED" : "FAILED";

@@ -11,6 +11,7 @@ export const appErrorCodes = [
   "NOT_FOUND", // missing, or belongs to another team (both answer the same)
   "CONFLICT", // state does not allow it (stale lease, name taken, already used)
   "GONE", // expired or revoked (tokens, invitations)
+  "PAYLOAD_TOO_LARGE", // a per-resource byte budget is spent (a job's log)
   "RATE_LIMITED",
   "UNAVAILABLE", // a dependency is down
 ] as const;
@@ -61,6 +62,7 @@ export const httpStatusForCode: Record<AgentErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   GONE: 410,
+  PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   UNAVAILABLE: 503,
   INTERNAL: 500,

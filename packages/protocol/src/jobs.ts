@@ -37,6 +37,18 @@ export const jobEventSchema = z.discriminatedUnion("type", [
 ]);
 export type JobEvent = z.infer<typeof jobEventSchema>;
 
+/**
+ * Per job, the UTF-8 bytes of `log` event messages the control plane stores. A batch that would
+ * pass it is refused whole with 413 (PAYLOAD_TOO_LARGE); step events and the completion are never
+ * counted, so a job that floods its log still reports how it ended. The agent stops sending log
+ * lines a little before it, with one notice (JOB_LOG_NOTICE_RESERVE_BYTES leaves room for it).
+ */
+export const JOB_LOG_BUDGET_BYTES = 4 * 1024 * 1024;
+export const JOB_LOG_NOTICE_RESERVE_BYTES = 1024;
+
+/** The largest request body the agent API reads; senders keep their event batches below it. */
+export const AGENT_MAX_BODY_BYTES = 1024 * 1024;
+
 /** POST /api/agent/v1/jobs/{jobId}/events: a batch of log lines and step changes. */
 export const postEventsRequestSchema = z.object({
   leaseId: uuidSchema,

@@ -61,7 +61,7 @@ export interface DeployInput {
   rollbackOfId?: string | null;
   queueTimeoutSeconds?: number;
   /** Checks that a retry asks for what the earlier request did; throws to refuse it. */
-  onReplay?: (earlier: EarlierDeployment) => void;
+  onReplay?: (earlier: EarlierDeployment) => void | Promise<void>;
 }
 
 export interface DeployResult {
@@ -77,7 +77,7 @@ export async function deploy(db: Db, input: DeployInput): Promise<DeployResult> 
   const key = input.idempotencyKey ?? null;
   if (key !== null) {
     const earlier = await findByKey(db, input.teamId, key);
-    if (earlier) return replay(earlier, input);
+    if (earlier) return await replay(earlier, input);
   }
   const revision =
     typeof input.revision === "string"
@@ -114,7 +114,7 @@ export async function deploy(db: Db, input: DeployInput): Promise<DeployResult> 
     // Two requests with one key passed the lookup together; the unique index let one through.
     if (key !== null && (error as { code?: string } | null)?.code === "P2002") {
       const earlier = await findByKey(db, input.teamId, key);
-      if (earlier) return replay(earlier, input);
+      if (earlier) return await replay(earlier, input);
     }
     throw error;
   }
@@ -166,7 +166,7 @@ async function findByKey(db: Db, teamId: string, key: string): Promise<EarlierDe
   return { deployment, jobIds: jobs.map((j) => j.id), workflowName: workflow.name, revision };
 }
 
-function replay(earlier: EarlierDeployment, input: DeployInput): DeployResult {
-  input.onReplay?.(earlier);
+async function replay(earlier: EarlierDeployment, input: DeployInput): Promise<DeployResult> {
+  await input.onReplay?.(earlier);
   return { deployment: earlier.deployment, jobIds: earlier.jobIds, created: false };
 }

@@ -77,29 +77,47 @@ export async function createApiDeployment(
       revisionCreated = resolved.revisionCreated;
       return resolved.revision;
     },
-    onReplay: (earlier) => checkReplay(earlier, request, valid?.contentHash ?? null),
+    onReplay: (earlier) => checkReplay(db, earlier, request, valid?.contentHash ?? null),
   });
   return { deployment, created, revisionCreated: created && revisionCreated };
 }
 
-/** A retry must ask for what the first request did; a reused key for other work is a conflict. */
-function checkReplay(
+/**
+ * A retry must ask for what the first request did: the same workflow and a request that resolves
+ * to the same revision now (`latest` that has moved on does not), or the same YAML. A reused key
+ * for other work is a conflict, whichever way either request named its revision.
+ */
+async function checkReplay(
+  db: Db,
   earlier: EarlierDeployment,
   request: ApiDeploymentRequest,
   contentHash: string | null,
-): void {
-  const same =
-    (!request.workflow || request.workflow === earlier.workflowName) &&
-    (contentHash !== null
+): Promise<void> {
+  const sameWorkflow = !request.workflow || request.workflow === earlier.workflowName;
+  const sameRevision =
+    contentHash !== null
       ? contentHash === earlier.revision.contentHash
-      : request.revision === undefined ||
-        request.revision === "latest" ||
-        request.revision === earlier.revision.number);
-  if (!same)
+      : (await requestedNumber(db, earlier, request.revision)) === earlier.revision.number;
+  if (!sameWorkflow || !sameRevision)
     throw conflict(
-      "This Idempotency-Key was already used for a different deployment request; use a new key for new work.",
+      "This Idempotency-Key was already used for a deployment of another revision; use a new key for new work.",
       { deploymentId: earlier.deployment.id },
     );
+}
+
+/** The revision number a by-number request resolves to in the earlier deployment's workflow. */
+async function requestedNumber(
+  db: Db,
+  earlier: EarlierDeployment,
+  revision: ApiDeploymentRequest["revision"],
+): Promise<number | null> {
+  if (typeof revision === "number") return revision;
+  const latest = await db.revision.findFirst({
+    where: { workflowId: earlier.deployment.workflowId },
+    orderBy: { number: "desc" },
+    select: { number: true },
+  });
+  return latest?.number ?? null;
 }
 
 async function revisionByNumber(

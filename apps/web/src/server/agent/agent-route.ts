@@ -7,6 +7,7 @@ import "server-only";
 import { type AuthenticatedAgent, authenticateAgent } from "@capstan/core/agents/authenticate-agent";
 import { AppError, badRequest } from "@capstan/core/errors";
 import {
+  AGENT_MAX_BODY_BYTES,
   type AgentEndpoint,
   agentEndpointPath,
   hashBody,
@@ -19,8 +20,6 @@ import { prisma } from "@/server/db";
 import { instrumentApiRoute } from "@/server/metrics";
 import { REQUEST_TARGET_HEADER } from "../request-stamps";
 import { agentError, agentJsonText } from "./respond";
-
-const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface AgentCall<T> {
   request: Request;
@@ -41,9 +40,9 @@ type RouteContext = { params?: Promise<Record<string, string | string[]> | undef
 
 async function readBody(request: Request): Promise<string> {
   const length = Number(request.headers.get("content-length") ?? "0");
-  if (length > MAX_BODY_BYTES) throw badRequest("The request body is too large (1 MiB at most).");
+  if (length > AGENT_MAX_BODY_BYTES) throw badRequest("The request body is too large (1 MiB at most).");
   const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
+  if (Buffer.byteLength(text) > AGENT_MAX_BODY_BYTES)
     throw badRequest("The request body is too large (1 MiB at most).");
   return text;
 }

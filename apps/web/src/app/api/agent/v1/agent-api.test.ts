@@ -24,6 +24,8 @@ import {
   downloadAgentBinary,
   enrollAgent,
   generateAgentKeyPair,
+  JOB_LOG_BUDGET_BYTES,
+  type JobEvent,
   StaleLeaseError,
 } from "@capstan/protocol";
 import { requireComponents } from "@capstan/testkit";
@@ -206,6 +208,65 @@ describe.skipIf(!ok)("agent API v1 (route handlers)", () => {
       .completeJob(job.id, { leaseId: job.leaseId, state: "SUCCEEDED", services: [] })
       .catch((e) => e);
     expect(again).toMatchObject({ status: 409, reason: "JOB_FINISHED" });
+  });
+
+  it("refuses log lines past the job's byte budget with 413, storing nothing, yet takes steps and completion", async () => {
+    const host = await createTestHost(db.prisma, teamId);
+    const client = clientFor(host);
+    const revision = await createTestRevision(db.prisma, teamId, { services: ["app"] });
+    await deployTo(db.prisma, teamId, revision.id, [host.id]);
+    const job = (await client.poll({ waitSeconds: 0 })).job!;
+    let seq = 0;
+    // 100 lines of 8000 bytes stay under the 1 MiB body limit; five such batches fit the budget.
+    const logBatch = (lines: number, bytes = 8000): JobEvent[] =>
+      Array.from({ length: lines }, () => ({
+        seq: ++seq,
+        at: at(),
+        type: "log" as const,
+        service: "app",
+        level: "info" as const,
+        message: "x".repeat(bytes),
+      }));
+    const post = (events: JobEvent[]) => client.postEvents(job.id, { leaseId: job.leaseId, events });
+    for (let i = 0; i < 5; i++) expect((await post(logBatch(100))).accepted).toBe(100);
+    const stored = await db.prisma.jobEvent.count({ where: { jobId: job.id } });
+    const step = { seq: 0, at: at(), type: "step" as const, service: "app", state: "RUNNING" as const };
+
+    // The batch that passes the budget, even mixed with a step, is refused whole.
+    const over = await post([{ ...step, seq: ++seq }, ...logBatch(100)]).catch((e) => e);
+    expect(over).toMatchObject({ status: 413, code: "PAYLOAD_TOO_LARGE" });
+    expect(over.message).toMatch(/deploy log is full/);
+    // A batch that lands exactly on the budget still fits; one byte more does not.
+    expect((await post(logBatch(24))).accepted).toBe(24);
+    const left = JOB_LOG_BUDGET_BYTES - 524 * 8000;
+    expect(await post(logBatch(1, left + 1)).catch((e) => e)).toMatchObject({ status: 413 });
+    expect((await post(logBatch(1, left))).accepted).toBe(1);
+    expect(await post(logBatch(1, 1)).catch((e) => e)).toMatchObject({ status: 413 });
+    expect(await db.prisma.jobEvent.count({ where: { jobId: job.id } })).toBe(stored + 25);
+    expect((await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } })).logBytes).toBe(
+      JOB_LOG_BUDGET_BYTES,
+    );
+    expect(
+      (
+        await db.prisma.jobStep.findUniqueOrThrow({
+          where: { jobId_service: { jobId: job.id, service: "app" } },
+        })
+      ).state,
+    ).toBe("PENDING");
+
+    // Steps and the completion do not count against the log.
+    expect(await post([{ ...step, seq: ++seq, state: "SUCCEEDED", message: "healthy" }])).toMatchObject({
+      accepted: 1,
+    });
+    const done = await client.completeJob(job.id, {
+      leaseId: job.leaseId,
+      state: "SUCCEEDED",
+      services: [{ service: "app", state: "SUCCEEDED" }],
+      release: { revisionHash: job.revision.hash, services: [{ service: "app", releaseId: "r1" }] },
+    });
+    expect(done).toEqual({ state: "SUCCEEDED", reconciled: false });
+    const steps = await db.prisma.jobStep.findMany({ where: { jobId: job.id } });
+    expect(steps.map((s) => s.state)).toEqual(["SUCCEEDED"]);
   });
 
   it("refuses a revoked host's next request with 401 and gives it no jobs", async () => {
