@@ -1,7 +1,7 @@
 // The gauges Prometheus reads at scrape time, straight from the database: a few GROUP BY counts
 // over indexed columns, all in one round trip. Counts are across every team (the metrics
 // endpoint is for the operator of the control plane, not for one team).
-import type { PrismaClient } from "@capstan/db";
+import type { Db } from "../db";
 
 export interface FleetGauges {
   hostsByStatus: Record<string, number>;
@@ -39,8 +39,8 @@ function fill(labels: readonly string[], rows: Row[], metric: string): Record<st
   return out;
 }
 
-export async function readFleetGauges(prisma: PrismaClient): Promise<FleetGauges> {
-  const rows = await prisma.$queryRaw<Row[]>`
+export async function readFleetGauges(db: Db): Promise<FleetGauges> {
+  const rows = await db.$queryRaw<Row[]>`
     SELECT 'host' AS metric, status::text AS label, count(*) AS count FROM "Host" GROUP BY status
     UNION ALL
     SELECT 'job', state::text, count(*) FROM "Job" GROUP BY state

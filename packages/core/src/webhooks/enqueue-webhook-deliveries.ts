@@ -9,7 +9,8 @@
 // whose transaction stays open longer than that could be missed, and the events read here are
 // written by single statements.
 import { randomUUID } from "node:crypto";
-import type { Prisma, PrismaClient } from "@capstan/db";
+import type { Prisma } from "@capstan/db";
+import { type Db, withTransaction } from "../db";
 import { WEBHOOK_AUDIT_KINDS, WEBHOOK_PING_EVENT, webhookEventFor } from "./webhook-events";
 import { buildWebhookBody, type WebhookDeploymentFacts, type WebhookEventFacts } from "./webhook-payload";
 
@@ -59,12 +60,13 @@ const idle = (ran: boolean): EnqueueWebhookResult => ({
 });
 
 export async function enqueueWebhookDeliveries(
-  prisma: PrismaClient,
+  db: Db,
   options: EnqueueWebhookOptions = {},
 ): Promise<EnqueueWebhookResult> {
   const gapTimeoutMs = options.gapTimeoutMs ?? 30_000;
   const batchSize = options.batchSize ?? 500;
-  return prisma.$transaction(
+  return withTransaction(
+    db,
     async (tx) => {
       const [cursor] = await tx.$queryRaw<{ lastEventId: bigint; gapSince: Date | null }[]>`
         SELECT "lastEventId", "gapSince" FROM "WebhookCursor" WHERE name = ${CURSOR} FOR UPDATE SKIP LOCKED`;
