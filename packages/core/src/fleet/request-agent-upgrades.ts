@@ -4,6 +4,7 @@
 import type { AgentUpgrade } from "@capstan/db";
 import type { AgentRelease } from "../agents/get-agent-release";
 import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
+import { readHostFacts } from "../columns/host-facts";
 import { type Db, withTransaction } from "../db";
 import { badRequest, notFound } from "../errors";
 import { isUuid } from "../ids";
@@ -51,7 +52,7 @@ export async function requestAgentUpgrades(
 
     const result: RequestAgentUpgradesResult = { requested: [], skipped: [] };
     for (const host of hosts.sort((a, b) => a.name.localeCompare(b.name))) {
-      const arch = (host.facts as { arch?: string }).arch === "arm64" ? "arm64" : "x64";
+      const arch = readHostFacts(host.facts).arch === "arm64" ? "arm64" : "x64";
       const executableSha256 = release.executableSha256[arch];
       const open = host.agentUpgrades[0];
       const reason =
