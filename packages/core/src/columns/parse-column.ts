@@ -15,11 +15,11 @@ export function parseColumn<T extends z.ZodType>(
   throw new Error(`${what} is unreadable (${issue.path.join(".") || field}: ${issue.message})`);
 }
 
-export function parseColumnOr<T extends z.ZodType>(
+export function parseColumnOr<T extends z.ZodType, F = z.output<T>>(
   schema: T,
   value: unknown,
-  fallback: z.output<T>,
-): z.output<T> {
+  fallback: F,
+): z.output<T> | F {
   const result = schema.safeParse(value);
   return result.success ? result.data : fallback;
 }
