@@ -2,7 +2,6 @@
 // public key is cached per process (a host's key never changes), but revocation and replay are
 // checked in the database on every request, in the same statement that records the contact.
 import type { KeyObject } from "node:crypto";
-import type { PrismaClient } from "@capstan/db";
 import {
   CLOCK_SKEW_SECONDS,
   importAgentPublicKey,
@@ -65,7 +64,7 @@ async function loadKey(db: Db, hostId: string): Promise<CachedKey> {
 }
 
 export async function authenticateAgent(
-  db: PrismaClient,
+  db: Db,
   request: AgentRequestToAuthenticate,
 ): Promise<AuthenticatedAgent> {
   const match = /^Bearer ([A-Za-z0-9_.-]{20,4096})$/.exec(request.authorization ?? "");

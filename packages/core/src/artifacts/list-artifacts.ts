@@ -1,4 +1,4 @@
-import type { PrismaClient } from "@capstan/db";
+import type { Db } from "../db";
 import type { TeamActor } from "../rbac/team-actor";
 
 export interface ArtifactView {
@@ -11,11 +11,8 @@ export interface ArtifactView {
 }
 
 /** The team's artifacts, newest first; metadata only, the query never loads the bytes. */
-export async function listArtifacts(
-  prisma: PrismaClient,
-  actor: Pick<TeamActor, "teamId">,
-): Promise<ArtifactView[]> {
-  const rows = await prisma.artifact.findMany({
+export async function listArtifacts(db: Db, actor: Pick<TeamActor, "teamId">): Promise<ArtifactView[]> {
+  const rows = await db.artifact.findMany({
     where: { teamId: actor.teamId },
     select: { id: true, name: true, sha256: true, size: true, createdAt: true, createdById: true },
     orderBy: [{ createdAt: "desc" }, { name: "asc" }],
@@ -23,7 +20,7 @@ export async function listArtifacts(
   });
   const userIds = [...new Set(rows.flatMap((r) => (r.createdById ? [r.createdById] : [])))];
   const users = userIds.length
-    ? await prisma.user.findMany({ where: { id: { in: userIds } }, select: { id: true, email: true } })
+    ? await db.user.findMany({ where: { id: { in: userIds } }, select: { id: true, email: true } })
     : [];
   const byId = new Map(users.map((u) => [u.id, u]));
   return rows.map(({ createdById, ...r }) => ({

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { PrismaClient } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import { type Db, withTransaction } from "../db";
 import { badRequest, conflict } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { artifactTooLarge, checkArtifactName, MAX_ARTIFACT_BYTES } from "./artifact-rules";
@@ -21,7 +21,7 @@ export interface UploadedArtifact {
  * team's artifacts are unique by sha256.
  */
 export async function uploadArtifact(
-  prisma: PrismaClient,
+  db: Db,
   actor: TeamActor,
   input: { name: string; data: Uint8Array },
 ): Promise<UploadedArtifact> {
@@ -31,7 +31,7 @@ export async function uploadArtifact(
   const sha256 = createHash("sha256").update(input.data).digest("hex");
   const size = input.data.byteLength;
 
-  return prisma.$transaction(async (tx) => {
+  return withTransaction(db, async (tx) => {
     const existing = await tx.artifact.findUnique({
       where: { teamId_sha256: { teamId: actor.teamId, sha256 } },
       select: { id: true, name: true },

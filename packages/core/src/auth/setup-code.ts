@@ -3,7 +3,6 @@
 // prints it in its own log, and stores only its sha256 (in the database, so any replica can
 // check it). Setup deletes every code in the transaction that creates the owner.
 import { createHash, randomInt, timingSafeEqual } from "node:crypto";
-import type { PrismaClient } from "@capstan/db";
 import type { Db } from "../db";
 import { forbidden } from "../errors";
 
@@ -19,11 +18,11 @@ export function normalizeSetupCode(code: string): string {
 }
 
 /** Makes and stores a code while no user exists; returns it (as XXXX-XXXX-XXXX) or null. */
-export async function issueSetupCode(prisma: PrismaClient): Promise<string | null> {
-  if (await prisma.user.findFirst({ select: { id: true } })) return null;
+export async function issueSetupCode(db: Db): Promise<string | null> {
+  if (await db.user.findFirst({ select: { id: true } })) return null;
   let code = "";
   for (let i = 0; i < CODE_LENGTH; i++) code += ALPHABET[randomInt(ALPHABET.length)];
-  await prisma.setupCode.create({ data: { codeHash: hashCode(code).toString("hex") } });
+  await db.setupCode.create({ data: { codeHash: hashCode(code).toString("hex") } });
   return code.match(/.{4}/g)!.join("-");
 }
 

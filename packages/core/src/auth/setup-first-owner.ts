@@ -1,6 +1,6 @@
-import type { PrismaClient } from "@capstan/db";
 import { hashPassword } from "@capstan/db/passwords";
 import { recordAuditEvent, userActor } from "../audit/record-audit-event";
+import { type Db, withTransaction } from "../db";
 import { AppError } from "../errors";
 import { checkTeamName, slugifyTeamName } from "../teams/slugify-team-name";
 import { checkPasswordPolicy } from "../users/check-password-policy";
@@ -36,21 +36,18 @@ const SETUP_LOCK_KEY = 0x63617073; // "caps"
  * concurrent calls serialise on a transaction-scoped advisory lock, so exactly one wins; the
  * other sees the user and gets CONFLICT. The codes are deleted with the owner's creation.
  */
-export async function setupFirstOwner(
-  prisma: PrismaClient,
-  input: SetupFirstOwnerInput,
-): Promise<SetupFirstOwnerResult> {
+export async function setupFirstOwner(db: Db, input: SetupFirstOwnerInput): Promise<SetupFirstOwnerResult> {
   const email = normalizeEmail(input.email);
   const teamName = checkTeamName(input.teamName);
   const slug = slugifyTeamName(teamName);
   checkPasswordPolicy(input.password);
   const throttleKey = input.address ? addressKey("setup", input.address) : null;
-  if (throttleKey) await claimAttempt(prisma, throttleKey, input.rule ?? ADDRESS_RULE, "setup attempts");
-  const codeId = await findSetupCode(prisma, input.setupCode);
-  if (throttleKey) await clearAttempts(prisma, throttleKey);
+  if (throttleKey) await claimAttempt(db, throttleKey, input.rule ?? ADDRESS_RULE, "setup attempts");
+  const codeId = await findSetupCode(db, input.setupCode);
+  if (throttleKey) await clearAttempts(db, throttleKey);
   const passwordHash = await hashPassword(input.password);
 
-  return prisma.$transaction(async (tx) => {
+  return withTransaction(db, async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SETUP_LOCK_KEY}::bigint)`;
     if (await tx.user.findFirst({ select: { id: true } })) {
       throw new AppError("CONFLICT", "Capstan is already set up. Sign in instead.");

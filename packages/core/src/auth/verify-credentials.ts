@@ -1,6 +1,6 @@
-import type { PrismaClient } from "@capstan/db";
 import { hashPassword, verifyPassword } from "@capstan/db/passwords";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import type { Db } from "../db";
 import { normalizeEmail } from "../users/normalize-email";
 import {
   ACCOUNT_RULE,
@@ -38,18 +38,10 @@ let dummyHash: Promise<string> | undefined;
  * either is blocked), so at most the limit of guesses is ever evaluated, in any number of
  * processes. Attempts on existing accounts are audited in each of the user's teams.
  */
-export async function verifyCredentials(
-  prisma: PrismaClient,
-  input: VerifyCredentialsInput,
-): Promise<VerifiedUser | null> {
+export async function verifyCredentials(db: Db, input: VerifyCredentialsInput): Promise<VerifiedUser | null> {
   const fromAddress = input.address ? addressKey("sign-in", input.address) : null;
   if (fromAddress)
-    await claimAttempt(
-      prisma,
-      fromAddress,
-      input.rules?.address ?? ADDRESS_RULE,
-      "sign-ins from your address",
-    );
+    await claimAttempt(db, fromAddress, input.rules?.address ?? ADDRESS_RULE, "sign-ins from your address");
   let email: string;
   try {
     email = normalizeEmail(input.email);
@@ -57,9 +49,9 @@ export async function verifyCredentials(
     return null;
   }
   const forAccount = accountKey(email);
-  await claimAttempt(prisma, forAccount, input.rules?.account ?? ACCOUNT_RULE, "sign-ins for this account");
+  await claimAttempt(db, forAccount, input.rules?.account ?? ACCOUNT_RULE, "sign-ins for this account");
 
-  const user = await prisma.user.findUnique({
+  const user = await db.user.findUnique({
     where: { email },
     select: {
       id: true,
@@ -76,12 +68,12 @@ export async function verifyCredentials(
   }
   const ok = await verifyPassword(user.passwordHash, input.password);
   if (ok) {
-    await clearAttempts(prisma, forAccount);
-    if (fromAddress) await refundAttempt(prisma, fromAddress);
+    await clearAttempts(db, forAccount);
+    if (fromAddress) await refundAttempt(db, fromAddress);
   }
   const teamIds = user.memberships.length > 0 ? user.memberships.map((m) => m.teamId) : [null];
   for (const teamId of teamIds) {
-    await recordAuditEvent(prisma, {
+    await recordAuditEvent(db, {
       teamId,
       actor: { type: "USER", id: user.id, label: user.email },
       kind: ok ? "user.signed_in" : "user.sign_in_failed",

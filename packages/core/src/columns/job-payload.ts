@@ -4,6 +4,7 @@
 import type { Prisma } from "@capstan/db";
 import { SERVICE_KINDS, serviceSpecSchema } from "@capstan/templates";
 import { z } from "zod";
+import { parseColumn } from "./parse-column";
 
 export const jobPayloadSchema = z.object({
   workflow: z.object({ id: z.string(), name: z.string() }),
@@ -18,12 +19,7 @@ export type JobPayload = z.output<typeof jobPayloadSchema>;
 
 /** Reads a stored payload; throws (naming the first problem) when it no longer matches the format. */
 export function readJobPayload(value: unknown): JobPayload {
-  const result = jobPayloadSchema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  throw new Error(
-    `the job's stored payload is unreadable (${issue.path.join(".") || "payload"}: ${issue.message})`,
-  );
+  return parseColumn(jobPayloadSchema, value, "the job's stored payload", "payload");
 }
 
 export function jobPayloadJson(payload: JobPayload): Prisma.InputJsonObject {

@@ -2,11 +2,11 @@
 // schema, never cast, so a spec an older format wrote (or a hand-edited row) is noticed.
 import { type WorkflowSpec, workflowSpecSchema } from "@capstan/templates";
 import { conflict } from "../errors";
+import { parseColumnOr } from "./parse-column";
 
 /** The stored spec, or null when it no longer validates. */
 export function readRevisionSpec(value: unknown): WorkflowSpec | null {
-  const result = workflowSpecSchema.safeParse(value);
-  return result.success ? result.data : null;
+  return parseColumnOr(workflowSpecSchema, value, null);
 }
 
 export const STALE_SPEC_MESSAGE = "This revision's stored spec no longer validates; save the workflow again.";

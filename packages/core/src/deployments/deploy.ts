@@ -6,6 +6,7 @@
 import type { Deployment, Prisma } from "@capstan/db";
 import type { WorkflowSpec } from "@capstan/templates";
 import type { Actor } from "../audit/record-audit-event";
+import { readLabels } from "../columns/labels";
 import { requireRevisionSpec } from "../columns/revision-spec";
 import type { Db } from "../db";
 import { badRequest, conflict, forbidden, notFound } from "../errors";
@@ -149,7 +150,7 @@ async function deploymentHosts(
     select: { id: true, name: true, status: true, labels: true },
   });
   if (hosts.length !== ids.length) throw notFound("Host");
-  return hosts.map((h) => ({ ...h, labels: (h.labels ?? {}) as Record<string, string> }));
+  return hosts.map((h) => ({ ...h, labels: readLabels(h.labels) }));
 }
 
 async function findByKey(db: Db, teamId: string, key: string): Promise<EarlierDeployment | null> {

@@ -1,6 +1,8 @@
 // One deployment as its page shows it: the per-host, per-service step timeline, and the health
 // each service reports now (the "final health" once the deployment has finished).
 import type { HealthStatus, HostStatus, JobState, StepState } from "@capstan/db";
+import { z } from "zod";
+import { parseColumnOr } from "../columns/parse-column";
 import type { Db } from "../db";
 import { notFound } from "../errors";
 import { isUuid } from "../ids";
@@ -167,7 +169,9 @@ export async function getDeployment(
   };
 }
 
+// Only the wave, so a plan the full rollout schema no longer reads still shows where it stopped.
+const currentWaveSchema = z.object({ currentWave: z.number().int() });
+
 function readCurrentWave(plan: unknown): number | null {
-  const wave = (plan as { currentWave?: unknown } | null)?.currentWave;
-  return typeof wave === "number" && Number.isInteger(wave) ? wave : null;
+  return parseColumnOr(currentWaveSchema, plan, null)?.currentWave ?? null;
 }

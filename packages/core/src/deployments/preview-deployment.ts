@@ -1,5 +1,7 @@
 // What the deploy dialog shows before anything is created: the revision, the hosts its workflow
 // targets now, and every host that could be chosen instead.
+
+import { readLabels } from "../columns/labels";
 import { readRevisionSpec, STALE_SPEC_MESSAGE } from "../columns/revision-spec";
 import type { Db } from "../db";
 import { isAppError, notFound } from "../errors";
@@ -34,7 +36,7 @@ export async function previewDeployment(
     orderBy: { name: "asc" },
     take: 1000,
   });
-  const hosts = rows.map((h) => ({ ...h, labels: (h.labels ?? {}) as Record<string, string> }));
+  const hosts = rows.map((h) => ({ ...h, labels: readLabels(h.labels) }));
   const spec = readRevisionSpec(revision.spec);
   let targets: TargetHost[] = [];
   let targetsProblem: string | null = null;

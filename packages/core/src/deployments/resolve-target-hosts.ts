@@ -3,6 +3,7 @@
 // comes back or the queue timeout fails them).
 import type { HostStatus } from "@capstan/db";
 import type { Targets } from "@capstan/templates";
+import { readLabels } from "../columns/labels";
 import type { Db } from "../db";
 import { badRequest } from "../errors";
 
@@ -37,7 +38,7 @@ export async function resolveTargetHosts(
     select: { id: true, name: true, status: true, labels: true },
     orderBy: { name: "asc" },
   });
-  const hosts = rows.map((h) => ({ ...h, labels: (h.labels ?? {}) as Record<string, string> }));
+  const hosts = rows.map((h) => ({ ...h, labels: readLabels(h.labels) }));
   const known = new Set(hosts.map((h) => h.name));
   const missing = names.filter((name) => !known.has(name));
   if (missing.length > 0)

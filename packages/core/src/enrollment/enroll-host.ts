@@ -2,10 +2,11 @@
 // UPDATE, so two agents racing with the same token cannot both win; if creating the host fails
 // the transaction rolls the consumption back and the token stays usable.
 import { randomBytes } from "node:crypto";
-import type { Prisma, PrismaClient } from "@capstan/db";
+import type { Prisma } from "@capstan/db";
 import { type EnrollRequest, hashBody, importAgentPublicKey } from "@capstan/protocol";
 import { HOST_NAME_PATTERN } from "@capstan/templates";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import { type Db, withTransaction } from "../db";
 import { AppError, badRequest, conflict } from "../errors";
 import { hashEnrollmentToken, isEnrollmentTokenShape } from "./enrollment-token";
 
@@ -29,7 +30,7 @@ function tokenError(message: string, reason: string, code: "UNAUTHENTICATED" | "
 }
 
 /** Why a token could not be consumed, in words an operator can act on. */
-async function explainUnusableToken(db: PrismaClient, tokenHash: string): Promise<AppError> {
+async function explainUnusableToken(db: Db, tokenHash: string): Promise<AppError> {
   const row = await db.enrollmentToken.findUnique({
     where: { tokenHash },
     select: { usedAt: true, revokedAt: true, expiresAt: true },
@@ -67,7 +68,7 @@ function pickHostName(token: ConsumedToken, request: EnrollRequest): { name: str
   };
 }
 
-export async function enrollHost(db: PrismaClient, request: EnrollRequest): Promise<EnrolledHost> {
+export async function enrollHost(db: Db, request: EnrollRequest): Promise<EnrolledHost> {
   if (!isEnrollmentTokenShape(request.token)) {
     throw tokenError(
       "This enrollment token is not valid. Copy the whole token from the dashboard.",
@@ -82,72 +83,70 @@ export async function enrollHost(db: PrismaClient, request: EnrollRequest): Prom
   }
   const tokenHash = hashEnrollmentToken(request.token);
 
-  const result = await db
-    .$transaction(async (tx) => {
-      const consumed = await tx.$queryRaw<ConsumedToken[]>`
+  const result = await withTransaction(db, async (tx) => {
+    const consumed = await tx.$queryRaw<ConsumedToken[]>`
         UPDATE "EnrollmentToken" SET "usedAt" = now()
         WHERE "tokenHash" = ${tokenHash} AND "usedAt" IS NULL AND "revokedAt" IS NULL AND "expiresAt" > now()
         RETURNING id, "teamId", "hostName", labels`;
-      const token = consumed[0];
-      if (!token) return null;
+    const token = consumed[0];
+    if (!token) return null;
 
-      const keyTaken = await tx.host.count({ where: { publicKey: request.publicKey } });
-      if (keyTaken)
-        throw conflict("This public key is already enrolled. Generate a new key pair for a new host.");
+    const keyTaken = await tx.host.count({ where: { publicKey: request.publicKey } });
+    if (keyTaken)
+      throw conflict("This public key is already enrolled. Generate a new key pair for a new host.");
 
-      let { name, fixed } = pickHostName(token, request);
-      const nameTaken = await tx.host.count({ where: { teamId: token.teamId, name } });
-      if (nameTaken) {
-        if (fixed)
-          throw conflict(`A host named ${name} already exists in this team. Revoke or rename it first.`);
-        name = `${name.slice(0, 56)}-${randomBytes(3).toString("hex")}`;
-      }
-      const team = await tx.team.findUniqueOrThrow({
-        where: { id: token.teamId },
-        select: { approveNewHosts: true },
-      });
-      const host = await tx.host.create({
-        data: {
-          teamId: token.teamId,
-          name,
-          labels: token.labels,
-          facts: request.facts as Prisma.InputJsonObject,
-          publicKey: request.publicKey,
-          agentVersion: request.agentVersion,
-          status: "PENDING",
-          awaitingApproval: team.approveNewHosts,
-        },
-        select: { id: true, name: true },
-      });
-      await tx.enrollmentToken.update({ where: { id: token.id }, data: { hostId: host.id } });
-      await recordAuditEvent(tx, {
-        teamId: token.teamId,
-        actor: { type: "AGENT", id: host.id, label: host.name },
-        kind: "host.enrolled",
-        target: { type: "host", id: host.id },
-        data: {
-          tokenId: token.id,
-          agentVersion: request.agentVersion,
-          awaitingApproval: team.approveNewHosts,
-          // A fingerprint lets people match the key on the host without storing anything secret.
-          keyFingerprint: hashBody(Buffer.from(request.publicKey, "base64")).slice(0, 16),
-        },
-      });
-      return {
-        hostId: host.id,
-        teamId: token.teamId,
-        hostName: host.name,
-        status: "PENDING" as const,
-        labels: token.labels,
-      };
-    })
-    .catch((error: unknown) => {
-      // Two agents racing with different tokens but the same name or key: the loser hits a unique index.
-      if ((error as { code?: string }).code === "P2002") {
-        throw conflict("Another host was enrolled with this name or key at the same moment. Try again.");
-      }
-      throw error;
+    let { name, fixed } = pickHostName(token, request);
+    const nameTaken = await tx.host.count({ where: { teamId: token.teamId, name } });
+    if (nameTaken) {
+      if (fixed)
+        throw conflict(`A host named ${name} already exists in this team. Revoke or rename it first.`);
+      name = `${name.slice(0, 56)}-${randomBytes(3).toString("hex")}`;
+    }
+    const team = await tx.team.findUniqueOrThrow({
+      where: { id: token.teamId },
+      select: { approveNewHosts: true },
     });
+    const host = await tx.host.create({
+      data: {
+        teamId: token.teamId,
+        name,
+        labels: token.labels,
+        facts: request.facts as Prisma.InputJsonObject,
+        publicKey: request.publicKey,
+        agentVersion: request.agentVersion,
+        status: "PENDING",
+        awaitingApproval: team.approveNewHosts,
+      },
+      select: { id: true, name: true },
+    });
+    await tx.enrollmentToken.update({ where: { id: token.id }, data: { hostId: host.id } });
+    await recordAuditEvent(tx, {
+      teamId: token.teamId,
+      actor: { type: "AGENT", id: host.id, label: host.name },
+      kind: "host.enrolled",
+      target: { type: "host", id: host.id },
+      data: {
+        tokenId: token.id,
+        agentVersion: request.agentVersion,
+        awaitingApproval: team.approveNewHosts,
+        // A fingerprint lets people match the key on the host without storing anything secret.
+        keyFingerprint: hashBody(Buffer.from(request.publicKey, "base64")).slice(0, 16),
+      },
+    });
+    return {
+      hostId: host.id,
+      teamId: token.teamId,
+      hostName: host.name,
+      status: "PENDING" as const,
+      labels: token.labels,
+    };
+  }).catch((error: unknown) => {
+    // Two agents racing with different tokens but the same name or key: the loser hits a unique index.
+    if ((error as { code?: string }).code === "P2002") {
+      throw conflict("Another host was enrolled with this name or key at the same moment. Try again.");
+    }
+    throw error;
+  });
   if (!result) throw await explainUnusableToken(db, tokenHash);
   return result;
 }

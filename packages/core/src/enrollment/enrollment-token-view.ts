@@ -1,4 +1,5 @@
 import type { EnrollmentToken } from "@capstan/db";
+import { displayLabels } from "../columns/labels";
 
 export type EnrollmentTokenStatus = "ACTIVE" | "USED" | "EXPIRED" | "REVOKED";
 
@@ -26,7 +27,7 @@ export function toEnrollmentTokenView(row: EnrollmentToken, now = new Date()): E
   return {
     id: row.id,
     hostName: row.hostName,
-    labels: (row.labels ?? {}) as Record<string, string>,
+    labels: displayLabels(row.labels),
     status,
     expiresAt: row.expiresAt,
     usedAt: row.usedAt,

@@ -2,6 +2,7 @@
 // many hosts run each version, and each host's latest upgrade.
 import type { AgentUpgradeStatus, HostStatus } from "@capstan/db";
 import type { AgentRelease } from "../agents/get-agent-release";
+import { displayHostFacts } from "../columns/host-facts";
 import type { Db } from "../db";
 import { failUnreportedAgentUpgrades } from "./fail-unreported-agent-upgrades";
 
@@ -60,7 +61,7 @@ export async function listFleet(db: Db, args: { teamId: string; release: AgentRe
       name: h.name,
       status: h.status,
       agentVersion: h.agentVersion,
-      arch: (h.facts as { arch?: string }).arch ?? null,
+      arch: displayHostFacts(h.facts).arch ?? null,
       lastSeenAt: h.lastSeenAt,
       upToDate: served && h.agentVersion ? h.agentVersion === served : null,
       upgrade: u

@@ -1,9 +1,11 @@
 // An admin asks hosts to move to the agent build this control plane serves. Each host gets one
 // AgentUpgrade row, sent with its next heartbeat answer; a host that cannot be upgraded now is
 // skipped with the reason, so "upgrade all outdated" does what it can and says what it did not.
-import type { AgentUpgrade, PrismaClient } from "@capstan/db";
+import type { AgentUpgrade } from "@capstan/db";
 import type { AgentRelease } from "../agents/get-agent-release";
 import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
+import { readHostFacts } from "../columns/host-facts";
+import { type Db, withTransaction } from "../db";
 import { badRequest, notFound } from "../errors";
 import { isUuid } from "../ids";
 import { failUnreportedAgentUpgrades } from "./fail-unreported-agent-upgrades";
@@ -16,7 +18,7 @@ export interface RequestAgentUpgradesResult {
 }
 
 export async function requestAgentUpgrades(
-  db: PrismaClient,
+  db: Db,
   args: {
     teamId: string;
     hostIds: string[];
@@ -37,7 +39,7 @@ export async function requestAgentUpgrades(
   if (hostIds.length === 0) throw badRequest("Choose at least one host to upgrade.");
   if (!hostIds.every(isUuid)) throw notFound("Host");
 
-  return db.$transaction(async (tx) => {
+  return withTransaction(db, async (tx) => {
     // Row locks on the hosts: two concurrent requests cannot both open an upgrade for one host.
     await tx.$queryRaw`SELECT id FROM "Host" WHERE id = ANY(${hostIds}::uuid[]) AND "teamId" = ${args.teamId}::uuid FOR UPDATE`;
     await failUnreportedAgentUpgrades(tx, { hostIds });
@@ -50,7 +52,7 @@ export async function requestAgentUpgrades(
 
     const result: RequestAgentUpgradesResult = { requested: [], skipped: [] };
     for (const host of hosts.sort((a, b) => a.name.localeCompare(b.name))) {
-      const arch = (host.facts as { arch?: string }).arch === "arm64" ? "arm64" : "x64";
+      const arch = readHostFacts(host.facts).arch === "arm64" ? "arm64" : "x64";
       const executableSha256 = release.executableSha256[arch];
       const open = host.agentUpgrades[0];
       const reason =

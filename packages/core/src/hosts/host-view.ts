@@ -1,6 +1,8 @@
 import type { Host } from "@capstan/db";
 import { hashBody } from "@capstan/protocol";
 import { type HostPolicy, readHostPolicy } from "@capstan/templates";
+import { displayHostFacts } from "../columns/host-facts";
+import { displayLabels } from "../columns/labels";
 
 export interface HostView {
   id: string;
@@ -31,8 +33,8 @@ export function toHostView(host: Host): HostView {
     id: host.id,
     name: host.name,
     status: host.status,
-    labels: host.labels as Record<string, string>,
-    facts: host.facts as Record<string, unknown>,
+    labels: displayLabels(host.labels),
+    facts: displayHostFacts(host.facts),
     policy: readHostPolicy(host.policy),
     agentVersion: host.agentVersion,
     lastSeenAt: host.lastSeenAt,

@@ -3,10 +3,10 @@
 // was already recorded by authentication, so a quiet heartbeat writes nothing else. The same
 // statement reads the host's open agent upgrade, if any, to send it along.
 
-import type { PrismaClient } from "@capstan/db";
 import type { HeartbeatRequest, HeartbeatResponse } from "@capstan/protocol";
 import { heartbeatRequestSchema } from "@capstan/protocol";
 import type { AgentSettings } from "../agents/agent-settings";
+import type { Db } from "../db";
 import {
   failUnreportedAgentUpgrades,
   UPGRADE_REPORT_GRACE_SECONDS,
@@ -25,7 +25,7 @@ interface OpenUpgrade {
 }
 
 export async function recordHeartbeat(
-  db: PrismaClient,
+  db: Db,
   args: {
     hostId: string;
     request: HeartbeatRequest;

@@ -9,6 +9,7 @@ import { JobNotifier } from "./job-notifier";
 import { reapJobs } from "./reap-jobs";
 
 export interface JobEngineOptions {
+  /** The client, not a Db: the engine outlives any transaction and runs each pass on its own. */
   prisma: PrismaClient;
   /** For the LISTEN connection; omit to rely on the sweep alone. */
   connectionString?: string;

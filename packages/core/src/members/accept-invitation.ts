@@ -1,6 +1,6 @@
-import type { PrismaClient } from "@capstan/db";
 import { hashPassword } from "@capstan/db/passwords";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import { type Db, withTransaction } from "../db";
 import { conflict, forbidden, gone, notFound } from "../errors";
 import { checkPasswordPolicy } from "../users/check-password-policy";
 import { createUser } from "../users/create-user";
@@ -22,10 +22,7 @@ export interface AcceptedInvitation {
  * claimed with a conditional update inside the transaction, so it works exactly once even when
  * two people race with the same link.
  */
-export async function acceptInvitation(
-  prisma: PrismaClient,
-  input: AcceptInvitationInput,
-): Promise<AcceptedInvitation> {
+export async function acceptInvitation(db: Db, input: AcceptInvitationInput): Promise<AcceptedInvitation> {
   if (!isInvitationTokenShape(input.token)) throw notFound("Invitation");
   let passwordHash: string | undefined;
   if ("newUser" in input) {
@@ -35,7 +32,7 @@ export async function acceptInvitation(
   }
   const tokenHash = hashInvitationToken(input.token);
 
-  return prisma.$transaction(async (tx) => {
+  return withTransaction(db, async (tx) => {
     const invitation = await tx.invitation.findUnique({ where: { tokenHash }, include: { team: true } });
     if (!invitation) throw notFound("Invitation");
     const claimed = await tx.invitation.updateMany({

@@ -1,5 +1,6 @@
-import type { PrismaClient, Role } from "@capstan/db";
+import type { Role } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import { type Db, withTransaction } from "../db";
 import { conflict, forbidden } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { getMember } from "./get-member";
@@ -15,8 +16,8 @@ export interface ChangeMemberRoleInput {
  * ADMINs manage non-owners; only OWNERs grant or take away OWNER. A team keeps one owner. Open
  * invitations the member made above their new role are revoked; their tokens are capped at auth.
  */
-export async function changeMemberRole(prisma: PrismaClient, actor: TeamActor, input: ChangeMemberRoleInput) {
-  return prisma.$transaction(async (tx) => {
+export async function changeMemberRole(db: Db, actor: TeamActor, input: ChangeMemberRoleInput) {
+  return withTransaction(db, async (tx) => {
     const { owners, actorRole } = await lockTeamOwners(tx, actor);
     const member = await getMember(tx, actor.teamId, input.membershipId);
     if ((member.role === "OWNER" || input.role === "OWNER") && actorRole !== "OWNER") {

@@ -1,5 +1,5 @@
-import type { PrismaClient } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import { type Db, withTransaction } from "../db";
 import { conflict, forbidden } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { getMember } from "./get-member";
@@ -10,12 +10,8 @@ import { revokeMemberGrants } from "./revoke-member-grants";
  * Removes a member (ADMIN+; owners only by owners). The last owner cannot be removed. Their API
  * tokens and open invitations are revoked in the same transaction.
  */
-export async function removeMember(
-  prisma: PrismaClient,
-  actor: TeamActor,
-  membershipId: string,
-): Promise<void> {
-  await prisma.$transaction(async (tx) => {
+export async function removeMember(db: Db, actor: TeamActor, membershipId: string): Promise<void> {
+  await withTransaction(db, async (tx) => {
     const { owners, actorRole } = await lockTeamOwners(tx, actor);
     const member = await getMember(tx, actor.teamId, membershipId);
     if (member.role === "OWNER" && actorRole !== "OWNER")

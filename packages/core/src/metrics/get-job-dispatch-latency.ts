@@ -1,11 +1,11 @@
-import type { PrismaClient } from "@capstan/db";
+import type { Db } from "../db";
 
 /**
  * Seconds from a job's creation to its claim by a poll, both in database time (so the web
  * server's clock does not matter). Null when the job is missing or unclaimed.
  */
-export async function getJobDispatchLatency(prisma: PrismaClient, jobId: string): Promise<number | null> {
-  const job = await prisma.job.findUnique({
+export async function getJobDispatchLatency(db: Db, jobId: string): Promise<number | null> {
+  const job = await db.job.findUnique({
     where: { id: jobId },
     select: { createdAt: true, claimedAt: true },
   });

@@ -2,8 +2,8 @@
 // over indexed columns, all in one round trip. Counts are across every team (the metrics
 // endpoint is for the operator of the control plane, not for one team).
 
-import type { PrismaClient } from "@capstan/db";
 import { DEPLOYMENT_STATUSES, HOST_STATUSES, JOB_STATES } from "@capstan/protocol/public-api/schemas";
+import type { Db } from "../db";
 
 export interface FleetGauges {
   hostsByStatus: Record<string, number>;
@@ -31,8 +31,8 @@ function fill(labels: readonly string[], rows: Row[], metric: string): Record<st
   return out;
 }
 
-export async function readFleetGauges(prisma: PrismaClient): Promise<FleetGauges> {
-  const rows = await prisma.$queryRaw<Row[]>`
+export async function readFleetGauges(db: Db): Promise<FleetGauges> {
+  const rows = await db.$queryRaw<Row[]>`
     SELECT 'host' AS metric, status::text AS label, count(*) AS count FROM "Host" GROUP BY status
     UNION ALL
     SELECT 'job', state::text, count(*) FROM "Job" GROUP BY state

@@ -5,6 +5,7 @@
 import type { Prisma } from "@capstan/db";
 import type { Rollout } from "@capstan/templates";
 import { z } from "zod";
+import { parseColumnOr } from "../columns/parse-column";
 
 const hostOutcomeSchema = z.enum([
   "PENDING",
@@ -81,8 +82,7 @@ export function splitIntoWaves<T extends { id: string; name: string }>(
 
 /** Reads a stored plan; null for deployments planned before rollouts existed (or an unreadable plan). */
 export function readRolloutPlan(value: unknown): RolloutPlan | null {
-  const result = rolloutPlanSchema.safeParse(value);
-  return result.success ? result.data : null;
+  return parseColumnOr(rolloutPlanSchema, value, null);
 }
 
 export function rolloutPlanJson(plan: RolloutPlan): Prisma.InputJsonObject {

@@ -1,5 +1,5 @@
-import type { PrismaClient } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import { type Db, withTransaction } from "../db";
 import { notFound } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { findSecretWorkflow } from "./find-secret-workflow";
@@ -11,13 +11,9 @@ export interface DeleteSecretInput {
 }
 
 /** Deletes one secret; needs no key, so it works even when the keyring is lost. */
-export async function deleteSecret(
-  prisma: PrismaClient,
-  actor: TeamActor,
-  input: DeleteSecretInput,
-): Promise<void> {
+export async function deleteSecret(db: Db, actor: TeamActor, input: DeleteSecretInput): Promise<void> {
   checkSecretName(input.name);
-  await prisma.$transaction(async (tx) => {
+  await withTransaction(db, async (tx) => {
     const workflow = await findSecretWorkflow(tx, actor.teamId, input.workflowId);
     const deleted = await tx.secret.deleteMany({
       where: { teamId: actor.teamId, workflowId: workflow.id, name: input.name },

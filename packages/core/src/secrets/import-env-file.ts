@@ -1,4 +1,4 @@
-import type { PrismaClient } from "@capstan/db";
+import type { Db } from "../db";
 import type { TeamActor } from "../rbac/team-actor";
 import { findSecretWorkflow } from "./find-secret-workflow";
 import { type EnvFileIssue, parseEnvFile } from "./parse-env-file";
@@ -29,13 +29,13 @@ export function maskSecretValue(value: string): string {
  * values) and what is wrong with it. Nothing is written; saveEnvFileSecrets does that.
  */
 export async function importEnvFile(
-  prisma: PrismaClient,
+  db: Db,
   actor: Pick<TeamActor, "teamId">,
   input: { workflowId: string; text: string },
 ): Promise<EnvFilePreview> {
-  const workflow = await findSecretWorkflow(prisma, actor.teamId, input.workflowId);
+  const workflow = await findSecretWorkflow(db, actor.teamId, input.workflowId);
   const { entries, issues } = parseEnvFile(input.text);
-  const existing = await prisma.secret.findMany({
+  const existing = await db.secret.findMany({
     where: { teamId: actor.teamId, workflowId: workflow.id, name: { in: entries.map((e) => e.name) } },
     select: { name: true },
   });

@@ -1,4 +1,4 @@
-import type { PrismaClient } from "@capstan/db";
+import type { Db } from "../db";
 import type { TeamActor } from "../rbac/team-actor";
 import { findSecretWorkflow } from "./find-secret-workflow";
 
@@ -13,19 +13,19 @@ export interface SecretView {
 
 /** Names and metadata of a workflow's secrets. Never values: the query does not even load them. */
 export async function listSecrets(
-  prisma: PrismaClient,
+  db: Db,
   actor: Pick<TeamActor, "teamId">,
   input: { workflowId: string },
 ): Promise<SecretView[]> {
-  const workflow = await findSecretWorkflow(prisma, actor.teamId, input.workflowId);
-  const rows = await prisma.secret.findMany({
+  const workflow = await findSecretWorkflow(db, actor.teamId, input.workflowId);
+  const rows = await db.secret.findMany({
     where: { teamId: actor.teamId, workflowId: workflow.id },
     select: { id: true, name: true, createdAt: true, updatedAt: true, updatedById: true },
     orderBy: { name: "asc" },
   });
   const userIds = [...new Set(rows.flatMap((r) => (r.updatedById ? [r.updatedById] : [])))];
   const users = userIds.length
-    ? await prisma.user.findMany({
+    ? await db.user.findMany({
         where: { id: { in: userIds } },
         select: { id: true, email: true, name: true },
       })

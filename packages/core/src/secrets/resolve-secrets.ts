@@ -1,7 +1,8 @@
 // The deploy path's only way to read secret values: the job engine calls it when a job is
 // claimed. Any secret that is missing or cannot be decrypted throws, naming the secret (never a
 // value), so the deploy fails instead of starting with an empty or wrong value.
-import type { PrismaClient } from "@capstan/db";
+
+import { type Db, withTransaction } from "../db";
 import { AppError, isAppError } from "../errors";
 import { type DataKey, EnvelopeError, openSecret } from "./envelope";
 import { findSecretWorkflow } from "./find-secret-workflow";
@@ -23,7 +24,7 @@ function cannotDecrypt(names: string[], workflow: string, reason: string): AppEr
 }
 
 export async function resolveSecrets(
-  prisma: PrismaClient,
+  db: Db,
   keyring: Keyring | null | undefined,
   input: ResolveSecretsInput,
 ): Promise<Record<string, string>> {
@@ -32,7 +33,7 @@ export async function resolveSecrets(
   for (const name of names) checkSecretName(name);
   const { teamId, workflowId } = input;
 
-  return prisma.$transaction(async (tx) => {
+  return withTransaction(db, async (tx) => {
     const workflow = await findSecretWorkflow(tx, teamId, workflowId);
     // Lock the team row (FOR SHARE) before reading secrets: a data key rotation running now
     // either finishes first or waits, so the secrets and the key we read always match.

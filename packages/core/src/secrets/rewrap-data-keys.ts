@@ -1,8 +1,8 @@
 // After a new KEK is put first in CAPSTAN_SECRETS_KEY, this re-wraps every team's data key with
 // it. Secrets themselves are untouched (they are sealed by the data keys, which stay the same).
 // Once it reports no failures the old KEK can be removed from the keyring.
-import type { PrismaClient } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import { type Db, withTransaction } from "../db";
 import { isAppError } from "../errors";
 import { wrapDataKey } from "./envelope";
 import type { Keyring } from "./keyring";
@@ -20,9 +20,9 @@ export interface RewrapDataKeysResult {
   failed: { teamId: string; reason: string }[];
 }
 
-export async function rewrapDataKeys(prisma: PrismaClient, keyring: Keyring): Promise<RewrapDataKeysResult> {
+export async function rewrapDataKeys(db: Db, keyring: Keyring): Promise<RewrapDataKeysResult> {
   const kekId = keyring.currentKeyId;
-  const teams = await prisma.team.findMany({
+  const teams = await db.team.findMany({
     where: { wrappedDataKey: { not: null } },
     select: { id: true, dataKeyKekId: true },
     orderBy: { id: "asc" },
@@ -34,7 +34,7 @@ export async function rewrapDataKeys(prisma: PrismaClient, keyring: Keyring): Pr
       continue;
     }
     try {
-      const changed = await prisma.$transaction(async (tx) => {
+      const changed = await withTransaction(db, async (tx) => {
         const [row] = await tx.$queryRaw<TeamKeyRow[]>`
           SELECT "wrappedDataKey", "dataKeyKekId" FROM "Team" WHERE id = ${team.id}::uuid FOR UPDATE`;
         if (!row?.wrappedDataKey || !row.dataKeyKekId || row.dataKeyKekId === kekId) return false;

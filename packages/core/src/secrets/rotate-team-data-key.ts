@@ -1,8 +1,8 @@
 // Replaces a team's data key: every secret is opened with the old key and sealed again with a
 // new one, and the new key is wrapped by the current KEK, all in one transaction that holds the
 // team row FOR UPDATE (writers and readers wait). If any secret cannot be opened nothing changes.
-import type { PrismaClient } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import { type Db, withTransaction } from "../db";
 import { AppError } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { resealWebhookSecrets } from "../webhooks/webhook-secret";
@@ -17,14 +17,15 @@ export interface RotateTeamDataKeyResult {
 }
 
 export async function rotateTeamDataKey(
-  prisma: PrismaClient,
+  db: Db,
   keyring: Keyring | null | undefined,
   actor: TeamActor,
 ): Promise<RotateTeamDataKeyResult> {
   const ring = requireKeyring(keyring);
   const { teamId } = actor;
-  await ensureTeamDataKey(prisma, ring, teamId);
-  return prisma.$transaction(
+  await ensureTeamDataKey(db, ring, teamId);
+  return withTransaction(
+    db,
     async (tx) => {
       const oldKey = await openTeamDataKey(tx, ring, teamId, "update");
       const newKey = generateDataKey();

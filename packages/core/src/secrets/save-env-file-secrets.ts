@@ -1,4 +1,4 @@
-import type { PrismaClient } from "@capstan/db";
+import type { Db } from "../db";
 import { badRequest } from "../errors";
 import type { TeamActor } from "../rbac/team-actor";
 import { type Keyring, requireKeyring } from "./keyring";
@@ -10,7 +10,7 @@ import { type WrittenSecret, writeSecrets } from "./write-secrets";
  * file with any issue is refused whole, so a half-imported environment never reaches a deploy.
  */
 export async function saveEnvFileSecrets(
-  prisma: PrismaClient,
+  db: Db,
   keyring: Keyring | null | undefined,
   actor: TeamActor,
   input: { workflowId: string; text: string },
@@ -22,7 +22,7 @@ export async function saveEnvFileSecrets(
   }
   if (entries.length === 0) throw badRequest("The .env text has no NAME=value lines.");
   return writeSecrets(
-    prisma,
+    db,
     ring,
     actor,
     input.workflowId,

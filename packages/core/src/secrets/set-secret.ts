@@ -1,4 +1,4 @@
-import type { PrismaClient } from "@capstan/db";
+import type { Db } from "../db";
 import type { TeamActor } from "../rbac/team-actor";
 import type { Keyring } from "./keyring";
 import { requireKeyring } from "./keyring";
@@ -12,13 +12,13 @@ export interface SetSecretInput {
 
 /** Creates or replaces one secret of a workflow. The value is write-only from here on. */
 export async function setSecret(
-  prisma: PrismaClient,
+  db: Db,
   keyring: Keyring | null | undefined,
   actor: TeamActor,
   input: SetSecretInput,
 ): Promise<WrittenSecret> {
   const [written] = await writeSecrets(
-    prisma,
+    db,
     requireKeyring(keyring),
     actor,
     input.workflowId,

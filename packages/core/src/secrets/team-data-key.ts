@@ -1,7 +1,7 @@
 // Loading a team's data key. Writers hold the team row FOR SHARE while they seal, and key
 // rotation holds it FOR UPDATE while it re-seals, so no secret is ever written under a data key
 // that is being replaced.
-import type { PrismaClient } from "@capstan/db";
+
 import type { Db } from "../db";
 import { AppError, notFound } from "../errors";
 import { isUuid } from "../ids";
@@ -14,18 +14,14 @@ export interface TeamKeyRow {
 }
 
 /** Gives the team a data key if it has none; concurrent callers agree on one key. */
-export async function ensureTeamDataKey(
-  prisma: PrismaClient,
-  keyring: Keyring,
-  teamId: string,
-): Promise<void> {
+export async function ensureTeamDataKey(db: Db, keyring: Keyring, teamId: string): Promise<void> {
   if (!isUuid(teamId)) throw notFound("Team");
   const dek = generateDataKey();
   try {
     const wrapped = wrapDataKey(dek, { id: keyring.currentKeyId, key: keyring.currentKey() }, teamId);
     // Only fills an empty slot: a key someone else just stored must never be overwritten, or
     // the secrets they sealed with it would become unreadable.
-    await prisma.team.updateMany({
+    await db.team.updateMany({
       where: { id: teamId, wrappedDataKey: null },
       data: { wrappedDataKey: new Uint8Array(wrapped), dataKeyKekId: keyring.currentKeyId },
     });

@@ -1,7 +1,7 @@
 // The one place secrets are sealed and stored, shared by setSecret and the .env import so both
 // take the same locks, keep the same rules and write the same audit events.
-import type { PrismaClient } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import { type Db, withTransaction } from "../db";
 import { badRequest } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { sealSecret } from "./envelope";
@@ -23,7 +23,7 @@ export interface WrittenSecret {
 }
 
 export async function writeSecrets(
-  prisma: PrismaClient,
+  db: Db,
   keyring: Keyring,
   actor: TeamActor,
   workflowId: string,
@@ -40,10 +40,11 @@ export async function writeSecrets(
     names.add(name);
   }
   const { teamId } = actor;
-  await findSecretWorkflow(prisma, teamId, workflowId);
-  await ensureTeamDataKey(prisma, keyring, teamId);
+  await findSecretWorkflow(db, teamId, workflowId);
+  await ensureTeamDataKey(db, keyring, teamId);
 
-  return prisma.$transaction(
+  return withTransaction(
+    db,
     async (tx) => {
       const workflow = await findSecretWorkflow(tx, teamId, workflowId);
       const dek = await openTeamDataKey(tx, keyring, teamId, "share");

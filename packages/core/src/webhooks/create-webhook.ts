@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { PrismaClient } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import type { Db } from "../db";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import type { Keyring } from "../secrets/keyring";
 import { checkWebhookEvents, checkWebhookFormat, checkWebhookName } from "./webhook-input";
@@ -24,7 +24,7 @@ export interface CreatedWebhook {
 
 /** ADMIN+ (checked by the caller's RBAC middleware) adds an outgoing webhook to the team. */
 export async function createWebhook(
-  prisma: PrismaClient,
+  db: Db,
   keyring: Keyring | null | undefined,
   actor: TeamActor,
   input: CreateWebhookInput,
@@ -35,7 +35,7 @@ export async function createWebhook(
   const events = checkWebhookEvents(input.events);
   const secret = newWebhookSecret();
   const id = randomUUID();
-  const row = await withTeamDataKey(prisma, keyring, actor.teamId, async (tx, dek) => {
+  const row = await withTeamDataKey(db, keyring, actor.teamId, async (tx, dek) => {
     const created = await tx.webhook.create({
       data: {
         id,

@@ -1,15 +1,15 @@
-import type { PrismaClient } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import { type Db, withTransaction } from "../db";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { findTeamWebhook } from "./find-team-webhook";
 
 /** Deletes a webhook and its delivery log; pending deliveries are never sent. */
 export async function deleteWebhook(
-  prisma: PrismaClient,
+  db: Db,
   actor: TeamActor,
   input: { webhookId: string },
 ): Promise<{ id: string }> {
-  return prisma.$transaction(async (tx) => {
+  return withTransaction(db, async (tx) => {
     const row = await findTeamWebhook(tx, actor.teamId, input.webhookId);
     await tx.webhook.delete({ where: { id: row.id } });
     await recordAuditEvent(tx, {

@@ -9,7 +9,9 @@
 // whose transaction stays open longer than that could be missed, and the events read here are
 // written by single statements.
 import { randomUUID } from "node:crypto";
-import type { Prisma, PrismaClient } from "@capstan/db";
+import type { Prisma } from "@capstan/db";
+import { readAuditData } from "../columns/audit-data";
+import { type Db, withTransaction } from "../db";
 import { WEBHOOK_AUDIT_KINDS, WEBHOOK_PING_EVENT, webhookEventFor } from "./webhook-events";
 import { buildWebhookBody, type WebhookDeploymentFacts, type WebhookEventFacts } from "./webhook-payload";
 
@@ -59,12 +61,13 @@ const idle = (ran: boolean): EnqueueWebhookResult => ({
 });
 
 export async function enqueueWebhookDeliveries(
-  prisma: PrismaClient,
+  db: Db,
   options: EnqueueWebhookOptions = {},
 ): Promise<EnqueueWebhookResult> {
   const gapTimeoutMs = options.gapTimeoutMs ?? 30_000;
   const batchSize = options.batchSize ?? 500;
-  return prisma.$transaction(
+  return withTransaction(
+    db,
     async (tx) => {
       const [cursor] = await tx.$queryRaw<{ lastEventId: bigint; gapSince: Date | null }[]>`
         SELECT "lastEventId", "gapSince" FROM "WebhookCursor" WHERE name = ${CURSOR} FOR UPDATE SKIP LOCKED`;
@@ -104,7 +107,7 @@ export async function enqueueWebhookDeliveries(
       const relevant = taken.filter((row) => row.teamId && webhookEventFor(row.kind, row.data) !== null);
       const finishedIds = taken
         .filter((row) => row.kind === "deployment.status_changed" && row.targetId)
-        .filter((row) => FINAL.has(String((row.data as { to?: unknown } | null)?.to)))
+        .filter((row) => FINAL.has(String(readAuditData(row.data).to)))
         .map((row) => row.targetId!);
       const deploymentIds = [
         ...new Set([
@@ -130,7 +133,7 @@ export async function enqueueWebhookDeliveries(
       const finishedDeployments: FinishedDeployment[] = [];
       for (const row of taken) {
         if (row.kind !== "deployment.status_changed" || !row.targetId) continue;
-        const to = String((row.data as { to?: unknown } | null)?.to);
+        const to = String(readAuditData(row.data).to);
         const deployment = deployments.get(row.targetId);
         if (!FINAL.has(to) || !deployment) continue;
         finishedDeployments.push({
@@ -226,7 +229,7 @@ function eventFacts(
     occurredAt: row.createdAt,
     team,
   };
-  const data = (row.data ?? {}) as Record<string, unknown>;
+  const data = readAuditData(row.data);
   if (row.kind === "deployment.status_changed") {
     if (!deployment) return null;
     const d: WebhookDeploymentFacts = {

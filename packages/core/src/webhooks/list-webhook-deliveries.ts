@@ -1,13 +1,7 @@
 import type { Prisma, WebhookDeliveryStatus } from "@capstan/db";
+import { readWebhookAttemptLog, type WebhookAttempt } from "../columns/webhook-attempt-log";
 import type { Db } from "../db";
 import { isUuid } from "../ids";
-
-export interface WebhookAttempt {
-  at: string;
-  status: number | null;
-  error: string | null;
-  ms: number;
-}
 
 export interface WebhookDeliveryView {
   id: string;
@@ -63,7 +57,7 @@ export async function listWebhookDeliveries(
       attempts: row.attempts,
       responseStatus: row.responseStatus,
       lastError: row.lastError,
-      attemptLog: row.attemptLog as unknown as WebhookAttempt[],
+      attemptLog: readWebhookAttemptLog(row.attemptLog),
       nextAttemptAt: row.status === "PENDING" ? row.nextAttemptAt : null,
       createdAt: row.createdAt,
       deliveredAt: row.deliveredAt,

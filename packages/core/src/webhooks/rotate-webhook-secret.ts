@@ -1,5 +1,5 @@
-import type { PrismaClient } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import type { Db } from "../db";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import type { Keyring } from "../secrets/keyring";
 import { findTeamWebhook } from "./find-team-webhook";
@@ -7,13 +7,13 @@ import { newWebhookSecret, sealWebhookSecret, withTeamDataKey } from "./webhook-
 
 /** Replaces the signing secret; the new one is returned once. Later attempts sign with it. */
 export async function rotateWebhookSecret(
-  prisma: PrismaClient,
+  db: Db,
   keyring: Keyring | null | undefined,
   actor: TeamActor,
   input: { webhookId: string },
 ): Promise<{ id: string; secret: string }> {
   const secret = newWebhookSecret();
-  return withTeamDataKey(prisma, keyring, actor.teamId, async (tx, dek) => {
+  return withTeamDataKey(db, keyring, actor.teamId, async (tx, dek) => {
     const row = await findTeamWebhook(tx, actor.teamId, input.webhookId);
     await tx.webhook.update({
       where: { id: row.id },

@@ -5,8 +5,8 @@
 // Redirects are not followed: a receiver answers, or the attempt fails. Receivers on link-local
 // addresses (cloud metadata) are never reached, private and loopback ones only when allowed; the
 // address is checked after DNS, so a name pointing there is refused too.
-import type { PrismaClient } from "@capstan/db";
 import { liteFetch } from "@capstan/protocol/net/lite-fetch";
+import type { Db } from "../db";
 import type { DataKey } from "../secrets/envelope";
 import type { Keyring } from "../secrets/keyring";
 import { openTeamDataKey } from "../secrets/team-data-key";
@@ -58,16 +58,13 @@ function describeError(error: unknown): string {
 }
 
 /** One pass: claims up to `batchSize` due deliveries and attempts them in parallel. */
-export async function sendWebhookDeliveries(
-  prisma: PrismaClient,
-  options: SendWebhookOptions,
-): Promise<number> {
+export async function sendWebhookDeliveries(db: Db, options: SendWebhookOptions): Promise<number> {
   const maxAttempts = options.maxAttempts ?? WEBHOOK_DEFAULTS.maxAttempts;
   const baseMs = options.backoffBaseMs ?? WEBHOOK_DEFAULTS.backoffBaseMs;
   const maxMs = options.backoffMaxMs ?? WEBHOOK_DEFAULTS.backoffMaxMs;
   const timeoutMs = options.timeoutMs ?? WEBHOOK_DEFAULTS.timeoutMs;
   const lockSeconds = Math.ceil(timeoutMs / 1000) + 30;
-  const claimed = await prisma.$queryRaw<Claimed[]>`
+  const claimed = await db.$queryRaw<Claimed[]>`
     WITH due AS (
       SELECT id FROM "WebhookDelivery"
       WHERE status = 'PENDING' AND "nextAttemptAt" <= now() AND ("lockedUntil" IS NULL OR "lockedUntil" < now())
@@ -83,7 +80,7 @@ export async function sendWebhookDeliveries(
 
   const webhooks = new Map(
     (
-      await prisma.webhook.findMany({
+      await db.webhook.findMany({
         where: { id: { in: [...new Set(claimed.map((c) => c.webhookId))] } },
         select: {
           id: true,
@@ -102,7 +99,7 @@ export async function sendWebhookDeliveries(
     if (!key) {
       key = (async () => {
         if (!options.keyring) throw new Error("the control plane has no secrets key (CAPSTAN_SECRETS_KEY)");
-        return openTeamDataKey(prisma, options.keyring, teamId, "share");
+        return openTeamDataKey(db, options.keyring, teamId, "share");
       })();
       key.catch(() => {});
       keys.set(teamId, key);
@@ -150,7 +147,7 @@ export async function sendWebhookDeliveries(
         options.onAttempt?.({ eventType: delivery.eventType, ok, status, ms });
         const entry = JSON.stringify([{ at: new Date().toISOString(), status, error, ms }]);
         if (ok) {
-          await prisma.$executeRaw`
+          await db.$executeRaw`
             UPDATE "WebhookDelivery" SET status = 'SUCCEEDED', "deliveredAt" = now(), "responseStatus" = ${status},
               "lastError" = NULL, "lockedUntil" = NULL, "attemptLog" = "attemptLog" || ${entry}::jsonb
             WHERE id = ${delivery.id}::uuid AND status = 'PENDING' AND attempts = ${delivery.attempts}`;
@@ -158,7 +155,7 @@ export async function sendWebhookDeliveries(
         }
         const giveUp = delivery.attempts >= maxAttempts || !webhook.enabled;
         const delayMs = webhookBackoffMs(delivery.attempts, baseMs, maxMs);
-        await prisma.$executeRaw`
+        await db.$executeRaw`
           UPDATE "WebhookDelivery" SET
             status = (CASE WHEN ${giveUp} THEN 'FAILED' ELSE 'PENDING' END)::"WebhookDeliveryStatus",
             "nextAttemptAt" = now() + make_interval(secs => ${delayMs / 1000}),

@@ -14,6 +14,7 @@ import { type SendWebhookOptions, sendWebhookDeliveries } from "./send-webhook-d
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 export interface WebhookDispatcherOptions extends EnqueueWebhookOptions, Omit<SendWebhookOptions, "keyring"> {
+  /** The client, not a Db: the dispatcher outlives any transaction and runs each pass on its own. */
   prisma: PrismaClient;
   /** Read on each pass, so a keyring configured later (or fixed) is picked up. */
   getKeyring: () => Keyring | null | undefined;

@@ -1,5 +1,6 @@
-import type { Prisma, PrismaClient } from "@capstan/db";
+import type { Prisma } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import { type Db, withTransaction } from "../db";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { findTeamWebhook } from "./find-team-webhook";
 import { checkWebhookEvents, checkWebhookFormat, checkWebhookName } from "./webhook-input";
@@ -20,7 +21,7 @@ export interface UpdateWebhookInput {
  * rather than sending stale news when it is enabled again.
  */
 export async function updateWebhook(
-  prisma: PrismaClient,
+  db: Db,
   actor: TeamActor,
   input: UpdateWebhookInput,
 ): Promise<WebhookView> {
@@ -30,7 +31,7 @@ export async function updateWebhook(
   if (input.format !== undefined) data.format = checkWebhookFormat(input.format);
   if (input.events !== undefined) data.events = checkWebhookEvents(input.events);
   if (input.enabled !== undefined) data.enabled = input.enabled;
-  return prisma.$transaction(async (tx) => {
+  return withTransaction(db, async (tx) => {
     const before = await findTeamWebhook(tx, actor.teamId, input.webhookId);
     const row = await tx.webhook.update({ where: { id: before.id }, data });
     if (before.enabled && !row.enabled) {

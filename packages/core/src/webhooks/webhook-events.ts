@@ -1,6 +1,7 @@
 // The events a webhook can subscribe to, and how they are read off the audit log: the job engine
 // records `deployment.status_changed` (data.to = the new status) and `host.offline`; a test
 // ping from the dashboard records `webhook.test_requested`.
+import { readAuditData } from "../columns/audit-data";
 
 export const WEBHOOK_EVENT_TYPES = [
   "deployment.succeeded",
@@ -26,7 +27,7 @@ export function webhookEventFor(kind: string, data: unknown): string | null {
   if (kind === "host.offline") return "host.offline";
   if (kind === "webhook.test_requested") return WEBHOOK_PING_EVENT;
   if (kind !== "deployment.status_changed") return null;
-  const to = (data as { to?: unknown } | null)?.to;
+  const { to } = readAuditData(data);
   if (to === "SUCCEEDED") return "deployment.succeeded";
   if (to === "FAILED") return "deployment.failed";
   if (to === "UNKNOWN") return "deployment.unknown";

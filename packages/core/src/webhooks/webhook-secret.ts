@@ -3,8 +3,7 @@
 // no workflow secret can have that reference (workflow ids are UUIDs), and a ciphertext copied to
 // another webhook or team fails to open.
 import { randomBytes } from "node:crypto";
-import type { PrismaClient } from "@capstan/db";
-import type { Db } from "../db";
+import { type Db, withTransaction } from "../db";
 import { AppError } from "../errors";
 import { type DataKey, EnvelopeError, openSecret, type SecretRef, sealSecret } from "../secrets/envelope";
 import { type Keyring, requireKeyring } from "../secrets/keyring";
@@ -59,14 +58,14 @@ export function openWebhookSecret(
  * rotation cannot replace the key between sealing and saving.
  */
 export async function withTeamDataKey<T>(
-  prisma: PrismaClient,
+  db: Db,
   keyring: Keyring | null | undefined,
   teamId: string,
   fn: (tx: Db, dek: DataKey) => Promise<T>,
 ): Promise<T> {
   const ring = requireKeyring(keyring);
-  await ensureTeamDataKey(prisma, ring, teamId);
-  return prisma.$transaction(async (tx) => {
+  await ensureTeamDataKey(db, ring, teamId);
+  return withTransaction(db, async (tx) => {
     const dek = await openTeamDataKey(tx, ring, teamId, "share");
     try {
       return await fn(tx, dek);

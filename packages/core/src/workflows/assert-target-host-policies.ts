@@ -6,6 +6,7 @@ import type { Targets } from "@capstan/templates";
 import { readHostPolicy } from "@capstan/templates/workflow/host-policy";
 import { validateWorkflow } from "@capstan/templates/workflow/validate-workflow";
 import type { WorkflowIssue } from "@capstan/templates/workflow/workflow-issue";
+import { readLabels } from "../columns/labels";
 import type { Db } from "../db";
 import { matchesSelector } from "../deployments/resolve-target-hosts";
 import { invalidWorkflow } from "./invalid-workflow";
@@ -25,7 +26,7 @@ export async function assertTargetHostPolicies(
   // Hosts with the same policy give the same issues: check each policy once.
   const byPolicy = new Map<string, string[]>();
   for (const host of hosts) {
-    const labels = (host.labels ?? {}) as Record<string, string>;
+    const labels = readLabels(host.labels);
     if (!names.has(host.name) && !matchesSelector(labels, selector)) continue;
     const key = JSON.stringify(readHostPolicy(host.policy));
     byPolicy.set(key, [...(byPolicy.get(key) ?? []), host.name]);
