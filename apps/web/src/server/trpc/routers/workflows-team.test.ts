@@ -131,6 +131,11 @@ describe.skipIf(!ok)("workflows, secrets, tokens, members and audit procedures",
       min: "ADMIN",
       call: (r) => as(users[r]).secrets.importEnvFile({ teamId, workflowId, text: `IMPORTED_${r}=1\n` }),
     },
+    {
+      path: "secrets.rotateDataKey",
+      min: "ADMIN",
+      call: (r) => as(users[r]).secrets.rotateDataKey({ teamId }),
+    },
     { path: "tokens.list", min: "VIEWER", call: (r) => as(users[r]).tokens.list({ teamId }) },
     {
       path: "tokens.create",
