@@ -11,6 +11,7 @@ const CODES: AppErrorCode[] = [
   "NOT_FOUND",
   "CONFLICT",
   "GONE",
+  "PAYLOAD_TOO_LARGE",
   "RATE_LIMITED",
   "UNAVAILABLE",
 ];
@@ -36,6 +37,7 @@ describe("error mapping", () => {
       ["CONFLICT", 409, 409, "msg CONFLICT", true],
       // tRPC has no 410; the app code travels in data.appCode instead.
       ["GONE", 410, 412, "msg GONE", true],
+      ["PAYLOAD_TOO_LARGE", 413, 413, "msg PAYLOAD_TOO_LARGE", true],
       ["RATE_LIMITED", 429, 429, "msg RATE_LIMITED", true],
       ["UNAVAILABLE", 503, 503, "msg UNAVAILABLE", true],
     ]);
