@@ -259,14 +259,14 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
 
 type UnsignedOptions = CallOptions & { fetch?: typeof globalThis.fetch; userAgent?: string };
 
-/** Enrollment is one of two unsigned calls: the token is the credential, the host has no id yet. */
-export async function enrollAgent(
+/** The two unsigned calls share everything but their endpoint and request. */
+function callUnsigned(
+  endpoint: typeof agentEndpoints.enroll | typeof agentEndpoints.downloadAgentBinary,
   baseUrl: string,
-  request: EnrollRequest,
-  options: UnsignedOptions = {},
-): Promise<EnrollResponse> {
-  const endpoint = agentEndpoints.enroll;
-  return (await callAgentEndpoint(endpoint, {
+  request: unknown,
+  options: UnsignedOptions,
+): Promise<unknown> {
+  return callAgentEndpoint(endpoint, {
     baseUrl,
     params: {},
     request,
@@ -274,7 +274,16 @@ export async function enrollAgent(
     userAgent: options.userAgent,
     signal: options.signal,
     timeoutMs: timeoutFor(endpoint, request, options.timeoutMs, DEFAULT_TIMEOUT_MS),
-  })) as EnrollResponse;
+  });
+}
+
+/** Enrollment is one of two unsigned calls: the token is the credential, the host has no id yet. */
+export async function enrollAgent(
+  baseUrl: string,
+  request: EnrollRequest,
+  options: UnsignedOptions = {},
+): Promise<EnrollResponse> {
+  return (await callUnsigned(agentEndpoints.enroll, baseUrl, request, options)) as EnrollResponse;
 }
 
 /** Downloads the agent executable (unsigned; used by install and self-update). */
@@ -283,17 +292,8 @@ export async function downloadAgentBinary(
   arch: "x64" | "arm64",
   options: UnsignedOptions & { format?: "executable" | "bundle" } = {},
 ): Promise<Download> {
-  const endpoint = agentEndpoints.downloadAgentBinary;
   const request = { arch, format: options.format ?? "executable" };
-  return (await callAgentEndpoint(endpoint, {
-    baseUrl,
-    params: {},
-    request,
-    fetch: options.fetch ?? globalThis.fetch,
-    userAgent: options.userAgent,
-    signal: options.signal,
-    timeoutMs: timeoutFor(endpoint, request, options.timeoutMs, DEFAULT_TIMEOUT_MS),
-  })) as Download;
+  return (await callUnsigned(agentEndpoints.downloadAgentBinary, baseUrl, request, options)) as Download;
 }
 
 export * from "./client-errors";
