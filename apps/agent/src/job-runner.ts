@@ -67,6 +67,8 @@ export class JobRunner {
   async run(job: JobAssignment, signals: RunSignals): Promise<CompleteJobRequest["state"]> {
     const { log, state } = this.deps;
     const releaseId = releaseIdFor(job.revision.hash, job.revision.number);
+    // Read the host's own policy file once per job, not once per service.
+    const hostPolicy = this.deps.effectivePolicy(job.hostPolicy);
     const inflight: InflightJob = {
       jobId: job.id,
       leaseId: job.leaseId,
@@ -134,11 +136,18 @@ export class JobRunner {
         continue;
       }
       emit({ type: "step", service: service.name, state: "RUNNING" });
-      const outcome = await this.runService(job, service, releaseId, stepSignal, (level, message) => {
-        // The deploy log goes to the control plane and to the agent's own log (journald).
-        log[level]({ jobId: job.id, service: service.name }, message);
-        emitLog({ type: "log", service: service.name, level, message: message.slice(0, 8000) });
-      });
+      const outcome = await this.runService(
+        job,
+        hostPolicy,
+        service,
+        releaseId,
+        stepSignal,
+        (level, message) => {
+          // The deploy log goes to the control plane and to the agent's own log (journald).
+          log[level]({ jobId: job.id, service: service.name }, message);
+          emitLog({ type: "log", service: service.name, level, message: message.slice(0, 8000) });
+        },
+      );
       if (abandon.signal.aborted) break;
       const stepState: StepState = outcome.ok ? "SUCCEEDED" : signals.cancel.aborted ? "CANCELLED" : "FAILED";
       emit({
@@ -181,6 +190,7 @@ export class JobRunner {
 
   private async runService(
     job: JobAssignment,
+    hostPolicy: HostPolicy,
     service: JobAssignment["services"][number],
     releaseId: string,
     signal: AbortSignal,
@@ -213,7 +223,7 @@ export class JobRunner {
             revision: { number: job.revision.number, hash: job.revision.hash },
             spec,
             secrets: service.secrets,
-            hostPolicy: this.deps.effectivePolicy(job.hostPolicy),
+            hostPolicy,
           },
           previousReleaseId,
           autoRollback: job.autoRollback,
