@@ -26,6 +26,9 @@ export const unauthenticated = (message = "Sign in first.") => new AppError("UNA
 export const forbidden = (message: string) => new AppError("FORBIDDEN", message);
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} not found.`);
 export const conflict = (message: string, details?: unknown) => new AppError("CONFLICT", message, details);
+/** Valid input that a rule of its target refuses, e.g. a workflow a target host's policy does not allow. */
+export const unprocessable = (message: string, details?: unknown) =>
+  new AppError("UNPROCESSABLE", message, details);
 export const gone = (message: string) => new AppError("GONE", message);
 
 export function isAppError(error: unknown): error is AppError {

@@ -12,6 +12,7 @@ export const appErrorCodes = [
   "CONFLICT", // state does not allow it (stale lease, name taken, already used)
   "GONE", // expired or revoked (tokens, invitations)
   "PAYLOAD_TOO_LARGE", // a per-resource byte budget is spent (a job's log)
+  "UNPROCESSABLE", // well-formed and valid, but refused by a rule of its target (a host's policy)
   "RATE_LIMITED",
   "UNAVAILABLE", // a dependency is down
 ] as const;
@@ -63,6 +64,7 @@ export const httpStatusForCode: Record<AgentErrorCode, number> = {
   CONFLICT: 409,
   GONE: 410,
   PAYLOAD_TOO_LARGE: 413,
+  UNPROCESSABLE: 422,
   RATE_LIMITED: 429,
   UNAVAILABLE: 503,
   INTERNAL: 500,

@@ -12,6 +12,7 @@ const CODES: AppErrorCode[] = [
   "CONFLICT",
   "GONE",
   "PAYLOAD_TOO_LARGE",
+  "UNPROCESSABLE",
   "RATE_LIMITED",
   "UNAVAILABLE",
 ];
@@ -38,6 +39,7 @@ describe("error mapping", () => {
       // tRPC has no 410; the app code travels in data.appCode instead.
       ["GONE", 410, 412, "msg GONE", true],
       ["PAYLOAD_TOO_LARGE", 413, 413, "msg PAYLOAD_TOO_LARGE", true],
+      ["UNPROCESSABLE", 422, 422, "msg UNPROCESSABLE", true],
       ["RATE_LIMITED", 429, 429, "msg RATE_LIMITED", true],
       ["UNAVAILABLE", 503, 503, "msg UNAVAILABLE", true],
     ]);

@@ -9,9 +9,9 @@ import type { WorkflowIssue } from "@capstan/templates/workflow/workflow-issue";
 import { readLabels } from "../columns/labels";
 import type { Db } from "../db";
 import { matchesSelector } from "../deployments/resolve-target-hosts";
-import { invalidWorkflow } from "./invalid-workflow";
+import { refusedByHostPolicy } from "./invalid-workflow";
 
-/** Throws BAD_REQUEST naming the host when a target host's policy refuses the workflow. */
+/** Throws UNPROCESSABLE (422) naming the host when a target host's policy refuses the workflow. */
 export async function assertTargetHostPolicies(
   db: Db,
   args: { teamId: string; source: string; targets: Targets },
@@ -38,5 +38,5 @@ export async function assertTargetHostPolicies(
     const on = `on host${hostNames.length > 1 ? "s" : ""} ${hostNames.slice(0, 5).join(", ")}${hostNames.length > 5 ? ", ..." : ""}`;
     issues.push(...result.issues.map((issue) => ({ ...issue, message: `${issue.message} ${on}` })));
   }
-  if (issues.length > 0) throw invalidWorkflow(issues);
+  if (issues.length > 0) throw refusedByHostPolicy(issues);
 }

@@ -46,7 +46,7 @@ describe.skipIf(!ok)("the host policy on the control plane", () => {
     const host = await createTestHost(db.prisma, admin.teamId);
     const name = uniqueName("wf");
     const error = await appError(createWorkflow(db.prisma, admin, { source: hostile(name) }));
-    expect(error.code).toBe("BAD_REQUEST");
+    expect(error.code).toBe("UNPROCESSABLE");
     expect(error.message).toContain("services.app.compose.inline.services.app.volumes[0]");
     expect(error.message).toContain("(allowHostPaths)");
     expect(error.message).toContain(`on host ${host.name}`);

@@ -1,18 +1,33 @@
 // The workflow toolchain (packages/templates/src/workflow) reports issues as data; here they
-// become the BAD_REQUEST application error the transports map to 400 / tRPC BAD_REQUEST.
+// become application errors: BAD_REQUEST (400) for a workflow that is invalid anywhere, and
+// UNPROCESSABLE (422) for a valid one that its target hosts' policy refuses, so a caller can tell
+// "fix the document" from "ask the host's admin for the named policy key".
 import {
   type ValidateWorkflowOptions,
   validateWorkflow,
 } from "@capstan/templates/workflow/validate-workflow";
 import { formatWorkflowIssue, type WorkflowIssue } from "@capstan/templates/workflow/workflow-issue";
-import { badRequest } from "../errors";
+import { badRequest, unprocessable } from "../errors";
+
+/** The first issues in a message, all of them in the details. */
+function describeIssues(issues: WorkflowIssue[]) {
+  const first = issues.slice(0, 3).map(formatWorkflowIssue).join("; ");
+  return {
+    summary: `${first}${issues.length > 3 ? "; ..." : ""}`,
+    details: { issues: issues.map((issue) => ({ ...issue, text: formatWorkflowIssue(issue) })) },
+  };
+}
 
 /** The error for a workflow that cannot be saved: the first issues in the message, all in the details. */
 export function invalidWorkflow(issues: WorkflowIssue[]) {
-  const first = issues.slice(0, 3).map(formatWorkflowIssue).join("; ");
-  return badRequest(`The workflow is invalid: ${first}${issues.length > 3 ? "; ..." : ""}`, {
-    issues: issues.map((issue) => ({ ...issue, text: formatWorkflowIssue(issue) })),
-  });
+  const { summary, details } = describeIssues(issues);
+  return badRequest(`The workflow is invalid: ${summary}`, details);
+}
+
+/** The error for a valid workflow that a target host's policy refuses; each issue names the host and key. */
+export function refusedByHostPolicy(issues: WorkflowIssue[]) {
+  const { summary, details } = describeIssues(issues);
+  return unprocessable(`The target hosts' policy refuses this workflow: ${summary}`, details);
 }
 
 /** Throws BAD_REQUEST with every issue in `details.issues` when the workflow is invalid. */
