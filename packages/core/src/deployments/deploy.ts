@@ -11,6 +11,7 @@ import { requireRevisionSpec } from "../columns/revision-spec";
 import type { Db } from "../db";
 import { badRequest, conflict, forbidden, notFound } from "../errors";
 import { isUuid } from "../ids";
+import { assertDeployHostPolicies } from "./assert-deploy-host-policies";
 import { insertDeployment } from "./insert-deployment";
 import { planDeployment } from "./plan-deployment";
 import { isTargeted, resolveTargetHosts, type TargetHost } from "./resolve-target-hosts";
@@ -104,6 +105,11 @@ export async function deploy(db: Db, input: DeployInput): Promise<DeployResult> 
     hosts,
     new Date(),
   );
+  await assertDeployHostPolicies(db, {
+    workflow: revision.workflow.name,
+    services: plan.jobs[0]?.payload.services ?? [],
+    hostIds: plan.jobs.map((j) => j.hostId),
+  });
   try {
     const deployment = await insertDeployment(
       db,

@@ -1,7 +1,8 @@
 // The host policy on the control plane, as the attack: a workflow whose Compose document reaches
 // the host only after interpolation (`${ROOT}:/host`, `network_mode: ${NET}`) is refused at save
-// for each target host whose policy does not allow it, and a job whose host policy narrowed after
-// the save is failed at claim time instead of being handed to the agent.
+// for each target host whose policy does not allow it (422), so is a deployment of a revision the
+// host's policy no longer allows, and a job whose host policy narrowed after the deployment is
+// failed at claim time instead of being handed to the agent.
 import { randomBytes } from "node:crypto";
 import type { Prisma } from "@capstan/db";
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
@@ -73,12 +74,11 @@ describe.skipIf(!ok)("the host policy on the control plane", () => {
     await db.prisma.host.update({ where: { id: host.id }, data: { status: "REVOKED" } });
   });
 
-  it("fails a job at claim when the host's policy no longer allows it, and hands nothing to the agent", async () => {
-    const host = await createTestHost(db.prisma, admin.teamId);
-    await db.prisma.host.update({ where: { id: host.id }, data: { policy: { allowHostNetwork: true } } });
+  /** A revision stored as if saved while the host's policy allowed host networking. */
+  async function hostNetworkRevision(hostName: string) {
     const spec = workflowSpecSchema.parse({
       name: uniqueName("wf"),
-      targets: { hosts: [host.name] },
+      targets: { hosts: [hostName] },
       rollout: { batchSize: "100%", autoRollback: false },
       services: {
         app: {
@@ -90,7 +90,7 @@ describe.skipIf(!ok)("the host policy on the control plane", () => {
       },
     });
     const workflow = await db.prisma.workflow.create({ data: { teamId: admin.teamId, name: spec.name } });
-    const revision = await db.prisma.revision.create({
+    return db.prisma.revision.create({
       data: {
         workflowId: workflow.id,
         number: 1,
@@ -99,6 +99,22 @@ describe.skipIf(!ok)("the host policy on the control plane", () => {
         contentHash: randomBytes(16).toString("hex"),
       },
     });
+  }
+
+  it("refuses at deploy (422) a revision the host's policy no longer allows, and queues nothing", async () => {
+    const host = await createTestHost(db.prisma, admin.teamId);
+    const revision = await hostNetworkRevision(host.name);
+    const error = await appError(deployTo(db.prisma, admin.teamId, revision.id, [host.id]));
+    expect(error.code).toBe("UNPROCESSABLE");
+    expect(error.message).toContain(`on ${host.name}:`);
+    expect(error.message).toContain("(allowHostNetwork)");
+    expect(await db.prisma.deployment.count({ where: { revisionId: revision.id } })).toBe(0);
+  });
+
+  it("fails a job at claim when the host's policy no longer allows it, and hands nothing to the agent", async () => {
+    const host = await createTestHost(db.prisma, admin.teamId);
+    await db.prisma.host.update({ where: { id: host.id }, data: { policy: { allowHostNetwork: true } } });
+    const revision = await hostNetworkRevision(host.name);
     const { jobIds } = await deployTo(db.prisma, admin.teamId, revision.id, [host.id]);
     // The host's admin narrows the policy before the agent polls.
     await db.prisma.host.update({ where: { id: host.id }, data: { policy: {} } });
