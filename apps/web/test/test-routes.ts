@@ -1,5 +1,8 @@
 // Test-only: a dispatcher over route handlers by method and OpenAPI-style path template
 // (`/jobs/{jobId}/lease`), the way Next's router calls them: decoded path parameters in `params`.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
 export type RouteHandler = (
   request: Request,
   context: { params: Promise<Record<string, string>> },
@@ -31,5 +34,42 @@ export function dispatchTo<K extends string>(
       return route.handler(request, { params: Promise.resolve(params) });
     }
     return options.notFound();
+  };
+}
+
+export interface LoopbackServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves `dispatch` over real HTTP on 127.0.0.1 (a random port), for clients in other processes. */
+export async function serveOnLoopback(
+  dispatch: (request: Request) => Promise<Response>,
+): Promise<LoopbackServer> {
+  let url = "";
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers = new Headers();
+    for (const [key, value] of Object.entries(req.headers))
+      if (typeof value === "string") headers.set(key, value);
+    const request = new Request(`${url}${req.url}`, {
+      method: req.method,
+      headers,
+      body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+    });
+    const response = await dispatch(request);
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(Buffer.from(await response.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    close: async () => {
+      // Agents hold long polls open; they must not keep the test waiting.
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
   };
 }

@@ -3,18 +3,18 @@
 // with the default (deny-all) host policy: a real agent on this machine's Docker Engine for
 // Compose, and a real agent inside a systemd host container (which has no Docker) for units.
 // Each hostile capstan.yaml goes through `POST /api/v1/deployments` with an ADMIN API token and
-// must answer 422 naming the policy key and the host; afterwards neither host shows anything of
-// it: no container, volume or mount, nothing in the agent's state, no unit file. A health-check
+// must answer 422 naming the policy key and the host (so must deploying a revision saved while
+// the host allowed it, after its policy narrowed); afterwards neither host shows anything of it:
+// no container, volume or mount, nothing in the agent's state, no unit file. A health-check
 // command that writes a marker is not visibly dangerous, so it deploys: it must run inside the
 // service's sandbox (the container, or the unit's hardening), never as the agent.
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createApiToken } from "@capstan/core/api-tokens/create-api-token";
 import { createEnrollmentToken } from "@capstan/core/enrollment/create-enrollment-token";
 import { auditActor, type TeamActor } from "@capstan/core/rbac/team-actor";
+import { createWorkflow } from "@capstan/core/workflows/create-workflow";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import type { DeploymentResult } from "@capstan/protocol/public-api/schemas";
 import {
@@ -35,6 +35,7 @@ import {
 } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestMember, createTestTeam } from "../../../../packages/core/test/fixtures";
+import { type LoopbackServer, serveOnLoopback } from "../../test/test-routes";
 
 const IMAGE = "capstan-busybox:test";
 const ok = requireComponents(
@@ -135,7 +136,7 @@ describe.skipIf(!ok)(
   "hostile workflows through the public API, on real hosts with the default policy",
   () => {
     let db: TestDatabase;
-    let server: Server;
+    let server: LoopbackServer | undefined;
     let url = "";
     let apiToken = "";
     let owner: TeamActor;
@@ -166,11 +167,11 @@ describe.skipIf(!ok)(
         { timeoutMs: 90_000, context },
       );
 
-    async function postDeployment(yaml: string) {
+    async function postDeployment(request: { yaml: string } | { workflow: string; revision: number }) {
       const response = await fetch(`${url}/api/v1/deployments?wait=5`, {
         method: "POST",
         headers: { authorization: `Bearer ${apiToken}`, "content-type": "application/json" },
-        body: JSON.stringify({ yaml }),
+        body: JSON.stringify(request),
       });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     }
@@ -229,24 +230,12 @@ describe.skipIf(!ok)(
       const agentRoutes = await (await import("../../test/agent-dispatch")).loadAgentRoutes();
       const publicRoutes = await (await import("../../test/api-dispatch")).loadPublicApiRoutes();
       stopEngine = (await import("@/server/agent/engine")).stopAgentEngine;
-      server = createServer(async (req, res) => {
-        const chunks: Buffer[] = [];
-        for await (const chunk of req) chunks.push(chunk as Buffer);
-        const headers = new Headers();
-        for (const [key, value] of Object.entries(req.headers))
-          if (typeof value === "string") headers.set(key, value);
-        const request = new Request(`${url}${req.url}`, {
-          method: req.method,
-          headers,
-          body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
-        });
-        const dispatch = req.url?.startsWith("/api/agent/") ? agentRoutes : publicRoutes;
-        const response = await dispatch(request);
-        res.writeHead(response.status, Object.fromEntries(response.headers));
-        res.end(Buffer.from(await response.arrayBuffer()));
-      });
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      server = await serveOnLoopback((request) =>
+        new URL(request.url).pathname.startsWith("/api/agent/")
+          ? agentRoutes(request)
+          : publicRoutes(request),
+      );
+      url = server.url;
 
       teamId = (await createTestTeam(db.prisma, "Host Policy Attacks")).id;
       owner = (await createTestMember(db.prisma, teamId, "OWNER")).actor;
@@ -286,8 +275,7 @@ describe.skipIf(!ok)(
       for (const project of projects) await removeComposeProject(project);
       await docker(["rm", "-f", "-v", VICTIM]);
       await docker(["volume", "rm", VICTIM]);
-      server?.closeAllConnections();
-      await new Promise((resolve) => server?.close(resolve));
+      await server?.close();
       await stopEngine?.();
       await db?.drop();
     }, 120_000);
@@ -297,7 +285,7 @@ describe.skipIf(!ok)(
       async (attack) => {
         const hostName = attack.host === "docker" ? DOCKER_HOST : SD_HOST;
         const name = `atk-${attack.key}-${sfx}`;
-        const { status, body } = await postDeployment(workflow(name, hostName, attack.yaml));
+        const { status, body } = await postDeployment({ yaml: workflow(name, hostName, attack.yaml) });
         expect(status, JSON.stringify(body)).toBe(422);
         const error = body.error as {
           code: string;
@@ -317,6 +305,26 @@ describe.skipIf(!ok)(
         ).toEqual([]);
       },
     );
+
+    it("a revision saved while the host allowed it, deployed after its policy narrowed: 422, nothing queued", async () => {
+      const name = `atk-narrowed-${sfx}`;
+      const host = await db.prisma.host.findFirstOrThrow({ where: { teamId, name: DOCKER_HOST } });
+      const cgroup = attacks.find((a) => a.key === "device-cgroup-rules")!;
+      await db.prisma.host.update({ where: { id: host.id }, data: { policy: { allowDevices: true } } });
+      try {
+        await createWorkflow(db.prisma, owner, { source: workflow(name, DOCKER_HOST, cgroup.yaml) });
+      } finally {
+        await db.prisma.host.update({ where: { id: host.id }, data: { policy: host.policy ?? {} } });
+      }
+      const { status, body } = await postDeployment({ workflow: name, revision: 1 });
+      expect(status, JSON.stringify(body)).toBe(422);
+      const error = body.error as { code: string; message: string };
+      expect(error.code).toBe("UNPROCESSABLE");
+      expect(error.message).toContain(`on ${DOCKER_HOST}:`);
+      expect(error.message).toContain("(allowDevices)");
+      expect(await db.prisma.deployment.count({ where: { teamId, workflow: { name } } })).toBe(0);
+      expect(await dockerHostTraces(name)).toEqual([]);
+    });
 
     it("a Compose health-check command runs in the service's container, never as the agent", async () => {
       const name = `ok-hc-${sfx}`;
@@ -367,7 +375,7 @@ services:
     }, 180_000);
 
     async function deployAndWait(yaml: string): Promise<DeploymentResult> {
-      const created = await postDeployment(yaml);
+      const created = await postDeployment({ yaml });
       expect([200, 201, 202], JSON.stringify(created.body)).toContain(created.status);
       let result = created.body as unknown as DeploymentResult;
       const deadline = Date.now() + 150_000;

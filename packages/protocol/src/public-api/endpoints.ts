@@ -67,6 +67,11 @@ const errors = (...codes: number[]): Record<number, ResponseSpec> => {
     403: { description: "The token's role does not allow this.", schema: errorSchema },
     404: notFound,
     409: { description: "The current state does not allow it.", schema: errorSchema },
+    422: {
+      description:
+        "A valid workflow that a target host's policy refuses (code UNPROCESSABLE); the message and details name the service, the key, the host and the policy key that would allow it.",
+      schema: errorSchema,
+    },
   };
   return Object.fromEntries(codes.map((c) => [c, all[c]!]));
 };
@@ -100,7 +105,7 @@ export const endpoints = {
     tag: "Deployments",
     summary: "Deploy a workflow revision or a capstan.yaml",
     description:
-      "Deploys a revision (`workflow` + `revision`) or a capstan.yaml (`yaml`, or the raw document with Content-Type application/yaml) to the workflow's target hosts. The YAML is validated first; invalid documents answer 400 with every issue's path and line. Waits up to `wait` seconds: a deployment that finished answers 200 with its result, one still running answers 202 with its status URL in Location.",
+      "Deploys a revision (`workflow` + `revision`) or a capstan.yaml (`yaml`, or the raw document with Content-Type application/yaml) to the workflow's target hosts. The YAML is validated first; invalid documents answer 400 with every issue's path and line, and a workflow a target host's policy refuses answers 422 naming the host and the policy key. Waits up to `wait` seconds: a deployment that finished answers 200 with its result, one still running answers 202 with its status URL in Location.",
     minRole: "DEPLOYER",
     query: createDeploymentQuerySchema,
     body: createDeploymentBodySchema,
@@ -123,7 +128,7 @@ export const endpoints = {
         schema: deploymentSchema,
         headers: deploymentLocation,
       },
-      ...errors(400, 401, 403, 404, 409),
+      ...errors(400, 401, 403, 404, 409, 422),
     },
   },
   listDeployments: {

@@ -109,13 +109,13 @@ export const revisionParamsSchema = workflowParamsSchema.extend({
 export const errorSchema = z
   .object({
     error: z.object({
-      code: z
-        .string()
-        .meta({ description: "BAD_REQUEST, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, ..." }),
+      code: z.string().meta({
+        description: "BAD_REQUEST, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, UNPROCESSABLE, ...",
+      }),
       message: z.string(),
       details: z.unknown().optional().meta({
         description:
-          "For an invalid workflow: `{ issues: [{ path, message, line, column, text }] }` naming every problem.",
+          "For an invalid workflow, or one a target host's policy refuses at save: `{ issues: [{ path, message, line, column, text }] }` naming every problem.",
       }),
     }),
   })

@@ -3,8 +3,6 @@
 // PostgreSQL database; a fake agent drives the jobs through the real job engine.
 import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestHost, createTestTeam, uniqueName } from "@capstan/core/deployments/test-fixtures";
@@ -12,6 +10,7 @@ import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capst
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTokens, runFakeAgentJob, type TokenSet, workflowYaml } from "../../../test/api-fixtures";
+import { type LoopbackServer, serveOnLoopback } from "../../../test/test-routes";
 
 const ok = requireComponents("web/cli-deploy", await postgresAvailable());
 const CLI = join(import.meta.dirname, "../../../../cli/bin/capstan.js");
@@ -38,7 +37,7 @@ function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
 
 describe.skipIf(!ok)("capstan deploy / status against the API", () => {
   let db: TestDatabase;
-  let server: Server;
+  let server: LoopbackServer;
   let url: string;
   let teamId: string;
   let tokens: TokenSet;
@@ -64,28 +63,13 @@ describe.skipIf(!ok)("capstan deploy / status against the API", () => {
     db = await createTestDatabase();
     process.env.DATABASE_URL = db.url;
     const dispatch = await (await import("../../../test/api-dispatch")).loadPublicApiRoutes();
-    server = createServer(async (req, res) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const headers = new Headers();
-      for (const [key, value] of Object.entries(req.headers))
-        if (typeof value === "string") headers.set(key, value);
-      const request = new Request(`${url}${req.url}`, {
-        method: req.method,
-        headers,
-        body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
-      });
-      const response = await dispatch(request);
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      res.end(Buffer.from(await response.arrayBuffer()));
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveOnLoopback(dispatch);
+    url = server.url;
     teamId = (await createTestTeam(db.prisma)).id;
     tokens = await createTokens(db.prisma, teamId);
   });
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
     await db?.drop();
   });
 
