@@ -14,6 +14,7 @@ import {
 import { findNameClash, type HostPolicy } from "@capstan/templates";
 import { pause } from "./abort";
 import type { OutboxItem } from "./delivery";
+import { describeError } from "./disk-errors";
 import type { Logger } from "./log";
 import { releaseIdFor } from "./names";
 import type { Outbox } from "./outbox";
@@ -228,6 +229,7 @@ export class JobRunner {
           previousReleaseId,
           autoRollback: job.autoRollback,
           keepReleases: this.deps.keepReleases,
+          stateDir: state.dir,
         },
         { log, signal, deadline },
       );
@@ -247,8 +249,9 @@ export class JobRunner {
       }
       return outcome;
     } catch (error) {
-      log("error", (error as Error).message);
-      return { ok: false, message: (error as Error).message.slice(0, 2000), rolledBack: false };
+      const message = describeError(error, state.dir);
+      log("error", message);
+      return { ok: false, message: message.slice(0, 2000), rolledBack: false };
     }
   }
 

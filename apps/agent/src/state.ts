@@ -73,13 +73,19 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o60
   const tmp = `${path}.${process.pid}.tmp`;
   const fd = openSync(tmp, "w", mode);
   try {
-    writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
-    if (durable) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
+      if (durable) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    chmodSync(tmp, mode);
+    renameSync(tmp, path);
+  } catch (error) {
+    // A full disk must not also leave half-written temporary files that keep it full.
+    rmSync(tmp, { force: true });
+    throw error;
   }
-  chmodSync(tmp, mode);
-  renameSync(tmp, path);
 }
 
 function readJson<T>(path: string): T | null {
