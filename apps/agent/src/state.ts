@@ -222,7 +222,11 @@ export class StateStore {
   saveContact(contact: Contact): void {
     // Rewritten every heartbeat for `capstan-agent status`: an fsync each time is disk writes and
     // CPU for nothing, since a lost update is replaced 15 s later.
-    writeFileAtomic(join(this.dir, "contact.json"), JSON.stringify(contact), 0o600, false);
+    try {
+      writeFileAtomic(join(this.dir, "contact.json"), JSON.stringify(contact), 0o600, false);
+    } catch {
+      // Only `status` reads it: a full disk must not stop heartbeats (nor crash the agent).
+    }
   }
 
   loadContact(): Contact | null {

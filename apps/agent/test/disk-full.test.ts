@@ -3,7 +3,8 @@
 // Release 1 (small) deploys and answers; release 2's artifact is bigger than the space left.
 // The deploy must fail with an error that says the disk is full and where, the job must be
 // reported FAILED (not left running), nothing half-written may stay behind, and release 1 keeps
-// running and answering.
+// running and answering. When the disk is already full (the agent cannot even write its outbox),
+// the job is still reported FAILED at once, and the agent deploys again once space is freed.
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -162,5 +163,33 @@ describe.skipIf(!ok)("the agent's disk fills during a deploy", { timeout: 180_00
     cp.jobs.push(three);
     expect((await finished(three)).state, journal()).toBe("SUCCEEDED");
     expect(await get()).toBe("release three\n");
+  });
+
+  it("when the disk is already full, reports the job FAILED at once in words, and recovers once freed", async () => {
+    // Something else filled the disk: the agent cannot even write its in-flight file or outbox.
+    const heartbeats = () => cp.requests.filter((path) => path.endsWith("/heartbeat")).length;
+    host.tryExec(["dd", "if=/dev/zero", `of=${STATE_DIR}/filler`, "bs=64k"]);
+    const beatsBefore = heartbeats();
+    expect(host.tryExec(["sh", "-c", `echo x > ${STATE_DIR}/probe`]).code).not.toBe(0);
+    const four = release(4, serverJs("release four"));
+    cp.jobs.push(four);
+    const result = await finished(four);
+    expect(result.state).toBe("FAILED");
+    expect(result.error).toMatch(
+      new RegExp(`could not record this job: no space left on the host's state disk \\(${STATE_DIR}\\)`),
+    );
+    expect(await get()).toBe("release three\n");
+    // Heartbeats go on while the disk is full, and the agent stays up.
+    await waitFor("three heartbeats on a full disk", async () => heartbeats() >= beatsBefore + 3, {
+      timeoutMs: 30_000,
+      context: journal,
+    });
+    expect(host.exec(["systemctl", "is-active", "capstan-agent"]).trim()).toBe("active");
+
+    host.exec(["rm", "-f", `${STATE_DIR}/filler`]);
+    const five = release(5, serverJs("release five"));
+    cp.jobs.push(five);
+    expect((await finished(five)).state, journal()).toBe("SUCCEEDED");
+    expect(await get()).toBe("release five\n");
   });
 });
