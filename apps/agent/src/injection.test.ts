@@ -126,6 +126,7 @@ describe.skipIf(!ok)("values through a real compose deploy", () => {
         },
         autoRollback: false,
         keepReleases: 3,
+        stateDir: tempDir("inj-state"),
       },
       { log: () => {}, signal: new AbortController().signal, deadline: Date.now() + 60_000 },
     );

@@ -14,6 +14,7 @@ import {
 import { findNameClash, type HostPolicy } from "@capstan/templates";
 import { pause } from "./abort";
 import type { OutboxItem } from "./delivery";
+import { describeError } from "./disk-errors";
 import type { Logger } from "./log";
 import { releaseIdFor } from "./names";
 import type { Outbox } from "./outbox";
@@ -65,6 +66,54 @@ export class JobRunner {
   }
 
   async run(job: JobAssignment, signals: RunSignals): Promise<CompleteJobRequest["state"]> {
+    const abandon = new AbortController();
+    this.active.set(job.id, { leaseId: job.leaseId, abandon });
+    const renewer = new AbortController();
+    const renewing = this.renewLease(
+      job,
+      abandon,
+      AbortSignal.any([renewer.signal, signals.cancel, abandon.signal]),
+    );
+    try {
+      return await this.runJob(job, signals, abandon);
+    } catch (error) {
+      return await this.reportUnrecordable(job, error);
+    } finally {
+      // Also when the job failed unexpectedly: a lease renewed for a job nobody works on would
+      // keep it RUNNING on the control plane until its deadline.
+      renewer.abort();
+      await renewing;
+      this.active.delete(job.id);
+    }
+  }
+
+  /**
+   * The runner could not record the job on disk (the in-flight file and the outbox live in the
+   * state directory, typically full): the failure goes straight to the control plane, so the job
+   * ends now in words rather than hanging until its lease runs out.
+   */
+  private async reportUnrecordable(job: JobAssignment, error: unknown): Promise<"FAILED"> {
+    const { log, state, client } = this.deps;
+    const message = `the agent could not record this job: ${describeError(error, state.dir)}`.slice(0, 4000);
+    log.error({ jobId: job.id }, message);
+    try {
+      await client.completeJob(job.id, {
+        leaseId: job.leaseId,
+        state: "FAILED",
+        error: message,
+        services: job.services.map((s) => ({ service: s.name, state: "FAILED" as const, message })),
+      });
+    } catch (sendError) {
+      log.warn({ jobId: job.id, err: (sendError as Error).message }, "could not report the failed job");
+    }
+    return "FAILED";
+  }
+
+  private async runJob(
+    job: JobAssignment,
+    signals: RunSignals,
+    abandon: AbortController,
+  ): Promise<CompleteJobRequest["state"]> {
     const { log, state } = this.deps;
     const releaseId = releaseIdFor(job.revision.hash, job.revision.number);
     // Read the host's own policy file once per job, not once per service.
@@ -80,11 +129,7 @@ export class JobRunner {
       seq: job.lastSeq,
     };
     state.saveInflight(inflight);
-    const abandon = new AbortController();
-    this.active.set(job.id, { leaseId: job.leaseId, abandon });
     const stepSignal = AbortSignal.any([signals.cancel, abandon.signal]);
-    const renewer = new AbortController();
-    const renewing = this.renewLease(job, abandon, AbortSignal.any([renewer.signal, stepSignal]));
 
     const emit = (event: EventInput, droppable = false) => {
       inflight.seq++;
@@ -164,9 +209,6 @@ export class JobRunner {
         else failed = `${service.name}: ${outcome.message}`;
       }
     }
-    renewer.abort();
-    await renewing;
-    this.active.delete(job.id);
 
     if (abandon.signal.aborted) {
       log.warn({ jobId: job.id }, "job abandoned");
@@ -228,6 +270,7 @@ export class JobRunner {
           previousReleaseId,
           autoRollback: job.autoRollback,
           keepReleases: this.deps.keepReleases,
+          stateDir: state.dir,
         },
         { log, signal, deadline },
       );
@@ -247,8 +290,9 @@ export class JobRunner {
       }
       return outcome;
     } catch (error) {
-      log("error", (error as Error).message);
-      return { ok: false, message: (error as Error).message.slice(0, 2000), rolledBack: false };
+      const message = describeError(error, state.dir);
+      log("error", message);
+      return { ok: false, message: message.slice(0, 2000), rolledBack: false };
     }
   }
 

@@ -6,7 +6,9 @@
 // <dir>/acked, the number of the last record the control plane accepted.
 import {
   closeSync,
+  fstatSync,
   fsyncSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -106,9 +108,19 @@ export class Outbox<T = unknown> {
       this.currentSegmentBytes = 0;
     }
     const fd = openSync(join(this.dir, this.currentSegment), "a", 0o600);
+    const before = fstatSync(fd).size;
     try {
-      writeSync(fd, line);
+      if (writeSync(fd, line) !== bytes)
+        throw Object.assign(new Error("short write to the outbox"), { code: "ENOSPC" });
       fsyncSync(fd);
+    } catch (error) {
+      // A torn line (a full disk) would glue onto the next record and spoil both: cut it off.
+      try {
+        ftruncateSync(fd, before);
+      } catch {
+        // The load skips a torn last line; only a later append could spoil it, and it fails too.
+      }
+      throw error;
     } finally {
       closeSync(fd);
     }

@@ -73,13 +73,19 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o60
   const tmp = `${path}.${process.pid}.tmp`;
   const fd = openSync(tmp, "w", mode);
   try {
-    writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
-    if (durable) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
+      if (durable) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    chmodSync(tmp, mode);
+    renameSync(tmp, path);
+  } catch (error) {
+    // A full disk must not also leave half-written temporary files that keep it full.
+    rmSync(tmp, { force: true });
+    throw error;
   }
-  chmodSync(tmp, mode);
-  renameSync(tmp, path);
 }
 
 function readJson<T>(path: string): T | null {
@@ -216,7 +222,11 @@ export class StateStore {
   saveContact(contact: Contact): void {
     // Rewritten every heartbeat for `capstan-agent status`: an fsync each time is disk writes and
     // CPU for nothing, since a lost update is replaced 15 s later.
-    writeFileAtomic(join(this.dir, "contact.json"), JSON.stringify(contact), 0o600, false);
+    try {
+      writeFileAtomic(join(this.dir, "contact.json"), JSON.stringify(contact), 0o600, false);
+    } catch {
+      // Only `status` reads it: a full disk must not stop heartbeats (nor crash the agent).
+    }
   }
 
   loadContact(): Contact | null {

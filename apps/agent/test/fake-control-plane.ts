@@ -10,7 +10,7 @@ import {
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { type JobAssignment, jobAssignmentSchema } from "@capstan/protocol";
+import { type JobAssignment, type JobEvent, jobAssignmentSchema } from "@capstan/protocol";
 
 export interface FakeControlPlane {
   url: string;
@@ -19,6 +19,8 @@ export interface FakeControlPlane {
   requests: string[];
   /** Bodies of /complete reports by job id. */
   completed: Map<string, { state: string; error?: string }>;
+  /** Events the agent reported, by job id, in the order they arrived. */
+  events: Map<string, JobEvent[]>;
   /** Jobs the next polls hand out, first in first out. */
   jobs: JobAssignment[];
   close(): Promise<void>;
@@ -33,6 +35,7 @@ export async function startFakeControlPlane(options: {
   const requests: string[] = [];
   const completed = new Map<string, { state: string; error?: string }>();
   const jobs: JobAssignment[] = [];
+  const events = new Map<string, JobEvent[]>();
   const now = () => new Date().toISOString();
 
   const answer = async (req: IncomingMessage, res: ServerResponse) => {
@@ -69,8 +72,9 @@ export async function startFakeControlPlane(options: {
     if (job?.[2] === "lease")
       return json({ leaseExpiresAt: new Date(Date.now() + 60_000).toISOString(), serverTime: now() });
     if (job?.[2] === "events") {
-      const events = body.events as { seq: number }[];
-      return json({ accepted: events.length, lastSeq: Math.max(...events.map((e) => e.seq)) });
+      const batch = body.events as JobEvent[];
+      events.set(job[1]!, [...(events.get(job[1]!) ?? []), ...batch]);
+      return json({ accepted: batch.length, lastSeq: Math.max(...batch.map((e) => e.seq)) });
     }
     if (job?.[2] === "complete") {
       completed.set(job[1]!, { state: body.state, error: body.error });
@@ -89,6 +93,7 @@ export async function startFakeControlPlane(options: {
     hostId,
     requests,
     completed,
+    events,
     jobs,
     close: () =>
       new Promise((resolve) => {
@@ -100,6 +105,21 @@ export async function startFakeControlPlane(options: {
 
 /** A well-formed compose job: one long-running container in project capstan-<workflow>-web. */
 export function composeJob(workflow: string): JobAssignment {
+  return serviceJob(workflow, "web", {
+    compose: {
+      inline: { services: { web: { image: "capstan-busybox:test", command: ["sleep", "600"] } } },
+    },
+    deadline: 60,
+  });
+}
+
+/** A well-formed job for one service with `spec`, at revision `revision` (hash from its number). */
+export function serviceJob(
+  workflow: string,
+  service: string,
+  spec: Record<string, unknown>,
+  revision = 1,
+): JobAssignment {
   const now = new Date().toISOString();
   return jobAssignmentSchema.parse({
     id: randomUUID(),
@@ -112,25 +132,9 @@ export function composeJob(workflow: string): JobAssignment {
     attempt: 1,
     lastSeq: 0,
     workflow: { id: randomUUID(), name: workflow },
-    revision: { id: randomUUID(), number: 1, hash: "e".repeat(64) },
+    revision: { id: randomUUID(), number: revision, hash: (revision % 16).toString(16).repeat(64) },
     rollback: false,
-    services: [
-      {
-        name: "web",
-        kind: "compose",
-        spec: {
-          compose: {
-            inline: {
-              services: {
-                web: { image: "capstan-busybox:test", command: ["sleep", "600"] },
-              },
-            },
-          },
-          deadline: 60,
-        },
-        secrets: {},
-      },
-    ],
+    services: [{ name: service, kind: "systemd" in spec ? "systemd" : "compose", spec, secrets: {} }],
     hostPolicy: {},
   });
 }

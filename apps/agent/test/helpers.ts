@@ -53,16 +53,18 @@ export interface SystemdHost {
 
 /**
  * Starts a systemd host container (systemd as PID 1, host network, Node bind-mounted) with `mounts`
- * (host path -> container path), and waits until systemd is up. `image` defaults to the plain host.
+ * (host path -> container path) and `extra` run arguments, and waits until systemd is up. `image` defaults to the plain host.
  */
 export async function startSystemdHost(
   prefix: string,
   mounts: Record<string, string> = {},
   image?: string,
+  /** More `docker run` arguments (e.g. `--tmpfs PATH:size=2m`). */
+  extra: string[] = [],
 ): Promise<SystemdHost> {
   const name = uniqueName(prefix);
   const volumes = Object.entries(mounts).flatMap(([h, c]) => ["-v", `${h}:${c}`]);
-  docker(systemdHostRunArgs(name, volumes, image));
+  docker(systemdHostRunArgs(name, [...volumes, ...extra], image));
   const host: SystemdHost = {
     name,
     exec: (args, input) => docker(["exec", ...(input === undefined ? [] : ["-i"]), name, ...args], input),

@@ -76,6 +76,7 @@ describe.skipIf(!ok)("compose runtime (real Docker)", () => {
         },
         autoRollback: true,
         keepReleases: 3,
+        stateDir: tempDir("compose-state"),
       },
       { log, signal, deadline: Date.now() + 60_000 },
     );
@@ -102,6 +103,7 @@ describe.skipIf(!ok)("compose runtime (real Docker)", () => {
         autoRollback: true,
         previousReleaseId: "r1-aaaa",
         keepReleases: 3,
+        stateDir: tempDir("compose-state"),
       },
       { log, signal, deadline: Date.now() + bad.deadline * 1000 },
     );
@@ -150,6 +152,7 @@ describe.skipIf(!ok)("compose runtime (real Docker)", () => {
           },
           autoRollback: false,
           keepReleases: 3,
+          stateDir: tempDir("compose-state"),
         },
         { log, signal, deadline: Date.now() + 60_000 },
       );

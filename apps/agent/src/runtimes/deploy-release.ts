@@ -1,5 +1,6 @@
 // The one deploy template every runtime goes through: stage (refusals change nothing), activate,
 // wait until healthy, and on failure switch back to the previous release and wait again.
+import { describeError } from "../disk-errors";
 import { tail } from "../exec";
 import { type CheckResult, waitUntilHealthy } from "../health";
 import type { Runtime, StageRequest, StepContext } from "./types";
@@ -22,6 +23,8 @@ export interface ReleasePlan {
   autoRollback: boolean;
   /** Releases kept on the host after a healthy deploy (plus the new and the previous one). */
   keepReleases: number;
+  /** The agent's state directory, named when the disk under it is full. */
+  stateDir: string;
 }
 
 export async function deployRelease(
@@ -51,7 +54,7 @@ export async function deployRelease(
   } catch (error) {
     // Refusals (bad sha256, a spec the host policy forbids, injection attempts) land here,
     // before anything on the host changed.
-    const message = (error as Error).message;
+    const message = describeError(error, plan.stateDir);
     log("error", message);
     return { ok: false, message: message.slice(0, 2000), rolledBack: false };
   }
@@ -71,7 +74,7 @@ export async function deployRelease(
     }
     failure = result.detail;
   } catch (error) {
-    failure = tail((error as Error).message);
+    failure = tail(describeError(error, plan.stateDir));
   }
   log("error", `${kind}: ${name} release ${releaseId} failed: ${failure}`);
   if (
