@@ -95,7 +95,9 @@ export function parseWorkflowYaml(source: string, options: ParseYamlOptions = {}
     ],
   });
   if (aliases.length > MAX_YAML_ALIAS_NODES)
-    return refuse(`YAML refused: more than ${MAX_YAML_ALIAS_NODES} aliases (\`*name\`)`);
+    return refuse(
+      `YAML refused (resource exhaustion): more than ${MAX_YAML_ALIAS_NODES} aliases (\`*name\`)`,
+    );
   let value: unknown;
   try {
     // -1: no count limit; the expanded size is bounded below instead.
@@ -110,7 +112,7 @@ export function parseWorkflowYaml(source: string, options: ParseYamlOptions = {}
     const size = expandedSize(value);
     if (size.nodes > MAX_YAML_EXPANDED_NODES || size.bytes > MAX_YAML_EXPANDED_BYTES)
       return refuse(
-        `YAML refused: its aliases expand to more than ${MAX_YAML_EXPANDED_NODES} nodes or ${MAX_YAML_EXPANDED_BYTES} bytes`,
+        `YAML refused (resource exhaustion): its aliases expand to more than ${MAX_YAML_EXPANDED_NODES} nodes or ${MAX_YAML_EXPANDED_BYTES} bytes`,
       );
   }
   const position = (offset: number | undefined) => {
