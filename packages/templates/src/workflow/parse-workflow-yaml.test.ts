@@ -78,3 +78,10 @@ describe("parseWorkflowYaml aliases", () => {
     expect(parseWorkflowYaml(text).ok).toBe(true);
   });
 });
+
+describe("parseWorkflowYaml YAML 1.1 scalars", () => {
+  it("reads `build: .` as the string `.` (YAML 1.1 floats need a digit), numbers as before", () => {
+    const result = parseWorkflowYaml("a: .\nb: -.\nc: .5\nd: 1.\ne: 0440\nf: yes\n", { version: "1.1" });
+    expect(result.ok && result.parsed.value).toEqual({ a: ".", b: "-.", c: 0.5, d: 1, e: 288, f: true });
+  });
+});

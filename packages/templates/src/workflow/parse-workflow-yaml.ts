@@ -9,6 +9,7 @@ import {
   LineCounter,
   type Node,
   parseDocument,
+  type Tags,
   visit,
 } from "yaml";
 import type { IssuePath, WorkflowIssue } from "./workflow-issue";
@@ -49,6 +50,21 @@ export interface ParseYamlOptions {
   version?: "1.1" | "1.2";
 }
 
+const FLOAT_TAG = "tag:yaml.org,2002:float";
+
+/**
+ * The `yaml` library's YAML 1.1 float pattern also matches `.` (and `-.`), reading `build: .`
+ * (the most common build context) as NaN; YAML 1.1's own pattern, which PyYAML and Compose
+ * follow, needs a digit. Everything else is the library's 1.1 schema.
+ */
+function yaml11Tags(tags: Tags): Tags {
+  return tags.map((tag) =>
+    typeof tag === "object" && tag.tag === FLOAT_TAG && tag.format === undefined && tag.test?.test(".")
+      ? { ...tag, test: /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/ }
+      : tag,
+  );
+}
+
 export function parseWorkflowYaml(source: string, options: ParseYamlOptions = {}): ParseYamlResult {
   const maxBytes = options.maxBytes ?? MAX_YAML_BYTES;
   // Counting bytes first keeps a 10 MB upload from ever reaching the parser.
@@ -66,6 +82,7 @@ export function parseWorkflowYaml(source: string, options: ParseYamlOptions = {}
     uniqueKeys: true,
     prettyErrors: false,
     version: options.version ?? "1.2",
+    customTags: options.version === "1.1" ? yaml11Tags : undefined,
   });
   if (doc.errors.length > 0) {
     return {
