@@ -156,6 +156,22 @@ describe("prepareComposeDocument with a project", () => {
     expect(result.envFiles["app.env"]).toContain("DB_PASSWORD='capstan-secret-DB_PASSWORD'\nPORT='8080'\n");
   });
 
+  it("finds folders a bundle lists only through their files, and refuses a folder as env file", () => {
+    const result = prepare(
+      { services: { web: { image: "x", volumes: ["./conf:/conf"], env_file: ["conf", ""] } } },
+      { entries: ["compose.yaml", "conf/a.ini"] },
+    );
+    expect(messages(result)).toEqual([
+      "services.web.env_file[0]: env file `conf` is a folder",
+      "services.web.env_file[1]: env file `` is a folder",
+    ]);
+    const fixed = prepare(
+      { services: { web: { image: "x", volumes: ["./conf:/conf"] } } },
+      { entries: ["compose.yaml", "conf/a.ini"] },
+    );
+    expect(fixed.ok && fixed.dataDirs).toEqual([]);
+  });
+
   it("refuses a missing env file when the service has nothing to write it from, naming the file", () => {
     const result = prepare({ services: { web: { image: "x", env_file: ["./stack.env"] } } });
     expect(messages(result)).toEqual([

@@ -42,8 +42,15 @@ function normaliseRelative(path: string): string | undefined {
 
 const under = (folder: string, rel: string) => (rel === "" ? folder : `${folder.replace(/\/+$/, "")}/${rel}`);
 
+/** A folder of the bundle (the root, or listed as a folder, or holding an entry: tars may omit folders). */
+export function isBundleFolder(project: ComposeProject, rel: string): boolean {
+  if (rel === "" || project.entries.has(`${rel}/`)) return true;
+  for (const entry of project.entries) if (entry.startsWith(`${rel}/`)) return true;
+  return false;
+}
+
 export function inBundle(project: ComposeProject, rel: string): boolean {
-  return rel === "" || project.entries.has(rel) || project.entries.has(`${rel}/`);
+  return project.entries.has(rel) || isBundleFolder(project, rel);
 }
 
 /** Where a path written in the Compose file (relative to its folder) lands. */

@@ -6,7 +6,7 @@
 import { type ComposeIssue, isDict } from "../workflow/compose-policy-context";
 import { bindSource, isRemoteContext } from "../workflow/compose-service-rules";
 import type { IssuePath } from "../workflow/workflow-issue";
-import { type ComposeProject, classifyProjectPath, envFileEntries } from "./compose-project";
+import { type ComposeProject, classifyProjectPath, envFileEntries, isBundleFolder } from "./compose-project";
 import { renderComposeEnvFile } from "./render-compose-env-file";
 
 export interface ComposeProjectOutputs {
@@ -88,7 +88,9 @@ function mapEnvFiles(
   const files: string[] = [];
   for (const entry of envFileEntries(service.env_file, at)) {
     const where = classifyProjectPath(entry.path, project);
-    if (where.kind === "bundle") files.push(where.abs);
+    if (where.kind === "bundle" && isBundleFolder(project, where.rel))
+      out.issues.push({ path: entry.at, message: `env file \`${entry.path.slice(0, 80)}\` is a folder` });
+    else if (where.kind === "bundle") files.push(where.abs);
     else if (where.kind !== "data")
       files.push(entry.path); // a host file the policy allowed
     else if (!entry.required)

@@ -47,7 +47,10 @@ export function checkComposeStructure(doc: unknown, options: ComposePolicyOption
     if (isDict(service.extends) && "file" in service.extends)
       issues.push({
         path: [...at, "extends", "file"],
-        message: "extends from another file is not available on hosts; extend a service in this document",
+        // With project files the other file would be there, but the policy checks one document.
+        message: options.project
+          ? "extends from another file is not supported: Capstan checks one Compose document; extend a service in this document"
+          : "extends from another file is not available on hosts; extend a service in this document",
       });
     if ("env_file" in service && !options.project)
       issues.push({
