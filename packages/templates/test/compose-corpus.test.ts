@@ -4,11 +4,11 @@
 // its manifest (capstan-corpus.json) lists, and passes once those are given. Where docker-compose
 // is installed, a handful are compared with `docker-compose config` of the input.
 import { cpSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { executable, requireComponents } from "@capstan/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { type ComposeProject, composeBuildImageTag } from "../src/compose/compose-project";
+import { type ComposeProject, composeBuildImageTag, composeFileDir } from "../src/compose/compose-project";
 import { prepareComposeDocument, secretPlaceholders } from "../src/compose/prepare-compose-document";
 import { renderComposeProject } from "../src/compose/render-compose-project";
 import { DEFAULT_HOST_POLICY, type HostPolicyInput, hostPolicySchema } from "../src/workflow/host-policy";
@@ -76,7 +76,7 @@ function load(name: string, root = join(corpusDir, name), dataRoot = `/capstan/d
   if (!parsed.ok) throw new Error(`${name}: ${parsed.issues.map((i) => i.message).join("; ")}`);
   const project: ComposeProject = {
     entries: new Set(bundleEntries(root)),
-    dir: dirname(file) === "." ? "" : dirname(file),
+    dir: composeFileDir(file),
     root,
     dataRoot,
     imageTag: (svc) => composeBuildImageTag("corpus", name, svc, BUNDLE_SHA),

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_HOST_POLICY, hostPolicySchema } from "../workflow/host-policy";
 import { composeServiceSpecSchema } from "../workflow/spec";
 import { formatIssuePath } from "../workflow/workflow-issue";
-import { type ComposeProject, composeBuildImageTag } from "./compose-project";
+import { type ComposeProject, composeBuildImageTag, composeFileDir } from "./compose-project";
 import { prepareComposeDocument } from "./prepare-compose-document";
 import { renderComposeProject } from "./render-compose-project";
 
@@ -279,6 +279,17 @@ describe("prepareComposeDocument with a project", () => {
       services: { web: { extends: { file: "common.yaml", service: "base" } } },
     });
     expect(messages(result).join("\n")).toMatch(/include.*not supported[\s\S]*extends from another file/);
+  });
+});
+
+describe("composeFileDir and composeBuildImageTag", () => {
+  it("gives the folder of the compose file and an image tag Docker accepts", () => {
+    expect(
+      ["compose.yaml", "./compose.yaml", "deploy/compose.yaml", "a/./b/compose.yml"].map(composeFileDir),
+    ).toEqual(["", "", "deploy", "a/b"]);
+    expect(composeBuildImageTag("shop", "web", "My_App.v2", "0123456789abcdef".repeat(4))).toBe(
+      "capstan/shop-web-my-app-v2:0123456789ab",
+    );
   });
 });
 

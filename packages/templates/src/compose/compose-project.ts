@@ -53,6 +53,12 @@ export function inBundle(project: ComposeProject, rel: string): boolean {
   return project.entries.has(rel) || isBundleFolder(project, rel);
 }
 
+/** `ComposeProject.dir` for a compose file at this bundle path (`deploy/compose.yaml` -> `deploy`). */
+export function composeFileDir(file: string): string {
+  const rel = normaliseRelative(file) ?? "";
+  return rel.includes("/") ? rel.slice(0, rel.lastIndexOf("/")) : "";
+}
+
 /** Where a path written in the Compose file (relative to its folder) lands. */
 export function classifyProjectPath(raw: string, project: ComposeProject): ProjectPath {
   if (raw.startsWith("/") || raw.startsWith("~")) return { kind: "host" };

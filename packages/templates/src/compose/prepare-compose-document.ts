@@ -4,7 +4,8 @@
 // writes that result with every `$` escaped, so docker-compose cannot interpolate it into
 // something else. The control plane
 // runs it with secret placeholders (it does not know their values), the agent again with the
-// values, so what was checked is exactly what runs.
+// values, so what was checked is exactly what runs. With a `project` (the files the revision
+// carries) relative paths are checked and made absolute by map-compose-project.ts.
 import {
   type ComposeIssue,
   type ComposePolicyOptions,
