@@ -1,6 +1,7 @@
 export * from "./agent/render-agent-compose";
 export * from "./agent/render-agent-unit";
 export * from "./agent/render-install-script";
+export * from "./compose/compose-project";
 export * from "./compose/compose-schema";
 export * from "./compose/render-compose-env-file";
 export * from "./compose/render-compose-project";

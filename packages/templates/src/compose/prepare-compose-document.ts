@@ -4,16 +4,20 @@
 // writes that result with every `$` escaped, so docker-compose cannot interpolate it into
 // something else. The control plane
 // runs it with secret placeholders (it does not know their values), the agent again with the
-// values, so what was checked is exactly what runs.
+// values, so what was checked is exactly what runs. With a `project` (the files the revision
+// carries) relative paths are checked and made absolute by map-compose-project.ts.
 import {
   type ComposeIssue,
   type ComposePolicyOptions,
   checkComposePolicy,
   checkComposeStructure,
 } from "../workflow/check-compose-policy";
+import { isDict } from "../workflow/compose-policy-context";
 import type { HostPolicy } from "../workflow/host-policy";
+import type { ComposeProject } from "./compose-project";
 import { coerceComposeTypes, validateComposeDocument } from "./compose-schema";
 import { interpolateDocument } from "./interpolate";
+import { type ComposeProjectOutputs, mapComposeProject, noProjectOutputs } from "./map-compose-project";
 
 export interface PrepareComposeInput extends ComposePolicyOptions {
   document: unknown;
@@ -21,11 +25,17 @@ export interface PrepareComposeInput extends ComposePolicyOptions {
   variables: Record<string, string>;
   /** Checked when given. */
   policy?: HostPolicy;
+  /** The project folder the document came with; without it relative paths are refused. */
+  project?: ComposeProject;
 }
 
 export type PreparedCompose =
-  /** `document` is what was checked; render it with renderCheckedCompose (render-compose-project.ts). */
-  { ok: true; document: Record<string, unknown> } | { ok: false; issues: ComposeIssue[] };
+  /**
+   * `document` is what was checked, with project paths made absolute; render it with
+   * renderComposeDocument (render-compose-project.ts). Without a project the outputs are empty.
+   */
+  | ({ ok: true; document: Record<string, unknown> } & ComposeProjectOutputs)
+  | { ok: false; issues: ComposeIssue[] };
 
 /**
  * Stand-ins for secret values where they are unknown: no `/`, `:`, `.` or digit run, so one can
@@ -40,13 +50,19 @@ export function secretPlaceholders(names: readonly string[]): Record<string, str
 export function prepareComposeDocument(input: PrepareComposeInput): PreparedCompose {
   const interpolated = interpolateDocument(input.document, input.variables);
   if (interpolated.issues.length > 0) return { ok: false, issues: interpolated.issues };
-  const document = coerceComposeTypes(interpolated.value);
-  const structure = checkComposeStructure(document);
-  const schema = validateComposeDocument(document).filter(
+  const document = coerceComposeTypes(interpolated.value) as Record<string, unknown>;
+  const structure = checkComposeStructure(document, input);
+  // In a project, the schema checks the document as rendered: paths mapped, `env_file` in the
+  // short form the schema knows, `name` dropped.
+  const mapped =
+    input.project && isDict(document)
+      ? mapComposeProject(document, input.project, input.variables)
+      : { ...noProjectOutputs(), document, issues: [] };
+  const schema = validateComposeDocument(mapped.document).filter(
     // `name` and `include` are newer than the schema; the structure check explains them better.
     (issue) => !(issue.path.length === 1 && (issue.path[0] === "name" || issue.path[0] === "include")),
   );
-  const issues: ComposeIssue[] = [...structure, ...schema];
+  const issues: ComposeIssue[] = [...structure, ...mapped.issues, ...schema];
   if (input.policy) {
     const seen = new Set(issues.map((i) => i.path.join("\u0000")));
     // The schema already names an unknown key; the policy's own refusal of it adds nothing.
@@ -57,5 +73,6 @@ export function prepareComposeDocument(input: PrepareComposeInput): PreparedComp
     );
   }
   if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, document: document as Record<string, unknown> };
+  const { issues: _none, ...outputs } = mapped;
+  return { ok: true, ...outputs };
 }

@@ -6,7 +6,9 @@ import { RenderError } from "../systemd/escape";
 import type { HostPolicy } from "../workflow/host-policy";
 import { type ComposeServiceSpec, composeProjectName, NAME_PATTERN } from "../workflow/spec";
 import { formatIssuePath } from "../workflow/workflow-issue";
+import type { ComposeProject } from "./compose-project";
 import { escapeDollars } from "./interpolate";
+import type { ComposeProjectOutputs } from "./map-compose-project";
 import { prepareComposeDocument } from "./prepare-compose-document";
 import { renderComposeEnvFile } from "./render-compose-env-file";
 
@@ -20,9 +22,12 @@ export interface RenderComposeProjectInput {
   hostPolicy: HostPolicy;
   /** The real path of a host path (symlinks resolved), so a link cannot lead a bind elsewhere. */
   realPath?: (path: string) => string | undefined;
+  /** The unpacked bundle the Compose file came with (compose-project.ts). */
+  project?: ComposeProject;
 }
 
-export interface ComposeProjectFiles {
+/** With a project: also `builds`, `dataDirs`, `envFiles` and `notices` (empty without one). */
+export interface ComposeProjectFiles extends ComposeProjectOutputs {
   project: string;
   /** compose.yaml */
   compose: string;
@@ -70,6 +75,7 @@ export function renderComposeProject(input: RenderComposeProjectInput): ComposeP
     variables: values,
     policy: input.hostPolicy,
     realPath: input.realPath,
+    project: input.project,
   });
   if (!prepared.ok) {
     const first = prepared.issues.slice(0, 3).map((i) => `${formatIssuePath(i.path)}: ${i.message}`);
@@ -88,5 +94,9 @@ export function renderComposeProject(input: RenderComposeProjectInput): ComposeP
     compose: renderComposeDocument(escapeDollars(prepared.document) as Record<string, unknown>),
     env: env.text,
     processEnv: Object.fromEntries(env.processEnvKeys.map((k) => [k, values[k]!])),
+    builds: prepared.builds,
+    dataDirs: prepared.dataDirs,
+    envFiles: prepared.envFiles,
+    notices: prepared.notices,
   };
 }

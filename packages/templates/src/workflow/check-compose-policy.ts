@@ -4,6 +4,7 @@
 // in volume, network, secret and config definitions, is either known to be safe, or checked by a
 // rule naming the host-policy key that allows it, or refused. It runs on the interpolated
 // document (prepare-compose-document.ts), never on `${...}` text.
+import type { ComposeProject } from "../compose/compose-project";
 import {
   type ComposeIssue,
   checkHostPath,
@@ -20,11 +21,15 @@ import type { HostPolicy } from "./host-policy";
 
 export type { ComposeIssue } from "./compose-policy-context";
 
-/** Keys newer than the Compose schema we validate against, or that Capstan sets itself. */
-export function checkComposeStructure(doc: unknown): ComposeIssue[] {
+/**
+ * Keys newer than the Compose schema we validate against, or that Capstan sets itself. With a
+ * project folder, `name` is dropped with a notice and env files are read from it instead
+ * (map-compose-project.ts).
+ */
+export function checkComposeStructure(doc: unknown, options: ComposePolicyOptions = {}): ComposeIssue[] {
   if (!isDict(doc)) return [{ path: [], message: "a Compose document must be a mapping" }];
   const issues: ComposeIssue[] = [];
-  if ("name" in doc)
+  if ("name" in doc && !options.project)
     issues.push({
       path: ["name"],
       message: "Capstan names the project (capstan-<workflow>-<service>); remove `name`",
@@ -42,9 +47,12 @@ export function checkComposeStructure(doc: unknown): ComposeIssue[] {
     if (isDict(service.extends) && "file" in service.extends)
       issues.push({
         path: [...at, "extends", "file"],
-        message: "extends from another file is not available on hosts; extend a service in this document",
+        // With project files the other file would be there, but the policy checks one document.
+        message: options.project
+          ? "extends from another file is not supported: Capstan checks one Compose document; extend a service in this document"
+          : "extends from another file is not available on hosts; extend a service in this document",
       });
-    if ("env_file" in service)
+    if ("env_file" in service && !options.project)
       issues.push({
         path: [...at, "env_file"],
         message:
@@ -149,7 +157,7 @@ const fileRules = (extra: Record<string, KeyRule>): Record<string, KeyRule> => (
   name: "safe",
   labels: "safe",
   external: "safe", // a Swarm object; plain Compose refuses to start rather than reach anything
-  file: (value, at, ctx) => checkHostPath(String(value), at, ctx),
+  file: (value, at, ctx) => checkHostPath(String(value), at, ctx, "file"),
   template_driver: swarmOnly,
   ...extra,
 });
@@ -188,6 +196,8 @@ const TOP_LEVEL_RULES: Record<string, KeyRule> = {
 export interface ComposePolicyOptions {
   /** On the agent: the real path of a host path (symlinks resolved), checked as well. */
   realPath?: (path: string) => string | undefined;
+  /** The project folder the document came with (compose-project.ts): relative paths resolve in it. */
+  project?: ComposeProject;
 }
 
 /** Issues for every key of an (interpolated) Compose document that the host policy does not allow. */
@@ -198,7 +208,13 @@ export function checkComposePolicy(
 ): ComposeIssue[] {
   if (!isDict(doc)) return [];
   const services = new Set(isDict(doc.services) ? Object.keys(doc.services) : []);
-  const ctx: PolicyContext = { policy, services, issues: [], realPath: options.realPath };
+  const ctx: PolicyContext = {
+    policy,
+    services,
+    issues: [],
+    realPath: options.realPath,
+    project: options.project,
+  };
   checkKeys(doc, [], TOP_LEVEL_RULES, ctx);
   return ctx.issues;
 }

@@ -1,5 +1,6 @@
 // What the Compose policy rules share: the issue list, the host policy, the stack's own names,
 // and the host-path check that binds, volume devices, secret files and build contexts all use.
+import { type ComposeProject, classifyProjectPath } from "../compose/compose-project";
 import type { HostPolicy } from "./host-policy";
 import type { IssuePath } from "./workflow-issue";
 
@@ -22,6 +23,8 @@ export interface PolicyContext {
   issues: ComposeIssue[];
   /** When given (on the agent), the real path of a host path, symlinks resolved. */
   realPath?: (path: string) => string | undefined;
+  /** The project folder the document came with: relative paths resolve in it. */
+  project?: ComposeProject;
 }
 
 /** A rule for one key: "safe", or a check of its value at `at`. */
@@ -83,19 +86,30 @@ function allowedPrefix(path: string, allowed: string[]): boolean {
   });
 }
 
+/** What a host path is used for: a bind may be persistent data, a file or a build context may not. */
+export type HostPathUse = "bind" | "file" | "build";
+
 /**
- * One host path used by a bind mount, a volume device, a secret or config file or a build
- * context. Relative paths would resolve inside the agent's release folder, which holds only the
- * rendered files (no project files are shipped to hosts), so they are refused as well.
+ * One host path used by a bind mount, a volume device, a secret, config or env file or a build
+ * context. Without a project, relative paths would resolve inside the agent's release folder,
+ * which holds only the rendered files, so they are refused; with one, they are classified
+ * (compose-project.ts).
  */
-export function checkHostPath(raw: string, at: IssuePath, ctx: PolicyContext): void {
+export function checkHostPath(
+  raw: string,
+  at: IssuePath,
+  ctx: PolicyContext,
+  use: HostPathUse = "bind",
+): void {
   const path = raw.startsWith("~") ? `/root${raw.slice(1)}` : raw;
   if (!path.startsWith("/")) {
-    invalid(
-      ctx,
-      at,
-      `relative host path \`${raw.slice(0, 80)}\` would point into the agent's release folder; use a named volume`,
-    );
+    if (ctx.project) checkProjectPath(raw, at, ctx, ctx.project, use);
+    else
+      invalid(
+        ctx,
+        at,
+        `relative host path \`${raw.slice(0, 80)}\` would point into the agent's release folder; use a named volume`,
+      );
     return;
   }
   const clean = normalise(path);
@@ -104,29 +118,64 @@ export function checkHostPath(raw: string, at: IssuePath, ctx: PolicyContext): v
     return;
   }
   const real = ctx.realPath ? ctx.realPath(clean) : clean;
-  for (const candidate of new Set([clean, real ?? clean])) {
-    // The socket itself, or a folder that holds it (`/`, `/run`), is root on the host.
-    const socket = DOCKER_SOCKETS.find((s) => within(s, candidate));
-    if (socket)
-      refuse(
-        ctx,
-        at,
-        candidate === socket
-          ? "mounting the Docker socket"
-          : `host path \`${candidate}\` holds the Docker socket; mounting it`,
-        "allowDockerSocket",
-      );
-    if (socket === candidate) continue;
-    if (!allowedPrefix(candidate, ctx.policy.allowHostPaths))
-      refuse(
-        ctx,
-        at,
-        candidate === clean
-          ? `host path \`${candidate}\``
-          : `host path \`${clean}\` (a link to \`${candidate}\`)`,
-        "allowHostPaths",
-      );
+  for (const candidate of new Set([clean, real ?? clean]))
+    checkAbsolute(
+      candidate,
+      candidate === clean
+        ? `host path \`${candidate}\``
+        : `host path \`${clean}\` (a link to \`${candidate}\`)`,
+      at,
+      ctx,
+    );
+}
+
+/** The Docker socket and allowHostPaths checks of one absolute, normalised path. */
+function checkAbsolute(path: string, what: string, at: IssuePath, ctx: PolicyContext): void {
+  // The socket itself, or a folder that holds it (`/`, `/run`), is root on the host.
+  const socket = DOCKER_SOCKETS.find((s) => within(s, path));
+  if (socket)
+    refuse(
+      ctx,
+      at,
+      path === socket
+        ? "mounting the Docker socket"
+        : `host path \`${path}\` holds the Docker socket; mounting it`,
+      "allowDockerSocket",
+    );
+  if (socket !== path && !allowedPrefix(path, ctx.policy.allowHostPaths))
+    refuse(ctx, at, what, "allowHostPaths");
+}
+
+function checkProjectPath(
+  raw: string,
+  at: IssuePath,
+  ctx: PolicyContext,
+  project: ComposeProject,
+  use: HostPathUse,
+): void {
+  const shown = raw.slice(0, 80);
+  const where = classifyProjectPath(raw, project);
+  if (where.kind === "leaves") {
+    invalid(
+      ctx,
+      at,
+      `\`${shown}\` leaves the project folder; use a path inside it, or an absolute host path the host policy allows (allowHostPaths)`,
+    );
+    return;
   }
+  if (where.kind === "host") return;
+  if (where.kind === "data" && use !== "bind") {
+    invalid(ctx, at, `\`${shown}\` is not in the project: add it to the repository or the uploaded folder`);
+    return;
+  }
+  if (!ctx.realPath) return;
+  // The agent resolves links: a bundle's link, or one a container left in its data folder,
+  // must not lead a bind out of its folder.
+  const base = where.kind === "bundle" ? project.root : project.dataRoot;
+  const baseReal = ctx.realPath(base) ?? base;
+  const real = ctx.realPath(where.abs);
+  if (real === undefined || within(real, baseReal)) return;
+  checkAbsolute(real, `\`${shown}\` (a link out of the project to \`${real}\`)`, at, ctx);
 }
 
 /** `service:<name>` naming a service of this stack stays inside it. */

@@ -1,6 +1,7 @@
 // The allowlist of Compose service keys. Every key is here: "safe" (it cannot reach past the
 // container and its stack), or a rule naming the host-policy key that lets it widen that reach.
 // Keys not listed are refused by checkKeys.
+import { classifyProjectPath, envFileEntries, relWithin } from "../compose/compose-project";
 import {
   checkHostPath,
   checkKeys,
@@ -62,7 +63,7 @@ function namespace(key: string): KeyRule {
   };
 }
 
-function bindSource(volume: unknown): string | undefined {
+export function bindSource(volume: unknown): string | undefined {
   if (typeof volume === "string") {
     const parts = volume.split(":");
     if (parts.length < 2) return undefined;
@@ -103,18 +104,40 @@ const volumes: KeyRule = (value, at, ctx) => {
   }
 };
 
+/** A Git URL builds remote code; a path is read from the host (or the project). */
+export const isRemoteContext = (context: string) => /^([a-z]+:\/\/|git@|github\.com\/)/.test(context);
+
 const buildContext = (value: unknown, at: IssuePath, ctx: PolicyContext) => {
   const context = String(value);
-  // A Git URL builds remote code; a path is read from the host.
-  if (/^([a-z]+:\/\/|git@|github\.com\/)/.test(context)) return;
-  if (context.startsWith("/") || context.startsWith("~") || context.split("/").includes(".."))
-    checkHostPath(context, at, ctx);
+  if (isRemoteContext(context)) return;
+  // In a project a relative context must be a folder of the bundle.
+  if (ctx.project || context.startsWith("/") || context.startsWith("~") || context.split("/").includes(".."))
+    checkHostPath(context, at, ctx, "build");
 };
+
+/** In a project the Dockerfile is read from the bundle: it must be a file inside the context. */
+function projectDockerfile(build: Record<string, unknown>, at: IssuePath, ctx: PolicyContext): void {
+  const project = ctx.project!;
+  const context = String(build.context ?? ".");
+  const where = classifyProjectPath(context, project);
+  if (isRemoteContext(context) || where.kind !== "bundle" || build.dockerfile === undefined) return;
+  const file = String(build.dockerfile);
+  const inside = classifyProjectPath(file, { ...project, dir: where.rel });
+  if (inside.kind === "bundle" && relWithin(inside.rel, where.rel)) return;
+  invalid(
+    ctx,
+    [...at, "dockerfile"],
+    inside.kind === "data" && relWithin(inside.rel, where.rel)
+      ? `\`${file.slice(0, 80)}\` is not in the project: add it to the repository or the uploaded folder`
+      : `\`${file.slice(0, 80)}\` must be a path inside the build context \`${context.slice(0, 80)}\``,
+  );
+}
 
 const buildRules: Record<string, KeyRule> = {
   context: buildContext,
   dockerfile: (value, at, ctx) => {
     const file = String(value);
+    if (ctx.project) return; // projectDockerfile, which knows the context
     if (file.startsWith("/") || file.startsWith("~") || file.split("/").includes(".."))
       checkHostPath(file, at, ctx);
   },
@@ -164,7 +187,14 @@ export const SERVICE_RULES: Record<string, KeyRule> = {
   command: "safe",
   entrypoint: "safe",
   environment: "safe",
-  env_file: "safe", // refused by checkComposeStructure: env files are not shipped to hosts
+  // Without a project, refused by checkComposeStructure (no files are shipped to hosts); in one,
+  // relative files are the bundle's or generated (map-compose-project.ts), others are host files.
+  env_file: (value, at, ctx) => {
+    if (!ctx.project) return;
+    for (const entry of envFileEntries(value, at))
+      if (/^[/~]/.test(entry.path) || classifyProjectPath(entry.path, ctx.project).kind === "leaves")
+        checkHostPath(entry.path, entry.at, ctx, "file");
+  },
   healthcheck: "safe",
   labels: "safe",
   logging: "safe",
@@ -226,7 +256,14 @@ export const SERVICE_RULES: Record<string, KeyRule> = {
   deploy: (value, at, ctx) => checkKeys(value, at, deployRules, ctx),
   build: (value, at, ctx) => {
     if (typeof value === "string") buildContext(value, at, ctx);
-    else checkKeys(value, at, buildRules, ctx);
+    else {
+      checkKeys(value, at, buildRules, ctx);
+      // A build without `context` builds the Compose file's folder.
+      if (ctx.project && isDict(value)) {
+        if (value.context === undefined) buildContext(".", at, ctx);
+        projectDockerfile(value, at, ctx);
+      }
+    }
   },
   volumes,
   // Risky: each needs its host-policy key.

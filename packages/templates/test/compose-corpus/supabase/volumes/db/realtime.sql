@@ -1,0 +1,2 @@
+\set pguser `echo "$POSTGRES_USER"`
+create schema if not exists _realtime;
