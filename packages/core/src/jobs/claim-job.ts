@@ -132,7 +132,12 @@ async function resolveRegistries(
       "registry passwords cannot be decrypted on this control plane (no secrets key configured)",
     );
   const names = [...new Set(registries.map((r) => r.password))];
-  const values = await resolveSecrets({ teamId: row.teamId, workflowId: payload.workflow.id, names });
+  const servers = registries.map((r) => r.server).join(", ");
+  const values = await resolveSecrets({ teamId: row.teamId, workflowId: payload.workflow.id, names }).catch(
+    (error: Error) => {
+      throw new Error(`the password of registry ${servers}: ${error.message}`);
+    },
+  );
   return registries.map((r) => {
     const password = values[r.password];
     if (typeof password !== "string" || password === "")
