@@ -42,6 +42,13 @@ export async function runUnitRelease(input: UnitRelease, ctx: StepContext): Prom
   if (wd) properties.push(`WorkingDirectory=${inNewRelease(wd, input.current)}`);
   // systemd stops the unit by itself too, should the agent die while it runs.
   properties.push(`RuntimeMaxSec=${Math.max(1, Math.ceil(releaseTimeoutMs(input.release, ctx) / 1000))}`);
+  // As activation does for the service itself (systemd.ts): a program probing a syscall outside
+  // the filter gets EPERM instead of being killed with SIGSYS (Node does that on these hosts).
+  if (
+    input.sandbox.some((p) => p.startsWith("SystemCallFilter=")) &&
+    !input.sandbox.some((p) => p.startsWith("SystemCallErrorNumber="))
+  )
+    properties.push("SystemCallErrorNumber=EPERM");
   const args = ["--wait", "--pipe", "--quiet", "--collect", "--unit", name];
   args.push(...properties.flatMap((p) => ["--property", p]), ...input.sandbox, "--", ...input.argv);
   await runReleaseCommand(
