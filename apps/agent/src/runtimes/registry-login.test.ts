@@ -74,7 +74,7 @@ describe.skipIf(!ok)("private registries (real docker-registry)", { timeout: 300
     const port = await freePort();
     server = `127.0.0.1:${port}`;
     image = `${server}/busybox:${uniqueName("t")}`;
-    execFileSync("htpasswd", ["-B", "-i", "-c", join(registryDir, "htpasswd"), username], {
+    execFileSync("/usr/bin/htpasswd", ["-B", "-i", "-c", join(registryDir, "htpasswd"), username], {
       input: password,
     });
     writeFileSync(
