@@ -4,7 +4,7 @@
 // the deploy log, the outcome, the agent's state folder or a leftover DOCKER_CONFIG folder.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { composeServiceSpecSchema, DEFAULT_HOST_POLICY } from "@capstan/templates";
@@ -46,6 +46,7 @@ describe.skipIf(!ok)("private registries (real docker-registry)", { timeout: 300
   const password = `pw-${randomBytes(16).toString("hex")}`;
   const registryDir = tempDir("registry");
   let registry: ChildProcess | undefined;
+  let pushConfig = "";
   let server = "";
   let image = "";
   const workflow = uniqueName("reg");
@@ -102,7 +103,7 @@ describe.skipIf(!ok)("private registries (real docker-registry)", { timeout: 300
       await new Promise((r) => setTimeout(r, 200));
     }
     // Push with the test's own throw-away DOCKER_CONFIG, then drop the local tag.
-    const pushConfig = tempDir("push-config");
+    pushConfig = tempDir("push-config");
     const env = { PATH, DOCKER_CONFIG: pushConfig };
     execFileSync("docker", ["login", "--username", username, "--password-stdin", server], {
       input: password,
@@ -121,6 +122,8 @@ describe.skipIf(!ok)("private registries (real docker-registry)", { timeout: 300
       // not pulled
     }
     registry?.kill();
+    // The test's own login and the registry's files (its htpasswd holds a hash of the password).
+    for (const dir of [pushConfig, registryDir]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const spec = (port: number) =>
