@@ -18,6 +18,9 @@ have systemd-analyze || need_pkgs+=(systemd)
 have curl || need_pkgs+=(curl)
 have openssl || need_pkgs+=(openssl)
 have pg_dump || need_pkgs+=(postgresql-client)
+# A private registry with htpasswd auth on loopback, for the registry-login tests.
+[ -x /usr/bin/docker-registry ] || need_pkgs+=(docker-registry)
+have htpasswd || need_pkgs+=(apache2-utils)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing: ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive

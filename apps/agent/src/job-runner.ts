@@ -244,7 +244,9 @@ export class JobRunner {
     const previous = state.getService(workflow, service.name);
     const previousReleaseId =
       previous && previous.releaseId !== releaseId ? previous.releaseId : previous?.previousReleaseId;
-    const deadline = Math.min(Date.now() + spec.deadline * 1000, Date.parse(job.deadlineAt) || Infinity);
+    // A release command has its own time on top of the service's deadline (core's jobBudgetMs too).
+    const stepSeconds = spec.deadline + (spec.release?.timeout ?? 0);
+    const deadline = Math.min(Date.now() + stepSeconds * 1000, Date.parse(job.deadlineAt) || Infinity);
     const clash = findNameClash(state.listServices(), workflow, service.name);
     if (clash) {
       return {
@@ -271,6 +273,7 @@ export class JobRunner {
           autoRollback: job.autoRollback,
           keepReleases: this.deps.keepReleases,
           stateDir: state.dir,
+          registries: job.registries,
         },
         { log, signal, deadline },
       );

@@ -1,4 +1,4 @@
-import { hostPolicySchema, serviceSpecSchema } from "@capstan/templates";
+import { hostPolicySchema, registrySchema, serviceSpecSchema } from "@capstan/templates";
 import { z } from "zod";
 import { isoDateSchema, nameSchema, serviceKindSchema, uuidSchema } from "./common";
 import { controlPlaneSignatureSchema } from "./control-plane-key";
@@ -23,6 +23,14 @@ export const jobServiceSchema = z.object({
 });
 export type JobService = z.infer<typeof jobServiceSchema>;
 
+/**
+ * A private registry the agent logs in to for this job (`docker login --password-stdin` into a
+ * per-deploy DOCKER_CONFIG). `password` is the secret's value, resolved at claim time like service
+ * secrets: only in this response, never in the stored job.
+ */
+export const jobRegistrySchema = registrySchema.extend({ password: z.string().min(1).max(65536) });
+export type JobRegistry = z.infer<typeof jobRegistrySchema>;
+
 export const jobAssignmentSchema = z.object({
   id: uuidSchema,
   deploymentId: uuidSchema,
@@ -43,6 +51,8 @@ export const jobAssignmentSchema = z.object({
   /** When a service fails its health gate, bring its previous release back (the workflow's rollout.autoRollback). */
   autoRollback: z.boolean().default(true),
   services: z.array(jobServiceSchema).min(1),
+  /** The workflow's private registries with their passwords (see jobRegistrySchema). */
+  registries: z.array(jobRegistrySchema).max(16).optional(),
   /**
    * What this host allows (narrowed again by the host's own policy file); the agent refuses specs
    * that exceed it. Keys this agent does not know yet are dropped: each one only ever allows

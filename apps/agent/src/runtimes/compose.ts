@@ -4,6 +4,7 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import type { JobRegistry } from "@capstan/protocol";
 import type { HealthCheck } from "@capstan/templates";
 import { composeProjectName, isComposeService } from "@capstan/templates";
 import { renderComposeProject } from "@capstan/templates/compose/render-compose-project";
@@ -14,6 +15,8 @@ import { type CheckResult, COMMAND_CHECK_TIMEOUT_MS, runHealthChecks } from "../
 import { assertName } from "../names";
 import { writeFileAtomic } from "../state";
 import { pruneReleases } from "./artifacts";
+import { runComposeRelease } from "./compose-release";
+import { explainPullFailure, loginToRegistries, type RegistrySession } from "./registry-login";
 import type { Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 
 export interface ComposeFiles {
@@ -118,20 +121,59 @@ export class ComposeRuntime implements Runtime {
     }
   }
 
-  private async compose(ref: ServiceRef, releaseId: string, args: string[], signal?: AbortSignal) {
+  /** The compose command line for one release; `dockerConfig` carries this deploy's registry logins. */
+  async composeCommand(
+    ref: ServiceRef,
+    releaseId: string,
+    args: string[],
+    signal?: AbortSignal,
+    dockerConfig?: string,
+  ) {
     const dir = this.releaseDir(ref.workflow, ref.service, releaseId);
     const cli = (await this.docker.composeCli(signal)) ?? (await this.docker.composeCli(signal, true));
     if (!cli)
       throw new Error("neither `docker compose` (v2) nor `docker-compose` (v1) is installed on this host");
     const full = [...cli.prefix, "--project-name", this.label(ref), "--file", join(dir, "compose.yaml")];
     full.push("--env-file", join(dir, ".env"), "--project-directory", dir, ...args);
-    const env = { ...this.baseEnv, ...readProcessEnv(dir) };
-    await runChecked(cli.program, full, { cwd: dir, env, signal, timeoutMs: 15 * 60_000 });
+    const env = {
+      ...this.baseEnv,
+      ...readProcessEnv(dir),
+      ...(dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {}),
+    };
+    return { program: cli.program, args: full, cwd: dir, env };
+  }
+
+  private async compose(
+    ref: ServiceRef,
+    releaseId: string,
+    args: string[],
+    signal?: AbortSignal,
+    dockerConfig?: string,
+  ) {
+    const {
+      program,
+      args: full,
+      cwd,
+      env,
+    } = await this.composeCommand(ref, releaseId, args, signal, dockerConfig);
+    await runChecked(program, full, { cwd, env, signal, timeoutMs: 15 * 60_000 });
+  }
+
+  loginToRegistries(registries: readonly JobRegistry[], ctx: StepContext): Promise<RegistrySession> {
+    return loginToRegistries(registries, { env: this.baseEnv, log: ctx.log, signal: ctx.signal });
+  }
+
+  runRelease(request: StageRequest, ctx: StepContext): Promise<void> {
+    return runComposeRelease(this, this.docker, request, ctx);
   }
 
   async activate(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<void> {
     ctx.log("info", `compose: starting ${this.label(ref)} release ${releaseId}`);
-    await this.compose(ref, releaseId, ["up", "-d", "--remove-orphans"], ctx.signal);
+    await this.compose(ref, releaseId, ["up", "-d", "--remove-orphans"], ctx.signal, ctx.dockerConfig).catch(
+      (error: Error) => {
+        throw new Error(explainPullFailure(error.message));
+      },
+    );
   }
 
   /** Container state through the Engine API: every container running, every healthcheck healthy. */

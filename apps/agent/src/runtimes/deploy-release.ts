@@ -1,6 +1,7 @@
 // The one deploy template every runtime goes through: stage (refusals change nothing), activate,
 // wait until healthy, and on failure switch back to the previous release and wait again.
 import { describeError } from "../disk-errors";
+import type { JobRegistry } from "@capstan/protocol";
 import { tail } from "../exec";
 import { type CheckResult, waitUntilHealthy } from "../health";
 import type { Runtime, StageRequest, StepContext } from "./types";
@@ -25,6 +26,8 @@ export interface ReleasePlan {
   keepReleases: number;
   /** The agent's state directory, named when the disk under it is full. */
   stateDir: string;
+  /** The job's private registries (with passwords); logged in to for this deploy only. */
+  registries?: readonly JobRegistry[];
 }
 
 export async function deployRelease(
@@ -32,6 +35,24 @@ export async function deployRelease(
   plan: ReleasePlan,
   ctx: StepContext,
 ): Promise<DeployOutcome> {
+  const registries = plan.registries ?? [];
+  if (!registries.length || !runtime.loginToRegistries) return deployIn(runtime, plan, ctx);
+  let session: Awaited<ReturnType<NonNullable<Runtime["loginToRegistries"]>>>;
+  try {
+    session = await runtime.loginToRegistries(registries, ctx);
+  } catch (error) {
+    const message = (error as Error).message;
+    ctx.log("error", message);
+    return { ok: false, message: message.slice(0, 2000), rolledBack: false };
+  }
+  try {
+    return await deployIn(runtime, plan, { ...ctx, dockerConfig: session.dockerConfig });
+  } finally {
+    await session.dispose();
+  }
+}
+
+async function deployIn(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): Promise<DeployOutcome> {
   const { ref, releaseId, spec } = plan.request;
   const { log, signal } = ctx;
   const kind = runtime.kind;
@@ -57,6 +78,18 @@ export async function deployRelease(
     const message = describeError(error, plan.stateDir);
     log("error", message);
     return { ok: false, message: message.slice(0, 2000), rolledBack: false };
+  }
+  if (spec.release) {
+    // Before activation: a failed release command leaves what runs now untouched.
+    try {
+      if (!runtime.runRelease) throw new Error(`${kind} services cannot run a release command on this agent`);
+      await runtime.runRelease(plan.request, ctx);
+    } catch (error) {
+      const message = (error as Error).message;
+      log("error", message);
+      const kept = previous ? `; release ${previous} keeps running` : "";
+      return { ok: false, message: `${message}${kept}`.slice(0, 4000), rolledBack: false };
+    }
   }
 
   let failure: string;

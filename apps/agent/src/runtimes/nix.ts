@@ -25,8 +25,9 @@ import { assertName } from "../names";
 import { writeFileAtomic } from "../state";
 import { pruneReleases, readCurrent, switchCurrent } from "./artifacts";
 import { dropUnsupportedDirectives } from "./hardening";
-import { runInUnitSandbox } from "./systemd";
+import { runInUnitSandbox, sandboxProperties } from "./systemd";
 import type { HealthStatus, Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
+import { runUnitRelease } from "./unit-release";
 
 /** What `nix build --json` may hand back as an output path. */
 const STORE_PATH = /^\/nix\/store\/[0-9a-z]{32}-[A-Za-z0-9+._?=-]{1,211}$/;
@@ -223,6 +224,23 @@ export class NixRuntime implements Runtime {
     for (const args of [["daemon-reload"], ["enable", unit], ["restart", unit]])
       await runChecked("systemctl", args, { signal: ctx.signal, timeoutMs: 120_000 });
     ctx.log("info", `nix: ${unit} restarted with release ${releaseId} (${storePath})`);
+  }
+
+  /** The release command, in a transient unit made from the new release's unit. */
+  async runRelease(request: StageRequest, ctx: StepContext): Promise<void> {
+    const { ref, releaseId, spec } = request;
+    if (!isNixService(spec) || !spec.release) return;
+    const unitText = await readFile(join(this.releaseDir(ref, releaseId), "unit.service"), "utf8");
+    const storePath = await this.storePath(ref, releaseId);
+    if (!storePath) throw new Error(`the built package of release ${releaseId} is gone`);
+    const [program, ...args] = spec.release.command;
+    // Relative programs are in the built package, like exec[0].
+    const path = program!.startsWith("/") ? program! : join(storePath, program!);
+    const sandbox = sandboxProperties(unitText);
+    await runUnitRelease(
+      { unit: this.unitName(ref), release: spec.release, unitText, sandbox, argv: [path, ...args] },
+      ctx,
+    );
   }
 
   /** The store path a release's out-link holds, or null when it is gone. */

@@ -19,6 +19,7 @@ import { writeFileAtomic } from "../state";
 import { type ArtifactFormat, pruneReleases, readCurrent, switchCurrent, unpackRelease } from "./artifacts";
 import { dropUnsupportedDirectives } from "./hardening";
 import type { Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
+import { runUnitRelease } from "./unit-release";
 
 export interface SystemdPaths {
   /** <state>/systemd/<workflow>/<service>: releases/, current, env/, units/ */
@@ -222,6 +223,28 @@ export class SystemdRuntime implements Runtime {
     }
     writeFileAtomic(paths.envFile, env, 0o600);
     writeFileAtomic(this.savedUnitPath(ref, releaseId), probed.unit, 0o600);
+  }
+
+  /** The release command, in a transient unit made from the new release's saved unit. */
+  async runRelease(request: StageRequest, ctx: StepContext): Promise<void> {
+    const { ref, releaseId, spec } = request;
+    if (!isSystemdService(spec) || !spec.release) return;
+    const unitText = readFileSync(this.savedUnitPath(ref, releaseId), "utf8");
+    const dir = this.serviceDir(ref.workflow, ref.service);
+    const current = { link: join(dir, "current"), release: join(dir, "releases", releaseId) };
+    const [program, ...args] = spec.release.command;
+    const path = program!.startsWith("current/") ? join(current.release, program!.slice(8)) : program!;
+    await runUnitRelease(
+      {
+        unit: this.label(ref),
+        release: spec.release,
+        unitText,
+        sandbox: sandboxProperties(unitText),
+        argv: [path, ...args],
+        current,
+      },
+      ctx,
+    );
   }
 
   /** Puts a release's unit in place and (re)starts it. */

@@ -2,7 +2,9 @@
 // stopped and rolled back on this host. The job runner, heartbeats and reconcile look a runtime up
 // by kind and never branch on it; the shared "activate, wait healthy, roll back" template
 // (runtimes/deploy-release.ts) drives every runtime the same way.
+import type { JobRegistry } from "@capstan/protocol";
 import type { HealthCheck, HostPolicy, ServiceKind, ServiceSpec } from "@capstan/templates";
+import type { RegistrySession } from "./registry-login";
 
 export type DeployLog = (level: "info" | "warn" | "error", message: string) => void;
 
@@ -38,6 +40,8 @@ export interface StepContext {
   signal: AbortSignal;
   /** Epoch ms by which the step must be over (staging, builds and the health gate count). */
   deadline: number;
+  /** This deploy's DOCKER_CONFIG with registry logins (registry-login.ts), for pulls and builds. */
+  dockerConfig?: string;
 }
 
 export interface Runtime {
@@ -51,6 +55,13 @@ export interface Runtime {
    * verify artifacts, build. Throws with a message for the deploy log on refusal or failure.
    */
   stage(request: StageRequest, ctx: StepContext): Promise<void>;
+  /**
+   * Runs the spec's `release.command` once in the staged, not yet active release (migrations);
+   * throws with the exit code and the last output lines. What runs now is left alone.
+   */
+  runRelease?(request: StageRequest, ctx: StepContext): Promise<void>;
+  /** Logs in to the job's private registries for one deploy (kinds that pull images). */
+  loginToRegistries?(registries: readonly JobRegistry[], ctx: StepContext): Promise<RegistrySession>;
   /** Makes a staged (or earlier) release the one that runs. */
   activate(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<void>;
   /** Health now, for the deploy gate and for heartbeats. */

@@ -2,7 +2,7 @@
 // decrypted at claim time and only sent in the poll answer (never stored in clear). Written from
 // a typed JobPayload and read back through the schema, never cast.
 import type { Prisma } from "@capstan/db";
-import { SERVICE_KINDS, serviceSpecSchema } from "@capstan/templates";
+import { registrySchema, SERVICE_KINDS, serviceSpecSchema } from "@capstan/templates";
 import { z } from "zod";
 import { parseColumn } from "./parse-column";
 
@@ -14,6 +14,8 @@ export const jobPayloadSchema = z.object({
   autoRollback: z.boolean().optional(),
   /** In dependsOn order. */
   services: z.array(z.object({ name: z.string(), kind: z.enum(SERVICE_KINDS), spec: serviceSpecSchema })),
+  /** The workflow's registries; `password` is a secret's name here, its value only at claim. */
+  registries: z.array(registrySchema).optional(),
 });
 export type JobPayload = z.output<typeof jobPayloadSchema>;
 

@@ -60,6 +60,7 @@ export function planDeployment(
       const service = spec.services[name]!;
       return { name, kind: serviceKind(service), spec: service };
     }),
+    ...(spec.registries?.length ? { registries: spec.registries } : {}),
   };
   const slotMs = jobBudgetMs(payload.services, source.queueTimeoutSeconds);
   const startMs = now.getTime();

@@ -27,6 +27,9 @@ export async function createTestRevision(
     services?: string[];
     secrets?: string[];
     rollout?: WorkflowSpecInput["rollout"];
+    registries?: WorkflowSpecInput["registries"];
+    /** Secrets the services name (default: `secrets`). */
+    serviceSecrets?: string[];
   } = {},
 ) {
   const name = options.workflow ?? uniqueName("wf");
@@ -36,7 +39,7 @@ export async function createTestRevision(
     services[service] = {
       compose: { inline: { services: { [service]: { image: "capstan-busybox:test" } } } },
       dependsOn: index > 0 ? [serviceNames[index - 1]!] : [],
-      secrets: options.secrets ?? [],
+      secrets: options.serviceSecrets ?? options.secrets ?? [],
     };
   });
   const spec = workflowSpecSchema.parse({
@@ -44,6 +47,7 @@ export async function createTestRevision(
     targets: { selector: { role: "web" } },
     rollout: options.rollout ?? { batchSize: "100%", autoRollback: false },
     secrets: options.secrets ?? [],
+    registries: options.registries,
     services,
   });
   const workflow = await prisma.workflow.upsert({

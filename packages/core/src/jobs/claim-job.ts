@@ -119,6 +119,35 @@ async function failClaimedJob(db: Db, row: ClaimedRow, message: string): Promise
   await settleDeployments(db, [row.deploymentId]);
 }
 
+/** The registries' passwords, decrypted like service secrets (only into the claim answer). */
+async function resolveRegistries(
+  row: ClaimedRow,
+  payload: JobPayload,
+  resolveSecrets: SecretResolver | undefined,
+): Promise<NonNullable<JobAssignment["registries"]>> {
+  const registries = payload.registries ?? [];
+  if (registries.length === 0) return [];
+  if (!resolveSecrets)
+    throw new Error(
+      "registry passwords cannot be decrypted on this control plane (no secrets key configured)",
+    );
+  const names = [...new Set(registries.map((r) => r.password))];
+  const servers = registries.map((r) => r.server).join(", ");
+  const values = await resolveSecrets({ teamId: row.teamId, workflowId: payload.workflow.id, names }).catch(
+    (error: Error) => {
+      throw new Error(`the password of registry ${servers}: ${error.message}`);
+    },
+  );
+  return registries.map((r) => {
+    const password = values[r.password];
+    if (typeof password !== "string" || password === "")
+      throw new Error(
+        `secret ${r.password} (the password for registry ${r.server}) has no value; set it before deploying`,
+      );
+    return { server: r.server, username: r.username, password };
+  });
+}
+
 async function toAssignment(
   row: ClaimedRow,
   payload: JobPayload,
@@ -138,6 +167,7 @@ async function toAssignment(
     }
     services.push({ name: service.name, kind: service.kind, spec: service.spec, secrets });
   }
+  const registries = await resolveRegistries(row, payload, resolveSecrets);
   return {
     id: row.id,
     deploymentId: row.deploymentId,
@@ -154,6 +184,7 @@ async function toAssignment(
     // Jobs planned before the field existed keep the workflow format's default.
     autoRollback: payload.autoRollback ?? true,
     services,
+    ...(registries.length ? { registries } : {}),
     hostPolicy: readHostPolicy(row.hostPolicy),
   };
 }

@@ -3,8 +3,10 @@ export const DEFAULT_QUEUE_TIMEOUT_SECONDS = 30 * 60;
 
 /** The time one job gets from being queued to being over: its queue timeout plus its services' deadlines. */
 export function jobBudgetMs(
-  services: { spec: { deadline: number } }[],
+  services: { spec: { deadline: number; release?: { timeout: number } } }[],
   queueSeconds = DEFAULT_QUEUE_TIMEOUT_SECONDS,
 ): number {
-  return (queueSeconds + services.reduce((sum, s) => sum + s.spec.deadline, 0)) * 1000;
+  // A release command's timeout comes on top of its service's deadline (the agent does the same).
+  const steps = services.reduce((sum, s) => sum + s.spec.deadline + (s.spec.release?.timeout ?? 0), 0);
+  return (queueSeconds + steps) * 1000;
 }

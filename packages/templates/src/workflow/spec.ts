@@ -23,6 +23,7 @@ export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
 export const DURATION_PATTERN = /^([1-9][0-9]{0,5})(s|m|h)?$/;
 
 export const DEFAULT_DEADLINE_SECONDS = 120;
+export const DEFAULT_RELEASE_TIMEOUT_SECONDS = 300;
 export const MAX_DEADLINE_SECONDS = 6 * 3600;
 
 const name = (what: string) =>
@@ -147,12 +148,48 @@ export const healthCheckSchema = z.union([
 ]);
 export type HealthCheck = z.output<typeof healthCheckSchema>;
 
+/** A Compose service name (Compose allows dots and underscores, unlike Capstan's names). */
+export const COMPOSE_SERVICE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/**
+ * Runs once per deployment in the new release before it is activated (database migrations);
+ * a non-zero exit fails the step and the previous release keeps running. argv only, never a
+ * shell string. Where the program may live depends on the kind (validate-workflow.ts): inside
+ * the container for Compose, an absolute path or `current/...` (the new release) for systemd,
+ * a path in the built package for Nix.
+ */
+export const releaseCommandSchema = z.strictObject({
+  command: z
+    .array(singleLine())
+    .min(1)
+    .max(64)
+    .superRefine((argv, ctx) => {
+      const program = argv[0];
+      if (program === undefined) return;
+      if (!/^(\/|[A-Za-z0-9_.])[A-Za-z0-9._/+-]*$/.test(program) || program.split("/").includes(".."))
+        ctx.addIssue({
+          code: "custom",
+          path: [0],
+          message:
+            "the program must be an absolute path, a relative path without '..', or a program name (letters, digits and . _ / + -)",
+        });
+    }),
+  /** Compose only: the Compose service whose image and settings run the command. */
+  service: z
+    .string()
+    .regex(COMPOSE_SERVICE_PATTERN, "must be the name of a service in the Compose file")
+    .optional(),
+  timeout: durationSchema.default(DEFAULT_RELEASE_TIMEOUT_SECONDS),
+});
+export type ReleaseCommand = z.output<typeof releaseCommandSchema>;
+
 const commonServiceFields = {
   env: envSchema.default({}),
   secrets: uniqueList(secretName, "secrets").default([]),
   healthChecks: z.array(healthCheckSchema).max(16).default([]),
   deadline: durationSchema.default(DEFAULT_DEADLINE_SECONDS),
   dependsOn: uniqueList(name("a service name"), "dependsOn").default([]),
+  release: releaseCommandSchema.optional(),
 };
 
 export const composeSourceSchema = z
@@ -418,6 +455,28 @@ export const rolloutSchema = z.strictObject({
 });
 export type Rollout = z.output<typeof rolloutSchema>;
 
+/** host or host:port as `docker login` takes it (no scheme, no path). */
+export const REGISTRY_SERVER_PATTERN =
+  /^(?=.{1,253}(:|$))[A-Za-z0-9]([A-Za-z0-9-]{0,62})?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62})?)*(:[1-9][0-9]{0,4})?$/;
+
+/** Credentials for a private image registry; the password is a secret, resolved at claim time. */
+export const registrySchema = z.strictObject({
+  server: z
+    .string()
+    .regex(
+      REGISTRY_SERVER_PATTERN,
+      'must be a registry host, optionally with a port, like "registry.example.com:5000" (no https:// or path)',
+    ),
+  username: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]*$/, "must be letters, digits and . _ @ + -"),
+  /** The name of a secret of this workflow holding the password or token. */
+  password: secretName,
+});
+export type Registry = z.output<typeof registrySchema>;
+
 export const workflowSpecSchema = z.strictObject({
   name: name("the workflow name"),
   description: singleLine(500).optional(),
@@ -425,6 +484,15 @@ export const workflowSpecSchema = z.strictObject({
   rollout: rolloutSchema.default({ batchSize: 1, autoRollback: true }),
   /** Names of secrets whose values are set in the dashboard or API, never in this file. */
   secrets: uniqueList(secretName, "secrets").default([]),
+  /** Private registries the hosts log in to (per deploy) before pulling images. */
+  registries: z
+    .array(registrySchema)
+    .max(16)
+    .refine(
+      (list) => new Set(list.map((r) => r.server)).size === list.length,
+      "each registry server may appear once",
+    )
+    .optional(),
   services: z
     .record(name("service names"), serviceSpecSchema)
     .refine((s) => Object.keys(s).length > 0, "define at least one service")

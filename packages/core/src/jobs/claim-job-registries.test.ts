@@ -1,0 +1,77 @@
+// Registry passwords travel like service secrets: the stored job holds the secret's name only,
+// the value is decrypted at claim time into the claim answer; a missing one fails the job
+// without ever naming a value.
+import { randomBytes } from "node:crypto";
+import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
+import { requireComponents } from "@capstan/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestMember, postgresComponent } from "../../test/fixtures";
+import { createTestHost, createTestRevision, createTestTeam, deployTo } from "../deployments/test-fixtures";
+import { parseKeyring } from "../secrets/keyring";
+import { resolveSecrets } from "../secrets/resolve-secrets";
+import { setSecret } from "../secrets/set-secret";
+import { claimNextJob } from "./claim-job";
+
+const ok = requireComponents("core/jobs registries", await postgresComponent());
+
+describe.skipIf(!ok)("registry passwords at claim time", { timeout: 60_000 }, () => {
+  let db: TestDatabase;
+  let teamId: string;
+  const keyring = parseKeyring(`k1:${randomBytes(32).toString("base64")}`);
+  const registries = [{ server: "registry.example.com:5000", username: "ci", password: "REGISTRY_TOKEN" }];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    teamId = (await createTestTeam(db.prisma)).id;
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  const claim = (hostId: string) =>
+    claimNextJob(db.prisma, {
+      hostId,
+      leaseSeconds: 30,
+      resolveSecrets: (args) => resolveSecrets(db.prisma, keyring, args),
+    });
+
+  it("sends the password only in the claim answer; the stored job names the secret", async () => {
+    const revision = await createTestRevision(db.prisma, teamId, {
+      secrets: ["REGISTRY_TOKEN"],
+      serviceSecrets: [],
+      registries,
+    });
+    const { actor } = await createTestMember(db.prisma, teamId, "ADMIN");
+    const value = `tok-${randomBytes(16).toString("hex")}`;
+    await setSecret(db.prisma, keyring, actor, {
+      workflowId: revision.workflowId,
+      name: "REGISTRY_TOKEN",
+      value,
+    });
+    const host = await createTestHost(db.prisma, teamId);
+    const { jobIds } = await deployTo(db.prisma, teamId, revision.id, [host.id]);
+
+    const job = await claim(host.id);
+    expect(job?.registries).toEqual([{ ...registries[0], password: value }]);
+    const stored = await db.prisma.job.findUniqueOrThrow({ where: { id: jobIds[0] } });
+    const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? String(x) : x));
+    expect(json(stored)).not.toContain(value);
+    expect((stored.payload as { registries: unknown }).registries).toEqual(registries);
+    const events = await db.prisma.auditEvent.findMany({ where: { teamId } });
+    expect(json(events)).not.toContain(value);
+  });
+
+  it("fails the job when the password secret has no value", async () => {
+    const revision = await createTestRevision(db.prisma, teamId, {
+      secrets: ["REGISTRY_TOKEN"],
+      serviceSecrets: [],
+      registries,
+    });
+    const host = await createTestHost(db.prisma, teamId);
+    const { jobIds } = await deployTo(db.prisma, teamId, revision.id, [host.id]);
+    expect(await claim(host.id)).toBeNull();
+    const stored = await db.prisma.job.findUniqueOrThrow({ where: { id: jobIds[0] } });
+    expect(stored.state).toBe("FAILED");
+    expect(stored.error).toMatch(/registry registry\.example\.com:5000: Secret REGISTRY_TOKEN is not set/);
+  });
+});
