@@ -31,7 +31,7 @@ export async function makeBundle(entries: TestEntry[]): Promise<Buffer> {
       const block = Buffer.alloc(1024 * 1024);
       for (let left = entry.zeros; left > 0; left -= block.length) {
         if (!stream.write(left >= block.length ? block : block.subarray(0, left)))
-          await new Promise((resolve) => stream.once("drain", resolve));
+          await new Promise<void>((resolve) => stream.once("drain", () => resolve()));
       }
       await new Promise<void>((resolve, reject) =>
         stream.end((error?: Error) => (error ? reject(error) : resolve())),
@@ -40,7 +40,7 @@ export async function makeBundle(entries: TestEntry[]): Promise<Buffer> {
       await new Promise<void>((resolve, reject) =>
         tar.entry(
           { ...header, ...(entry.linkname !== undefined ? { linkname: entry.linkname } : {}) },
-          type === "file" ? (entry.content ?? "") : undefined,
+          type === "file" ? (entry.content ?? "") : "",
           (error) => (error ? reject(error) : resolve()),
         ),
       );

@@ -11,8 +11,10 @@ import { requireRevisionSpec } from "../columns/revision-spec";
 import type { Db } from "../db";
 import { badRequest, conflict, forbidden, notFound } from "../errors";
 import { isUuid } from "../ids";
+import type { SecretResolver } from "../jobs/claim-job";
 import { insertDeployment } from "./insert-deployment";
 import { planDeployment } from "./plan-deployment";
+import { resolveDeploymentBundle, type ShippedBundle } from "./resolve-deployment-bundle";
 import { isTargeted, resolveTargetHosts, type TargetHost } from "./resolve-target-hosts";
 
 /** A revision ready to plan: its workflow and its stored spec, read and validated once. */
@@ -22,6 +24,8 @@ export interface DeployableRevision {
   contentHash: string;
   workflow: { id: string; name: string; archivedAt: Date | null };
   spec: WorkflowSpec;
+  /** The project files uploaded with the revision. */
+  bundle: ShippedBundle | null;
 }
 
 /** What to select for toDeployableRevision. */
@@ -31,6 +35,7 @@ export const DEPLOYABLE_REVISION = {
   contentHash: true,
   spec: true,
   workflow: { select: { id: true, name: true, archivedAt: true } },
+  bundle: { select: { id: true, sha256: true, size: true } },
 } satisfies Prisma.RevisionSelect;
 
 export function toDeployableRevision(
@@ -61,6 +66,15 @@ export interface DeployInput {
   idempotencyKey?: string | null;
   rollbackOfId?: string | null;
   queueTimeoutSeconds?: number;
+  /** Git sources: deploy this commit instead of what the ref points at now (push hooks, pins). */
+  commit?: string;
+  /** A rollback ships exactly the project files that deployment shipped; nothing is fetched. */
+  sameBundleAs?: { bundleId: string | null; source: unknown };
+  /** Decrypts a Git source's credentials secret. */
+  resolveSecrets?: SecretResolver;
+  /** May a Git source's URL name a loopback or private address? */
+  allowPrivateGit?: boolean;
+  signal?: AbortSignal;
   /** Checks that a retry asks for what the earlier request did; throws to refuse it. */
   onReplay?: (earlier: EarlierDeployment) => void | Promise<void>;
 }
@@ -93,12 +107,26 @@ export async function deploy(db: Db, input: DeployInput): Promise<DeployResult> 
         `Deploying ${revision.workflow.name} to hosts its targets do not select needs the ADMIN role: ${outside.sort().join(", ")}. Deploy to the workflow's targets, or ask an admin.`,
       );
   }
+  const shipped = await resolveDeploymentBundle(db, {
+    teamId: input.teamId,
+    workflow: revision.workflow,
+    spec: revision.spec,
+    revisionBundle: revision.bundle,
+    hostIds: hosts.map((h) => h.id),
+    commit: input.commit,
+    sameAs: input.sameBundleAs,
+    resolveSecrets: input.resolveSecrets,
+    allowPrivateGit: input.allowPrivateGit,
+    userId: input.createdById,
+    signal: input.signal,
+  });
   const plan = planDeployment(
     {
       workflow: { id: revision.workflow.id, name: revision.workflow.name },
       revision: { id: revision.id, number: revision.number, hash: revision.contentHash },
       spec: revision.spec,
       rollback: Boolean(input.rollbackOfId),
+      bundle: shipped.bundle,
       queueTimeoutSeconds: input.queueTimeoutSeconds,
     },
     hosts,
@@ -107,7 +135,13 @@ export async function deploy(db: Db, input: DeployInput): Promise<DeployResult> 
   try {
     const deployment = await insertDeployment(
       db,
-      { ...input, workflow: revision.workflow, revision: { id: revision.id, number: revision.number } },
+      {
+        ...input,
+        workflow: revision.workflow,
+        revision: { id: revision.id, number: revision.number },
+        bundleId: shipped.bundle?.id ?? null,
+        source: shipped.source,
+      },
       plan,
     );
     return { deployment, jobIds: plan.jobs.map((j) => j.id), created: true };

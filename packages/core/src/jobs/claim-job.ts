@@ -154,6 +154,8 @@ async function toAssignment(
     // Jobs planned before the field existed keep the workflow format's default.
     autoRollback: payload.autoRollback ?? true,
     services,
+    // Only when there is one: jobs without project files stay exactly what older agents verify.
+    ...(payload.bundle ? { bundle: payload.bundle } : {}),
     hostPolicy: readHostPolicy(row.hostPolicy),
   };
 }
