@@ -2,7 +2,10 @@
 // the service's env and secret stand-ins, then schema, structure and host policy) before any job
 // exists. The project (the bundle's entries and the file's folder) lets relative binds, env files
 // and build contexts resolve inside the bundle.
-import { prepareComposeDocument, secretPlaceholders } from "@capstan/templates/compose/prepare-compose-document";
+import {
+  prepareComposeDocument,
+  secretPlaceholders,
+} from "@capstan/templates/compose/prepare-compose-document";
 import type { HostPolicy } from "@capstan/templates/workflow/host-policy";
 import { parseWorkflowYaml } from "@capstan/templates/workflow/parse-workflow-yaml";
 import type { ComposeServiceSpec } from "@capstan/templates/workflow/spec";

@@ -98,8 +98,14 @@ export async function resolveDeploymentBundle(db: Db, input: ResolveBundleInput)
 
 async function gitCredential(input: ResolveBundleInput, name: string): Promise<string> {
   if (!input.resolveSecrets)
-    throw badRequest(`The Git credentials secret ${name} cannot be decrypted here (no secrets key configured).`);
-  const values = await input.resolveSecrets({ teamId: input.teamId, workflowId: input.workflow.id, names: [name] });
+    throw badRequest(
+      `The Git credentials secret ${name} cannot be decrypted here (no secrets key configured).`,
+    );
+  const values = await input.resolveSecrets({
+    teamId: input.teamId,
+    workflowId: input.workflow.id,
+    names: [name],
+  });
   const value = values[name];
   if (typeof value !== "string") throw badRequest(`Secret ${name} has no value; set it before deploying.`);
   return value;
@@ -113,7 +119,9 @@ async function assertBundleCompose(
   data: Buffer,
 ): Promise<void> {
   const files = Object.entries(input.spec.services).flatMap(([name, spec]) =>
-    isComposeService(spec) && spec.compose.file !== undefined ? [{ name, spec, file: spec.compose.file }] : [],
+    isComposeService(spec) && spec.compose.file !== undefined
+      ? [{ name, spec, file: spec.compose.file }]
+      : [],
   );
   if (files.length === 0) return;
   const sha256 = shipped.bundle!.sha256;

@@ -5,6 +5,7 @@
 import type { Deployment } from "@capstan/db";
 import { IDEMPOTENCY_KEY_PATTERN } from "@capstan/protocol/public-api/schemas";
 import type { ApiTokenPrincipal } from "../api-tokens/authenticate-api-token";
+import { findTeamBundle } from "../bundles/find-team-bundle";
 import type { Db } from "../db";
 import {
   DEPLOYABLE_REVISION,
@@ -13,7 +14,6 @@ import {
   type EarlierDeployment,
   toDeployableRevision,
 } from "../deployments/deploy";
-import { findTeamBundle } from "../bundles/find-team-bundle";
 import { badRequest, conflict, forbidden, isAppError, notFound } from "../errors";
 import { hasRole } from "../rbac/roles";
 import type { TeamActor } from "../rbac/team-actor";

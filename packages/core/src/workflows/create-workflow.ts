@@ -35,6 +35,7 @@ export async function createWorkflow(
     teamId: actor.teamId,
     source: input.source,
     targets: valid.spec.targets,
+    keepComposeFiles: Boolean(input.bundle),
   });
   await assertNoServiceNameClash(db, {
     teamId: actor.teamId,

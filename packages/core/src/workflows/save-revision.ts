@@ -61,6 +61,7 @@ export async function saveRevision(
       teamId: actor.teamId,
       source: input.source,
       targets: valid.spec.targets,
+      keepComposeFiles: Boolean(input.bundle),
     });
     await assertNoServiceNameClash(tx, {
       teamId: actor.teamId,

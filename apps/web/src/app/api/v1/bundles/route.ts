@@ -13,8 +13,9 @@ export const POST = publicApiRoute(endpoints.uploadBundle, async ({ request, pri
   const bundle = await storeBundle(prisma, {
     teamId: principal.teamId,
     data,
-    userId: (await prisma.apiToken.findUnique({ where: { id: principal.tokenId }, select: { createdById: true } }))
-      ?.createdById,
+    userId: (
+      await prisma.apiToken.findUnique({ where: { id: principal.tokenId }, select: { createdById: true } })
+    )?.createdById,
   });
   return { status: 200, body: bundle };
 });
