@@ -80,8 +80,12 @@ describe("packProject", () => {
     made.push(out);
     const io: Io & { text: string } = {
       text: "",
-      out: (t) => void (io.text += t),
-      err: (t) => void (io.text += t),
+      out: (t) => {
+        io.text += t;
+      },
+      err: (t) => {
+        io.text += t;
+      },
     };
     expect(await main(["export", dir, "--out", out], io)).toBe(0);
     expect(io.text, io.text).toMatch(/wrote 7 project files to .*project/);
