@@ -6,10 +6,10 @@ import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capst
 import { BUNDLE_MAX_ENTRIES } from "@capstan/protocol/bundles";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeBundle, type TestEntry } from "../../test/bundles";
 import { appError, createTestTeam } from "../../test/fixtures";
 import { listBundleEntries, readBundleFile } from "./read-bundle-file";
 import { storeBundle } from "./store-bundle";
-import { makeBundle, type TestEntry } from "./test-bundles";
 
 const ok = requireComponents("core/bundles", await postgresAvailable());
 

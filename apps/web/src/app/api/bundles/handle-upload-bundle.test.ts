@@ -2,11 +2,11 @@
 // same-origin only, then tRPC saves a revision that carries the bundle; another team's bundle
 // cannot be named.
 import { createHash } from "node:crypto";
-import { makeBundle } from "@capstan/core/bundles/test-bundles";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCaller } from "@/server/trpc/root";
+import { makeBundle } from "../../../../../../packages/core/test/bundles";
 import { createTestMember, createTestTeam } from "../../../../../../packages/core/test/fixtures";
 import { HOSTILE_ORIGIN_HEADERS } from "../../../../test/cross-origin-fixtures";
 import { trpcCode } from "../../../../test/trpc-code";

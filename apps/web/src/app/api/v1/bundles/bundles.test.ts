@@ -3,7 +3,6 @@
 // the agent download that serves exactly those bytes to that host only, and a rollback that
 // ships the earlier bundle again.
 import { createHash } from "node:crypto";
-import { makeBundle } from "@capstan/core/bundles/test-bundles";
 import { readJobPayload } from "@capstan/core/columns/job-payload";
 import { rollbackDeployment } from "@capstan/core/deployments/rollback-deployment";
 import { createTestHost, createTestTeam, uniqueName } from "@capstan/core/deployments/test-fixtures";
@@ -18,6 +17,7 @@ import {
 } from "@capstan/protocol";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeBundle } from "../../../../../../../packages/core/test/bundles";
 import { createTokens, runFakeAgentJob, type TokenSet } from "../../../../../test/api-fixtures";
 
 const ok = requireComponents("web/bundles", await postgresAvailable());
