@@ -21,19 +21,13 @@ export function projectFolder(file: string | undefined, workflow: string | undef
 const size = (bytes: number) =>
   bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
 
-/** Validates, packs and uploads the folder; returns the createDeployment body. */
-export async function uploadProject(
-  config: ApiConfig,
-  io: Io,
-  dir: string,
-  extra: { workflow?: string; message?: string },
-): Promise<Record<string, unknown>> {
-  const file = join(dir, WORKFLOW_FILE);
+/** Reads and validates a capstan.yaml for deploying; refuses (exit 4) with every issue. */
+export function loadForDeploy(file: string, options: { keepComposeFiles?: boolean } = {}) {
   let source: string;
   let result: ReturnType<typeof loadWorkflow>;
   try {
     source = readWorkflowFile(file);
-    result = loadWorkflow(file, undefined, { keepComposeFiles: true });
+    result = loadWorkflow(file, undefined, options);
   } catch (error) {
     throw new CliError(`cannot read ${file}: ${(error as Error).message}`, EXIT.USAGE);
   }
@@ -43,6 +37,18 @@ export async function uploadProject(
       EXIT.REFUSED,
       result.issues,
     );
+  return { source, result };
+}
+
+/** Validates, packs and uploads the folder; returns the createDeployment body. */
+export async function uploadProject(
+  config: ApiConfig,
+  io: Io,
+  dir: string,
+  extra: { workflow?: string; message?: string },
+): Promise<Record<string, unknown>> {
+  const file = join(dir, WORKFLOW_FILE);
+  const { source } = loadForDeploy(file, { keepComposeFiles: true });
   let packed: Awaited<ReturnType<typeof packProject>>;
   try {
     packed = await packProject(dir);

@@ -14,8 +14,7 @@ import {
   readApiConfig,
   reportError,
 } from "./api-client";
-import { projectFolder, uploadProject } from "./deploy-project";
-import { loadWorkflow, readWorkflowFile } from "./load-workflow";
+import { loadForDeploy, projectFolder, uploadProject } from "./deploy-project";
 
 const HELP = `Usage: capstan deploy [FOLDER] [--wait] [--timeout SECONDS] [--message TEXT] [--json]
        capstan deploy <capstan.yaml> [--wait] [--timeout SECONDS] [--message TEXT] [--json]
@@ -112,20 +111,7 @@ export async function runDeploy(argv: string[], io: Io): Promise<number> {
 
 /** Validates here (same code as the control plane) and inlines Compose files the server cannot read. */
 function readYaml(file: string): string {
-  let result: ReturnType<typeof loadWorkflow>;
-  let source: string;
-  try {
-    source = readWorkflowFile(file);
-    result = loadWorkflow(file);
-  } catch (error) {
-    throw new CliError(`cannot read ${file}: ${(error as Error).message}`, EXIT.USAGE);
-  }
-  if (!result.ok)
-    throw new CliError(
-      `${result.issues.length} error${result.issues.length === 1 ? "" : "s"} in ${file}; nothing was deployed`,
-      EXIT.REFUSED,
-      result.issues,
-    );
+  const { source, result } = loadForDeploy(file);
   const doc = parseDocument(source);
   let changed = false;
   for (const [name, service] of Object.entries(result.spec.services)) {
