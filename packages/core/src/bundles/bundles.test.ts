@@ -63,6 +63,35 @@ describe.skipIf(!ok)("bundles", () => {
     ]);
   });
 
+  it("goes with its team, also while revisions and deployments name it", async () => {
+    const team = await createTestTeam(db.prisma, "Doomed");
+    const data = await makeBundle([{ name: "compose.yaml", content: "services: {}\n" }]);
+    const bundle = await storeBundle(db.prisma, { teamId: team.id, data });
+    const workflow = await db.prisma.workflow.create({ data: { teamId: team.id, name: "doomed" } });
+    const revision = await db.prisma.revision.create({
+      data: {
+        workflowId: workflow.id,
+        number: 1,
+        source: "#",
+        spec: {},
+        contentHash: "x",
+        bundleId: bundle.id,
+      },
+    });
+    await db.prisma.deployment.create({
+      data: {
+        teamId: team.id,
+        workflowId: workflow.id,
+        revisionId: revision.id,
+        bundleId: bundle.id,
+        source: { kind: "upload", sha256: bundle.sha256 },
+        deadlineAt: new Date(Date.now() + 60_000),
+      },
+    });
+    await db.prisma.team.delete({ where: { id: team.id } });
+    expect(await db.prisma.bundle.count({ where: { id: bundle.id } })).toBe(0);
+  });
+
   const attacks: [string, TestEntry[], RegExp][] = [
     ["a ../ path", [{ name: "../evil.sh", content: "x" }], /"\.\.\/evil\.sh": paths must not contain '\.\.'/],
     ["a ../ path inside", [{ name: "a/../../evil", content: "x" }], /a\/\.\.\/\.\.\/evil.*'\.\.'/],
