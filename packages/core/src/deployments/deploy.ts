@@ -117,6 +117,7 @@ export async function deploy(db: Db, input: DeployInput): Promise<DeployResult> 
     sameAs: input.sameBundleAs,
     resolveSecrets: input.resolveSecrets,
     allowPrivateGit: input.allowPrivateGit,
+    actor: input.actor,
     userId: input.createdById,
     signal: input.signal,
   });

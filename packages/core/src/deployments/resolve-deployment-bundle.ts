@@ -7,6 +7,7 @@ import type { WorkflowSpec } from "@capstan/templates";
 import { readHostPolicy } from "@capstan/templates/workflow/host-policy";
 import { isComposeService } from "@capstan/templates/workflow/spec";
 import type { WorkflowIssue } from "@capstan/templates/workflow/workflow-issue";
+import type { Actor } from "../audit/record-audit-event";
 import { listBundleEntries, readBundleFile } from "../bundles/read-bundle-file";
 import { storeBundle } from "../bundles/store-bundle";
 import { type DeploymentSource, readDeploymentSource } from "../columns/deployment-source";
@@ -43,6 +44,7 @@ export interface ResolveBundleInput {
   resolveSecrets?: SecretResolver;
   /** May a Git URL name a loopback or private address (the control plane's setting)? */
   allowPrivateGit?: boolean;
+  actor: Actor;
   userId?: string | null;
   signal?: AbortSignal;
 }
@@ -82,7 +84,12 @@ export async function resolveDeploymentBundle(db: Db, input: ResolveBundleInput)
       signal: input.signal,
     });
     data = fetched.data;
-    const stored = await storeBundle(db, { teamId: input.teamId, data, userId: input.userId });
+    const stored = await storeBundle(db, {
+      teamId: input.teamId,
+      data,
+      userId: input.userId,
+      actor: input.actor,
+    });
     shipped = {
       bundle: { id: stored.id, sha256: stored.sha256, size: stored.size },
       source: { kind: "git", sha256: stored.sha256, commit: fetched.commit },

@@ -63,6 +63,11 @@ describe.skipIf(!ok)("bundle upload (dashboard)", () => {
     expect(stored.status).toBe(200);
     const sha256 = createHash("sha256").update(data).digest("hex");
     expect(await stored.json()).toEqual({ sha256, size: data.byteLength, entries: 1 });
+    expect((await upload(admin, teamId, data)).status).toBe(200);
+    const events = await db.prisma.auditEvent.findMany({ where: { teamId, kind: "bundle.stored" } });
+    expect(events.map((e) => [e.actorId, e.data])).toEqual([
+      [admin, { sha256, size: data.byteLength, entries: 1 }],
+    ]);
 
     const caller = createCaller({ prisma: db.prisma, userId: admin });
     const created = await caller.workflows.create({ teamId, source: yaml("shop"), bundle: sha256 });

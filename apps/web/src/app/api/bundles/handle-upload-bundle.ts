@@ -2,6 +2,7 @@
 // upload, before it saves a revision naming the bundle's sha256 (tRPC workflows.create /
 // saveRevision `bundle`). ADMIN, like saving a revision; same-origin only.
 import { bundleTooLarge, storeBundle } from "@capstan/core/bundles/store-bundle";
+import { auditActor } from "@capstan/core/rbac/team-actor";
 import type { PrismaClient } from "@capstan/db";
 import { BUNDLE_MAX_BYTES } from "@capstan/protocol/bundles";
 import { handleCookieUpload, type LogUnexpected, teamQuery } from "@/server/cookie-upload";
@@ -25,7 +26,12 @@ export function handleUploadBundle(
     },
     async ({ actor }) => {
       const data = await readLimitedBody(request, BUNDLE_MAX_BYTES, bundleTooLarge);
-      const bundle = await storeBundle(prisma, { teamId: actor.teamId, data, userId: actor.userId });
+      const bundle = await storeBundle(prisma, {
+        teamId: actor.teamId,
+        data,
+        userId: actor.userId,
+        actor: auditActor(actor),
+      });
       return Response.json(
         { sha256: bundle.sha256, size: bundle.size, entries: bundle.entries },
         { headers: { "cache-control": "no-store" } },

@@ -13,6 +13,7 @@ export const POST = publicApiRoute(endpoints.uploadBundle, async ({ request, pri
   const bundle = await storeBundle(prisma, {
     teamId: principal.teamId,
     data,
+    actor: principal.actor,
     userId: (
       await prisma.apiToken.findUnique({ where: { id: principal.tokenId }, select: { createdById: true } })
     )?.createdById,
