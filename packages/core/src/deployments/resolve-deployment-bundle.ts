@@ -61,6 +61,8 @@ export async function resolveDeploymentBundle(db: Db, input: ResolveBundleInput)
     return { bundle, source: readDeploymentSource(input.sameAs.source) };
   }
   const git = input.spec.source?.git;
+  if (input.commit !== undefined && !git)
+    throw badRequest("A commit can only be deployed for a workflow with a Git `source`.");
   let shipped: DeploymentBundle;
   let data: Buffer;
   if (input.revisionBundle) {
@@ -94,11 +96,7 @@ export async function resolveDeploymentBundle(db: Db, input: ResolveBundleInput)
       bundle: { id: stored.id, sha256: stored.sha256, size: stored.size },
       source: { kind: "git", sha256: stored.sha256, commit: fetched.commit },
     };
-  } else {
-    if (input.commit !== undefined)
-      throw badRequest("A commit can only be deployed for a workflow with a Git `source`.");
-    return { bundle: null, source: null };
-  }
+  } else return { bundle: null, source: null };
   await assertBundleCompose(db, input, shipped, data);
   return shipped;
 }
