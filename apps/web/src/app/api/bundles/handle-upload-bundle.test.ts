@@ -70,6 +70,12 @@ describe.skipIf(!ok)("bundle upload (dashboard)", () => {
     ]);
 
     const caller = createCaller({ prisma: db.prisma, userId: admin });
+    // The editor's live check reads compose.file from the bundle too.
+    expect(await caller.workflows.check({ teamId, source: yaml("shop"), bundle: sha256 })).toMatchObject({
+      ok: true,
+      issues: [],
+    });
+    expect((await caller.workflows.check({ teamId, source: yaml("shop") })).ok).toBe(false);
     const created = await caller.workflows.create({ teamId, source: yaml("shop"), bundle: sha256 });
     const revision = await db.prisma.revision.findUniqueOrThrow({ where: { id: created.revision.id } });
     expect(revision.bundleId).not.toBeNull();
