@@ -5,7 +5,7 @@ import { AGENT_API_PREFIX, type AgentEndpointName, agentEndpoints } from "@capst
 import { dispatchTo, type RouteHandler } from "./test-routes";
 
 export async function loadAgentRoutes() {
-  const [enroll, poll, heartbeat, lease, events, complete, artifact, binary] = await Promise.all([
+  const [enroll, poll, heartbeat, lease, events, complete, artifact, bundle, binary] = await Promise.all([
     import("../src/app/api/agent/v1/enroll/route"),
     import("../src/app/api/agent/v1/poll/route"),
     import("../src/app/api/agent/v1/heartbeat/route"),
@@ -13,6 +13,7 @@ export async function loadAgentRoutes() {
     import("../src/app/api/agent/v1/jobs/[jobId]/events/route"),
     import("../src/app/api/agent/v1/jobs/[jobId]/complete/route"),
     import("../src/app/api/agent/v1/artifacts/[name]/route"),
+    import("../src/app/api/agent/v1/bundles/[sha256]/route"),
     import("../src/app/api/agent/v1/agent-binary/route"),
   ]);
   const handlers: Record<AgentEndpointName, RouteHandler> = {
@@ -23,6 +24,7 @@ export async function loadAgentRoutes() {
     postEvents: events.POST,
     completeJob: complete.POST,
     downloadArtifact: artifact.GET,
+    downloadBundle: bundle.GET,
     downloadAgentBinary: binary.GET,
   };
   return dispatchTo(agentEndpoints, handlers, {

@@ -5,19 +5,31 @@ import { type EndpointName, endpoints } from "@capstan/protocol/public-api/endpo
 import { dispatchTo, type RouteHandler } from "./test-routes";
 
 export async function loadPublicApiRoutes() {
-  const [deployments, deployment, cancel, hosts, host, workflows, workflow, revisions, revision, openapi] =
-    await Promise.all([
-      import("../src/app/api/v1/deployments/route"),
-      import("../src/app/api/v1/deployments/[id]/route"),
-      import("../src/app/api/v1/deployments/[id]/cancel/route"),
-      import("../src/app/api/v1/hosts/route"),
-      import("../src/app/api/v1/hosts/[id]/route"),
-      import("../src/app/api/v1/workflows/route"),
-      import("../src/app/api/v1/workflows/[name]/route"),
-      import("../src/app/api/v1/workflows/[name]/revisions/route"),
-      import("../src/app/api/v1/workflows/[name]/revisions/[number]/route"),
-      import("../src/app/api/v1/openapi.json/route"),
-    ]);
+  const [
+    deployments,
+    deployment,
+    cancel,
+    hosts,
+    host,
+    workflows,
+    workflow,
+    revisions,
+    revision,
+    bundles,
+    openapi,
+  ] = await Promise.all([
+    import("../src/app/api/v1/deployments/route"),
+    import("../src/app/api/v1/deployments/[id]/route"),
+    import("../src/app/api/v1/deployments/[id]/cancel/route"),
+    import("../src/app/api/v1/hosts/route"),
+    import("../src/app/api/v1/hosts/[id]/route"),
+    import("../src/app/api/v1/workflows/route"),
+    import("../src/app/api/v1/workflows/[name]/route"),
+    import("../src/app/api/v1/workflows/[name]/revisions/route"),
+    import("../src/app/api/v1/workflows/[name]/revisions/[number]/route"),
+    import("../src/app/api/v1/bundles/route"),
+    import("../src/app/api/v1/openapi.json/route"),
+  ]);
   const handlers: Record<EndpointName, RouteHandler> = {
     createDeployment: deployments.POST,
     listDeployments: deployments.GET,
@@ -29,6 +41,7 @@ export async function loadPublicApiRoutes() {
     getWorkflow: workflow.GET,
     listRevisions: revisions.GET,
     getRevision: revision.GET,
+    uploadBundle: bundles.POST,
     openapi: openapi.GET,
   };
   return dispatchTo(endpoints, handlers, {

@@ -57,12 +57,17 @@ type ParamArgs<P extends string> = P extends `${string}{${string}}${infer Rest}`
   : [];
 type RequestArg<R> = Record<string, never> extends R ? [request?: R] : [request: R];
 
-/** POST: path parameters, the request, call options. GET (downloads): path parameters, then query + options. */
+/**
+ * POST: path parameters, the request, call options. GET (downloads): path parameters, then query +
+ * options (or just the AbortSignal: `client.downloadBundle(sha256, signal)`).
+ */
 export type AgentEndpointMethod<E extends AgentEndpoint> = E["answer"] extends "download"
   ? (
       ...args: [
         ...ParamArgs<E["path"]>,
-        options?: Omit<z.input<E["request"]>, PathParamNames<E["path"]>[number]> & CallOptions,
+        options?:
+          | (Omit<z.input<E["request"]>, PathParamNames<E["path"]>[number]> & CallOptions)
+          | AbortSignal,
       ]
     ) => Promise<Download>
   : (
@@ -219,7 +224,8 @@ function splitArgs(endpoint: AgentEndpoint, args: unknown[]) {
   const params = Object.fromEntries(names.map((name, i) => [name, String(args[i])]));
   const rest = args.slice(names.length);
   if (endpoint.method === "GET") {
-    const { signal, timeoutMs, ...request } = (rest[0] ?? {}) as CallOptions & Record<string, unknown>;
+    const given = rest[0] instanceof AbortSignal ? { signal: rest[0] } : rest[0];
+    const { signal, timeoutMs, ...request } = (given ?? {}) as CallOptions & Record<string, unknown>;
     return { params, request, options: { signal, timeoutMs } };
   }
   return { params, request: rest[0] ?? {}, options: (rest[1] ?? {}) as CallOptions };

@@ -1,5 +1,6 @@
 import { hostPolicySchema, registrySchema, serviceSpecSchema } from "@capstan/templates";
 import { z } from "zod";
+import { jobBundleSchema } from "./bundles";
 import { isoDateSchema, nameSchema, serviceKindSchema, uuidSchema } from "./common";
 import { controlPlaneSignatureSchema } from "./control-plane-key";
 
@@ -53,6 +54,8 @@ export const jobAssignmentSchema = z.object({
   services: z.array(jobServiceSchema).min(1),
   /** The workflow's private registries with their passwords (see jobRegistrySchema). */
   registries: z.array(jobRegistrySchema).max(16).optional(),
+  /** The revision's project files (bundles.ts); fetch with downloadBundle and verify the sha256. */
+  bundle: jobBundleSchema.nullable().optional(),
   /**
    * What this host allows (narrowed again by the host's own policy file); the agent refuses specs
    * that exceed it. Keys this agent does not know yet are dropped: each one only ever allows

@@ -73,6 +73,8 @@ export interface ApiCall {
   params?: Record<string, string>;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /** Raw bytes for endpoints that take them (`rawBody`), instead of a JSON `body`. */
+  raw?: Uint8Array;
   headers?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -110,9 +112,14 @@ export async function callApi<E extends Endpoint>(
         accept: "application/json",
         "user-agent": "capstan-cli",
         ...(call.body !== undefined ? { "content-type": "application/json" } : {}),
+        ...(call.raw ? { "content-type": endpoint.rawBody?.mediaType ?? "application/octet-stream" } : {}),
         ...call.headers,
       },
-      body: call.body !== undefined ? JSON.stringify(call.body) : undefined,
+      body: call.raw
+        ? new Uint8Array(call.raw)
+        : call.body !== undefined
+          ? JSON.stringify(call.body)
+          : undefined,
       signal: call.signal,
     });
   } catch (error) {

@@ -14,15 +14,22 @@ import {
   readApiConfig,
   reportError,
 } from "./api-client";
-import { loadWorkflow, readWorkflowFile } from "./load-workflow";
+import { loadForDeploy, projectFolder, uploadProject } from "./deploy-project";
 
-const HELP = `Usage: capstan deploy <capstan.yaml> [--wait] [--timeout SECONDS] [--message TEXT] [--json]
+const HELP = `Usage: capstan deploy [FOLDER] [--wait] [--timeout SECONDS] [--message TEXT] [--json]
+       capstan deploy <capstan.yaml> [--wait] [--timeout SECONDS] [--message TEXT] [--json]
        capstan deploy --workflow NAME [--revision N|latest] [--wait] [--timeout SECONDS] [--json]
 
 Deploys through the control plane's API, using CAPSTAN_URL and CAPSTAN_TOKEN (a team API token).
 With a capstan.yaml it is validated here first, then sent: unchanged content deploys the latest
 revision, changed content makes a new revision (the token needs the ADMIN role for that).
 Compose files named by \`compose.file\` are read next to the workflow and sent inline.
+
+In a project folder (FOLDER, or the current folder when it holds capstan.yaml and no file is
+named), the folder itself is packed and uploaded with the workflow: \`compose.file\`, env files,
+config files and build contexts are read from it on the host. .git/ and what .gitignore and
+.capstanignore exclude are left out; the limits are 50 MiB compressed, 256 MiB unpacked and
+20000 entries (the error names the biggest files).
 
   --wait              follow the deployment until it ends, printing each step change
   --timeout SECONDS   give up waiting after this long (default 600)
@@ -49,14 +56,15 @@ export async function runDeploy(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const file = positionals[0];
+  const project = projectFolder(file, values.workflow);
   const timeout = Number(values.timeout ?? "600");
   const revision =
     values.revision === undefined || values.revision === "latest" ? "latest" : Number(values.revision);
   const usage =
     positionals.length > 1
       ? "one capstan.yaml at a time"
-      : !file && !values.workflow
-        ? "name a capstan.yaml or --workflow NAME"
+      : !file && !values.workflow && !project
+        ? "name a capstan.yaml or --workflow NAME (or run it in a folder with capstan.yaml)"
         : file && values.revision !== undefined
           ? "--revision goes with --workflow, not with a capstan.yaml"
           : !Number.isInteger(timeout) || timeout < 1
@@ -72,13 +80,15 @@ export async function runDeploy(argv: string[], io: Io): Promise<number> {
   const progress: Io = values.json ? { out: io.err, err: io.err } : io;
   try {
     const config = readApiConfig();
-    const body = file
-      ? {
-          yaml: readYaml(file),
-          ...(values.workflow ? { workflow: values.workflow } : {}),
-          ...(values.message ? { message: values.message } : {}),
-        }
-      : { workflow: values.workflow, revision };
+    const body = project
+      ? await uploadProject(config, progress, project, { workflow: values.workflow, message: values.message })
+      : file
+        ? {
+            yaml: readYaml(file),
+            ...(values.workflow ? { workflow: values.workflow } : {}),
+            ...(values.message ? { message: values.message } : {}),
+          }
+        : { workflow: values.workflow, revision };
     const key = values["idempotency-key"] ?? randomUUID();
     const created = await createWithRetry(config, body, key);
     progress.out(`deployment ${created.id}: ${config.url}/api/v1/deployments/${created.id}\n`);
@@ -101,20 +111,7 @@ export async function runDeploy(argv: string[], io: Io): Promise<number> {
 
 /** Validates here (same code as the control plane) and inlines Compose files the server cannot read. */
 function readYaml(file: string): string {
-  let result: ReturnType<typeof loadWorkflow>;
-  let source: string;
-  try {
-    source = readWorkflowFile(file);
-    result = loadWorkflow(file);
-  } catch (error) {
-    throw new CliError(`cannot read ${file}: ${(error as Error).message}`, EXIT.USAGE);
-  }
-  if (!result.ok)
-    throw new CliError(
-      `${result.issues.length} error${result.issues.length === 1 ? "" : "s"} in ${file}; nothing was deployed`,
-      EXIT.REFUSED,
-      result.issues,
-    );
+  const { source, result } = loadForDeploy(file);
   const doc = parseDocument(source);
   let changed = false;
   for (const [name, service] of Object.entries(result.spec.services)) {

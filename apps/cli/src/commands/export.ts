@@ -4,14 +4,21 @@ import { parseArgs } from "node:util";
 import { renderExport } from "@capstan/templates";
 import { formatWorkflowIssue } from "@capstan/templates/workflow/workflow-issue";
 import type { Io } from "../main";
+import { projectFolder } from "./deploy-project";
 import { loadWorkflow } from "./load-workflow";
+import { packProject } from "./pack-project";
+import { writeBundleFiles } from "./write-bundle-files";
 
-const HELP = `Usage: capstan export <capstan.yaml> --out DIR [--dockerfile node|python] [--force]
+const HELP = `Usage: capstan export <capstan.yaml|FOLDER> --out DIR [--dockerfile node|python] [--force]
 
 Writes the workflow as plain files to DIR: Compose files, hardened systemd units, .env.example
 files with secret names (never values), a README on running it by hand, and with --dockerfile a
 multi-stage Dockerfile and .dockerignore. Nothing is built or started. DIR must be empty or new
 unless --force is given.
+
+Given a project FOLDER (holding capstan.yaml), the project's files too are written to DIR/project/,
+exactly as \`capstan deploy\` would pack them (.git/ and ignored files left out), capstan.yaml
+beside them.
 `;
 
 export async function runExport(argv: string[], io: Io): Promise<number> {
@@ -37,7 +44,8 @@ export async function runExport(argv: string[], io: Io): Promise<number> {
     io.err("capstan export: --dockerfile must be node or python\n");
     return 2;
   }
-  const result = loadWorkflow(file);
+  const project = projectFolder(file, undefined);
+  const result = loadWorkflow(project ? join(project, "capstan.yaml") : file);
   if (!result.ok) {
     for (const issue of result.issues) io.err(`${file}: ${formatWorkflowIssue(issue)}\n`);
     return 1;
@@ -54,6 +62,15 @@ export async function runExport(argv: string[], io: Io): Promise<number> {
     writeFileSync(target, content, { mode });
   }
   io.out(`wrote ${Object.keys(files).length} files to ${out}\n`);
+  if (project) {
+    try {
+      const written = await writeBundleFiles((await packProject(project)).data, join(dir, "project"));
+      io.out(`wrote ${written} project files to ${join(out, "project")}\n`);
+    } catch (error) {
+      io.err(`capstan export: cannot pack ${project}: ${(error as Error).message}\n`);
+      return 1;
+    }
+  }
   return 0;
 }
 

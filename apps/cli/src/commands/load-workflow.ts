@@ -15,11 +15,20 @@ export function readWorkflowFile(path: string): string {
   return readFileSync(path, "utf8");
 }
 
-export function loadWorkflow(path: string, policy?: HostPolicy): ValidateWorkflowResult {
+/**
+ * `keepComposeFiles`: the folder is deployed as a bundle, so `compose.file` stays a path into it
+ * (the file must still exist and parse) instead of being inlined.
+ */
+export function loadWorkflow(
+  path: string,
+  policy?: HostPolicy,
+  options: { keepComposeFiles?: boolean } = {},
+): ValidateWorkflowResult {
   const source = readWorkflowFile(path);
   const root = realpathSync(dirname(resolve(path)));
   return validateWorkflow(source, {
     policy,
+    keepComposeFiles: options.keepComposeFiles,
     readFile: (relative) => {
       try {
         const full = realpathSync(resolve(root, relative));

@@ -12,6 +12,8 @@ export const jobPayloadSchema = z.object({
   rollback: z.boolean(),
   /** The workflow's rollout.autoRollback: on a failed health gate the host restores its previous release. */
   autoRollback: z.boolean().optional(),
+  /** The project files the agent downloads (downloadBundle) and verifies; absent without any. */
+  bundle: z.object({ sha256: z.string(), size: z.number().int() }).optional(),
   /** In dependsOn order. */
   services: z.array(z.object({ name: z.string(), kind: z.enum(SERVICE_KINDS), spec: serviceSpecSchema })),
   /** The workflow's registries; `password` is a secret's name here, its value only at claim. */

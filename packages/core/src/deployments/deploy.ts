@@ -12,8 +12,10 @@ import type { Db } from "../db";
 import { badRequest, conflict, forbidden, notFound } from "../errors";
 import { isUuid } from "../ids";
 import { assertDeployHostPolicies } from "./assert-deploy-host-policies";
+import type { SecretResolver } from "../jobs/claim-job";
 import { insertDeployment } from "./insert-deployment";
 import { planDeployment } from "./plan-deployment";
+import { resolveDeploymentBundle, type ShippedBundle } from "./resolve-deployment-bundle";
 import { isTargeted, resolveTargetHosts, type TargetHost } from "./resolve-target-hosts";
 
 /** A revision ready to plan: its workflow and its stored spec, read and validated once. */
@@ -23,6 +25,8 @@ export interface DeployableRevision {
   contentHash: string;
   workflow: { id: string; name: string; archivedAt: Date | null };
   spec: WorkflowSpec;
+  /** The project files uploaded with the revision. */
+  bundle: ShippedBundle | null;
 }
 
 /** What to select for toDeployableRevision. */
@@ -32,6 +36,7 @@ export const DEPLOYABLE_REVISION = {
   contentHash: true,
   spec: true,
   workflow: { select: { id: true, name: true, archivedAt: true } },
+  bundle: { select: { id: true, sha256: true, size: true } },
 } satisfies Prisma.RevisionSelect;
 
 export function toDeployableRevision(
@@ -62,6 +67,15 @@ export interface DeployInput {
   idempotencyKey?: string | null;
   rollbackOfId?: string | null;
   queueTimeoutSeconds?: number;
+  /** Git sources: deploy this commit instead of what the ref points at now (push hooks, pins). */
+  commit?: string;
+  /** A rollback ships exactly the project files that deployment shipped; nothing is fetched. */
+  sameBundleAs?: { bundleId: string | null; source: unknown };
+  /** Decrypts a Git source's credentials secret. */
+  resolveSecrets?: SecretResolver;
+  /** May a Git source's URL name a loopback or private address? */
+  allowPrivateGit?: boolean;
+  signal?: AbortSignal;
   /** Checks that a retry asks for what the earlier request did; throws to refuse it. */
   onReplay?: (earlier: EarlierDeployment) => void | Promise<void>;
 }
@@ -94,12 +108,27 @@ export async function deploy(db: Db, input: DeployInput): Promise<DeployResult> 
         `Deploying ${revision.workflow.name} to hosts its targets do not select needs the ADMIN role: ${outside.sort().join(", ")}. Deploy to the workflow's targets, or ask an admin.`,
       );
   }
+  const shipped = await resolveDeploymentBundle(db, {
+    teamId: input.teamId,
+    workflow: revision.workflow,
+    spec: revision.spec,
+    revisionBundle: revision.bundle,
+    hostIds: hosts.map((h) => h.id),
+    commit: input.commit,
+    sameAs: input.sameBundleAs,
+    resolveSecrets: input.resolveSecrets,
+    allowPrivateGit: input.allowPrivateGit,
+    actor: input.actor,
+    userId: input.createdById,
+    signal: input.signal,
+  });
   const plan = planDeployment(
     {
       workflow: { id: revision.workflow.id, name: revision.workflow.name },
       revision: { id: revision.id, number: revision.number, hash: revision.contentHash },
       spec: revision.spec,
       rollback: Boolean(input.rollbackOfId),
+      bundle: shipped.bundle,
       queueTimeoutSeconds: input.queueTimeoutSeconds,
     },
     hosts,
@@ -113,7 +142,13 @@ export async function deploy(db: Db, input: DeployInput): Promise<DeployResult> 
   try {
     const deployment = await insertDeployment(
       db,
-      { ...input, workflow: revision.workflow, revision: { id: revision.id, number: revision.number } },
+      {
+        ...input,
+        workflow: revision.workflow,
+        revision: { id: revision.id, number: revision.number },
+        bundleId: shipped.bundle?.id ?? null,
+        source: shipped.source,
+      },
       plan,
     );
     return { deployment, jobIds: plan.jobs.map((j) => j.id), created: true };

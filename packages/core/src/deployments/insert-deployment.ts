@@ -1,7 +1,8 @@
 // Writes a planned deployment in one transaction: the deployment row with its rollout plan, its
 // jobs and steps, the audit events, and a wake-up for the first wave's hosts (delivered at commit).
-import type { Deployment } from "@capstan/db";
+import { type Deployment, Prisma } from "@capstan/db";
 import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
+import { type DeploymentSource, deploymentSourceJson } from "../columns/deployment-source";
 import { type Db, withTransaction } from "../db";
 import { insertJobs } from "../lifecycle/insert-jobs";
 import { notifyHosts } from "../lifecycle/notify-hosts";
@@ -17,6 +18,9 @@ export interface DeploymentRecord {
   apiTokenId?: string | null;
   idempotencyKey?: string | null;
   rollbackOfId?: string | null;
+  /** The project files shipped, and where they came from. */
+  bundleId?: string | null;
+  source?: DeploymentSource | null;
 }
 
 export function insertDeployment(
@@ -34,6 +38,8 @@ export function insertDeployment(
         idempotencyKey: record.idempotencyKey ?? null,
         createdById: record.createdById ?? null,
         apiTokenId: record.apiTokenId ?? null,
+        bundleId: record.bundleId ?? null,
+        source: record.source ? deploymentSourceJson(record.source) : Prisma.DbNull,
         plan: rolloutPlanJson(plan.rollout),
         deadlineAt: plan.deadlineAt,
       },
@@ -48,6 +54,7 @@ export function insertDeployment(
         revision: record.revision.number,
         hosts: plan.jobs.map((j) => j.hostName),
         rollbackOfId: record.rollbackOfId ?? null,
+        ...(record.source ? { source: record.source } : {}),
       },
     });
     await insertJobs(tx, {

@@ -20,6 +20,8 @@ export interface PlanSource {
   spec: WorkflowSpec;
   /** Tells the agents to roll back to this (earlier) revision. */
   rollback: boolean;
+  /** The project files every job carries. */
+  bundle?: { sha256: string; size: number } | null;
   queueTimeoutSeconds?: number;
 }
 
@@ -56,6 +58,7 @@ export function planDeployment(
     revision: source.revision,
     rollback: source.rollback,
     autoRollback: spec.rollout.autoRollback,
+    ...(source.bundle ? { bundle: { sha256: source.bundle.sha256, size: source.bundle.size } } : {}),
     services: order.map((name) => {
       const service = spec.services[name]!;
       return { name, kind: serviceKind(service), spec: service };

@@ -42,5 +42,7 @@ export async function rollbackDeployment(
     actor: args.actor,
     createdById: args.createdById ?? null,
     rollbackOfId: undone?.id ?? null,
+    // The files that deployment shipped (its commit), never what a branch points at now.
+    sameBundleAs: { bundleId: source.bundleId, source: source.source },
   });
 }

@@ -185,6 +185,8 @@ async function toAssignment(
     autoRollback: payload.autoRollback ?? true,
     services,
     ...(registries.length ? { registries } : {}),
+    // Only when there is one: jobs without project files stay exactly what older agents verify.
+    ...(payload.bundle ? { bundle: payload.bundle } : {}),
     hostPolicy: readHostPolicy(row.hostPolicy),
   };
 }

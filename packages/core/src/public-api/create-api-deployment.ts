@@ -5,6 +5,7 @@
 import type { Deployment } from "@capstan/db";
 import { IDEMPOTENCY_KEY_PATTERN } from "@capstan/protocol/public-api/schemas";
 import type { ApiTokenPrincipal } from "../api-tokens/authenticate-api-token";
+import { findTeamBundle } from "../bundles/find-team-bundle";
 import type { Db } from "../db";
 import {
   DEPLOYABLE_REVISION,
@@ -17,8 +18,9 @@ import { badRequest, conflict, forbidden, isAppError, notFound } from "../errors
 import { hasRole } from "../rbac/roles";
 import type { TeamActor } from "../rbac/team-actor";
 import { createWorkflow } from "../workflows/create-workflow";
-import { assertValidWorkflow, invalidWorkflow } from "../workflows/invalid-workflow";
+import { invalidWorkflow } from "../workflows/invalid-workflow";
 import { saveRevision } from "../workflows/save-revision";
+import { assertValidRevision, type RevisionBundle } from "../workflows/validate-revision";
 import { findWorkflowByName } from "./find-workflow-by-name";
 
 export interface ApiDeploymentRequest {
@@ -26,6 +28,8 @@ export interface ApiDeploymentRequest {
   revision?: number | "latest";
   yaml?: string;
   message?: string;
+  /** sha256 of a bundle uploaded with POST /api/v1/bundles: the project files the `yaml` deploys. */
+  bundle?: string;
   idempotencyKey?: string | null;
 }
 
@@ -37,7 +41,7 @@ export interface ApiDeploymentResult {
   revisionCreated: boolean;
 }
 
-type ValidWorkflow = ReturnType<typeof assertValidWorkflow>;
+type ValidWorkflow = ReturnType<typeof assertValidRevision>;
 
 export async function createApiDeployment(
   db: Db,
@@ -53,8 +57,12 @@ export async function createApiDeployment(
     throw badRequest("Name the `workflow` to deploy (and a `revision`), or send its capstan.yaml as `yaml`.");
   if (request.yaml !== undefined && request.revision !== undefined)
     throw badRequest("Send either `yaml` or `revision`, not both: the YAML decides the revision.");
-  // Pure and cheap; done first so a retry can be matched against what it asks for.
-  const valid = request.yaml !== undefined ? assertValidWorkflow(request.yaml) : null;
+  if (request.bundle !== undefined && request.yaml === undefined)
+    throw badRequest("A `bundle` is deployed with the capstan.yaml it belongs to: send it as `yaml`.");
+  const bundle =
+    request.bundle !== undefined ? await findTeamBundle(db, principal.teamId, request.bundle) : null;
+  // Done first so a retry can be matched against what it asks for.
+  const valid = request.yaml !== undefined ? assertValidRevision(request.yaml, bundle) : null;
   if (valid && request.workflow && request.workflow !== valid.spec.name) {
     throw invalidWorkflow([
       {
@@ -73,7 +81,7 @@ export async function createApiDeployment(
     // Only called when no earlier deployment has the key, so a retry never saves a revision.
     revision: async () => {
       if (!valid) return revisionByNumber(db, principal.teamId, request);
-      const resolved = await revisionForYaml(db, principal, request, valid);
+      const resolved = await revisionForYaml(db, principal, request, valid, bundle);
       revisionCreated = resolved.revisionCreated;
       return resolved.revision;
     },
@@ -142,6 +150,7 @@ async function revisionForYaml(
   principal: ApiTokenPrincipal,
   request: ApiDeploymentRequest,
   valid: ValidWorkflow,
+  bundle: RevisionBundle | null,
 ): Promise<{ revision: DeployableRevision; revisionCreated: boolean }> {
   const name = valid.spec.name;
   // The YAML was validated above: its spec is what the matching or new revision stores.
@@ -154,6 +163,7 @@ async function revisionForYaml(
     contentHash: revision.contentHash,
     workflow,
     spec: valid.spec,
+    bundle: bundle && { id: bundle.id, sha256: bundle.sha256, size: bundle.data.byteLength },
   });
   for (let attempt = 0; ; attempt++) {
     const workflow = await db.workflow.findUnique({
@@ -173,6 +183,7 @@ async function revisionForYaml(
         workflowId: workflow.id,
         source: request.yaml!,
         message: request.message ?? null,
+        bundle,
       });
       return { revision: deployable(saved.revision, workflow), revisionCreated: saved.created };
     }
@@ -181,6 +192,7 @@ async function revisionForYaml(
       const created = await createWorkflow(db, actor, {
         source: request.yaml!,
         message: request.message ?? null,
+        bundle,
       });
       return {
         revision: deployable(created.revision, { id: created.id, name, archivedAt: null }),

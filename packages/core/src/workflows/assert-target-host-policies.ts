@@ -14,7 +14,13 @@ import { refusedByHostPolicy } from "./invalid-workflow";
 /** Throws UNPROCESSABLE (422) naming the host when a target host's policy refuses the workflow. */
 export async function assertTargetHostPolicies(
   db: Db,
-  args: { teamId: string; source: string; targets: Targets },
+  args: {
+    teamId: string;
+    source: string;
+    targets: Targets;
+    /** The revision carries a bundle: its Compose files are checked at deploy (resolve-deployment-bundle.ts). */
+    keepComposeFiles?: boolean;
+  },
 ): Promise<void> {
   const names = new Set(args.targets.hosts ?? []);
   const selector = args.targets.selector ?? {};
@@ -33,7 +39,10 @@ export async function assertTargetHostPolicies(
   }
   const issues: WorkflowIssue[] = [];
   for (const [policy, hostNames] of byPolicy) {
-    const result = validateWorkflow(args.source, { policy: JSON.parse(policy) });
+    const result = validateWorkflow(args.source, {
+      policy: JSON.parse(policy),
+      keepComposeFiles: args.keepComposeFiles,
+    });
     if (result.ok) continue;
     const on = `on host${hostNames.length > 1 ? "s" : ""} ${hostNames.slice(0, 5).join(", ")}${hostNames.length > 5 ? ", ..." : ""}`;
     issues.push(...result.issues.map((issue) => ({ ...issue, message: `${issue.message} ${on}` })));

@@ -1,12 +1,12 @@
 // Live validation for the dashboard's YAML editor: every issue with its line and a readable text,
 // plus whether saving would make a new revision (for an existing workflow). Writes nothing.
 
-import { validateWorkflow } from "@capstan/templates/workflow/validate-workflow";
 import { formatWorkflowIssue, type WorkflowIssue } from "@capstan/templates/workflow/workflow-issue";
 import type { Db } from "../db";
 import { findServiceNameClashes } from "./find-service-name-clashes";
 import { findTeamWorkflow } from "./find-team-workflow";
 import { renameIssue } from "./save-revision";
+import { type RevisionBundle, validateRevision } from "./validate-revision";
 
 export interface CheckedIssue extends WorkflowIssue {
   text: string;
@@ -23,10 +23,16 @@ export interface WorkflowSourceCheck {
 
 export async function checkWorkflowSource(
   db: Db,
-  input: { teamId: string; source: string; workflowId?: string | null },
+  input: {
+    teamId: string;
+    source: string;
+    workflowId?: string | null;
+    /** The project files the revision would carry (an upload): `compose.file`s are read from them. */
+    bundle?: RevisionBundle | null;
+  },
 ): Promise<WorkflowSourceCheck> {
   const workflow = input.workflowId ? await findTeamWorkflow(db, input.teamId, input.workflowId) : null;
-  const result = validateWorkflow(input.source);
+  const result = validateRevision(input.source, input.bundle);
   const withText = (issues: WorkflowIssue[]) => issues.map((i) => ({ ...i, text: formatWorkflowIssue(i) }));
   if (!result.ok)
     return { ok: false, issues: withText(result.issues), name: null, contentHash: null, unchangedFrom: null };

@@ -7,12 +7,14 @@ import { conflict } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { assertTargetHostPolicies } from "./assert-target-host-policies";
 import { assertNoServiceNameClash } from "./find-service-name-clashes";
-import { assertValidWorkflow } from "./invalid-workflow";
 import { checkRevisionMessage } from "./save-revision";
+import { assertValidRevision, type RevisionBundle } from "./validate-revision";
 
 export interface CreateWorkflowInput {
   source: string;
   message?: string | null;
+  /** The uploaded project files this revision carries. */
+  bundle?: RevisionBundle | null;
 }
 
 export interface CreatedWorkflow {
@@ -27,12 +29,13 @@ export async function createWorkflow(
   input: CreateWorkflowInput,
 ): Promise<CreatedWorkflow> {
   const message = checkRevisionMessage(input.message);
-  const valid = assertValidWorkflow(input.source);
+  const valid = assertValidRevision(input.source, input.bundle);
   const name = valid.spec.name;
   await assertTargetHostPolicies(db, {
     teamId: actor.teamId,
     source: input.source,
     targets: valid.spec.targets,
+    keepComposeFiles: Boolean(input.bundle),
   });
   await assertNoServiceNameClash(db, {
     teamId: actor.teamId,
@@ -50,6 +53,7 @@ export async function createWorkflow(
           source: input.source,
           spec: valid.spec as unknown as Prisma.InputJsonObject,
           contentHash: valid.contentHash,
+          bundleId: input.bundle?.id ?? null,
           message,
           authorId: actor.userId,
         },

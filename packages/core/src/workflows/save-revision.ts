@@ -10,7 +10,8 @@ import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { assertTargetHostPolicies } from "./assert-target-host-policies";
 import { assertNoServiceNameClash } from "./find-service-name-clashes";
 import { findTeamWorkflow } from "./find-team-workflow";
-import { assertValidWorkflow, invalidWorkflow } from "./invalid-workflow";
+import { invalidWorkflow } from "./invalid-workflow";
+import { assertValidRevision, type RevisionBundle } from "./validate-revision";
 
 export const MAX_REVISION_MESSAGE = 500;
 
@@ -18,6 +19,8 @@ export interface SaveRevisionInput {
   workflowId: string;
   source: string;
   message?: string | null;
+  /** The uploaded project files this revision carries. */
+  bundle?: RevisionBundle | null;
 }
 
 export interface SavedRevision {
@@ -40,7 +43,7 @@ export async function saveRevision(
   input: SaveRevisionInput,
 ): Promise<SavedRevision> {
   const message = checkRevisionMessage(input.message);
-  const valid = assertValidWorkflow(input.source);
+  const valid = assertValidRevision(input.source, input.bundle);
   return withTransaction(db, async (tx) => {
     const workflow = await findTeamWorkflow(tx, actor.teamId, input.workflowId);
     if (valid.spec.name !== workflow.name) {
@@ -58,6 +61,7 @@ export async function saveRevision(
       teamId: actor.teamId,
       source: input.source,
       targets: valid.spec.targets,
+      keepComposeFiles: Boolean(input.bundle),
     });
     await assertNoServiceNameClash(tx, {
       teamId: actor.teamId,
@@ -72,6 +76,7 @@ export async function saveRevision(
         source: input.source,
         spec: valid.spec as unknown as Prisma.InputJsonObject,
         contentHash: valid.contentHash,
+        bundleId: input.bundle?.id ?? null,
         message,
         authorId: actor.userId,
       },

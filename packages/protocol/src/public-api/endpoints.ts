@@ -5,6 +5,7 @@
 
 import { z } from "zod";
 import {
+  bundleSchema,
   createDeploymentBodySchema,
   deploymentPageSchema,
   deploymentSchema,
@@ -52,6 +53,8 @@ export interface Endpoint {
   body?: z.ZodType;
   /** Extra request body media types (read into the JSON body by the route). */
   yamlBody?: { description: string };
+  /** The body is raw bytes of this media type, read by the handler itself (no `body` schema). */
+  rawBody?: { mediaType: string; description: string };
   headers?: HeaderSpec[];
   responses: Record<number, ResponseSpec>;
 }
@@ -241,6 +244,22 @@ export const endpoints = {
     responses: {
       200: { description: "The revision.", schema: revisionSchema },
       ...errors(400, 401, 403, 404),
+    },
+  },
+  uploadBundle: {
+    method: "POST",
+    path: "/api/v1/bundles",
+    operationId: "uploadBundle",
+    tag: "Workflows",
+    summary: "Upload a project folder (a bundle)",
+    description:
+      "Stores a gzip-compressed tar of a project folder for the token's team and answers its sha256; deploy it by sending `bundle` with the capstan.yaml to POST /api/v1/deployments. At most 50 MiB compressed, 256 MiB unpacked and 20000 entries: relative paths only, files, folders and symlinks that stay inside (no hard links, devices or setuid bits). Uploading the same bytes again answers the same bundle.",
+    minRole: "DEPLOYER",
+    rawBody: { mediaType: "application/gzip", description: "The .tar.gz of the project folder." },
+    responses: {
+      200: { description: "The stored bundle.", schema: bundleSchema },
+      ...errors(400, 401, 403),
+      413: { description: "The bundle is larger than 50 MiB.", schema: errorSchema },
     },
   },
   openapi: {

@@ -5,6 +5,7 @@
 import { NAME_PATTERN, SERVICE_KINDS } from "@capstan/templates";
 import { MAX_YAML_BYTES } from "@capstan/templates/workflow/parse-workflow-yaml";
 import { z } from "zod";
+import { BUNDLE_MAX_BYTES, bundleSha256Schema } from "../bundles";
 import { healthStatuses, hostStatuses, jobStates, stepStates } from "../common";
 
 /** Longest `?wait=` a request may ask for, in seconds. */
@@ -71,6 +72,10 @@ export const createDeploymentBodySchema = z
         "A capstan.yaml to validate and deploy. A new revision is made when its content differs from the latest one (ADMIN role); unchanged content deploys the latest revision.",
     }),
     message: z.string().max(500).optional().meta({ description: "Message for a new revision." }),
+    bundle: bundleSha256Schema.optional().meta({
+      description:
+        "With `yaml`: the sha256 of the project files uploaded with POST /api/v1/bundles. The revision carries them, and `compose.file` names a file in them.",
+    }),
   })
   .meta({ id: "CreateDeploymentRequest" });
 
@@ -263,6 +268,14 @@ export const revisionSummarySchema = z
     author: z.object({ email: z.string(), name: z.string().nullable() }).nullable(),
   })
   .meta({ id: "RevisionSummary" });
+
+export const bundleSchema = z
+  .object({
+    sha256: z.string().meta({ description: "Name it as `bundle` when deploying its capstan.yaml." }),
+    size: z.number().int().max(BUNDLE_MAX_BYTES).meta({ description: "Bytes of the tar.gz." }),
+    entries: z.number().int().meta({ description: "Files, folders and symlinks in it." }),
+  })
+  .meta({ id: "Bundle" });
 
 export const revisionSchema = revisionSummarySchema
   .extend({

@@ -194,7 +194,10 @@ const commonServiceFields = {
 
 export const composeSourceSchema = z
   .strictObject({
-    /** A Compose file next to the workflow; loaders replace it with `inline` before storing. */
+    /**
+     * A Compose file next to the workflow. Without project files, loaders replace it with `inline`
+     * before storing; when the revision has a bundle or a `source` it stays a path into them.
+     */
     file: relativePath.optional(),
     /** A Compose document. */
     inline: z.record(z.string(), z.unknown()).optional(),
@@ -442,6 +445,42 @@ export const targetsSchema = z
   });
 export type Targets = z.output<typeof targetsSchema>;
 
+/** `git@host:path` (scp-like SSH) or an ssh://, https:// or http:// URL; never file:// or a local path. */
+const GIT_URL_PATTERN =
+  /^(https?:\/\/[^\s/]+\/\S+|ssh:\/\/[^\s/]+\/\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+)$/;
+
+export const gitSourceSchema = z.strictObject({
+  url: z
+    .string()
+    .max(2048)
+    .refine(
+      (u) => !/[\s"'`\\]/.test(u) && ![...u].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f),
+      "must not contain whitespace, quotes, backslashes or control characters",
+    )
+    .refine(
+      (u) => GIT_URL_PATTERN.test(u),
+      "must be an https://, http:// or ssh:// URL, or git@host:path (file:// and local paths are refused)",
+    ),
+  /** A branch, a tag or a 40-hex commit. */
+  ref: z
+    .string()
+    .max(255)
+    .regex(
+      /^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9._/-]*$/,
+      "must be a branch, tag or commit: letters, digits and . _ / -, not starting with - or .",
+    )
+    .default("main"),
+  /** The project folder inside the repository (default: its root). */
+  path: relativePath.optional(),
+  /** A secret holding a token (HTTPS) or an OpenSSH private key. */
+  credentials: secretName.optional(),
+});
+export type GitSource = z.output<typeof gitSourceSchema>;
+
+/** Where a revision's project files come from. An uploaded folder needs no `source`: the revision carries it. */
+export const sourceSchema = z.strictObject({ git: gitSourceSchema });
+export type WorkflowSource = z.output<typeof sourceSchema>;
+
 export const rolloutSchema = z.strictObject({
   /** Hosts deployed at once: a count or a percentage of the targets. */
   batchSize: z
@@ -493,6 +532,8 @@ export const workflowSpecSchema = z.strictObject({
       "each registry server may appear once",
     )
     .optional(),
+  /** The project files' origin; Compose `file`s are then paths into them. */
+  source: sourceSchema.optional(),
   services: z
     .record(name("service names"), serviceSpecSchema)
     .refine((s) => Object.keys(s).length > 0, "define at least one service")

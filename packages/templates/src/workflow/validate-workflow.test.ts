@@ -116,6 +116,50 @@ services:
     expect(!missing.ok && missing.issues[0]!.message).toMatch(/cannot read `c.yaml`/);
   });
 
+  it("keeps `compose.file` as a path into the project files when the revision has them", () => {
+    const source =
+      "name: w\ntargets: { hosts: [h] }\nservices:\n  s:\n    compose: { file: app/compose.yaml }\n";
+    const compose =
+      "services:\n  web:\n    image: nginx\n    volumes: ['./nginx.conf:/etc/nginx/nginx.conf:ro']\n";
+    const kept = validateWorkflow(source, { keepComposeFiles: true, readFile: () => compose });
+    expect(kept.ok && kept.spec.services.s).toMatchObject({ compose: { file: "app/compose.yaml" } });
+    const notInBundle = validateWorkflow(source, { keepComposeFiles: true, readFile: () => undefined });
+    expect(!notInBundle.ok && notInBundle.issues[0]!.message).toBe(
+      "`app/compose.yaml` is not in the project files",
+    );
+    const broken = validateWorkflow(source, { keepComposeFiles: true, readFile: () => "services: [" });
+    expect(!broken.ok && broken.issues[0]!.file).toBe("app/compose.yaml");
+    // A git source is fetched at deploy time: the file stays a path, unread.
+    const git = validateWorkflow(
+      `${source}source: { git: { url: "https://git.example.com/shop.git", path: deploy } }\n`,
+    );
+    expect(git.ok && git.spec.source).toEqual({
+      git: { url: "https://git.example.com/shop.git", ref: "main", path: "deploy" },
+    });
+    expect(git.ok && git.spec.services.s).toMatchObject({ compose: { file: "app/compose.yaml" } });
+  });
+
+  it("refuses git sources that would read local files, run options or use undeclared secrets", () => {
+    const workflow = (git: string) =>
+      `name: w\ntargets: { hosts: [h] }\nsecrets: [TOKEN]\nsource: { git: ${git} }\nservices:\n  s:\n    compose: { file: c.yaml }\n`;
+    const messages = (git: string) => {
+      const result = validateWorkflow(workflow(git));
+      return result.ok ? [] : result.issues.map((i) => `${formatIssuePath(i.path)}: ${i.message}`);
+    };
+    expect(messages('{ url: "file:///etc", credentials: TOKEN }')[0]).toMatch(
+      /^source\.git\.url: .*file:\/\/ and local paths are refused/,
+    );
+    expect(messages('{ url: "/srv/repo.git" }')[0]).toMatch(/^source\.git\.url/);
+    expect(messages('{ url: "https://h/r.git", ref: "--upload-pack=touch /tmp/x" }')[0]).toMatch(
+      /^source\.git\.ref: must be a branch/,
+    );
+    expect(messages('{ url: "https://h/r.git", path: "../up" }')[0]).toMatch(/^source\.git\.path/);
+    expect(messages('{ url: "git@github.com:o/r.git", credentials: KEY }')).toEqual([
+      "source.git.credentials: secret `KEY` is not declared in the top-level `secrets` list",
+    ]);
+    expect(messages('{ url: "ssh://git@h:22/o/r.git", ref: "v1.2.0", credentials: TOKEN }')).toEqual([]);
+  });
+
   it("lets a host policy allow what the default refuses", () => {
     const source = `name: w
 targets: { hosts: [h] }

@@ -28,6 +28,12 @@ const RESERVED_ENV_PREFIX = "CAPSTAN_";
 export interface ValidateWorkflowOptions {
   /** Reads a file next to the workflow (Compose `file:`); undefined when it does not exist. */
   readFile?: (relativePath: string) => string | undefined;
+  /**
+   * The revision carries project files (a bundle): `compose.file` stays a path into them instead
+   * of being inlined (also implied by a top-level `source`). With `readFile` (reading the bundle)
+   * the file must exist and parse; its Compose checks run at deploy time against the bundle.
+   */
+  keepComposeFiles?: boolean;
   /** When given, Compose documents are also checked against this host policy. */
   policy?: HostPolicy;
   maxBytes?: number;
@@ -99,6 +105,12 @@ export function validateWorkflowSpec(
         message: `names starting with ${RESERVED_ENV_PREFIX} are reserved`,
       });
   });
+  const credentials = spec.source?.git.credentials;
+  if (credentials !== undefined && !declared.has(credentials))
+    issues.push({
+      path: ["source", "git", "credentials"],
+      message: `secret \`${credentials}\` is not declared in the top-level \`secrets\` list`,
+    });
   for (const [name, service] of Object.entries(spec.services)) {
     service.secrets.forEach((secret, index) => {
       if (!declared.has(secret))
@@ -139,10 +151,25 @@ export function validateWorkflowSpec(
   issues.push(...orderIssues);
 
   const fileIssues: WorkflowIssue[] = [];
+  const keepFiles = options.keepComposeFiles === true || spec.source !== undefined;
   for (const [name, service] of Object.entries(spec.services)) {
     if (!isComposeService(service)) continue;
     const at: IssuePath = ["services", name, "compose"];
-    if (service.compose.file !== undefined) {
+    if (service.compose.file !== undefined && keepFiles) {
+      // A git source is fetched at deploy time; there is nothing to read yet.
+      if (!options.readFile) continue;
+      const file = service.compose.file;
+      const text = options.readFile(file);
+      if (text === undefined) {
+        issues.push({ path: [...at, "file"], message: `\`${file}\` is not in the project files` });
+        continue;
+      }
+      const parsed = parseWorkflowYaml(text, { ...options, version: "1.1" });
+      if (!parsed.ok)
+        fileIssues.push(
+          ...parsed.issues.map((i) => ({ ...i, path: [...at, "file"], file, filePath: i.path })),
+        );
+    } else if (service.compose.file !== undefined) {
       const file = service.compose.file;
       const text = options.readFile?.(file);
       if (text === undefined) {

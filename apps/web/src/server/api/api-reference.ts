@@ -88,6 +88,16 @@ export function curlExamples(method: string, path: string, baseUrl: string, minR
         ),
       },
     ];
+  if (method === "POST" && path === "/api/v1/bundles")
+    return [
+      {
+        title: "Upload a project folder, then deploy its capstan.yaml with `bundle` set to the sha256",
+        command: `tar -czf project.tar.gz -C ./shop . && ${base([
+          '-H "Content-Type: application/gzip"',
+          "--data-binary @project.tar.gz",
+        ])}`,
+      },
+    ];
   if (path.endsWith("/cancel")) return [{ title: "Cancel", command: base([]) }];
   return [{ title: method === "GET" ? "Read" : "Call", command: base([]) }];
 }

@@ -5,6 +5,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { listBundleEntries } from "@capstan/core/bundles/read-bundle-file";
 import { createTestHost, createTestTeam, uniqueName } from "@capstan/core/deployments/test-fixtures";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
@@ -21,12 +22,12 @@ interface CliRun {
   stderr: string;
 }
 
-function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
+function runCli(args: string[], env: Record<string, string>, cwd?: string): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CLI, ...args],
-      { env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", ...env }, timeout: 90_000 },
+      { env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", ...env }, timeout: 90_000, cwd },
       (error, stdout, stderr) => {
         const code = error ? ((error as { code?: number }).code ?? 99) : 0;
         resolve({ code: typeof code === "number" ? code : 99, stdout, stderr });
@@ -94,6 +95,37 @@ describe.skipIf(!ok)("capstan deploy / status against the API", () => {
       orderBy: { createdAt: "desc" },
     });
     expect(JSON.stringify(revision.spec)).toContain('"worker":{"image":"capstan-busybox:test"}');
+  });
+
+  it("deploys a project folder: packs it (ignore files honoured), uploads it, the revision carries it", async () => {
+    const host = await createTestHost(db.prisma, teamId, uniqueName("cli-proj"));
+    const name = uniqueName("cli-proj");
+    const dir = mkdtempSync(join(tmpdir(), "capstan-cli-project-"));
+    writeFileSync(
+      join(dir, "capstan.yaml"),
+      `name: ${name}\ntargets: { hosts: [${host.name}] }\nservices:\n  web:\n    compose: { file: compose.yaml }\n`,
+    );
+    writeFileSync(join(dir, "compose.yaml"), "services:\n  web:\n    image: capstan-busybox:test\n");
+    writeFileSync(join(dir, ".gitignore"), "*.log\n");
+    writeFileSync(join(dir, ".capstanignore"), "secrets.txt\n");
+    writeFileSync(join(dir, "debug.log"), "noise");
+    writeFileSync(join(dir, "secrets.txt"), "do not ship");
+    const run = runCli(["deploy", "--wait", "--timeout", "60"], env(tokens.ADMIN), dir);
+    await runFakeAgentJob(db.prisma, host, { outcome: "SUCCEEDED", timeoutMs: 60_000 });
+    const result = await run;
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/packed \.: 4 files, 1 KiB \(1 KiB compressed\)\n/);
+    expect(result.stdout).toMatch(/left out by \.gitignore\/\.capstanignore: debug\.log, secrets\.txt\n/);
+    expect(result.stdout).toMatch(/uploaded bundle [0-9a-f]{12} \(4 entries\)\n/);
+    expect(result.stdout).toMatch(/deployment [0-9a-f-]{36}: SUCCEEDED/);
+    const revision = await db.prisma.revision.findFirstOrThrow({
+      where: { workflow: { teamId, name } },
+      include: { bundle: true },
+    });
+    expect(revision.spec).toMatchObject({ services: { web: { compose: { file: "compose.yaml" } } } });
+    const entries = listBundleEntries(Buffer.from(revision.bundle!.data));
+    expect(entries).toEqual([".capstanignore", ".gitignore", "capstan.yaml", "compose.yaml"]);
   });
 
   it("exits 1 when the deployment fails, and `status` says the same", async () => {

@@ -85,6 +85,15 @@ function operation(endpoint: Endpoint, components: Record<string, Json>): Json {
       };
     op.requestBody = { required: true, content };
   }
+  if (endpoint.rawBody)
+    op.requestBody = {
+      required: true,
+      content: {
+        [endpoint.rawBody.mediaType]: {
+          schema: { type: "string", format: "binary", description: endpoint.rawBody.description },
+        },
+      },
+    };
   op.responses = Object.fromEntries(
     Object.entries(endpoint.responses).map(([status, response]) => [
       status,

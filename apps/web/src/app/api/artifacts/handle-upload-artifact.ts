@@ -3,68 +3,36 @@
 // from the database on every call, as in tRPC; a team the caller is not in answers 404.
 import { artifactTooLarge, MAX_ARTIFACT_BYTES } from "@capstan/core/artifacts/artifact-rules";
 import { uploadArtifact } from "@capstan/core/artifacts/upload-artifact";
-import { badRequest, isAppError, notFound, unauthenticated } from "@capstan/core/errors";
-import { requireMembership } from "@capstan/core/rbac/require-membership";
-import type { TeamActor } from "@capstan/core/rbac/team-actor";
 import type { PrismaClient } from "@capstan/db";
 import { z } from "zod";
-import { errorResponse } from "@/server/errors";
-import { crossOriginRefusal } from "@/server/same-origin";
+import { handleCookieUpload, type LogUnexpected, teamQuery } from "@/server/cookie-upload";
+import { readLimitedBody } from "@/server/read-limited-body";
 
-/** Called with errors that are not AppErrors (bugs, database down) before the 500 answer. */
-export type LogUnexpected = (error: unknown) => void;
+const query = teamQuery.extend({ name: z.string().max(200) });
 
-const query = z.object({ teamId: z.string().max(64), name: z.string().max(200) });
-
-/** Reads the body, stopping as soon as it passes the limit so an oversize upload is never buffered. */
-async function readLimitedBody(request: Request): Promise<Uint8Array> {
-  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > MAX_ARTIFACT_BYTES) throw artifactTooLarge(declared);
-  if (!request.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > MAX_ARTIFACT_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw artifactTooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, total);
-}
-
-export async function handleUploadArtifact(
+export function handleUploadArtifact(
   prisma: PrismaClient,
   userId: string | null,
   request: Request,
   logUnexpected?: LogUnexpected,
 ): Promise<Response> {
-  try {
-    const refusal = crossOriginRefusal(request);
-    if (refusal) throw refusal;
-    if (!userId) throw unauthenticated();
-    const url = new URL(request.url);
-    const parsed = query.safeParse(Object.fromEntries(url.searchParams));
-    if (!parsed.success)
-      throw badRequest("Pass the teamId and name query parameters; send the file as the body.");
-    const { teamId, name } = parsed.data;
-    // Membership first: an outsider learns nothing and uploads nothing, whatever the body.
-    const membership = await requireMembership(prisma, { teamId, userId, minRole: "ADMIN" });
-    const user = await prisma.user.findUnique({ where: { id: userId }, select: { email: true } });
-    if (!user) throw notFound("Team");
-    const actor: TeamActor = { teamId, userId, email: user.email, role: membership.role };
-    const data = await readLimitedBody(request);
-    const result = await uploadArtifact(prisma, actor, { name, data });
-    return Response.json(
-      { name: result.name, sha256: result.sha256, size: result.size },
-      { status: result.created ? 201 : 200, headers: { "cache-control": "no-store" } },
-    );
-  } catch (error) {
-    if (!isAppError(error)) logUnexpected?.(error);
-    return errorResponse(error, { "cache-control": "no-store" });
-  }
+  return handleCookieUpload(
+    {
+      prisma,
+      userId,
+      request,
+      query,
+      usage: "Pass the teamId and name query parameters; send the file as the body.",
+      minRole: "ADMIN",
+      logUnexpected,
+    },
+    async ({ actor, query: { name } }) => {
+      const data = await readLimitedBody(request, MAX_ARTIFACT_BYTES, artifactTooLarge);
+      const result = await uploadArtifact(prisma, actor, { name, data });
+      return Response.json(
+        { name: result.name, sha256: result.sha256, size: result.size },
+        { status: result.created ? 201 : 200, headers: { "cache-control": "no-store" } },
+      );
+    },
+  );
 }
