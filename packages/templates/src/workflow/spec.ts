@@ -3,6 +3,7 @@
 // every object is strict (unknown keys are refused) and every name that can reach a path, a unit
 // name or a project name matches a strict pattern.
 import { z } from "zod";
+import { gitRefProblem, gitUrlProblem } from "./git-source-spec";
 import { flakeRefSchema, nixAttributeSchema } from "./nix-spec";
 
 /** Names that reach paths, unit names and Compose project names. */
@@ -418,6 +419,26 @@ export const rolloutSchema = z.strictObject({
 });
 export type Rollout = z.output<typeof rolloutSchema>;
 
+/** A string checked by a function that names the problem (or returns null). */
+const checkedString = (problem: (value: string) => string | null) =>
+  z.string().superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: "custom", message });
+  });
+
+/** Where the project files come from (docs/workflow-format.md, "Deploy from a repository"). */
+export const gitSourceSchema = z.strictObject({
+  url: checkedString(gitUrlProblem),
+  /** A branch, a tag or a full commit id; resolved to a commit at deploy time. */
+  ref: checkedString(gitRefProblem).default("main"),
+  /** The project's folder inside the repository; its contents become the bundle's root. */
+  path: relativePath.optional(),
+  /** A declared secret holding a token (HTTPS) or an OpenSSH private key. */
+  credentials: secretName.optional(),
+});
+export type GitSource = z.output<typeof gitSourceSchema>;
+export const sourceSchema = z.strictObject({ git: gitSourceSchema });
+
 export const workflowSpecSchema = z.strictObject({
   name: name("the workflow name"),
   description: singleLine(500).optional(),
@@ -425,6 +446,7 @@ export const workflowSpecSchema = z.strictObject({
   rollout: rolloutSchema.default({ batchSize: 1, autoRollback: true }),
   /** Names of secrets whose values are set in the dashboard or API, never in this file. */
   secrets: uniqueList(secretName, "secrets").default([]),
+  source: sourceSchema.optional(),
   services: z
     .record(name("service names"), serviceSpecSchema)
     .refine((s) => Object.keys(s).length > 0, "define at least one service")

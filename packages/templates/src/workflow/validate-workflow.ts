@@ -98,6 +98,12 @@ export function validateWorkflowSpec(
         message: `names starting with ${RESERVED_ENV_PREFIX} are reserved`,
       });
   });
+  const credentials = spec.source?.git.credentials;
+  if (credentials !== undefined && !declared.has(credentials))
+    issues.push({
+      path: ["source", "git", "credentials"],
+      message: `secret \`${credentials}\` is not declared in the top-level \`secrets\` list`,
+    });
   for (const [name, service] of Object.entries(spec.services)) {
     service.secrets.forEach((secret, index) => {
       if (!declared.has(secret))
