@@ -10,12 +10,15 @@ import { dirname, join } from "node:path";
 
 const HTTP_BACKEND = "/usr/lib/git-core/git-http-backend";
 
+/** Exactly these variables, nothing inherited (the cast only meets Next's ProcessEnv typing). */
+const onlyEnv = (vars: Record<string, string>) => vars as NodeJS.ProcessEnv;
+
 /** Git run with no user or system configuration, so the machine's settings change nothing. */
 function git(cwd: string, args: string[], env: Record<string, string> = {}): string {
   return execFileSync("git", args, {
     cwd,
     encoding: "utf8",
-    env: {
+    env: onlyEnv({
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: cwd,
       GIT_CONFIG_NOSYSTEM: "1",
@@ -25,7 +28,7 @@ function git(cwd: string, args: string[], env: Record<string, string> = {}): str
       GIT_COMMITTER_NAME: "Test Author",
       GIT_COMMITTER_EMAIL: "author@example.test",
       ...env,
-    },
+    }),
   }).trim();
 }
 
@@ -92,7 +95,7 @@ export async function startGitHttpServer(options: { token?: string } = {}): Prom
     }
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const cgi = spawn(HTTP_BACKEND, [], {
-      env: {
+      env: onlyEnv({
         PATH: process.env.PATH ?? "/usr/bin:/bin",
         GIT_PROJECT_ROOT: repos,
         GIT_HTTP_EXPORT_ALL: "1",
@@ -107,7 +110,7 @@ export async function startGitHttpServer(options: { token?: string } = {}): Prom
         REMOTE_USER: expected ? "token" : "",
         GIT_PROTOCOL: String(req.headers["git-protocol"] ?? ""),
         HTTP_CONTENT_ENCODING: String(req.headers["content-encoding"] ?? ""),
-      },
+      }),
       stdio: ["pipe", "pipe", "ignore"],
     });
     req.pipe(cgi.stdin);

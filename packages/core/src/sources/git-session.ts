@@ -130,11 +130,9 @@ function runGit(
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted)
       return reject(options.signal.reason instanceof AppError ? options.signal.reason : aborted());
-    const child = spawn("git", args, {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    // The whole environment is ours (nothing inherited); the cast only meets Next's ProcessEnv typing.
+    const env = options.env as NodeJS.ProcessEnv;
+    const child = spawn("git", args, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
     let outBytes = 0;
     let err = "";
