@@ -55,7 +55,7 @@ export interface GitTestRepository {
   url: string;
   /** Commits `files` (path -> text, or {content, mode}) on `branch` (created from HEAD when new). Returns the commit id. */
   commit(
-    files: Record<string, string | { content: string; mode?: number; symlink?: boolean }>,
+    files: Record<string, string | { content: string | Buffer; mode?: number; symlink?: boolean }>,
     options?: { message?: string; branch?: string; date?: string },
   ): string;
   /** A tag at `commit`; annotated (a tag object) when `message` is given. */
@@ -177,7 +177,7 @@ function createRepository(bare: string, url: string): GitTestRepository {
         mkdirSync(dirname(file), { recursive: true });
         rmSync(file, { force: true });
         const entry = typeof value === "string" ? { content: value } : value;
-        if (entry.symlink) execFileSync("ln", ["-s", entry.content, file]);
+        if (entry.symlink) execFileSync("ln", ["-s", String(entry.content), file]);
         else writeFileSync(file, entry.content, { mode: entry.mode ?? 0o644 });
       }
       git(work, ["add", "--all"]);

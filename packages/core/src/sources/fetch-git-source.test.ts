@@ -1,5 +1,6 @@
 // fetchGitSource and listGitBranches against a real Git server on loopback (git http-backend),
 // with real repositories, tokens and hostile URLs.
+import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -144,6 +145,19 @@ describe.skipIf(!ok)("fetchGitSource", () => {
     expect([...ours()].filter((n) => !before.has(n))).toEqual([]);
   });
 
+  it("stops at its deadline", async () => {
+    await expect(fetchGitSource({ ...base(), ref: "main", timeoutMs: 1 })).rejects.toThrow(/took too long/);
+  });
+
+  it("refuses a commit larger than a bundle may be, naming the limit", async () => {
+    const repo = server.createRepository("huge");
+    // Random bytes do not compress: 51 MiB of them cannot fit in a 50 MiB bundle.
+    repo.commit({ "blob.bin": { content: randomBytes(51 * 1024 * 1024) } });
+    await expect(fetchGitSource({ url: repo.url, allowPrivate: true, ref: "main" })).rejects.toThrow(
+      /larger than the bundle limit of 50 MiB compressed/,
+    );
+  }, 180_000);
+
   it("lists branches, and refuses loopback unless private addresses are allowed", async () => {
     expect(await listGitBranches(base())).toEqual(["dev", "main"]);
     await expect(listGitBranches({ url: repoUrl, allowPrivate: false })).rejects.toThrow(
@@ -195,6 +209,26 @@ describe.skipIf(!ok)("private repositories", () => {
     });
     expect(shown).not.toContain(wrong);
     expect(shown).not.toContain(Buffer.from(`x-access-token:${wrong}`).toString("base64"));
+  });
+});
+
+describe.skipIf(!ok || !requireComponents("git over ssh", executable("/usr/bin/ssh")))("deploy keys", () => {
+  it("uses an OpenSSH key through a key file, and never shows it", async () => {
+    const key =
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key-MATERIAL-0123456789\n-----END OPENSSH PRIVATE KEY-----";
+    // Port 1 on loopback: ssh runs with the key file and fails to connect.
+    const error = await listGitBranches({
+      url: "ssh://git@127.0.0.1:1/acme/shop.git",
+      credential: key,
+      allowPrivate: true,
+    }).then(
+      () => new Error("listed branches of a closed port"),
+      (e: Error) => e,
+    );
+    expect(error.message).toMatch(
+      /Git failed reading ssh:\/\/git@127\.0\.0\.1:1\/acme\/shop\.git: .*(refused|port 1)/i,
+    );
+    expect(error.message).not.toContain("MATERIAL");
   });
 });
 

@@ -28,7 +28,7 @@ export async function packGitTree(
 ): Promise<Buffer> {
   const extractor = extract();
   const packer = pack();
-  const gzip = createGzip({ level: 9 });
+  const gzip = createGzip();
   const chunks: Buffer[] = [];
   let size = 0;
   const tooBig = () =>
