@@ -127,6 +127,9 @@ describe.skipIf(!ok)("fetchGitSource", () => {
       /source\.git\.path/,
     );
     await expect(fetchGitSource({ ...base(), ref: "a..b" })).rejects.toThrow(/source\.git\.ref/);
+    await expect(fetchGitSource({ ...base(), ref: "1".repeat(40) })).rejects.toThrow(
+      /does not serve that commit/,
+    );
   });
 
   it("refuses a symbolic link that leaves the project", async () => {

@@ -145,6 +145,10 @@ function explain(error: unknown, remote: GitRemote, doing: string): unknown {
     return badRequest(
       `The repository ${remote.url} refused access (${text.slice(0, 200)}). For a private repository, set \`source.git.credentials\` to a secret holding an access token or a deploy key, and check that it is still valid.`,
     );
+  if (/not our ref|couldn't find remote ref|no such remote ref/i.test(text))
+    return badRequest(
+      `${remote.url} does not serve that commit (${text.slice(0, 200)}); pin a commit that a branch or tag of the repository contains.`,
+    );
   if (/returned error: 404|not found|does not appear to be a git repository/i.test(text))
     return badRequest(`No Git repository found at ${remote.url} (${text.slice(0, 200)}); check the URL.`);
   return new AppError("UNAVAILABLE", `Git failed ${doing} ${remote.url}: ${text}`);

@@ -111,7 +111,7 @@ function credentialForms(credential: string): string[] {
 }
 
 /** Removes every credential form from a text shown to people. */
-export function redact(text: string, secrets: readonly string[]): string {
+function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) if (secret) out = out.split(secret).join("[redacted]");
   return out;
