@@ -61,9 +61,11 @@ export async function openGitSession(input: GitSessionInput): Promise<GitSession
     };
     if (remote.scheme !== "ssh")
       config.push(["http.curloptResolve", `${remote.host}:${remote.port}:${bracketed(remote.address)}`]);
+    const secrets = credential ? [credential.trim(), Buffer.from(credential.trim()).toString("base64")] : [];
     if (credential && !isSshKey(credential) && remote.scheme !== "ssh") {
       const user = remote.user ?? "x-access-token";
       const basic = Buffer.from(`${user}:${credential.trim()}`).toString("base64");
+      secrets.push(basic);
       config.push(["http.extraHeader", `Authorization: Basic ${basic}`]);
     }
     let sshOptions = `-F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${dir}/known_hosts -o HostKeyAlias=${remote.host} -o HostName=${remote.address}`;
@@ -86,7 +88,6 @@ export async function openGitSession(input: GitSessionInput): Promise<GitSession
       env[`GIT_CONFIG_VALUE_${i}`] = value;
     });
 
-    const secrets = credential ? [credential.trim(), ...credentialForms(credential.trim())] : [];
     return {
       dir,
       run: (args, options = {}) =>
@@ -103,11 +104,6 @@ export async function openGitSession(input: GitSessionInput): Promise<GitSession
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
-}
-
-/** Forms of the credential that could appear in output (base64 in a header echo). */
-function credentialForms(credential: string): string[] {
-  return [Buffer.from(credential).toString("base64")].filter((f) => f.length >= 8);
 }
 
 /** Removes every credential form from a text shown to people. */
@@ -132,14 +128,27 @@ function runGit(
       return reject(options.signal.reason instanceof AppError ? options.signal.reason : aborted());
     // The whole environment is ours (nothing inherited); the cast only meets Next's ProcessEnv typing.
     const env = options.env as NodeJS.ProcessEnv;
-    const child = spawn("git", args, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group: git runs helpers (git-remote-http, ssh, index-pack) that must stop with it.
+    const child = spawn("git", args, {
+      cwd: options.cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    const killAll = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    };
     const out: Buffer[] = [];
     let outBytes = 0;
     let err = "";
     let failure: AppError | null = null;
     const stop = (error: AppError) => {
       failure ??= error;
-      child.kill("SIGKILL");
+      killAll();
     };
     // A caller's own AppError reason (a size limit) is the failure; any other reason is the deadline.
     const onAbort = () => {
@@ -149,7 +158,7 @@ function runGit(
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.stdout) {
       child.stdout.pipe(options.stdout);
-      options.stdout.on("error", () => child.kill("SIGKILL"));
+      options.stdout.on("error", killAll);
     } else
       child.stdout.on("data", (chunk: Buffer) => {
         outBytes += chunk.length;
