@@ -3,6 +3,7 @@
 // every object is strict (unknown keys are refused) and every name that can reach a path, a unit
 // name or a project name matches a strict pattern.
 import { z } from "zod";
+import { gitRefProblem, gitUrlProblem } from "./git-source-spec";
 import { flakeRefSchema, nixAttributeSchema } from "./nix-spec";
 
 /** Names that reach paths, unit names and Compose project names. */
@@ -445,42 +446,6 @@ export const targetsSchema = z
   });
 export type Targets = z.output<typeof targetsSchema>;
 
-/** `git@host:path` (scp-like SSH) or an ssh://, https:// or http:// URL; never file:// or a local path. */
-const GIT_URL_PATTERN =
-  /^(https?:\/\/[^\s/]+\/\S+|ssh:\/\/[^\s/]+\/\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+)$/;
-
-export const gitSourceSchema = z.strictObject({
-  url: z
-    .string()
-    .max(2048)
-    .refine(
-      (u) => !/[\s"'`\\]/.test(u) && ![...u].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f),
-      "must not contain whitespace, quotes, backslashes or control characters",
-    )
-    .refine(
-      (u) => GIT_URL_PATTERN.test(u),
-      "must be an https://, http:// or ssh:// URL, or git@host:path (file:// and local paths are refused)",
-    ),
-  /** A branch, a tag or a 40-hex commit. */
-  ref: z
-    .string()
-    .max(255)
-    .regex(
-      /^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9._/-]*$/,
-      "must be a branch, tag or commit: letters, digits and . _ / -, not starting with - or .",
-    )
-    .default("main"),
-  /** The project folder inside the repository (default: its root). */
-  path: relativePath.optional(),
-  /** A secret holding a token (HTTPS) or an OpenSSH private key. */
-  credentials: secretName.optional(),
-});
-export type GitSource = z.output<typeof gitSourceSchema>;
-
-/** Where a revision's project files come from. An uploaded folder needs no `source`: the revision carries it. */
-export const sourceSchema = z.strictObject({ git: gitSourceSchema });
-export type WorkflowSource = z.output<typeof sourceSchema>;
-
 export const rolloutSchema = z.strictObject({
   /** Hosts deployed at once: a count or a percentage of the targets. */
   batchSize: z
@@ -515,6 +480,27 @@ export const registrySchema = z.strictObject({
   password: secretName,
 });
 export type Registry = z.output<typeof registrySchema>;
+/** A string checked by a function that names the problem (or returns null). */
+const checkedString = (problem: (value: string) => string | null) =>
+  z.string().superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: "custom", message });
+  });
+
+/** Where the project files come from (docs/workflow-format.md, "Deploy from a repository"). */
+export const gitSourceSchema = z.strictObject({
+  url: checkedString(gitUrlProblem),
+  /** A branch, a tag or a full commit id; resolved to a commit at deploy time. */
+  ref: checkedString(gitRefProblem).default("main"),
+  /** The project's folder inside the repository; its contents become the bundle's root. */
+  path: relativePath.optional(),
+  /** A declared secret holding a token (HTTPS) or an OpenSSH private key. */
+  credentials: secretName.optional(),
+});
+export type GitSource = z.output<typeof gitSourceSchema>;
+/** Where a revision's project files come from. An uploaded folder needs no `source`: the revision carries it. */
+export const sourceSchema = z.strictObject({ git: gitSourceSchema });
+export type WorkflowSource = z.output<typeof sourceSchema>;
 
 export const workflowSpecSchema = z.strictObject({
   name: name("the workflow name"),

@@ -50,6 +50,7 @@ const POLICY: Record<string, Role> = {
   "workflows.revisions": "VIEWER",
   "workflows.revision": "VIEWER",
   "workflows.diff": "VIEWER",
+  "workflows.testSource": "ADMIN",
   "secrets.list": "VIEWER",
   "secrets.set": "ADMIN",
   "secrets.delete": "ADMIN",

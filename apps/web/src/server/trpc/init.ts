@@ -19,6 +19,8 @@ export interface TRPCContext {
   ip?: string | null;
   /** Secrets keyring; tests pass one, the app falls back to server/keyring.ts when undefined. */
   keyring?: Keyring | null;
+  /** Outbound requests may reach loopback/private addresses; tests set it, the app reads env. */
+  outboundAllowPrivate?: boolean;
 }
 
 interface ProcedureMeta {

@@ -1,5 +1,7 @@
 import { findTeamBundle } from "@capstan/core/bundles/find-team-bundle";
 import type { Db } from "@capstan/core/db";
+import type { Keyring } from "@capstan/core/secrets/keyring";
+import { testGitSource } from "@capstan/core/sources/test-git-source";
 import { checkWorkflowSource } from "@capstan/core/workflows/check-workflow-source";
 import { createWorkflow } from "@capstan/core/workflows/create-workflow";
 import { diffRevisions } from "@capstan/core/workflows/diff-revisions";
@@ -11,7 +13,14 @@ import { saveRevision } from "@capstan/core/workflows/save-revision";
 import { bundleSha256Schema } from "@capstan/protocol/bundles";
 import { MAX_YAML_BYTES } from "@capstan/templates/workflow/parse-workflow-yaml";
 import { z } from "zod";
-import { createTRPCRouter, teamProcedure } from "../init";
+import { createTRPCRouter, type TRPCContext, teamProcedure } from "../init";
+
+/** Loaded on first use so importing the router never reads the key or the environment. */
+async function sourceSettings(ctx: TRPCContext): Promise<{ keyring: Keyring | null; allowPrivate: boolean }> {
+  const keyring = ctx.keyring !== undefined ? ctx.keyring : (await import("@/server/keyring")).getKeyring();
+  const allowPrivate = ctx.outboundAllowPrivate ?? (await import("@/env")).env.CAPSTAN_OUTBOUND_ALLOW_PRIVATE;
+  return { keyring, allowPrivate };
+}
 
 const id = z.string().max(64);
 const source = z.string().max(MAX_YAML_BYTES);
@@ -88,4 +97,17 @@ export const workflowsRouter = createTRPCRouter({
       }),
     )
     .query(({ ctx, input }) => diffRevisions(ctx.prisma, { ...input, teamId: ctx.actor.teamId })),
+  /** "Test connection" of a workflow's `source.git`: the repository's branches, or why it cannot be read. */
+  testSource: teamProcedure("ADMIN")
+    .input(
+      z.object({
+        workflowId: id.nullish(),
+        url: z.string().max(2048),
+        credentials: z.string().max(128).nullish(),
+      }),
+    )
+    .mutation(async ({ ctx, input, signal }) => {
+      const { keyring, allowPrivate } = await sourceSettings(ctx);
+      return testGitSource(ctx.prisma, keyring, ctx.actor, { ...input, allowPrivate, signal });
+    }),
 });

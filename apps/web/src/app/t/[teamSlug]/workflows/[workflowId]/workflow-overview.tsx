@@ -10,6 +10,7 @@ import { DeployButton } from "../../deployments/deploy-dialog";
 import { DeploymentList } from "../../deployments/deployment-list";
 import { type WorkflowDetail, WorkflowFrame } from "../workflow-frame";
 import { RevisionDiff } from "./revision-diff";
+import { SourceSection } from "./source-section";
 
 function exportHref(teamId: string, workflowId: string, revision?: number) {
   const params = new URLSearchParams({ teamId });
@@ -38,6 +39,7 @@ export function WorkflowOverview({ workflowId }: { workflowId: string }) {
       {(w) => (
         <div className="space-y-8">
           <Summary workflow={w} />
+          <SourceSection workflow={w} />
           <History workflow={w} />
           <section aria-labelledby="deployments-title" className="space-y-3">
             <h2 id="deployments-title" className="text-lg font-semibold text-slate-900">
