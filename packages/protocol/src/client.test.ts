@@ -183,9 +183,12 @@ describe("agent client", () => {
     await client().renewLease("a/../b", { leaseId: "2c3d4e5f-0000-4000-8000-000000000001" });
     const download = await client().downloadArtifact("app.tar.gz", { sha256 });
     expect(download.sha256).toBe(sha256);
+    const bundle = await client().downloadBundle(sha256, { signal: new AbortController().signal });
+    expect(bundle.sha256).toBe(sha256);
     expect(seen).toEqual([
       "POST /prefix/api/agent/v1/jobs/a%2F..%2Fb/lease",
       `GET /prefix/api/agent/v1/artifacts/app.tar.gz?sha256=${sha256}`,
+      `GET /prefix/api/agent/v1/bundles/${sha256}`,
     ]);
   });
 

@@ -3,6 +3,7 @@
 // (signedAgentRoute(agentEndpoints.poll, ...)), and the agent client's methods are generated from
 // it (client.ts), so a path, a schema or a "409 means stale lease" rule cannot differ between them.
 import type { z } from "zod";
+import { bundleDownloadRequestSchema } from "./bundles";
 import { agentBinaryRequestSchema, artifactDownloadRequestSchema, downloadResponseSchema } from "./downloads";
 import { enrollRequestSchema, enrollResponseSchema } from "./enroll";
 import { heartbeatRequestSchema, heartbeatResponseSchema } from "./heartbeat";
@@ -101,6 +102,16 @@ export const agentEndpoints = {
     path: "/artifacts/{name}",
     signed: true,
     request: artifactDownloadRequestSchema,
+    response: downloadResponseSchema,
+  },
+  downloadBundle: {
+    ...json,
+    name: "bundle",
+    answer: "download",
+    method: "GET",
+    path: "/bundles/{sha256}",
+    signed: true,
+    request: bundleDownloadRequestSchema,
     response: downloadResponseSchema,
   },
   downloadAgentBinary: {

@@ -1,3 +1,4 @@
+export * from "./bundles";
 export * from "./client";
 export * from "./common";
 export * from "./control-plane-key";

@@ -1,5 +1,6 @@
 import { hostPolicySchema, serviceSpecSchema } from "@capstan/templates";
 import { z } from "zod";
+import { jobBundleSchema } from "./bundles";
 import { isoDateSchema, nameSchema, serviceKindSchema, uuidSchema } from "./common";
 import { controlPlaneSignatureSchema } from "./control-plane-key";
 
@@ -43,6 +44,8 @@ export const jobAssignmentSchema = z.object({
   /** When a service fails its health gate, bring its previous release back (the workflow's rollout.autoRollback). */
   autoRollback: z.boolean().default(true),
   services: z.array(jobServiceSchema).min(1),
+  /** The revision's project files (bundles.ts); fetch with downloadBundle and verify the sha256. */
+  bundle: jobBundleSchema.nullable().optional(),
   /**
    * What this host allows (narrowed again by the host's own policy file); the agent refuses specs
    * that exceed it. Keys this agent does not know yet are dropped: each one only ever allows
