@@ -66,7 +66,7 @@ export class JobRunner {
 
   async run(job: JobAssignment, signals: RunSignals): Promise<CompleteJobRequest["state"]> {
     const { log, state } = this.deps;
-    const releaseId = releaseIdFor(job.revision.hash, job.revision.number);
+    const releaseId = releaseIdFor(job.revision.hash, job.revision.number, job.bundle?.sha256);
     // Read the host's own policy file once per job, not once per service.
     const hostPolicy = this.deps.effectivePolicy(job.hostPolicy);
     const inflight: InflightJob = {
@@ -224,6 +224,7 @@ export class JobRunner {
             spec,
             secrets: service.secrets,
             hostPolicy,
+            bundle: job.bundle ?? undefined,
           },
           previousReleaseId,
           autoRollback: job.autoRollback,

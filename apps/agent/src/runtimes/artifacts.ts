@@ -157,7 +157,7 @@ export async function unpackRelease(
  * Drops setuid/setgid/sticky bits and makes the release readable by the service's (dynamic) user:
  * the agent's own unit runs with UMask=0077, so without this every file would be 0600 root.
  */
-async function stripSpecialBits(dir: string): Promise<void> {
+export async function stripSpecialBits(dir: string): Promise<void> {
   await chmod(dir, 0o755);
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);

@@ -20,6 +20,19 @@ export interface RenderComposeProjectInput {
   hostPolicy: HostPolicy;
   /** The real path of a host path (symlinks resolved), so a link cannot lead a bind elsewhere. */
   realPath?: (path: string) => string | undefined;
+  /** The project folder a bundle brings (issue 13 contract; implemented by templates-compose). */
+  project?: {
+    /** Every entry of the bundle: relative POSIX paths, folders ending in "/". */
+    entries: ReadonlySet<string>;
+    /** Folder of the compose file inside the bundle ("" = root); relative paths resolve here. */
+    dir: string;
+    /** Absolute host folder where the bundle is unpacked. */
+    root: string;
+    /** Absolute host folder for persistent data binds of this Capstan service. */
+    dataRoot: string;
+    /** Image tag for a Compose service with `build:`. */
+    imageTag: (composeService: string) => string;
+  };
 }
 
 export interface ComposeProjectFiles {
@@ -30,6 +43,14 @@ export interface ComposeProjectFiles {
   env: string;
   /** Variables to pass in the compose process environment as well (see render-compose-env-file.ts). */
   processEnv: Record<string, string>;
+  /** Compose services to build (with `project`). */
+  builds?: string[];
+  /** Absolute folders to create before `up` (with `project`). */
+  dataDirs?: string[];
+  /** Relative path in the project -> dotenv text, for env files the bundle lacks (with `project`). */
+  envFiles?: Record<string, string>;
+  /** Lines for the deploy log (with `project`). */
+  notices?: string[];
 }
 
 /**
