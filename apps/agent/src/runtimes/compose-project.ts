@@ -9,16 +9,14 @@ import { renderComposeProject } from "@capstan/templates/compose/render-compose-
 import { parseWorkflowYaml } from "@capstan/templates/workflow/parse-workflow-yaml";
 import { BundleError, listEntries } from "./bundles";
 
-/** Docker's rule for a repository path component (lower case; `.`, `_`, `__` or dashes between). */
-const IMAGE_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-
-/** `capstan/<workflow>-<service>-<composeService>:<first 12 hex of the bundle sha256>`. */
+/**
+ * `capstan/<workflow>-<service>-<composeService>:<first 12 hex of the bundle sha256>`; Compose
+ * names may hold upper case, `.` and `_`, which image names do not allow there. Same rule as the
+ * templates' composeBuildImageTag (templates-compose branch): use that one once both are merged.
+ */
 export function projectImageTag(workflow: string, service: string, composeService: string, sha256: string) {
-  if (!IMAGE_COMPONENT.test(composeService))
-    throw new BundleError(
-      `the Compose service \`${composeService}\` has \`build:\` but its name cannot be part of an image tag; use lower-case letters, digits and dashes`,
-    );
-  return `capstan/${workflow}-${service}-${composeService}:${sha256.slice(0, 12)}`;
+  const name = composeService.toLowerCase().replace(/[^a-z0-9-]+/g, "-");
+  return `capstan/${workflow}-${service}-${name}:${sha256.slice(0, 12)}`;
 }
 
 export interface ProjectInput {
