@@ -216,8 +216,11 @@ export async function pruneReleases(
   return removed;
 }
 
+/** An artifact that is one file (a URL or an upload), not the revision's bundle. */
+export type FileArtifact = Exclude<Artifact, { bundle: true }>;
+
 /** Where a spec's artifact comes from: a URL, or an upload on the control plane (signed GET). */
-export function artifactSource(artifact: Artifact, client: AgentClient) {
+export function artifactSource(artifact: FileArtifact, client: AgentClient) {
   const binaryName =
     "upload" in artifact
       ? artifact.upload

@@ -6,7 +6,7 @@
 // paths without `..`, no setuid/setgid/sticky bits, within the entry and size limits.
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, realpath, rename, rm, utimes, writeFile } from "node:fs/promises";
-import { join, posix, relative, sep } from "node:path";
+import { basename, dirname, join, posix, relative, sep } from "node:path";
 import {
   type AgentClient,
   BUNDLE_MAX_BYTES,
@@ -179,7 +179,8 @@ export async function unpackBundle(file: string, target: string, limits = BUNDLE
   // Loaded on first use: most hosts unpack rarely, and idle memory matters.
   const tar = await import("tar");
   await checkBundle(tar, file, limits);
-  const staging = `${target}.staging-${randomBytes(4).toString("hex")}`;
+  // Hidden: release pruning skips dot-names, so a crash mid-unpack never passes for a release.
+  const staging = join(dirname(target), `.staging-${basename(target)}-${randomBytes(4).toString("hex")}`);
   await mkdir(staging, { mode: 0o755 });
   try {
     const links = new Set<string>();

@@ -28,6 +28,7 @@ export function createRuntimes(
       state.systemdDir,
       config.unitDir,
       client && ((artifact) => artifactSource(artifact, client)),
+      bundles,
     ),
     nix: new NixRuntime(state.nixDir, config.unitDir, { env: config.childEnv }),
   };
