@@ -127,12 +127,27 @@ function refusal(
   return undefined;
 }
 
+type TarEntry = Parameters<typeof refusal>[0];
+
+/** Judges a bundle's entries in their order, keeping the first refusal (links refer back). */
+function entryJudge() {
+  const links = new Set<string>();
+  const judge = {
+    refused: undefined as string | undefined,
+    accept(entry: TarEntry): boolean {
+      const why = refusal(entry, links);
+      judge.refused ??= why && `the bundle's entry \`${entry.path.slice(0, 200)}\` ${why}`;
+      return !why;
+    },
+  };
+  return judge;
+}
+
 /** Reads the whole listing and refuses the bundle before anything is written. */
 async function checkBundle(tar: typeof import("tar"), file: string, limits: BundleLimits): Promise<void> {
   let entries = 0;
   let bytes = 0;
-  const links = new Set<string>();
-  let refused: string | undefined;
+  const judge = entryJudge();
   await tar.t({
     file,
     gzip: true,
@@ -140,12 +155,12 @@ async function checkBundle(tar: typeof import("tar"), file: string, limits: Bund
     onReadEntry: (entry) => {
       entries++;
       bytes += entry.size ?? 0;
-      const why = refusal(entry as unknown as Parameters<typeof refusal>[0], links);
-      if (why && !refused) refused = `the bundle's entry \`${entry.path.slice(0, 200)}\` ${why}`;
+      judge.accept(entry as unknown as TarEntry);
       entry.resume();
     },
   });
-  if (refused) throw new BundleError(`${refused}; the bundle was refused and nothing was unpacked`);
+  if (judge.refused)
+    throw new BundleError(`${judge.refused}; the bundle was refused and nothing was unpacked`);
   if (entries > limits.entries)
     throw new BundleError(
       `the bundle holds ${entries} entries, more than the ${limits.entries} allowed (BUNDLE_MAX_ENTRIES)`,
@@ -183,8 +198,7 @@ export async function unpackBundle(file: string, target: string, limits = BUNDLE
   const staging = join(dirname(target), `.staging-${basename(target)}-${randomBytes(4).toString("hex")}`);
   await mkdir(staging, { mode: 0o755 });
   try {
-    const links = new Set<string>();
-    let refused: string | undefined;
+    const judge = entryJudge();
     await tar.x({
       file,
       cwd: staging,
@@ -193,13 +207,9 @@ export async function unpackBundle(file: string, target: string, limits = BUNDLE
       preserveOwner: false,
       processUmask: 0o022,
       // The listing was checked; this repeats it so a second read cannot differ from the first.
-      filter: (path, entry) => {
-        const why = refusal(entry as unknown as Parameters<typeof refusal>[0], links);
-        refused ??= why && `the bundle's entry \`${path.slice(0, 200)}\` ${why}`;
-        return !why;
-      },
+      filter: (_path, entry) => judge.accept(entry as unknown as TarEntry),
     });
-    if (refused) throw new BundleError(`${refused}; the bundle was refused`);
+    if (judge.refused) throw new BundleError(`${judge.refused}; the bundle was refused`);
     const root = await realpath(staging);
     await checkLinks(root);
     // Files readable by the containers' users, never setuid (the agent's UMask is 0077).
