@@ -2,12 +2,20 @@
 // of the unpacked folder, the compose file's folder, where the project and the service's data
 // live, and the image tags of Compose services with `build:`. The renderer decides what every
 // relative path becomes; the agent writes and creates what it returns.
-import { readFile, realpath } from "node:fs/promises";
-import { join, posix, sep } from "node:path";
+import { mkdir, readFile, realpath, stat } from "node:fs/promises";
+import { isAbsolute, join, posix, relative, sep } from "node:path";
 import type { ComposeServiceSpec } from "@capstan/templates";
 import { renderComposeProject } from "@capstan/templates/compose/render-compose-project";
 import { parseWorkflowYaml } from "@capstan/templates/workflow/parse-workflow-yaml";
-import { BundleError, listEntries } from "./bundles";
+import {
+  type BundleCache,
+  BundleError,
+  type BundleRef,
+  listEntries,
+  unpackBundle,
+  writeInside,
+} from "./bundles";
+import type { DeployLog, ServiceRef } from "./types";
 
 /**
  * `capstan/<workflow>-<service>-<composeService>:<first 12 hex of the bundle sha256>`; Compose
@@ -54,7 +62,7 @@ async function readComposeFile(root: string, file: string): Promise<Record<strin
 }
 
 /** Renders a compose service whose files come from a bundle; `dir` is where compose runs from. */
-export async function renderBundledCompose(input: ProjectInput) {
+async function renderBundledCompose(input: ProjectInput) {
   const file = input.spec.compose.file;
   const dir = file === undefined ? "" : posix.dirname(file) === "." ? "" : posix.dirname(file);
   const inline = file === undefined ? input.spec.compose.inline! : await readComposeFile(input.root, file);
@@ -74,4 +82,65 @@ export async function renderBundledCompose(input: ProjectInput) {
     },
   });
   return { ...files, dir };
+}
+
+export interface PrepareProjectInput {
+  ref: ServiceRef;
+  spec: ComposeServiceSpec;
+  secrets: Record<string, string>;
+  hostPolicy: ProjectInput["hostPolicy"];
+  bundle: BundleRef;
+  bundles: BundleCache;
+  /** `<release>/project`. */
+  root: string;
+  /** Whether `root` already holds this bundle (a release staged again). */
+  unpacked: boolean;
+  dataRoot: string;
+  realPath: ProjectInput["realPath"];
+  log: DeployLog;
+  signal?: AbortSignal;
+}
+
+/**
+ * The release's project folder made ready for compose: the bundle unpacked (verified first),
+ * the document rendered against it, the env files it lacks written, the data folders created.
+ * Returns the files to write and the images to build.
+ */
+export async function prepareProject(input: PrepareProjectInput) {
+  const { ref, bundle, root, dataRoot, log } = input;
+  if (!input.unpacked || !(await stat(root).catch(() => null))) {
+    const { file, cached } = await input.bundles.get(bundle, input.signal);
+    log(
+      "info",
+      `compose: bundle ${bundle.sha256.slice(0, 12)} ${cached ? "from the cache" : "downloaded, sha256 verified"}`,
+    );
+    await unpackBundle(file, root);
+  }
+  const files = await renderBundledCompose({
+    ...ref,
+    spec: input.spec,
+    secrets: input.secrets,
+    hostPolicy: input.hostPolicy,
+    realPath: input.realPath,
+    root,
+    dataRoot,
+    bundleSha256: bundle.sha256,
+  });
+  for (const notice of files.notices ?? []) log("info", `compose: ${notice}`);
+  for (const [rel, text] of Object.entries(files.envFiles ?? {})) {
+    await writeInside(root, rel, text, 0o600);
+    log("info", `compose: wrote ${rel} from the service's env and secrets`);
+  }
+  for (const folder of files.dataDirs ?? []) {
+    const rel = relative(dataRoot, folder);
+    if (rel === "" || rel.startsWith("..") || isAbsolute(rel))
+      throw new BundleError(`refused data folder ${folder}: not under ${dataRoot}`);
+    // Kept across releases and rollbacks: outside releases/, so prune never touches it.
+    await mkdir(folder, { recursive: true, mode: 0o755 });
+  }
+  const images = (files.builds ?? []).map((svc) => ({
+    svc,
+    tag: projectImageTag(ref.workflow, ref.service, svc, bundle.sha256),
+  }));
+  return { files, images };
 }

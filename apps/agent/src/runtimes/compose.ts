@@ -3,7 +3,7 @@
 // plus the declared checks. The deploy template (deploy-release.ts) drives it.
 import { readFileSync, realpathSync } from "node:fs";
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join, relative } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { HealthCheck } from "@capstan/templates";
 import { composeProjectName, isComposeService } from "@capstan/templates";
 import { renderComposeProject } from "@capstan/templates/compose/render-compose-project";
@@ -14,8 +14,8 @@ import { type CheckResult, COMMAND_CHECK_TIMEOUT_MS, runHealthChecks } from "../
 import { assertName } from "../names";
 import { writeFileAtomic } from "../state";
 import { pruneReleases } from "./artifacts";
-import { type BundleCache, type BundleRef, unpackBundle, writeInside } from "./bundles";
-import { projectImageTag, renderBundledCompose } from "./compose-project";
+import type { BundleCache, BundleRef } from "./bundles";
+import { prepareProject } from "./compose-project";
 import type { Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 
 export interface ComposeFiles {
@@ -55,11 +55,6 @@ function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
 }
 
 /** The real path of `path`, or of its longest existing ancestor with the rest appended. */
@@ -178,39 +173,18 @@ export class ComposeRuntime implements Runtime {
     const { ref, spec } = request;
     if (!isComposeService(spec)) throw new Error(`${ref.workflow}/${ref.service} is not a compose service`);
     if (!this.bundles) throw new Error("this agent cannot fetch project bundles");
-    const projectRoot = join(dir, "project");
-    if (readReleaseMeta(dir).bundle !== bundle.sha256 || !(await exists(projectRoot))) {
-      const { file, cached } = await this.bundles.get(bundle, ctx.signal);
-      const how = cached ? "from the cache" : "downloaded, sha256 verified";
-      ctx.log("info", `compose: bundle ${bundle.sha256.slice(0, 12)} ${how}`);
-      await unpackBundle(file, projectRoot);
-    }
-    const dataRoot = join(this.serviceDir(ref), "data");
-    const files = await renderBundledCompose({
-      ...ref,
+    const { files, images } = await prepareProject({
+      ...request,
       spec,
-      secrets: request.secrets,
-      hostPolicy: request.hostPolicy,
+      bundle,
+      bundles: this.bundles,
+      root: join(dir, "project"),
+      unpacked: readReleaseMeta(dir).bundle === bundle.sha256,
+      dataRoot: join(this.serviceDir(ref), "data"),
       realPath: realPathOnHost,
-      root: projectRoot,
-      dataRoot,
-      bundleSha256: bundle.sha256,
+      log: ctx.log,
+      signal: ctx.signal,
     });
-    for (const notice of files.notices ?? []) ctx.log("info", `compose: ${notice}`);
-    for (const [rel, text] of Object.entries(files.envFiles ?? {})) {
-      await writeInside(projectRoot, rel, text, 0o600);
-      ctx.log("info", `compose: wrote ${rel} from the service's env and secrets`);
-    }
-    for (const folder of files.dataDirs ?? []) {
-      if (!isInside(dataRoot, folder))
-        throw new Error(`refused data folder ${folder}: not under ${dataRoot}`);
-      // Kept across releases and rollbacks: outside releases/, so prune never touches it.
-      await mkdir(folder, { recursive: true, mode: 0o755 });
-    }
-    const images = (files.builds ?? []).map((svc) => ({
-      svc,
-      tag: projectImageTag(ref.workflow, ref.service, svc, bundle.sha256),
-    }));
     this.writeRelease(dir, files, {
       bundle: bundle.sha256,
       projectDir: files.dir,
