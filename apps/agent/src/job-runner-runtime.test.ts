@@ -113,6 +113,19 @@ describe("job runner with a fake runtime", () => {
     expect(state.listInflight()).toEqual([]);
   });
 
+  it("hands the job's bundle to the runtime, in a release of its own", async () => {
+    const { fake, runner, complete } = setup({}, { deployed: true });
+    const bundle = { sha256: "c".repeat(64), size: 1234 };
+    const release = releaseIdFor(NEW_HASH, 2, bundle.sha256);
+    expect(release).toBe(`r2-${"b".repeat(12)}-b${"c".repeat(8)}`);
+
+    expect(await runner.run({ ...job(30), bundle }, { stop: never, cancel: never })).toBe("SUCCEEDED");
+
+    expect(fake.staged).toEqual([release]);
+    expect(fake.bundles).toEqual([bundle]);
+    expect(complete().release?.services).toEqual([{ service: SERVICE, releaseId: release }]);
+  });
+
   it("rolls back to the previous release when the new one fails its health gate", async () => {
     const { state, fake, runner, complete, events } = setup(
       { [NEW_RELEASE]: { health: "UNHEALTHY" } },

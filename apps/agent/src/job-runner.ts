@@ -115,7 +115,7 @@ export class JobRunner {
     abandon: AbortController,
   ): Promise<CompleteJobRequest["state"]> {
     const { log, state } = this.deps;
-    const releaseId = releaseIdFor(job.revision.hash, job.revision.number);
+    const releaseId = releaseIdFor(job.revision.hash, job.revision.number, job.bundle?.sha256);
     // Read the host's own policy file once per job, not once per service.
     const hostPolicy = this.deps.effectivePolicy(job.hostPolicy);
     const inflight: InflightJob = {
@@ -268,6 +268,7 @@ export class JobRunner {
             spec,
             secrets: service.secrets,
             hostPolicy,
+            bundle: job.bundle ?? undefined,
           },
           previousReleaseId,
           autoRollback: job.autoRollback,

@@ -157,7 +157,7 @@ export async function unpackRelease(
  * Drops setuid/setgid/sticky bits and makes the release readable by the service's (dynamic) user:
  * the agent's own unit runs with UMask=0077, so without this every file would be 0600 root.
  */
-async function stripSpecialBits(dir: string): Promise<void> {
+export async function stripSpecialBits(dir: string): Promise<void> {
   await chmod(dir, 0o755);
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -216,8 +216,11 @@ export async function pruneReleases(
   return removed;
 }
 
+/** An artifact that is one file (a URL or an upload), not the revision's bundle. */
+export type FileArtifact = Exclude<Artifact, { bundle: true }>;
+
 /** Where a spec's artifact comes from: a URL, or an upload on the control plane (signed GET). */
-export function artifactSource(artifact: Artifact, client: AgentClient) {
+export function artifactSource(artifact: FileArtifact, client: AgentClient) {
   const binaryName =
     "upload" in artifact
       ? artifact.upload

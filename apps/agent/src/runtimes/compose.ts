@@ -10,11 +10,13 @@ import { composeProjectName, isComposeService } from "@capstan/templates";
 import { renderComposeProject } from "@capstan/templates/compose/render-compose-project";
 import { pause } from "../abort";
 import type { DockerHost } from "../docker";
-import { runChecked } from "../exec";
+import { runChecked, runStreaming } from "../exec";
 import { type CheckResult, COMMAND_CHECK_TIMEOUT_MS, runHealthChecks } from "../health";
 import { assertName } from "../names";
 import { writeFileAtomic } from "../state";
 import { pruneReleases } from "./artifacts";
+import type { BundleCache, BundleRef } from "./bundles";
+import { prepareProject } from "./compose-project";
 import { runComposeRelease } from "./compose-release";
 import { explainPullFailure, loginToRegistries, type RegistrySession } from "./registry-login";
 import type { Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
@@ -34,6 +36,28 @@ function readProcessEnv(dir: string): Record<string, string> {
   } catch {
     return {};
   }
+}
+
+/** What a release folder records about its project: the bundle, the compose file's folder, built images. */
+interface ReleaseMeta {
+  bundle?: string;
+  projectDir?: string;
+  images?: string[];
+}
+
+function readReleaseMeta(dir: string): ReleaseMeta {
+  try {
+    return JSON.parse(readFileSync(join(dir, "release.json"), "utf8")) as ReleaseMeta;
+  } catch {
+    return {};
+  }
+}
+
+function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The real path of `path`, or of its longest existing ancestor with the rest appended. */
@@ -61,9 +85,8 @@ function realPathOnHost(path: string): string | undefined {
 export function renderComposeFiles(request: StageRequest): ComposeFiles {
   const { spec, ref } = request;
   if (!isComposeService(spec)) throw new Error(`${ref.workflow}/${ref.service} is not a compose service`);
-  let files: ReturnType<typeof renderComposeProject>;
   try {
-    files = renderComposeProject({
+    return renderComposeProject({
       workflow: ref.workflow,
       service: ref.service,
       spec,
@@ -72,11 +95,16 @@ export function renderComposeFiles(request: StageRequest): ComposeFiles {
       realPath: realPathOnHost,
     });
   } catch (error) {
-    const message = (error as Error).message;
-    if (!message.startsWith("the Compose document is refused")) throw error;
-    throw new Error(`refused by this host's policy: ${message}`);
+    throw hostRefusal(error);
   }
-  return { compose: files.compose, env: files.env, processEnv: files.processEnv };
+}
+
+/** The renderer's policy refusal, worded as this host's. */
+function hostRefusal(error: unknown): unknown {
+  const message = (error as Error).message;
+  return message?.startsWith("the Compose document is refused")
+    ? new Error(`refused by this host's policy: ${message}`)
+    : error;
 }
 
 export class ComposeRuntime implements Runtime {
@@ -88,6 +116,8 @@ export class ComposeRuntime implements Runtime {
     private readonly docker: DockerHost,
     /** The environment compose processes inherit (PATH, DOCKER_HOST...), without agent secrets. */
     private readonly baseEnv: NodeJS.ProcessEnv = {},
+    /** Where project bundles come from; without it a job with a bundle is refused. */
+    private readonly bundles?: BundleCache,
   ) {}
 
   project(workflow: string, service: string): string {
@@ -110,15 +140,81 @@ export class ComposeRuntime implements Runtime {
     return join(this.serviceDir({ workflow, service }), "releases", assertName(releaseId, "release id"));
   }
 
-  async stage(request: StageRequest): Promise<void> {
-    const files = renderComposeFiles(request);
-    const dir = this.releaseDir(request.ref.workflow, request.ref.service, request.releaseId);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+  async stage(request: StageRequest, ctx: StepContext): Promise<void> {
+    const { ref, releaseId } = request;
+    const dir = this.releaseDir(ref.workflow, ref.service, releaseId);
+    if (!request.bundle) {
+      const files = renderComposeFiles(request);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      return this.writeRelease(dir, files, {});
+    }
+    const fresh = !(await exists(dir));
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await this.stageProject(request, request.bundle, dir, ctx);
+    } catch (error) {
+      // A refused or failed release leaves nothing behind (an earlier staging of it stays).
+      if (fresh) await rm(dir, { recursive: true, force: true });
+      throw hostRefusal(error);
+    }
+  }
+
+  private writeRelease(dir: string, files: ComposeFiles, meta: ReleaseMeta): void {
     writeFileAtomic(join(dir, ".env"), files.env, 0o600);
     writeFileAtomic(join(dir, "compose.yaml"), files.compose, 0o600);
     if (files.processEnv && Object.keys(files.processEnv).length) {
       writeFileAtomic(join(dir, "process-env.json"), JSON.stringify(files.processEnv), 0o600);
     }
+    writeFileAtomic(join(dir, "release.json"), JSON.stringify(meta), 0o600);
+  }
+
+  /**
+   * The bundle unpacked into `<release>/project` (verified before anything is written), the
+   * document rendered against it, the env files and data folders it needs, then the builds.
+   */
+  private async stageProject(request: StageRequest, bundle: BundleRef, dir: string, ctx: StepContext) {
+    const { ref, spec } = request;
+    if (!isComposeService(spec)) throw new Error(`${ref.workflow}/${ref.service} is not a compose service`);
+    if (!this.bundles) throw new Error("this agent cannot fetch project bundles");
+    const { files, images } = await prepareProject({
+      ...request,
+      spec,
+      bundle,
+      bundles: this.bundles,
+      root: join(dir, "project"),
+      unpacked: readReleaseMeta(dir).bundle === bundle.sha256,
+      dataRoot: join(this.serviceDir(ref), "data"),
+      realPath: realPathOnHost,
+      log: ctx.log,
+      signal: ctx.signal,
+    });
+    this.writeRelease(dir, files, {
+      bundle: bundle.sha256,
+      projectDir: files.dir,
+      images: images.map((i) => i.tag),
+    });
+    for (const { svc, tag } of images) {
+      if (await this.imageExists(tag)) {
+        ctx.log("info", `compose: image ${tag} exists; not rebuilding ${svc}`);
+        continue;
+      }
+      ctx.log("info", `compose: building ${svc} as ${tag}`);
+      await this.compose(ref, request.releaseId, ["build", svc], ctx.signal, ctx.dockerConfig, ctx);
+    }
+  }
+
+  private async imageExists(tag: string): Promise<boolean> {
+    const docker = await this.docker.engine();
+    return docker
+      .getImage(tag)
+      .inspect()
+      .then(
+        () => true,
+        (error: { statusCode?: number }) => {
+          if (error.statusCode === 404) return false;
+          throw error;
+        },
+      );
   }
 
   /** The compose command line for one release; `dockerConfig` carries this deploy's registry logins. */
@@ -133,30 +229,44 @@ export class ComposeRuntime implements Runtime {
     const cli = (await this.docker.composeCli(signal)) ?? (await this.docker.composeCli(signal, true));
     if (!cli)
       throw new Error("neither `docker compose` (v2) nor `docker-compose` (v1) is installed on this host");
+    const meta = readReleaseMeta(dir);
+    // What the renderer left relative (extends, include) resolves in the compose file's folder.
+    const projectDir = meta.bundle ? join(dir, "project", meta.projectDir ?? "") : dir;
     const full = [...cli.prefix, "--project-name", this.label(ref), "--file", join(dir, "compose.yaml")];
-    full.push("--env-file", join(dir, ".env"), "--project-directory", dir, ...args);
+    full.push("--env-file", join(dir, ".env"), "--project-directory", projectDir, ...args);
     const env = {
       ...this.baseEnv,
       ...readProcessEnv(dir),
       ...(dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {}),
     };
-    return { program: cli.program, args: full, cwd: dir, env };
+    return { program: cli.program, args: full, cwd: dir, env, label: `${cli.program} ${args.join(" ")}` };
   }
 
+  /** Runs compose for a release; with `stream` its output goes line by line into the deploy log. */
   private async compose(
     ref: ServiceRef,
     releaseId: string,
     args: string[],
     signal?: AbortSignal,
     dockerConfig?: string,
+    stream?: StepContext,
   ) {
-    const {
-      program,
-      args: full,
+    const command = await this.composeCommand(ref, releaseId, args, signal, dockerConfig);
+    const { program, cwd, env } = command;
+    if (!stream) {
+      await runChecked(program, command.args, { cwd, env, signal, timeoutMs: 15 * 60_000 });
+      return;
+    }
+    await runStreaming(program, command.args, {
       cwd,
       env,
-    } = await this.composeCommand(ref, releaseId, args, signal, dockerConfig);
-    await runChecked(program, full, { cwd, env, signal, timeoutMs: 15 * 60_000 });
+      signal: stream.signal,
+      deadline: stream.deadline,
+      log: stream.log,
+      prefix: "compose build",
+      label: command.label,
+      streamStdout: true,
+    });
   }
 
   loginToRegistries(registries: readonly JobRegistry[], ctx: StepContext): Promise<RegistrySession> {
@@ -169,11 +279,12 @@ export class ComposeRuntime implements Runtime {
 
   async activate(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<void> {
     ctx.log("info", `compose: starting ${this.label(ref)} release ${releaseId}`);
-    await this.compose(ref, releaseId, ["up", "-d", "--remove-orphans"], ctx.signal, ctx.dockerConfig).catch(
-      (error: Error) => {
-        throw new Error(explainPullFailure(error.message));
-      },
-    );
+    // Images were built while staging (and are kept for rollbacks): `up` never builds.
+    const built = readReleaseMeta(this.releaseDir(ref.workflow, ref.service, releaseId)).images?.length;
+    const up = ["up", "-d", "--remove-orphans", ...(built ? ["--no-build"] : [])];
+    await this.compose(ref, releaseId, up, ctx.signal, ctx.dockerConfig).catch((error: Error) => {
+      throw new Error(explainPullFailure(error.message));
+    });
   }
 
   /** Container state through the Engine API: every container running, every healthcheck healthy. */
@@ -317,8 +428,24 @@ export class ComposeRuntime implements Runtime {
     await rm(this.serviceDir(ref), { recursive: true, force: true });
   }
 
-  /** Keeps the newest `keep` release folders plus the protected ones. */
+  /**
+   * Keeps the newest `keep` release folders plus the protected ones, and the images they use:
+   * an image built for pruned releases only is removed, so a rollback never has to rebuild.
+   */
   async prune(ref: ServiceRef, keep: number, protect: readonly (string | undefined)[]): Promise<void> {
-    await pruneReleases(this.serviceDir(ref), keep, [...protect]);
+    const releases = join(this.serviceDir(ref), "releases");
+    const before = await readdir(releases).catch(() => [] as string[]);
+    const built = new Map(before.map((id) => [id, readReleaseMeta(join(releases, id)).images ?? []]));
+    const removed = new Set(await pruneReleases(this.serviceDir(ref), keep, [...protect]));
+    const kept = new Set([...built].filter(([id]) => !removed.has(id)).flatMap(([, tags]) => tags));
+    const docker = await this.docker.engine();
+    for (const tag of new Set([...removed].flatMap((id) => built.get(id) ?? []))) {
+      // An image a container still uses is refused by the Engine: it stays, which is right.
+      if (!kept.has(tag))
+        await docker
+          .getImage(tag)
+          .remove()
+          .catch(() => undefined);
+    }
   }
 }

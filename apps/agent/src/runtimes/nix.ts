@@ -5,7 +5,6 @@
 // its out-link, which lets Nix's garbage collector take the store path.
 //
 // Layout: <root>/<workflow>/<service>/{current, releases/<id>/{result, env, unit.service}}.
-import { spawn } from "node:child_process";
 import { constants } from "node:fs";
 import { access, mkdir, readFile, realpath, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -18,7 +17,7 @@ import {
   serviceUnitName,
 } from "@capstan/templates";
 import { nixUnitSpec, renderNixService } from "@capstan/templates/systemd/render-nix-unit";
-import { run, runChecked, tail } from "../exec";
+import { run, runChecked, runStreaming, tail } from "../exec";
 import { runHealthChecks } from "../health";
 import { enforceSystemdPolicy } from "../host-policy";
 import { assertName } from "../names";
@@ -33,8 +32,6 @@ import { runUnitRelease } from "./unit-release";
 const STORE_PATH = /^\/nix\/store\/[0-9a-z]{32}-[A-Za-z0-9+._?=-]{1,211}$/;
 /** Nix 2.8 (Debian 12) has flakes behind this flag and no --print-out-paths (hence --json). */
 const NIX_FLAGS = ["--extra-experimental-features", "nix-command flakes"];
-const MAX_LOG_LINES = 2000;
-const MAX_LINE = 1000;
 
 /** `systemctl is-active` answers; `active` (and `reloading`) still need the declared checks. */
 const UNIT_STATES: Record<string, HealthStatus> = {
@@ -145,50 +142,13 @@ export class NixRuntime implements Runtime {
 
   /** Runs nix, streaming its progress and build log lines into the deploy log. */
   private build(args: string[], ctx: StepContext): Promise<string> {
-    const left = ctx.deadline - Date.now();
-    if (left <= 0) return Promise.reject(new Error("nix build: the step's deadline has passed"));
-    const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(left)]);
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.options.nix ?? "nix", args, {
-        env: this.options.env,
-        signal,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let partial = "";
-      let lines = 0;
-      const recent: string[] = [];
-      const emit = (line: string) => {
-        const clean = line.replace(/\p{Cc}/gu, "").slice(0, MAX_LINE);
-        if (!clean.trim()) return;
-        recent.push(clean);
-        if (recent.length > 5) recent.shift();
-        if (++lines <= MAX_LOG_LINES) ctx.log("info", `nix: ${clean}`);
-        else if (lines === MAX_LOG_LINES + 1) ctx.log("warn", "nix: further build output is not logged");
-      };
-      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-        if (stdout.length < 1024 * 1024) stdout += chunk;
-      });
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-        const parts = (partial + chunk).split("\n");
-        partial = parts.pop() ?? "";
-        for (const line of parts) emit(line);
-      });
-      child.once("error", (error) => {
-        if (error.name !== "AbortError")
-          return reject(new Error(`nix build could not run: ${error.message}`));
-        reject(
-          new Error(
-            ctx.signal.aborted ? "nix build was cancelled" : "nix build stopped: the step's deadline passed",
-          ),
-        );
-      });
-      child.once("close", (code) => {
-        emit(partial);
-        if (signal.aborted) return; // the error handler above explains it
-        if (code === 0) resolve(stdout);
-        else reject(new Error(`nix build exited with ${code}: ${tail(recent.join("\n"))}`));
-      });
+    return runStreaming(this.options.nix ?? "nix", args, {
+      env: this.options.env,
+      signal: ctx.signal,
+      deadline: ctx.deadline,
+      log: ctx.log,
+      prefix: "nix",
+      label: "nix build",
     });
   }
 

@@ -182,6 +182,39 @@ describe.skipIf(!ok)("systemd runtime (real systemd host)", () => {
     expect(await get()).toBe(`five ${secrets.GREETING}`);
   });
 
+  it("takes the revision's bundle as the release with `artifact: { bundle: true }`", async () => {
+    mkdirSync(join(work, "project", "bin"), { recursive: true });
+    writeFileSync(join(work, "project", "bin", "server.js"), SERVER_JS);
+    await tar.c({ gzip: true, file: join(work, "project.tar.gz"), cwd: join(work, "project") }, ["bin"]);
+    const fromBundle = {
+      ...spec({ exec: ["/usr/local/bin/node", "bin/server.js"], marker: "six" }),
+      systemd: { exec: ["/usr/local/bin/node", "bin/server.js"], artifact: { bundle: true } },
+    };
+    const refused = await drive({
+      op: "deploy",
+      releaseId: "r6-ffff",
+      previousReleaseId: "r5-eeee",
+      spec: fromBundle,
+      secrets,
+    });
+    expect(refused.outcome.message).toMatch(/takes the revision's bundle .* carries no bundle/);
+    const { outcome, logs } = await drive({
+      op: "deploy",
+      releaseId: "r6-ffff",
+      previousReleaseId: "r5-eeee",
+      spec: fromBundle,
+      secrets,
+      bundleFile: "/capstan-test/project.tar.gz",
+    });
+    expect(outcome, logs.join("\n")).toMatchObject({ ok: true, activeReleaseId: "r6-ffff" });
+    expect(logs.some((l: string) => /systemd: bundle [0-9a-f]{12} downloaded, sha256 verified/.test(l))).toBe(
+      true,
+    );
+    const release = `${stateDir}/systemd/${workflow}/${service}/releases/r6-ffff`;
+    expect(host.exec(["stat", "-c", "%a", `${release}/bin/server.js`]).trim()).toBe("644");
+    expect(await get()).toBe(`six ${secrets.GREETING}`);
+  });
+
   it("stops, disables and removes the service", async () => {
     await drive({ op: "remove" });
     const unit = `capstan-${workflow}-${service}.service`;

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { Artifact, HealthCheck } from "@capstan/templates";
+import type { HealthCheck } from "@capstan/templates";
 import { hardeningSchema, isSystemdService, serviceUnitName } from "@capstan/templates";
 import { renderEnvironmentFile } from "@capstan/templates/systemd/render-environment-file";
 import { renderSystemdUnit } from "@capstan/templates/systemd/render-systemd-unit";
@@ -16,7 +16,15 @@ import { type CheckResult, COMMAND_CHECK_TIMEOUT_MS, runHealthChecks } from "../
 import { enforceSystemdPolicy } from "../host-policy";
 import { assertName } from "../names";
 import { writeFileAtomic } from "../state";
-import { type ArtifactFormat, pruneReleases, readCurrent, switchCurrent, unpackRelease } from "./artifacts";
+import {
+  type ArtifactFormat,
+  type FileArtifact,
+  pruneReleases,
+  readCurrent,
+  switchCurrent,
+  unpackRelease,
+} from "./artifacts";
+import { type BundleCache, unpackBundle } from "./bundles";
 import { dropUnsupportedDirectives } from "./hardening";
 import type { Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 import { runUnitRelease } from "./unit-release";
@@ -37,7 +45,7 @@ export interface ArtifactSource {
 }
 
 /** Where a spec's artifact is fetched from (URL, or an upload on the control plane). */
-export type ArtifactResolver = (artifact: Artifact) => ArtifactSource;
+export type ArtifactResolver = (artifact: FileArtifact) => ArtifactSource;
 
 export function pickSecrets(
   names: readonly string[],
@@ -118,6 +126,8 @@ export class SystemdRuntime implements Runtime {
     private readonly root: string,
     private readonly unitDir: string,
     private readonly artifacts?: ArtifactResolver,
+    /** For `artifact: { bundle: true }`: the revision's project files are the release. */
+    private readonly bundles?: BundleCache,
   ) {}
 
   unitName(workflow: string, service: string): string {
@@ -192,7 +202,19 @@ export class SystemdRuntime implements Runtime {
     await mkdir(join(paths.serviceDir, "units"), { recursive: true, mode: 0o700 });
 
     const artifact = spec.systemd.artifact;
-    if (artifact) {
+    if (artifact && "bundle" in artifact) {
+      if (!request.bundle)
+        throw new Error(
+          `${ref.workflow}/${ref.service} takes the revision's bundle as its artifact, but this deployment carries no bundle; give the workflow a \`source\` or deploy it from a folder`,
+        );
+      if (!this.bundles) throw new Error("this agent cannot fetch project bundles");
+      const { file, cached } = await this.bundles.get(request.bundle, signal);
+      log(
+        "info",
+        `systemd: bundle ${request.bundle.sha256.slice(0, 12)} ${cached ? "from the cache" : "downloaded, sha256 verified"}`,
+      );
+      await unpackBundle(file, join(releasesDir, releaseId));
+    } else if (artifact) {
       if (!this.artifacts) throw new Error("this agent cannot fetch artifacts");
       const source = this.artifacts(artifact);
       const download = join(paths.serviceDir, `.download-${randomBytes(6).toString("hex")}`);

@@ -33,6 +33,8 @@ export interface StageRequest {
   secrets: Record<string, string>;
   /** The effective host policy the runtime must enforce again before writing anything. */
   hostPolicy: HostPolicy;
+  /** The revision's project files (runtimes/bundles.ts), fetched and verified by sha256. */
+  bundle?: { sha256: string; size: number };
 }
 
 export interface StepContext {

@@ -84,7 +84,7 @@ export function renderExport(input: RenderExportInput): Record<string, ExportFil
         const artifact = service.systemd.artifact;
         if (artifact)
           fetch =
-            `# the artifact: ${"url" in artifact ? artifact.url : `uploaded as ${artifact.upload}`} (sha256 ${artifact.sha256})\n` +
+            `# the artifact: ${"bundle" in artifact ? "the project files deployed with the revision" : `${"url" in artifact ? artifact.url : `uploaded as ${artifact.upload}`} (sha256 ${artifact.sha256})`}\n` +
             `sudo mkdir -p ${serviceDir}/releases/1 && sudo tar -xzf ARTIFACT.tar.gz -C ${serviceDir}/releases/1\n` +
             `sudo ln -sfn releases/1 ${serviceDir}/current\n`;
       }

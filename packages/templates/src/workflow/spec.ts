@@ -226,6 +226,10 @@ export const artifactSchema = z.union([
     sha256: z.string().regex(SHA256_PATTERN, "must be 64 lower-case hex digits"),
     format: z.enum(["tar.gz", "tar", "binary"]).default("tar.gz"),
   }),
+  z.strictObject({
+    /** The revision's project files (its bundle: a `source` or an uploaded folder) are the release. */
+    bundle: z.literal(true),
+  }),
 ]);
 export type Artifact = z.output<typeof artifactSchema>;
 
