@@ -60,6 +60,8 @@ export interface DeployInput {
   apiTokenId?: string | null;
   idempotencyKey?: string | null;
   rollbackOfId?: string | null;
+  /** Pins the Git commit to deploy (push hooks, rollbacks); wired by the bundles work of issue 13. */
+  commit?: string;
   queueTimeoutSeconds?: number;
   /** Checks that a retry asks for what the earlier request did; throws to refuse it. */
   onReplay?: (earlier: EarlierDeployment) => void | Promise<void>;
