@@ -9,33 +9,13 @@ import type { TeamActor } from "@capstan/core/rbac/team-actor";
 import type { PrismaClient } from "@capstan/db";
 import { z } from "zod";
 import { errorResponse } from "@/server/errors";
+import { readLimitedBody } from "@/server/read-limited-body";
 import { crossOriginRefusal } from "@/server/same-origin";
 
 /** Called with errors that are not AppErrors (bugs, database down) before the 500 answer. */
 export type LogUnexpected = (error: unknown) => void;
 
 const query = z.object({ teamId: z.string().max(64), name: z.string().max(200) });
-
-/** Reads the body, stopping as soon as it passes the limit so an oversize upload is never buffered. */
-async function readLimitedBody(request: Request): Promise<Uint8Array> {
-  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > MAX_ARTIFACT_BYTES) throw artifactTooLarge(declared);
-  if (!request.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > MAX_ARTIFACT_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw artifactTooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, total);
-}
 
 export async function handleUploadArtifact(
   prisma: PrismaClient,
@@ -57,7 +37,7 @@ export async function handleUploadArtifact(
     const user = await prisma.user.findUnique({ where: { id: userId }, select: { email: true } });
     if (!user) throw notFound("Team");
     const actor: TeamActor = { teamId, userId, email: user.email, role: membership.role };
-    const data = await readLimitedBody(request);
+    const data = await readLimitedBody(request, MAX_ARTIFACT_BYTES, artifactTooLarge);
     const result = await uploadArtifact(prisma, actor, { name, data });
     return Response.json(
       { name: result.name, sha256: result.sha256, size: result.size },
