@@ -1,6 +1,7 @@
 // Push-to-deploy on real PostgreSQL: signed pushes from each provider deploy the workflow's
 // latest revision, and every hostile or useless request (bad or missing signature, unknown hook,
 // other branch, redelivery, oversize body) is answered without a deployment.
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
@@ -174,6 +175,17 @@ describe.skipIf(!ok)("push hooks", () => {
     const paused = await send(hook.id, testPush("gitlab", secret, { commit: testCommit() }));
     expect(paused.delivery.status).toBe("DISABLED");
     expect(await deploymentsOf(workflowId)).toEqual([]);
+  });
+
+  it("deploys a generic push signed the way docs/webhooks.md shows (openssl)", async () => {
+    const { hook, secret } = await newHook();
+    const body = JSON.stringify({ ref: "refs/heads/main", commit: testCommit(), deliveryId: "ci-123" });
+    const out = execFileSync("openssl", ["dgst", "-sha256", "-hmac", secret, "-hex"], {
+      input: body,
+    }).toString();
+    const sig = out.trim().split(" ").at(-1);
+    const result = await send(hook.id, { body, headers: { "x-capstan-signature": `sha256=${sig}` } });
+    expect(result.delivery).toMatchObject({ status: "DEPLOYED", deliveryId: "ci-123" });
   });
 
   it("answers a ping 200 without deploying", async () => {
