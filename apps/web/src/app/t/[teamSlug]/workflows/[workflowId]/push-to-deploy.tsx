@@ -36,7 +36,7 @@ export function PushToDeploy({ workflowId }: { workflowId: string }) {
   const input = { teamId: team.id, workflowId };
   const hook = useQuery(trpc.pushHooks.get.queryOptions(input));
   const [shown, setShown] = useState<string | null>(null);
-  const [branches, setBranches] = useState("main");
+  const [editing, setEditing] = useState(false);
   const refresh = () =>
     Promise.all([
       queryClient.invalidateQueries({ queryKey: trpc.pushHooks.get.queryKey() }),
@@ -90,26 +90,12 @@ export function PushToDeploy({ workflowId }: { workflowId: string }) {
             workflow's latest revision at the pushed commit.
           </p>
           {canManage ? (
-            <form
-              className="flex flex-wrap items-end gap-3"
-              onSubmit={(e: FormEvent) => {
-                e.preventDefault();
-                create.mutate({ ...input, branches: parseBranches(branches) });
-              }}
-            >
-              <div className="min-w-64 flex-1">
-                <Field
-                  id="push-branches"
-                  label="Branches"
-                  hint="Names or globs, separated by spaces or commas: main release/*"
-                  value={branches}
-                  onChange={(e) => setBranches(e.target.value)}
-                />
-              </div>
-              <Button type="submit" disabled={create.isPending}>
-                Turn on push to deploy
-              </Button>
-            </form>
+            <BranchForm
+              initial={["main"]}
+              submitLabel="Turn on push to deploy"
+              pending={create.isPending}
+              onSubmit={(branches) => create.mutate({ ...input, branches })}
+            />
           ) : (
             <p className="text-slate-500">An admin of this team can turn it on.</p>
           )}
@@ -124,20 +110,24 @@ export function PushToDeploy({ workflowId }: { workflowId: string }) {
             </code>
             {hook.data.enabled ? <Badge tone="green">on</Badge> : <Badge tone="amber">paused</Badge>}
           </div>
-          <p>
-            Branches: <span className="font-mono">{hook.data.branches.join(", ")}</span>
-          </p>
+          {editing ? (
+            <BranchForm
+              initial={hook.data.branches}
+              submitLabel="Save branches"
+              pending={update.isPending}
+              onSubmit={(branches) =>
+                update.mutate({ ...input, branches }, { onSuccess: () => setEditing(false) })
+              }
+            />
+          ) : (
+            <p>
+              Branches: <span className="font-mono">{hook.data.branches.join(", ")}</span>
+            </p>
+          )}
           <ProviderHelp />
           {canManage ? (
             <div className="flex flex-wrap gap-2">
-              <Button
-                type="button"
-                variant="secondary"
-                onClick={() => {
-                  const next = window.prompt("Branches (names or globs)", hook.data?.branches.join(" "));
-                  if (next !== null) update.mutate({ ...input, branches: parseBranches(next) });
-                }}
-              >
+              <Button type="button" variant="secondary" onClick={() => setEditing(!editing)}>
                 Edit branches
               </Button>
               <Button
@@ -173,6 +163,37 @@ export function PushToDeploy({ workflowId }: { workflowId: string }) {
         </Card>
       ) : null}
     </section>
+  );
+}
+
+function BranchForm(props: {
+  initial: string[];
+  submitLabel: string;
+  pending: boolean;
+  onSubmit: (branches: string[]) => void;
+}) {
+  const [text, setText] = useState(props.initial.join(" "));
+  return (
+    <form
+      className="flex flex-wrap items-end gap-3"
+      onSubmit={(e: FormEvent) => {
+        e.preventDefault();
+        props.onSubmit(parseBranches(text));
+      }}
+    >
+      <div className="min-w-64 flex-1">
+        <Field
+          id="push-branches"
+          label="Branches"
+          hint="Names or globs, separated by spaces or commas: main release/*"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
+      </div>
+      <Button type="submit" disabled={props.pending}>
+        {props.submitLabel}
+      </Button>
+    </form>
   );
 }
 
