@@ -17,7 +17,7 @@ import { createPushHook } from "./create-push-hook";
 import { deletePushHook } from "./delete-push-hook";
 import { getPushHook } from "./get-push-hook";
 import { listPushDeliveries } from "./list-push-deliveries";
-import { PUSH_BODY_MAX_BYTES, receivePush } from "./receive-push";
+import { PUSH_BODY_MAX_BYTES, PUSH_DELIVERIES_KEPT, receivePush } from "./receive-push";
 import { rotatePushHookSecret } from "./rotate-push-hook-secret";
 import { updatePushHook } from "./update-push-hook";
 
@@ -212,6 +212,30 @@ describe.skipIf(!ok)("push hooks", () => {
     expect(
       await db.prisma.pushDelivery.count({ where: { hookId: hook.id, deliveryId: parallel.deliveryId } }),
     ).toBe(1);
+  });
+
+  it("keeps the newest deliveries only, and a redelivery of a pruned one still deploys once", async () => {
+    const { hook, secret, workflowId } = await newHook();
+    const push = testPush("github", secret, { commit: testCommit() });
+    const first = await send(hook.id, push);
+    const later = new Date(Date.now() + 60_000);
+    await db.prisma.pushDelivery.createMany({
+      data: Array.from({ length: PUSH_DELIVERIES_KEPT }, (_, i) => ({
+        hookId: hook.id,
+        provider: "github",
+        deliveryId: `filler-${i}`,
+        status: "IGNORED_BRANCH" as const,
+        receivedAt: later,
+      })),
+    });
+    await send(hook.id, testPush("github", secret, { commit: testCommit(), ref: "refs/heads/other" }));
+    expect(await db.prisma.pushDelivery.count({ where: { hookId: hook.id } })).toBe(PUSH_DELIVERIES_KEPT);
+    expect(
+      await db.prisma.pushDelivery.count({ where: { hookId: hook.id, deliveryId: push.deliveryId } }),
+    ).toBe(0);
+    const again = await send(hook.id, push);
+    expect(again.delivery).toMatchObject({ status: "DEPLOYED", deploymentId: first.delivery.deploymentId });
+    expect(await deploymentsOf(workflowId)).toHaveLength(1);
   });
 
   it("refuses a body over the limit with 413 before looking at it", async () => {

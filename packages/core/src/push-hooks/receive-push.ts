@@ -27,6 +27,11 @@ import {
 
 export const PUSH_BODY_MAX_BYTES = 1024 * 1024;
 const REJECTED_PER_MINUTE = 10;
+/**
+ * Delivery rows kept per hook. A redelivery older than that still makes no second deployment:
+ * the deploy's idempotency key (kept with the deployment) replays the first one.
+ */
+export const PUSH_DELIVERIES_KEPT = 500;
 
 export interface ReceivePushInput {
   hookId: string;
@@ -87,6 +92,7 @@ export async function receivePush(
         select: PUSH_DELIVERY_SELECT,
       });
       await recordDeliveryEvent(tx, hook, row);
+      await pruneDeliveries(tx, hook.id);
       return row;
     });
     return { httpStatus: HTTP_STATUS[outcome.status], delivery, duplicate: false };
@@ -194,5 +200,12 @@ async function recordRejected(
       select: PUSH_DELIVERY_SELECT,
     });
     await recordDeliveryEvent(tx, hook, row);
+    await pruneDeliveries(tx, hook.id);
   });
+}
+
+async function pruneDeliveries(db: Db, hookId: string): Promise<void> {
+  await db.$executeRaw`DELETE FROM "PushDelivery" WHERE "hookId" = ${hookId}::uuid AND id IN (
+    SELECT id FROM "PushDelivery" WHERE "hookId" = ${hookId}::uuid
+    ORDER BY "receivedAt" DESC, id DESC OFFSET ${PUSH_DELIVERIES_KEPT})`;
 }
