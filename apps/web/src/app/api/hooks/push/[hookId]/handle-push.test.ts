@@ -30,7 +30,7 @@ describe.skipIf(!ok)("push hooks over HTTP and tRPC", () => {
   const post = (id: string, body: BodyInit, headers: Record<string, string>) =>
     handlePush(
       db.prisma,
-      keyring,
+      () => keyring,
       id,
       new Request(`http://127.0.0.1/api/hooks/push/${id}`, {
         method: "POST",

@@ -13,7 +13,8 @@ const tooLarge = () =>
 
 export async function handlePush(
   prisma: PrismaClient,
-  keyring: Keyring | null,
+  /** Read inside the handler so a broken key answers like any other failure (logged, 5xx). */
+  keyring: () => Keyring | null,
   hookId: string,
   request: Request,
   logUnexpected?: (error: unknown) => void,
@@ -21,7 +22,7 @@ export async function handlePush(
   const headers = { "cache-control": "no-store" };
   try {
     const rawBody = await readLimitedBody(request, PUSH_BODY_MAX_BYTES, tooLarge);
-    const { httpStatus, delivery, duplicate } = await receivePush(prisma, keyring, {
+    const { httpStatus, delivery, duplicate } = await receivePush(prisma, keyring(), {
       hookId,
       headers: request.headers,
       rawBody,

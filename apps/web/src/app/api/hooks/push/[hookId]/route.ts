@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 
 export async function POST(request: Request, { params }: { params: Promise<{ hookId: string }> }) {
   const { hookId } = await params;
-  return handlePush(prisma, getKeyring(), hookId, request, (err) =>
+  return handlePush(prisma, getKeyring, hookId, request, (err) =>
     logger.error({ err }, "push hook delivery failed"),
   );
 }
