@@ -1,6 +1,7 @@
 // The JSON column readers: what a hand-edited or older-format row turns into. Pure: no database.
 import { describe, expect, it } from "vitest";
 import { readAuditData } from "./audit-data";
+import { displayDeploymentCommit } from "./deployment-source";
 import { displayHostFacts, readHostFacts } from "./host-facts";
 import { readJobPayload } from "./job-payload";
 import { displayLabels, readLabels } from "./labels";
@@ -57,5 +58,35 @@ describe("job payload", () => {
   it("names the first problem of an unreadable payload", () => {
     expect(() => readJobPayload({})).toThrow("the job's stored payload is unreadable (workflow:");
     expect(() => readJobPayload(null)).toThrow("the job's stored payload is unreadable (payload:");
+  });
+});
+
+describe("deployment source", () => {
+  const sha = "a".repeat(40);
+  it("shows the commit's first message line and author", () => {
+    const source = {
+      kind: "git",
+      sha256: "b".repeat(64),
+      commit: {
+        sha,
+        ref: "main",
+        message: "Fix login\n\nDetails",
+        author: "Ada <ada@example.test>",
+        date: "2026-01-01",
+      },
+    };
+    expect(displayDeploymentCommit(source)).toEqual({
+      sha,
+      ref: "main",
+      subject: "Fix login",
+      author: "Ada <ada@example.test>",
+    });
+  });
+
+  it("shows none for no source, an upload, or an unreadable commit", () => {
+    expect(displayDeploymentCommit(null)).toBeNull();
+    expect(displayDeploymentCommit({ kind: "upload", sha256: "b".repeat(64) })).toBeNull();
+    expect(displayDeploymentCommit({ commit: { sha: "not-a-sha" } })).toBeNull();
+    expect(displayDeploymentCommit("junk")).toBeNull();
   });
 });

@@ -21,3 +21,23 @@ export function readDeploymentSource(value: unknown): DeploymentSource | null {
 export function deploymentSourceJson(source: DeploymentSource): Prisma.InputJsonObject {
   return source as unknown as Prisma.InputJsonObject;
 }
+
+export interface DeploymentCommit {
+  sha: string;
+  ref: string | null;
+  /** The first line of the commit message, at most 200 characters. */
+  subject: string;
+  author: string | null;
+}
+
+/** The commit a deployment shipped, for lists; an unreadable value shows as none. */
+export function displayDeploymentCommit(value: unknown): DeploymentCommit | null {
+  const commit = readDeploymentSource(value)?.commit;
+  if (!commit || !/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(commit.sha)) return null;
+  return {
+    sha: commit.sha,
+    ref: commit.ref || null,
+    subject: commit.message.split("\n", 1)[0]!.trim().slice(0, 200),
+    author: commit.author.slice(0, 200) || null,
+  };
+}

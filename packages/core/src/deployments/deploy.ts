@@ -66,6 +66,8 @@ export interface DeployInput {
   apiTokenId?: string | null;
   idempotencyKey?: string | null;
   rollbackOfId?: string | null;
+  /** Pins the Git commit to deploy (push hooks, rollbacks); wired by the bundles work of issue 13. */
+  commit?: string;
   queueTimeoutSeconds?: number;
   /** Git sources: deploy this commit instead of what the ref points at now (push hooks, pins). */
   commit?: string;

@@ -5,6 +5,7 @@ import {
   DEPLOYMENT_STATUSES as API_DEPLOYMENT_STATUSES,
   OPEN_DEPLOYMENT_STATUSES as API_OPEN_DEPLOYMENT_STATUSES,
 } from "@capstan/protocol/public-api/schemas";
+import { type DeploymentCommit, displayDeploymentCommit } from "../columns/deployment-source";
 import type { Db } from "../db";
 import { badRequest } from "../errors";
 import { isUuid } from "../ids";
@@ -29,6 +30,8 @@ export interface DeploymentSummary {
   workflow: { id: string; name: string };
   revision: { id: string; number: number; message: string | null };
   rollbackOfId: string | null;
+  /** The Git commit it shipped (Deployment.source), when it came from a repository. */
+  commit: DeploymentCommit | null;
   /** Who asked for it: an email, an API token's name, or null (system). */
   createdBy: string | null;
   error: string | null;
@@ -140,6 +143,7 @@ export async function summarizeDeployments(db: Db, rows: DeploymentRow[]): Promi
     workflow: row.workflow,
     revision: row.revision,
     rollbackOfId: row.rollbackOfId,
+    commit: displayDeploymentCommit(row.source),
     createdBy:
       (row.createdById ? userEmail.get(row.createdById) : undefined) ??
       (row.apiTokenId ? tokenName.get(row.apiTokenId) : undefined) ??

@@ -58,7 +58,7 @@ export async function rotateTeamDataKey(
             },
           });
         }
-        // Webhook signing secrets are sealed by the same data key.
+        // Webhook and push hook signing secrets are sealed by the same data key.
         await resealWebhookSecrets(tx, teamId, oldKey, newKey);
         const wrapped = wrapDataKey(newKey, { id: ring.currentKeyId, key: ring.currentKey() }, teamId);
         await tx.team.update({

@@ -1,7 +1,8 @@
-// A webhook's signing secret is sealed by the team's data key, exactly like a workflow secret.
-// Its envelope reference puts "webhook" in the workflow slot and the webhook id in the name slot:
-// no workflow secret can have that reference (workflow ids are UUIDs), and a ciphertext copied to
-// another webhook or team fails to open.
+// A webhook's signing secret (outgoing webhooks and incoming push hooks) is sealed by the team's
+// data key, exactly like a workflow secret. Its envelope reference puts the hook kind ("webhook"
+// or "push-hook") in the workflow slot and the hook id in the name slot: no workflow secret can
+// have that reference (workflow ids are UUIDs), and a ciphertext copied to another hook, another
+// kind of hook or another team fails to open.
 import { randomBytes } from "node:crypto";
 import { type Db, withTransaction } from "../db";
 import { AppError } from "../errors";
@@ -13,10 +14,13 @@ export function newWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString("base64url")}`;
 }
 
-const refFor = (teamId: string, webhookId: string): SecretRef => ({
+/** Which table the hook lives in; part of the sealed secret's reference. */
+export type HookKind = "webhook" | "push-hook";
+
+const refFor = (teamId: string, hookId: string, kind: HookKind): SecretRef => ({
   teamId,
-  workflowId: "webhook",
-  name: webhookId,
+  workflowId: kind,
+  name: hookId,
 });
 
 export interface SealedWebhookSecret {
@@ -29,9 +33,10 @@ export function sealWebhookSecret(
   teamId: string,
   webhookId: string,
   secret: string,
+  kind: HookKind = "webhook",
 ): SealedWebhookSecret {
   return {
-    secretCiphertext: new Uint8Array(sealSecret(dek, refFor(teamId, webhookId), secret)),
+    secretCiphertext: new Uint8Array(sealSecret(dek, refFor(teamId, webhookId, kind), secret)),
     secretKeyId: dek.id,
   };
 }
@@ -39,16 +44,17 @@ export function sealWebhookSecret(
 export function openWebhookSecret(
   dek: DataKey,
   webhook: { id: string; teamId: string; secretCiphertext: Uint8Array; secretKeyId: string },
+  kind: HookKind = "webhook",
 ): string {
   try {
     if (webhook.secretKeyId !== dek.id)
       throw new EnvelopeError(`sealed with data key ${webhook.secretKeyId}, which this team no longer has`);
-    return openSecret(dek, refFor(webhook.teamId, webhook.id), webhook.secretCiphertext);
+    return openSecret(dek, refFor(webhook.teamId, webhook.id, kind), webhook.secretCiphertext);
   } catch (error) {
     if (!(error instanceof EnvelopeError)) throw error;
     throw new AppError(
       "UNAVAILABLE",
-      `The webhook's signing secret cannot be decrypted (${error.message}); roll a new secret for it.`,
+      `The ${kind}'s signing secret cannot be decrypted (${error.message}); roll a new secret for it.`,
     );
   }
 }
@@ -75,17 +81,19 @@ export async function withTeamDataKey<T>(
   });
 }
 
-/** Called by a team data key rotation (inside its transaction): re-seals every webhook secret. */
+/**
+ * Called by a team data key rotation (inside its transaction): re-seals every webhook and push
+ * hook secret.
+ */
 export async function resealWebhookSecrets(
   tx: Db,
   teamId: string,
   oldKey: DataKey,
   newKey: DataKey,
 ): Promise<number> {
-  const webhooks = await tx.webhook.findMany({
-    where: { teamId },
-    select: { id: true, teamId: true, secretCiphertext: true, secretKeyId: true, updatedAt: true },
-  });
+  const select = { id: true, teamId: true, secretCiphertext: true, secretKeyId: true, updatedAt: true };
+  const webhooks = await tx.webhook.findMany({ where: { teamId }, select });
+  const pushHooks = await tx.pushHook.findMany({ where: { teamId }, select });
   for (const webhook of webhooks) {
     const secret = openWebhookSecret(oldKey, webhook);
     await tx.webhook.update({
@@ -93,5 +101,12 @@ export async function resealWebhookSecrets(
       data: { ...sealWebhookSecret(newKey, teamId, webhook.id, secret), updatedAt: webhook.updatedAt },
     });
   }
-  return webhooks.length;
+  for (const hook of pushHooks) {
+    const secret = openWebhookSecret(oldKey, hook, "push-hook");
+    await tx.pushHook.update({
+      where: { id: hook.id },
+      data: { ...sealWebhookSecret(newKey, teamId, hook.id, secret, "push-hook"), updatedAt: hook.updatedAt },
+    });
+  }
+  return webhooks.length + pushHooks.length;
 }

@@ -8,6 +8,7 @@ import { hostsRouter } from "./routers/hosts";
 import { invitationRouter } from "./routers/invitation";
 import { membersRouter } from "./routers/members";
 import { overviewRouter } from "./routers/overview";
+import { pushHooksRouter } from "./routers/push-hooks";
 import { secretsRouter } from "./routers/secrets";
 import { setupRouter } from "./routers/setup";
 import { teamRouter } from "./routers/team";
@@ -29,6 +30,7 @@ export const appRouter = createTRPCRouter({
   deployments: deploymentsRouter,
   overview: overviewRouter,
   webhooks: webhooksRouter,
+  pushHooks: pushHooksRouter,
   artifacts: artifactsRouter,
   fleet: fleetRouter,
 });

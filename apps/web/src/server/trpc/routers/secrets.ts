@@ -2,7 +2,6 @@
 
 import { deleteSecret } from "@capstan/core/secrets/delete-secret";
 import { importEnvFile } from "@capstan/core/secrets/import-env-file";
-import type { Keyring } from "@capstan/core/secrets/keyring";
 import { listSecrets } from "@capstan/core/secrets/list-secrets";
 import { MAX_ENV_FILE_BYTES } from "@capstan/core/secrets/parse-env-file";
 import { rotateTeamDataKey } from "@capstan/core/secrets/rotate-team-data-key";
@@ -10,18 +9,12 @@ import { saveEnvFileSecrets } from "@capstan/core/secrets/save-env-file-secrets"
 import { MAX_SECRET_VALUE_BYTES } from "@capstan/core/secrets/secret-rules";
 import { setSecret } from "@capstan/core/secrets/set-secret";
 import { z } from "zod";
-import { createTRPCRouter, type TRPCContext, teamProcedure } from "../init";
+import { createTRPCRouter, teamProcedure } from "../init";
+import { keyringOf } from "../keyring-of";
 
 const workflowId = z.string().max(64);
 const name = z.string().max(200);
 const envText = z.string().max(MAX_ENV_FILE_BYTES);
-
-async function keyringOf(ctx: TRPCContext): Promise<Keyring | null> {
-  if (ctx.keyring !== undefined) return ctx.keyring;
-  // Loaded on first use so importing the router (tests, build) reads no environment.
-  const { getKeyring } = await import("@/server/keyring");
-  return getKeyring();
-}
 
 export const secretsRouter = createTRPCRouter({
   list: teamProcedure("VIEWER")

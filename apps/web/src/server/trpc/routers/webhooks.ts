@@ -1,4 +1,3 @@
-import type { Keyring } from "@capstan/core/secrets/keyring";
 import { createWebhook } from "@capstan/core/webhooks/create-webhook";
 import { deleteWebhook } from "@capstan/core/webhooks/delete-webhook";
 import { listWebhookDeliveries } from "@capstan/core/webhooks/list-webhook-deliveries";
@@ -9,14 +8,8 @@ import { sendTestWebhook } from "@capstan/core/webhooks/send-test-webhook";
 import { updateWebhook } from "@capstan/core/webhooks/update-webhook";
 import { WEBHOOK_EVENT_TYPES } from "@capstan/core/webhooks/webhook-events";
 import { z } from "zod";
-import { createTRPCRouter, type TRPCContext, teamProcedure } from "../init";
-
-async function keyringOf(ctx: TRPCContext): Promise<Keyring | null> {
-  if (ctx.keyring !== undefined) return ctx.keyring;
-  // Loaded on first use so importing the router never reads the key.
-  const { getKeyring } = await import("@/server/keyring");
-  return getKeyring();
-}
+import { createTRPCRouter, teamProcedure } from "../init";
+import { keyringOf } from "../keyring-of";
 
 const id = z.string().max(64);
 const format = z.enum(["JSON", "SLACK"]);

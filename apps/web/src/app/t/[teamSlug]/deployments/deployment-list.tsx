@@ -52,6 +52,15 @@ export function DeploymentRows({ items }: { items: DeploymentSummary[] }) {
               {d.rollbackOfId ? (
                 <span className="ml-2 text-xs font-medium text-violet-700">rollback</span>
               ) : null}
+              {d.commit ? (
+                <span className="block truncate text-xs text-slate-600" data-testid="deployment-commit">
+                  <span className="font-mono" title={d.commit.sha}>
+                    {d.commit.sha.slice(0, 7)}
+                  </span>{" "}
+                  {d.commit.subject}
+                  {d.commit.author ? <span className="text-slate-500"> · {d.commit.author}</span> : null}
+                </span>
+              ) : null}
               <span className="block truncate text-xs text-slate-500">{hostsSummary(d)}</span>
             </span>
             <span className="shrink-0 text-xs text-slate-500 sm:w-44 sm:text-right">

@@ -9,6 +9,7 @@ import { useTRPC } from "@/trpc/client";
 import { DeployButton } from "../../deployments/deploy-dialog";
 import { DeploymentList } from "../../deployments/deployment-list";
 import { type WorkflowDetail, WorkflowFrame } from "../workflow-frame";
+import { PushToDeploy } from "./push-to-deploy";
 import { RevisionDiff } from "./revision-diff";
 import { SourceSection } from "./source-section";
 
@@ -51,6 +52,7 @@ export function WorkflowOverview({ workflowId }: { workflowId: string }) {
               empty={<p className="text-sm text-slate-500">This workflow has not been deployed yet.</p>}
             />
           </section>
+          <PushToDeploy workflowId={w.id} />
         </div>
       )}
     </WorkflowFrame>
