@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { composeServiceSpecSchema, DEFAULT_HOST_POLICY } from "@capstan/templates";
+import { composeBuildImageTag } from "@capstan/templates/compose/compose-project";
 import { dockerEngine, dockerImage, requireComponents } from "@capstan/testkit";
 import { c as createTar } from "tar";
 import { afterAll, describe, expect, it } from "vitest";
@@ -15,7 +16,6 @@ import { rawBundle } from "../../test/raw-bundle";
 import { DockerHost } from "../docker";
 import { BundleCache } from "./bundles";
 import { ComposeRuntime } from "./compose";
-import { projectImageTag } from "./compose-project";
 import { deployRelease } from "./deploy-release";
 
 const ok = requireComponents("compose projects", dockerEngine(), dockerImage("capstan-busybox:test"));
@@ -93,7 +93,7 @@ describe.skipIf(!ok)("compose projects from bundles (real Docker)", async () => 
   const workflow = uniqueName("proj");
   const service = "site";
   const ref = { workflow, service };
-  const tag = projectImageTag(workflow, service, "web", sha256(bundle));
+  const tag = composeBuildImageTag(workflow, service, "web", sha256(bundle));
   const signal = new AbortController().signal;
 
   afterAll(() => {
@@ -134,6 +134,7 @@ describe.skipIf(!ok)("compose projects from bundles (real Docker)", async () => 
         previousReleaseId,
         autoRollback: false,
         keepReleases: 3,
+        stateDir: stateDir,
       },
       { log: (_l, m) => lines.push(m), signal, deadline: Date.now() + 240_000 },
     );

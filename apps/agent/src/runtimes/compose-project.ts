@@ -5,6 +5,7 @@
 import { mkdir, readFile, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, posix, relative, sep } from "node:path";
 import type { ComposeServiceSpec } from "@capstan/templates";
+import { composeBuildImageTag, composeFileDir } from "@capstan/templates/compose/compose-project";
 import { renderComposeProject } from "@capstan/templates/compose/render-compose-project";
 import { parseWorkflowYaml } from "@capstan/templates/workflow/parse-workflow-yaml";
 import {
@@ -16,16 +17,6 @@ import {
   writeInside,
 } from "./bundles";
 import type { DeployLog, ServiceRef } from "./types";
-
-/**
- * `capstan/<workflow>-<service>-<composeService>:<first 12 hex of the bundle sha256>`; Compose
- * names may hold upper case, `.` and `_`, which image names do not allow there. Same rule as the
- * templates' composeBuildImageTag (templates-compose branch): use that one once both are merged.
- */
-export function projectImageTag(workflow: string, service: string, composeService: string, sha256: string) {
-  const name = composeService.toLowerCase().replace(/[^a-z0-9-]+/g, "-");
-  return `capstan/${workflow}-${service}-${name}:${sha256.slice(0, 12)}`;
-}
 
 export interface ProjectInput {
   workflow: string;
@@ -64,7 +55,7 @@ async function readComposeFile(root: string, file: string): Promise<Record<strin
 /** Renders a compose service whose files come from a bundle; `dir` is where compose runs from. */
 async function renderBundledCompose(input: ProjectInput) {
   const file = input.spec.compose.file;
-  const dir = file === undefined ? "" : posix.dirname(file) === "." ? "" : posix.dirname(file);
+  const dir = file === undefined ? "" : composeFileDir(file);
   const inline = file === undefined ? input.spec.compose.inline! : await readComposeFile(input.root, file);
   const files = renderComposeProject({
     workflow: input.workflow,
@@ -78,7 +69,7 @@ async function renderBundledCompose(input: ProjectInput) {
       dir,
       root: input.root,
       dataRoot: input.dataRoot,
-      imageTag: (svc) => projectImageTag(input.workflow, input.service, svc, input.bundleSha256),
+      imageTag: (svc) => composeBuildImageTag(input.workflow, input.service, svc, input.bundleSha256),
     },
   });
   return { ...files, dir };
@@ -140,7 +131,7 @@ export async function prepareProject(input: PrepareProjectInput) {
   }
   const images = (files.builds ?? []).map((svc) => ({
     svc,
-    tag: projectImageTag(ref.workflow, ref.service, svc, bundle.sha256),
+    tag: composeBuildImageTag(ref.workflow, ref.service, svc, bundle.sha256),
   }));
   return { files, images };
 }

@@ -1,7 +1,8 @@
 // The one deploy template every runtime goes through: stage (refusals change nothing), activate,
 // wait until healthy, and on failure switch back to the previous release and wait again.
-import { describeError } from "../disk-errors";
+
 import type { JobRegistry } from "@capstan/protocol";
+import { describeError } from "../disk-errors";
 import { tail } from "../exec";
 import { type CheckResult, waitUntilHealthy } from "../health";
 import type { Runtime, StageRequest, StepContext } from "./types";

@@ -163,6 +163,7 @@ describe.skipIf(!ok)("private registries (real docker-registry)", { timeout: 300
         },
         autoRollback: false,
         keepReleases: 3,
+        stateDir: stateDir,
         registries,
       },
       { log, signal: new AbortController().signal, deadline: Date.now() + 90_000 },

@@ -38,7 +38,8 @@ function stack(port: number, command: string[], timeout = 120) {
 describe.skipIf(!ok)("release commands (real Docker)", { timeout: 240_000 }, () => {
   const workflow = uniqueName("rel");
   const service = "web";
-  const runtime = new ComposeRuntime(tempDir("release"), new DockerHost("/var/run/docker.sock", false), {
+  const stateDir = tempDir("release");
+  const runtime = new ComposeRuntime(stateDir, new DockerHost("/var/run/docker.sock", false), {
     PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
   });
   const project = runtime.project(workflow, service);
@@ -70,6 +71,7 @@ describe.skipIf(!ok)("release commands (real Docker)", { timeout: 240_000 }, () 
         previousReleaseId,
         autoRollback: true,
         keepReleases: 5,
+        stateDir,
       },
       { log, signal, deadline: Date.now() + (spec.deadline + (spec.release?.timeout ?? 0)) * 1000 },
     );

@@ -11,8 +11,8 @@ import { requireRevisionSpec } from "../columns/revision-spec";
 import type { Db } from "../db";
 import { badRequest, conflict, forbidden, notFound } from "../errors";
 import { isUuid } from "../ids";
-import { assertDeployHostPolicies } from "./assert-deploy-host-policies";
 import type { SecretResolver } from "../jobs/claim-job";
+import { assertDeployHostPolicies } from "./assert-deploy-host-policies";
 import { insertDeployment } from "./insert-deployment";
 import { planDeployment } from "./plan-deployment";
 import { resolveDeploymentBundle, type ShippedBundle } from "./resolve-deployment-bundle";
@@ -66,8 +66,6 @@ export interface DeployInput {
   apiTokenId?: string | null;
   idempotencyKey?: string | null;
   rollbackOfId?: string | null;
-  /** Pins the Git commit to deploy (push hooks, rollbacks); wired by the bundles work of issue 13. */
-  commit?: string;
   queueTimeoutSeconds?: number;
   /** Git sources: deploy this commit instead of what the ref points at now (push hooks, pins). */
   commit?: string;
@@ -81,6 +79,9 @@ export interface DeployInput {
   /** Checks that a retry asks for what the earlier request did; throws to refuse it. */
   onReplay?: (earlier: EarlierDeployment) => void | Promise<void>;
 }
+
+/** What a deploy needs to fetch a Git source: its credentials and the outbound address rule. */
+export type GitAccess = Pick<DeployInput, "resolveSecrets" | "allowPrivateGit">;
 
 export interface DeployResult {
   deployment: Deployment;

@@ -12,6 +12,7 @@ import {
   type DeployableRevision,
   deploy,
   type EarlierDeployment,
+  type GitAccess,
   toDeployableRevision,
 } from "../deployments/deploy";
 import { badRequest, conflict, forbidden, isAppError, notFound } from "../errors";
@@ -47,6 +48,7 @@ export async function createApiDeployment(
   db: Db,
   principal: ApiTokenPrincipal,
   request: ApiDeploymentRequest,
+  git: GitAccess = {},
 ): Promise<ApiDeploymentResult> {
   if (!hasRole(principal.role, "DEPLOYER"))
     throw forbidden(`Deploying needs the DEPLOYER role or higher; this token is ${principal.role}.`);
@@ -85,6 +87,7 @@ export async function createApiDeployment(
       revisionCreated = resolved.revisionCreated;
       return resolved.revision;
     },
+    ...git,
     onReplay: (earlier) => checkReplay(db, earlier, request, valid?.contentHash ?? null),
   });
   return { deployment, created, revisionCreated: created && revisionCreated };

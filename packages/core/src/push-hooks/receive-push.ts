@@ -8,10 +8,11 @@
 import type { PushDeliveryStatus, PushHook } from "@capstan/db";
 import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
 import { type Db, withTransaction } from "../db";
-import { deploy } from "../deployments/deploy";
+import { deploy, type GitAccess } from "../deployments/deploy";
 import { AppError, isAppError } from "../errors";
 import { isUuid } from "../ids";
 import { type Keyring, requireKeyring } from "../secrets/keyring";
+import { resolveSecrets } from "../secrets/resolve-secrets";
 import { openTeamDataKey } from "../secrets/team-data-key";
 import { openWebhookSecret } from "../webhooks/webhook-secret";
 import { branchMatches } from "./branch-filter";
@@ -37,6 +38,8 @@ export interface ReceivePushInput {
   hookId: string;
   headers: Headers;
   rawBody: Buffer;
+  /** May the workflow's Git source name a loopback or private address (CAPSTAN_OUTBOUND_ALLOW_PRIVATE)? */
+  allowPrivateGit?: boolean;
 }
 
 export interface ReceivePushResult {
@@ -75,7 +78,11 @@ export async function receivePush(
     select: PUSH_DELIVERY_SELECT,
   });
   if (earlier) return { httpStatus: 200, delivery: earlier, duplicate: true };
-  const outcome = await decide(db, hook, event, deliveryId);
+  const outcome = await decide(db, hook, event, deliveryId, {
+    // A Git source's credentials secret is opened with the same keyring as the hook's secret.
+    resolveSecrets: keyring ? (args) => resolveSecrets(db, keyring, args) : undefined,
+    allowPrivateGit: input.allowPrivateGit,
+  });
   try {
     const delivery = await withTransaction(db, async (tx) => {
       const row = await tx.pushDelivery.create({
@@ -132,7 +139,13 @@ interface Outcome {
   error?: string;
 }
 
-async function decide(db: Db, hook: PushHook, event: PushEvent, deliveryId: string): Promise<Outcome> {
+async function decide(
+  db: Db,
+  hook: PushHook,
+  event: PushEvent,
+  deliveryId: string,
+  git: GitAccess,
+): Promise<Outcome> {
   if (event.kind === "ping") return { status: "PING" };
   if (event.kind === "other") return { status: "IGNORED_EVENT" };
   if (!hook.enabled) return { status: "DISABLED" };
@@ -151,6 +164,7 @@ async function decide(db: Db, hook: PushHook, event: PushEvent, deliveryId: stri
       actor: hookActor(hook),
       idempotencyKey: `push:${hook.id}:${deliveryId}`,
       commit: event.commit,
+      ...git,
     });
     return { status: "DEPLOYED", deploymentId: deployment.id };
   } catch (error) {

@@ -3,18 +3,19 @@
 // paths, files/folders/in-bundle symlinks, 0644/0755 modes, owner 0) and is reproducible: the
 // same tree and commit date always give the same bytes, hence the same sha256, so a redeploy of a
 // commit finds its bundle (and its built images) again.
+
 import { posix } from "node:path";
 import type { Writable } from "node:stream";
 import { createGzip } from "node:zlib";
+import { BUNDLE_MAX_BYTES, BUNDLE_MAX_ENTRIES, BUNDLE_MAX_UNPACKED_BYTES } from "@capstan/protocol/bundles";
 import { extract, type Header, type Pack, pack } from "tar-stream";
 import { AppError, badRequest, isAppError } from "../errors";
 import type { GitSession } from "./git-session";
 
-// Same values as packages/protocol/src/bundles.ts (BUNDLE_MAX_BYTES, BUNDLE_MAX_UNPACKED_BYTES,
-// BUNDLE_MAX_ENTRIES); the bundle store checks them again on every bundle it keeps.
-export const GIT_BUNDLE_MAX_BYTES = 50 * 1024 * 1024;
-const MAX_UNPACKED_BYTES = 256 * 1024 * 1024;
-const MAX_ENTRIES = 20_000;
+// The bundle store checks these limits again on every bundle it keeps.
+export const GIT_BUNDLE_MAX_BYTES = BUNDLE_MAX_BYTES;
+const MAX_UNPACKED_BYTES = BUNDLE_MAX_UNPACKED_BYTES;
+const MAX_ENTRIES = BUNDLE_MAX_ENTRIES;
 
 type EntryHeader = Parameters<Pack["entry"]>[0];
 

@@ -9,6 +9,7 @@ import { rollbackDeployment } from "@capstan/core/deployments/rollback-deploymen
 import { hasRole } from "@capstan/core/rbac/roles";
 import { auditActor } from "@capstan/core/rbac/team-actor";
 import { z } from "zod";
+import { gitAccessOf } from "../git-access";
 import { createTRPCRouter, teamProcedure } from "../init";
 
 const id = z.string().max(64);
@@ -69,6 +70,7 @@ export const deploymentsRouter = createTRPCRouter({
         idempotencyKey: input.idempotencyKey,
         actor: auditActor(ctx.actor),
         createdById: ctx.actor.userId,
+        ...gitAccessOf(ctx),
       });
       return { id: deployment.id, status: deployment.status, created };
     }),

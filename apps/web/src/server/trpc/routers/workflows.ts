@@ -1,6 +1,5 @@
 import { findTeamBundle } from "@capstan/core/bundles/find-team-bundle";
 import type { Db } from "@capstan/core/db";
-import type { Keyring } from "@capstan/core/secrets/keyring";
 import { testGitSource } from "@capstan/core/sources/test-git-source";
 import { checkWorkflowSource } from "@capstan/core/workflows/check-workflow-source";
 import { createWorkflow } from "@capstan/core/workflows/create-workflow";
@@ -13,14 +12,8 @@ import { saveRevision } from "@capstan/core/workflows/save-revision";
 import { bundleSha256Schema } from "@capstan/protocol/bundles";
 import { MAX_YAML_BYTES } from "@capstan/templates/workflow/parse-workflow-yaml";
 import { z } from "zod";
-import { createTRPCRouter, type TRPCContext, teamProcedure } from "../init";
-
-/** Loaded on first use so importing the router never reads the key or the environment. */
-async function sourceSettings(ctx: TRPCContext): Promise<{ keyring: Keyring | null; allowPrivate: boolean }> {
-  const keyring = ctx.keyring !== undefined ? ctx.keyring : (await import("@/server/keyring")).getKeyring();
-  const allowPrivate = ctx.outboundAllowPrivate ?? (await import("@/env")).env.CAPSTAN_OUTBOUND_ALLOW_PRIVATE;
-  return { keyring, allowPrivate };
-}
+import { createTRPCRouter, teamProcedure } from "../init";
+import { keyringOf } from "../keyring-of";
 
 const id = z.string().max(64);
 const source = z.string().max(MAX_YAML_BYTES);
@@ -107,7 +100,8 @@ export const workflowsRouter = createTRPCRouter({
       }),
     )
     .mutation(async ({ ctx, input, signal }) => {
-      const { keyring, allowPrivate } = await sourceSettings(ctx);
+      const keyring = await keyringOf(ctx);
+      const allowPrivate = ctx.outboundAllowPrivate ?? false;
       return testGitSource(ctx.prisma, keyring, ctx.actor, { ...input, allowPrivate, signal });
     }),
 });

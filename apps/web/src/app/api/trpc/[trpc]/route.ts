@@ -1,4 +1,5 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { env } from "@/env";
 import { getSessionUserId, requestAddress } from "@/server/auth";
 import { prisma } from "@/server/db";
 import { errorResponse } from "@/server/errors";
@@ -17,6 +18,7 @@ function handler(req: Request) {
       prisma,
       userId: await getSessionUserId(),
       ip: requestAddress(req.headers),
+      outboundAllowPrivate: env.CAPSTAN_OUTBOUND_ALLOW_PRIVATE,
     }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR")

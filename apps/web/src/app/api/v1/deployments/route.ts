@@ -2,6 +2,8 @@ import { listDeployments } from "@capstan/core/deployments/list-deployments";
 import { createApiDeployment } from "@capstan/core/public-api/create-api-deployment";
 import { findWorkflowByName } from "@capstan/core/public-api/find-workflow-by-name";
 import { endpoints } from "@capstan/protocol/public-api/endpoints";
+import { env } from "@/env";
+import { resolveJobSecrets } from "@/server/agent/secrets";
 import { deploymentUrl, loadDeploymentResult } from "@/server/api/deployment-reply";
 import { publicApiRoute } from "@/server/api/public-api-route";
 import { prisma } from "@/server/db";
@@ -12,10 +14,15 @@ export const dynamic = "force-dynamic";
 export const POST = publicApiRoute(
   endpoints.createDeployment,
   async ({ request, principal, query, body, baseUrl }) => {
-    const { deployment, created } = await createApiDeployment(prisma, principal, {
-      ...body,
-      idempotencyKey: request.headers.get("idempotency-key"),
-    });
+    const { deployment, created } = await createApiDeployment(
+      prisma,
+      principal,
+      {
+        ...body,
+        idempotencyKey: request.headers.get("idempotency-key"),
+      },
+      { resolveSecrets: resolveJobSecrets, allowPrivateGit: env.CAPSTAN_OUTBOUND_ALLOW_PRIVATE },
+    );
     const result = await loadDeploymentResult(prisma, {
       teamId: principal.teamId,
       deploymentId: deployment.id,

@@ -18,6 +18,7 @@ export async function handlePush(
   hookId: string,
   request: Request,
   logUnexpected?: (error: unknown) => void,
+  allowPrivateGit = false,
 ): Promise<Response> {
   const headers = { "cache-control": "no-store" };
   try {
@@ -26,6 +27,7 @@ export async function handlePush(
       hookId,
       headers: request.headers,
       rawBody,
+      allowPrivateGit,
     });
     const { status, deliveryId, deploymentId, ref, commit, error } = delivery;
     return Response.json(

@@ -1,3 +1,4 @@
+import { env } from "@/env";
 import { prisma } from "@/server/db";
 import { getKeyring } from "@/server/keyring";
 import { logger } from "@/server/logger";
@@ -8,7 +9,12 @@ export const dynamic = "force-dynamic";
 
 export async function POST(request: Request, { params }: { params: Promise<{ hookId: string }> }) {
   const { hookId } = await params;
-  return handlePush(prisma, getKeyring, hookId, request, (err) =>
-    logger.error({ err }, "push hook delivery failed"),
+  return handlePush(
+    prisma,
+    getKeyring,
+    hookId,
+    request,
+    (err) => logger.error({ err }, "push hook delivery failed"),
+    env.CAPSTAN_OUTBOUND_ALLOW_PRIVATE,
   );
 }
