@@ -3,7 +3,7 @@
 // live, and the image tags of Compose services with `build:`. The renderer decides what every
 // relative path becomes; the agent writes and creates what it returns.
 import { mkdir, readFile, realpath, stat } from "node:fs/promises";
-import { isAbsolute, join, posix, relative, sep } from "node:path";
+import { isAbsolute, join, relative, sep } from "node:path";
 import type { ComposeServiceSpec } from "@capstan/templates";
 import { composeBuildImageTag, composeFileDir } from "@capstan/templates/compose/compose-project";
 import { renderComposeProject } from "@capstan/templates/compose/render-compose-project";
