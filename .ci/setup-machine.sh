@@ -21,6 +21,8 @@ have pg_dump || need_pkgs+=(postgresql-client)
 # A private registry with htpasswd auth on loopback, for the registry-login tests.
 [ -x /usr/bin/docker-registry ] || need_pkgs+=(docker-registry)
 have htpasswd || need_pkgs+=(apache2-utils)
+# Git sources: the control plane fetches with git; the tests serve repositories with git http-backend.
+[ -x /usr/lib/git-core/git-http-backend ] || need_pkgs+=(git)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing: ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
