@@ -147,7 +147,7 @@ services:
       return result.ok ? [] : result.issues.map((i) => `${formatIssuePath(i.path)}: ${i.message}`);
     };
     expect(messages('{ url: "file:///etc", credentials: TOKEN }')[0]).toMatch(
-      /^source\.git\.url: .*file:\/\/ and local paths are refused/,
+      /^source\.git\.url: local \(file:\/\/\) and command \(ext::\) transports are refused/,
     );
     expect(messages('{ url: "/srv/repo.git" }')[0]).toMatch(/^source\.git\.url/);
     expect(messages('{ url: "https://h/r.git", ref: "--upload-pack=touch /tmp/x" }')[0]).toMatch(
