@@ -7,6 +7,7 @@
 // (hook, delivery id) (so only one records and audits it).
 import type { PushDeliveryStatus, PushHook } from "@capstan/db";
 import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
+import { readRevisionSpec } from "../columns/revision-spec";
 import { type Db, withTransaction } from "../db";
 import { deploy, type GitAccess } from "../deployments/deploy";
 import { AppError, isAppError } from "../errors";
@@ -154,7 +155,7 @@ async function decide(
   const latest = await db.revision.findFirst({
     where: { workflowId: hook.workflowId },
     orderBy: { number: "desc" },
-    select: { id: true },
+    select: { id: true, spec: true },
   });
   if (!latest) return { status: "FAILED", error: "The workflow has no revision to deploy yet." };
   try {
@@ -163,7 +164,9 @@ async function decide(
       revision: latest.id,
       actor: hookActor(hook),
       idempotencyKey: `push:${hook.id}:${deliveryId}`,
-      commit: event.commit,
+      // With a Git source the pushed commit is what ships; without one (images, inline YAML) a
+      // push redeploys the latest revision, like a redeploy hook.
+      ...(readRevisionSpec(latest.spec)?.source?.git ? { commit: event.commit } : {}),
       ...git,
     });
     return { status: "DEPLOYED", deploymentId: deployment.id };
