@@ -67,6 +67,8 @@ function projectFiles(port: number, site: string, release: string) {
     build: .
     env_file: app.env
     ports: ["127.0.0.1:${port}:8080"]
+    # httpd as PID 1 ignores SIGTERM: without this every replacement waits out the default 10 s.
+    stop_grace_period: 1s
     volumes:
       - ./site.txt:/www/site.txt:ro
       - ./data:/www/data
@@ -281,7 +283,10 @@ services:
     const before = await shipped(deployments[1]!.id);
     const tag = composeBuildImageTag(NAME, "app", "web", before!.sha256);
     const idBefore = await imageId(tag);
+    const fetchesBefore = gitFetches();
     const third = await deployLatest({ workflow: NAME, revision: "latest" });
+    // The branch was resolved again (on the control plane), and it still names the same commit.
+    expect(gitFetches()).toBeGreaterThan(fetchesBefore);
     expect(third.status, `${JSON.stringify(third.hosts)}\n${context()}`).toBe("SUCCEEDED");
     const source = await shipped(third.id);
     expect(source?.commit?.sha).toBe(commits[1]);
