@@ -6,7 +6,6 @@
 // deploy resolves `main` on the control plane; the host only ever sees the bundle.
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { createApiToken } from "@capstan/core/api-tokens/create-api-token";
 import { rollbackDeployment } from "@capstan/core/deployments/rollback-deployment";
@@ -34,6 +33,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestMember, createTestTeam } from "../../../../packages/core/test/fixtures";
 import { type LoopbackServer, serveOnLoopback } from "../../test/test-routes";
+import { freePort } from "./agent/test-server";
 
 const IMAGE = "capstan-busybox:test";
 const ok = requireComponents(
@@ -50,14 +50,6 @@ const sfx = randomBytes(3).toString("hex");
 const HOST = `git-dock-${sfx}`;
 const NAME = `gitapp-${sfx}`;
 const PROJECT = `capstan-${NAME}-app`;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The repository's files: a config file served as /site.txt, a release script baked into the image. */
 function projectFiles(port: number, site: string, release: string) {
