@@ -99,6 +99,16 @@ export function renderComposeFiles(request: StageRequest): ComposeFiles {
   }
 }
 
+/**
+ * The project's service containers. A release command's one-off container (`compose run`) carries
+ * the project label too but is not the service: while it runs it is not what serves, and its
+ * new release id must not be taken for the running one.
+ */
+const serviceLabels = (project: string) => [
+  `com.docker.compose.project=${project}`,
+  "com.docker.compose.oneoff=False",
+];
+
 /** The renderer's policy refusal, worded as this host's. */
 function hostRefusal(error: unknown): unknown {
   const message = (error as Error).message;
@@ -292,7 +302,7 @@ export class ComposeRuntime implements Runtime {
     const docker = await this.docker.engine();
     const containers = await docker.listContainers({
       all: true,
-      filters: { label: [`com.docker.compose.project=${project}`] },
+      filters: { label: serviceLabels(project) },
     });
     if (!containers.length)
       return { ok: false, starting: false, count: 0, detail: `no containers for ${project}` };
@@ -324,7 +334,7 @@ export class ComposeRuntime implements Runtime {
     const docker = await this.docker.engine();
     const containers = await docker.listContainers({
       all: true,
-      filters: { label: [`com.docker.compose.project=${this.label(ref)}`] },
+      filters: { label: serviceLabels(this.label(ref)) },
     });
     for (const c of containers) {
       const files = c.Labels?.["com.docker.compose.project.config_files"] ?? "";
@@ -342,7 +352,7 @@ export class ComposeRuntime implements Runtime {
   private async execInContainer(ref: ServiceRef, argv: readonly string[], signal?: AbortSignal) {
     const docker = await this.docker.engine();
     const running = await docker.listContainers({
-      filters: { label: [`com.docker.compose.project=${this.label(ref)}`], status: ["running"] },
+      filters: { label: serviceLabels(this.label(ref)), status: ["running"] },
     });
     const service = (c: (typeof running)[number]) => c.Labels?.["com.docker.compose.service"] ?? "";
     running.sort((a, b) => service(a).localeCompare(service(b)));

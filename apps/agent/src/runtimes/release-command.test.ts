@@ -145,6 +145,9 @@ describe.skipIf(!ok)("release commands (real Docker)", { timeout: 240_000 }, () 
     const until = Date.now() + 90_000;
     while (!oneOffs() && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
     expect(oneOffs()).not.toBe("");
+    // r4's one-off container is not the service: what runs and what is checked is still r1.
+    expect(await runtime.currentRelease(ref)).toBe("r1-aaaa");
+    expect(await runtime.containerHealth(project)).toMatchObject({ ok: true, count: 1 });
     cancel.abort();
     const outcome = await running;
     expect(outcome.ok).toBe(false);
