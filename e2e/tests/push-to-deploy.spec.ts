@@ -81,7 +81,7 @@ test("turn on push to deploy, deploy a signed push, refuse a forged one, show th
   expect(forged.status()).toBe(401);
   expect(await forged.text()).not.toContain("whsec_");
 
-  // What bundles record for a Git deployment (issue 13 contract); written here directly.
+  // What a Git deployment records in Deployment.source (columns/deployment-source.ts); written here directly.
   const source = {
     kind: "git",
     sha256: "c".repeat(64),

@@ -1,4 +1,4 @@
-// Turns one Git tree into a bundle (gzip of a tar, see the issue 13 contract): `git archive` of the
+// Turns one Git tree into a bundle (gzip of a tar, see packages/protocol/src/bundles.ts): `git archive` of the
 // tree is re-packed entry by entry so the result is what bundles allow and nothing else (relative
 // paths, files/folders/in-bundle symlinks, 0644/0755 modes, owner 0) and is reproducible: the
 // same tree and commit date always give the same bytes, hence the same sha256, so a redeploy of a
