@@ -26,7 +26,7 @@ export interface AgentApiHarness {
   close(): Promise<void>;
 }
 
-export interface TestAgent {
+interface TestAgent {
   client: AgentClient;
   outbox: Outbox<OutboxItem>;
   delivery: Delivery;
