@@ -7,7 +7,10 @@ import { appError, createTestMember, postgresComponent } from "../../test/fixtur
 import { createTestHost, createTestRevision, createTestTeam, deployTo } from "../deployments/test-fixtures";
 import { claimNextJob } from "../jobs/claim-job";
 import { completeJob } from "../jobs/complete-job";
+import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { runServiceAction } from "./run-service-action";
+
+const as = (actor: TeamActor) => ({ teamId: actor.teamId, role: actor.role, actor: auditActor(actor) });
 
 const ok = requireComponents("core/services actions", await postgresComponent());
 
@@ -49,7 +52,7 @@ describe.skipIf(!ok)("runServiceAction", () => {
     const { team, host, workflow } = await deployed(["API_KEY"]);
     const { actor } = await createTestMember(db.prisma, team.id, "DEPLOYER");
     const { deployment, jobId } = await runServiceAction(db.prisma, {
-      actor,
+      ...as(actor),
       hostId: host.id,
       workflow,
       service: "web",
@@ -79,7 +82,7 @@ describe.skipIf(!ok)("runServiceAction", () => {
     const viewer = await createTestMember(db.prisma, team.id, "VIEWER");
     const refused = await appError(
       runServiceAction(db.prisma, {
-        actor: viewer.actor,
+        ...as(viewer.actor),
         hostId: host.id,
         workflow,
         service: "web",
@@ -90,7 +93,7 @@ describe.skipIf(!ok)("runServiceAction", () => {
     const deployer = await createTestMember(db.prisma, team.id, "DEPLOYER");
     const missing = await appError(
       runServiceAction(db.prisma, {
-        actor: deployer.actor,
+        ...as(deployer.actor),
         hostId: host.id,
         workflow,
         service: "nope",

@@ -4,9 +4,9 @@
 // action on the same service never run at once). The agent runs it through its runtime instead of
 // deploying, and never reports a new release for it.
 import { randomUUID } from "node:crypto";
-import type { Deployment } from "@capstan/db";
+import type { Deployment, Role } from "@capstan/db";
 import type { ServiceAction } from "@capstan/protocol";
-import { recordAuditEvent } from "../audit/record-audit-event";
+import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
 import { type JobPayload, readJobPayload } from "../columns/job-payload";
 import { type Db, withTransaction } from "../db";
 import { insertDeployment } from "../deployments/insert-deployment";
@@ -14,14 +14,18 @@ import { conflict, forbidden, notFound } from "../errors";
 import { findTeamHost } from "../hosts/find-team-host";
 import { jobBudgetMs } from "../lifecycle/job-budget";
 import { hasRole } from "../rbac/roles";
-import { auditActor, type TeamActor } from "../rbac/team-actor";
 import type { RolloutPlan } from "../rollouts/rollout-plan";
 
 /** Slack after the job's own budget, as for deployments, so the reaper settles the job first. */
 const SETTLE_SLACK_MS = 60_000;
 
 export interface RunServiceActionInput {
-  actor: TeamActor;
+  teamId: string;
+  /** The caller's role (a member's, or an API token's). */
+  role: Role;
+  actor: Actor;
+  createdById?: string | null;
+  apiTokenId?: string | null;
   hostId: string;
   workflow: string;
   service: string;
@@ -32,15 +36,15 @@ export async function runServiceAction(
   db: Db,
   input: RunServiceActionInput,
 ): Promise<{ deployment: Deployment; jobId: string }> {
-  const { actor } = input;
-  if (!hasRole(actor.role, "DEPLOYER"))
-    throw forbidden(`Only a DEPLOYER or above can ${input.action} services; your role is ${actor.role}.`);
-  const host = await findTeamHost(db, { teamId: actor.teamId, hostId: input.hostId });
+  const { actor, teamId } = input;
+  if (!hasRole(input.role, "DEPLOYER"))
+    throw forbidden(`Only a DEPLOYER or above can ${input.action} services; your role is ${input.role}.`);
+  const host = await findTeamHost(db, { teamId: teamId, hostId: input.hostId });
   if (host.status === "REVOKED") throw conflict(`Host ${host.name} is revoked; it runs no more jobs.`);
   // What the host runs of this service: the latest job that deployed (or acted on) it there.
   const last = await db.job.findFirst({
     where: {
-      teamId: actor.teamId,
+      teamId: teamId,
       hostId: host.id,
       state: "SUCCEEDED",
       deployment: { workflow: { name: input.workflow } },
@@ -87,18 +91,18 @@ export async function runServiceAction(
     const deployment = await insertDeployment(
       tx,
       {
-        teamId: actor.teamId,
+        teamId: teamId,
         workflow: deployed.workflow,
         revision: { id: last.deployment.revisionId, number: deployed.revision.number },
-        actor: auditActor(actor),
-        createdById: actor.apiToken ? null : actor.userId,
-        apiTokenId: actor.apiToken?.id ?? null,
+        actor: actor,
+        createdById: input.createdById ?? null,
+        apiTokenId: input.apiTokenId ?? null,
       },
       { jobs: [job], rollout, deadlineAt: new Date(deadlineAt.getTime() + SETTLE_SLACK_MS) },
     );
     await recordAuditEvent(tx, {
-      teamId: actor.teamId,
-      actor: auditActor(actor),
+      teamId: teamId,
+      actor: actor,
       kind: `service.${input.action}`,
       target: { type: "host", id: host.id },
       data: {
