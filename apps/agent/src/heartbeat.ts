@@ -18,6 +18,8 @@ export interface HealthDeps {
   docker: DockerHost;
 }
 
+const STOPPED_ON_REQUEST = "stopped on request; start it or deploy again to run it";
+
 export async function serviceHealth(
   deps: HealthDeps,
   service: ManagedService,
@@ -32,6 +34,8 @@ export async function serviceHealth(
   try {
     const ref = { workflow: service.workflow, service: service.service };
     const probe = await deps.runtimes[service.kind].probe(ref, service.healthChecks, signal);
+    if (service.stopped && probe.status !== "HEALTHY")
+      return { ...base, status: "STOPPED", detail: STOPPED_ON_REQUEST };
     return { ...base, status: probe.status, detail: probe.detail.slice(0, 1024) };
   } catch (error) {
     return { ...base, status: "UNKNOWN", detail: (error as Error).message.slice(0, 1024) };

@@ -20,6 +20,7 @@ import { releaseIdFor } from "./names";
 import type { Outbox } from "./outbox";
 import { type DeployOutcome, deployRelease } from "./runtimes/deploy-release";
 import type { DeployLog, Runtimes } from "./runtimes/types";
+import { runServiceAction } from "./service-action";
 import type { InflightJob, StateStore } from "./state";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -166,7 +167,11 @@ export class JobRunner {
     let failed: string | undefined;
     let cancelled = false;
     log.info({ jobId: job.id, workflow: job.workflow.name, revision: job.revision.number }, "job started");
-    emitLog({ type: "log", level: "info", message: `agent started job (release ${releaseId})` });
+    emitLog({
+      type: "log",
+      level: "info",
+      message: job.action ? `agent started job: ${job.action}` : `agent started job (release ${releaseId})`,
+    });
 
     for (const service of job.services) {
       if (failed || cancelled || signals.stop.aborted || abandon.signal.aborted) {
@@ -247,6 +252,16 @@ export class JobRunner {
     // A release command has its own time on top of the service's deadline (core's jobBudgetMs too).
     const stepSeconds = spec.deadline + (spec.release?.timeout ?? 0);
     const deadline = Math.min(Date.now() + stepSeconds * 1000, Date.parse(job.deadlineAt) || Infinity);
+    if (job.action)
+      return runServiceAction(
+        this.deps.runtimes[service.kind],
+        state,
+        workflow,
+        service.name,
+        job.action,
+        signal,
+        log,
+      );
     const clash = findNameClash(state.listServices(), workflow, service.name);
     if (clash) {
       return {

@@ -41,6 +41,11 @@ export interface ManagedService {
   previousRevisionHash?: string;
   healthChecks: HealthCheck[];
   updatedAt: string;
+  /**
+   * Stopped on an operator's order (service-action.ts): heartbeats report STOPPED, not a failure,
+   * and nothing starts it again until a start, restart or deploy (which rewrites the record).
+   */
+  stopped?: boolean;
 }
 
 /** A job in progress, written before the first change so a restart can reconcile it. */

@@ -32,6 +32,11 @@ export type JobService = z.infer<typeof jobServiceSchema>;
 export const jobRegistrySchema = registrySchema.extend({ password: z.string().min(1).max(65536) });
 export type JobRegistry = z.infer<typeof jobRegistrySchema>;
 
+/** An operator's order on services already deployed, instead of deploying the revision. */
+export const SERVICE_ACTIONS = ["start", "stop", "restart"] as const;
+export const serviceActionSchema = z.enum(SERVICE_ACTIONS);
+export type ServiceAction = z.infer<typeof serviceActionSchema>;
+
 export const jobAssignmentSchema = z.object({
   id: uuidSchema,
   deploymentId: uuidSchema,
@@ -52,6 +57,12 @@ export const jobAssignmentSchema = z.object({
   /** When a service fails its health gate, bring its previous release back (the workflow's rollout.autoRollback). */
   autoRollback: z.boolean().default(true),
   services: z.array(jobServiceSchema).min(1),
+  /**
+   * Set when the job only starts, stops or restarts the (already deployed) services; absent for a
+   * deploy. Signed like the rest: an agent that does not know the field strips it and the
+   * signature fails, so an older agent refuses the job instead of deploying.
+   */
+  action: serviceActionSchema.optional(),
   /** The workflow's private registries with their passwords (see jobRegistrySchema). */
   registries: z.array(jobRegistrySchema).max(16).optional(),
   /** The revision's project files (bundles.ts); fetch with downloadBundle and verify the sha256. */

@@ -2,6 +2,7 @@
 // decrypted at claim time and only sent in the poll answer (never stored in clear). Written from
 // a typed JobPayload and read back through the schema, never cast.
 import type { Prisma } from "@capstan/db";
+import { SERVICE_ACTIONS } from "@capstan/protocol";
 import { registrySchema, SERVICE_KINDS, serviceSpecSchema } from "@capstan/templates";
 import { z } from "zod";
 import { parseColumn } from "./parse-column";
@@ -16,6 +17,8 @@ export const jobPayloadSchema = z.object({
   bundle: z.object({ sha256: z.string(), size: z.number().int() }).optional(),
   /** In dependsOn order. */
   services: z.array(z.object({ name: z.string(), kind: z.enum(SERVICE_KINDS), spec: serviceSpecSchema })),
+  /** A start/stop/restart of deployed services (services/run-service-action.ts); absent for a deploy. */
+  action: z.enum(SERVICE_ACTIONS).optional(),
   /** The workflow's registries; `password` is a secret's name here, its value only at claim. */
   registries: z.array(registrySchema).optional(),
 });

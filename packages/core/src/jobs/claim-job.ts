@@ -155,7 +155,8 @@ async function toAssignment(
 ): Promise<JobAssignment> {
   const services = [];
   for (const service of payload.services) {
-    const names = service.spec.secrets;
+    // An action runs what is already on the host: no secret leaves the control plane for it.
+    const names = payload.action ? [] : service.spec.secrets;
     let secrets: Record<string, string> = {};
     if (names.length > 0) {
       if (!resolveSecrets)
@@ -167,7 +168,7 @@ async function toAssignment(
     }
     services.push({ name: service.name, kind: service.kind, spec: service.spec, secrets });
   }
-  const registries = await resolveRegistries(row, payload, resolveSecrets);
+  const registries = payload.action ? [] : await resolveRegistries(row, payload, resolveSecrets);
   return {
     id: row.id,
     deploymentId: row.deploymentId,
@@ -184,6 +185,7 @@ async function toAssignment(
     // Jobs planned before the field existed keep the workflow format's default.
     autoRollback: payload.autoRollback ?? true,
     services,
+    ...(payload.action ? { action: payload.action } : {}),
     ...(registries.length ? { registries } : {}),
     // Only when there is one: jobs without project files stay exactly what older agents verify.
     ...(payload.bundle ? { bundle: payload.bundle } : {}),

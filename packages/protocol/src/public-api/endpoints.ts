@@ -21,6 +21,7 @@ import {
   revisionPageSchema,
   revisionParamsSchema,
   revisionSchema,
+  serviceActionBodySchema,
   waitQuerySchema,
   workflowPageSchema,
   workflowParamsSchema,
@@ -198,6 +199,22 @@ export const endpoints = {
     minRole: "VIEWER",
     params: idParamsSchema,
     responses: { 200: { description: "The host.", schema: hostDetailSchema }, ...errors(401, 403, 404) },
+  },
+  runServiceAction: {
+    method: "POST",
+    path: "/api/v1/hosts/{id}/service-actions",
+    operationId: "runServiceAction",
+    tag: "Hosts",
+    summary: "Start, stop or restart a deployed service on a host",
+    description:
+      "Queues a job for the host's agent (like a deploy of the revision the host runs, without changing it) and answers with that deployment at once; follow it with getDeployment.",
+    minRole: "DEPLOYER",
+    params: idParamsSchema,
+    body: serviceActionBodySchema,
+    responses: {
+      202: { description: "The action's deployment, queued.", schema: deploymentSchema },
+      ...errors(400, 401, 403, 404, 409),
+    },
   },
   listWorkflows: {
     method: "GET",

@@ -185,6 +185,17 @@ export const deploymentSummarySchema = z
   })
   .meta({ id: "DeploymentSummary" });
 
+export const serviceActionBodySchema = z
+  .object({
+    workflow: workflowName,
+    service: workflowName.meta({ description: "The service's name in the workflow." }),
+    action: z.enum(["start", "stop", "restart"]).meta({
+      description:
+        "A stopped service stays stopped (reported STOPPED) until started, restarted or deployed again.",
+    }),
+  })
+  .meta({ id: "ServiceActionRequest" });
+
 export const deploymentSchema = deploymentSummarySchema
   .extend({
     revision: z.object({

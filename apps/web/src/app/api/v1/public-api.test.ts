@@ -384,6 +384,34 @@ services:
     expect(count("createDeployment", "202")).toBeGreaterThanOrEqual(1);
   });
 
+  it("queues a service action for a DEPLOYER token and refuses a VIEWER's", async () => {
+    const { host, name } = await setUp("hact");
+    const path = `/api/v1/hosts/${host.id}/service-actions`;
+    const viewer = await json(
+      await call(tokens.VIEWER, "POST", path, { workflow: name, service: "web", action: "stop" }),
+    );
+    expect(viewer.status).toBe(403);
+    const bad = await json(
+      await call(tokens.DEPLOYER, "POST", path, { workflow: name, service: "web", action: "rm -rf" }),
+    );
+    expect(bad.status).toBe(400);
+    expect(await db.prisma.job.count({ where: { hostId: host.id, state: "QUEUED" } })).toBe(0);
+    const queued = await json(
+      await call(tokens.DEPLOYER, "POST", path, { workflow: name, service: "web", action: "stop" }),
+    );
+    expect(queued.status).toBe(202);
+    const body = deploymentSchema.parse(queued.body);
+    expect(body.hosts.map((h) => [h.host.name, h.steps.map((s) => s.service)])).toEqual([
+      [host.name, ["web"]],
+    ]);
+    const job = await db.prisma.job.findFirstOrThrow({ where: { deploymentId: body.id } });
+    expect(job.payload).toMatchObject({ action: "stop" });
+    const audit = await db.prisma.auditEvent.findFirstOrThrow({
+      where: { teamId, kind: "service.stop", targetId: host.id },
+    });
+    expect(audit).toMatchObject({ actorType: "API_TOKEN", actorLabel: "ci-deployer" });
+  });
+
   it("serves a valid OpenAPI 3.1 document with every route, generated from the same schemas", async () => {
     const response = await call(null, "GET", "/api/v1/openapi.json");
     expect(response.status).toBe(200);

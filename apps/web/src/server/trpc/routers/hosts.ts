@@ -6,6 +6,8 @@ import { updateHost, updateHostInputSchema } from "@capstan/core/hosts/update-ho
 import { getHostHealthHistory } from "@capstan/core/overview/get-host-health-history";
 import { listHostPage } from "@capstan/core/overview/list-host-page";
 import { auditActor } from "@capstan/core/rbac/team-actor";
+import { runServiceAction } from "@capstan/core/services/run-service-action";
+import { nameSchema, serviceActionSchema } from "@capstan/protocol";
 import { z } from "zod";
 import { createTRPCRouter, teamProcedure } from "../init";
 
@@ -58,6 +60,20 @@ export const hostsRouter = createTRPCRouter({
         actor: auditActor(ctx.actor),
       }),
     ),
+  /** Start, stop or restart one deployed service on this host: a job on the normal pull path. */
+  serviceAction: teamProcedure("DEPLOYER")
+    .input(hostId.extend({ workflow: nameSchema, service: nameSchema, action: serviceActionSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const { deployment, jobId } = await runServiceAction(ctx.prisma, {
+        ...input,
+        teamId: ctx.actor.teamId,
+        role: ctx.actor.role,
+        actor: auditActor(ctx.actor),
+        createdById: ctx.actor.apiToken ? null : ctx.actor.userId,
+        apiTokenId: ctx.actor.apiToken?.id ?? null,
+      });
+      return { deploymentId: deployment.id, jobId };
+    }),
   /** Replaces labels and/or policy. */
   update: teamProcedure("ADMIN")
     .input(hostId.extend(updateHostInputSchema.shape))

@@ -15,6 +15,7 @@ import { useTRPC } from "@/trpc/client";
 import { DeploymentList } from "../../deployments/deployment-list";
 import { formatLabels, parseLabels } from "../install-command";
 import { HostPolicy } from "./host-policy";
+import { ServiceActions } from "./service-actions";
 
 function bytes(n: unknown): string | null {
   if (typeof n !== "number") return null;
@@ -31,6 +32,7 @@ export function HostDetail({ hostId }: { hostId: string }) {
   const team = useCurrentTeam();
   const queryClient = useQueryClient();
   const isAdmin = team.role === "OWNER" || team.role === "ADMIN";
+  const canDeploy = isAdmin || team.role === "DEPLOYER";
   const query = useQuery({
     ...trpc.hosts.get.queryOptions({ teamId: team.id, hostId }),
     refetchInterval: 15_000,
@@ -160,6 +162,9 @@ export function HostDetail({ hostId }: { hostId: string }) {
                     <th className="px-4 py-2 font-medium">Health</th>
                     <th className="px-4 py-2 font-medium">Detail</th>
                     <th className="px-4 py-2 font-medium">Since</th>
+                    {canDeploy && host.status !== "REVOKED" && (
+                      <th className="px-4 py-2 font-medium">Actions</th>
+                    )}
                   </tr>
                 </thead>
                 <tbody className="divide-y divide-slate-100">
@@ -181,6 +186,11 @@ export function HostDetail({ hostId }: { hostId: string }) {
                       <td className="px-4 py-2 text-xs text-slate-600">
                         <RelativeTime date={s.updatedAt} />
                       </td>
+                      {canDeploy && host.status !== "REVOKED" && (
+                        <td className="px-4 py-2">
+                          <ServiceActions hostId={hostId} workflow={s.workflow} service={s.service} />
+                        </td>
+                      )}
                     </tr>
                   ))}
                 </tbody>
