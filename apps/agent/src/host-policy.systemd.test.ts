@@ -1,5 +1,6 @@
 // The host-local policy and the systemd checks on a real systemd host: its own accounts, the
-// layout systemd makes for DynamicUser= state, and a policy.json only root may write.
+// layout systemd makes for DynamicUser= state, and a policy.json only root may write. Also the
+// host facts there: systemd is PID 1.
 import { join } from "node:path";
 import { hostPolicySchema } from "@capstan/templates";
 import { dockerEngine, dockerImage, requireComponents } from "@capstan/testkit";
@@ -52,6 +53,7 @@ describe.skipIf(!ok)("host policy on a real systemd host", { timeout: 120_000 },
 
   beforeAll(async () => {
     await bundle(join(__dirname, "../test/fixtures/host-policy-driver.ts"), join(work, "driver.cjs"));
+    await bundle(join(__dirname, "../test/fixtures/facts-driver.ts"), join(work, "facts.cjs"));
     host = await startSystemdHost("capstan-agent-hp", { [work]: "/capstan-test" });
     host.exec(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "svc"]);
     host.exec(["useradd", "--create-home", "--shell", "/bin/bash", "alice"]);
@@ -60,6 +62,13 @@ describe.skipIf(!ok)("host policy on a real systemd host", { timeout: 120_000 },
   });
 
   afterAll(() => host?.remove());
+
+  it("reports systemd as PID 1 in the host's facts", () => {
+    const facts = JSON.parse(host.exec(["node", "/capstan-test/facts.cjs"])) as Record<string, unknown>;
+    expect(host.exec(["cat", "/proc/1/comm"]).trim()).toBe("systemd");
+    expect(facts).toMatchObject({ systemdPid1: true, dockerVersion: null, composeVersion: null });
+    expect(facts.systemdVersion).toMatch(/^\d+$/);
+  });
 
   it("refuses the issue's unit under the installed deny-all policy although the control plane allows it", () => {
     writePolicy(hostPolicySchema.parse({}), "0644");

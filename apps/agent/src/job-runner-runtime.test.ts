@@ -152,6 +152,37 @@ describe("job runner with a fake runtime", () => {
     expect(log).toContain(`compose: rolling back ${WORKFLOW}/${SERVICE} to release ${OLD_RELEASE}`);
   });
 
+  it("removes a failed first release, and never a service the host already runs", async () => {
+    const first = setup({ [NEW_RELEASE]: { health: "UNHEALTHY" } });
+    expect(await first.runner.run(job(1), { stop: never, cancel: never })).toBe("FAILED");
+    expect(first.fake.removed).toEqual([{ workflow: WORKFLOW, service: SERVICE }]);
+    expect(await first.fake.currentRelease()).toBeNull();
+    expect(await first.fake.hasRelease({ workflow: WORKFLOW, service: SERVICE }, NEW_RELEASE)).toBe(false);
+    expect(first.state.getService(WORKFLOW, SERVICE)).toBeNull();
+
+    // The agent's state lost the service, but a release of it runs: not a first release.
+    const lost = setup({ [NEW_RELEASE]: { health: "UNHEALTHY" } });
+    lost.fake.seed(OLD_RELEASE);
+    expect(await lost.runner.run(job(1), { stop: never, cancel: never })).toBe("FAILED");
+    expect(lost.fake.removed).toEqual([]);
+
+    // Redeploying the release that runs, with no older one kept: not a first release either.
+    const same = setup({ [NEW_RELEASE]: { health: "UNHEALTHY" } });
+    same.fake.seed(NEW_RELEASE);
+    same.state.saveService({
+      workflow: WORKFLOW,
+      service: SERVICE,
+      kind: "compose",
+      revisionHash: NEW_HASH,
+      releaseId: NEW_RELEASE,
+      healthChecks: [],
+      updatedAt: new Date().toISOString(),
+    });
+    expect(await same.runner.run(job(1), { stop: never, cancel: never })).toBe("FAILED");
+    expect(same.fake.removed).toEqual([]);
+    expect(await same.fake.currentRelease()).toBe(NEW_RELEASE);
+  });
+
   it("activates nothing when staging is refused", async () => {
     const refusal = "refused by this host's policy: services.web.privileged: not allowed";
     const { state, fake, runner, complete } = setup(

@@ -286,6 +286,7 @@ export class JobRunner {
             bundle: job.bundle ?? undefined,
           },
           previousReleaseId,
+          firstRelease: previous === null,
           autoRollback: job.autoRollback,
           keepReleases: this.deps.keepReleases,
           stateDir: state.dir,

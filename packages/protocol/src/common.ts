@@ -56,6 +56,11 @@ export const hostFactsSchema = z
     dockerVersion: z.string().max(100).nullable().optional(),
     composeVersion: z.string().max(100).nullable().optional(),
     systemdVersion: z.string().max(100).nullable().optional(),
+    /** systemd runs as PID 1 (it can start units); absent from agents older than this fact. */
+    systemdPid1: z.boolean().optional(),
+    /** How Compose is invoked: the v2 plugin ("docker compose") or the standalone "docker-compose". */
+    composeCommand: z.string().max(100).nullable().optional(),
+    nixVersion: z.string().max(100).nullable().optional(),
     agentVersion: z.string().max(100).optional(),
   })
   .catchall(factValue)

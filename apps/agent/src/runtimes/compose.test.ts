@@ -122,6 +122,45 @@ describe.skipIf(!ok)("compose runtime (real Docker)", () => {
     expect((await runtime.containerHealth(project)).count).toBe(0);
   });
 
+  it("removes the project and its folder when a first release fails its health gate", async () => {
+    const target = { workflow: uniqueName("cmpfirst"), service: "web" };
+    const firstProject = runtime.project(target.workflow, target.service);
+    const spec = stack(await freePort(), false, "never-healthy");
+    try {
+      const outcome = await deployRelease(
+        runtime,
+        {
+          request: {
+            ref: target,
+            releaseId: "r1-first",
+            revision,
+            spec,
+            secrets: {},
+            hostPolicy: DEFAULT_HOST_POLICY,
+          },
+          firstRelease: true,
+          autoRollback: true,
+          keepReleases: 3,
+          stateDir: tempDir("compose-state"),
+        },
+        { log, signal, deadline: Date.now() + spec.deadline * 1000 },
+      );
+      expect(outcome).toMatchObject({ ok: false, rolledBack: false });
+      expect(outcome.activeReleaseId).toBeUndefined();
+      // Neither containers nor the release folder (nor the service folder above it) are left.
+      expect((await runtime.containerHealth(firstProject)).count).toBe(0);
+      expect(
+        docker(["ps", "-aq", "--filter", `label=com.docker.compose.project=${firstProject}`]).trim(),
+      ).toBe("");
+      expect(
+        existsSync(join(runtime.releaseDir(target.workflow, target.service, "r1-first"), "..", "..")),
+      ).toBe(false);
+      expect(await runtime.currentRelease(target)).toBeNull();
+    } finally {
+      removeComposeProject(firstProject);
+    }
+  });
+
   it("runs a command health check inside the service's container, never on the host as the agent", async () => {
     // The attack: a health-check command that writes a marker into the agent's state dir. On the
     // host (as the agent) it would succeed; in the container it writes the container's own disk.

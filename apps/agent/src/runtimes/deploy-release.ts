@@ -22,6 +22,11 @@ export interface ReleasePlan {
   request: StageRequest;
   /** The release to switch back to when the new one fails its health gate. */
   previousReleaseId?: string;
+  /**
+   * The agent knows no release of this service on this host (not even the same release id
+   * deployed before): a failure then removes what this deploy wrote (units, project folders).
+   */
+  firstRelease?: boolean;
   autoRollback: boolean;
   /** Releases kept on the host after a healthy deploy (plus the new and the previous one). */
   keepReleases: number;
@@ -32,6 +37,37 @@ export interface ReleasePlan {
 }
 
 export async function deployRelease(
+  runtime: Runtime,
+  plan: ReleasePlan,
+  ctx: StepContext,
+): Promise<DeployOutcome> {
+  // Asked before anything is written: a service running although the agent's state lost it is
+  // not a first release, and removing it would take down what runs.
+  const first =
+    plan.firstRelease === true &&
+    (await runtime.currentRelease(plan.request.ref, ctx.signal).catch(() => "unknown")) === null;
+  const outcome = await deployWithLogins(runtime, plan, ctx);
+  if (first && !outcome.ok && !outcome.activeReleaseId) await removeFailedFirst(runtime, plan, ctx);
+  return outcome;
+}
+
+/** Nothing ran before this release: what it wrote goes, so a failed first deploy leaves no trace. */
+async function removeFailedFirst(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): Promise<void> {
+  const { ref, releaseId } = plan.request;
+  const name = runtime.label?.(ref) ?? `${ref.workflow}/${ref.service}`;
+  try {
+    // No signal: a cancelled deploy is cleaned up too; remove has its own timeouts.
+    await runtime.remove(ref);
+    ctx.log("info", `${runtime.kind}: removed ${name}: release ${releaseId} was its first and failed`);
+  } catch (error) {
+    ctx.log(
+      "warn",
+      `${runtime.kind}: could not remove the failed first release of ${name}: ${tail((error as Error).message)}`,
+    );
+  }
+}
+
+async function deployWithLogins(
   runtime: Runtime,
   plan: ReleasePlan,
   ctx: StepContext,

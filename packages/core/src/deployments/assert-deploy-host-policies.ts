@@ -6,18 +6,23 @@ import { readHostPolicy } from "@capstan/templates";
 import type { JobPayload } from "../columns/job-payload";
 import type { Db } from "../db";
 import { unprocessable } from "../errors";
+import { assertHostCapabilities } from "../hosts/host-capabilities";
 import { jobPolicyRefusal } from "../jobs/job-policy-refusal";
 
-/** Throws UNPROCESSABLE when a host's policy refuses the services; each refusal names its hosts. */
+/**
+ * Throws UNPROCESSABLE when a host cannot run a service kind (hosts/host-capabilities.ts) or its
+ * policy refuses the services; each refusal names its hosts.
+ */
 export async function assertDeployHostPolicies(
   db: Db,
   args: { workflow: string; services: JobPayload["services"]; hostIds: string[] },
 ): Promise<void> {
   const hosts = await db.host.findMany({
     where: { id: { in: args.hostIds } },
-    select: { name: true, policy: true },
+    select: { name: true, policy: true, facts: true },
     orderBy: { name: "asc" },
   });
+  assertHostCapabilities(args.workflow, hosts, args.services);
   // Hosts with the same policy give the same refusal: check each policy once.
   const byPolicy = new Map<string, string[]>();
   for (const host of hosts) {

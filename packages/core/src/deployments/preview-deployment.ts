@@ -1,10 +1,12 @@
 // What the deploy dialog shows before anything is created: the revision, the hosts its workflow
 // targets now, and every host that could be chosen instead.
 
+import { serviceKind } from "@capstan/templates";
 import { readLabels } from "../columns/labels";
 import { readRevisionSpec, STALE_SPEC_MESSAGE } from "../columns/revision-spec";
 import type { Db } from "../db";
 import { isAppError, notFound } from "../errors";
+import { capabilityProblem, findCapabilityRefusals } from "../hosts/host-capabilities";
 import { isUuid } from "../ids";
 import { resolveTargetHosts, type TargetHost } from "./resolve-target-hosts";
 
@@ -14,7 +16,10 @@ export interface DeploymentPreview {
   services: string[];
   /** Hosts the workflow's targets select now (empty when `targetsProblem` is set). */
   targets: TargetHost[];
-  /** Why the targets cannot be used as they are, e.g. a named host is not enrolled. */
+  /**
+   * Why the targets cannot be used as they are, e.g. a named host is not enrolled, or cannot run a
+   * service kind of the workflow (deploy refuses that too, for hosts chosen instead).
+   */
   targetsProblem: string | null;
   /** Every non-revoked host of the team, to choose from instead. */
   hosts: TargetHost[];
@@ -32,11 +37,11 @@ export async function previewDeployment(
   if (!revision) throw notFound("Revision");
   const rows = await db.host.findMany({
     where: { teamId: args.teamId, status: { not: "REVOKED" } },
-    select: { id: true, name: true, status: true, labels: true },
+    select: { id: true, name: true, status: true, labels: true, facts: true },
     orderBy: { name: "asc" },
     take: 1000,
   });
-  const hosts = rows.map((h) => ({ ...h, labels: readLabels(h.labels) }));
+  const hosts = rows.map(({ facts: _, ...h }) => ({ ...h, labels: readLabels(h.labels) }));
   const spec = readRevisionSpec(revision.spec);
   let targets: TargetHost[] = [];
   let targetsProblem: string | null = null;
@@ -46,6 +51,15 @@ export async function previewDeployment(
     try {
       targets = await resolveTargetHosts(db, { teamId: args.teamId, targets: spec.targets });
       if (targets.length === 0) targetsProblem = "The workflow's targets match no enrolled host.";
+      const ids = new Set(targets.map((t) => t.id));
+      const services = Object.entries(spec.services).map(([name, s]) => ({ name, kind: serviceKind(s) }));
+      targetsProblem ??= capabilityProblem(
+        revision.workflow.name,
+        findCapabilityRefusals(
+          rows.filter((h) => ids.has(h.id)),
+          services,
+        ),
+      );
     } catch (error) {
       if (!isAppError(error)) throw error;
       targetsProblem = error.message;

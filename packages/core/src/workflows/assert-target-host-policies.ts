@@ -2,21 +2,27 @@
 // the author learns at once which host refuses what, and names the key that would allow it.
 // Hosts added to the selector later, or a policy narrowed since, are caught again when a job is
 // claimed (jobs/job-policy-refusal.ts) and by the agent itself.
-import type { Targets } from "@capstan/templates";
+import { serviceKind, type Targets, type WorkflowSpec } from "@capstan/templates";
 import { readHostPolicy } from "@capstan/templates/workflow/host-policy";
 import { validateWorkflow } from "@capstan/templates/workflow/validate-workflow";
 import type { WorkflowIssue } from "@capstan/templates/workflow/workflow-issue";
 import { readLabels } from "../columns/labels";
 import type { Db } from "../db";
 import { matchesSelector } from "../deployments/resolve-target-hosts";
+import { assertHostCapabilities } from "../hosts/host-capabilities";
 import { refusedByHostPolicy } from "./invalid-workflow";
 
-/** Throws UNPROCESSABLE (422) naming the host when a target host's policy refuses the workflow. */
+/**
+ * Throws UNPROCESSABLE (422) naming the host when a target host cannot run a service kind of the
+ * workflow (hosts/host-capabilities.ts) or its policy refuses the workflow.
+ */
 export async function assertTargetHostPolicies(
   db: Db,
   args: {
     teamId: string;
     source: string;
+    /** The valid workflow's name and services, for the capability check. */
+    spec: Pick<WorkflowSpec, "name" | "services">;
     targets: Targets;
     /** The revision carries a bundle: its Compose files are checked at deploy (resolve-deployment-bundle.ts). */
     keepComposeFiles?: boolean;
@@ -26,14 +32,18 @@ export async function assertTargetHostPolicies(
   const selector = args.targets.selector ?? {};
   const hosts = await db.host.findMany({
     where: { teamId: args.teamId, status: { not: "REVOKED" } },
-    select: { name: true, labels: true, policy: true },
+    select: { name: true, labels: true, policy: true, facts: true },
     orderBy: { name: "asc" },
   });
+  const targeted = hosts.filter((h) => names.has(h.name) || matchesSelector(readLabels(h.labels), selector));
+  assertHostCapabilities(
+    args.spec.name,
+    targeted,
+    Object.entries(args.spec.services).map(([name, spec]) => ({ name, kind: serviceKind(spec) })),
+  );
   // Hosts with the same policy give the same issues: check each policy once.
   const byPolicy = new Map<string, string[]>();
-  for (const host of hosts) {
-    const labels = readLabels(host.labels);
-    if (!names.has(host.name) && !matchesSelector(labels, selector)) continue;
+  for (const host of targeted) {
     const key = JSON.stringify(readHostPolicy(host.policy));
     byPolicy.set(key, [...(byPolicy.get(key) ?? []), host.name]);
   }

@@ -34,6 +34,7 @@ export async function createWorkflow(
   await assertTargetHostPolicies(db, {
     teamId: actor.teamId,
     source: input.source,
+    spec: valid.spec,
     targets: valid.spec.targets,
     keepComposeFiles: Boolean(input.bundle),
   });

@@ -60,6 +60,7 @@ export async function saveRevision(
     await assertTargetHostPolicies(tx, {
       teamId: actor.teamId,
       source: input.source,
+      spec: valid.spec,
       targets: valid.spec.targets,
       keepComposeFiles: Boolean(input.bundle),
     });
