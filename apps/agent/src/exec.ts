@@ -23,7 +23,7 @@ export class CommandError extends Error {
     readonly result: RunResult,
   ) {
     super(
-      `${program} ${args.slice(0, 3).join(" ")} exited with ${result.code}: ${tail(result.stderr || result.stdout)}`,
+      `\`${[program, ...args].join(" ")}\` exited with ${result.code}: ${tail(result.stderr || result.stdout)}`,
     );
   }
 }
@@ -120,7 +120,7 @@ export function runStreaming(
       recent.push(clean);
       if (recent.length > 5) recent.shift();
       if (++lines <= MAX_LOG_LINES) log("info", `${prefix}: ${clean}`);
-      else if (lines === MAX_LOG_LINES + 1) log("warn", `${prefix}: further build output is not logged`);
+      else if (lines === MAX_LOG_LINES + 1) log("warn", `${prefix}: further output is not logged`);
     };
     const partial = { stdout: "", stderr: "" };
     const split = (stream: "stdout" | "stderr") => (chunk: string) => {
@@ -150,4 +150,14 @@ export function runStreaming(
       else reject(new Error(`${label} exited with ${code}: ${tail(recent.join("\n"))}`));
     });
   });
+}
+
+/** Runs a command whose every output line belongs in the deploy log (systemctl, compose up). */
+export async function runLogged(
+  program: string,
+  args: readonly string[],
+  ctx: Pick<StreamOptions, "signal" | "deadline" | "log" | "env" | "cwd">,
+): Promise<void> {
+  const label = [program, ...args].join(" ");
+  await runStreaming(program, args, { ...ctx, prefix: program, label, streamStdout: true });
 }
