@@ -152,12 +152,14 @@ export function runStreaming(
   });
 }
 
-/** Runs a command whose every output line belongs in the deploy log (systemctl, compose up). */
+/** Runs a command (systemctl) with every output line in the deploy log, within `timeoutMs`. */
 export async function runLogged(
   program: string,
   args: readonly string[],
-  ctx: Pick<StreamOptions, "signal" | "deadline" | "log" | "env" | "cwd">,
+  ctx: Pick<StreamOptions, "signal" | "log">,
+  timeoutMs = 120_000,
 ): Promise<void> {
   const label = [program, ...args].join(" ");
-  await runStreaming(program, args, { ...ctx, prefix: program, label, streamStdout: true });
+  const deadline = Date.now() + timeoutMs;
+  await runStreaming(program, args, { ...ctx, deadline, prefix: program, label, streamStdout: true });
 }

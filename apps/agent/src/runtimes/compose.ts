@@ -293,7 +293,10 @@ export class ComposeRuntime implements Runtime {
     // Images were built while staging (and are kept for rollbacks): `up` never builds.
     const built = readReleaseMeta(this.releaseDir(ref.workflow, ref.service, releaseId)).images?.length;
     const up = ["up", "-d", "--remove-orphans", ...(built ? ["--no-build"] : [])];
-    await this.compose(ref, releaseId, up, ctx.signal, ctx.dockerConfig, ctx).catch((error: Error) => {
+    // `up` keeps its own time limit, as before its output was streamed: replacing the old
+    // containers can take their stop grace period, and a rollback runs after the deadline.
+    const stream = { ...ctx, deadline: Date.now() + 15 * 60_000 };
+    await this.compose(ref, releaseId, up, ctx.signal, ctx.dockerConfig, stream).catch((error: Error) => {
       throw new Error(explainPullFailure(error.message));
     });
   }
