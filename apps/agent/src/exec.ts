@@ -23,7 +23,7 @@ export class CommandError extends Error {
     readonly result: RunResult,
   ) {
     super(
-      `${program} ${args.slice(0, 3).join(" ")} exited with ${result.code}: ${tail(result.stderr || result.stdout)}`,
+      `\`${[program, ...args].join(" ")}\` exited with ${result.code}: ${tail(result.stderr || result.stdout)}`,
     );
   }
 }
@@ -120,7 +120,7 @@ export function runStreaming(
       recent.push(clean);
       if (recent.length > 5) recent.shift();
       if (++lines <= MAX_LOG_LINES) log("info", `${prefix}: ${clean}`);
-      else if (lines === MAX_LOG_LINES + 1) log("warn", `${prefix}: further build output is not logged`);
+      else if (lines === MAX_LOG_LINES + 1) log("warn", `${prefix}: further output is not logged`);
     };
     const partial = { stdout: "", stderr: "" };
     const split = (stream: "stdout" | "stderr") => (chunk: string) => {
@@ -150,4 +150,16 @@ export function runStreaming(
       else reject(new Error(`${label} exited with ${code}: ${tail(recent.join("\n"))}`));
     });
   });
+}
+
+/** Runs a command (systemctl) with every output line in the deploy log, within `timeoutMs`. */
+export async function runLogged(
+  program: string,
+  args: readonly string[],
+  ctx: Pick<StreamOptions, "signal" | "log">,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const label = [program, ...args].join(" ");
+  const deadline = Date.now() + timeoutMs;
+  await runStreaming(program, args, { ...ctx, deadline, prefix: program, label, streamStdout: true });
 }

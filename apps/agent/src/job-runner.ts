@@ -310,9 +310,8 @@ export class JobRunner {
       }
       return outcome;
     } catch (error) {
-      const message = describeError(error, state.dir);
-      log("error", message);
-      return { ok: false, message: message.slice(0, 2000), rolledBack: false };
+      // The step's message carries the error; the deploy log does not repeat it.
+      return { ok: false, message: describeError(error, state.dir).slice(0, 2000), rolledBack: false };
     }
   }
 

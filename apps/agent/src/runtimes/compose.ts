@@ -18,6 +18,7 @@ import { pruneReleases } from "./artifacts";
 import type { BundleCache, BundleRef } from "./bundles";
 import { prepareProject } from "./compose-project";
 import { runComposeRelease } from "./compose-release";
+import { containerLogs } from "./container-logs";
 import { explainPullFailure, loginToRegistries, type RegistrySession } from "./registry-login";
 import type { Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 
@@ -249,7 +250,7 @@ export class ComposeRuntime implements Runtime {
       ...readProcessEnv(dir),
       ...(dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {}),
     };
-    return { program: cli.program, args: full, cwd: dir, env, label: `${cli.program} ${args.join(" ")}` };
+    return { program: cli.program, args: full, cwd: dir, env, label: [cli.program, ...full].join(" ") };
   }
 
   /** Runs compose for a release; with `stream` its output goes line by line into the deploy log. */
@@ -273,7 +274,7 @@ export class ComposeRuntime implements Runtime {
       signal: stream.signal,
       deadline: stream.deadline,
       log: stream.log,
-      prefix: "compose build",
+      prefix: `compose ${args[0]}`,
       label: command.label,
       streamStdout: true,
     });
@@ -292,7 +293,10 @@ export class ComposeRuntime implements Runtime {
     // Images were built while staging (and are kept for rollbacks): `up` never builds.
     const built = readReleaseMeta(this.releaseDir(ref.workflow, ref.service, releaseId)).images?.length;
     const up = ["up", "-d", "--remove-orphans", ...(built ? ["--no-build"] : [])];
-    await this.compose(ref, releaseId, up, ctx.signal, ctx.dockerConfig).catch((error: Error) => {
+    // `up` keeps its own time limit, as before its output was streamed: replacing the old
+    // containers can take their stop grace period, and a rollback runs after the deadline.
+    const stream = { ...ctx, deadline: Date.now() + 15 * 60_000 };
+    await this.compose(ref, releaseId, up, ctx.signal, ctx.dockerConfig, stream).catch((error: Error) => {
       throw new Error(explainPullFailure(error.message));
     });
   }
@@ -327,6 +331,11 @@ export class ComposeRuntime implements Runtime {
           count: containers.length,
           detail: `${containers.length} container(s) healthy`,
         };
+  }
+
+  /** The last lines of each of the project's containers (stdout and stderr), for the deploy log. */
+  recentLogs(ref: ServiceRef, lines: number, signal?: AbortSignal): Promise<string[]> {
+    return containerLogs(this.docker, serviceLabels(this.label(ref)), lines, signal);
   }
 
   /** The release folder the running containers were created from (compose labels them). */

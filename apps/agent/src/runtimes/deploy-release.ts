@@ -5,10 +5,20 @@ import type { JobRegistry } from "@capstan/protocol";
 import { describeError } from "../disk-errors";
 import { tail } from "../exec";
 import { type CheckResult, waitUntilHealthy } from "../health";
-import type { Runtime, StageRequest, StepContext } from "./types";
+import type { DeployLog, Runtime, StageRequest, StepContext } from "./types";
 
 /** How long the previous release gets to become healthy again after a rollback. */
 const ROLLBACK_HEALTH_MS = 120_000;
+/** Output lines of a failing service quoted in the deploy log. */
+const FAILURE_LOG_LINES = 30;
+
+/** Replaces every secret value in `text` with `***` (longest first, so no value is half-masked). */
+export function maskSecrets(text: string, secrets: Record<string, string>): string {
+  const values = Object.values(secrets)
+    .filter((v) => v.length > 0)
+    .sort((a, b) => b.length - a.length);
+  return values.reduce((out, value) => out.replaceAll(value, "***"), text);
+}
 
 export interface DeployOutcome {
   ok: boolean;
@@ -37,6 +47,20 @@ export interface ReleasePlan {
 }
 
 export async function deployRelease(
+  runtime: Runtime,
+  plan: ReleasePlan,
+  stepCtx: StepContext,
+): Promise<DeployOutcome> {
+  // Everything this deploy logs or reports passes the mask: command output, the service's own
+  // log lines and error messages can all quote a secret value.
+  const { secrets } = plan.request;
+  const log: DeployLog = (level, message) => stepCtx.log(level, maskSecrets(message, secrets));
+  const ctx = { ...stepCtx, log };
+  const outcome = await deployWithRegistries(runtime, plan, ctx);
+  return { ...outcome, message: maskSecrets(outcome.message, secrets) };
+}
+
+async function deployWithRegistries(
   runtime: Runtime,
   plan: ReleasePlan,
   ctx: StepContext,
@@ -78,9 +102,8 @@ async function deployWithLogins(
   try {
     session = await runtime.loginToRegistries(registries, ctx);
   } catch (error) {
-    const message = (error as Error).message;
-    ctx.log("error", message);
-    return { ok: false, message: message.slice(0, 2000), rolledBack: false };
+    // The step's message carries an error that ends the step; the log does not repeat it.
+    return { ok: false, message: (error as Error).message.slice(0, 2000), rolledBack: false };
   }
   try {
     return await deployIn(runtime, plan, { ...ctx, dockerConfig: session.dockerConfig });
@@ -112,9 +135,7 @@ async function deployIn(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): 
   } catch (error) {
     // Refusals (bad sha256, a spec the host policy forbids, injection attempts) land here,
     // before anything on the host changed.
-    const message = describeError(error, plan.stateDir);
-    log("error", message);
-    return { ok: false, message: message.slice(0, 2000), rolledBack: false };
+    return { ok: false, message: describeError(error, plan.stateDir).slice(0, 2000), rolledBack: false };
   }
   if (spec.release) {
     // Before activation: a failed release command leaves what runs now untouched.
@@ -123,7 +144,6 @@ async function deployIn(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): 
       await runtime.runRelease(plan.request, ctx);
     } catch (error) {
       const message = (error as Error).message;
-      log("error", message);
       const kept = previous ? `; release ${previous} keeps running` : "";
       return { ok: false, message: `${message}${kept}`.slice(0, 4000), rolledBack: false };
     }
@@ -144,9 +164,11 @@ async function deployIn(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): 
     }
     failure = result.detail;
   } catch (error) {
-    failure = tail(describeError(error, plan.stateDir));
+    // The head names the full command; its output is in the log already.
+    failure = describeError(error, plan.stateDir).slice(0, 2000);
   }
-  log("error", `${kind}: ${name} release ${releaseId} failed: ${failure}`);
+  log("error", `${kind}: ${name} release ${releaseId} failed`);
+  await logRecentOutput(runtime, plan, ctx);
   if (
     !plan.autoRollback ||
     !previous ||
@@ -157,7 +179,8 @@ async function deployIn(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): 
   }
   log("warn", `${kind}: rolling back ${name} to release ${previous}`);
   try {
-    await runtime.activate(ref, previous, ctx);
+    // The step's deadline has passed by now: the rollback gets its own.
+    await runtime.activate(ref, previous, { ...ctx, deadline: Date.now() + ROLLBACK_HEALTH_MS });
     const back = await gate(Date.now() + ROLLBACK_HEALTH_MS);
     log(back.ok ? "info" : "error", `${kind}: previous release ${previous}: ${back.detail}`);
     return {
@@ -169,5 +192,19 @@ async function deployIn(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): 
   } catch (error) {
     log("error", `${kind}: rollback failed: ${tail((error as Error).message)}`);
     return { ok: false, message: `${failure}; rollback failed`, rolledBack: false };
+  }
+}
+
+/** The failing release's own last words (container logs, unit journal), before a rollback replaces it. */
+async function logRecentOutput(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): Promise<void> {
+  if (!runtime.recentLogs || ctx.signal.aborted) return;
+  const { ref } = plan.request;
+  try {
+    const lines = await runtime.recentLogs(ref, FAILURE_LOG_LINES, ctx.signal);
+    if (!lines.length) return ctx.log("info", `${runtime.kind}: the service printed nothing`);
+    ctx.log("info", `${runtime.kind}: the service's last ${lines.length} output line(s):`);
+    for (const line of lines) ctx.log("info", `  ${line}`);
+  } catch (error) {
+    ctx.log("warn", `${runtime.kind}: could not read the service's output: ${(error as Error).message}`);
   }
 }

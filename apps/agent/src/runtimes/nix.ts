@@ -24,7 +24,7 @@ import { assertName } from "../names";
 import { writeFileAtomic } from "../state";
 import { pruneReleases, readCurrent, switchCurrent } from "./artifacts";
 import { dropUnsupportedDirectives } from "./hardening";
-import { runInUnitSandbox, sandboxProperties } from "./systemd";
+import { runInUnitSandbox, sandboxProperties, unitJournal } from "./systemd";
 import type { HealthStatus, Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 import { runUnitRelease } from "./unit-release";
 
@@ -225,6 +225,10 @@ export class NixRuntime implements Runtime {
     return declared.ok
       ? { status: "HEALTHY", detail: `${unit} is ${state}; ${declared.detail}` }
       : { status: "UNHEALTHY", detail: declared.detail };
+  }
+
+  recentLogs(ref: ServiceRef, lines: number, signal?: AbortSignal): Promise<string[]> {
+    return unitJournal(this.unitName(ref), lines, signal);
   }
 
   /** What systemd runs: the release whose EnvironmentFile the installed unit names. */

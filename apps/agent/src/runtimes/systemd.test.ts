@@ -215,6 +215,41 @@ describe.skipIf(!ok)("systemd runtime (real systemd host)", () => {
     expect(await get()).toBe(`six ${secrets.GREETING}`);
   });
 
+  it("quotes a failing unit's journal in the deploy log, secret values masked", async () => {
+    const other = uniqueName("sdlog");
+    const known = `journal-line-${Math.random().toString(36).slice(2, 8)}`;
+    const script = `console.log(${JSON.stringify(known)}); console.log("token " + process.env.GREETING); process.exit(1)`;
+    try {
+      const { outcome, logs } = await drive({
+        op: "deploy",
+        workflow: other,
+        releaseId: "r1-aaaa",
+        deadlineSeconds: 8,
+        spec: spec({ exec: ["/usr/local/bin/node", "-e", script] }),
+        secrets,
+      });
+      const text = logs.join("\n");
+      expect(outcome, text).toMatchObject({ ok: false, rolledBack: false });
+      // What systemctl printed (the first `enable` creates the wants/ symlink), then the journal.
+      expect(
+        logs.some((l: string) => /^info: systemctl: Created symlink .*\.service/.test(l)),
+        text,
+      ).toBe(true);
+      expect(
+        logs.some((l: string) => l === `info:   ${known}`),
+        text,
+      ).toBe(true);
+      expect(
+        logs.some((l: string) => l === "info:   token ***"),
+        text,
+      ).toBe(true);
+      expect(text).not.toContain(secrets.GREETING);
+      expect(outcome.message).not.toContain(secrets.GREETING);
+    } finally {
+      await drive({ op: "remove", workflow: other });
+    }
+  });
+
   it("stops, disables and removes the service", async () => {
     await drive({ op: "remove" });
     const unit = `capstan-${workflow}-${service}.service`;

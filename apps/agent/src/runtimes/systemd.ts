@@ -11,7 +11,7 @@ import type { HealthCheck } from "@capstan/templates";
 import { hardeningSchema, isSystemdService, serviceUnitName } from "@capstan/templates";
 import { renderEnvironmentFile } from "@capstan/templates/systemd/render-environment-file";
 import { renderSystemdUnit } from "@capstan/templates/systemd/render-systemd-unit";
-import { run, runChecked } from "../exec";
+import { run, runChecked, runLogged } from "../exec";
 import { type CheckResult, COMMAND_CHECK_TIMEOUT_MS, runHealthChecks } from "../health";
 import { enforceSystemdPolicy } from "../host-policy";
 import { assertName } from "../names";
@@ -25,6 +25,7 @@ import {
   unpackRelease,
 } from "./artifacts";
 import { type BundleCache, unpackBundle } from "./bundles";
+import { cleanLines } from "./container-logs";
 import { dropUnsupportedDirectives } from "./hardening";
 import type { Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 import { runUnitRelease } from "./unit-release";
@@ -93,6 +94,13 @@ export async function runInUnitSandbox(
     : { ok: false, detail: `${argv[0]} exited ${result.code}` };
 }
 
+/** The unit's last journal lines (its own output, as `journalctl -o cat` prints it). */
+export async function unitJournal(unit: string, lines: number, signal?: AbortSignal): Promise<string[]> {
+  const args = ["--unit", unit, "--lines", String(lines), "--no-pager", "--output", "cat"];
+  const result = await run("journalctl", args, { signal, timeoutMs: 20_000 });
+  return cleanLines(result.stdout, lines);
+}
+
 /** `--property` arguments for systemd-run with a unit's user and sandbox settings. */
 export function sandboxProperties(unit: string): string[] {
   const properties: string[] = [];
@@ -157,6 +165,10 @@ export class SystemdRuntime implements Runtime {
 
   async systemctl(args: string[], signal?: AbortSignal): Promise<void> {
     await runChecked("systemctl", args, { signal, timeoutMs: 120_000 });
+  }
+
+  recentLogs(ref: ServiceRef, lines: number, signal?: AbortSignal): Promise<string[]> {
+    return unitJournal(this.label(ref), lines, signal);
   }
 
   async probe(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal): Promise<Probe> {
@@ -270,13 +282,12 @@ export class SystemdRuntime implements Runtime {
   }
 
   /** Puts a release's unit in place and (re)starts it. */
-  private async install(ref: ServiceRef, releaseId: string, unitText: string, signal?: AbortSignal) {
+  private async install(ref: ServiceRef, releaseId: string, unitText: string, ctx: StepContext) {
     const unit = this.label(ref);
     writeFileAtomic(join(this.unitDir, unit), unitText, 0o644);
     await switchCurrent(this.serviceDir(ref.workflow, ref.service), releaseId);
-    await this.systemctl(["daemon-reload"], signal);
-    await this.systemctl(["enable", unit], signal);
-    await this.systemctl(["restart", unit], signal);
+    for (const args of [["daemon-reload"], ["enable", unit], ["restart", unit]])
+      await runLogged("systemctl", args, ctx);
   }
 
   async activate(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<void> {
@@ -295,7 +306,7 @@ export class SystemdRuntime implements Runtime {
       // itself fails ("a fatal signal was delivered"): the same hardening check applies.
       let restartError: unknown;
       try {
-        await this.install(ref, releaseId, text, signal);
+        await this.install(ref, releaseId, text, ctx);
         log("info", `systemd: ${unit} restarted with release ${releaseId}`);
       } catch (error) {
         restartError = error;

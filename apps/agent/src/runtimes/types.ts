@@ -68,6 +68,11 @@ export interface Runtime {
   activate(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<void>;
   /** Health now, for the deploy gate and for heartbeats. */
   probe(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal): Promise<Probe>;
+  /**
+   * The service's last output lines (container logs, unit journal), unmasked: the caller masks
+   * secret values before they reach any log.
+   */
+  recentLogs?(ref: ServiceRef, lines: number, signal?: AbortSignal): Promise<string[]>;
   /** The release that actually runs (after a crash mid-deploy), or null when nothing runs. */
   currentRelease(ref: ServiceRef, signal?: AbortSignal): Promise<string | null>;
   /** Whether a release is still on this host to switch back to. */
