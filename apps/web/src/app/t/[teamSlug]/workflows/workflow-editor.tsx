@@ -48,7 +48,7 @@ function useDebounced<T>(value: T, ms: number): T {
   return debounced;
 }
 
-function issuesFromError(error: unknown): EditorIssue[] {
+export function issuesFromError(error: unknown): EditorIssue[] {
   const details = (error as { data?: { details?: { issues?: EditorIssue[] } | null } } | null)?.data?.details;
   return Array.isArray(details?.issues) ? details.issues : [];
 }

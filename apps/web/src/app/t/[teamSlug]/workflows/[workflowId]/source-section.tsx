@@ -8,6 +8,7 @@ import { Badge, Button, Card, ErrorNotice } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 import type { WorkflowDetail } from "../workflow-frame";
+import { UploadFolder } from "./upload-folder";
 
 export function SourceSection({ workflow }: { workflow: WorkflowDetail }) {
   const git = workflow.latestRevision?.spec.source?.git;
@@ -21,12 +22,13 @@ export function SourceSection({ workflow }: { workflow: WorkflowDetail }) {
           <GitSource workflowId={workflow.id} git={git} />
         ) : (
           <p className="text-slate-600">
-            No repository: this workflow deploys what its YAML holds (or a folder uploaded with{" "}
+            No repository: this workflow deploys what its YAML holds (or a folder uploaded below or with{" "}
             <code>capstan deploy</code>). To deploy from Git, add a{" "}
             <code>source: {"{ git: { url, ref } }"}</code> key in the YAML (see "Deploy from a repository" in
             the workflow format docs).
           </p>
         )}
+        <UploadFolder workflowId={workflow.id} />
       </Card>
     </section>
   );
