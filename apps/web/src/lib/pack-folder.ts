@@ -131,7 +131,7 @@ function splitName(name: string): { prefix: string; name: string } {
   throw new PackError(`${name}: the path is longer than the archive allows (255 bytes); shorten it`);
 }
 
-export function tarHeader(entry: {
+function tarHeader(entry: {
   name: string;
   directory: boolean;
   mode: number;
