@@ -131,12 +131,7 @@ function splitName(name: string): { prefix: string; name: string } {
   throw new PackError(`${name}: the path is longer than the archive allows (255 bytes); shorten it`);
 }
 
-function tarHeader(entry: {
-  name: string;
-  directory: boolean;
-  mode: number;
-  size: number;
-}): Uint8Array {
+function tarHeader(entry: { name: string; directory: boolean; mode: number; size: number }): Uint8Array {
   const block = new Uint8Array(BLOCK);
   const { prefix, name } = splitName(entry.name);
   writeString(block, 0, 100, name);
