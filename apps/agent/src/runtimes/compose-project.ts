@@ -122,6 +122,10 @@ export async function prepareProject(input: PrepareProjectInput) {
     await writeInside(root, rel, text, 0o600);
     log("info", `compose: wrote ${rel} from the service's env and secrets`);
   }
+  for (const [rel, text] of Object.entries(files.dockerfiles ?? {})) {
+    await writeInside(root, rel, text, 0o644);
+    log("info", `compose: wrote ${rel} (Capstan's generated Dockerfile)`);
+  }
   for (const folder of files.dataDirs ?? []) {
     const rel = relative(dataRoot, folder);
     if (rel === "" || rel.startsWith("..") || isAbsolute(rel))

@@ -182,6 +182,28 @@ describe("prepareComposeDocument with a project", () => {
     ]);
   });
 
+  it("generates a Dockerfile only for build contexts without one, and only when the service asks", () => {
+    const entries = [...ENTRIES, "site/", "site/package.json"];
+    const document = { services: { site: { build: "./site" }, app: { build: "./app" } } };
+    const generated = prepareComposeDocument({
+      document,
+      variables: {},
+      policy: DEFAULT_HOST_POLICY,
+      project: project(entries),
+      generateDockerfile: "node",
+    });
+    expect(generated.ok).toBe(true);
+    if (!generated.ok) return;
+    // app/ ships its own Dockerfile: it is kept; site/ has none: Capstan's is written there.
+    expect(Object.keys(generated.dockerfiles)).toEqual(["site/Dockerfile"]);
+    expect(generated.dockerfiles["site/Dockerfile"]).toMatch(/^FROM node:\S+ AS build$/m);
+    expect(generated.notices).toContain(
+      "service `site`: its build context has no Dockerfile; Capstan's generated node Dockerfile is used",
+    );
+    const plain = prepare(document, { entries });
+    expect(plain.ok && plain.dockerfiles).toEqual({});
+  });
+
   it("builds in the bundle with Capstan's tag; the Dockerfile must stay in the context", () => {
     const result = prepare({
       name: "upstream",

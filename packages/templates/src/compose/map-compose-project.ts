@@ -3,10 +3,18 @@
 // bind the bundle lacks), missing env files are generated from the service's env and secrets,
 // builds get Capstan's image tag, and a top-level `name` gives way to Capstan's project name.
 // The rules are the contract's table (docs/workflow-format.md, "Files, data folders and builds").
+
+import { type DockerfileKind, renderDockerfile } from "../export/render-dockerfile";
 import { type ComposeIssue, isDict } from "../workflow/compose-policy-context";
 import { bindSource, isRemoteContext } from "../workflow/compose-service-rules";
 import type { IssuePath } from "../workflow/workflow-issue";
-import { type ComposeProject, classifyProjectPath, envFileEntries, isBundleFolder } from "./compose-project";
+import {
+  type ComposeProject,
+  classifyProjectPath,
+  envFileEntries,
+  inBundle,
+  isBundleFolder,
+} from "./compose-project";
 import { renderComposeEnvFile } from "./render-compose-env-file";
 
 export interface ComposeProjectOutputs {
@@ -16,6 +24,8 @@ export interface ComposeProjectOutputs {
   dataDirs: string[];
   /** Bundle path (from the bundle's root) -> dotenv text, for env files the bundle lacks (mode 0600). */
   envFiles: Record<string, string>;
+  /** Bundle path -> Dockerfile text, for build contexts without one when the service asks (`dockerfile:`). */
+  dockerfiles: Record<string, string>;
   /** For the deploy log: what Capstan changed in the document. */
   notices: string[];
 }
@@ -29,6 +39,7 @@ export const noProjectOutputs = (): ComposeProjectOutputs => ({
   builds: [],
   dataDirs: [],
   envFiles: {},
+  dockerfiles: {},
   notices: [],
 });
 
@@ -36,9 +47,10 @@ export function mapComposeProject(
   checked: Record<string, unknown>,
   project: ComposeProject,
   variables: Record<string, string>,
+  generateDockerfile?: DockerfileKind,
 ): MappedCompose {
   const document = structuredClone(checked);
-  const out: MappedCompose = { document, builds: [], dataDirs: [], envFiles: {}, notices: [], issues: [] };
+  const out: MappedCompose = { document, ...noProjectOutputs(), issues: [] };
   const dataDirs = new Set<string>();
   /** The host path for a relative path the policy allowed; absolute ones stay as written. */
   const hostPath = (raw: string): string => {
@@ -66,7 +78,7 @@ export function mapComposeProject(
         return volume;
       });
     if (service.env_file !== undefined) mapEnvFiles(service, [...at, "env_file"], project, variables, out);
-    if (service.build !== undefined) mapBuild(name, service, hostPath, project, out);
+    if (service.build !== undefined) mapBuild(name, service, hostPath, project, out, generateDockerfile);
   }
   for (const volume of Object.values(isDict(document.volumes) ? document.volumes : {}))
     if (isDict(volume) && isDict(volume.driver_opts) && typeof volume.driver_opts.device === "string")
@@ -132,9 +144,21 @@ function mapBuild(
   hostPath: (raw: string) => string,
   project: ComposeProject,
   out: MappedCompose,
+  generateDockerfile: DockerfileKind | undefined,
 ): void {
   const build = service.build;
   const context = typeof build === "string" ? build : isDict(build) ? String(build.context ?? ".") : ".";
+  const where = isRemoteContext(context) ? undefined : classifyProjectPath(context, project);
+  const named = isDict(build) && build.dockerfile !== undefined;
+  if (generateDockerfile && where?.kind === "bundle" && !named) {
+    const file = where.rel === "" ? "Dockerfile" : `${where.rel}/Dockerfile`;
+    if (!inBundle(project, file)) {
+      out.dockerfiles[file] = renderDockerfile({ kind: generateDockerfile });
+      out.notices.push(
+        `service \`${name}\`: its build context has no Dockerfile; Capstan's generated ${generateDockerfile} Dockerfile is used`,
+      );
+    }
+  }
   const mapped = isRemoteContext(context) ? context : hostPath(context);
   if (typeof build === "string") service.build = mapped;
   else if (isDict(build)) build.context = mapped;

@@ -6,6 +6,8 @@
 // runs it with secret placeholders (it does not know their values), the agent again with the
 // values, so what was checked is exactly what runs. With a `project` (the files the revision
 // carries) relative paths are checked and made absolute by map-compose-project.ts.
+
+import type { DockerfileKind } from "../export/render-dockerfile";
 import {
   type ComposeIssue,
   type ComposePolicyOptions,
@@ -27,6 +29,8 @@ export interface PrepareComposeInput extends ComposePolicyOptions {
   policy?: HostPolicy;
   /** The project folder the document came with; without it relative paths are refused. */
   project?: ComposeProject;
+  /** With a project: generate this kind of Dockerfile for build contexts that have none. */
+  generateDockerfile?: DockerfileKind;
 }
 
 export type PreparedCompose =
@@ -56,7 +60,7 @@ export function prepareComposeDocument(input: PrepareComposeInput): PreparedComp
   // short form the schema knows, `name` dropped.
   const mapped =
     input.project && isDict(document)
-      ? mapComposeProject(document, input.project, input.variables)
+      ? mapComposeProject(document, input.project, input.variables, input.generateDockerfile)
       : { ...noProjectOutputs(), document, issues: [] };
   const schema = validateComposeDocument(mapped.document).filter(
     // `name` and `include` are newer than the schema; the structure check explains them better.

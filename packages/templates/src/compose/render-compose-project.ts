@@ -76,6 +76,7 @@ export function renderComposeProject(input: RenderComposeProjectInput): ComposeP
     policy: input.hostPolicy,
     realPath: input.realPath,
     project: input.project,
+    generateDockerfile: input.spec.dockerfile,
   });
   if (!prepared.ok) {
     const first = prepared.issues.slice(0, 3).map((i) => `${formatIssuePath(i.path)}: ${i.message}`);
@@ -97,6 +98,7 @@ export function renderComposeProject(input: RenderComposeProjectInput): ComposeP
     builds: prepared.builds,
     dataDirs: prepared.dataDirs,
     envFiles: prepared.envFiles,
+    dockerfiles: prepared.dockerfiles,
     notices: prepared.notices,
   };
 }

@@ -1,6 +1,7 @@
 // Multi-stage Dockerfiles for the artifact export: a builder stage with the full toolchain and a
 // slim runtime stage that runs as a non-root user with a HEALTHCHECK. A starting point for people
-// who containerise by hand; Capstan itself never builds images.
+// who containerise by hand, and what a Compose service with `dockerfile: node|python` builds on
+// the host when its build context has no Dockerfile.
 
 export type DockerfileKind = "node" | "python";
 

@@ -210,6 +210,11 @@ export type ComposeSource = z.output<typeof composeSourceSchema>;
 
 export const composeServiceSpecSchema = z.strictObject({
   compose: composeSourceSchema,
+  /**
+   * For projects with no Dockerfile: a Compose service with `build:` whose context has none gets
+   * Capstan's generated multi-stage Dockerfile for this kind (templates/src/export/render-dockerfile.ts).
+   */
+  dockerfile: z.enum(["node", "python"]).optional(),
   ...commonServiceFields,
 });
 export type ComposeServiceSpec = z.output<typeof composeServiceSpecSchema>;
