@@ -30,6 +30,8 @@ export async function createTestRevision(
     registries?: WorkflowSpecInput["registries"];
     /** Secrets the services name (default: `secrets`). */
     serviceSecrets?: string[];
+    /** Project files from Git; each service then runs the repository's `compose.yaml`. */
+    source?: WorkflowSpecInput["source"];
   } = {},
 ) {
   const name = options.workflow ?? uniqueName("wf");
@@ -37,7 +39,9 @@ export async function createTestRevision(
   const services: WorkflowSpecInput["services"] = {};
   serviceNames.forEach((service, index) => {
     services[service] = {
-      compose: { inline: { services: { [service]: { image: "capstan-busybox:test" } } } },
+      compose: options.source
+        ? { file: "compose.yaml" }
+        : { inline: { services: { [service]: { image: "capstan-busybox:test" } } } },
       dependsOn: index > 0 ? [serviceNames[index - 1]!] : [],
       secrets: options.serviceSecrets ?? options.secrets ?? [],
     };
@@ -48,6 +52,7 @@ export async function createTestRevision(
     rollout: options.rollout ?? { batchSize: "100%", autoRollback: false },
     secrets: options.secrets ?? [],
     registries: options.registries,
+    source: options.source,
     services,
   });
   const workflow = await prisma.workflow.upsert({

@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
-import { requireComponents } from "@capstan/testkit";
+import { requireComponents, startGitHttpServer } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appError, createTestMember } from "../../test/fixtures";
 import { TEST_PROVIDERS, testCommit, testPush } from "../../test/push-signing";
@@ -109,6 +109,50 @@ describe.skipIf(!ok)("push hooks", () => {
       expect(audit[0]!.data).toMatchObject({ provider, status: "DEPLOYED", commit });
     },
   );
+
+  it("with a Git source, ships the pushed commit, not what the branch points at by then", async () => {
+    const git = await startGitHttpServer();
+    try {
+      const repo = git.createRepository(`shop-${randomBytes(3).toString("hex")}`);
+      const files = (version: string) => ({
+        "compose.yaml": "services:\n  app:\n    image: capstan-busybox:test\n",
+        VERSION: version,
+      });
+      const pushed = repo.commit(files("1"), { message: "the pushed commit" });
+      const newer = repo.commit(files("2"), { message: "pushed after it" });
+      const revision = await createTestRevision(db.prisma, teamId, { source: { git: { url: repo.url } } });
+      const { hook, secret } = await createPushHook(db.prisma, keyring, admin, {
+        workflowId: revision.workflowId,
+      });
+      const push = testPush("generic", secret, { ref: "refs/heads/main", commit: pushed });
+      const result = await receivePush(db.prisma, keyring, {
+        hookId: hook.id,
+        headers: new Headers(push.headers),
+        rawBody: Buffer.from(push.body),
+        allowPrivateGit: true,
+      });
+      expect(result.delivery.error ?? null).toBeNull();
+      expect(result).toMatchObject({ httpStatus: 201 });
+      const deployment = await db.prisma.deployment.findUniqueOrThrow({
+        where: { id: result.delivery.deploymentId! },
+        include: { bundle: { select: { sha256: true } } },
+      });
+      expect(deployment.source).toMatchObject({
+        kind: "git",
+        commit: { sha: pushed, message: "the pushed commit" },
+      });
+      expect(pushed).not.toBe(newer);
+      expect(deployment.bundle?.sha256).toMatch(/^[0-9a-f]{64}$/);
+      const jobs = await db.prisma.job.findMany({ where: { deploymentId: deployment.id } });
+      expect(jobs.length).toBeGreaterThan(0);
+      for (const job of jobs)
+        expect((job.payload as { bundle?: { sha256: string } }).bundle?.sha256).toBe(
+          deployment.bundle?.sha256,
+        );
+    } finally {
+      await git.close();
+    }
+  });
 
   it.each(TEST_PROVIDERS)(
     "answers a %s push with a wrong or missing secret 401, deploying nothing",
