@@ -41,6 +41,7 @@ const POLICY: Record<string, Role> = {
   "hosts.get": "VIEWER",
   "hosts.revoke": "ADMIN",
   "hosts.approve": "ADMIN",
+  "hosts.serviceAction": "DEPLOYER",
   "hosts.update": "ADMIN",
   "workflows.list": "VIEWER",
   "workflows.get": "VIEWER",
