@@ -14,7 +14,7 @@ import { isUuid } from "../ids";
 import type { SecretResolver } from "../jobs/claim-job";
 import { assertDeployHostPolicies } from "./assert-deploy-host-policies";
 import { insertDeployment } from "./insert-deployment";
-import { planDeployment } from "./plan-deployment";
+import { payloadServices, planDeployment } from "./plan-deployment";
 import { resolveDeploymentBundle, type ShippedBundle } from "./resolve-deployment-bundle";
 import { isTargeted, resolveTargetHosts, type TargetHost } from "./resolve-target-hosts";
 
@@ -111,6 +111,12 @@ export async function deploy(db: Db, input: DeployInput): Promise<DeployResult> 
         `Deploying ${revision.workflow.name} to hosts its targets do not select needs the ADMIN role: ${outside.sort().join(", ")}. Deploy to the workflow's targets, or ask an admin.`,
       );
   }
+  // Before the bundle: a refusal here must not first fetch from Git and store what it fetched.
+  await assertDeployHostPolicies(db, {
+    workflow: revision.workflow.name,
+    services: payloadServices(revision.spec),
+    hostIds: hosts.map((h) => h.id),
+  });
   const shipped = await resolveDeploymentBundle(db, {
     teamId: input.teamId,
     workflow: revision.workflow,
@@ -137,11 +143,6 @@ export async function deploy(db: Db, input: DeployInput): Promise<DeployResult> 
     hosts,
     new Date(),
   );
-  await assertDeployHostPolicies(db, {
-    workflow: revision.workflow.name,
-    services: plan.jobs[0]?.payload.services ?? [],
-    hostIds: plan.jobs.map((j) => j.hostId),
-  });
   try {
     const deployment = await insertDeployment(
       db,

@@ -40,6 +40,16 @@ export interface DeploymentPlan {
 /** A minute of slack so the reaper settles the jobs before the deployment's own deadline passes. */
 const SETTLE_SLACK_MS = 60_000;
 
+/** The revision's services as jobs carry them, in dependsOn order. */
+export function payloadServices(spec: PlanSource["spec"]): JobPayload["services"] {
+  const { order, issues } = orderServices(spec.services);
+  if (issues.length > 0) throw conflict(`This revision cannot be planned: ${issues[0]!.message}`);
+  return order.map((name) => {
+    const service = spec.services[name]!;
+    return { name, kind: serviceKind(service), spec: service };
+  });
+}
+
 export function planDeployment(
   source: PlanSource,
   hosts: PlanHost[],
@@ -47,8 +57,7 @@ export function planDeployment(
   newId: () => string = randomUUID,
 ): DeploymentPlan {
   const { spec } = source;
-  const { order, issues } = orderServices(spec.services);
-  if (issues.length > 0) throw conflict(`This revision cannot be planned: ${issues[0]!.message}`);
+  const services = payloadServices(spec);
   if (hosts.length === 0) throw badRequest("No target hosts: the workflow's targets match no enrolled host.");
   const revoked = hosts.filter((h) => h.status === "REVOKED").map((h) => h.name);
   if (revoked.length > 0) throw conflict(`Revoked hosts cannot receive deployments: ${revoked.join(", ")}.`);
@@ -59,10 +68,7 @@ export function planDeployment(
     rollback: source.rollback,
     autoRollback: spec.rollout.autoRollback,
     ...(source.bundle ? { bundle: { sha256: source.bundle.sha256, size: source.bundle.size } } : {}),
-    services: order.map((name) => {
-      const service = spec.services[name]!;
-      return { name, kind: serviceKind(service), spec: service };
-    }),
+    services,
     ...(spec.registries?.length ? { registries: spec.registries } : {}),
   };
   const slotMs = jobBudgetMs(payload.services, source.queueTimeoutSeconds);

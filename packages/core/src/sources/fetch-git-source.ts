@@ -6,11 +6,12 @@
 // (which never holds a password) and never the credential.
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { BUNDLE_MAX_BYTES } from "@capstan/protocol/bundles";
 import { gitSourceSchema } from "@capstan/templates/workflow/spec";
 import { AppError, badRequest } from "../errors";
 import { checkGitRemote, type GitRemote } from "./check-git-remote";
 import { GitCommandError, type GitSession, openGitSession } from "./git-session";
-import { GIT_BUNDLE_MAX_BYTES, packGitTree } from "./pack-git-tree";
+import { packGitTree } from "./pack-git-tree";
 import { parseLsRemote, type RemoteRefs, resolveGitRef } from "./resolve-git-ref";
 
 /** How long one fetch (ls-remote, fetch, archive) may take before it is stopped. */
@@ -159,7 +160,7 @@ function explain(error: unknown, remote: GitRemote, doing: string): unknown {
  * than any bundle could be is stopped early instead of filling the disk.
  */
 async function boundedBySize<T>(dir: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const limit = 2 * GIT_BUNDLE_MAX_BYTES;
+  const limit = 2 * BUNDLE_MAX_BYTES;
   const controller = new AbortController();
   const timer = setInterval(() => {
     folderBytes(dir).then(
@@ -167,7 +168,7 @@ async function boundedBySize<T>(dir: string, run: (signal: AbortSignal) => Promi
         if (bytes > limit)
           controller.abort(
             badRequest(
-              `The fetched commit is larger than ${Math.round(limit / 1024 / 1024)} MiB; a bundle holds at most ${Math.round(GIT_BUNDLE_MAX_BYTES / 1024 / 1024)} MiB compressed. Deploy a subfolder (\`path\`) of a smaller repository.`,
+              `The fetched commit is larger than ${Math.round(limit / 1024 / 1024)} MiB; a bundle holds at most ${Math.round(BUNDLE_MAX_BYTES / 1024 / 1024)} MiB compressed. Deploy a subfolder (\`path\`) of a smaller repository.`,
             ),
           );
       },

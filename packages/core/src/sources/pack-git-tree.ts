@@ -12,11 +12,6 @@ import { extract, type Header, type Pack, pack } from "tar-stream";
 import { AppError, badRequest, isAppError } from "../errors";
 import type { GitSession } from "./git-session";
 
-// The bundle store checks these limits again on every bundle it keeps.
-export const GIT_BUNDLE_MAX_BYTES = BUNDLE_MAX_BYTES;
-const MAX_UNPACKED_BYTES = BUNDLE_MAX_UNPACKED_BYTES;
-const MAX_ENTRIES = BUNDLE_MAX_ENTRIES;
-
 type EntryHeader = Parameters<Pack["entry"]>[0];
 
 const MiB = (n: number) => `${Math.round(n / 1024 / 1024)} MiB`;
@@ -34,12 +29,12 @@ export async function packGitTree(
   let size = 0;
   const tooBig = () =>
     badRequest(
-      `${options.what} is larger than the bundle limit of ${MiB(GIT_BUNDLE_MAX_BYTES)} compressed; deploy a subfolder (\`path\`) or keep large files out of the repository.`,
+      `${options.what} is larger than the bundle limit of ${MiB(BUNDLE_MAX_BYTES)} compressed; deploy a subfolder (\`path\`) or keep large files out of the repository.`,
     );
   const gzipped = new Promise<void>((resolve, reject) => {
     gzip.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= GIT_BUNDLE_MAX_BYTES) chunks.push(chunk);
+      if (size <= BUNDLE_MAX_BYTES) chunks.push(chunk);
     });
     gzip.on("end", resolve);
     gzip.on("error", reject);
@@ -58,20 +53,20 @@ export async function packGitTree(
       if (name === "" || name === "/") continue;
       entries += 1;
       unpacked += header.size ?? 0;
-      if (entries > MAX_ENTRIES)
+      if (entries > BUNDLE_MAX_ENTRIES)
         throw badRequest(
-          `${options.what} has more than ${MAX_ENTRIES} files and folders (the bundle limit).`,
+          `${options.what} has more than ${BUNDLE_MAX_ENTRIES} files and folders (the bundle limit).`,
         );
-      if (unpacked > MAX_UNPACKED_BYTES)
+      if (unpacked > BUNDLE_MAX_UNPACKED_BYTES)
         throw badRequest(
-          `${options.what} holds more than ${MiB(MAX_UNPACKED_BYTES)} of files (the bundle limit), reached at \`${name}\`.`,
+          `${options.what} holds more than ${MiB(BUNDLE_MAX_UNPACKED_BYTES)} of files (the bundle limit), reached at \`${name}\`.`,
         );
       packer.entry(bundleHeader(header, name, options), Buffer.concat(content));
-      if (size > GIT_BUNDLE_MAX_BYTES) throw tooBig();
+      if (size > BUNDLE_MAX_BYTES) throw tooBig();
     }
     packer.finalize();
     await gzipped;
-    if (size > GIT_BUNDLE_MAX_BYTES) throw tooBig();
+    if (size > BUNDLE_MAX_BYTES) throw tooBig();
   })();
   consuming.catch(() => controller.abort());
 
