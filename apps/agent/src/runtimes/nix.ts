@@ -24,7 +24,7 @@ import { assertName } from "../names";
 import { writeFileAtomic } from "../state";
 import { pruneReleases, readCurrent, switchCurrent } from "./artifacts";
 import { dropUnsupportedDirectives } from "./hardening";
-import { runInUnitSandbox, sandboxProperties, unitJournal } from "./systemd";
+import { runInUnitSandbox, sandboxProperties, settledUnitState, unitJournal } from "./systemd";
 import type { HealthStatus, Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 import { runUnitRelease } from "./unit-release";
 
@@ -213,7 +213,7 @@ export class NixRuntime implements Runtime {
     const unit = this.unitName(ref);
     let state: string;
     try {
-      state = (await run("systemctl", ["is-active", unit], { signal, timeoutMs: 20_000 })).stdout.trim();
+      state = await settledUnitState(unit, signal);
     } catch (error) {
       return { status: "UNKNOWN", detail: `systemctl is-active ${unit}: ${(error as Error).message}` };
     }

@@ -94,6 +94,36 @@ export async function runInUnitSandbox(
     : { ok: false, detail: `${argv[0]} exited ${result.code}` };
 }
 
+/**
+ * A unit counts as up only once it has stayed active this long without a restart: with
+ * `Restart=`, a program that crashes at start is "active" for a moment between crashes, and a
+ * probe that lands in that moment must not call it healthy (PM2's min_uptime, the same idea).
+ */
+export const MIN_UPTIME_MS = 2000;
+
+/**
+ * The unit's state, with "active" held back as "activating" until it has been up for
+ * MIN_UPTIME_MS. ActiveEnterTimestampMonotonic is CLOCK_MONOTONIC, the clock of hrtime.
+ */
+export async function settledUnitState(unit: string, signal?: AbortSignal): Promise<string> {
+  const result = await run(
+    "systemctl",
+    ["show", "--property=ActiveState,ActiveEnterTimestampMonotonic", "--", unit],
+    { signal, timeoutMs: 20_000 },
+  );
+  const props = Object.fromEntries(
+    result.stdout
+      .split("\n")
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+  );
+  const state = props.ActiveState?.trim() || "unknown";
+  if (state !== "active") return state;
+  const entered = props.ActiveEnterTimestampMonotonic ?? "";
+  const enteredUs = /^\d+$/.test(entered) ? BigInt(entered) : 0n;
+  const upMs = Number(process.hrtime.bigint() / 1000n - enteredUs) / 1000;
+  return upMs >= MIN_UPTIME_MS ? "active" : "activating";
+}
+
 /** The unit's last journal lines (its own output, as `journalctl -o cat` prints it). */
 export async function unitJournal(unit: string, lines: number, signal?: AbortSignal): Promise<string[]> {
   const args = ["--unit", unit, "--lines", String(lines), "--no-pager", "--output", "cat"];
@@ -173,11 +203,11 @@ export class SystemdRuntime implements Runtime {
 
   async probe(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal): Promise<Probe> {
     const unit = this.label(ref);
-    const result = await run("systemctl", ["is-active", unit], { signal, timeoutMs: 20_000 });
-    const state = result.stdout.trim() || "unknown";
+    const state = await settledUnitState(unit, signal);
     if (state !== "active") {
       const stopped = state === "inactive" || state === "failed" || state === "unknown";
-      return { status: stopped ? "STOPPED" : "UNHEALTHY", detail: `${unit} is ${state}` };
+      const status = stopped ? "STOPPED" : state === "activating" ? "STARTING" : "UNHEALTHY";
+      return { status, detail: `${unit} is ${state}` };
     }
     const sandbox = (argv: readonly string[], s?: AbortSignal) =>
       runInUnitSandbox(join(this.unitDir, unit), argv, s);
