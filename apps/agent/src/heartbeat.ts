@@ -4,9 +4,11 @@
 import { type AgentClient, AgentUnauthorizedError, type ServiceHealthReport } from "@capstan/protocol";
 import { pause } from "./abort";
 import type { DockerHost, DockerStatus } from "./docker";
-import { collectFacts } from "./facts";
+import { collectFacts, systemdIsPid1 } from "./facts";
+import { Inventory } from "./inventory";
 import type { Logger } from "./log";
 import type { Runtimes } from "./runtimes/types";
+import { withServiceStats } from "./service-stats";
 import type { ManagedService, StateStore } from "./state";
 import type { ControlPlaneTrust } from "./trust";
 import type { Upgrader } from "./upgrade";
@@ -64,6 +66,7 @@ export interface HeartbeatLoopDeps extends HealthDeps {
 export class HeartbeatLoop {
   private lastFacts = "";
   private intervalMs: number;
+  private readonly inventory = new Inventory();
 
   constructor(private readonly deps: HeartbeatLoopDeps) {
     this.intervalMs = deps.intervalMs;
@@ -71,12 +74,20 @@ export class HeartbeatLoop {
 
   async beat(signal?: AbortSignal): Promise<void> {
     const { deps } = this;
-    const services = await allServiceHealth(deps, signal);
+    const services = await withServiceStats(deps, await allServiceHealth(deps, signal), signal);
     // Hosts without Docker never load dockerode; hosts with Docker or compose services report it.
     const usesDocker = services.some((s) => deps.runtimes[s.kind]?.usesDocker) || deps.docker.installed();
     const docker: DockerStatus | undefined = usesDocker ? await deps.docker.status(signal) : undefined;
     const facts = await collectFacts(deps.state.dir, docker?.available ? deps.docker : null);
     const factsJson = JSON.stringify(facts);
+    const managedProjects = new Set(
+      services.map((s) => deps.runtimes[s.kind]?.label?.(s)).filter((p) => p !== undefined),
+    );
+    const engine = docker?.available ? deps.docker : null;
+    const unmanaged = await this.inventory.changed(
+      { docker: engine, systemd: systemdIsPid1(), managedProjects },
+      signal,
+    );
     const upgrade = deps.upgrader?.report();
     const response = await deps.client.heartbeat(
       {
@@ -86,10 +97,12 @@ export class HeartbeatLoop {
         activeJobs: deps.activeJobs(),
         docker: docker ? { available: docker.available, detail: docker.detail?.slice(0, 1024) } : undefined,
         upgrade,
+        unmanaged,
       },
       { signal },
     );
     this.lastFacts = factsJson;
+    this.inventory.accepted(unmanaged);
     this.intervalMs = Math.max(1000, Math.min(deps.intervalMs, response.heartbeatIntervalSeconds * 1000));
     for (const jobId of response.abandonJobs) deps.abandon(jobId);
     if (upgrade) await deps.upgrader?.acknowledged(upgrade);

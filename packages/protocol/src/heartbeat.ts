@@ -9,6 +9,7 @@ import {
   uuidSchema,
 } from "./common";
 import { controlPlaneKeySchema, controlPlaneSignatureSchema } from "./control-plane-key";
+import { serviceStatsSchema, unmanagedSchema } from "./inventory";
 
 export const serviceHealthSchema = z.object({
   workflow: nameSchema,
@@ -17,6 +18,8 @@ export const serviceHealthSchema = z.object({
   status: healthStatusSchema,
   detail: z.string().max(1024).optional(),
   revisionHash: z.string().max(200).optional(),
+  /** Resource use, image/release and ports (inventory.ts); absent from older agents. */
+  stats: serviceStatsSchema.optional(),
 });
 export type ServiceHealthReport = z.infer<typeof serviceHealthSchema>;
 
@@ -73,6 +76,8 @@ export const heartbeatRequestSchema = z.object({
     })
     .optional(),
   upgrade: agentUpgradeReportSchema.optional(),
+  /** Containers and units Capstan does not manage (inventory.ts); only when they changed. */
+  unmanaged: unmanagedSchema.optional(),
 });
 export type HeartbeatRequest = z.input<typeof heartbeatRequestSchema>;
 

@@ -18,6 +18,7 @@ import { pruneReleases } from "./artifacts";
 import type { BundleCache, BundleRef } from "./bundles";
 import { prepareProject } from "./compose-project";
 import { runComposeRelease } from "./compose-release";
+import { composeStats } from "./compose-stats";
 import { containerLogs } from "./container-logs";
 import { explainPullFailure, loginToRegistries, type RegistrySession } from "./registry-login";
 import type { Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
@@ -336,6 +337,10 @@ export class ComposeRuntime implements Runtime {
   /** The last lines of each of the project's containers (stdout and stderr), for the deploy log. */
   recentLogs(ref: ServiceRef, lines: number, signal?: AbortSignal): Promise<string[]> {
     return containerLogs(this.docker, serviceLabels(this.label(ref)), lines, signal);
+  }
+
+  stats(ref: ServiceRef, _checks: readonly HealthCheck[], signal?: AbortSignal) {
+    return composeStats(this.docker, serviceLabels(this.label(ref)), ref.service, signal);
   }
 
   /** The release folder the running containers were created from (compose labels them). */

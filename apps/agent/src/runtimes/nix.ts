@@ -27,6 +27,7 @@ import { dropUnsupportedDirectives } from "./hardening";
 import { runInUnitSandbox, sandboxProperties, settledUnitState, unitJournal } from "./systemd";
 import type { HealthStatus, Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 import { runUnitRelease } from "./unit-release";
+import { UnitStats, unitServiceStats } from "./unit-stats";
 
 /** What `nix build --json` may hand back as an output path. */
 const STORE_PATH = /^\/nix\/store\/[0-9a-z]{32}-[A-Za-z0-9+._?=-]{1,211}$/;
@@ -50,6 +51,7 @@ export interface NixRuntimeOptions {
 
 export class NixRuntime implements Runtime {
   readonly kind = "nix" as const;
+  private readonly unitStats = new UnitStats();
 
   constructor(
     private readonly root: string,
@@ -225,6 +227,10 @@ export class NixRuntime implements Runtime {
     return declared.ok
       ? { status: "HEALTHY", detail: `${unit} is ${state}; ${declared.detail}` }
       : { status: "UNHEALTHY", detail: declared.detail };
+  }
+
+  stats(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal) {
+    return unitServiceStats(this.unitStats, this.unitName(ref), this.currentRelease(ref), checks, signal);
   }
 
   recentLogs(ref: ServiceRef, lines: number, signal?: AbortSignal): Promise<string[]> {

@@ -29,6 +29,7 @@ import { cleanLines } from "./container-logs";
 import { dropUnsupportedDirectives } from "./hardening";
 import type { Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 import { runUnitRelease } from "./unit-release";
+import { UnitStats, unitServiceStats } from "./unit-stats";
 
 export interface SystemdPaths {
   /** <state>/systemd/<workflow>/<service>: releases/, current, env/, units/ */
@@ -159,6 +160,7 @@ function withoutDirective(unit: string, directive: string): string {
 
 export class SystemdRuntime implements Runtime {
   readonly kind = "systemd";
+  private readonly unitStats = new UnitStats();
 
   constructor(
     private readonly root: string,
@@ -215,6 +217,10 @@ export class SystemdRuntime implements Runtime {
     return declared.ok
       ? { status: "HEALTHY", detail: `${unit} is active` }
       : { status: "UNHEALTHY", detail: declared.detail };
+  }
+
+  stats(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal) {
+    return unitServiceStats(this.unitStats, this.label(ref), this.currentRelease(ref), checks, signal);
   }
 
   /** The release `current` points at (what actually runs after a crash mid-deploy). */

@@ -2,7 +2,7 @@
 // stopped and rolled back on this host. The job runner, heartbeats and reconcile look a runtime up
 // by kind and never branch on it; the shared "activate, wait healthy, roll back" template
 // (runtimes/deploy-release.ts) drives every runtime the same way.
-import type { JobRegistry } from "@capstan/protocol";
+import type { JobRegistry, ServiceStats } from "@capstan/protocol";
 import type { HealthCheck, HostPolicy, ServiceKind, ServiceSpec } from "@capstan/templates";
 import type { RegistrySession } from "./registry-login";
 
@@ -68,6 +68,8 @@ export interface Runtime {
   activate(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<void>;
   /** Health now, for the deploy gate and for heartbeats. */
   probe(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal): Promise<Probe>;
+  /** Resource use, image or release, and ports for heartbeats (runtimes/*-stats.ts). */
+  stats?(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal): Promise<ServiceStats>;
   /**
    * The service's last output lines (container logs, unit journal), unmasked: the caller masks
    * secret values before they reach any log.

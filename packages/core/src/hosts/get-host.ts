@@ -1,8 +1,10 @@
 import type { HealthStatus } from "@capstan/db";
+import type { ServiceStats, Unmanaged } from "@capstan/protocol";
 import type { Db } from "../db";
 import { notFound } from "../errors";
 import { isUuid } from "../ids";
 import { type HostView, toHostView } from "./host-view";
+import { toServiceStats, toUnmanaged } from "./service-inventory";
 
 export interface HostDetail extends HostView {
   services: {
@@ -13,7 +15,10 @@ export interface HostDetail extends HostView {
     detail: string | null;
     revisionHash: string | null;
     updatedAt: Date;
+    stats: ServiceStats | null;
   }[];
+  /** Containers and units the agent found that Capstan does not manage; read-only. */
+  unmanaged: Unmanaged | null;
 }
 
 /** A host of the caller's team with the health of every service it runs; other teams' hosts are "not found". */
@@ -21,7 +26,10 @@ export async function getHost(db: Db, args: { teamId: string; hostId: string }):
   if (!isUuid(args.hostId)) throw notFound("Host");
   const host = await db.host.findFirst({
     where: { id: args.hostId, teamId: args.teamId },
-    include: { services: { orderBy: [{ workflow: "asc" }, { service: "asc" }] } },
+    include: {
+      // The chart's ring is read by getHostStatsHistory only.
+      services: { orderBy: [{ workflow: "asc" }, { service: "asc" }], omit: { statsHistory: true } },
+    },
   });
   if (!host) throw notFound("Host");
   return {
@@ -34,6 +42,8 @@ export async function getHost(db: Db, args: { teamId: string; hostId: string }):
       detail: s.detail,
       revisionHash: s.revisionHash,
       updatedAt: s.updatedAt,
+      stats: toServiceStats(s.stats),
     })),
+    unmanaged: toUnmanaged(host.unmanaged),
   };
 }

@@ -12,6 +12,7 @@ import {
   UPGRADE_REPORT_GRACE_SECONDS,
 } from "../fleet/fail-unreported-agent-upgrades";
 import { recordAgentUpgradeReport } from "../fleet/record-agent-upgrade-report";
+import { recordServiceStats } from "./record-service-stats";
 
 interface OpenUpgrade {
   id: string;
@@ -104,6 +105,11 @@ export async function recordHeartbeat(
        ORDER BY u."createdAt" LIMIT 1) AS upgrade
     FROM "Host", async_commit WHERE id = ${args.hostId}::uuid`;
   const row = rows[0]!;
+  await recordServiceStats(db, {
+    hostId: args.hostId,
+    services: request.services,
+    unmanaged: request.unmanaged,
+  });
   let upgrade = row.upgrade;
   if (upgrade?.overdue) {
     await failUnreportedAgentUpgrades(db, { hostIds: [args.hostId] });
