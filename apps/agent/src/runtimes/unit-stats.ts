@@ -1,6 +1,9 @@
 // Resource use of one systemd/Nix unit for heartbeats, from systemd's own cgroup accounting
 // (`systemctl show`): memory now, restarts, start time, and CPU % from the CPU time used between
-// two heartbeats (systemd only keeps a counter).
+// two heartbeats (systemd only keeps a counter). Where CPU accounting is off (the default on
+// many systemd versions), the unit's cgroup v2 `cpu.stat` still counts: the kernel keeps it for
+// every cgroup, with or without the cpu controller.
+import { readFile } from "node:fs/promises";
 import type { ServicePort, ServiceStats } from "@capstan/protocol";
 import type { HealthCheck } from "@capstan/templates";
 import { run } from "../exec";
@@ -11,7 +14,18 @@ export type Systemctl = (args: string[], signal?: AbortSignal) => Promise<{ code
 export const localSystemctl: Systemctl = (args, signal) =>
   run("systemctl", args, { signal, timeoutMs: 20_000 });
 
-const PROPERTIES = "CPUUsageNSec,MemoryCurrent,NRestarts,ActiveEnterTimestampMonotonic,MainPID,ActiveState";
+/** Where the unit's numbers come from; tests point both at a systemd host container. */
+export interface UnitHost {
+  systemctl: Systemctl;
+  readFile(path: string): Promise<string>;
+}
+
+const localHost: UnitHost = { systemctl: localSystemctl, readFile: (path) => readFile(path, "utf8") };
+
+const PROPERTIES =
+  "CPUUsageNSec,MemoryCurrent,NRestarts,ActiveEnterTimestampMonotonic,MainPID,ActiveState,ControlGroup";
+/** A cgroup path as systemd prints it; nothing that could climb out of /sys/fs/cgroup. */
+const CGROUP_PATH = /^(\/[A-Za-z0-9_.@:\\-]+)+$/;
 
 /** systemd prints "[not set]" or 2^64-1 when accounting is off: no number then. */
 function counter(value: string | undefined): bigint | undefined {
@@ -41,10 +55,24 @@ export class UnitStats {
   /** The CPU counter at the previous heartbeat, per unit and main PID (a restart starts over). */
   private readonly last = new Map<string, { ns: bigint; at: bigint; pid: string }>();
 
-  constructor(private readonly systemctl: Systemctl = localSystemctl) {}
+  constructor(private readonly host: UnitHost = localHost) {}
+
+  /** CPU time in ns: systemd's counter, else cgroup v2's cpu.stat (unified or hybrid layout). */
+  private async cpuNs(props: Map<string, string>): Promise<bigint | undefined> {
+    const counted = counter(props.get("CPUUsageNSec"));
+    if (counted !== undefined) return counted;
+    const group = props.get("ControlGroup") ?? "";
+    if (!CGROUP_PATH.test(group) || group.split("/").includes("..")) return undefined;
+    for (const root of ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"]) {
+      const text = await this.host.readFile(`${root}${group}/cpu.stat`).catch(() => "");
+      const usec = /^usage_usec (\d{1,20})$/m.exec(text)?.[1];
+      if (usec) return BigInt(usec) * 1000n;
+    }
+    return undefined;
+  }
 
   async read(unit: string, signal?: AbortSignal): Promise<ServiceStats> {
-    const result = await this.systemctl(["show", `--property=${PROPERTIES}`, "--", unit], signal);
+    const result = await this.host.systemctl(["show", `--property=${PROPERTIES}`, "--", unit], signal);
     const now = process.hrtime.bigint();
     if (result.code !== 0) return {};
     const props = new Map(
@@ -64,7 +92,7 @@ export class UnitStats {
       const upMs = Number(now / 1000n - entered) / 1000;
       if (upMs >= 0) stats.startedAt = new Date(Date.now() - upMs).toISOString();
     }
-    const cpu = counter(props.get("CPUUsageNSec"));
+    const cpu = active ? await this.cpuNs(props) : undefined;
     const pid = props.get("MainPID") ?? "0";
     const previous = this.last.get(unit);
     if (cpu !== undefined && active) {
