@@ -38,6 +38,7 @@ const POLICY: Record<string, Role> = {
   "hosts.list": "VIEWER",
   "hosts.page": "VIEWER",
   "hosts.healthHistory": "VIEWER",
+  "hosts.statsHistory": "VIEWER",
   "hosts.get": "VIEWER",
   "hosts.revoke": "ADMIN",
   "hosts.approve": "ADMIN",

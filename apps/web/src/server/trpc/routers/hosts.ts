@@ -1,5 +1,6 @@
 import { approveHost } from "@capstan/core/hosts/approve-host";
 import { getHost } from "@capstan/core/hosts/get-host";
+import { getHostStatsHistory, MAX_STATS_HOURS } from "@capstan/core/hosts/get-host-stats-history";
 import { listHosts } from "@capstan/core/hosts/list-hosts";
 import { revokeHost } from "@capstan/core/hosts/revoke-host";
 import { updateHost, updateHostInputSchema } from "@capstan/core/hosts/update-host";
@@ -37,6 +38,12 @@ export const hostsRouter = createTRPCRouter({
         hostId: input.hostId,
         hours: input.hours,
       }),
+    ),
+  /** CPU and memory of the host's services over the last `hours` (the ring keeps 24 h). */
+  statsHistory: teamProcedure("VIEWER")
+    .input(hostId.extend({ hours: z.number().int().min(1).max(MAX_STATS_HOURS).optional() }))
+    .query(({ ctx, input }) =>
+      getHostStatsHistory(ctx.prisma, { teamId: ctx.actor.teamId, hostId: input.hostId, hours: input.hours }),
     ),
   get: teamProcedure("VIEWER")
     .input(hostId)
