@@ -11,16 +11,16 @@ import { StatusBadge } from "@/components/status/status-badge";
 import { formatAbsolute, RelativeTime } from "@/components/status/time";
 import { Button, Card, ErrorNotice, Field, Spinner } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
+import { formatSize } from "@/lib/format-size";
 import { useTRPC } from "@/trpc/client";
 import { DeploymentList } from "../../deployments/deployment-list";
 import { formatLabels, parseLabels } from "../install-command";
 import { HostPolicy } from "./host-policy";
-import { ServiceActions } from "./service-actions";
+import { ServiceInventory, UsageHistory } from "./service-inventory";
+import { UnmanagedList } from "./unmanaged-list";
 
 function bytes(n: unknown): string | null {
-  if (typeof n !== "number") return null;
-  const gib = n / 1024 ** 3;
-  return gib >= 1 ? `${gib.toFixed(gib >= 10 ? 0 : 1)} GiB` : `${Math.round(n / 1024 ** 2)} MiB`;
+  return typeof n === "number" ? formatSize(n) : null;
 }
 
 function text(v: unknown): string | null {
@@ -153,52 +153,16 @@ export function HostDetail({ hostId }: { hostId: string }) {
           <p className="text-sm text-slate-600">This host runs no services deployed by Capstan yet.</p>
         ) : (
           <>
-            <div className="-mx-4 mb-6 overflow-x-auto">
-              <table className="min-w-full text-sm">
-                <thead className="text-left text-xs uppercase tracking-wide text-slate-500">
-                  <tr>
-                    <th className="px-4 py-2 font-medium">Service</th>
-                    <th className="px-4 py-2 font-medium">Kind</th>
-                    <th className="px-4 py-2 font-medium">Health</th>
-                    <th className="px-4 py-2 font-medium">Detail</th>
-                    <th className="px-4 py-2 font-medium">Since</th>
-                    {canDeploy && host.status !== "REVOKED" && (
-                      <th className="px-4 py-2 font-medium">Actions</th>
-                    )}
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {host.services.map((s) => (
-                    <tr key={`${s.workflow}/${s.service}`}>
-                      <td className="px-4 py-2 font-medium text-slate-900">
-                        {s.workflow}/{s.service}
-                      </td>
-                      <td className="px-4 py-2 text-slate-600">{s.kind}</td>
-                      <td className="px-4 py-2">
-                        <StatusBadge status={s.status} />
-                      </td>
-                      <td
-                        className="max-w-xs truncate px-4 py-2 text-xs text-slate-600"
-                        title={s.detail ?? undefined}
-                      >
-                        {s.detail ?? "–"}
-                      </td>
-                      <td className="px-4 py-2 text-xs text-slate-600">
-                        <RelativeTime date={s.updatedAt} />
-                      </td>
-                      {canDeploy && host.status !== "REVOKED" && (
-                        <td className="px-4 py-2">
-                          <ServiceActions hostId={hostId} workflow={s.workflow} service={s.service} />
-                        </td>
-                      )}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <ServiceInventory
+              hostId={hostId}
+              services={host.services}
+              canAct={canDeploy && host.status !== "REVOKED"}
+            />
             <HealthHistory hostId={hostId} />
+            <UsageHistory hostId={hostId} />
           </>
         )}
+        <UnmanagedList unmanaged={host.unmanaged} />
       </Section>
 
       <section aria-labelledby="host-deployments" className="mb-8">
