@@ -101,6 +101,36 @@ async function seed(): Promise<Seeded> {
        ($1, 'shop', 'worker', 'compose', 'UNHEALTHY', 'healthcheck failed 3 times', $2)`,
     [hostId, contentHash],
   );
+  // What the agent's heartbeats report (stats, a CPU/memory ring, containers it does not manage).
+  const now = Math.floor(Date.now() / 1000);
+  const ring = Array.from({ length: 30 }, (_, i) => [
+    now - (30 - i) * 120,
+    5 + (i % 7),
+    (40 + i) * 1024 ** 2,
+  ]);
+  await db.query(
+    `UPDATE "ServiceHealth" SET stats = $2, "statsHistory" = $3 WHERE "hostId" = $1 AND service = 'web'`,
+    [
+      hostId,
+      JSON.stringify({
+        startedAt: new Date(Date.now() - 3 * 3600_000).toISOString(),
+        restarts: 4,
+        cpuPercent: 12.5,
+        memoryBytes: 84 * 1024 ** 2,
+        image: "capstan-busybox:test",
+        ports: [{ published: 8080, target: 80, protocol: "tcp" }],
+      }),
+      JSON.stringify(ring),
+    ],
+  );
+  await db.query(`UPDATE "Host" SET unmanaged = $2 WHERE id = $1`, [
+    hostId,
+    JSON.stringify({
+      containers: [{ name: "legacy-postgres", image: "postgres:15", state: "running" }],
+      units: [{ name: "nginx.service", state: "running" }],
+      truncated: false,
+    }),
+  ]);
   await db.query(
     `INSERT INTO "HealthChange" ("hostId", workflow, service, status, at) VALUES
        ($1, 'shop', 'web', 'STARTING', now() - interval '30 hours'),
@@ -226,6 +256,20 @@ test("a host's page shows its services, health over time, deployments and policy
     1,
   );
   await expect(page.getByRole("region", { name: "Policy" })).toContainText("Privileged containers: refused");
+  // What runs here: the services table with stats, CPU and memory charts, the unmanaged list.
+  const web = services.getByRole("row", { name: /shop\/web/ });
+  await expect(web.getByRole("cell", { name: "4", exact: true })).toBeVisible();
+  for (const text of ["Healthy", "3 h", "12.5 %", "84 MiB", "capstan-busybox:test", "8080→80"])
+    await expect(web).toContainText(text);
+  await expect(services.getByRole("figure", { name: "CPU over the last 24 h" })).toBeVisible();
+  await expect(services.getByRole("img", { name: /^shop\/web: 6\.0 % at .*, peak 11 %$/ })).toBeVisible();
+  await expect(services.getByRole("img", { name: /^shop\/web: 69 MiB at/ })).toBeVisible();
+  const unmanaged = services.getByTestId("unmanaged");
+  await expect(unmanaged).toContainText("Not managed by Capstan (2)");
+  await expect(unmanaged.getByText("legacy-postgres")).toBeHidden();
+  await unmanaged.getByText("Not managed by Capstan").click();
+  await expect(unmanaged.getByText("legacy-postgres")).toBeVisible();
+  await expect(unmanaged.getByText("nginx.service")).toBeVisible();
 
   // Keyboard: open the revoke confirmation and back out with Escape; nothing changes.
   await page.getByRole("button", { name: "Revoke host" }).focus();
