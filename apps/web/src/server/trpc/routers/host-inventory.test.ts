@@ -5,27 +5,17 @@ import { createTestHost } from "@capstan/core/deployments/test-fixtures";
 import { recordHeartbeat } from "@capstan/core/hosts/record-heartbeat";
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
-import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestMember,
   createTestTeam,
   postgresComponent,
 } from "../../../../../../packages/core/test/fixtures";
+import { trpcOutcome as outcome } from "../../../../test/trpc-code";
 import { createCaller } from "../root";
 
 const ok = requireComponents("web/trpc host inventory", await postgresComponent());
 const MISSING = "00000000-0000-4000-8000-000000000000";
-
-async function outcome(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return "OK";
-  } catch (error) {
-    if (error instanceof TRPCError) return `${error.code}: ${error.message}`;
-    throw error;
-  }
-}
 
 describe.skipIf(!ok)("host inventory procedures", () => {
   let db: TestDatabase;

@@ -21,7 +21,7 @@ type Stats = NonNullable<HostService["stats"]>;
 
 const NONE = <span className="text-slate-400">–</span>;
 
-export const formatCpu = (percent: number) => `${percent < 10 ? percent.toFixed(1) : Math.round(percent)} %`;
+const formatCpu = (percent: number) => `${percent < 10 ? percent.toFixed(1) : Math.round(percent)} %`;
 
 function ports(stats: Stats | null): string | null {
   if (!stats?.ports?.length) return null;

@@ -9,7 +9,9 @@ describe("UnmanagedList", () => {
     const html = renderToStaticMarkup(
       <UnmanagedList
         unmanaged={{
-          containers: [{ name: "<img src=x onerror=alert(1)>", state: "running", image: "<script>x</script>" }],
+          containers: [
+            { name: "<img src=x onerror=alert(1)>", state: "running", image: "<script>x</script>" },
+          ],
           units: [{ name: "evil<b>.service", state: "running" }],
           truncated: true,
         }}
