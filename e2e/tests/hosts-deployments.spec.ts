@@ -259,7 +259,7 @@ test("a host's page shows its services, health over time, deployments and policy
   // What runs here: the services table with stats, CPU and memory charts, the unmanaged list.
   const web = services.getByRole("row", { name: /shop\/web/ });
   await expect(web.getByRole("cell", { name: "4", exact: true })).toBeVisible();
-  for (const text of ["Healthy", "3 h", "12.5 %", "84 MiB", "capstan-busybox:test", "8080→80"])
+  for (const text of ["Healthy", "3 h", "13 %", "84 MiB", "capstan-busybox:test", "8080→80"])
     await expect(web).toContainText(text);
   await expect(services.getByRole("figure", { name: "CPU over the last 24 h" })).toBeVisible();
   await expect(services.getByRole("img", { name: /^shop\/web: 6\.0 % at .*, peak 11 %$/ })).toBeVisible();

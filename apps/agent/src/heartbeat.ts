@@ -4,7 +4,7 @@
 import { type AgentClient, AgentUnauthorizedError, type ServiceHealthReport } from "@capstan/protocol";
 import { pause } from "./abort";
 import type { DockerHost, DockerStatus } from "./docker";
-import { collectFacts, systemdIsPid1 } from "./facts";
+import { collectFacts } from "./facts";
 import { Inventory } from "./inventory";
 import type { Logger } from "./log";
 import type { Runtimes } from "./runtimes/types";
@@ -80,12 +80,10 @@ export class HeartbeatLoop {
     const docker: DockerStatus | undefined = usesDocker ? await deps.docker.status(signal) : undefined;
     const facts = await collectFacts(deps.state.dir, docker?.available ? deps.docker : null);
     const factsJson = JSON.stringify(facts);
-    const managedProjects = new Set(
-      services.map((s) => deps.runtimes[s.kind]?.label?.(s)).filter((p) => p !== undefined),
-    );
-    const engine = docker?.available ? deps.docker : null;
     const unmanaged = await this.inventory.changed(
-      { docker: engine, systemd: systemdIsPid1(), managedProjects },
+      deps.runtimes,
+      services,
+      docker?.available ? deps.docker : null,
       signal,
     );
     const upgrade = deps.upgrader?.report();

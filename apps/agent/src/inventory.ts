@@ -13,6 +13,8 @@ import {
   type UnmanagedUnit,
 } from "@capstan/protocol";
 import type { DockerHost } from "./docker";
+import { systemdIsPid1 } from "./facts";
+import type { Runtimes, ServiceRef } from "./runtimes/types";
 import { localSystemctl, type Systemctl } from "./runtimes/unit-stats";
 
 const REFRESH_MS = 60_000;
@@ -87,14 +89,18 @@ export class Inventory {
    * undefined. `docker` is null when the Engine is absent or down (no Docker work at all then).
    */
   async changed(
-    args: { docker: DockerHost | null; systemd: boolean; managedProjects: ReadonlySet<string> },
+    runtimes: Runtimes,
+    managed: readonly (ServiceRef & { kind: keyof Runtimes })[],
+    docker: DockerHost | null,
     signal?: AbortSignal,
   ): Promise<Unmanaged | undefined> {
     if (!this.cached || Date.now() - this.cached.at >= REFRESH_MS) {
+      // What the runtimes call our services on this host (Compose project names among them).
+      const ours = new Set(managed.map((s) => runtimes[s.kind]?.label?.(s)).filter((p) => p !== undefined));
       const none: Found<never> = { items: [], dropped: false };
       const [containers, units] = await Promise.all([
-        args.docker ? unmanagedContainers(args.docker, args.managedProjects, signal).catch(() => none) : none,
-        args.systemd ? unmanagedUnits(this.systemctl, signal).catch(() => none) : none,
+        docker ? unmanagedContainers(docker, ours, signal).catch(() => none) : none,
+        systemdIsPid1() ? unmanagedUnits(this.systemctl, signal).catch(() => none) : none,
       ]);
       const value = {
         containers: containers.items,

@@ -105,6 +105,7 @@ export async function recordHeartbeat(
        ORDER BY u."createdAt" LIMIT 1) AS upgrade
     FROM "Host", async_commit WHERE id = ${args.hostId}::uuid`;
   const row = rows[0]!;
+  // Inventory (latest stats, the chart ring, the unmanaged list): one more statement, only when reported.
   await recordServiceStats(db, {
     hostId: args.hostId,
     services: request.services,
