@@ -60,7 +60,6 @@ export function ServiceInventory({
 }) {
   const head = [
     "Service",
-    "Kind",
     "Health",
     "Uptime",
     "Restarts",
@@ -92,8 +91,8 @@ export function ServiceInventory({
               <tr key={`${s.workflow}/${s.service}`}>
                 <td className="px-4 py-2 font-medium text-slate-900">
                   {s.workflow}/{s.service}
+                  <span className="block text-xs font-normal text-slate-500">{s.kind}</span>
                 </td>
-                <td className="px-4 py-2 text-slate-600">{s.kind}</td>
                 <td className="px-4 py-2" title={s.detail ?? undefined}>
                   <StatusBadge status={s.status} />
                   {s.detail ? (
@@ -153,7 +152,7 @@ export function UsageHistory({ hostId }: { hostId: string }) {
   const pick = (key: "cpuPercent" | "memoryBytes") =>
     series.map((s) => ({ ...s, samples: s.points.map((p) => ({ at: p.at, value: p[key] })) }));
   return (
-    <section aria-label="CPU and memory over time" className="mt-6 grid gap-6 lg:grid-cols-2">
+    <section aria-label="CPU and memory over time" className="mt-6 space-y-6">
       <UsageChart
         label="CPU over the last 24 h"
         series={pick("cpuPercent")}
