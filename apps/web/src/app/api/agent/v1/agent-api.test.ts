@@ -328,6 +328,35 @@ describe.skipIf(!ok)("agent API v1 (route handlers)", () => {
     expect((await report("HEALTHY")).hostStatus).toBe("ONLINE");
   });
 
+  it("refuses a heartbeat with a hostile inventory (400) and stores none of it", async () => {
+    const host = await createTestHost(db.prisma, teamId);
+    const client = clientFor(host);
+    const web = { workflow: "shop", service: "web", kind: "compose" as const, status: "HEALTHY" as const };
+    const hostile = [
+      {
+        services: [web],
+        unmanaged: { containers: [{ name: "<svg onload=alert(1)>", state: "running" }], units: [] },
+      },
+      { services: [{ ...web, stats: { image: "../../etc/shadow\n" } }] },
+      {
+        services: [web],
+        unmanaged: {
+          containers: [],
+          units: Array.from({ length: 201 }, (_, i) => ({ name: `u${i}.service`, state: "running" })),
+        },
+      },
+    ];
+    for (const request of hostile)
+      expect(await client.heartbeat({ agentVersion: "0.1.0", ...request }).catch((e) => e)).toMatchObject({
+        status: 400,
+      });
+    const row = await db.prisma.host.findUniqueOrThrow({
+      where: { id: host.id },
+      include: { services: true },
+    });
+    expect([row.unmanaged, row.services]).toEqual([null, []]);
+  });
+
   it("tells a heartbeat which active jobs to abandon", async () => {
     const host = await createTestHost(db.prisma, teamId);
     const client = clientFor(host);
