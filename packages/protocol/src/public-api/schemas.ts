@@ -7,6 +7,7 @@ import { MAX_YAML_BYTES } from "@capstan/templates/workflow/parse-workflow-yaml"
 import { z } from "zod";
 import { BUNDLE_MAX_BYTES, bundleSha256Schema } from "../bundles";
 import { healthStatuses, hostStatuses, jobStates, stepStates } from "../common";
+import { serviceStatsSchema, unmanagedSchema } from "../inventory";
 
 /** Longest `?wait=` a request may ask for, in seconds. */
 export const MAX_WAIT_SECONDS = 300;
@@ -243,8 +244,12 @@ export const hostDetailSchema = hostSchema
         detail: z.string().nullable(),
         revisionHash: z.string().nullable(),
         updatedAt: timestamp,
+        /** Resource use, image or release and ports from the agent's last heartbeat. */
+        stats: serviceStatsSchema.nullable().optional(),
       }),
     ),
+    /** Containers and units the agent found that Capstan does not manage (read-only). */
+    unmanaged: unmanagedSchema.nullable().optional(),
   })
   .meta({ id: "HostDetail" });
 
