@@ -8,7 +8,9 @@ import { recordHeartbeat } from "../hosts/record-heartbeat";
 import { claimNextJob } from "../jobs/claim-job";
 import { completeJob } from "../jobs/complete-job";
 import { runServiceAction } from "../services/run-service-action";
+import { getDeployment } from "./get-deployment";
 import { getLiveWhere } from "./get-live-where";
+import { rollbackDeployment } from "./rollback-deployment";
 import {
   createTestHost,
   createTestRevision,
@@ -83,6 +85,9 @@ describe.skipIf(!ok)("getLiveWhere", () => {
       },
     });
   }
+
+  const deploymentOf = (r: Revision) =>
+    db.prisma.deployment.findFirstOrThrow({ where: { revisionId: r.id } });
 
   async function setup(hostCount = 1) {
     const team = await createTestTeam(db.prisma);
@@ -239,6 +244,15 @@ describe.skipIf(!ok)("getLiveWhere", () => {
       live: { revisionNumber: 2 },
       reported: { revisionNumber: 1, status: "HEALTHY", waitingForHeartbeat: true },
     });
+    const page = await getDeployment(db.prisma, {
+      teamId: team.id,
+      deploymentId: (await deploymentOf(r2)).id,
+    });
+    expect(page.hosts[0]?.health[0]).toMatchObject({
+      onThisRevision: false,
+      revisionNumber: 1,
+      waitingForHeartbeat: true,
+    });
     await beat(r2);
     where = await getLiveWhere(db.prisma, { teamId: team.id });
     expect(where.services[0]?.reported).toMatchObject({ revisionNumber: 2, waitingForHeartbeat: false });
@@ -252,5 +266,32 @@ describe.skipIf(!ok)("getLiveWhere", () => {
     expect(where.services.map((s) => s.host.name)).toEqual([hosts[0]!.name]);
     const other = await createTestTeam(db.prisma);
     expect((await getLiveWhere(db.prisma, { teamId: other.id })).services).toEqual([]);
+  });
+
+  it("refuses a rollback to a revision already live on all its hosts, naming it and them (409)", async () => {
+    const { team, hosts, revision } = await setup(2);
+    const [a, b] = hosts as [TestHost, TestHost];
+    const actor = { type: "SYSTEM" as const, label: "test" };
+    const r1 = await revision();
+    const first = await deploy(team.id, r1, hosts);
+    const refused = rollbackDeployment(db.prisma, { teamId: team.id, deploymentId: first.id, actor });
+    await expect(refused).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringMatching(/^Revision 1 of .* is already live on /),
+      details: { revision: 1, hosts: [a.name, b.name].sort() },
+    });
+    expect(await db.prisma.deployment.count({ where: { teamId: team.id } })).toBe(1);
+    // The deployment page hides the button and says why.
+    const page = await getDeployment(db.prisma, { teamId: team.id, deploymentId: first.id });
+    expect(page.redeployRefusal).toMatch(/^Revision 1 of .* is already live on /);
+
+    // r2 failed on b and was rolled back there; a runs r2: r1 is live on b only, so offered again.
+    const r2 = await revision();
+    const { deployment } = await deployTo(db.prisma, team.id, r2.id, [a.id, b.id]);
+    await settle(a, "ok");
+    await settle(b, { rolledBackTo: r1 });
+    expect(deployment.id).toBeTruthy();
+    const back = await rollbackDeployment(db.prisma, { teamId: team.id, deploymentId: first.id, actor });
+    expect(back.deployment.revisionId).toBe(r1.id);
   });
 });
