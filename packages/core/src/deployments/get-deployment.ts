@@ -3,6 +3,7 @@
 import type { HealthStatus, HostStatus, JobState, StepState } from "@capstan/db";
 import { z } from "zod";
 import { parseColumnOr } from "../columns/parse-column";
+import { readRevisionSpec } from "../columns/revision-spec";
 import type { Db } from "../db";
 import { notFound } from "../errors";
 import { isUuid } from "../ids";
@@ -14,6 +15,7 @@ import {
   OPEN_DEPLOYMENT_STATUSES,
   summarizeDeployments,
 } from "./list-deployments";
+import { readServiceListeners, type ServiceListeners } from "./read-service-listeners";
 import { whyNotRollBackTo } from "./rollback-deployment";
 
 export interface DeploymentStepView {
@@ -72,6 +74,8 @@ export interface DeploymentDetail extends DeploymentSummary {
    * "roll back" button on this page redeploys.
    */
   rollbackTarget: { id: string; revisionNumber: number; refusal: string | null } | null;
+  /** Where the revision's services listen: published ports, health-checked ports, domains. */
+  listeners: ServiceListeners[];
   /** Why "redeploy this revision" would change nothing (it is live on all its hosts), or null. */
   redeployRefusal: string | null;
 }
@@ -85,7 +89,9 @@ export async function getDeployment(
     where: { id: args.deploymentId, teamId: args.teamId },
     include: {
       ...deploymentSummaryInclude,
-      revision: { select: { id: true, number: true, message: true, contentHash: true, createdAt: true } },
+      revision: {
+        select: { id: true, number: true, message: true, contentHash: true, createdAt: true, spec: true },
+      },
       jobs: {
         orderBy: [{ wave: "asc" }, { createdAt: "asc" }, { id: "asc" }],
         include: {
@@ -195,6 +201,7 @@ export async function getDeployment(
       ? { id: rollbackTarget.id, revisionNumber: rollbackTarget.revision.number, refusal: rollbackRefusal }
       : null,
     redeployRefusal,
+    listeners: readServiceListeners(readRevisionSpec(row.revision.spec)),
   };
 }
 

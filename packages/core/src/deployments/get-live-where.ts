@@ -12,6 +12,8 @@
 import type { HealthStatus, HostStatus } from "@capstan/db";
 import { Prisma } from "@capstan/db";
 import type { Db } from "../db";
+import { notFound } from "../errors";
+import { isUuid } from "../ids";
 
 export interface LiveRelease {
   /** The revision the release belongs to (null when the release id names none we know). */
@@ -86,6 +88,8 @@ export async function getLiveWhere(
   db: Db,
   args: { teamId: string; workflowId?: string; hostId?: string; hostIds?: string[] },
 ): Promise<LiveWhere> {
+  if (args.workflowId !== undefined && !isUuid(args.workflowId)) throw notFound("Workflow");
+  if (args.hostId !== undefined && !isUuid(args.hostId)) throw notFound("Host");
   const scope = [
     args.workflowId ? Prisma.sql`AND d."workflowId" = ${args.workflowId}::uuid` : Prisma.empty,
     args.hostId ? Prisma.sql`AND j."hostId" = ${args.hostId}::uuid` : Prisma.empty,

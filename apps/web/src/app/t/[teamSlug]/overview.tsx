@@ -1,6 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { LiveWhereOverview } from "@/components/status/live-where";
 import type { ReactNode } from "react";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
 import { StatusBadge, StatusDot } from "@/components/status/status-badge";
@@ -79,6 +80,7 @@ export function Overview() {
             </Card>
           ) : null}
           {fresh ? null : <FleetStatus />}
+          {fresh ? null : <LiveWhereOverview />}
         </>
       ) : null}
     </>

@@ -3,6 +3,7 @@
 // its policy, and revoke (admins).
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { LiveWhere } from "@/components/status/live-where";
 import { type ReactNode, useState } from "react";
 import { HealthChart } from "@/components/charts/health-chart";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
@@ -200,6 +201,10 @@ export function HostDetail({ hostId }: { hostId: string }) {
           </>
         )}
       </Section>
+
+      <div className="mb-8">
+        <LiveWhere hostId={hostId} />
+      </div>
 
       <section aria-labelledby="host-deployments" className="mb-8">
         <h2 id="host-deployments" className="mb-3 text-base font-semibold text-slate-900">
