@@ -11,7 +11,12 @@ import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 
 const TONE: Record<LiveTone, Tone> = { live: "green", behind: "amber", failed: "red", none: "slate" };
-const LABEL: Record<LiveTone, string> = { live: "Up to date", behind: "Behind", failed: "Failed", none: "Nothing live" };
+const LABEL: Record<LiveTone, string> = {
+  live: "Up to date",
+  behind: "Behind",
+  failed: "Failed",
+  none: "Nothing live",
+};
 
 export function LiveSummary({ summary }: { summary: WorkflowLiveSummary }) {
   return (
@@ -81,7 +86,10 @@ export function LiveWhere({ workflowId, hostId }: { workflowId?: string; hostId?
                   <tr key={`${s.host.id}/${s.workflow.id}/${s.service}`} data-testid="live-row">
                     {workflowId ? null : (
                       <td className="px-4 py-2">
-                        <Link href={`/t/${team.slug}/workflows/${s.workflow.id}`} className="text-sky-700 hover:underline">
+                        <Link
+                          href={`/t/${team.slug}/workflows/${s.workflow.id}`}
+                          className="text-sky-700 hover:underline"
+                        >
                           {s.workflow.name}
                         </Link>
                       </td>
@@ -89,7 +97,10 @@ export function LiveWhere({ workflowId, hostId }: { workflowId?: string; hostId?
                     <td className="px-4 py-2">{s.service}</td>
                     {hostId ? null : (
                       <td className="px-4 py-2">
-                        <Link href={`/t/${team.slug}/hosts/${s.host.id}`} className="text-sky-700 hover:underline">
+                        <Link
+                          href={`/t/${team.slug}/hosts/${s.host.id}`}
+                          className="text-sky-700 hover:underline"
+                        >
                           {s.host.name}
                         </Link>
                       </td>
@@ -132,7 +143,10 @@ export function LiveWhereOverview() {
         <ul className="divide-y divide-slate-100">
           {workflows.map((w) => (
             <li key={w.workflow.id} className="flex flex-wrap items-center gap-3 py-2">
-              <Link href={`/t/${team.slug}/workflows/${w.workflow.id}`} className="font-medium text-sky-700 hover:underline">
+              <Link
+                href={`/t/${team.slug}/workflows/${w.workflow.id}`}
+                className="font-medium text-sky-700 hover:underline"
+              >
                 {w.workflow.name}
               </Link>
               <LiveSummary summary={w} />

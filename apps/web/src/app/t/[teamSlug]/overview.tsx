@@ -1,9 +1,9 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { LiveWhereOverview } from "@/components/status/live-where";
 import type { ReactNode } from "react";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
+import { LiveWhereOverview } from "@/components/status/live-where";
 import { StatusBadge, StatusDot } from "@/components/status/status-badge";
 import { RelativeTime } from "@/components/status/time";
 import { Card, ErrorNotice, PageHeader, Spinner } from "@/components/ui";

@@ -3,11 +3,11 @@
 // its policy, and revoke (admins).
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { LiveWhere } from "@/components/status/live-where";
 import { type ReactNode, useState } from "react";
 import { HealthChart } from "@/components/charts/health-chart";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
 import { ConfirmButton } from "@/components/status/dialog";
+import { LiveWhere } from "@/components/status/live-where";
 import { StatusBadge } from "@/components/status/status-badge";
 import { formatAbsolute, RelativeTime } from "@/components/status/time";
 import { Button, Card, ErrorNotice, Field, Spinner } from "@/components/ui";
