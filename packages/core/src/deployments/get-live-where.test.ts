@@ -9,7 +9,7 @@ import { claimNextJob } from "../jobs/claim-job";
 import { completeJob } from "../jobs/complete-job";
 import { runServiceAction } from "../services/run-service-action";
 import { getDeployment } from "./get-deployment";
-import { getLiveWhere } from "./get-live-where";
+import { getLiveWhere, HEARTBEAT_WAIT_MS } from "./get-live-where";
 import { rollbackDeployment } from "./rollback-deployment";
 import {
   createTestHost,
@@ -215,9 +215,7 @@ describe.skipIf(!ok)("getLiveWhere", () => {
     const host = hosts[0]!;
     const [r1, r2] = [await revision(), await revision()];
     await deploy(team.id, r1, hosts);
-    // Authentication records lastSeenAt before the heartbeat is read; here the test does.
     const beat = async (r: Revision) => {
-      await db.prisma.host.update({ where: { id: host.id }, data: { lastSeenAt: new Date() } });
       await recordHeartbeat(db.prisma, {
         hostId: host.id,
         settings: { heartbeatIntervalSeconds: 15 },
@@ -234,10 +232,6 @@ describe.skipIf(!ok)("getLiveWhere", () => {
     expect(where.services[0]?.reported).toMatchObject({ revisionNumber: 1, waitingForHeartbeat: false });
 
     // The deploy of r2 settles after the last heartbeat: the report (r1) is older than what is live.
-    await db.prisma.host.update({
-      where: { id: host.id },
-      data: { lastSeenAt: new Date(Date.now() - 60_000) },
-    });
     await deploy(team.id, r2, hosts);
     where = await getLiveWhere(db.prisma, { teamId: team.id });
     expect(where.services[0]).toMatchObject({
@@ -253,6 +247,10 @@ describe.skipIf(!ok)("getLiveWhere", () => {
       revisionNumber: 1,
       waitingForHeartbeat: true,
     });
+    // Long after, a host still reporting r1 is a mismatch, not a wait.
+    const later = new Date(Date.now() + HEARTBEAT_WAIT_MS + 1000);
+    where = await getLiveWhere(db.prisma, { teamId: team.id, now: later });
+    expect(where.services[0]?.reported).toMatchObject({ revisionNumber: 1, waitingForHeartbeat: false });
     await beat(r2);
     where = await getLiveWhere(db.prisma, { teamId: team.id });
     expect(where.services[0]?.reported).toMatchObject({ revisionNumber: 2, waitingForHeartbeat: false });

@@ -6,7 +6,8 @@
 // service. The release id says which revision that is (`r<number>-<hash>`): after an automatic
 // rollback the job of r3 reports r2's release. Service actions (start/stop/...) never make a
 // release; an undeploy after the release means nothing of it is live. Heartbeats only say what
-// the agent reported last: a report older than the live release waits for the next heartbeat.
+// the agent reported last: a report older than the live release waits for the next heartbeat (for
+// a while: a host that still reports another revision long after is a mismatch, not a wait).
 // Four bounded queries whatever the number of hosts.
 
 import type { HealthStatus, HostStatus } from "@capstan/db";
@@ -42,7 +43,7 @@ export interface LiveService {
     detail: string | null;
     revisionNumber: number | null;
     updatedAt: Date;
-    /** The live release changed after the host's last heartbeat: this report is older than it. */
+    /** The live release changed after this report, moments ago: the next heartbeat brings news. */
     waitingForHeartbeat: boolean;
   } | null;
 }
@@ -68,7 +69,6 @@ interface Row {
   hostId: string;
   hostName: string;
   hostStatus: HostStatus;
-  lastSeenAt: Date | null;
   workflowId: string;
   workflowName: string;
   service: string;
@@ -84,10 +84,17 @@ interface Row {
   attemptDeploymentId: string | null;
 }
 
+/**
+ * How long after a deploy or rollback an older health report counts as "waiting for the next
+ * heartbeat": a few default heartbeat intervals (15 s), the window after which a host is offline.
+ */
+export const HEARTBEAT_WAIT_MS = 60_000;
+
 export async function getLiveWhere(
   db: Db,
-  args: { teamId: string; workflowId?: string; hostId?: string; hostIds?: string[] },
+  args: { teamId: string; workflowId?: string; hostId?: string; hostIds?: string[]; now?: Date },
 ): Promise<LiveWhere> {
+  const now = (args.now ?? new Date()).getTime();
   if (args.workflowId !== undefined && !isUuid(args.workflowId)) throw notFound("Workflow");
   if (args.hostId !== undefined && !isUuid(args.hostId)) throw notFound("Host");
   const scope = [
@@ -126,7 +133,7 @@ export async function getLiveWhere(
       WHERE action = 'undeploy' AND "stepState" = 'SUCCEEDED'
       ORDER BY "hostId", "workflowId", service, "createdAt" DESC, "jobId" DESC
     )
-    SELECT a."hostId", h.name AS "hostName", h.status AS "hostStatus", h."lastSeenAt",
+    SELECT a."hostId", h.name AS "hostName", h.status AS "hostStatus",
       a."workflowId", w.name AS "workflowName", a.service, a.kind,
       l."releaseId" AS "liveReleaseId", l.number AS "liveNumber", l."contentHash" AS "liveHash",
       l."deploymentId" AS "liveDeploymentId", l."bundleId" AS "liveBundleId", l."at" AS "liveAt",
@@ -214,10 +221,13 @@ export async function getLiveWhere(
           detail: h.detail,
           revisionNumber: h.revisionHash ? (numberOf.get(`${r.workflowId}@${h.revisionHash}`) ?? null) : null,
           updatedAt: h.updatedAt,
+          // Heartbeats rewrite the row only when something changed: an unchanged row older than
+          // the live release is the report from before it.
           waitingForHeartbeat:
             live !== null &&
             h.revisionHash !== liveHash &&
-            (r.lastSeenAt === null || r.lastSeenAt.getTime() <= live.since.getTime()),
+            h.updatedAt.getTime() <= live.since.getTime() &&
+            now - live.since.getTime() < HEARTBEAT_WAIT_MS,
         }
       : null;
     return {
