@@ -191,7 +191,10 @@ export async function getDeployment(
           status: h.status,
           detail: h.detail,
           onThisRevision: h.revisionHash === row.revision.contentHash,
-          revisionNumber: liveOf(job.hostId, h.service)?.revisionNumber ?? null,
+          revisionNumber:
+            h.revisionHash === row.revision.contentHash
+              ? row.revision.number
+              : (liveOf(job.hostId, h.service)?.revisionNumber ?? null),
           waitingForHeartbeat: liveOf(job.hostId, h.service)?.waitingForHeartbeat ?? false,
           updatedAt: h.updatedAt,
         })),
