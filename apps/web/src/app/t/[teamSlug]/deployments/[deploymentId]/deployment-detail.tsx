@@ -83,7 +83,7 @@ export function DeploymentDetail({ deploymentId }: { deploymentId: string }) {
           </p>
         </div>
         {canDeploy ? (
-          <div className="flex flex-wrap gap-2">
+          <div className="flex flex-wrap items-start gap-2">
             {!d.final ? (
               <ConfirmButton
                 label="Cancel deployment"
