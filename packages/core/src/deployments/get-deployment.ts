@@ -82,7 +82,8 @@ export interface DeploymentDetail extends DeploymentSummary {
 
 export async function getDeployment(
   db: Db,
-  args: { teamId: string; deploymentId: string },
+  /** `rollbackChecks`: say why rollback/redeploy would change nothing (the page's buttons; a few more queries). */
+  args: { teamId: string; deploymentId: string; rollbackChecks?: boolean },
 ): Promise<DeploymentDetail> {
   if (!isUuid(args.deploymentId)) throw notFound("Deployment");
   const row = await db.deployment.findFirst({
@@ -140,14 +141,15 @@ export async function getDeployment(
         })
       : { services: [] },
   ]);
-  const [rollbackRefusal, redeployRefusal] = final
-    ? await Promise.all([
-        rollbackTarget
-          ? whyNotRollBackTo(db, { teamId: args.teamId, deploymentId: rollbackTarget.id })
-          : null,
-        whyNotRollBackTo(db, { teamId: args.teamId, deploymentId: row.id }),
-      ])
-    : [null, null];
+  const [rollbackRefusal, redeployRefusal] =
+    final && args.rollbackChecks
+      ? await Promise.all([
+          rollbackTarget
+            ? whyNotRollBackTo(db, { teamId: args.teamId, deploymentId: rollbackTarget.id })
+            : null,
+          whyNotRollBackTo(db, { teamId: args.teamId, deploymentId: row.id }),
+        ])
+      : [null, null];
   const liveOf = (hostId: string, service: string) =>
     live.services.find((s) => s.host.id === hostId && s.service === service)?.reported;
   return {

@@ -280,7 +280,11 @@ describe.skipIf(!ok)("getLiveWhere", () => {
     });
     expect(await db.prisma.deployment.count({ where: { teamId: team.id } })).toBe(1);
     // The deployment page hides the button and says why.
-    const page = await getDeployment(db.prisma, { teamId: team.id, deploymentId: first.id });
+    const page = await getDeployment(db.prisma, {
+      teamId: team.id,
+      deploymentId: first.id,
+      rollbackChecks: true,
+    });
     expect(page.redeployRefusal).toMatch(/^Revision 1 of .* is already live on /);
 
     // r2 failed on b and was rolled back there; a runs r2: r1 is live on b only, so offered again.

@@ -35,7 +35,11 @@ export const deploymentsRouter = createTRPCRouter({
   get: teamProcedure("VIEWER")
     .input(deploymentId)
     .query(({ ctx, input }) =>
-      getDeployment(ctx.prisma, { teamId: ctx.actor.teamId, deploymentId: input.deploymentId }),
+      getDeployment(ctx.prisma, {
+        teamId: ctx.actor.teamId,
+        deploymentId: input.deploymentId,
+        rollbackChecks: true,
+      }),
     ),
   /** Log lines and step events after a cursor (the live view streams the same over SSE). */
   events: teamProcedure("VIEWER")
