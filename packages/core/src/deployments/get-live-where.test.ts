@@ -10,7 +10,7 @@ import { completeJob } from "../jobs/complete-job";
 import { runServiceAction } from "../services/run-service-action";
 import { getDeployment } from "./get-deployment";
 import { getLiveWhere, HEARTBEAT_WAIT_MS } from "./get-live-where";
-import { rollbackDeployment } from "./rollback-deployment";
+import { rollbackDeployment, whyNotRollBackTo } from "./rollback-deployment";
 import {
   createTestHost,
   createTestRevision,
@@ -295,5 +295,24 @@ describe.skipIf(!ok)("getLiveWhere", () => {
     expect(deployment.id).toBeTruthy();
     const back = await rollbackDeployment(db.prisma, { teamId: team.id, deploymentId: first.id, actor });
     expect(back.deployment.revisionId).toBe(r1.id);
+  });
+
+  it("a revision live from other project files (another commit) is still offered for rollback", async () => {
+    const { team, hosts, revision } = await setup();
+    const r1 = await revision();
+    const first = await deploy(team.id, r1, hosts);
+    const sha256 = "ab12cd34".repeat(8);
+    const bundle = await db.prisma.bundle.create({
+      data: { teamId: team.id, sha256, size: 1, entries: 1, data: Buffer.from("x") },
+    });
+    await db.prisma.deployment.update({ where: { id: first.id }, data: { bundleId: bundle.id } });
+    const args = { teamId: team.id, deploymentId: first.id };
+    // What runs is r1 without those files: rolling back to this deployment would change something.
+    expect(await whyNotRollBackTo(db.prisma, args)).toBeNull();
+    // The host runs r1 with exactly those files: nothing to change.
+    await db.prisma.$executeRaw`
+      UPDATE "Job" SET result = jsonb_set(result, '{release,services,0,releaseId}', to_jsonb(${`${releaseOf(r1)}-b${sha256.slice(0, 8)}`}::text))
+      WHERE "deploymentId" = ${first.id}::uuid`;
+    expect(await whyNotRollBackTo(db.prisma, args)).toMatch(/^Revision 1 of .* is already live on /);
   });
 });

@@ -21,7 +21,6 @@ export interface LiveRelease {
   revisionNumber: number | null;
   releaseId: string;
   deploymentId: string;
-  bundleId: string | null;
   since: Date;
 }
 
@@ -77,7 +76,6 @@ interface Row {
   liveNumber: number | null;
   liveHash: string | null;
   liveDeploymentId: string | null;
-  liveBundleId: string | null;
   liveAt: Date | null;
   attemptNumber: number | null;
   attemptState: string | null;
@@ -106,7 +104,7 @@ export async function getLiveWhere(
     WITH steps AS (
       SELECT j.id AS "jobId", j."hostId", d."workflowId", st.service, st.kind, st.state AS "stepState",
         j."createdAt", COALESCE(j."finishedAt", j."createdAt") AS "at", d.id AS "deploymentId",
-        d."bundleId", r.number, r."contentHash", j.payload->>'action' AS action,
+        r.number, r."contentHash", j.payload->>'action' AS action,
         (SELECT e->>'releaseId' FROM jsonb_array_elements(
            CASE WHEN jsonb_typeof(j.result->'release'->'services') = 'array'
              THEN j.result->'release'->'services' ELSE '[]'::jsonb END) e
@@ -136,7 +134,7 @@ export async function getLiveWhere(
     SELECT a."hostId", h.name AS "hostName", h.status AS "hostStatus",
       a."workflowId", w.name AS "workflowName", a.service, a.kind,
       l."releaseId" AS "liveReleaseId", l.number AS "liveNumber", l."contentHash" AS "liveHash",
-      l."deploymentId" AS "liveDeploymentId", l."bundleId" AS "liveBundleId", l."at" AS "liveAt",
+      l."deploymentId" AS "liveDeploymentId", l."at" AS "liveAt",
       a.number AS "attemptNumber", a."stepState"::text AS "attemptState", a."deploymentId" AS "attemptDeploymentId"
     FROM attempt a
     JOIN "Host" h ON h.id = a."hostId"
@@ -196,7 +194,6 @@ export async function getLiveWhere(
           revisionNumber: liveNumber,
           releaseId: r.liveReleaseId,
           deploymentId: r.liveDeploymentId!,
-          bundleId: r.liveBundleId,
           since: r.liveAt!,
         }
       : null;

@@ -66,6 +66,7 @@ async function loadSource(db: Db, args: { teamId: string; deploymentId: string }
     include: {
       revision: { select: { number: true } },
       workflow: { select: { name: true } },
+      bundle: { select: { sha256: true } },
       jobs: {
         select: {
           host: { select: { id: true, name: true, status: true } },
@@ -91,7 +92,7 @@ async function alreadyLive(
         s.host.id === hostId &&
         s.service === service &&
         s.live?.revisionNumber === source.revision.number &&
-        s.live.bundleId === source.bundleId,
+        sameFiles(s.live.releaseId, source.bundle?.sha256 ?? null),
     );
   const jobs = source.jobs.filter((j) => hostIds.includes(j.host.id));
   if (!jobs.every((j) => j.steps.length > 0 && j.steps.every((step) => isLive(j.host.id, step.service))))
@@ -105,4 +106,15 @@ async function alreadyLive(
       `Revision ${revision} of ${source.workflow.name} is already live on ${hosts.join(", ")}: ` +
       "rolling back to it would change nothing. Pick an earlier deployment, or restart the service from its host page.",
   };
+}
+
+/**
+ * Whether a live release carries the project files a deployment shipped: the agent names a
+ * release with files `r<n>-<hash>-b<first 8 of their sha256>` (a revision redeployed from another
+ * commit is another release), and one without files `r<n>-<hash>`.
+ */
+function sameFiles(releaseId: string, bundleSha256: string | null): boolean {
+  return bundleSha256
+    ? releaseId.endsWith(`-b${bundleSha256.slice(0, 8)}`)
+    : releaseId.replace(/^r\d*-[a-z0-9]{1,12}/, "") === "";
 }
