@@ -101,4 +101,16 @@ describe("artifacts", () => {
     expect(removed.sort()).toEqual(["r2-b"]);
     expect(readdirSync(join(service, "releases")).sort()).toEqual(["r1-a", "r3-c", "r4-d"]);
   });
+
+  it("discards a failed release however new, and never a protected (running) one", async () => {
+    const service = tmp();
+    for (const id of ["r1-a", "r2-b", "r3-c"]) {
+      mkdirSync(join(service, "releases", id), { recursive: true });
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    expect(await pruneReleases(service, Number.MAX_SAFE_INTEGER, ["r2-b"], ["r3-c"])).toEqual(["r3-c"]);
+    expect(readdirSync(join(service, "releases")).sort()).toEqual(["r1-a", "r2-b"]);
+    expect(await pruneReleases(service, Number.MAX_SAFE_INTEGER, ["r2-b"], ["r2-b"])).toEqual([]);
+    expect(readdirSync(join(service, "releases")).sort()).toEqual(["r1-a", "r2-b"]);
+  });
 });

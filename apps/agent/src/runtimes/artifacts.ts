@@ -194,6 +194,7 @@ export async function pruneReleases(
   serviceDir: string,
   keep: number,
   protect: (string | undefined)[],
+  discard: readonly string[] = [],
 ): Promise<string[]> {
   const releasesDir = join(serviceDir, "releases");
   let names: string[];
@@ -206,7 +207,9 @@ export async function pruneReleases(
     names.map(async (name) => ({ name, mtime: (await lstat(join(releasesDir, name))).mtimeMs })),
   );
   withTime.sort((a, b) => b.mtime - a.mtime);
-  const keepSet = new Set([...withTime.slice(0, keep).map((r) => r.name), ...protect.filter(Boolean)]);
+  // A discarded release (one that failed and was rolled back) does not take a kept place.
+  const candidates = withTime.filter((r) => !discard.includes(r.name));
+  const keepSet = new Set([...candidates.slice(0, keep).map((r) => r.name), ...protect.filter(Boolean)]);
   const removed: string[] = [];
   for (const { name } of withTime) {
     if (keepSet.has(name)) continue;

@@ -452,15 +452,29 @@ export class ComposeRuntime implements Runtime {
     await rm(this.serviceDir(ref), { recursive: true, force: true });
   }
 
+  async discard(ref: ServiceRef, releaseId: string): Promise<void> {
+    await this.prune(
+      ref,
+      Number.MAX_SAFE_INTEGER,
+      [(await this.currentRelease(ref)) ?? undefined],
+      [releaseId],
+    );
+  }
+
   /**
    * Keeps the newest `keep` release folders plus the protected ones, and the images they use:
    * an image built for pruned releases only is removed, so a rollback never has to rebuild.
    */
-  async prune(ref: ServiceRef, keep: number, protect: readonly (string | undefined)[]): Promise<void> {
+  async prune(
+    ref: ServiceRef,
+    keep: number,
+    protect: readonly (string | undefined)[],
+    discard: readonly string[] = [],
+  ): Promise<void> {
     const releases = join(this.serviceDir(ref), "releases");
     const before = await readdir(releases).catch(() => [] as string[]);
     const built = new Map(before.map((id) => [id, readReleaseMeta(join(releases, id)).images ?? []]));
-    const removed = new Set(await pruneReleases(this.serviceDir(ref), keep, [...protect]));
+    const removed = new Set(await pruneReleases(this.serviceDir(ref), keep, [...protect], discard));
     const kept = new Set([...built].filter(([id]) => !removed.has(id)).flatMap(([, tags]) => tags));
     const docker = await this.docker.engine();
     for (const tag of new Set([...removed].flatMap((id) => built.get(id) ?? []))) {

@@ -183,6 +183,7 @@ async function deployIn(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): 
     await runtime.activate(ref, previous, { ...ctx, deadline: Date.now() + ROLLBACK_HEALTH_MS });
     const back = await gate(Date.now() + ROLLBACK_HEALTH_MS);
     log(back.ok ? "info" : "error", `${kind}: previous release ${previous}: ${back.detail}`);
+    await discardFailed(runtime, plan, ctx);
     return {
       ok: false,
       message: `${failure}; rolled back to ${previous}${back.ok ? "" : ` (still unhealthy: ${back.detail})`}`,
@@ -192,6 +193,21 @@ async function deployIn(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): 
   } catch (error) {
     log("error", `${kind}: rollback failed: ${tail((error as Error).message)}`);
     return { ok: false, message: `${failure}; rollback failed`, rolledBack: false };
+  }
+}
+
+/** Nothing of a release that failed and was rolled back stays on the host (folder, built images). */
+async function discardFailed(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): Promise<void> {
+  const { ref, releaseId } = plan.request;
+  if (!runtime.discard) return;
+  try {
+    await runtime.discard(ref, releaseId);
+    ctx.log("info", `${runtime.kind}: removed the failed release ${releaseId}`);
+  } catch (error) {
+    ctx.log(
+      "warn",
+      `${runtime.kind}: could not remove the failed release ${releaseId}: ${tail((error as Error).message)}`,
+    );
   }
 }
 

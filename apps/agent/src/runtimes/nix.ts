@@ -274,9 +274,18 @@ export class NixRuntime implements Runtime {
     await rm(this.serviceDir(ref), { recursive: true, force: true });
   }
 
-  async prune(ref: ServiceRef, keep: number, protect: readonly (string | undefined)[]): Promise<void> {
+  async prune(
+    ref: ServiceRef,
+    keep: number,
+    protect: readonly (string | undefined)[],
+    discard: readonly string[] = [],
+  ): Promise<void> {
     const running = await this.currentRelease(ref);
-    await pruneReleases(this.serviceDir(ref), keep, [...protect, running ?? undefined]);
+    await pruneReleases(this.serviceDir(ref), keep, [...protect, running ?? undefined], discard);
+  }
+
+  async discard(ref: ServiceRef, releaseId: string): Promise<void> {
+    await this.prune(ref, Number.MAX_SAFE_INTEGER, [], [releaseId]);
   }
 }
 

@@ -135,6 +135,12 @@ describe.skipIf(!ok)("systemd runtime (real systemd host)", () => {
     });
     expect((await drive({ op: "current" })).current).toBe("r1-aaaa");
     expect(await get()).toBe(`one ${secrets.GREETING}`);
+    // Nothing of the failed release stays: its folder, env file and saved unit are gone.
+    const dir = `${stateDir}/systemd/${workflow}/${service}`;
+    for (const path of [`${dir}/releases/r3-cccc`, `${dir}/env/r3-cccc.env`, `${dir}/units/r3-cccc.service`])
+      expect(host.tryExec(["test", "-e", path]).code, path).not.toBe(0);
+    expect(host.tryExec(["test", "-e", `${dir}/releases/r1-aaaa`]).code).toBe(0);
+    expect(logs).toContain("info: systemd: removed the failed release r3-cccc");
   });
 
   it("drops a hardening directive this host cannot apply, with a warning", async () => {

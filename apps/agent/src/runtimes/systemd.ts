@@ -404,10 +404,24 @@ export class SystemdRuntime implements Runtime {
     return this.systemctl(["restart", this.label(ref)], signal);
   }
 
+  async discard(ref: ServiceRef, releaseId: string): Promise<void> {
+    await this.prune(
+      ref,
+      Number.MAX_SAFE_INTEGER,
+      [(await this.currentRelease(ref)) ?? undefined],
+      [releaseId],
+    );
+  }
+
   /** Keeps the newest releases, then the env files and saved units of the ones that are left. */
-  async prune(ref: ServiceRef, keep: number, protect: readonly (string | undefined)[]): Promise<void> {
+  async prune(
+    ref: ServiceRef,
+    keep: number,
+    protect: readonly (string | undefined)[],
+    discard: readonly string[] = [],
+  ): Promise<void> {
     const dir = this.serviceDir(ref.workflow, ref.service);
-    await pruneReleases(dir, keep, [...protect]);
+    await pruneReleases(dir, keep, [...protect], discard);
     const live = new Set(await readdir(join(dir, "releases")).catch(() => [] as string[]));
     for (const sub of ["env", "units"]) {
       for (const file of await readdir(join(dir, sub)).catch(() => [] as string[])) {

@@ -86,6 +86,11 @@ export interface Runtime {
   remove(ref: ServiceRef, signal?: AbortSignal): Promise<void>;
   /** Keeps the newest `keep` releases plus the protected ones; never the running one. */
   prune(ref: ServiceRef, keep: number, protect: readonly (string | undefined)[]): Promise<void>;
+  /**
+   * Removes one release that is not running (a failed one after its rollback) and what only it
+   * used (files, built images), so nothing of it stays on the host.
+   */
+  discard?(ref: ServiceRef, releaseId: string): Promise<void>;
 }
 
 export type Runtimes = Readonly<Record<ServiceKind, Runtime>>;

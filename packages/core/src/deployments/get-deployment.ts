@@ -3,16 +3,20 @@
 import type { HealthStatus, HostStatus, JobState, StepState } from "@capstan/db";
 import { z } from "zod";
 import { parseColumnOr } from "../columns/parse-column";
+import { readRevisionSpec } from "../columns/revision-spec";
 import type { Db } from "../db";
 import { notFound } from "../errors";
 import { isUuid } from "../ids";
 import { type RolloutPlan, readRolloutPlan } from "../rollouts/rollout-plan";
+import { getLiveWhere } from "./get-live-where";
 import {
   type DeploymentSummary,
   deploymentSummaryInclude,
   OPEN_DEPLOYMENT_STATUSES,
   summarizeDeployments,
 } from "./list-deployments";
+import { readServiceListeners, type ServiceListeners } from "./read-service-listeners";
+import { whyNotRollBackTo } from "./rollback-deployment";
 
 export interface DeploymentStepView {
   service: string;
@@ -30,6 +34,10 @@ export interface ServiceHealthView {
   detail: string | null;
   /** Whether the host reports this deployment's revision for the service. */
   onThisRevision: boolean;
+  /** The revision the report describes ("reported for r2"), when the host named a known one. */
+  revisionNumber: number | null;
+  /** What is live changed (a deploy or rollback) after this report: the next heartbeat brings news. */
+  waitingForHeartbeat: boolean;
   updatedAt: Date;
 }
 
@@ -65,19 +73,26 @@ export interface DeploymentDetail extends DeploymentSummary {
    * The latest earlier successful deployment of another revision of this workflow: what a
    * "roll back" button on this page redeploys.
    */
-  rollbackTarget: { id: string; revisionNumber: number } | null;
+  rollbackTarget: { id: string; revisionNumber: number; refusal: string | null } | null;
+  /** Where the revision's services listen: published ports, health-checked ports, domains. */
+  listeners: ServiceListeners[];
+  /** Why "redeploy this revision" would change nothing (it is live on all its hosts), or null. */
+  redeployRefusal: string | null;
 }
 
 export async function getDeployment(
   db: Db,
-  args: { teamId: string; deploymentId: string },
+  /** `rollbackChecks`: say why rollback/redeploy would change nothing (the page's buttons; a few more queries). */
+  args: { teamId: string; deploymentId: string; rollbackChecks?: boolean },
 ): Promise<DeploymentDetail> {
   if (!isUuid(args.deploymentId)) throw notFound("Deployment");
   const row = await db.deployment.findFirst({
     where: { id: args.deploymentId, teamId: args.teamId },
     include: {
       ...deploymentSummaryInclude,
-      revision: { select: { id: true, number: true, message: true, contentHash: true, createdAt: true } },
+      revision: {
+        select: { id: true, number: true, message: true, contentHash: true, createdAt: true, spec: true },
+      },
       jobs: {
         orderBy: [{ wave: "asc" }, { createdAt: "asc" }, { id: "asc" }],
         include: {
@@ -90,7 +105,8 @@ export async function getDeployment(
   if (!row) throw notFound("Deployment");
   const [summary] = await summarizeDeployments(db, [row]);
   const services = [...new Set(row.jobs.flatMap((j) => j.steps.map((s) => s.service)))];
-  const [health, rollbackOf, rollbackTarget] = await Promise.all([
+  const final = !OPEN_DEPLOYMENT_STATUSES.includes(row.status);
+  const [health, rollbackOf, rollbackTarget, live] = await Promise.all([
     row.jobs.length
       ? db.serviceHealth.findMany({
           where: {
@@ -117,7 +133,25 @@ export async function getDeployment(
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       select: { id: true, revision: { select: { number: true } } },
     }),
+    row.jobs.length
+      ? getLiveWhere(db, {
+          teamId: args.teamId,
+          workflowId: row.workflowId,
+          hostIds: row.jobs.map((j) => j.hostId),
+        })
+      : { services: [] },
   ]);
+  const [rollbackRefusal, redeployRefusal] =
+    final && args.rollbackChecks
+      ? await Promise.all([
+          rollbackTarget
+            ? whyNotRollBackTo(db, { teamId: args.teamId, deploymentId: rollbackTarget.id })
+            : null,
+          whyNotRollBackTo(db, { teamId: args.teamId, deploymentId: row.id }),
+        ])
+      : [null, null];
+  const liveOf = (hostId: string, service: string) =>
+    live.services.find((s) => s.host.id === hostId && s.service === service)?.reported;
   return {
     ...summary!,
     revision: {
@@ -128,7 +162,7 @@ export async function getDeployment(
       createdAt: row.revision.createdAt,
     },
     deadlineAt: row.deadlineAt,
-    final: !OPEN_DEPLOYMENT_STATUSES.includes(row.status),
+    final,
     currentWave: readCurrentWave(row.plan),
     rollout: readRolloutPlan(row.plan),
     hosts: row.jobs.map((job) => ({
@@ -159,13 +193,20 @@ export async function getDeployment(
           status: h.status,
           detail: h.detail,
           onThisRevision: h.revisionHash === row.revision.contentHash,
+          revisionNumber:
+            h.revisionHash === row.revision.contentHash
+              ? row.revision.number
+              : (liveOf(job.hostId, h.service)?.revisionNumber ?? null),
+          waitingForHeartbeat: liveOf(job.hostId, h.service)?.waitingForHeartbeat ?? false,
           updatedAt: h.updatedAt,
         })),
     })),
     rollbackOf: rollbackOf ? { id: rollbackOf.id, revisionNumber: rollbackOf.revision.number } : null,
     rollbackTarget: rollbackTarget
-      ? { id: rollbackTarget.id, revisionNumber: rollbackTarget.revision.number }
+      ? { id: rollbackTarget.id, revisionNumber: rollbackTarget.revision.number, refusal: rollbackRefusal }
       : null,
+    redeployRefusal,
+    listeners: readServiceListeners(readRevisionSpec(row.revision.spec)),
   };
 }
 

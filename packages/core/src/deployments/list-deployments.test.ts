@@ -240,7 +240,7 @@ describe.skipIf(!ok)("deployment read models", () => {
     await finishJob(b.id, "b", "SUCCEEDED");
 
     const detail = await getDeployment(db.prisma, { teamId: team.id, deploymentId: second.deployment.id });
-    expect(detail.rollbackTarget).toEqual({ id: first.deployment.id, revisionNumber: 1 });
+    expect(detail.rollbackTarget).toEqual({ id: first.deployment.id, revisionNumber: 1, refusal: null });
 
     // b is revoked since: the rollback goes to a only.
     await db.prisma.host.update({ where: { id: b.id }, data: { status: "REVOKED" } });

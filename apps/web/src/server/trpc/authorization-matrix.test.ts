@@ -66,6 +66,7 @@ const POLICY: Record<string, Role> = {
   "members.revokeInvitation": "ADMIN",
   "deployments.list": "VIEWER",
   "deployments.get": "VIEWER",
+  "deployments.liveWhere": "VIEWER",
   "deployments.events": "VIEWER",
   "deployments.deployable": "VIEWER",
   "deployments.preview": "VIEWER",

@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
+import { LiveWhereOverview } from "@/components/status/live-where";
 import { StatusBadge, StatusDot } from "@/components/status/status-badge";
 import { RelativeTime } from "@/components/status/time";
 import { Card, ErrorNotice, PageHeader, Spinner } from "@/components/ui";
@@ -79,6 +80,7 @@ export function Overview() {
             </Card>
           ) : null}
           {fresh ? null : <FleetStatus />}
+          {fresh ? null : <LiveWhereOverview />}
         </>
       ) : null}
     </>

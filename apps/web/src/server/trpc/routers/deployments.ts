@@ -1,6 +1,7 @@
 import { cancelDeployment } from "@capstan/core/deployments/cancel-deployment";
 import { deploy } from "@capstan/core/deployments/deploy";
 import { getDeployment } from "@capstan/core/deployments/get-deployment";
+import { getLiveWhere } from "@capstan/core/deployments/get-live-where";
 import { listDeployableRevisions } from "@capstan/core/deployments/list-deployable-revisions";
 import { DEPLOYMENT_STATUSES, listDeployments } from "@capstan/core/deployments/list-deployments";
 import { previewDeployment } from "@capstan/core/deployments/preview-deployment";
@@ -27,10 +28,18 @@ export const deploymentsRouter = createTRPCRouter({
       }),
     )
     .query(({ ctx, input }) => listDeployments(ctx.prisma, { ...input, teamId: ctx.actor.teamId })),
+  /** Which revision is live on each host per service (behind, failed, rolled back); one workflow or host, or all. */
+  liveWhere: teamProcedure("VIEWER")
+    .input(z.object({ workflowId: id.optional(), hostId: id.optional() }))
+    .query(({ ctx, input }) => getLiveWhere(ctx.prisma, { ...input, teamId: ctx.actor.teamId })),
   get: teamProcedure("VIEWER")
     .input(deploymentId)
     .query(({ ctx, input }) =>
-      getDeployment(ctx.prisma, { teamId: ctx.actor.teamId, deploymentId: input.deploymentId }),
+      getDeployment(ctx.prisma, {
+        teamId: ctx.actor.teamId,
+        deploymentId: input.deploymentId,
+        rollbackChecks: true,
+      }),
     ),
   /** Log lines and step events after a cursor (the live view streams the same over SSE). */
   events: teamProcedure("VIEWER")

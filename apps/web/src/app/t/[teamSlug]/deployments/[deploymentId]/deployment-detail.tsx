@@ -83,7 +83,7 @@ export function DeploymentDetail({ deploymentId }: { deploymentId: string }) {
           </p>
         </div>
         {canDeploy ? (
-          <div className="flex flex-wrap gap-2">
+          <div className="flex flex-wrap items-start gap-2">
             {!d.final ? (
               <ConfirmButton
                 label="Cancel deployment"
@@ -97,7 +97,13 @@ export function DeploymentDetail({ deploymentId }: { deploymentId: string }) {
                 as unknown until the agent reports what is running.
               </ConfirmButton>
             ) : null}
-            {d.final && d.rollbackTarget ? (
+            {d.final && d.rollbackTarget?.refusal ? (
+              <RefusedAction
+                label={`Roll back to revision ${d.rollbackTarget.revisionNumber}`}
+                reason={d.rollbackTarget.refusal}
+              />
+            ) : null}
+            {d.final && d.rollbackTarget && !d.rollbackTarget.refusal ? (
               <ConfirmButton
                 label={`Roll back to revision ${d.rollbackTarget.revisionNumber}`}
                 title={`Roll back to revision ${d.rollbackTarget.revisionNumber}?`}
@@ -113,7 +119,10 @@ export function DeploymentDetail({ deploymentId }: { deploymentId: string }) {
                 its last successful deployment.
               </ConfirmButton>
             ) : null}
-            {d.final ? (
+            {d.final && d.redeployRefusal ? (
+              <RefusedAction label={`Redeploy revision ${d.revision.number}`} reason={d.redeployRefusal} />
+            ) : null}
+            {d.final && !d.redeployRefusal ? (
               <ConfirmButton
                 label={`Redeploy revision ${d.revision.number}`}
                 title={`Deploy revision ${d.revision.number} again?`}
@@ -193,6 +202,8 @@ export function DeploymentDetail({ deploymentId }: { deploymentId: string }) {
         <LiveLog {...stream} />
       </section>
 
+      <Listeners listeners={d.listeners} />
+
       {d.final ? (
         <section aria-labelledby="health-heading">
           <h2 id="health-heading" className="mb-3 text-base font-semibold text-slate-900">
@@ -261,7 +272,7 @@ function FinalHealth({
                   ) : null}
                 </td>
                 <td className="px-4 py-2 text-xs text-slate-600">
-                  {r.health ? (r.health.onThisRevision ? "this revision" : "another revision") : "–"}
+                  {r.health ? <ReportedRevision health={r.health} /> : "–"}
                 </td>
                 <td className="px-4 py-2 text-xs text-slate-600">
                   <RelativeTime date={r.health?.updatedAt} fallback="–" />
@@ -272,5 +283,71 @@ function FinalHealth({
         </table>
       </div>
     </Card>
+  );
+}
+
+/** A rollback or redeploy that would change nothing: shown disabled, with the reason. */
+function RefusedAction({ label, reason }: { label: string; reason: string }) {
+  return (
+    <span className="inline-flex flex-col items-start gap-1" title={reason}>
+      <button
+        type="button"
+        disabled
+        className="cursor-not-allowed rounded-md border border-slate-200 bg-slate-50 px-4 py-2 text-sm font-medium text-slate-400"
+      >
+        {label}
+      </button>
+      <span className="max-w-xs text-xs text-slate-500">{reason}</span>
+    </span>
+  );
+}
+
+/** "reported for r2", and whether a deploy or rollback since then awaits the next heartbeat. */
+function ReportedRevision({
+  health,
+}: {
+  health: { onThisRevision: boolean; revisionNumber: number | null; waitingForHeartbeat: boolean };
+}) {
+  const named = health.revisionNumber === null ? "an unknown revision" : `r${health.revisionNumber}`;
+  return (
+    <span className="inline-flex flex-wrap items-center gap-1.5">
+      <span>
+        reported for {named}
+        {health.onThisRevision ? " (this revision)" : ""}
+      </span>
+      {health.waitingForHeartbeat ? (
+        <span className="rounded-full bg-amber-50 px-2 py-0.5 text-amber-800 ring-1 ring-inset ring-amber-600/20">
+          changed since: waiting for the next heartbeat
+        </span>
+      ) : null}
+    </span>
+  );
+}
+
+function Listeners({
+  listeners,
+}: {
+  listeners: { service: string; ports: string[]; domains: string[]; note: string | null }[];
+}) {
+  if (listeners.length === 0) return null;
+  return (
+    <section aria-labelledby="listeners-heading" className="mb-8">
+      <h2 id="listeners-heading" className="mb-3 text-base font-semibold text-slate-900">
+        Where it listens
+      </h2>
+      <Card className="p-4">
+        <dl className="space-y-2 text-sm">
+          {listeners.map((l) => (
+            <div key={l.service} className="flex flex-wrap gap-x-3">
+              <dt className="font-medium text-slate-900">{l.service}</dt>
+              <dd className="text-slate-700">
+                {l.ports.length ? l.ports.join(", ") : (l.note ?? "no published ports")}
+                {l.domains.length ? <span className="ml-3">domains: {l.domains.join(", ")}</span> : null}
+              </dd>
+            </div>
+          ))}
+        </dl>
+      </Card>
+    </section>
   );
 }

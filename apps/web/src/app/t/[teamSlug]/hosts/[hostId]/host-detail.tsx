@@ -7,6 +7,7 @@ import { type ReactNode, useState } from "react";
 import { HealthChart } from "@/components/charts/health-chart";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
 import { ConfirmButton } from "@/components/status/dialog";
+import { LiveWhere } from "@/components/status/live-where";
 import { StatusBadge } from "@/components/status/status-badge";
 import { formatAbsolute, RelativeTime } from "@/components/status/time";
 import { Button, Card, ErrorNotice, Field, Spinner } from "@/components/ui";
@@ -164,6 +165,10 @@ export function HostDetail({ hostId }: { hostId: string }) {
         )}
         <UnmanagedList unmanaged={host.unmanaged} />
       </Section>
+
+      <div className="mb-8">
+        <LiveWhere hostId={hostId} />
+      </div>
 
       <section aria-labelledby="host-deployments" className="mb-8">
         <h2 id="host-deployments" className="mb-3 text-base font-semibold text-slate-900">

@@ -2,6 +2,7 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
+import { LiveWhere } from "@/components/status/live-where";
 import { RelativeTime } from "@/components/status/time";
 import { Badge, Button, Card, EmptyState, ErrorNotice, LoadMore, Spinner } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
@@ -40,6 +41,7 @@ export function WorkflowOverview({ workflowId }: { workflowId: string }) {
       {(w) => (
         <div className="space-y-8">
           <Summary workflow={w} />
+          <LiveWhere workflowId={w.id} />
           <SourceSection workflow={w} />
           <History workflow={w} />
           <section aria-labelledby="deployments-title" className="space-y-3">
