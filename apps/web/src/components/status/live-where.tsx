@@ -18,7 +18,7 @@ const LABEL: Record<LiveTone, string> = {
   none: "Nothing live",
 };
 
-export function LiveSummary({ summary }: { summary: WorkflowLiveSummary }) {
+function LiveSummary({ summary }: { summary: WorkflowLiveSummary }) {
   return (
     <span className="inline-flex flex-wrap items-center gap-2" data-testid="live-summary">
       <Badge tone={TONE[summary.tone]}>{LABEL[summary.tone]}</Badge>
