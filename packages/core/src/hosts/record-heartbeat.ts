@@ -12,6 +12,8 @@ import {
   UPGRADE_REPORT_GRACE_SECONDS,
 } from "../fleet/fail-unreported-agent-upgrades";
 import { recordAgentUpgradeReport } from "../fleet/record-agent-upgrade-report";
+import type { HostAlertThresholds } from "./host-alerts";
+import { recordHostHousekeeping } from "./record-host-housekeeping";
 
 interface OpenUpgrade {
   id: string;
@@ -30,6 +32,7 @@ export async function recordHeartbeat(
     hostId: string;
     request: HeartbeatRequest;
     settings: Pick<AgentSettings, "heartbeatIntervalSeconds">;
+    alertThresholds?: Partial<HostAlertThresholds>;
   },
 ): Promise<HeartbeatResponse> {
   const request = heartbeatRequestSchema.parse(args.request);
@@ -58,7 +61,13 @@ export async function recordHeartbeat(
   // Soft state the agent re-sends every interval: committed without waiting for the WAL flush.
   // set_config(..., true) applies to this statement's own transaction: no BEGIN/COMMIT round trips.
   const rows = await db.$queryRaw<
-    { status: HeartbeatResponse["hostStatus"]; serverTime: Date; upgrade: OpenUpgrade | null }[]
+    {
+      status: HeartbeatResponse["hostStatus"];
+      serverTime: Date;
+      upgrade: OpenUpgrade | null;
+      changed: number;
+      pruneOrderId: string | null;
+    }[]
   >`
     WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
     input AS (
@@ -83,6 +92,7 @@ export async function recordHeartbeat(
       SELECT ${args.hostId}::uuid, up.workflow, up.service, up.status
       FROM up LEFT JOIN prev ON prev.workflow = up.workflow AND prev.service = up.service
       WHERE prev.status IS DISTINCT FROM up.status
+      RETURNING 1
     ),
     host AS (
       UPDATE "Host" SET
@@ -101,9 +111,18 @@ export async function recordHeartbeat(
          'overdue', u."sentAt" < now() - make_interval(secs => u."deadlineSeconds" + ${UPGRADE_REPORT_GRACE_SECONDS}))
        FROM "AgentUpgrade" u
        WHERE u."hostId" = ${args.hostId}::uuid AND u.status IN ('PENDING', 'IN_PROGRESS')
-       ORDER BY u."createdAt" LIMIT 1) AS upgrade
+       ORDER BY u."createdAt" LIMIT 1) AS upgrade,
+      (SELECT count(*)::int FROM changes) AS changed,
+      (SELECT "pruneOrderId"::text FROM "HostHousekeeping" WHERE "hostId" = ${args.hostId}::uuid) AS "pruneOrderId"
     FROM "Host", async_commit WHERE id = ${args.hostId}::uuid`;
   const row = rows[0]!;
+  await recordHostHousekeeping(db, {
+    hostId: args.hostId,
+    resources: request.resources,
+    prune: request.prune,
+    healthChanged: row.changed > 0,
+    thresholds: args.alertThresholds,
+  });
   let upgrade = row.upgrade;
   if (upgrade?.overdue) {
     await failUnreportedAgentUpgrades(db, { hostIds: [args.hostId] });
@@ -141,6 +160,10 @@ export async function recordHeartbeat(
             deadlineSeconds: upgrade.deadlineSeconds,
           },
         }
+      : {}),
+    // Repeated until the agent's report for it arrives (it runs an order only once).
+    ...(row.pruneOrderId && request.prune?.orderId !== row.pruneOrderId
+      ? { prune: { id: row.pruneOrderId } }
       : {}),
   };
 }
