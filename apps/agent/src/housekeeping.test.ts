@@ -101,6 +101,40 @@ describe.skipIf(!ok)("housekeeping on the real Docker Engine", () => {
       expect(exists(tag), tag).toBe(true);
   });
 
+  it("prunes on its schedule: not at the first start, then once per period", async () => {
+    const stateDir = join(dir, "hk-schedule");
+    mkdirSync(stateDir, { recursive: true });
+    let now = Date.parse("2026-12-01T00:00:00Z");
+    const pruned: (string | undefined)[] = [];
+    const keeper = new Housekeeper({
+      stateDir,
+      log: silentLog,
+      resources: new ResourceReporter(() => collectResources(stateDir, null), 60_000),
+      prune: (orderId) => {
+        pruned.push(orderId ?? "scheduled");
+        return pruneImages(dockerHost, composeDir, orderId);
+      },
+      verify: () => true,
+      pruneEveryMs: 3_600_000,
+      now: () => now,
+    });
+    await keeper.beforeBeat();
+    await keeper.idle();
+    expect(pruned).toEqual([]);
+    now += 3_599_000;
+    await keeper.beforeBeat();
+    await keeper.idle();
+    expect(pruned).toEqual([]);
+    now += 1000;
+    await keeper.beforeBeat();
+    await keeper.idle();
+    expect(pruned).toEqual(["scheduled"]);
+    const report = (await keeper.beforeBeat()).prune;
+    expect(report?.orderId).toBeUndefined();
+    expect(report?.error).toBeUndefined();
+    expect(pruned).toEqual(["scheduled"]);
+  });
+
   it("runs an order once, keeps its report until a heartbeat takes it, and remembers it across restarts", async () => {
     const stateDir = join(dir, "hk");
     mkdirSync(stateDir, { recursive: true });

@@ -15,6 +15,7 @@ import { auditActor } from "../rbac/team-actor";
 import { parseKeyring } from "../secrets/keyring";
 import { createWebhook } from "../webhooks/create-webhook";
 import { startWebhookDispatcher } from "../webhooks/start-webhook-dispatcher";
+import { buildWebhookBody } from "../webhooks/webhook-payload";
 import { getHostHousekeeping } from "./get-host-housekeeping";
 import { listHostAlerts } from "./list-host-alerts";
 import { recordHeartbeat } from "./record-heartbeat";
@@ -110,6 +111,19 @@ describe.skipIf(!ok)("host housekeeping", { timeout: 60_000 }, () => {
       });
       expect(await db.prisma.webhookDelivery.count({ where: { teamId: team.id } })).toBe(1);
 
+      const slack = JSON.parse(
+        buildWebhookBody("SLACK", {
+          id: "d1",
+          type: "host.alert",
+          auditEventId: 1n,
+          occurredAt: new Date(),
+          team: { id: team.id, slug: team.slug, name: team.name },
+          host: { id: host.id, name: host.name, lastSeenAt: null },
+          alert: { id: open[0]!.id, kind: "disk", subject: "state", detail: open[0]!.detail },
+        }),
+      );
+      expect(slack.text).toContain(`Host *${host.name}*: disk alert: /var/lib/capstan is 95% used`);
+
       await beat(host.id, { resources: resources(60) });
       expect(await listHostAlerts(db.prisma, { teamId: team.id })).toEqual([]);
       expect(await audits(host.id, "host.alert_cleared")).toBe(1);
@@ -196,6 +210,14 @@ describe.skipIf(!ok)("host housekeeping", { timeout: 60_000 }, () => {
     expect(view.prunePendingSince).toBeNull();
     expect(view.lastPrune).toMatchObject({ freedBytes: 4096, removed: report.removed });
     expect(view.resources?.docker?.images).toBe(12);
+  });
+
+  it("leaves a revoked host's open alerts off the overview", async () => {
+    const { team, host } = await setup();
+    await beat(host.id, { resources: resources(99) });
+    expect(await listHostAlerts(db.prisma, { teamId: team.id })).toHaveLength(1);
+    await db.prisma.host.update({ where: { id: host.id }, data: { status: "REVOKED" } });
+    expect(await listHostAlerts(db.prisma, { teamId: team.id })).toEqual([]);
   });
 
   it("refuses another team's host as missing: no order, no audit, nothing readable", async () => {

@@ -1,4 +1,5 @@
-// The overview's open host alerts: every threshold episode of the team not cleared yet.
+// The overview's open host alerts: every threshold episode of the team not cleared yet, except on
+// revoked hosts (they report nothing more, so their episodes would never clear).
 import type { Db } from "../db";
 
 export interface OpenHostAlert {
@@ -12,7 +13,7 @@ export interface OpenHostAlert {
 
 export async function listHostAlerts(db: Db, args: { teamId: string }): Promise<OpenHostAlert[]> {
   return db.hostAlert.findMany({
-    where: { teamId: args.teamId, clearedAt: null },
+    where: { teamId: args.teamId, clearedAt: null, host: { status: { not: "REVOKED" } } },
     select: {
       id: true,
       kind: true,
