@@ -75,6 +75,7 @@ describe.skipIf(!ok)("housekeeping on the real Docker Engine", () => {
     expect(state?.totalBytes).toBeGreaterThan(0);
     expect(state!.availableBytes).toBeLessThanOrEqual(state!.totalBytes);
     expect(resources.disks.find((d) => d.role === "docker")?.path).toMatch(/^\//);
+    expect(state?.device).toBeTypeOf("number");
     expect(resources.memory?.totalBytes).toBeGreaterThan(resources.memory?.availableBytes ?? Infinity);
     // This test's own images exist, so the Engine counts at least these.
     expect(resources.docker?.images).toBeGreaterThanOrEqual(3);

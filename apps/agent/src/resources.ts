@@ -2,7 +2,7 @@
 // directory and of Docker's data root (statfs), memory (/proc/meminfo) and Docker's own disk use
 // (the Engine's `df`: images, volumes, build cache). `df` walks every layer and volume, so the
 // answer is cached and sent every few minutes, not on every heartbeat.
-import { readFile, statfs } from "node:fs/promises";
+import { readFile, stat, statfs } from "node:fs/promises";
 import type { HostResources } from "@capstan/protocol";
 import type { DockerHost } from "./docker";
 
@@ -12,8 +12,8 @@ type Disk = HostResources["disks"][number];
 
 async function disk(role: Disk["role"], path: string): Promise<Disk | null> {
   try {
-    const s = await statfs(path);
-    return { role, path, totalBytes: s.blocks * s.bsize, availableBytes: s.bavail * s.bsize };
+    const [s, st] = await Promise.all([statfs(path), stat(path)]);
+    return { role, path, totalBytes: s.blocks * s.bsize, availableBytes: s.bavail * s.bsize, device: st.dev };
   } catch {
     // Not there (yet) or not ours to read: reported without it rather than failing the heartbeat.
     return null;

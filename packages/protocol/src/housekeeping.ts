@@ -14,6 +14,8 @@ export const hostDiskSchema = z.object({
   totalBytes: bytes,
   /** What an unprivileged process can still write (statfs bavail). */
   availableBytes: bytes,
+  /** The filesystem's device number (stat st_dev): two paths on one filesystem alert once. */
+  device: z.number().int().min(0).optional(),
 });
 
 /** Sent every few minutes (collecting Docker's `df` is expensive), not on every heartbeat. */

@@ -48,8 +48,11 @@ export function findAlerts(
   const findings: AlertFinding[] = [];
   if (input.resources) {
     judged.add("disk");
+    const seen = new Set<number>();
     for (const d of input.resources.disks) {
-      if (d.totalBytes <= 0) continue;
+      // Docker's root on the state directory's filesystem is one disk: one alert.
+      if (d.totalBytes <= 0 || (d.device !== undefined && seen.has(d.device))) continue;
+      if (d.device !== undefined) seen.add(d.device);
       const used = 100 - (d.availableBytes / d.totalBytes) * 100;
       if (used > t.diskUsedPercent)
         findings.push({

@@ -35,6 +35,15 @@ function resources(diskUsedPercent: number, memoryAvailablePercent = 50): HostRe
         path: "/var/lib/capstan",
         totalBytes: 100 * GiB,
         availableBytes: (100 - diskUsedPercent) * GiB,
+        device: 2049,
+      },
+      // Docker's root on the same filesystem: it must not alert twice.
+      {
+        role: "docker",
+        path: "/var/lib/docker",
+        totalBytes: 100 * GiB,
+        availableBytes: (100 - diskUsedPercent) * GiB,
+        device: 2049,
       },
     ],
     memory: { totalBytes: 8 * GiB, availableBytes: Math.round((8 * GiB * memoryAvailablePercent) / 100) },
