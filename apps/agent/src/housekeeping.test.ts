@@ -102,6 +102,27 @@ describe.skipIf(!ok)("housekeeping on the real Docker Engine", () => {
       expect(exists(tag), tag).toBe(true);
   });
 
+  it("does not hold a heartbeat up for a slow collection: it rides on the next one", async () => {
+    let finish: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const reporter = new ResourceReporter(
+      async () => {
+        await gate;
+        return collectResources(dir, null);
+      },
+      60_000,
+      20,
+    );
+    expect(await reporter.due(1000)).toBeUndefined();
+    finish();
+    expect((await reporter.due(2000))?.disks[0]?.role).toBe("state");
+    expect(await reporter.due(3000)).toBeUndefined();
+    reporter.retry();
+    expect((await reporter.due(4000))?.disks[0]?.role).toBe("state");
+  });
+
   it("prunes on its schedule: not at the first start, then once per period", async () => {
     const stateDir = join(dir, "hk-schedule");
     mkdirSync(stateDir, { recursive: true });

@@ -85,23 +85,47 @@ export async function collectResources(
   };
 }
 
-/** Hands out fresh resources once per `everyMs`; the heartbeat sends `undefined` in between. */
+/**
+ * Hands out fresh resources once per `everyMs`; the heartbeat sends `undefined` in between. A
+ * slow collection (Docker's `df` on a host with many layers) does not hold the heartbeat up past
+ * `waitMs`: it finishes in the background and rides on the next beat.
+ */
 export class ResourceReporter {
   private lastAt = 0;
+  private collecting: Promise<void> | undefined;
+  private ready: HostResources | undefined;
 
   constructor(
     private readonly collect: () => Promise<HostResources>,
     private readonly everyMs = RESOURCES_EVERY_MS,
+    private readonly waitMs = 2000,
   ) {}
 
   async due(nowMs = Date.now()): Promise<HostResources | undefined> {
-    if (this.lastAt && nowMs - this.lastAt < this.everyMs) return undefined;
-    const resources = await this.collect();
-    this.lastAt = nowMs;
+    if (!this.collecting && !this.ready && (!this.lastAt || nowMs - this.lastAt >= this.everyMs)) {
+      this.lastAt = nowMs;
+      this.collecting = this.collect()
+        .then((resources) => {
+          this.ready = resources;
+        })
+        .catch(() => {
+          this.lastAt = 0;
+        })
+        .finally(() => {
+          this.collecting = undefined;
+        });
+    }
+    if (this.collecting) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.collecting, new Promise((r) => (timer = setTimeout(r, this.waitMs)))]);
+      clearTimeout(timer);
+    }
+    const resources = this.ready;
+    this.ready = undefined;
     return resources;
   }
 
-  /** The heartbeat carrying them failed: send again next time. */
+  /** The heartbeat carrying them failed: collect again for the next one. */
   retry(): void {
     this.lastAt = 0;
   }
