@@ -67,10 +67,10 @@ describe.skipIf(!ok)("prune on demand, through heartbeats", { timeout: 120_000 }
     const release = join(stateDir, "compose", workflow, "web", "releases", "r1");
     mkdirSync(release, { recursive: true });
     writeFileSync(join(release, "release.json"), JSON.stringify({ images: [tags.kept] }));
-    docker(["tag", "capstan-busybox:test", tags.kept]);
-    // An image of its own: a container of capstan-busybox:test (other tests run them) would keep
+    // Images of their own: a container of capstan-busybox:test (other tests run them) would keep
     // a tag of that image, rightly, since the prune skips images any container uses.
-    docker(["build", "-q", "-t", tags.gone, "-"], `FROM capstan-busybox:test\nLABEL h5=${tags.gone}\n`);
+    for (const tag of Object.values(tags))
+      docker(["build", "-q", "-t", tag, "-"], `FROM capstan-busybox:test\nLABEL h5=${tag}\n`);
   }, 120_000);
 
   afterAll(async () => {
