@@ -9,11 +9,14 @@ import { DockerHost } from "./docker";
 import { collectFacts } from "./facts";
 import { HeartbeatLoop } from "./heartbeat";
 import { resolveHostPolicy } from "./host-policy";
+import { Housekeeper } from "./housekeeping";
+import { pruneImages } from "./image-prune";
 import { JobRunner, type RunSignals } from "./job-runner";
 import type { Logger } from "./log";
 import { Outbox } from "./outbox";
 import { pollLoop } from "./poll-loop";
 import { reconcile } from "./reconcile";
+import { collectResources, ResourceReporter } from "./resources";
 import { createRuntimes } from "./runtimes/runtimes";
 import { StateStore } from "./state";
 import { ControlPlaneTrust, controlPlaneFetch } from "./trust";
@@ -124,6 +127,16 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
     onUnauthorized,
     upgrader,
     trust,
+    housekeeping: new Housekeeper({
+      stateDir: config.stateDir,
+      log,
+      resources: new ResourceReporter(() =>
+        collectResources(config.stateDir, docker.installed() ? docker : null),
+      ),
+      prune: (orderId) => pruneImages(docker, state.composeDir, orderId),
+      verify: (order) => trust.accept("host-prune", order),
+      pruneEveryMs: config.pruneEveryMs,
+    }),
   });
 
   const bgSignal = AbortSignal.any([background.signal, fatalStop.signal]);

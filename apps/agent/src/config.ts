@@ -68,6 +68,13 @@ export const configSchema = z.object({
   CAPSTAN_DOCKER_SOCKET: z.string().startsWith("/").default("/var/run/docker.sock"),
   CAPSTAN_HEARTBEAT_SECONDS: seconds(15, 1, 3600),
   CAPSTAN_LEASE_RENEW_SECONDS: seconds(10, 1, 600),
+  /** Hours between scheduled prunes of unreferenced Capstan-built images; 0 turns them off. */
+  CAPSTAN_PRUNE_EVERY_HOURS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 365)
+    .default(24),
   CAPSTAN_KEEP_RELEASES: z.coerce.number().int().min(1).max(50).default(3),
   CAPSTAN_OUTBOX_MAX_BYTES: z.coerce
     .number()
@@ -96,6 +103,7 @@ export interface AgentConfig {
   heartbeatMs: number;
   leaseRenewMs: number;
   keepReleases: number;
+  pruneEveryMs: number;
   outboxMaxBytes: number;
   logLevel: RawConfig["CAPSTAN_LOG_LEVEL"];
   underSystemd: boolean;
@@ -186,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     heartbeatMs: c.CAPSTAN_HEARTBEAT_SECONDS * 1000,
     leaseRenewMs: c.CAPSTAN_LEASE_RENEW_SECONDS * 1000,
     keepReleases: c.CAPSTAN_KEEP_RELEASES,
+    pruneEveryMs: c.CAPSTAN_PRUNE_EVERY_HOURS * 3_600_000,
     outboxMaxBytes: c.CAPSTAN_OUTBOX_MAX_BYTES,
     logLevel: c.CAPSTAN_LOG_LEVEL,
     underSystemd: Boolean(c.INVOCATION_ID),

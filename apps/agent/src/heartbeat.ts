@@ -5,6 +5,7 @@ import { type AgentClient, AgentUnauthorizedError, type ServiceHealthReport } fr
 import { pause } from "./abort";
 import type { DockerHost, DockerStatus } from "./docker";
 import { collectFacts } from "./facts";
+import type { Housekeeper } from "./housekeeping";
 import { Inventory } from "./inventory";
 import type { Logger } from "./log";
 import type { Runtimes } from "./runtimes/types";
@@ -61,6 +62,7 @@ export interface HeartbeatLoopDeps extends HealthDeps {
   onUnauthorized(error: AgentUnauthorizedError): void;
   upgrader?: Pick<Upgrader, "report" | "acknowledged" | "accept">;
   trust?: Pick<ControlPlaneTrust, "learnFromHeartbeat">;
+  housekeeping?: Pick<Housekeeper, "beforeBeat" | "afterBeat" | "beatFailed">;
 }
 
 export class HeartbeatLoop {
@@ -87,18 +89,25 @@ export class HeartbeatLoop {
       signal,
     );
     const upgrade = deps.upgrader?.report();
-    const response = await deps.client.heartbeat(
-      {
-        agentVersion: AGENT_VERSION,
-        facts: factsJson === this.lastFacts ? undefined : facts,
-        services,
-        activeJobs: deps.activeJobs(),
-        docker: docker ? { available: docker.available, detail: docker.detail?.slice(0, 1024) } : undefined,
-        upgrade,
-        unmanaged,
-      },
-      { signal },
-    );
+    const housekeeping = (await deps.housekeeping?.beforeBeat()) ?? {};
+    const response = await deps.client
+      .heartbeat(
+        {
+          agentVersion: AGENT_VERSION,
+          facts: factsJson === this.lastFacts ? undefined : facts,
+          services,
+          activeJobs: deps.activeJobs(),
+          docker: docker ? { available: docker.available, detail: docker.detail?.slice(0, 1024) } : undefined,
+          upgrade,
+          unmanaged,
+          ...housekeeping,
+        },
+        { signal },
+      )
+      .catch((error: Error) => {
+        deps.housekeeping?.beatFailed();
+        throw error;
+      });
     this.lastFacts = factsJson;
     this.inventory.accepted(unmanaged);
     this.intervalMs = Math.max(1000, Math.min(deps.intervalMs, response.heartbeatIntervalSeconds * 1000));
@@ -106,6 +115,7 @@ export class HeartbeatLoop {
     if (upgrade) await deps.upgrader?.acknowledged(upgrade);
     deps.trust?.learnFromHeartbeat(response.controlPlaneKey);
     if (response.upgrade) deps.upgrader?.accept(response.upgrade);
+    deps.housekeeping?.afterBeat(housekeeping.prune, response.prune);
     deps.state.saveContact({ at: new Date().toISOString(), ok: true, services });
   }
 

@@ -14,8 +14,10 @@ import {
   ControlPlaneSignatureError,
   controlPlaneKeyFingerprint,
   controlPlaneKeySchema,
+  type HostPruneOrder,
   type JobAssignment,
   type SignedPurpose,
+  signedPurposeLabel,
   verifyForHost,
 } from "@capstan/protocol";
 import { CertificatePinError, PIN_PATTERN } from "@capstan/protocol/net/certificate-pin";
@@ -112,8 +114,8 @@ export class ControlPlaneTrust {
    * The one check before a job runs or an upgrade is downloaded. False means refused: it is
    * logged, and a refused job is reported as failed without running anything.
    */
-  accept(purpose: SignedPurpose, message: JobAssignment | AgentUpgradeOrder): boolean {
-    const what = purpose === "job-assignment" ? "job" : "upgrade order";
+  accept(purpose: SignedPurpose, message: JobAssignment | AgentUpgradeOrder | HostPruneOrder): boolean {
+    const what = signedPurposeLabel(purpose);
     try {
       const publicKey = this.record?.publicKey;
       if (!publicKey) {

@@ -20,12 +20,17 @@ import { importAgentPublicKey } from "./signing";
 
 const DOMAIN = "capstan-control-plane-v1";
 /** What each signature is for; part of the signed bytes, so one kind never passes for another. */
-export type SignedPurpose = "job-assignment" | "agent-upgrade";
+export type SignedPurpose = "job-assignment" | "agent-upgrade" | "host-prune";
 
 /** How long a signed job or upgrade order stays valid; agents compare with their own clock. */
 export const CONTROL_PLANE_SIGNATURE_SECONDS = 300;
 /** Accepted difference between the host's clock and the control plane's. */
 export const CONTROL_PLANE_CLOCK_SKEW_SECONDS = 120;
+
+/** How refusals name what was signed. */
+export function signedPurposeLabel(purpose: SignedPurpose): string {
+  return { "job-assignment": "job", "agent-upgrade": "upgrade order", "host-prune": "prune order" }[purpose];
+}
 
 export const controlPlaneSignatureSchema = z.object({
   alg: z.literal("Ed25519"),
@@ -120,7 +125,7 @@ export interface VerifyForHostInput {
 
 /** Throws ControlPlaneSignatureError unless `message` carries a valid signature for this host, now. */
 export function verifyForHost(message: Record<string, unknown>, input: VerifyForHostInput): void {
-  const what = input.purpose === "job-assignment" ? "job" : "upgrade order";
+  const what = signedPurposeLabel(input.purpose);
   const parsed = controlPlaneSignatureSchema.safeParse(message.signature);
   if (!parsed.success) {
     throw new ControlPlaneSignatureError(

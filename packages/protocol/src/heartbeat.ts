@@ -9,6 +9,7 @@ import {
   uuidSchema,
 } from "./common";
 import { controlPlaneKeySchema, controlPlaneSignatureSchema } from "./control-plane-key";
+import { hostPruneOrderSchema, hostPruneReportSchema, hostResourcesSchema } from "./housekeeping";
 import { serviceStatsSchema, unmanagedSchema } from "./inventory";
 
 export const serviceHealthSchema = z.object({
@@ -78,6 +79,10 @@ export const heartbeatRequestSchema = z.object({
   upgrade: agentUpgradeReportSchema.optional(),
   /** Containers and units Capstan does not manage (inventory.ts); only when they changed. */
   unmanaged: unmanagedSchema.optional(),
+  /** Disks, memory and Docker's disk use: every few minutes, not every heartbeat (housekeeping.ts). */
+  resources: hostResourcesSchema.optional(),
+  /** The outcome of the last image prune, until a heartbeat carrying it is accepted. */
+  prune: hostPruneReportSchema.optional(),
 });
 export type HeartbeatRequest = z.input<typeof heartbeatRequestSchema>;
 
@@ -91,5 +96,7 @@ export const heartbeatResponseSchema = z.object({
   upgrade: agentUpgradeOrderSchema.optional(),
   /** The control plane's public key, for agents enrolled before they learned it at enrollment. */
   controlPlaneKey: controlPlaneKeySchema.optional(),
+  /** Sent while a requested image prune is not reported yet. */
+  prune: hostPruneOrderSchema.optional(),
 });
 export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;

@@ -7,6 +7,7 @@ export * from "./endpoints";
 export * from "./enroll";
 export * from "./errors";
 export * from "./heartbeat";
+export * from "./housekeeping";
 export * from "./inventory";
 export * from "./jobs";
 export * from "./poll";

@@ -12,6 +12,8 @@ import {
   UPGRADE_REPORT_GRACE_SECONDS,
 } from "../fleet/fail-unreported-agent-upgrades";
 import { recordAgentUpgradeReport } from "../fleet/record-agent-upgrade-report";
+import type { HostAlertThresholds } from "./host-alerts";
+import { recordHostHousekeeping } from "./record-host-housekeeping";
 import { recordServiceStats } from "./record-service-stats";
 
 interface OpenUpgrade {
@@ -31,6 +33,7 @@ export async function recordHeartbeat(
     hostId: string;
     request: HeartbeatRequest;
     settings: Pick<AgentSettings, "heartbeatIntervalSeconds">;
+    alertThresholds?: Partial<HostAlertThresholds>;
   },
 ): Promise<HeartbeatResponse> {
   const request = heartbeatRequestSchema.parse(args.request);
@@ -59,7 +62,13 @@ export async function recordHeartbeat(
   // Soft state the agent re-sends every interval: committed without waiting for the WAL flush.
   // set_config(..., true) applies to this statement's own transaction: no BEGIN/COMMIT round trips.
   const rows = await db.$queryRaw<
-    { status: HeartbeatResponse["hostStatus"]; serverTime: Date; upgrade: OpenUpgrade | null }[]
+    {
+      status: HeartbeatResponse["hostStatus"];
+      serverTime: Date;
+      upgrade: OpenUpgrade | null;
+      changed: number;
+      pruneOrderId: string | null;
+    }[]
   >`
     WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
     input AS (
@@ -84,6 +93,7 @@ export async function recordHeartbeat(
       SELECT ${args.hostId}::uuid, up.workflow, up.service, up.status
       FROM up LEFT JOIN prev ON prev.workflow = up.workflow AND prev.service = up.service
       WHERE prev.status IS DISTINCT FROM up.status
+      RETURNING 1
     ),
     host AS (
       UPDATE "Host" SET
@@ -102,7 +112,9 @@ export async function recordHeartbeat(
          'overdue', u."sentAt" < now() - make_interval(secs => u."deadlineSeconds" + ${UPGRADE_REPORT_GRACE_SECONDS}))
        FROM "AgentUpgrade" u
        WHERE u."hostId" = ${args.hostId}::uuid AND u.status IN ('PENDING', 'IN_PROGRESS')
-       ORDER BY u."createdAt" LIMIT 1) AS upgrade
+       ORDER BY u."createdAt" LIMIT 1) AS upgrade,
+      (SELECT count(*)::int FROM changes) AS changed,
+      (SELECT "pruneOrderId"::text FROM "HostHousekeeping" WHERE "hostId" = ${args.hostId}::uuid) AS "pruneOrderId"
     FROM "Host", async_commit WHERE id = ${args.hostId}::uuid`;
   const row = rows[0]!;
   // Inventory (latest stats, the chart ring, the unmanaged list): one more statement, only when reported.
@@ -110,6 +122,13 @@ export async function recordHeartbeat(
     hostId: args.hostId,
     services: request.services,
     unmanaged: request.unmanaged,
+  });
+  await recordHostHousekeeping(db, {
+    hostId: args.hostId,
+    resources: request.resources,
+    prune: request.prune,
+    healthChanged: row.changed > 0,
+    thresholds: args.alertThresholds,
   });
   let upgrade = row.upgrade;
   if (upgrade?.overdue) {
@@ -148,6 +167,10 @@ export async function recordHeartbeat(
             deadlineSeconds: upgrade.deadlineSeconds,
           },
         }
+      : {}),
+    // Repeated until the agent's report for it arrives (it runs an order only once).
+    ...(row.pruneOrderId && request.prune?.orderId !== row.pruneOrderId
+      ? { prune: { id: row.pruneOrderId } }
       : {}),
   };
 }

@@ -253,6 +253,15 @@ function eventFacts(
       name: typeof data.name === "string" ? data.name : "",
       lastSeenAt: typeof data.lastSeenAt === "string" ? data.lastSeenAt : null,
     };
+  } else if (row.kind === "host.alert") {
+    const text = (v: unknown) => (typeof v === "string" ? v : "");
+    facts.host = { id: row.targetId ?? "", name: text(data.name), lastSeenAt: null };
+    facts.alert = {
+      id: text(data.alertId),
+      kind: text(data.kind),
+      subject: text(data.subject),
+      detail: text(data.detail),
+    };
   } else {
     facts.webhook = { id: webhook.id, name: webhook.name };
   }

@@ -23,6 +23,8 @@ export interface WebhookEventFacts {
   team: { id: string; slug: string; name: string };
   deployment?: WebhookDeploymentFacts;
   host?: { id: string; name: string; lastSeenAt: string | null };
+  /** host.alert: the episode (kind disk | memory | restart-loop). */
+  alert?: { id: string; kind: string; subject: string; detail: string };
   webhook?: { id: string; name: string };
 }
 
@@ -59,7 +61,8 @@ function jsonBody(event: WebhookEventFacts, url: string | null): Record<string, 
       durationSeconds: seconds(d),
     };
   }
-  if (event.host) body.host = event.host;
+  if (event.host) body.host = event.alert ? { id: event.host.id, name: event.host.name } : event.host;
+  if (event.alert) body.alert = event.alert;
   if (event.webhook) body.webhook = event.webhook;
   if (url) body.url = url;
   return body;
@@ -79,6 +82,9 @@ function slackText(event: WebhookEventFacts, url: string | null): string {
     if (event.type === "deployment.failed")
       return `:x: Deployment of ${what} failed after ${seconds(d)} s${d.error ? `: ${esc(d.error)}` : ""} (team ${team}).${link}`;
     return `:warning: Deployment of ${what} ended in an unknown state after ${seconds(d)} s; check the hosts (team ${team}).${link}`;
+  }
+  if (event.host && event.alert) {
+    return `:warning: Host *${esc(event.host.name)}*: ${esc(event.alert.kind)} alert: ${esc(event.alert.detail)} (team ${team}).${link}`;
   }
   if (event.host) {
     const seen = event.host.lastSeenAt ? `, last seen ${event.host.lastSeenAt}` : "";

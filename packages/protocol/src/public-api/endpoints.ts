@@ -4,6 +4,7 @@
 // generated from them (openapi.ts there) and the CLI builds its calls from them, so none can drift. Pure data: importing it touches no database.
 
 import { z } from "zod";
+import { hostHousekeepingSchema, hostPruneRequestSchema } from "./housekeeping-schemas";
 import {
   bundleSchema,
   createDeploymentBodySchema,
@@ -214,6 +215,34 @@ export const endpoints = {
     responses: {
       202: { description: "The action's deployment, queued.", schema: deploymentSchema },
       ...errors(400, 401, 403, 404, 409),
+    },
+  },
+  getHostHousekeeping: {
+    method: "GET",
+    path: "/api/v1/hosts/{id}/housekeeping",
+    operationId: "getHostHousekeeping",
+    tag: "Hosts",
+    summary: "Disk, memory and Docker disk use of a host, its image prunes and open alerts",
+    minRole: "VIEWER",
+    params: idParamsSchema,
+    responses: {
+      200: { description: "What the agent last reported.", schema: hostHousekeepingSchema },
+      ...errors(401, 403, 404),
+    },
+  },
+  pruneHostImages: {
+    method: "POST",
+    path: "/api/v1/hosts/{id}/prune",
+    operationId: "pruneHostImages",
+    tag: "Hosts",
+    summary: "Prune images no kept release references on a host",
+    description:
+      "Orders the host's agent (with its next heartbeat answer) to remove Capstan-built images that no kept release lists and no container uses. Asking again while one is pending returns the pending order. Follow it with getHostHousekeeping (lastPrune).",
+    minRole: "DEPLOYER",
+    params: idParamsSchema,
+    responses: {
+      202: { description: "The order, pending until the agent reports.", schema: hostPruneRequestSchema },
+      ...errors(401, 403, 404, 409),
     },
   },
   listWorkflows: {

@@ -4,6 +4,7 @@
 import "server-only";
 import { join } from "node:path";
 import type { AgentSettings } from "@capstan/core/agents/agent-settings";
+import type { HostAlertThresholds } from "@capstan/core/hosts/host-alerts";
 import { type JobEngine, startJobEngine } from "@capstan/core/jobs/start-job-engine";
 import { env } from "@/env";
 import { prisma } from "@/server/db";
@@ -15,6 +16,16 @@ export function agentSettings(): AgentSettings {
     heartbeatIntervalSeconds: env.CAPSTAN_AGENT_HEARTBEAT_SECONDS ?? 15,
     offlineAfterMissed: 3,
     leaseSeconds: env.CAPSTAN_AGENT_LEASE_SECONDS ?? 60,
+  };
+}
+
+/** Thresholds for host alerts (packages/core/src/hosts/host-alerts.ts). */
+export function alertThresholds(): HostAlertThresholds {
+  return {
+    diskUsedPercent: env.CAPSTAN_ALERT_DISK_USED_PERCENT ?? 90,
+    memoryAvailablePercent: env.CAPSTAN_ALERT_MEMORY_AVAILABLE_PERCENT ?? 5,
+    restarts: env.CAPSTAN_ALERT_RESTARTS ?? 5,
+    restartMinutes: env.CAPSTAN_ALERT_RESTART_MINUTES ?? 10,
   };
 }
 

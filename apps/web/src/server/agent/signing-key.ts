@@ -7,6 +7,7 @@ import { completeJob } from "@capstan/core/jobs/complete-job";
 import {
   agentUpgradeOrderSchema,
   type HeartbeatResponse,
+  hostPruneOrderSchema,
   type JobAssignment,
   jobAssignmentSchema,
   signForHost,
@@ -63,7 +64,7 @@ export async function signClaimedJob(
 
 /**
  * Adds the public key (for agents enrolled before they learned it at enrollment) and signs the
- * upgrade order. Heartbeats must keep working without the key, so a missing key drops the order
+ * upgrade and prune orders. Heartbeats must keep working without the key, so a missing key drops the order
  * (an agent refuses an unsigned one anyway) and is logged.
  */
 export async function signHeartbeat(response: HeartbeatResponse, hostId: string): Promise<HeartbeatResponse> {
@@ -72,7 +73,7 @@ export async function signHeartbeat(response: HeartbeatResponse, hostId: string)
     key = await controlPlaneKey();
   } catch (error) {
     logger.error({ err: (error as Error).message, hostId }, "cannot load the control plane's signing key");
-    return { ...response, upgrade: undefined };
+    return { ...response, upgrade: undefined, prune: undefined };
   }
   const upgrade =
     response.upgrade &&
@@ -81,5 +82,12 @@ export async function signHeartbeat(response: HeartbeatResponse, hostId: string)
       hostId,
       privateKey: key.privateKey,
     });
-  return { ...response, upgrade, controlPlaneKey: key.publicKey };
+  const prune =
+    response.prune &&
+    signForHost(hostPruneOrderSchema.parse(response.prune), {
+      purpose: "host-prune",
+      hostId,
+      privateKey: key.privateKey,
+    });
+  return { ...response, upgrade, prune, controlPlaneKey: key.publicKey };
 }

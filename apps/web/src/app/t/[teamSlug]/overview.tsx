@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
+import { HostAlerts } from "@/components/hosts/host-alerts";
 import { LiveWhereOverview } from "@/components/status/live-where";
 import { StatusBadge, StatusDot } from "@/components/status/status-badge";
 import { RelativeTime } from "@/components/status/time";
@@ -29,6 +30,7 @@ export function Overview() {
       {query.isError ? (
         <ErrorNotice message={errorMessage(query.error)} onRetry={() => query.refetch()} />
       ) : null}
+      <HostAlerts />
       {query.data ? (
         <>
           <dl className="grid grid-cols-2 gap-4 lg:grid-cols-4">

@@ -1,7 +1,10 @@
 import { approveHost } from "@capstan/core/hosts/approve-host";
 import { getHost } from "@capstan/core/hosts/get-host";
+import { getHostHousekeeping } from "@capstan/core/hosts/get-host-housekeeping";
 import { getHostStatsHistory, MAX_STATS_HOURS } from "@capstan/core/hosts/get-host-stats-history";
+import { listHostAlerts } from "@capstan/core/hosts/list-host-alerts";
 import { listHosts } from "@capstan/core/hosts/list-hosts";
+import { requestHostPrune } from "@capstan/core/hosts/request-host-prune";
 import { revokeHost } from "@capstan/core/hosts/revoke-host";
 import { updateHost, updateHostInputSchema } from "@capstan/core/hosts/update-host";
 import { getHostHealthHistory } from "@capstan/core/overview/get-host-health-history";
@@ -81,6 +84,26 @@ export const hostsRouter = createTRPCRouter({
       });
       return { deploymentId: deployment.id, jobId };
     }),
+  /** Disk, memory and Docker disk use, the pending or last image prune, open alerts. */
+  housekeeping: teamProcedure("VIEWER")
+    .input(hostId)
+    .query(({ ctx, input }) =>
+      getHostHousekeeping(ctx.prisma, { teamId: ctx.actor.teamId, hostId: input.hostId }),
+    ),
+  /** The team's open host alerts (disk, memory, restart loop), for the overview. */
+  alerts: teamProcedure("VIEWER").query(({ ctx }) =>
+    listHostAlerts(ctx.prisma, { teamId: ctx.actor.teamId }),
+  ),
+  /** Prune images no kept release references, now: an order on the host's next heartbeat answer. */
+  prune: teamProcedure("DEPLOYER")
+    .input(hostId)
+    .mutation(({ ctx, input }) =>
+      requestHostPrune(ctx.prisma, {
+        teamId: ctx.actor.teamId,
+        hostId: input.hostId,
+        actor: auditActor(ctx.actor),
+      }),
+    ),
   /** Replaces labels and/or policy. */
   update: teamProcedure("ADMIN")
     .input(hostId.extend(updateHostInputSchema.shape))

@@ -9,6 +9,7 @@ import {
 } from "@capstan/core/deployments/test-fixtures";
 import { createEnrollmentToken } from "@capstan/core/enrollment/create-enrollment-token";
 import { requestAgentUpgrades } from "@capstan/core/fleet/request-agent-upgrades";
+import { requestHostPrune } from "@capstan/core/hosts/request-host-prune";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import {
   ControlPlaneSignatureError,
@@ -130,5 +131,27 @@ describe.skipIf(!ok)("signed job assignments and upgrade orders (route handlers)
     expect(() =>
       verifyForHost(beat.upgrade!, { purpose: "job-assignment", publicKey: key, hostId: a.enrolled.hostId }),
     ).toThrow(ControlPlaneSignatureError);
+  });
+
+  it("signs a prune order for its host only, as a prune order", async () => {
+    const a = await enroll("signed-prune-a");
+    const b = await enroll("signed-prune-b");
+    const key = a.enrolled.controlPlaneKey!;
+    const { orderId } = await requestHostPrune(db.prisma, {
+      teamId,
+      hostId: a.enrolled.hostId,
+      actor: { type: "SYSTEM", label: "signed-orders test" },
+    });
+    const beat = await a.client.heartbeat({ agentVersion: "0.1.0", services: [] });
+    expect(beat.prune?.id).toBe(orderId);
+    const asPrune = { purpose: "host-prune" as const, publicKey: key };
+    expect(() => verifyForHost(beat.prune!, { ...asPrune, hostId: a.enrolled.hostId })).not.toThrow();
+    expect(() => verifyForHost(beat.prune!, { ...asPrune, hostId: b.enrolled.hostId })).toThrow(
+      ControlPlaneSignatureError,
+    );
+    expect(() =>
+      verifyForHost(beat.prune!, { purpose: "agent-upgrade", publicKey: key, hostId: a.enrolled.hostId }),
+    ).toThrow(ControlPlaneSignatureError);
+    expect((await b.client.heartbeat({ agentVersion: "0.1.0", services: [] })).prune).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import { recordHeartbeat } from "@capstan/core/hosts/record-heartbeat";
 import { agentEndpoints } from "@capstan/protocol";
 import { signedAgentRoute } from "@/server/agent/agent-route";
-import { agentSettings } from "@/server/agent/engine";
+import { agentSettings, alertThresholds } from "@/server/agent/engine";
 import { signHeartbeat } from "@/server/agent/signing-key";
 import { prisma } from "@/server/db";
 import { countHeartbeat } from "@/server/metrics";
@@ -14,6 +14,7 @@ export const POST = signedAgentRoute(agentEndpoints.heartbeat, async ({ input, a
     hostId: agent.hostId,
     request: input,
     settings: agentSettings(),
+    alertThresholds: alertThresholds(),
   });
   countHeartbeat();
   return signHeartbeat(result, agent.hostId);

@@ -17,6 +17,7 @@ import { useTRPC } from "@/trpc/client";
 import { DeploymentList } from "../../deployments/deployment-list";
 import { formatLabels, parseLabels } from "../install-command";
 import { HostPolicy } from "./host-policy";
+import { HousekeepingPanel } from "./housekeeping-panel";
 import { ServiceInventory, UsageHistory } from "./service-inventory";
 import { UnmanagedList } from "./unmanaged-list";
 
@@ -179,6 +180,10 @@ export function HostDetail({ hostId }: { hostId: string }) {
           empty={<p className="text-sm text-slate-600">Nothing has been deployed to this host yet.</p>}
         />
       </section>
+
+      <Section title="Resources and housekeeping" className="mb-8">
+        <HousekeepingPanel hostId={hostId} canPrune={canDeploy && host.status !== "REVOKED"} />
+      </Section>
 
       <Section title="Policy">
         <p className="mb-3 text-sm text-slate-600">What compose services deployed to this host may do.</p>

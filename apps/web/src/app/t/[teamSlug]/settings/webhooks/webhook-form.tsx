@@ -7,6 +7,7 @@ export const EVENT_LABELS: Record<string, string> = {
   "deployment.failed": "Deployment failed",
   "deployment.unknown": "Deployment outcome unknown",
   "host.offline": "Host went offline",
+  "host.alert": "Host alert (disk, memory, restart loop)",
 };
 
 export interface WebhookFormValues {

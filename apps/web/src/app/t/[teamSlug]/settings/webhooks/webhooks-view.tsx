@@ -12,7 +12,12 @@ import { ShownOnce } from "../../team/shown-once";
 import { DeliveryLog } from "./delivery-log";
 import { EVENT_LABELS, WebhookForm, type WebhookFormValues } from "./webhook-form";
 
-type EventType = "deployment.succeeded" | "deployment.failed" | "deployment.unknown" | "host.offline";
+type EventType =
+  | "deployment.succeeded"
+  | "deployment.failed"
+  | "deployment.unknown"
+  | "host.offline"
+  | "host.alert";
 
 export function WebhooksView() {
   const trpc = useTRPC();

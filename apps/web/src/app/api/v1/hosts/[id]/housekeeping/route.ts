@@ -1,0 +1,12 @@
+import { getHostHousekeeping } from "@capstan/core/hosts/get-host-housekeeping";
+import { endpoints } from "@capstan/protocol/public-api/endpoints";
+import { publicApiRoute } from "@/server/api/public-api-route";
+import { prisma } from "@/server/db";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export const GET = publicApiRoute(endpoints.getHostHousekeeping, async ({ principal, params }) => ({
+  status: 200,
+  body: await getHostHousekeeping(prisma, { teamId: principal.teamId, hostId: params.id }),
+}));
