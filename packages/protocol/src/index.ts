@@ -8,6 +8,7 @@ export * from "./enroll";
 export * from "./errors";
 export * from "./heartbeat";
 export * from "./jobs";
+export * from "./log-streams";
 export * from "./poll";
 export * from "./signing";
 export * from "./version";

@@ -8,7 +8,8 @@ import { removeComposeProject, tempDir, uniqueName } from "../../test/helpers";
 import { DockerHost } from "../docker";
 import { runChecked } from "../exec";
 import { ComposeRuntime } from "./compose";
-import { deployRelease, maskSecrets } from "./deploy-release";
+import { maskSecrets } from "@capstan/protocol";
+import { deployRelease } from "./deploy-release";
 
 const ok = requireComponents("deploy log", dockerEngine(), dockerImage("capstan-busybox:test"));
 
