@@ -4,6 +4,7 @@
 // is closed here, and the agent stops following within one keep-alive.
 import type { LogLine } from "@capstan/protocol";
 import type { Db } from "../db";
+import { isUuid } from "../ids";
 import { chunkKey, notifyLogs } from "./notify-log-streams";
 
 /** A viewer that has not read for this long is gone (its process died, its network broke). */
@@ -20,6 +21,7 @@ export interface AppendLogLinesInput {
 }
 
 export async function appendLogLines(db: Db, input: AppendLogLinesInput): Promise<{ open: boolean }> {
+  if (!isUuid(input.streamId)) return { open: false };
   const stream = await db.logStream.findFirst({
     where: { id: input.streamId, hostId: input.hostId },
     select: { status: true, viewerSeenAt: true },
@@ -33,7 +35,9 @@ export async function appendLogLines(db: Db, input: AppendLogLinesInput): Promis
       skipDuplicates: true,
     });
   if (input.seq % 20 === 0 && input.seq >= KEPT_CHUNKS)
-    await db.logChunk.deleteMany({ where: { streamId: input.streamId, seq: { lte: input.seq - KEPT_CHUNKS } } });
+    await db.logChunk.deleteMany({
+      where: { streamId: input.streamId, seq: { lte: input.seq - KEPT_CHUNKS } },
+    });
   const close = viewerGone || input.ended !== undefined;
   await db.logStream.updateMany({
     where: { id: input.streamId, status: { not: "CLOSED" } },

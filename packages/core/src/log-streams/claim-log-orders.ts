@@ -14,7 +14,10 @@ export interface LogOrders {
   stop: string[];
 }
 
-export async function claimLogOrders(db: Db, args: { hostId: string; running: string[] }): Promise<LogOrders> {
+export async function claimLogOrders(
+  db: Db,
+  args: { hostId: string; running: string[] },
+): Promise<LogOrders> {
   const live = await db.logStream.findMany({
     where: { hostId: args.hostId, id: { in: args.running }, status: { not: "CLOSED" } },
     select: { id: true },

@@ -1,6 +1,6 @@
 import type { Db } from "../db";
-import { resolveSecrets } from "../secrets/resolve-secrets";
 import type { Keyring } from "../secrets/keyring";
+import { resolveSecrets } from "../secrets/resolve-secrets";
 
 /**
  * Every secret value of the stream's workflow, decrypted once when the stream opens, for masking.

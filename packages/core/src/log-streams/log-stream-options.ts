@@ -30,8 +30,7 @@ function parseSince(value: string, now: Date): string {
     const ms = Number(relative[1]) * UNIT_MS[relative[2] as keyof typeof UNIT_MS];
     return new Date(now.getTime() - ms).toISOString();
   }
-  if (LOG_SINCE_PATTERN.test(value) && !Number.isNaN(Date.parse(value)))
-    return new Date(value).toISOString();
+  if (LOG_SINCE_PATTERN.test(value) && !Number.isNaN(Date.parse(value))) return new Date(value).toISOString();
   throw badRequest(
     `since must be a duration like 10m, 2h or 1d, or a UTC date like 2026-12-03T05:00:00Z (got ${JSON.stringify(value.slice(0, 40))}).`,
   );
@@ -46,7 +45,10 @@ function parsePriority(value: string): number {
   return index;
 }
 
-export function parseLogOptions(query: Record<string, string | undefined>, now = new Date()): ViewerLogOptions {
+export function parseLogOptions(
+  query: Record<string, string | undefined>,
+  now = new Date(),
+): ViewerLogOptions {
   const tailText = query.tail ?? "100";
   if (!/^\d{1,5}$/.test(tailText) || Number(tailText) > MAX_LOG_TAIL)
     throw badRequest(`tail must be a number of lines from 0 to ${MAX_LOG_TAIL}.`);

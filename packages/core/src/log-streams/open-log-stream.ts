@@ -37,7 +37,9 @@ export async function openLogStream(db: Db, input: OpenLogStreamInput): Promise<
   const what = `Service ${input.workflow.slice(0, 63)}/${input.service.slice(0, 63)} on host ${host.name}`;
   const [health, workflow] = await Promise.all([
     db.serviceHealth.findUnique({
-      where: { hostId_workflow_service: { hostId: host.id, workflow: input.workflow, service: input.service } },
+      where: {
+        hostId_workflow_service: { hostId: host.id, workflow: input.workflow, service: input.service },
+      },
     }),
     db.workflow.findUnique({ where: { teamId_name: { teamId: input.teamId, name: input.workflow } } }),
   ]);
@@ -61,5 +63,11 @@ export async function openLogStream(db: Db, input: OpenLogStreamInput): Promise<
     },
   });
   await notifyLogs(db, orderKey(host.id));
-  return { id: stream.id, teamId: input.teamId, workflowId: workflow.id, hostName: host.name, kind: health.kind };
+  return {
+    id: stream.id,
+    teamId: input.teamId,
+    workflowId: workflow.id,
+    hostName: host.name,
+    kind: health.kind,
+  };
 }

@@ -2,7 +2,11 @@
 // applied to the masked text (so a filter cannot probe a secret), control characters removed.
 import { type LogLine, maskSecrets } from "@capstan/protocol";
 
-export function presentLogLines(lines: readonly LogLine[], secrets: readonly string[], grep?: string): LogLine[] {
+export function presentLogLines(
+  lines: readonly LogLine[],
+  secrets: readonly string[],
+  grep?: string,
+): LogLine[] {
   const needle = grep?.toLowerCase();
   const out: LogLine[] = [];
   for (const line of lines) {
