@@ -12,7 +12,6 @@ const ROLLBACK_HEALTH_MS = 120_000;
 /** Output lines of a failing service quoted in the deploy log. */
 const FAILURE_LOG_LINES = 30;
 
-
 export interface DeployOutcome {
   ok: boolean;
   message: string;
