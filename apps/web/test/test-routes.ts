@@ -66,7 +66,8 @@ export async function serveOnLoopback(
     res.writeHead(response.status, Object.fromEntries(response.headers));
     // Streamed, so Server-Sent Events reach the client as they are written.
     try {
-      if (response.body) for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
+      if (response.body)
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
     } catch {
       // the client went away mid-stream
     }

@@ -37,7 +37,7 @@ export async function runLogStream(
   const own = new AbortController();
   const signal = AbortSignal.any([own.signal, stop]);
   const buckets = [new TokenBucket(deps.limits ?? STREAM_LIMITS), deps.hostBucket];
-  let buffer: LogLine[] = [];
+  const buffer: LogLine[] = [];
   let dropped = 0;
   const sink: LineSink = (line) => {
     if (buffer.length < MAX_BUFFERED && admit(buckets, Buffer.byteLength(line.text) + 64)) buffer.push(line);
@@ -56,33 +56,37 @@ export async function runLogStream(
   let seq = 0;
   let lastPost = 0;
   let failures = 0;
+  // A batch is re-sent unchanged until acknowledged: the control plane stores each seq once.
+  let pending: { lines: LogLine[]; last: boolean } | null = null;
   for (;;) {
-    const finished = endReason !== undefined;
-    if (!finished) await pause(flushMs, signal);
+    if (endReason === undefined) await pause(flushMs, signal);
     if (stop.aborted) endReason ??= "stopped";
-    const ending = endReason !== undefined;
-    if (!ending && !buffer.length && !dropped && Date.now() - lastPost < keepAliveMs) continue;
-    const lines = buffer.slice(0, MAX_LOG_LINES_PER_BATCH);
-    if (dropped && lines.length < MAX_LOG_LINES_PER_BATCH) {
-      lines.push({
-        at: new Date().toISOString(),
-        stream: "capstan",
-        text: `[${dropped} lines dropped: stream throttled]`,
-      });
+    if (!pending) {
+      const ending = endReason !== undefined;
+      if (!ending && !buffer.length && !dropped && Date.now() - lastPost < keepAliveMs) continue;
+      const lines = buffer.splice(0, MAX_LOG_LINES_PER_BATCH);
+      if (dropped && lines.length < MAX_LOG_LINES_PER_BATCH) {
+        lines.push({
+          at: new Date().toISOString(),
+          stream: "capstan",
+          text: `[${dropped} lines dropped: stream throttled]`,
+        });
+        dropped = 0;
+      }
+      pending = { lines, last: ending && buffer.length === 0 };
     }
-    const last = ending && buffer.length <= MAX_LOG_LINES_PER_BATCH;
     try {
       const answer = await deps.client.postLogLines(
         streamId,
-        { seq, lines, ...(last ? { ended: endReason } : {}) },
+        { seq, lines: pending.lines, ...(pending.last ? { ended: endReason } : {}) },
         { signal: stop.aborted ? AbortSignal.timeout(5000) : stop },
       );
-      buffer = buffer.slice(MAX_LOG_LINES_PER_BATCH);
-      if (dropped && lines.at(-1)?.stream === "capstan") dropped = 0;
+      const wasLast = pending.last;
+      pending = null;
       seq++;
       lastPost = Date.now();
       failures = 0;
-      if (!answer.open || last) break;
+      if (!answer.open || wasLast) break;
     } catch (error) {
       if (error instanceof AgentUnauthorizedError || stop.aborted) break;
       deps.log.warn({ streamId, err: (error as Error).message }, "posting live log lines failed; retrying");

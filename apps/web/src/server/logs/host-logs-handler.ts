@@ -19,7 +19,10 @@ export function createHostLogsHandler(options: { getUserId: () => Promise<string
       if (refusal) return errorResponse(refusal, noStore);
       const userId = await options.getUserId();
       if (!userId)
-        return Response.json({ error: { code: "UNAUTHENTICATED", message: "Sign in first." } }, { status: 401 });
+        return Response.json(
+          { error: { code: "UNAUTHENTICATED", message: "Sign in first." } },
+          { status: 401 },
+        );
       const query = Object.fromEntries(new URL(request.url).searchParams);
       const teamId = query.teamId ?? "";
       const check = () => requireMembership(prisma, { teamId, userId, minRole: "DEPLOYER" });

@@ -98,12 +98,6 @@ export async function liveLogResponse(call: LiveLogRequest): Promise<Response> {
           const page = await readLogChunks(prisma, { teamId: call.teamId, streamId: opened.id, afterSeq });
           for (const chunk of page.chunks) {
             const lines = presentLogLines(chunk.lines, secrets, viewer.grep);
-            if (chunk.seq > afterSeq + 1 && afterSeq >= 0)
-              lines.unshift({
-                at: new Date().toISOString(),
-                stream: "capstan",
-                text: `[${chunk.seq - afterSeq - 1} batches skipped: this viewer read too slowly]`,
-              });
             afterSeq = chunk.seq;
             if (lines.length) {
               send(message("lines", lines, chunk.seq));
