@@ -40,7 +40,7 @@ export interface JournalOptions {
   prefix?: readonly string[];
 }
 
-export function followJournal(
+export async function followJournal(
   unit: string,
   options: LogStreamOptions,
   sink: LineSink,
