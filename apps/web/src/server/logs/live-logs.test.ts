@@ -3,8 +3,10 @@
 // busybox container printing a numbered line every 100 ms, PostgreSQL, and viewers reading the
 // Server-Sent Events of the public API (token) and of the dashboard route (session).
 
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { DockerHost } from "@capstan/agent/docker";
 import { createLogger } from "@capstan/agent/log";
 import { followContainerLogs } from "@capstan/agent/log-streams/follow-container-logs";
@@ -20,6 +22,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestMember, createTestTeam } from "../../../../../packages/core/test/fixtures";
 import { type AgentApiHarness, startAgentApiHarness } from "../../../test/agent-api-harness";
 import { readSse, type SseReader, sseLines } from "../../../test/sse-client";
+import { type LoopbackServer, serveOnLoopback } from "../../../test/test-routes";
+
+const CLI = join(import.meta.dirname, "../../../../cli/bin/capstan.js");
 
 const ok = requireComponents(
   "live logs",
@@ -65,6 +70,7 @@ describe.skipIf(!ok)("live logs (agent -> control plane -> viewer)", () => {
   let logStreams: LogStreams;
   const agentStop = new AbortController();
   let agentLoop: Promise<void>;
+  let server: LoopbackServer;
 
   beforeAll(async () => {
     harness = await startAgentApiHarness({ CAPSTAN_SECRETS_KEY: SECRETS_KEY });
@@ -107,11 +113,13 @@ describe.skipIf(!ok)("live logs (agent -> control plane -> viewer)", () => {
       waitSeconds: 10,
     });
     agentLoop = logStreams.loop(agentStop.signal);
+    server = await serveOnLoopback(dispatchApi);
   }, 120_000);
 
   afterAll(async () => {
     agentStop.abort();
     await agentLoop;
+    await server?.close();
     for (const project of Object.values(projects))
       try {
         execFileSync("docker", ["rm", "-f", project], { stdio: "ignore" });
@@ -277,5 +285,42 @@ describe.skipIf(!ok)("live logs (agent -> control plane -> viewer)", () => {
       timeoutMs: 30_000,
       intervalMs: 100,
     });
+  }, 150_000);
+
+  it("capstan logs prints masked lines over real HTTP, and -f ends the host stream when the CLI exits", async () => {
+    const env = { ...process.env, CAPSTAN_URL: server.url, CAPSTAN_TOKEN: tokens.DEPLOYER };
+    const once = await promisify(execFile)("node", [CLI, "logs", `${workflow}/app`, "--tail", "30"], { env });
+    expect(once.stdout).toMatch(/line \d+\n/);
+    expect(once.stdout).toContain("stderr token *** used");
+    expect(once.stdout).not.toContain(SECRET);
+
+    const refused = await promisify(execFile)("node", [CLI, "logs", `${workflow}/app`, "--since", "$(id)"], {
+      env,
+    }).then(
+      () => ({ code: 0, stderr: "" }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain("since must be a duration");
+
+    const follow = spawn("node", [CLI, "logs", `${workflow}/app`, "-f", "--tail", "0"], { env });
+    let out = "";
+    follow.stdout.on("data", (data: Buffer) => {
+      out += data.toString();
+    });
+    await waitFor("followed lines from the CLI", async () => (out.match(/line \d+/g) ?? []).length >= 10, {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
+    expect(logStreams.active).toHaveLength(1);
+    follow.kill("SIGINT");
+    await waitFor(
+      "the stream to end on the host after the CLI left",
+      async () => logStreams.active.length === 0,
+      {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      },
+    );
   }, 150_000);
 });
