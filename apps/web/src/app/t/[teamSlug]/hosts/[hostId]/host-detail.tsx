@@ -15,6 +15,7 @@ import { useTRPC } from "@/trpc/client";
 import { DeploymentList } from "../../deployments/deployment-list";
 import { formatLabels, parseLabels } from "../install-command";
 import { HostPolicy } from "./host-policy";
+import { LiveLogs } from "./live-logs";
 import { ServiceActions } from "./service-actions";
 
 function bytes(n: unknown): string | null {
@@ -197,6 +198,7 @@ export function HostDetail({ hostId }: { hostId: string }) {
               </table>
             </div>
             <HealthHistory hostId={hostId} />
+            {canDeploy && host.status !== "REVOKED" && <LiveLogs hostId={hostId} services={host.services} />}
           </>
         )}
       </Section>
