@@ -1,5 +1,5 @@
-// Wires the agent together: enrollment, reconciliation, then three loops (poll, heartbeat,
-// outbox delivery) until a signal or a fatal error stops it.
+// Wires the agent together: enrollment, reconciliation, then four loops (poll, heartbeat,
+// outbox delivery, live log orders) until a signal or a fatal error stops it.
 import { AgentClientError, type AgentUnauthorizedError } from "@capstan/protocol";
 import { backoffDelay, pause } from "./abort";
 import { createClient, ensureEnrolled } from "./client";
@@ -13,6 +13,8 @@ import { Housekeeper } from "./housekeeping";
 import { pruneImages } from "./image-prune";
 import { JobRunner, type RunSignals } from "./job-runner";
 import type { Logger } from "./log";
+import { followDeployed } from "./log-streams/follow-deployed";
+import { LogStreams } from "./log-streams/log-streams-loop";
 import { Outbox } from "./outbox";
 import { pollLoop } from "./poll-loop";
 import { reconcile } from "./reconcile";
@@ -140,7 +142,9 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
   });
 
   const bgSignal = AbortSignal.any([background.signal, fatalStop.signal]);
-  const loops = [delivery.loop(bgSignal), heartbeat.loop(bgSignal)];
+  // Live logs poll on their own, so they flow while a deploy runs.
+  const logStreams = new LogStreams({ client, follow: followDeployed(state, runtimes), log, onUnauthorized });
+  const loops = [delivery.loop(bgSignal), heartbeat.loop(bgSignal), logStreams.loop(bgSignal)];
   await pollLoop(
     {
       client,

@@ -2,6 +2,7 @@
 // control plane's public API (CAPSTAN_URL, CAPSTAN_TOKEN).
 import { runDeploy } from "./commands/deploy";
 import { runExport } from "./commands/export";
+import { runLogs } from "./commands/logs";
 import { runStatus } from "./commands/status";
 import { runValidate } from "./commands/validate";
 
@@ -27,6 +28,8 @@ Commands:
       step change and exit 0 only when the deployment succeeded.
   status <deployment-id> [--wait] [--timeout 600]
       Show (or follow) a deployment per host and service.
+  logs WORKFLOW/SERVICE [--host H] [-f] [--tail N] [--since T] [--grep TEXT]
+      Print (or follow) a deployed service's logs from its host; secret values are masked.
 
 Exit codes of deploy and status: 0 succeeded, 1 deployment failed, 2 usage error, 3 timeout,
 4 refused by the control plane, 5 control plane unreachable.
@@ -45,6 +48,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       return runDeploy(rest, io);
     case "status":
       return runStatus(rest, io);
+    case "logs":
+      return runLogs(rest, io);
     case undefined:
     case "help":
     case "--help":

@@ -5,17 +5,20 @@ import { AGENT_API_PREFIX, type AgentEndpointName, agentEndpoints } from "@capst
 import { dispatchTo, type RouteHandler } from "./test-routes";
 
 export async function loadAgentRoutes() {
-  const [enroll, poll, heartbeat, lease, events, complete, artifact, bundle, binary] = await Promise.all([
-    import("../src/app/api/agent/v1/enroll/route"),
-    import("../src/app/api/agent/v1/poll/route"),
-    import("../src/app/api/agent/v1/heartbeat/route"),
-    import("../src/app/api/agent/v1/jobs/[jobId]/lease/route"),
-    import("../src/app/api/agent/v1/jobs/[jobId]/events/route"),
-    import("../src/app/api/agent/v1/jobs/[jobId]/complete/route"),
-    import("../src/app/api/agent/v1/artifacts/[name]/route"),
-    import("../src/app/api/agent/v1/bundles/[sha256]/route"),
-    import("../src/app/api/agent/v1/agent-binary/route"),
-  ]);
+  const [enroll, poll, heartbeat, lease, events, complete, artifact, bundle, binary, logOrders, logLines] =
+    await Promise.all([
+      import("../src/app/api/agent/v1/enroll/route"),
+      import("../src/app/api/agent/v1/poll/route"),
+      import("../src/app/api/agent/v1/heartbeat/route"),
+      import("../src/app/api/agent/v1/jobs/[jobId]/lease/route"),
+      import("../src/app/api/agent/v1/jobs/[jobId]/events/route"),
+      import("../src/app/api/agent/v1/jobs/[jobId]/complete/route"),
+      import("../src/app/api/agent/v1/artifacts/[name]/route"),
+      import("../src/app/api/agent/v1/bundles/[sha256]/route"),
+      import("../src/app/api/agent/v1/agent-binary/route"),
+      import("../src/app/api/agent/v1/log-streams/poll/route"),
+      import("../src/app/api/agent/v1/log-streams/[streamId]/lines/route"),
+    ]);
   const handlers: Record<AgentEndpointName, RouteHandler> = {
     enroll: enroll.POST,
     poll: poll.POST,
@@ -26,6 +29,8 @@ export async function loadAgentRoutes() {
     downloadArtifact: artifact.GET,
     downloadBundle: bundle.GET,
     downloadAgentBinary: binary.GET,
+    logOrders: logOrders.POST,
+    postLogLines: logLines.POST,
   };
   return dispatchTo(agentEndpoints, handlers, {
     prefix: AGENT_API_PREFIX,

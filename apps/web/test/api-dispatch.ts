@@ -20,6 +20,7 @@ export async function loadPublicApiRoutes() {
     revision,
     bundles,
     openapi,
+    serviceLogs,
   ] = await Promise.all([
     import("../src/app/api/v1/deployments/route"),
     import("../src/app/api/v1/deployments/[id]/route"),
@@ -35,6 +36,7 @@ export async function loadPublicApiRoutes() {
     import("../src/app/api/v1/workflows/[name]/revisions/[number]/route"),
     import("../src/app/api/v1/bundles/route"),
     import("../src/app/api/v1/openapi.json/route"),
+    import("../src/app/api/v1/hosts/[id]/logs/route"),
   ]);
   const handlers: Record<EndpointName, RouteHandler> = {
     createDeployment: deployments.POST,
@@ -52,6 +54,7 @@ export async function loadPublicApiRoutes() {
     getRevision: revision.GET,
     uploadBundle: bundles.POST,
     openapi: openapi.GET,
+    streamServiceLogs: serviceLogs.GET,
   };
   return dispatchTo(endpoints, handlers, {
     notFound: () =>

@@ -53,14 +53,25 @@ export async function serveOnLoopback(
     const headers = new Headers();
     for (const [key, value] of Object.entries(req.headers))
       if (typeof value === "string") headers.set(key, value);
+    // The client hanging up aborts the request, as in Next.js (live log streams end on it).
+    const gone = new AbortController();
+    res.once("close", () => gone.abort());
     const request = new Request(`${url}${req.url}`, {
       method: req.method,
       headers,
       body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+      signal: gone.signal,
     });
     const response = await dispatch(request);
     res.writeHead(response.status, Object.fromEntries(response.headers));
-    res.end(Buffer.from(await response.arrayBuffer()));
+    // Streamed, so Server-Sent Events reach the client as they are written.
+    try {
+      if (response.body)
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
+    } catch {
+      // the client went away mid-stream
+    }
+    res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -15,6 +15,12 @@ import {
   renewLeaseRequestSchema,
   renewLeaseResponseSchema,
 } from "./jobs";
+import {
+  logOrdersRequestSchema,
+  logOrdersResponseSchema,
+  postLogLinesRequestSchema,
+  postLogLinesResponseSchema,
+} from "./log-streams";
 import { pollRequestSchema, pollResponseSchema } from "./poll";
 import { AGENT_API_PREFIX } from "./version";
 
@@ -84,6 +90,25 @@ export const agentEndpoints = {
     path: "/jobs/{jobId}/complete",
     request: completeJobRequestSchema,
     response: completeJobResponseSchema,
+  },
+  logOrders: {
+    ...json,
+    name: "log-orders",
+    method: "POST",
+    path: "/log-streams/poll",
+    signed: true,
+    longPoll: true,
+    request: logOrdersRequestSchema,
+    response: logOrdersResponseSchema,
+  },
+  postLogLines: {
+    ...json,
+    name: "log-lines",
+    method: "POST",
+    path: "/log-streams/{streamId}/lines",
+    signed: true,
+    request: postLogLinesRequestSchema,
+    response: postLogLinesResponseSchema,
   },
   heartbeat: {
     ...json,

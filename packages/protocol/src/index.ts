@@ -10,6 +10,7 @@ export * from "./heartbeat";
 export * from "./housekeeping";
 export * from "./inventory";
 export * from "./jobs";
+export * from "./log-streams";
 export * from "./poll";
 export * from "./signing";
 export * from "./version";

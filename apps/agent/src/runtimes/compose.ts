@@ -4,7 +4,7 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import type { JobRegistry } from "@capstan/protocol";
+import type { JobRegistry, LogStreamOptions } from "@capstan/protocol";
 import type { HealthCheck } from "@capstan/templates";
 import { composeProjectName, isComposeService } from "@capstan/templates";
 import { renderComposeProject } from "@capstan/templates/compose/render-compose-project";
@@ -12,6 +12,7 @@ import { pause } from "../abort";
 import type { DockerHost } from "../docker";
 import { runChecked, runStreaming } from "../exec";
 import { type CheckResult, COMMAND_CHECK_TIMEOUT_MS, runHealthChecks } from "../health";
+import { followContainerLogs, type LineSink } from "../log-streams/follow-container-logs";
 import { assertName } from "../names";
 import { writeFileAtomic } from "../state";
 import { pruneReleases } from "./artifacts";
@@ -341,6 +342,15 @@ export class ComposeRuntime implements Runtime {
 
   stats(ref: ServiceRef, _checks: readonly HealthCheck[], signal?: AbortSignal) {
     return composeStats(this.docker, serviceLabels(this.label(ref)), ref.service, signal);
+  }
+
+  followLogs(
+    ref: ServiceRef,
+    options: LogStreamOptions,
+    sink: LineSink,
+    signal: AbortSignal,
+  ): Promise<string> {
+    return followContainerLogs(this.docker, this.label(ref), options, sink, signal);
   }
 
   /** The release folder the running containers were created from (compose labels them). */

@@ -1,6 +1,8 @@
 // Deploy logs that explain, against the real Docker Engine and docker-compose: the output of
 // `compose up` is in the deploy log, and when a service fails its health gate its own last log
 // lines follow, with the workflow's secret values masked in the log and in the step's message.
+
+import { maskSecrets } from "@capstan/protocol";
 import { composeServiceSpecSchema, DEFAULT_HOST_POLICY } from "@capstan/templates";
 import { dockerEngine, dockerImage, requireComponents } from "@capstan/testkit";
 import { afterAll, describe, expect, it } from "vitest";
@@ -8,7 +10,7 @@ import { removeComposeProject, tempDir, uniqueName } from "../../test/helpers";
 import { DockerHost } from "../docker";
 import { runChecked } from "../exec";
 import { ComposeRuntime } from "./compose";
-import { deployRelease, maskSecrets } from "./deploy-release";
+import { deployRelease } from "./deploy-release";
 
 const ok = requireComponents("deploy log", dockerEngine(), dockerImage("capstan-busybox:test"));
 

@@ -1,7 +1,7 @@
 // The one deploy template every runtime goes through: stage (refusals change nothing), activate,
 // wait until healthy, and on failure switch back to the previous release and wait again.
 
-import type { JobRegistry } from "@capstan/protocol";
+import { type JobRegistry, maskSecrets } from "@capstan/protocol";
 import { describeError } from "../disk-errors";
 import { tail } from "../exec";
 import { type CheckResult, waitUntilHealthy } from "../health";
@@ -11,14 +11,6 @@ import type { DeployLog, Runtime, StageRequest, StepContext } from "./types";
 const ROLLBACK_HEALTH_MS = 120_000;
 /** Output lines of a failing service quoted in the deploy log. */
 const FAILURE_LOG_LINES = 30;
-
-/** Replaces every secret value in `text` with `***` (longest first, so no value is half-masked). */
-export function maskSecrets(text: string, secrets: Record<string, string>): string {
-  const values = Object.values(secrets)
-    .filter((v) => v.length > 0)
-    .sort((a, b) => b.length - a.length);
-  return values.reduce((out, value) => out.replaceAll(value, "***"), text);
-}
 
 export interface DeployOutcome {
   ok: boolean;

@@ -8,6 +8,7 @@
 import { constants } from "node:fs";
 import { access, mkdir, readFile, realpath, rm } from "node:fs/promises";
 import { join } from "node:path";
+import type { LogStreamOptions } from "@capstan/protocol";
 import {
   flakeRefSchema,
   type HealthCheck,
@@ -20,6 +21,8 @@ import { nixUnitSpec, renderNixService } from "@capstan/templates/systemd/render
 import { run, runChecked, runStreaming, tail } from "../exec";
 import { runHealthChecks } from "../health";
 import { enforceSystemdPolicy } from "../host-policy";
+import type { LineSink } from "../log-streams/follow-container-logs";
+import { followJournal } from "../log-streams/follow-journal";
 import { assertName } from "../names";
 import { writeFileAtomic } from "../state";
 import { pruneReleases, readCurrent, switchCurrent } from "./artifacts";
@@ -235,6 +238,15 @@ export class NixRuntime implements Runtime {
 
   recentLogs(ref: ServiceRef, lines: number, signal?: AbortSignal): Promise<string[]> {
     return unitJournal(this.unitName(ref), lines, signal);
+  }
+
+  followLogs(
+    ref: ServiceRef,
+    options: LogStreamOptions,
+    sink: LineSink,
+    signal: AbortSignal,
+  ): Promise<string> {
+    return followJournal(this.unitName(ref), options, sink, signal);
   }
 
   /** What systemd runs: the release whose EnvironmentFile the installed unit names. */

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import type { LogStreamOptions } from "@capstan/protocol";
 import type { HealthCheck } from "@capstan/templates";
 import { hardeningSchema, isSystemdService, serviceUnitName } from "@capstan/templates";
 import { renderEnvironmentFile } from "@capstan/templates/systemd/render-environment-file";
@@ -14,6 +15,8 @@ import { renderSystemdUnit } from "@capstan/templates/systemd/render-systemd-uni
 import { run, runChecked, runLogged } from "../exec";
 import { type CheckResult, COMMAND_CHECK_TIMEOUT_MS, runHealthChecks } from "../health";
 import { enforceSystemdPolicy } from "../host-policy";
+import type { LineSink } from "../log-streams/follow-container-logs";
+import { followJournal } from "../log-streams/follow-journal";
 import { assertName } from "../names";
 import { writeFileAtomic } from "../state";
 import {
@@ -201,6 +204,15 @@ export class SystemdRuntime implements Runtime {
 
   recentLogs(ref: ServiceRef, lines: number, signal?: AbortSignal): Promise<string[]> {
     return unitJournal(this.label(ref), lines, signal);
+  }
+
+  followLogs(
+    ref: ServiceRef,
+    options: LogStreamOptions,
+    sink: LineSink,
+    signal: AbortSignal,
+  ): Promise<string> {
+    return followJournal(this.label(ref), options, sink, signal);
   }
 
   async probe(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal): Promise<Probe> {

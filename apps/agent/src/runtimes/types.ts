@@ -2,7 +2,7 @@
 // stopped and rolled back on this host. The job runner, heartbeats and reconcile look a runtime up
 // by kind and never branch on it; the shared "activate, wait healthy, roll back" template
 // (runtimes/deploy-release.ts) drives every runtime the same way.
-import type { JobRegistry, ServiceStats } from "@capstan/protocol";
+import type { JobRegistry, LogLine, LogStreamOptions, ServiceStats } from "@capstan/protocol";
 import type { HealthCheck, HostPolicy, ServiceKind, ServiceSpec } from "@capstan/templates";
 import type { RegistrySession } from "./registry-login";
 
@@ -75,6 +75,16 @@ export interface Runtime {
    * secret values before they reach any log.
    */
   recentLogs?(ref: ServiceRef, lines: number, signal?: AbortSignal): Promise<string[]>;
+  /**
+   * Live logs (log-streams/): follows the service's output into `sink` until it ends (resolves
+   * with why) or `signal` aborts. Lines are unmasked; the control plane masks them.
+   */
+  followLogs?(
+    ref: ServiceRef,
+    options: LogStreamOptions,
+    sink: (line: LogLine) => void,
+    signal: AbortSignal,
+  ): Promise<string>;
   /** The release that actually runs (after a crash mid-deploy), or null when nothing runs. */
   currentRelease(ref: ServiceRef, signal?: AbortSignal): Promise<string | null>;
   /** Whether a release is still on this host to switch back to. */

@@ -79,7 +79,7 @@ export interface ApiCall {
   signal?: AbortSignal;
 }
 
-function endpointUrl(config: ApiConfig, endpoint: Endpoint, call: ApiCall): string {
+export function endpointUrl(config: ApiConfig, endpoint: Endpoint, call: ApiCall): string {
   const path = endpoint.path.replace(/\{(\w+)\}/g, (_match, name: string) => {
     const value = call.params?.[name];
     if (value === undefined) throw new Error(`${endpoint.operationId} needs the path parameter ${name}`);

@@ -11,6 +11,8 @@ import { JOBS_CHANNEL } from "../lifecycle/notify-hosts";
 export type WakeReason = "notified" | "timeout" | "aborted" | "replaced";
 
 export interface JobNotifierOptions {
+  /** The NOTIFY channel (default: jobs); live logs run a second notifier on their own channel. */
+  channel?: string;
   /** Where to LISTEN; without it only the sweep wakes polls. */
   connectionString?: string;
   /** Returns which of these hosts have QUEUED jobs. */
@@ -46,6 +48,10 @@ export class JobNotifier {
   listening = false;
 
   constructor(private readonly options: JobNotifierOptions = {}) {}
+
+  private get channel(): string {
+    return this.options.channel ?? JOBS_CHANNEL;
+  }
 
   async start(): Promise<void> {
     if (!this.stopped) return;
@@ -135,13 +141,13 @@ export class JobNotifier {
       application_name: "capstan-job-listener",
     });
     client.on("notification", (message) => {
-      if (message.channel === JOBS_CHANNEL && message.payload) this.wakeHosts(message.payload.split(","));
+      if (message.channel === this.channel && message.payload) this.wakeHosts(message.payload.split(","));
     });
     client.on("error", (error) => this.lost(client, error));
     client.on("end", () => this.lost(client, new Error("connection ended")));
     try {
       await client.connect();
-      await client.query(`LISTEN ${JOBS_CHANNEL}`);
+      await client.query(`LISTEN ${this.channel}`);
     } catch (error) {
       this.lost(client, error as Error);
       return;

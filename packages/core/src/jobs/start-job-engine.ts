@@ -4,6 +4,9 @@ import type { PrismaClient } from "@capstan/db";
 import { type AgentSettings, DEFAULT_AGENT_SETTINGS } from "../agents/agent-settings";
 import { purgeAgentNonces } from "../agents/purge-agent-nonces";
 import { markOfflineHosts } from "../hosts/mark-offline-hosts";
+import { expireLogStreams } from "../log-streams/expire-log-streams";
+import { findHostLogOrders } from "../log-streams/find-host-log-orders";
+import { LOGS_CHANNEL } from "../log-streams/notify-log-streams";
 import { findHostsWithQueuedJobs } from "./find-hosts-with-queued-jobs";
 import { JobNotifier } from "./job-notifier";
 import { reapJobs } from "./reap-jobs";
@@ -21,6 +24,8 @@ export interface JobEngineOptions {
 
 export interface JobEngine {
   notifier: JobNotifier;
+  /** Live logs: wakes the agents' order polls (`o:<hostId>`) and the viewers (`c:<streamId>`). */
+  logNotifier: JobNotifier;
   settings: AgentSettings;
   /** One reaper pass now (tests and shutdown use it). */
   reapNow(): Promise<void>;
@@ -37,7 +42,15 @@ export async function startJobEngine(options: JobEngineOptions): Promise<JobEngi
     sweepIntervalMs: options.sweepIntervalMs ?? 3000,
     log,
   });
+  const logNotifier = new JobNotifier({
+    channel: LOGS_CHANNEL,
+    connectionString: options.connectionString,
+    sweep: (keys) => findHostLogOrders(prisma, keys),
+    sweepIntervalMs: options.sweepIntervalMs ?? 3000,
+    log,
+  });
   await notifier.start();
+  await logNotifier.start();
 
   let running = false;
   let passes = 0;
@@ -47,6 +60,7 @@ export async function startJobEngine(options: JobEngineOptions): Promise<JobEngi
     try {
       await reapJobs(prisma);
       await markOfflineHosts(prisma, settings);
+      await expireLogStreams(prisma);
       // Nonces live a minute and a half at most; purging every ~12 passes keeps the table tiny.
       if (passes++ % 12 === 0) await purgeAgentNonces(prisma);
     } catch (error) {
@@ -60,11 +74,13 @@ export async function startJobEngine(options: JobEngineOptions): Promise<JobEngi
 
   return {
     notifier,
+    logNotifier,
     settings,
     reapNow,
     async stop() {
       clearInterval(timer);
       await notifier.stop();
+      await logNotifier.stop();
     },
   };
 }

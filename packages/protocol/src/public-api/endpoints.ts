@@ -23,6 +23,7 @@ import {
   revisionParamsSchema,
   revisionSchema,
   serviceActionBodySchema,
+  serviceLogsQuerySchema,
   waitQuerySchema,
   workflowPageSchema,
   workflowParamsSchema,
@@ -32,6 +33,8 @@ import {
 export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
+  /** A text/event-stream answer (Server-Sent Events); the text describes its messages. */
+  eventStream?: string;
   headers?: Record<string, string>;
 }
 
@@ -243,6 +246,27 @@ export const endpoints = {
     responses: {
       202: { description: "The order, pending until the agent reports.", schema: hostPruneRequestSchema },
       ...errors(401, 403, 404, 409),
+    },
+  },
+  streamServiceLogs: {
+    method: "GET",
+    path: "/api/v1/hosts/{id}/logs",
+    operationId: "streamServiceLogs",
+    tag: "Hosts",
+    summary: "Follow a service's live logs (Server-Sent Events)",
+    description:
+      "Container logs (Compose) or the unit journal (systemd, Nix) of one deployed service on the host, streamed from its agent. The workflow's secret values are masked. The stream on the host ends within seconds after the client disconnects. At most 8 streams per host at once (429 beyond).",
+    minRole: "DEPLOYER",
+    params: idParamsSchema,
+    query: serviceLogsQuerySchema,
+    responses: {
+      200: {
+        description: "The stream.",
+        eventStream:
+          "Messages: `open` {streamId, host, kind}; `state` {status: PENDING|RUNNING}; `lines` [{at, stream: stdout|stderr|journal|capstan, priority?, text}] with the batch number as id; `end` {reason}; `failure` {message}. `capstan` lines are Capstan's own notes, e.g. `[N lines dropped: stream throttled]`.",
+      },
+      ...errors(400, 401, 403, 404),
+      429: { description: "The host already runs its maximum of live log streams.", schema: errorSchema },
     },
   },
   listWorkflows: {

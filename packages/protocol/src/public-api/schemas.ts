@@ -197,6 +197,41 @@ export const serviceActionBodySchema = z
   })
   .meta({ id: "ServiceActionRequest" });
 
+export const serviceLogsQuerySchema = z
+  .object({
+    workflow: workflowName,
+    service: workflowName.meta({ description: "The service's name in the workflow." }),
+    follow: z
+      .enum(["true", "false", "1", "0"])
+      .optional()
+      .meta({ description: "Keep following (default true)." }),
+    tail: z
+      .string()
+      .regex(/^\d{1,4}$/)
+      .optional()
+      .meta({ description: "Lines before following, 0-5000 (default 100)." }),
+    since: z
+      .string()
+      .max(40)
+      .optional()
+      .meta({ description: "A duration back from now (10m, 2h, 1d) or a UTC date (2026-12-03T05:00:00Z)." }),
+    grep: z
+      .string()
+      .max(200)
+      .optional()
+      .meta({ description: "Only lines containing this text (case-insensitive), matched after masking." }),
+    stream: z
+      .enum(["stdout", "stderr", "both"])
+      .optional()
+      .meta({ description: "Compose: which output (default both)." }),
+    priority: z
+      .string()
+      .max(10)
+      .optional()
+      .meta({ description: "systemd/Nix: 0-7 or emerg..debug; this priority and more urgent." }),
+  })
+  .meta({ id: "ServiceLogsQuery" });
+
 export const deploymentSchema = deploymentSummarySchema
   .extend({
     revision: z.object({

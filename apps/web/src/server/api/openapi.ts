@@ -112,6 +112,13 @@ function operation(endpoint: Endpoint, components: Record<string, Json>): Json {
         ...(response.schema
           ? { content: { "application/json": { schema: toSchema(response.schema, "output", components) } } }
           : {}),
+        ...(response.eventStream
+          ? {
+              content: {
+                "text/event-stream": { schema: { type: "string", description: response.eventStream } },
+              },
+            }
+          : {}),
       },
     ]),
   );

@@ -38,6 +38,8 @@ export interface ApiCall<E extends Endpoint> {
 export interface ApiReply {
   status: number;
   body: unknown;
+  /** A streamed answer (live logs) passed through as it is, instead of `body`. */
+  stream?: Response;
   headers?: Record<string, string>;
 }
 
@@ -135,6 +137,7 @@ export function publicApiRoute<E extends Endpoint>(
         body,
         baseUrl: publicBaseUrl(request),
       } as ApiCall<E>);
+      if (reply.stream) return reply.stream;
       return Response.json(serialize(endpoint, reply), {
         status: reply.status,
         headers: { ...BASE_HEADERS, ...reply.headers },

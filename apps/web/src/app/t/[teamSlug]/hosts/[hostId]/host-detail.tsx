@@ -18,6 +18,7 @@ import { DeploymentList } from "../../deployments/deployment-list";
 import { formatLabels, parseLabels } from "../install-command";
 import { HostPolicy } from "./host-policy";
 import { HousekeepingPanel } from "./housekeeping-panel";
+import { LiveLogs } from "./live-logs";
 import { ServiceInventory, UsageHistory } from "./service-inventory";
 import { UnmanagedList } from "./unmanaged-list";
 
@@ -162,6 +163,7 @@ export function HostDetail({ hostId }: { hostId: string }) {
             />
             <HealthHistory hostId={hostId} />
             <UsageHistory hostId={hostId} />
+            {canDeploy && host.status !== "REVOKED" && <LiveLogs hostId={hostId} services={host.services} />}
           </>
         )}
         <UnmanagedList unmanaged={host.unmanaged} />
