@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { gitRefProblem, gitUrlProblem } from "./git-source-spec";
 import { flakeRefSchema, nixAttributeSchema } from "./nix-spec";
+import { tasksSchema } from "./task-spec";
 
 /** Names that reach paths, unit names and Compose project names. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -191,6 +192,8 @@ const commonServiceFields = {
   deadline: durationSchema.default(DEFAULT_DEADLINE_SECONDS),
   dependsOn: uniqueList(name("a service name"), "dependsOn").default([]),
   release: releaseCommandSchema.optional(),
+  /** Commands run on a schedule in this service's context (task-spec.ts). */
+  tasks: tasksSchema.optional(),
 };
 
 export const composeSourceSchema = z
