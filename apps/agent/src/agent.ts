@@ -8,6 +8,7 @@ import { Delivery, type OutboxItem } from "./delivery";
 import { DockerHost } from "./docker";
 import { collectFacts } from "./facts";
 import { HeartbeatLoop } from "./heartbeat";
+import { TaskReporter } from "./heartbeat-tasks";
 import { resolveHostPolicy } from "./host-policy";
 import { JobRunner, type RunSignals } from "./job-runner";
 import type { Logger } from "./log";
@@ -124,6 +125,7 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
     onUnauthorized,
     upgrader,
     trust,
+    tasks: new TaskReporter(config.unitDir),
   });
 
   const bgSignal = AbortSignal.any([background.signal, fatalStop.signal]);

@@ -5,6 +5,7 @@ import { type AgentClient, AgentUnauthorizedError, type ServiceHealthReport } fr
 import { pause } from "./abort";
 import type { DockerHost, DockerStatus } from "./docker";
 import { collectFacts } from "./facts";
+import type { TaskReporter } from "./heartbeat-tasks";
 import type { Logger } from "./log";
 import type { Runtimes } from "./runtimes/types";
 import type { ManagedService, StateStore } from "./state";
@@ -59,6 +60,7 @@ export interface HeartbeatLoopDeps extends HealthDeps {
   onUnauthorized(error: AgentUnauthorizedError): void;
   upgrader?: Pick<Upgrader, "report" | "acknowledged" | "accept">;
   trust?: Pick<ControlPlaneTrust, "learnFromHeartbeat">;
+  tasks?: Pick<TaskReporter, "changed">;
 }
 
 export class HeartbeatLoop {
@@ -78,6 +80,7 @@ export class HeartbeatLoop {
     const facts = await collectFacts(deps.state.dir, docker?.available ? deps.docker : null);
     const factsJson = JSON.stringify(facts);
     const upgrade = deps.upgrader?.report();
+    const tasks = await deps.tasks?.changed(signal);
     const response = await deps.client.heartbeat(
       {
         agentVersion: AGENT_VERSION,
@@ -86,10 +89,12 @@ export class HeartbeatLoop {
         activeJobs: deps.activeJobs(),
         docker: docker ? { available: docker.available, detail: docker.detail?.slice(0, 1024) } : undefined,
         upgrade,
+        tasks: tasks?.reports,
       },
       { signal },
     );
     this.lastFacts = factsJson;
+    tasks?.accepted();
     this.intervalMs = Math.max(1000, Math.min(deps.intervalMs, response.heartbeatIntervalSeconds * 1000));
     for (const jobId of response.abandonJobs) deps.abandon(jobId);
     if (upgrade) await deps.upgrader?.acknowledged(upgrade);
