@@ -8,6 +8,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "deployment.failed",
   "deployment.unknown",
   "host.offline",
+  "task.failed",
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -16,7 +17,12 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export const WEBHOOK_PING_EVENT = "webhook.ping";
 
 /** Audit kinds the dispatcher reads; everything else only moves the cursor. */
-export const WEBHOOK_AUDIT_KINDS = ["deployment.status_changed", "host.offline", "webhook.test_requested"];
+export const WEBHOOK_AUDIT_KINDS = [
+  "deployment.status_changed",
+  "host.offline",
+  "webhook.test_requested",
+  "task.failed",
+];
 
 export function isWebhookEventType(value: string): value is WebhookEventType {
   return (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value);
@@ -25,6 +31,7 @@ export function isWebhookEventType(value: string): value is WebhookEventType {
 /** The webhook event an audit row stands for, or null when it is not one. */
 export function webhookEventFor(kind: string, data: unknown): string | null {
   if (kind === "host.offline") return "host.offline";
+  if (kind === "task.failed") return "task.failed";
   if (kind === "webhook.test_requested") return WEBHOOK_PING_EVENT;
   if (kind !== "deployment.status_changed") return null;
   const { to } = readAuditData(data);

@@ -14,6 +14,19 @@ export interface WebhookDeploymentFacts {
   finishedAt: Date;
 }
 
+export interface WebhookTaskFacts {
+  host: { id: string; name: string };
+  workflow: string;
+  service: string;
+  task: string;
+  schedule: string;
+  startedAt: string;
+  finishedAt: string;
+  exitCode: number | null;
+  result: string;
+  durationMs: number;
+}
+
 export interface WebhookEventFacts {
   /** The delivery id: unique per webhook and event; receivers dedupe on it. */
   id: string;
@@ -23,6 +36,8 @@ export interface WebhookEventFacts {
   team: { id: string; slug: string; name: string };
   deployment?: WebhookDeploymentFacts;
   host?: { id: string; name: string; lastSeenAt: string | null };
+  /** task.failed: the run that failed (no output: it may hold secret values). */
+  task?: WebhookTaskFacts;
   webhook?: { id: string; name: string };
 }
 
@@ -30,7 +45,7 @@ function links(event: WebhookEventFacts, publicUrl?: string): string | null {
   if (!publicUrl) return null;
   const base = `${publicUrl.replace(/\/+$/, "")}/t/${encodeURIComponent(event.team.slug)}`;
   if (event.deployment) return `${base}/deployments/${event.deployment.id}`;
-  if (event.host) return `${base}/hosts`;
+  if (event.host || event.task) return `${base}/hosts`;
   return `${base}/settings/webhooks`;
 }
 
@@ -60,6 +75,7 @@ function jsonBody(event: WebhookEventFacts, url: string | null): Record<string, 
     };
   }
   if (event.host) body.host = event.host;
+  if (event.task) body.task = event.task;
   if (event.webhook) body.webhook = event.webhook;
   if (url) body.url = url;
   return body;
@@ -79,6 +95,11 @@ function slackText(event: WebhookEventFacts, url: string | null): string {
     if (event.type === "deployment.failed")
       return `:x: Deployment of ${what} failed after ${seconds(d)} s${d.error ? `: ${esc(d.error)}` : ""} (team ${team}).${link}`;
     return `:warning: Deployment of ${what} ended in an unknown state after ${seconds(d)} s; check the hosts (team ${team}).${link}`;
+  }
+  const t = event.task;
+  if (t) {
+    const exit = t.exitCode === null ? t.result : `exit code ${t.exitCode}`;
+    return `:x: Task *${esc(t.workflow)}/${esc(t.service)}/${esc(t.task)}* failed on host *${esc(t.host.name)}* (${esc(exit)}, ${Math.round(t.durationMs / 1000)} s) (team ${team}).${link}`;
   }
   if (event.host) {
     const seen = event.host.lastSeenAt ? `, last seen ${event.host.lastSeenAt}` : "";
