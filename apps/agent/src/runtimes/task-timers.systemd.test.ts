@@ -2,15 +2,27 @@
 // the task runs on its schedule with the service's sandboxed user (never as the agent), its last
 // run (exit code, result, duration) is read back for heartbeats, a redeploy removes the timers of
 // tasks that are gone, a schedule systemd refuses changes nothing, and removal takes them all.
-import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import type { TaskReport } from "@capstan/protocol";
 import { dockerEngine, dockerImage, requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundle, type SystemdHost, startSystemdHost, tempDir, uniqueName, waitFor } from "../../test/helpers";
+import {
+  bundle,
+  runDriver,
+  type SystemdHost,
+  startSystemdHost,
+  tempDir,
+  uniqueName,
+  waitFor,
+} from "../../test/helpers";
 
-const execFileAsync = promisify(execFile);
+/** What test/fixtures/systemd-driver.ts prints for the ops used here. */
+interface DriverAnswer {
+  outcome: { ok: boolean; message: string; activeReleaseId?: string };
+  logs: string[];
+  current?: string | null;
+  tasks: TaskReport[];
+}
 
 const ok = requireComponents(
   "systemd scheduled tasks",
@@ -26,17 +38,8 @@ describe.skipIf(!ok)("scheduled tasks (real systemd host)", { timeout: 240_000 }
   const base = (task: string) => `capstan-${workflow}-${service}.task-${task}`;
   let host: SystemdHost;
 
-  const drive = async (command: Record<string, unknown>) => {
-    const payload = JSON.stringify({ stateDir, workflow, service, deadlineSeconds: 90, ...command });
-    const { stdout } = await execFileAsync("docker", [
-      "exec",
-      host.name,
-      "node",
-      "/capstan-test/driver.cjs",
-      payload,
-    ]);
-    return JSON.parse(stdout);
-  };
+  const drive = (command: Record<string, unknown>) =>
+    runDriver<DriverAnswer>(host.name, { stateDir, workflow, service, deadlineSeconds: 90, ...command });
   const reports = async (): Promise<TaskReport[]> => (await drive({ op: "tasks" })).tasks;
   const unitFiles = () =>
     host

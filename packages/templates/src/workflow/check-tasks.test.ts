@@ -66,7 +66,7 @@ describe("scheduled tasks in the workflow spec", () => {
     expect(
       issuesOf({ api: systemd({ t: { schedule: "daily", command: ["/bin/echo", "a\nExecStartPre=/x"] } }) }),
     ).toEqual([
-      "services.api.tasks.t.command[1]: must be a single argument on one line (no newline, carriage return or NUL)",
+      "services.api.tasks.t.command[1]: must be a single line (no newline, carriage return or NUL)",
     ]);
     expect(issuesOf({ api: systemd({ t: { schedule: "daily", command: ["bin/app"] } }) })).toEqual([
       "services.api.tasks.t.command[0]: must be an absolute path, or current/... for a file from the service's release",

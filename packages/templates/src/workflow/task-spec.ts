@@ -5,6 +5,7 @@
 // The schedule and command reach unit files, so both are allowlisted here and escaped again
 // where they are rendered (systemd/render-task-units.ts).
 import { z } from "zod";
+import { commandArgvSchema } from "./argv-spec";
 
 /** The same pattern as NAME_PATTERN in spec.ts (which imports this file). */
 export const TASK_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -20,14 +21,6 @@ export const DEFAULT_TASK_TIMEOUT_SECONDS = 3600;
 export const MAX_TASK_TIMEOUT_SECONDS = 24 * 3600;
 export const MAX_TASKS_PER_SERVICE = 16;
 
-const argument = z
-  .string()
-  .max(4096)
-  .refine(
-    (v) => !/[\0\r\n]/.test(v),
-    "must be a single argument on one line (no newline, carriage return or NUL)",
-  );
-
 export const taskSpecSchema = z.strictObject({
   schedule: z
     .string()
@@ -37,21 +30,7 @@ export const taskSpecSchema = z.strictObject({
     )
     .refine((s) => s.trim() === s && !s.includes("  "), "must not end with a space or contain double spaces"),
   /** argv, never a shell string; where the program may live depends on the kind (check-tasks.ts). */
-  command: z
-    .array(argument)
-    .min(1)
-    .max(64)
-    .superRefine((argv, ctx) => {
-      const program = argv[0];
-      if (program === undefined) return;
-      if (!/^(\/|[A-Za-z0-9_.])[A-Za-z0-9._/+-]*$/.test(program) || program.split("/").includes(".."))
-        ctx.addIssue({
-          code: "custom",
-          path: [0],
-          message:
-            "the program must be an absolute path, a relative path without '..', or a program name (letters, digits and . _ / + -)",
-        });
-    }),
+  command: commandArgvSchema,
   /** Compose only: the Compose service whose image and settings run the task. */
   service: z
     .string()
