@@ -3,7 +3,7 @@
 // run (exit code, result, duration) is read back for heartbeats, a redeploy removes the timers of
 // tasks that are gone, a schedule systemd refuses changes nothing, and removal takes them all.
 import { join } from "node:path";
-import type { TaskReport } from "@capstan/protocol";
+import { heartbeatRequestSchema, type TaskReport } from "@capstan/protocol";
 import { dockerEngine, dockerImage, requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -86,6 +86,10 @@ describe.skipIf(!ok)("scheduled tasks (real systemd host)", { timeout: 240_000 }
         return list.length === 2 && list.every((t) => t.lastRun) ? list : null;
       },
       { timeoutMs: 90_000, intervalMs: 1000 },
+    );
+    // What the agent reports is what the control plane's heartbeat schema accepts.
+    expect(heartbeatRequestSchema.parse({ agentVersion: "test", services: [], tasks: seen }).tasks).toEqual(
+      seen,
     );
     const byTask = Object.fromEntries(seen.map((t) => [t.task, t]));
     expect(byTask.probe).toMatchObject({ workflow, service, schedule: "*:*:0/5", notifyOnFailure: false });

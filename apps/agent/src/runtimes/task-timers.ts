@@ -150,7 +150,8 @@ export class TaskTimers {
         "systemctl",
         ["show", "--timestamp=unix", `--property=${properties.join(",")}`, "--", unit],
         { signal, timeoutMs: 20_000, env: SHOW_ENV },
-      );
+        // Without an answer the task is still reported, from its timer file alone.
+      ).catch(() => ({ stdout: "" }));
       return Object.fromEntries(
         result.stdout
           .split("\n")
