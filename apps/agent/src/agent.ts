@@ -8,6 +8,7 @@ import { Delivery, type OutboxItem } from "./delivery";
 import { DockerHost } from "./docker";
 import { collectFacts } from "./facts";
 import { HeartbeatLoop } from "./heartbeat";
+import { TaskReporter } from "./heartbeat-tasks";
 import { resolveHostPolicy } from "./host-policy";
 import { Housekeeper } from "./housekeeping";
 import { pruneImages } from "./image-prune";
@@ -139,6 +140,7 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
       verify: (order) => trust.accept("host-prune", order),
       pruneEveryMs: config.pruneEveryMs,
     }),
+    tasks: new TaskReporter(config.unitDir),
   });
 
   const bgSignal = AbortSignal.any([background.signal, fatalStop.signal]);

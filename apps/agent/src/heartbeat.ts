@@ -5,6 +5,7 @@ import { type AgentClient, AgentUnauthorizedError, type ServiceHealthReport } fr
 import { pause } from "./abort";
 import type { DockerHost, DockerStatus } from "./docker";
 import { collectFacts } from "./facts";
+import type { TaskReporter } from "./heartbeat-tasks";
 import type { Housekeeper } from "./housekeeping";
 import { Inventory } from "./inventory";
 import type { Logger } from "./log";
@@ -63,6 +64,7 @@ export interface HeartbeatLoopDeps extends HealthDeps {
   upgrader?: Pick<Upgrader, "report" | "acknowledged" | "accept">;
   trust?: Pick<ControlPlaneTrust, "learnFromHeartbeat">;
   housekeeping?: Pick<Housekeeper, "beforeBeat" | "afterBeat" | "beatFailed">;
+  tasks?: Pick<TaskReporter, "changed">;
 }
 
 export class HeartbeatLoop {
@@ -88,6 +90,7 @@ export class HeartbeatLoop {
       docker?.available ? deps.docker : null,
       signal,
     );
+    const tasks = await deps.tasks?.changed(signal);
     const upgrade = deps.upgrader?.report();
     const housekeeping = (await deps.housekeeping?.beforeBeat()) ?? {};
     const response = await deps.client
@@ -100,6 +103,7 @@ export class HeartbeatLoop {
           docker: docker ? { available: docker.available, detail: docker.detail?.slice(0, 1024) } : undefined,
           upgrade,
           unmanaged,
+          tasks: tasks?.reports,
           ...housekeeping,
         },
         { signal },
@@ -110,6 +114,7 @@ export class HeartbeatLoop {
       });
     this.lastFacts = factsJson;
     this.inventory.accepted(unmanaged);
+    tasks?.accepted();
     this.intervalMs = Math.max(1000, Math.min(deps.intervalMs, response.heartbeatIntervalSeconds * 1000));
     for (const jobId of response.abandonJobs) deps.abandon(jobId);
     if (upgrade) await deps.upgrader?.acknowledged(upgrade);

@@ -1,5 +1,5 @@
 // Shared helpers for the agent's tests against real components.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -87,6 +87,17 @@ export async function startSystemdHost(
   }
   host.remove();
   throw new Error(`systemd host ${name} did not boot`);
+}
+
+/** Runs the driver bundled to /capstan-test/driver.cjs in host `name` with one JSON command; returns its JSON answer. */
+export function runDriver<T>(name: string, command: Record<string, unknown>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "docker",
+      ["exec", name, "node", "/capstan-test/driver.cjs", JSON.stringify(command)],
+      (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout) as T)),
+    );
+  });
 }
 
 /** Bundles a TypeScript entry into one CommonJS file (for running inside containers). */

@@ -37,6 +37,32 @@ export const agentUpgradeReportSchema = z.object({
 });
 export type AgentUpgradeReport = z.infer<typeof agentUpgradeReportSchema>;
 
+/**
+ * A scheduled task's timer on the host and its last finished run (systemctl show of the task's
+ * units). Sent only when something in the list changed, so a quiet host writes nothing for it.
+ */
+export const taskReportSchema = z.object({
+  workflow: nameSchema,
+  service: nameSchema,
+  task: nameSchema,
+  schedule: z.string().max(128),
+  notifyOnFailure: z.boolean(),
+  nextRunAt: isoDateSchema.optional(),
+  running: z.boolean().optional(),
+  lastRun: z
+    .object({
+      startedAt: isoDateSchema,
+      finishedAt: isoDateSchema,
+      /** The main process's exit status; null when it was killed by a signal. */
+      exitCode: z.number().int().min(0).max(255).nullable(),
+      /** systemd's Result=: success, exit-code, signal, timeout, core-dump, ... */
+      result: z.string().regex(/^[a-z-]{1,32}$/),
+      durationMs: z.number().int().min(0),
+    })
+    .optional(),
+});
+export type TaskReport = z.infer<typeof taskReportSchema>;
+
 const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/);
 
 /**
@@ -83,6 +109,8 @@ export const heartbeatRequestSchema = z.object({
   resources: hostResourcesSchema.optional(),
   /** The outcome of the last image prune, until a heartbeat carrying it is accepted. */
   prune: hostPruneReportSchema.optional(),
+  /** Scheduled tasks (H3): every task timer on the host, only when the list changed. */
+  tasks: z.array(taskReportSchema).max(500).optional(),
 });
 export type HeartbeatRequest = z.input<typeof heartbeatRequestSchema>;
 

@@ -20,8 +20,10 @@ import type { BundleCache, BundleRef } from "./bundles";
 import { prepareProject } from "./compose-project";
 import { runComposeRelease } from "./compose-release";
 import { composeStats } from "./compose-stats";
+import { composeTaskUnits, TASKS_FILE } from "./compose-tasks";
 import { containerLogs } from "./container-logs";
 import { explainPullFailure, loginToRegistries, type RegistrySession } from "./registry-login";
+import { checkSchedules, TaskTimers } from "./task-timers";
 import type { Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 
 export interface ComposeFiles {
@@ -131,6 +133,8 @@ export class ComposeRuntime implements Runtime {
     private readonly baseEnv: NodeJS.ProcessEnv = {},
     /** Where project bundles come from; without it a job with a bundle is refused. */
     private readonly bundles?: BundleCache,
+    /** Where scheduled tasks' timers go; without it a service with tasks is refused. */
+    private readonly unitDir?: string,
   ) {}
 
   project(workflow: string, service: string): string {
@@ -154,6 +158,19 @@ export class ComposeRuntime implements Runtime {
   }
 
   async stage(request: StageRequest, ctx: StepContext): Promise<void> {
+    const { ref, releaseId, spec } = request;
+    if (spec.tasks && Object.keys(spec.tasks).length && !this.unitDir)
+      throw new Error("this agent has no systemd unit directory: it cannot schedule tasks");
+    await checkSchedules(
+      Object.values(spec.tasks ?? {}).map((t) => t.schedule),
+      ctx.signal,
+    );
+    await this.stageFiles(request, ctx);
+    const dir = this.releaseDir(ref.workflow, ref.service, releaseId);
+    writeFileAtomic(join(dir, TASKS_FILE), JSON.stringify(spec.tasks ?? {}), 0o600);
+  }
+
+  private async stageFiles(request: StageRequest, ctx: StepContext): Promise<void> {
     const { ref, releaseId } = request;
     const dir = this.releaseDir(ref.workflow, ref.service, releaseId);
     if (!request.bundle) {
@@ -301,6 +318,12 @@ export class ComposeRuntime implements Runtime {
     await this.compose(ref, releaseId, up, ctx.signal, ctx.dockerConfig, stream).catch((error: Error) => {
       throw new Error(explainPullFailure(error.message));
     });
+    if (this.unitDir)
+      await new TaskTimers(this.unitDir).sync(
+        ref,
+        await composeTaskUnits(this, ref, releaseId, ctx.signal),
+        ctx,
+      );
   }
 
   /** Container state through the Engine API: every container running, every healthcheck healthy. */
@@ -458,6 +481,7 @@ export class ComposeRuntime implements Runtime {
 
   /** Stops and removes the project's containers and networks, and its files. */
   async remove(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
+    if (this.unitDir) await new TaskTimers(this.unitDir).remove(ref, signal);
     if (await this.someRelease(ref, signal)) await this.command(ref, ["down", "--remove-orphans"], signal);
     await rm(this.serviceDir(ref), { recursive: true, force: true });
   }

@@ -23,7 +23,7 @@ export function createRuntimes(
   // One cache for every runtime: a job's services share their bundle.
   const bundles = client && new BundleCache(join(state.dir, "bundles"), client);
   return {
-    compose: new ComposeRuntime(state.composeDir, docker, config.childEnv, bundles),
+    compose: new ComposeRuntime(state.composeDir, docker, config.childEnv, bundles, config.unitDir),
     systemd: new SystemdRuntime(
       state.systemdDir,
       config.unitDir,

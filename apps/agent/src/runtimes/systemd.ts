@@ -8,8 +8,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { LogStreamOptions } from "@capstan/protocol";
-import type { HealthCheck } from "@capstan/templates";
-import { hardeningSchema, isSystemdService, serviceUnitName } from "@capstan/templates";
+import type { HealthCheck, TaskSpec } from "@capstan/templates";
+import { hardeningSchema, isSystemdService, renderTaskUnits, serviceUnitName } from "@capstan/templates";
 import { renderEnvironmentFile } from "@capstan/templates/systemd/render-environment-file";
 import { renderSystemdUnit } from "@capstan/templates/systemd/render-systemd-unit";
 import { run, runChecked, runLogged } from "../exec";
@@ -30,6 +30,7 @@ import {
 import { type BundleCache, unpackBundle } from "./bundles";
 import { cleanLines } from "./container-logs";
 import { dropUnsupportedDirectives } from "./hardening";
+import { checkSchedules, type SavedTask, TaskTimers, taskSettingsFrom } from "./task-timers";
 import type { Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 import { runUnitRelease } from "./unit-release";
 import { UnitStats, unitServiceStats } from "./unit-stats";
@@ -76,6 +77,9 @@ const SANDBOX_SETTINGS = new Set([
   "MemoryMax",
   "TasksMax",
 ]);
+
+/** A scheduled task also runs in the service's folder with its environment. */
+const TASK_SETTINGS = new Set([...SANDBOX_SETTINGS, "EnvironmentFile", "WorkingDirectory"]);
 
 /**
  * A command check runs as a transient unit with the service's user and the hardening of the unit
@@ -190,6 +194,36 @@ export class SystemdRuntime implements Runtime {
     return { serviceDir, envFile: join(serviceDir, "env", `${assertName(releaseId, "release id")}.env`) };
   }
 
+  private get tasks(): TaskTimers {
+    return new TaskTimers(this.unitDir);
+  }
+
+  /** The release's `tasks:` (saved at stage, rendered at activation against the unit that runs). */
+  private savedTasksPath(ref: ServiceRef, releaseId: string): string {
+    return join(
+      this.serviceDir(ref.workflow, ref.service),
+      "units",
+      `${assertName(releaseId, "release id")}.tasks.json`,
+    );
+  }
+
+  /** Schedules the release's tasks with the user, sandbox and environment of `unitText`. */
+  private async syncTasks(ref: ServiceRef, releaseId: string, unitText: string, ctx: StepContext) {
+    const path = this.savedTasksPath(ref, releaseId);
+    const specs = existsSync(path)
+      ? (JSON.parse(readFileSync(path, "utf8")) as Record<string, TaskSpec>)
+      : {};
+    const settings = taskSettingsFrom(unitText, TASK_SETTINGS);
+    const current = join(this.serviceDir(ref.workflow, ref.service), "current");
+    const tasks: SavedTask[] = Object.entries(specs).map(([task, spec]) => {
+      const [program, ...args] = spec.command;
+      const path = program!.startsWith("current/") ? join(current, program!.slice(8)) : program!;
+      const units = renderTaskUnits({ ...ref, task, spec, argv: [path, ...args], serviceSettings: settings });
+      return { ...units, schedule: spec.schedule };
+    });
+    await this.tasks.sync(ref, tasks, ctx);
+  }
+
   private savedUnitPath(ref: ServiceRef, releaseId: string): string {
     return join(
       this.serviceDir(ref.workflow, ref.service),
@@ -250,6 +284,10 @@ export class SystemdRuntime implements Runtime {
     // The host's promise, checked on this host before anything is written.
     enforceSystemdPolicy({ ...ref, spec: spec.systemd, policy: request.hostPolicy });
     const { log, signal } = ctx;
+    await checkSchedules(
+      Object.values(spec.tasks ?? {}).map((t) => t.schedule),
+      signal,
+    );
     const unit = this.label(ref);
     const paths = this.paths(ref.workflow, ref.service, releaseId);
     const env = renderEnvironmentFile(spec.env, pickSecrets(spec.secrets, request.secrets));
@@ -305,6 +343,7 @@ export class SystemdRuntime implements Runtime {
     }
     writeFileAtomic(paths.envFile, env, 0o600);
     writeFileAtomic(this.savedUnitPath(ref, releaseId), probed.unit, 0o600);
+    writeFileAtomic(this.savedTasksPath(ref, releaseId), JSON.stringify(spec.tasks ?? {}), 0o600);
   }
 
   /** The release command, in a transient unit made from the new release's saved unit. */
@@ -362,6 +401,7 @@ export class SystemdRuntime implements Runtime {
       const killer = attempt < 3 ? await this.killedByHardening(unit, text, signal) : null;
       if (!killer) {
         if (restartError) throw restartError;
+        await this.syncTasks(ref, releaseId, text, ctx);
         return;
       }
       if (killer === "SystemCallFilter" && !/^SystemCallErrorNumber=/m.test(text)) {
@@ -437,7 +477,8 @@ export class SystemdRuntime implements Runtime {
     const live = new Set(await readdir(join(dir, "releases")).catch(() => [] as string[]));
     for (const sub of ["env", "units"]) {
       for (const file of await readdir(join(dir, sub)).catch(() => [] as string[])) {
-        if (!live.has(file.replace(/\.(env|service)$/, ""))) await rm(join(dir, sub, file), { force: true });
+        if (!live.has(file.replace(/\.(env|service|tasks\.json)$/, "")))
+          await rm(join(dir, sub, file), { force: true });
       }
     }
   }
@@ -445,6 +486,7 @@ export class SystemdRuntime implements Runtime {
   /** Stop, disable, remove the unit and the service's files. */
   async remove(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
     const unit = this.label(ref);
+    await this.tasks.remove(ref, signal);
     await run("systemctl", ["disable", "--now", unit], { signal, timeoutMs: 120_000 });
     await rm(join(this.unitDir, unit), { force: true });
     await run("systemctl", ["daemon-reload"], { signal, timeoutMs: 60_000 });

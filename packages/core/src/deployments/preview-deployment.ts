@@ -52,7 +52,11 @@ export async function previewDeployment(
       targets = await resolveTargetHosts(db, { teamId: args.teamId, targets: spec.targets });
       if (targets.length === 0) targetsProblem = "The workflow's targets match no enrolled host.";
       const ids = new Set(targets.map((t) => t.id));
-      const services = Object.entries(spec.services).map(([name, s]) => ({ name, kind: serviceKind(s) }));
+      const services = Object.entries(spec.services).map(([name, s]) => ({
+        name,
+        kind: serviceKind(s),
+        spec: s,
+      }));
       targetsProblem ??= capabilityProblem(
         revision.workflow.name,
         findCapabilityRefusals(

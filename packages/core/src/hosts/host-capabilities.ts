@@ -1,7 +1,7 @@
 // What a host can really run, from the facts its agent reports (apps/agent/src/facts.ts): a
 // service kind the host cannot run is refused at save, in the deploy preview and at deploy,
 // naming the host and the reason, instead of failing on the host after staging.
-import type { ServiceKind } from "@capstan/templates";
+import type { ServiceKind, ServiceSpec } from "@capstan/templates";
 import { displayHostFacts } from "../columns/host-facts";
 import { unprocessable } from "../errors";
 
@@ -22,17 +22,30 @@ export function missingCapability(kind: ServiceKind, value: unknown): string | n
   return null;
 }
 
+/**
+ * Scheduled tasks run as systemd timers, also for Compose services: a Compose host without systemd
+ * as PID 1 (the agent in a container) cannot have them. Refused here rather than emulated by the
+ * agent, so a task never silently stops running when the agent is down or restarting.
+ */
+export function missingTaskCapability(value: unknown): string | null {
+  const facts = displayHostFacts(value);
+  if (typeof facts.systemdPid1 !== "boolean" || facts.systemdPid1) return null;
+  return "scheduled tasks run as systemd timers and systemd is not PID 1 there (a container, or a host without systemd)";
+}
+
 export interface CapabilityRefusal {
   host: string;
   kind: ServiceKind;
   services: string[];
   reason: string;
+  /** What cannot run, when it is not the kind's services themselves (scheduled tasks). */
+  what?: string;
 }
 
 /** Every host and service kind that cannot meet, one entry per host and kind. */
 export function findCapabilityRefusals(
   hosts: readonly { name: string; facts: unknown }[],
-  services: readonly { name: string; kind: ServiceKind }[],
+  services: readonly { name: string; kind: ServiceKind; spec?: ServiceSpec }[],
 ): CapabilityRefusal[] {
   const byKind = new Map<ServiceKind, string[]>();
   for (const s of services) byKind.set(s.kind, [...(byKind.get(s.kind) ?? []), s.name]);
@@ -42,12 +55,23 @@ export function findCapabilityRefusals(
       const reason = missingCapability(kind, host.facts);
       if (reason) refusals.push({ host: host.name, kind, services: names, reason });
     }
+    // systemd and Nix services already need systemd as PID 1; only Compose tasks add a need.
+    const scheduled = services.filter((s) => s.kind === "compose" && Object.keys(s.spec?.tasks ?? {}).length);
+    const reason = scheduled.length ? missingTaskCapability(host.facts) : null;
+    if (reason && !refusals.some((r) => r.host === host.name && r.kind === "compose"))
+      refusals.push({
+        host: host.name,
+        kind: "compose",
+        services: scheduled.map((s) => s.name),
+        reason,
+        what: "scheduled tasks",
+      });
   }
   return refusals;
 }
 
 export function describeCapabilityRefusal(r: CapabilityRefusal): string {
-  return `host ${r.host} cannot run ${r.kind} services (${r.services.join(", ")}): ${r.reason}`;
+  return `host ${r.host} cannot run ${r.what ?? `${r.kind} services`} (${r.services.join(", ")}): ${r.reason}`;
 }
 
 /** The refusals as one sentence for people: the first few, and how to get past them. */
@@ -61,7 +85,7 @@ export function capabilityProblem(workflow: string, refusals: readonly Capabilit
 export function assertHostCapabilities(
   workflow: string,
   hosts: readonly { name: string; facts: unknown }[],
-  services: readonly { name: string; kind: ServiceKind }[],
+  services: readonly { name: string; kind: ServiceKind; spec?: ServiceSpec }[],
 ): void {
   const refusals = findCapabilityRefusals(hosts, services);
   const problem = capabilityProblem(workflow, refusals);

@@ -12,6 +12,7 @@ import {
   UPGRADE_REPORT_GRACE_SECONDS,
 } from "../fleet/fail-unreported-agent-upgrades";
 import { recordAgentUpgradeReport } from "../fleet/record-agent-upgrade-report";
+import { recordTaskReports } from "../tasks/record-task-reports";
 import type { HostAlertThresholds } from "./host-alerts";
 import { recordHostHousekeeping } from "./record-host-housekeeping";
 import { recordServiceStats } from "./record-service-stats";
@@ -45,6 +46,8 @@ export async function recordHeartbeat(
       report: request.upgrade,
     });
   }
+  // Sent only when the host's task list changed (a run finished): rare, not per heartbeat.
+  if (request.tasks) await recordTaskReports(db, args.hostId, request.tasks);
   // One row per service (the last report wins): an upsert may touch each row only once.
   const byKey = new Map(request.services.map((s) => [`${s.workflow}/${s.service}`, s]));
   const services = JSON.stringify(

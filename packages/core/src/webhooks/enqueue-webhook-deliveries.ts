@@ -13,7 +13,12 @@ import type { Prisma } from "@capstan/db";
 import { readAuditData } from "../columns/audit-data";
 import { type Db, withTransaction } from "../db";
 import { WEBHOOK_AUDIT_KINDS, WEBHOOK_PING_EVENT, webhookEventFor } from "./webhook-events";
-import { buildWebhookBody, type WebhookDeploymentFacts, type WebhookEventFacts } from "./webhook-payload";
+import {
+  buildWebhookBody,
+  type WebhookDeploymentFacts,
+  type WebhookEventFacts,
+  type WebhookTaskFacts,
+} from "./webhook-payload";
 
 const CURSOR = "audit";
 const FINAL = new Set(["SUCCEEDED", "FAILED", "UNKNOWN", "CANCELLED"]);
@@ -262,8 +267,27 @@ function eventFacts(
       subject: text(data.subject),
       detail: text(data.detail),
     };
+  } else if (row.kind === "task.failed") {
+    facts.task = taskFacts(row.targetId ?? "", data);
   } else {
     facts.webhook = { id: webhook.id, name: webhook.name };
   }
   return facts;
+}
+
+function taskFacts(hostId: string, data: Record<string, unknown>): WebhookTaskFacts {
+  const text = (key: string) => (typeof data[key] === "string" ? (data[key] as string) : "");
+  const number = (key: string) => (typeof data[key] === "number" ? (data[key] as number) : null);
+  return {
+    host: { id: hostId, name: text("host") },
+    workflow: text("workflow"),
+    service: text("service"),
+    task: text("task"),
+    schedule: text("schedule"),
+    startedAt: text("startedAt"),
+    finishedAt: text("finishedAt"),
+    exitCode: number("exitCode"),
+    result: text("result"),
+    durationMs: number("durationMs") ?? 0,
+  };
 }

@@ -10,6 +10,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "host.offline",
   /** A host crossed a threshold (data.kind: disk, memory, restart-loop); once per episode. */
   "host.alert",
+  "task.failed",
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -23,6 +24,7 @@ export const WEBHOOK_AUDIT_KINDS = [
   "host.offline",
   "host.alert",
   "webhook.test_requested",
+  "task.failed",
 ];
 
 export function isWebhookEventType(value: string): value is WebhookEventType {
@@ -33,6 +35,7 @@ export function isWebhookEventType(value: string): value is WebhookEventType {
 export function webhookEventFor(kind: string, data: unknown): string | null {
   if (kind === "host.offline") return "host.offline";
   if (kind === "host.alert") return "host.alert";
+  if (kind === "task.failed") return "task.failed";
   if (kind === "webhook.test_requested") return WEBHOOK_PING_EVENT;
   if (kind !== "deployment.status_changed") return null;
   const { to } = readAuditData(data);

@@ -14,6 +14,19 @@ export interface WebhookDeploymentFacts {
   finishedAt: Date;
 }
 
+export interface WebhookTaskFacts {
+  host: { id: string; name: string };
+  workflow: string;
+  service: string;
+  task: string;
+  schedule: string;
+  startedAt: string;
+  finishedAt: string;
+  exitCode: number | null;
+  result: string;
+  durationMs: number;
+}
+
 export interface WebhookEventFacts {
   /** The delivery id: unique per webhook and event; receivers dedupe on it. */
   id: string;
@@ -25,6 +38,8 @@ export interface WebhookEventFacts {
   host?: { id: string; name: string; lastSeenAt: string | null };
   /** host.alert: the episode (kind disk | memory | restart-loop). */
   alert?: { id: string; kind: string; subject: string; detail: string };
+  /** task.failed: the run that failed (no output: it may hold secret values). */
+  task?: WebhookTaskFacts;
   webhook?: { id: string; name: string };
 }
 
@@ -32,7 +47,7 @@ function links(event: WebhookEventFacts, publicUrl?: string): string | null {
   if (!publicUrl) return null;
   const base = `${publicUrl.replace(/\/+$/, "")}/t/${encodeURIComponent(event.team.slug)}`;
   if (event.deployment) return `${base}/deployments/${event.deployment.id}`;
-  if (event.host) return `${base}/hosts`;
+  if (event.host || event.task) return `${base}/hosts`;
   return `${base}/settings/webhooks`;
 }
 
@@ -63,6 +78,7 @@ function jsonBody(event: WebhookEventFacts, url: string | null): Record<string, 
   }
   if (event.host) body.host = event.alert ? { id: event.host.id, name: event.host.name } : event.host;
   if (event.alert) body.alert = event.alert;
+  if (event.task) body.task = event.task;
   if (event.webhook) body.webhook = event.webhook;
   if (url) body.url = url;
   return body;
@@ -85,6 +101,11 @@ function slackText(event: WebhookEventFacts, url: string | null): string {
   }
   if (event.host && event.alert) {
     return `:warning: Host *${esc(event.host.name)}*: ${esc(event.alert.kind)} alert: ${esc(event.alert.detail)} (team ${team}).${link}`;
+  }
+  const t = event.task;
+  if (t) {
+    const exit = t.exitCode === null ? t.result : `exit code ${t.exitCode}`;
+    return `:x: Task *${esc(t.workflow)}/${esc(t.service)}/${esc(t.task)}* failed on host *${esc(t.host.name)}* (${esc(exit)}, ${Math.round(t.durationMs / 1000)} s) (team ${team}).${link}`;
   }
   if (event.host) {
     const seen = event.host.lastSeenAt ? `, last seen ${event.host.lastSeenAt}` : "";

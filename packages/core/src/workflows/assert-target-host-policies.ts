@@ -39,7 +39,7 @@ export async function assertTargetHostPolicies(
   assertHostCapabilities(
     args.spec.name,
     targeted,
-    Object.entries(args.spec.services).map(([name, spec]) => ({ name, kind: serviceKind(spec) })),
+    Object.entries(args.spec.services).map(([name, spec]) => ({ name, kind: serviceKind(spec), spec })),
   );
   // Hosts with the same policy give the same issues: check each policy once.
   const byPolicy = new Map<string, string[]>();

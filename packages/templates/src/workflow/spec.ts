@@ -3,8 +3,10 @@
 // every object is strict (unknown keys are refused) and every name that can reach a path, a unit
 // name or a project name matches a strict pattern.
 import { z } from "zod";
+import { commandArgvSchema } from "./argv-spec";
 import { gitRefProblem, gitUrlProblem } from "./git-source-spec";
 import { flakeRefSchema, nixAttributeSchema } from "./nix-spec";
+import { tasksSchema } from "./task-spec";
 
 /** Names that reach paths, unit names and Compose project names. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -160,21 +162,7 @@ export const COMPOSE_SERVICE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
  * a path in the built package for Nix.
  */
 export const releaseCommandSchema = z.strictObject({
-  command: z
-    .array(singleLine())
-    .min(1)
-    .max(64)
-    .superRefine((argv, ctx) => {
-      const program = argv[0];
-      if (program === undefined) return;
-      if (!/^(\/|[A-Za-z0-9_.])[A-Za-z0-9._/+-]*$/.test(program) || program.split("/").includes(".."))
-        ctx.addIssue({
-          code: "custom",
-          path: [0],
-          message:
-            "the program must be an absolute path, a relative path without '..', or a program name (letters, digits and . _ / + -)",
-        });
-    }),
+  command: commandArgvSchema,
   /** Compose only: the Compose service whose image and settings run the command. */
   service: z
     .string()
@@ -191,6 +179,8 @@ const commonServiceFields = {
   deadline: durationSchema.default(DEFAULT_DEADLINE_SECONDS),
   dependsOn: uniqueList(name("a service name"), "dependsOn").default([]),
   release: releaseCommandSchema.optional(),
+  /** Commands run on a schedule in this service's context (task-spec.ts). */
+  tasks: tasksSchema.optional(),
 };
 
 export const composeSourceSchema = z

@@ -8,6 +8,7 @@
 import { prepareComposeDocument, secretPlaceholders } from "../compose/prepare-compose-document";
 import { checkReleaseCommands } from "./check-release-commands";
 import { checkWorkflowSystemdPolicy } from "./check-systemd-policy";
+import { checkTasks } from "./check-tasks";
 import { computeContentHash } from "./compute-content-hash";
 import type { HostPolicy } from "./host-policy";
 import { orderServices } from "./order-services";
@@ -206,7 +207,7 @@ export function validateWorkflowSpec(
 
   // The host's rules for units (users, capabilities, hardening floor, dependencies, nix builds).
   if (options.policy) issues.push(...checkWorkflowSystemdPolicy(spec, options.policy));
-  issues.push(...checkReleaseCommands(spec));
+  issues.push(...checkReleaseCommands(spec), ...checkTasks(spec));
   const all = [...withLines(issues), ...fileIssues];
   if (all.length > 0) return { ok: false, issues: all };
   return {

@@ -56,6 +56,7 @@ const POLICY: Record<string, Role> = {
   "workflows.revision": "VIEWER",
   "workflows.diff": "VIEWER",
   "workflows.testSource": "ADMIN",
+  "tasks.list": "VIEWER",
   "secrets.list": "VIEWER",
   "secrets.set": "ADMIN",
   "secrets.delete": "ADMIN",

@@ -11,6 +11,7 @@ import { overviewRouter } from "./routers/overview";
 import { pushHooksRouter } from "./routers/push-hooks";
 import { secretsRouter } from "./routers/secrets";
 import { setupRouter } from "./routers/setup";
+import { tasksRouter } from "./routers/tasks";
 import { teamRouter } from "./routers/team";
 import { tokensRouter } from "./routers/tokens";
 import { webhooksRouter } from "./routers/webhooks";
@@ -33,6 +34,7 @@ export const appRouter = createTRPCRouter({
   pushHooks: pushHooksRouter,
   artifacts: artifactsRouter,
   fleet: fleetRouter,
+  tasks: tasksRouter,
 });
 
 export type AppRouter = typeof appRouter;

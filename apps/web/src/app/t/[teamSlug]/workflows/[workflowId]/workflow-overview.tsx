@@ -13,6 +13,7 @@ import { type WorkflowDetail, WorkflowFrame } from "../workflow-frame";
 import { PushToDeploy } from "./push-to-deploy";
 import { RevisionDiff } from "./revision-diff";
 import { SourceSection } from "./source-section";
+import { TasksPanel } from "./tasks-panel";
 
 function exportHref(teamId: string, workflowId: string, revision?: number) {
   const params = new URLSearchParams({ teamId });
@@ -54,6 +55,7 @@ export function WorkflowOverview({ workflowId }: { workflowId: string }) {
               empty={<p className="text-sm text-slate-500">This workflow has not been deployed yet.</p>}
             />
           </section>
+          <TasksPanel workflowId={w.id} />
           <PushToDeploy workflowId={w.id} />
         </div>
       )}
