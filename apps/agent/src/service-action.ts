@@ -89,9 +89,10 @@ async function runCommand(
     return {
       ok: false,
       rolledBack: false,
-      message: `run: ${program} timed out after ${order.command.timeoutSeconds}s and was stopped`,
+      message: `one-off command ${program} timed out after ${order.command.timeoutSeconds}s and was stopped`,
     };
-  if (result.stopped) return { ok: false, rolledBack: false, message: `run: ${program} was cancelled` };
-  ctx.log(result.code === 0 ? "info" : "warn", `run: ${program} exited with code ${result.code}`);
+  if (result.stopped)
+    return { ok: false, rolledBack: false, message: `one-off command ${program} was cancelled` };
+  ctx.log(result.code === 0 ? "info" : "warn", `one-off command ${program} exited with code ${result.code}`);
   return { ok: result.code === 0, rolledBack: false, message: `exit code ${result.code}` };
 }

@@ -458,7 +458,7 @@ export class ComposeRuntime implements Runtime {
     const keep = options?.data === "keep" ? ["data"] : [];
     for (const entry of await readdir(dir).catch(() => [] as string[]))
       if (!keep.includes(entry)) await rm(join(dir, entry), { recursive: true, force: true });
-    if (!keep.length) await rm(dir, { recursive: true, force: true });
+    if (!(await readdir(dir).catch(() => [])).length) await rm(dir, { recursive: true, force: true });
   }
 
   /**

@@ -38,7 +38,10 @@ export async function runInComposeService(
   // `--` ends compose's options: every word after the service is the command's, one argument each.
   const args = ["run", "--rm", "--no-deps", "-T", "--name", name, "--", picked.service, ...command.argv];
   const invocation = await runtime.composeCommand(ref, releaseId, args, ctx.signal);
-  ctx.log("info", `run: in a new container of ${runtime.label(ref)} (Compose service ${picked.service})`);
+  ctx.log(
+    "info",
+    `one-off command in a new container of ${runtime.label(ref)} (Compose service ${picked.service})`,
+  );
   return streamCommand(
     {
       ...invocation,
@@ -64,7 +67,7 @@ export async function runInUnit(
   const unitText = await readFile(unitPath, "utf8").catch(() => {
     throw new Error(`${unit} is not installed on this host`);
   });
-  ctx.log("info", `run: in a transient unit with the user and sandbox of ${unit}`);
+  ctx.log("info", `one-off command in a transient unit with the user and sandbox of ${unit}`);
   const invocation = unitInvocation(
     { unit, unitText, sandbox: sandbox(unitText), argv: command.argv },
     "run",
