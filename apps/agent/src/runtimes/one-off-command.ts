@@ -14,6 +14,10 @@ import { type StreamedCommand, streamCommand } from "./release-command";
 import type { ServiceRef, StepContext } from "./types";
 import { unitInvocation } from "./unit-release";
 
+/** Compose's own progress lines on stderr (v1 "Creating x ... done", v2 "Container x Created"): not the command's output. */
+const COMPOSE_PROGRESS =
+  /^(?:(?:Creating|Starting) \S+ \.\.\. ?(?:done)?|Creating network "\S+" with the default driver|\s*(?:Container|Network|Volume) \S+\s+(?:Creating|Created|Starting|Started))$/;
+
 /** The Compose service a command runs in: the one named like the Capstan service, else the only (or built) one. */
 function pickComposeService(document: unknown, service: string): { service: string } | { error: string } {
   const services = (document as { services?: Record<string, unknown> } | null)?.services ?? {};
@@ -38,6 +42,7 @@ export async function runInComposeService(
   // `--` ends compose's options: every word after the service is the command's, one argument each.
   const args = ["run", "--rm", "--no-deps", "-T", "--name", name, "--", picked.service, ...command.argv];
   const invocation = await runtime.composeCommand(ref, releaseId, args, ctx.signal);
+
   ctx.log(
     "info",
     `one-off command in a new container of ${runtime.label(ref)} (Compose service ${picked.service})`,
@@ -45,6 +50,7 @@ export async function runInComposeService(
   return streamCommand(
     {
       ...invocation,
+      chatter: COMPOSE_PROGRESS,
       kill: async () => {
         const engine = await docker.engine();
         await engine.getContainer(name).remove({ force: true });

@@ -18,6 +18,8 @@ export interface ReleaseInvocation {
   args: string[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** stderr lines that are the client's own progress, not the command's output: left out. */
+  chatter?: RegExp;
   /** Stops what the command started (a container, a transient unit) when it is cut short. */
   kill: () => Promise<void>;
 }
@@ -75,7 +77,8 @@ export async function streamCommand(
         child[stream].setEncoding("utf8").on("data", (chunk: string) => {
           const parts = (partial[stream] + chunk).split("\n");
           partial[stream] = parts.pop() ?? "";
-          for (const line of parts) emit(line);
+          for (const line of parts)
+            if (stream === "stdout" || !invocation.chatter?.test(line.replace(/\p{Cc}/gu, ""))) emit(line);
         });
       }
       let killed: Promise<void> | undefined;
