@@ -1,5 +1,6 @@
 // What the day-2 commands share (services, start/stop/restart/reload, undeploy, run): a host named
 // by name or id, WORKFLOW/SERVICE arguments, and queueing an action then following it.
+import { parseArgs } from "node:util";
 import type { Endpoint } from "@capstan/protocol/public-api/endpoints";
 import { endpoints } from "@capstan/protocol/public-api/endpoints";
 import type { DeploymentResult } from "@capstan/protocol/public-api/schemas";
@@ -55,4 +56,36 @@ export async function queueAndFollow(
   const done = await followDeployment(config, io, queued, { timeoutMs: options.timeoutSeconds * 1000 });
   printSummary(io, done);
   return exitCodeFor(done);
+}
+
+type Options = Record<string, { type: "string" | "boolean" }>;
+type Values<O extends Options> = { [K in keyof O]?: O[K]["type"] extends "string" ? string : boolean };
+
+/**
+ * Parses a day-2 command's arguments (with --help): the parsed values, or the exit code when
+ * it printed the help or a usage error.
+ */
+export function parseCommand<O extends Options>(
+  command: string,
+  argv: string[],
+  options: O,
+  help: string,
+  io: Io,
+): { values: Values<O>; positionals: string[] } | number {
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+    });
+  } catch (error) {
+    io.err(`capstan ${command}: ${(error as Error).message}\n\n${help}`);
+    return EXIT.USAGE;
+  }
+  if (parsed.values.help) {
+    io.out(help);
+    return 0;
+  }
+  return parsed as { values: Values<O>; positionals: string[] };
 }

@@ -1,9 +1,10 @@
-import { parseArgs } from "node:util";
 import { endpoints } from "@capstan/protocol/public-api/endpoints";
 import type { DeploymentResult } from "@capstan/protocol/public-api/schemas";
 import type { Io } from "../main";
 import { type ApiConfig, CliError, callApi, EXIT, readApiConfig, reportError } from "./api-client";
-import { parseServiceRef, resolveHostId } from "./host-actions";
+import { parseCommand, parseServiceRef, resolveHostId } from "./host-actions";
+
+const OPTIONS = { host: { type: "string" }, timeout: { type: "string" } } as const;
 
 const HELP = `Usage: capstan run WORKFLOW/SERVICE --host HOST [--timeout SECONDS] -- PROGRAM [ARG...]
 
@@ -23,18 +24,9 @@ Exit codes: the command's own; 1 when it did not run to the end (timeout, refuse
 export async function runRun(argv: string[], io: Io): Promise<number> {
   const split = argv.indexOf("--");
   const command = split === -1 ? [] : argv.slice(split + 1);
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(split === -1 ? argv : argv.slice(0, split));
-  } catch (error) {
-    io.err(`capstan run: ${(error as Error).message}\n\n${HELP}`);
-    return EXIT.USAGE;
-  }
+  const parsed = parseCommand("run", split === -1 ? argv : argv.slice(0, split), OPTIONS, HELP, io);
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.out(HELP);
-    return 0;
-  }
   const ref = parseServiceRef(positionals[0]);
   const timeout = Number(values.timeout ?? "300");
   const usage =
@@ -91,16 +83,4 @@ async function followOutput(config: ApiConfig, io: Io, id: string, timeoutMs: nu
   if (exit) return Number(exit[1]);
   io.err(`capstan run: ${step?.message ?? done.hosts[0]?.error ?? done.error ?? done.status}\n`);
   return EXIT.FAILED;
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      host: { type: "string" },
-      timeout: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
 }

@@ -1,8 +1,13 @@
-import { parseArgs } from "node:util";
 import { endpoints } from "@capstan/protocol/public-api/endpoints";
 import type { Io } from "../main";
 import { EXIT, readApiConfig, reportError } from "./api-client";
-import { parseServiceRef, queueAndFollow, resolveHostId } from "./host-actions";
+import { parseCommand, parseServiceRef, queueAndFollow, resolveHostId } from "./host-actions";
+
+const OPTIONS = {
+  host: { type: "string" },
+  "no-wait": { type: "boolean" },
+  timeout: { type: "string" },
+} as const;
 
 const SERVICE_ACTION_COMMANDS = ["start", "stop", "restart", "reload"] as const;
 type Action = (typeof SERVICE_ACTION_COMMANDS)[number];
@@ -23,18 +28,9 @@ Exit codes: 0 done; 1 failed; 2 usage error; 3 not finished at --timeout; 4 refu
 `;
 
 export async function runServiceActionCommand(action: Action, argv: string[], io: Io): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    io.err(`capstan ${action}: ${(error as Error).message}\n\n${help(action)}`);
-    return EXIT.USAGE;
-  }
+  const parsed = parseCommand(action, argv, OPTIONS, help(action), io);
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.out(help(action));
-    return 0;
-  }
   const ref = parseServiceRef(positionals[0]);
   const timeout = Number(values.timeout ?? "600");
   const usage =
@@ -65,17 +61,4 @@ export async function runServiceActionCommand(action: Action, argv: string[], io
   } catch (error) {
     return reportError(io, action, error);
   }
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      host: { type: "string" },
-      "no-wait": { type: "boolean" },
-      timeout: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
 }

@@ -1,8 +1,7 @@
-import { parseArgs } from "node:util";
 import { endpoints } from "@capstan/protocol/public-api/endpoints";
 import type { Io } from "../main";
 import { callApi, EXIT, readApiConfig, reportError } from "./api-client";
-import { resolveHostId } from "./host-actions";
+import { parseCommand, resolveHostId } from "./host-actions";
 
 const HELP = `Usage: capstan services HOST [--json]
 
@@ -14,22 +13,9 @@ Exit codes: 0 listed; 2 usage error; 4 refused (token, role, no such host); 5 un
 `;
 
 export async function runServices(argv: string[], io: Io): Promise<number> {
-  let values: { json?: boolean; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-    }));
-  } catch (error) {
-    io.err(`capstan services: ${(error as Error).message}\n\n${HELP}`);
-    return EXIT.USAGE;
-  }
-  if (values.help) {
-    io.out(HELP);
-    return 0;
-  }
+  const parsed = parseCommand("services", argv, { json: { type: "boolean" } } as const, HELP, io);
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1) {
     io.err(`capstan services: name one host\n\n${HELP}`);
     return EXIT.USAGE;

@@ -1,9 +1,16 @@
-import { parseArgs } from "node:util";
 import { endpoints } from "@capstan/protocol/public-api/endpoints";
 import { NAME_PATTERN } from "@capstan/templates";
 import type { Io } from "../main";
 import { EXIT, readApiConfig, reportError } from "./api-client";
-import { queueAndFollow, resolveHostId } from "./host-actions";
+import { parseCommand, queueAndFollow, resolveHostId } from "./host-actions";
+
+const OPTIONS = {
+  host: { type: "string" },
+  "delete-volumes": { type: "boolean" },
+  confirm: { type: "string" },
+  "no-wait": { type: "boolean" },
+  timeout: { type: "string" },
+} as const;
 
 const HELP = `Usage: capstan undeploy WORKFLOW --host HOST [--delete-volumes --confirm WORKFLOW] [--no-wait]
 
@@ -23,18 +30,9 @@ Exit codes: 0 done; 1 failed; 2 usage error; 3 not finished at --timeout; 4 refu
 `;
 
 export async function runUndeploy(argv: string[], io: Io): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    io.err(`capstan undeploy: ${(error as Error).message}\n\n${HELP}`);
-    return EXIT.USAGE;
-  }
+  const parsed = parseCommand("undeploy", argv, OPTIONS, HELP, io);
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.out(HELP);
-    return 0;
-  }
   const workflow = positionals[0];
   const timeout = Number(values.timeout ?? "600");
   const usage =
@@ -68,19 +66,4 @@ export async function runUndeploy(argv: string[], io: Io): Promise<number> {
   } catch (error) {
     return reportError(io, "undeploy", error);
   }
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      host: { type: "string" },
-      "delete-volumes": { type: "boolean" },
-      confirm: { type: "string" },
-      "no-wait": { type: "boolean" },
-      timeout: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
 }

@@ -1,23 +1,16 @@
 // The services a host runs, as its agent reports them, with what an operator can do to each:
 // for `capstan services HOST`, the public API and the host page's buttons.
-import type { HealthStatus } from "@capstan/db";
 import type { Db } from "../db";
 import { findTeamHost } from "../hosts/find-team-host";
+import type { HostDetail } from "../hosts/get-host";
 import { canReload, findDeployedServices } from "./find-deployed-services";
 
-export interface HostService {
-  workflow: string;
-  service: string;
-  kind: string;
-  status: HealthStatus;
-  detail: string | null;
-  revisionHash: string | null;
+export type HostService = HostDetail["services"][number] & {
   /** The revision the control plane last deployed there, when it did. */
   revision: number | null;
   /** Whether `reload` is possible (a systemd or Nix unit with a reloadSignal). */
   reloadable: boolean;
-  updatedAt: Date;
-}
+};
 
 export async function listHostServices(
   db: Db,

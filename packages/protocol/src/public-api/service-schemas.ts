@@ -2,7 +2,7 @@
 // one-off command, and read a deployment's log (how a command's output is followed).
 import { NAME_PATTERN } from "@capstan/templates";
 import { z } from "zod";
-import { HEALTH_STATUSES, JOB_STATES, STEP_STATES } from "./schemas";
+import { hostDetailSchema, JOB_STATES, STEP_STATES } from "./schemas";
 
 const timestamp = z.string().meta({ format: "date-time" });
 const id = z.string().meta({ format: "uuid" });
@@ -14,16 +14,9 @@ export const hostServicesSchema = z
   .object({
     host: z.object({ id, name: z.string() }),
     items: z.array(
-      z.object({
-        workflow: z.string(),
-        service: z.string(),
-        kind: z.string(),
-        status: z.enum(HEALTH_STATUSES),
-        detail: z.string().nullable(),
-        revisionHash: z.string().nullable(),
+      hostDetailSchema.shape.services.element.extend({
         revision: z.number().int().nullable().meta({ description: "The revision last deployed there." }),
         reloadable: z.boolean().meta({ description: "Whether `reload` is possible for this service." }),
-        updatedAt: timestamp,
       }),
     ),
   })
