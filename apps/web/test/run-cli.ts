@@ -2,9 +2,9 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 
-export const CLI = join(import.meta.dirname, "../../cli/bin/capstan.js");
+const CLI = join(import.meta.dirname, "../../cli/bin/capstan.js");
 
-export interface CliRun {
+interface CliRun {
   code: number;
   stdout: string;
   stderr: string;
