@@ -2,23 +2,10 @@
 // without a control plane. Against a real one, with real agents on a Docker host and a systemd
 // host, they are tested end to end in apps/web (server/service-actions.test.ts).
 import { afterEach, describe, expect, it } from "vitest";
-import { type Io, main } from "../main";
+import { capture } from "../../test/capture-io";
+import { main } from "../main";
 import { EXIT } from "./api-client";
 import { parseServiceRef } from "./host-actions";
-
-function capture(): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    out: (t: string) => {
-      io.stdout += t;
-    },
-    err: (t: string) => {
-      io.stderr += t;
-    },
-  };
-  return io;
-}
 
 const saved = process.env.CAPSTAN_URL;
 afterEach(() => {

@@ -110,6 +110,16 @@ describe.skipIf(!ok)(
       });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     };
+    /** `capstan undeploy`, deleting data when `confirm` is given. */
+    const undeploy = (role: keyof typeof tokens, workflow: string, host: string, confirm?: string) =>
+      cli(
+        role,
+        "undeploy",
+        workflow,
+        "--host",
+        host,
+        ...(confirm ? ["--delete-volumes", "--confirm", confirm] : []),
+      );
     const deploymentCount = () => db.prisma.deployment.count({ where: { teamId } });
     const health = (host: string, workflow: string) =>
       db.prisma.serviceHealth.findFirst({ where: { hostId: hostIds[host], workflow } });
@@ -345,16 +355,7 @@ describe.skipIf(!ok)(
 
     it("undeploys: a wrong confirmation deletes nothing; named volume and state kept; gone after the typed name", async () => {
       const before = await deploymentCount();
-      const wrong = await cli(
-        "ADMIN",
-        "undeploy",
-        COMPOSE_WF,
-        "--host",
-        DOCKER_HOST,
-        "--delete-volumes",
-        "--confirm",
-        "shop",
-      );
+      const wrong = await undeploy("ADMIN", COMPOSE_WF, DOCKER_HOST, "shop");
       expect(wrong.code).toBe(4);
       expect(wrong.stderr).toContain(`confirm set to the workflow's name (${COMPOSE_WF})`);
       const asDeployer = await api("DEPLOYER", `/api/v1/hosts/${hostIds[DOCKER_HOST]}/undeploy`, {
@@ -366,11 +367,11 @@ describe.skipIf(!ok)(
       expect(await deploymentCount()).toBe(before);
       expect(await startedAt()).toMatch(/^true /);
 
-      const keep = await cli("DEPLOYER", "undeploy", COMPOSE_WF, "--host", DOCKER_HOST);
+      const keep = await undeploy("DEPLOYER", COMPOSE_WF, DOCKER_HOST);
       expect(keep.code, keep.stdout + keep.stderr).toBe(0);
       expect(await composeContainers(PROJECT, true)).toEqual([]);
       expect((await docker(["volume", "inspect", VOLUME])).code).toBe(0);
-      const unit = await cli("DEPLOYER", "undeploy", SD_WF, "--host", SD_HOST);
+      const unit = await undeploy("DEPLOYER", SD_WF, SD_HOST);
       expect(unit.code, unit.stdout + unit.stderr).toBe(0);
       expect((await sdHost!.exec(["systemctl", "cat", UNIT])).code).not.toBe(0);
       expect(await sd("cat", `/var/lib/private/${STATE}/data`)).toBe("kept");
@@ -381,28 +382,10 @@ describe.skipIf(!ok)(
       expect((await cli("DEPLOYER", "start", `${SD_WF}/app`, "--host", SD_HOST)).code).toBe(4);
 
       await Promise.all([deploy(composeYaml), deploy(sdYaml)]);
-      const purge = await cli(
-        "ADMIN",
-        "undeploy",
-        COMPOSE_WF,
-        "--host",
-        DOCKER_HOST,
-        "--delete-volumes",
-        "--confirm",
-        COMPOSE_WF,
-      );
+      const purge = await undeploy("ADMIN", COMPOSE_WF, DOCKER_HOST, COMPOSE_WF);
       expect(purge.code, purge.stdout + purge.stderr).toBe(0);
       expect((await docker(["volume", "inspect", VOLUME])).code).not.toBe(0);
-      const purgeUnit = await cli(
-        "ADMIN",
-        "undeploy",
-        SD_WF,
-        "--host",
-        SD_HOST,
-        "--delete-volumes",
-        "--confirm",
-        SD_WF,
-      );
+      const purgeUnit = await undeploy("ADMIN", SD_WF, SD_HOST, SD_WF);
       expect(purgeUnit.code, purgeUnit.stdout + purgeUnit.stderr).toBe(0);
       expect((await sdHost!.exec(["test", "-e", `/var/lib/private/${STATE}`])).code).toBe(1);
       await waitFor(
