@@ -252,16 +252,19 @@ export class JobRunner {
     // A release command has its own time on top of the service's deadline (core's jobBudgetMs too).
     const stepSeconds = spec.deadline + (spec.release?.timeout ?? 0);
     const deadline = Math.min(Date.now() + stepSeconds * 1000, Date.parse(job.deadlineAt) || Infinity);
-    if (job.action)
-      return runServiceAction(
-        this.deps.runtimes[service.kind],
-        state,
+    if (job.action) {
+      const order = {
         workflow,
-        service.name,
-        job.action,
-        signal,
-        log,
-      );
+        service: service.name,
+        action: job.action,
+        command: job.command,
+        removeVolumes: job.removeVolumes,
+        secrets: service.secrets,
+      };
+      // A command's own timeout counts, not the service's deploy deadline.
+      const until = job.command ? Date.parse(job.deadlineAt) || deadline : deadline;
+      return runServiceAction(this.deps.runtimes[service.kind], state, order, signal, until, log);
+    }
     const clash = findNameClash(state.listServices(), workflow, service.name);
     if (clash) {
       return {

@@ -135,6 +135,42 @@ describe.skipIf(!ok)("start, stop and restart a compose service", () => {
     expect(restarted.startedAt).not.toBe(started.startedAt);
   });
 
+  it("runs a one-off command with its output masked and its exit code in the step; undeploy removes its containers and record", async () => {
+    const { runner, outbox, completion, state } = agent();
+    const secret = `s3cret-${randomUUID()}`;
+    const run = {
+      ...job("run"),
+      services: [{ name: "web", kind: "compose", spec, secrets: { API_KEY: secret } }],
+      command: {
+        argv: ["sh", "-c", `echo "token=${secret}"; echo "second line"; exit 5`],
+        timeoutSeconds: 60,
+      },
+    } as JobAssignment;
+    expect(await runner.run(run, { stop: never, cancel: never })).toBe("FAILED");
+    const logs = outbox
+      .peek(10_000)
+      .map((r) => r.data)
+      .filter((i) => i.kind === "event" && i.jobId === run.id && i.event.type === "log")
+      .map((i) => (i.kind === "event" && i.event.type === "log" ? i.event.message : ""));
+    expect(logs).toContain("run: token=***");
+    expect(logs).toContain("run: second line");
+    expect(JSON.stringify(outbox.peek(10_000))).not.toContain(secret);
+    expect(completion(run.id).services[0]).toMatchObject({ state: "FAILED", message: "exit code 5" });
+
+    const timeout = { ...job("run"), command: { argv: ["sleep", "30"], timeoutSeconds: 1 } } as JobAssignment;
+    expect(await runner.run(timeout, { stop: never, cancel: never })).toBe("FAILED");
+    expect(completion(timeout.id).services[0]?.message).toContain("timed out after 1s");
+    expect(
+      docker(["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`])
+        .trim()
+        .split("\n"),
+    ).toHaveLength(1);
+
+    expect(await runner.run(job("undeploy"), { stop: never, cancel: never })).toBe("SUCCEEDED");
+    expect(docker(["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`]).trim()).toBe("");
+    expect(state.getService(workflow, "web")).toBeNull();
+  });
+
   it("fails an action on a service this host does not run, changing nothing", async () => {
     const { runner, completion } = agent();
     const other = { ...job("stop"), workflow: { id: randomUUID(), name: uniqueName("none") } };

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { executable, requireComponents } from "@capstan/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { type Io, main } from "./main";
+import { capture } from "../test/capture-io";
+import { main } from "./main";
 
 const repo = join(import.meta.dirname, "../../..");
 const brokenDir = join(repo, "packages/templates/test-data/workflows/broken");
@@ -13,20 +14,6 @@ const doc = readFileSync(join(repo, "docs/workflow-format.md"), "utf8");
 const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const composeFile = blocks.find((b) => b.startsWith("# compose.yaml"))!;
 const examples = blocks.filter((b) => b !== composeFile);
-
-function capture(): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    out: (t: string) => {
-      io.stdout += t;
-    },
-    err: (t: string) => {
-      io.stderr += t;
-    },
-  };
-  return io;
-}
 
 const workspaces: string[] = [];
 afterAll(() => {

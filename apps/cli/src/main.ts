@@ -3,7 +3,11 @@
 import { runDeploy } from "./commands/deploy";
 import { runExport } from "./commands/export";
 import { runLogs } from "./commands/logs";
+import { runRun } from "./commands/run";
+import { runServiceActionCommand } from "./commands/service-action";
+import { runServices } from "./commands/services";
 import { runStatus } from "./commands/status";
+import { runUndeploy } from "./commands/undeploy";
 import { runValidate } from "./commands/validate";
 
 export interface Io {
@@ -30,6 +34,14 @@ Commands:
       Show (or follow) a deployment per host and service.
   logs WORKFLOW/SERVICE [--host H] [-f] [--tail N] [--since T] [--grep TEXT]
       Print (or follow) a deployed service's logs from its host; secret values are masked.
+  services HOST
+      List the services a host runs, with their health.
+  start|stop|restart|reload WORKFLOW/SERVICE --host HOST
+      Act on one deployed service through its agent, and follow the job.
+  undeploy WORKFLOW --host HOST [--delete-volumes --confirm WORKFLOW]
+      Remove a workflow's services from a host (named volumes kept unless confirmed).
+  run WORKFLOW/SERVICE --host HOST [--timeout 300] -- PROGRAM [ARG...]
+      Run a one-off command in the service's context; exits with its exit code (ADMIN).
 
 Exit codes of deploy and status: 0 succeeded, 1 deployment failed, 2 usage error, 3 timeout,
 4 refused by the control plane, 5 control plane unreachable.
@@ -50,6 +62,17 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       return runStatus(rest, io);
     case "logs":
       return runLogs(rest, io);
+    case "services":
+      return runServices(rest, io);
+    case "start":
+    case "stop":
+    case "restart":
+    case "reload":
+      return runServiceActionCommand(command, rest, io);
+    case "undeploy":
+      return runUndeploy(rest, io);
+    case "run":
+      return runRun(rest, io);
     case undefined:
     case "help":
     case "--help":

@@ -33,9 +33,19 @@ export const jobRegistrySchema = registrySchema.extend({ password: z.string().mi
 export type JobRegistry = z.infer<typeof jobRegistrySchema>;
 
 /** An operator's order on services already deployed, instead of deploying the revision. */
-export const SERVICE_ACTIONS = ["start", "stop", "restart"] as const;
+export const SERVICE_ACTIONS = ["start", "stop", "restart", "reload", "undeploy", "run"] as const;
 export const serviceActionSchema = z.enum(SERVICE_ACTIONS);
 export type ServiceAction = z.infer<typeof serviceActionSchema>;
+
+/**
+ * A one-off command (`action: "run"`): argv, never a shell string, run in the service's context
+ * (a new container of its image, or a transient unit with its user and hardening).
+ */
+export const oneOffCommandSchema = z.object({
+  argv: z.array(z.string().min(1).max(4096)).min(1).max(64),
+  timeoutSeconds: z.number().int().min(1).max(3600),
+});
+export type OneOffCommand = z.infer<typeof oneOffCommandSchema>;
 
 export const jobAssignmentSchema = z.object({
   id: uuidSchema,
@@ -63,6 +73,10 @@ export const jobAssignmentSchema = z.object({
    * signature fails, so an older agent refuses the job instead of deploying.
    */
   action: serviceActionSchema.optional(),
+  /** With `action: "run"`: the command, its output streamed as the job's log lines. */
+  command: oneOffCommandSchema.optional(),
+  /** With `action: "undeploy"`: also delete the service's named volumes and data folders. */
+  removeVolumes: z.boolean().optional(),
   /** The workflow's private registries with their passwords (see jobRegistrySchema). */
   registries: z.array(jobRegistrySchema).max(16).optional(),
   /** The revision's project files (bundles.ts); fetch with downloadBundle and verify the sha256. */

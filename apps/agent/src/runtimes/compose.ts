@@ -4,7 +4,7 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import type { JobRegistry, LogStreamOptions } from "@capstan/protocol";
+import type { JobRegistry, LogStreamOptions, OneOffCommand } from "@capstan/protocol";
 import type { HealthCheck } from "@capstan/templates";
 import { composeProjectName, isComposeService } from "@capstan/templates";
 import { renderComposeProject } from "@capstan/templates/compose/render-compose-project";
@@ -22,7 +22,9 @@ import { runComposeRelease } from "./compose-release";
 import { composeStats } from "./compose-stats";
 import { composeTaskUnits, TASKS_FILE } from "./compose-tasks";
 import { containerLogs } from "./container-logs";
+import { runInComposeService } from "./one-off-command";
 import { explainPullFailure, loginToRegistries, type RegistrySession } from "./registry-login";
+import type { StreamedCommand } from "./release-command";
 import { checkSchedules, TaskTimers } from "./task-timers";
 import type { Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 
@@ -479,11 +481,23 @@ export class ComposeRuntime implements Runtime {
     return this.command(ref, ["restart"], signal);
   }
 
-  /** Stops and removes the project's containers and networks, and its files. */
-  async remove(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
+  runCommand(ref: ServiceRef, command: OneOffCommand, ctx: StepContext): Promise<StreamedCommand> {
+    return runInComposeService(this, this.docker, ref, command, ctx);
+  }
+
+  /**
+   * Stops and removes the project's containers and networks, and its files; named volumes stay
+   * unless `data` is "delete" (`down --volumes`), and with "keep" the data folders stay too.
+   */
+  async remove(ref: ServiceRef, signal?: AbortSignal, options?: { data?: "keep" | "delete" }): Promise<void> {
     if (this.unitDir) await new TaskTimers(this.unitDir).remove(ref, signal);
-    if (await this.someRelease(ref, signal)) await this.command(ref, ["down", "--remove-orphans"], signal);
-    await rm(this.serviceDir(ref), { recursive: true, force: true });
+    const down = ["down", "--remove-orphans", ...(options?.data === "delete" ? ["--volumes"] : [])];
+    if (await this.someRelease(ref, signal)) await this.command(ref, down, signal);
+    const dir = this.serviceDir(ref);
+    const keep = options?.data === "keep" ? ["data"] : [];
+    for (const entry of await readdir(dir).catch(() => [] as string[]))
+      if (!keep.includes(entry)) await rm(join(dir, entry), { recursive: true, force: true });
+    if (!(await readdir(dir).catch(() => [])).length) await rm(dir, { recursive: true, force: true });
   }
 
   async discard(ref: ServiceRef, releaseId: string): Promise<void> {

@@ -8,7 +8,7 @@
 import { constants } from "node:fs";
 import { access, mkdir, readFile, realpath, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { LogStreamOptions } from "@capstan/protocol";
+import type { LogStreamOptions, OneOffCommand } from "@capstan/protocol";
 import {
   flakeRefSchema,
   type HealthCheck,
@@ -18,7 +18,7 @@ import {
   serviceUnitName,
 } from "@capstan/templates";
 import { nixUnitSpec, renderNixService } from "@capstan/templates/systemd/render-nix-unit";
-import { run, runChecked, runStreaming, tail } from "../exec";
+import { runChecked, runStreaming, tail } from "../exec";
 import { runHealthChecks } from "../health";
 import { enforceSystemdPolicy } from "../host-policy";
 import type { LineSink } from "../log-streams/follow-container-logs";
@@ -27,7 +27,16 @@ import { assertName } from "../names";
 import { writeFileAtomic } from "../state";
 import { pruneReleases, readCurrent, switchCurrent } from "./artifacts";
 import { dropUnsupportedDirectives } from "./hardening";
-import { runInUnitSandbox, sandboxProperties, settledUnitState, unitJournal } from "./systemd";
+import { runInUnit } from "./one-off-command";
+import type { StreamedCommand } from "./release-command";
+import {
+  reloadUnit,
+  removeUnit,
+  runInUnitSandbox,
+  sandboxProperties,
+  settledUnitState,
+  unitJournal,
+} from "./systemd";
 import type { HealthStatus, Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 import { runUnitRelease } from "./unit-release";
 import { UnitStats, unitServiceStats } from "./unit-stats";
@@ -276,13 +285,20 @@ export class NixRuntime implements Runtime {
     await runChecked("systemctl", ["restart", this.unitName(ref)], { signal, timeoutMs: 120_000 });
   }
 
-  /** Stops and disables the unit, deletes it and every release (their out-links: GC roots). */
-  async remove(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
+  reload(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
+    return reloadUnit(join(this.unitDir, this.unitName(ref)), this.unitName(ref), signal);
+  }
+
+  /** Paths are the running unit's (its ExecStart= points into the store path). */
+  runCommand(ref: ServiceRef, command: OneOffCommand, ctx: StepContext): Promise<StreamedCommand> {
     const unit = this.unitName(ref);
-    await run("systemctl", ["disable", "--now", unit], { signal, timeoutMs: 120_000 });
-    await rm(join(this.unitDir, unit), { force: true });
-    await run("systemctl", ["daemon-reload"], { signal, timeoutMs: 60_000 });
-    await run("systemctl", ["reset-failed", unit], { signal, timeoutMs: 20_000 });
+    return runInUnit(unit, join(this.unitDir, unit), sandboxProperties, command, ctx);
+  }
+
+  /** Stops and disables the unit, deletes it and every release (their out-links: GC roots). */
+  async remove(ref: ServiceRef, signal?: AbortSignal, options?: { data?: "keep" | "delete" }): Promise<void> {
+    const unit = this.unitName(ref);
+    await removeUnit(join(this.unitDir, unit), unit, signal, options);
     await rm(this.serviceDir(ref), { recursive: true, force: true });
   }
 

@@ -18,6 +18,8 @@ export interface ReleaseInvocation {
   args: string[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** stderr lines that are the client's own progress, not the command's output: left out. */
+  chatter?: RegExp;
   /** Stops what the command started (a container, a transient unit) when it is cut short. */
   kill: () => Promise<void>;
 }
@@ -27,20 +29,26 @@ export function releaseTimeoutMs(release: ReleaseCommand, ctx: StepContext): num
   return Math.min(release.timeout * 1000, ctx.deadline - Date.now());
 }
 
+export interface StreamedCommand {
+  /** The exit code, or null when it was stopped (timeout, cancel). */
+  code: number | null;
+  /** Why it was stopped: "timeout" or "cancelled". */
+  stopped?: string;
+  /** The last output lines, for a failure message. */
+  recent: string[];
+}
+
 /**
- * Runs a release command, streaming stdout and stderr line by line into the deploy log (bounded),
- * and throws a message with the exit code and the last lines when it fails.
+ * Runs a command in the service's context (release command, one-off command), streaming stdout
+ * and stderr line by line into the log (bounded, each line prefixed), stopping it and what it
+ * started when `timeoutMs` passes or the step is cancelled.
  */
-export async function runReleaseCommand(
-  label: string,
-  release: ReleaseCommand,
+export async function streamCommand(
   invocation: ReleaseInvocation,
+  timeoutMs: number,
+  prefix: string,
   ctx: StepContext,
-): Promise<void> {
-  const timeoutMs = releaseTimeoutMs(release, ctx);
-  if (timeoutMs <= 0) throw new Error(`release command of ${label}: the step's deadline has passed`);
-  const program = release.command[0]!;
-  ctx.log("info", `release: running ${program} for ${label} (timeout ${Math.round(timeoutMs / 1000)}s)`);
+): Promise<StreamedCommand> {
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(new Error("timeout")), timeoutMs);
   const onCancel = () => stop.abort(new Error("cancelled"));
@@ -53,8 +61,8 @@ export async function runReleaseCommand(
     if (!clean.trim()) return;
     recent.push(clean);
     if (recent.length > FAILURE_LINES) recent.shift();
-    if (++lines <= MAX_LOG_LINES) ctx.log("info", `release: ${clean}`);
-    else if (lines === MAX_LOG_LINES + 1) ctx.log("warn", "release: further output is not logged");
+    if (++lines <= MAX_LOG_LINES) ctx.log("info", `${prefix}: ${clean}`);
+    else if (lines === MAX_LOG_LINES + 1) ctx.log("warn", `${prefix}: further output is not logged`);
   };
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
@@ -69,7 +77,8 @@ export async function runReleaseCommand(
         child[stream].setEncoding("utf8").on("data", (chunk: string) => {
           const parts = (partial[stream] + chunk).split("\n");
           partial[stream] = parts.pop() ?? "";
-          for (const line of parts) emit(line);
+          for (const line of parts)
+            if (stream === "stdout" || !invocation.chatter?.test(line.replace(/\p{Cc}/gu, ""))) emit(line);
         });
       }
       let killed: Promise<void> | undefined;
@@ -80,7 +89,7 @@ export async function runReleaseCommand(
         setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
       };
       stop.signal.addEventListener("abort", onStop, { once: true });
-      child.once("error", (error) => reject(new Error(`release command could not start: ${error.message}`)));
+      child.once("error", (error) => reject(new Error(`the command could not start: ${error.message}`)));
       child.once("close", (exit) => {
         stop.signal.removeEventListener("abort", onStop);
         emit(partial.stdout);
@@ -88,21 +97,44 @@ export async function runReleaseCommand(
         void Promise.resolve(killed).then(() => resolve(exit));
       });
     });
-    if (stop.signal.aborted) {
-      const why = (stop.signal.reason as Error | undefined)?.message;
-      throw new Error(
-        why === "timeout"
-          ? `release command ${program} of ${label} timed out after ${Math.round(timeoutMs / 1000)}s and was stopped${lastLines(recent)}`
-          : `release command ${program} of ${label} was cancelled`,
-      );
-    }
-    if (code !== 0)
-      throw new Error(`release command ${program} of ${label} exited with ${code}${lastLines(recent)}`);
-    ctx.log("info", `release: ${program} exited 0`);
+    const stopped = stop.signal.aborted ? (stop.signal.reason as Error | undefined)?.message : undefined;
+    return { code: stopped ? null : code, ...(stopped ? { stopped } : {}), recent };
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener("abort", onCancel);
   }
+}
+
+/**
+ * Runs a release command, streaming its output into the deploy log, and throws a message with the
+ * exit code and the last lines when it fails.
+ */
+export async function runReleaseCommand(
+  label: string,
+  release: ReleaseCommand,
+  invocation: ReleaseInvocation,
+  ctx: StepContext,
+): Promise<void> {
+  const timeoutMs = releaseTimeoutMs(release, ctx);
+  if (timeoutMs <= 0) throw new Error(`release command of ${label}: the step's deadline has passed`);
+  const program = release.command[0]!;
+  ctx.log("info", `release: running ${program} for ${label} (timeout ${Math.round(timeoutMs / 1000)}s)`);
+  const { code, stopped, recent } = await streamCommand(invocation, timeoutMs, "release", ctx).catch(
+    (error: Error) => {
+      throw new Error(
+        `release command could not start: ${error.message.replace(/^the command could not start: /, "")}`,
+      );
+    },
+  );
+  if (stopped)
+    throw new Error(
+      stopped === "timeout"
+        ? `release command ${program} of ${label} timed out after ${Math.round(timeoutMs / 1000)}s and was stopped${lastLines(recent)}`
+        : `release command ${program} of ${label} was cancelled`,
+    );
+  if (code !== 0)
+    throw new Error(`release command ${program} of ${label} exited with ${code}${lastLines(recent)}`);
+  ctx.log("info", `release: ${program} exited 0`);
 }
 
 function lastLines(recent: readonly string[]): string {

@@ -5,9 +5,9 @@
 // release's saved unit, env file and `current` again.
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { chmod, mkdir, readdir, rm } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { LogStreamOptions } from "@capstan/protocol";
+import type { LogStreamOptions, OneOffCommand } from "@capstan/protocol";
 import type { HealthCheck, TaskSpec } from "@capstan/templates";
 import { hardeningSchema, isSystemdService, renderTaskUnits, serviceUnitName } from "@capstan/templates";
 import { renderEnvironmentFile } from "@capstan/templates/systemd/render-environment-file";
@@ -30,6 +30,8 @@ import {
 import { type BundleCache, unpackBundle } from "./bundles";
 import { cleanLines } from "./container-logs";
 import { dropUnsupportedDirectives } from "./hardening";
+import { runInUnit } from "./one-off-command";
+import type { StreamedCommand } from "./release-command";
 import { checkSchedules, type SavedTask, TaskTimers, taskSettingsFrom } from "./task-timers";
 import type { Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 import { runUnitRelease } from "./unit-release";
@@ -154,6 +156,37 @@ export function sandboxProperties(unit: string): string[] {
   if (!properties.some((p) => p.startsWith("User=") || p.startsWith("DynamicUser=")))
     properties.push("DynamicUser=yes");
   return properties.flatMap((p) => ["--property", p]);
+}
+
+/** `systemctl reload` of an installed unit, refused in words when it defines no ExecReload=. */
+export async function reloadUnit(unitPath: string, unit: string, signal?: AbortSignal): Promise<void> {
+  const text = await readFile(unitPath, "utf8").catch(() => "");
+  if (!/^ExecReload=/m.test(text))
+    throw new Error(
+      `${unit} defines no reload (ExecReload=): set systemd.reloadSignal in the workflow and deploy again, or restart it`,
+    );
+  await runChecked("systemctl", ["reload", unit], { signal, timeoutMs: 120_000 });
+}
+
+/**
+ * Removes an installed unit; with `data: "delete"` its StateDirectory=, CacheDirectory= and
+ * LogsDirectory= go too (`systemctl clean`, which needs the unit file and a stopped unit).
+ */
+export async function removeUnit(
+  unitPath: string,
+  unit: string,
+  signal?: AbortSignal,
+  options?: { data?: "keep" | "delete" },
+): Promise<void> {
+  await run("systemctl", ["disable", "--now", unit], { signal, timeoutMs: 120_000 });
+  if (options?.data === "delete")
+    await run("systemctl", ["clean", "--what=state", "--what=cache", "--what=logs", unit], {
+      signal,
+      timeoutMs: 60_000,
+    });
+  await rm(unitPath, { force: true });
+  await run("systemctl", ["daemon-reload"], { signal, timeoutMs: 60_000 });
+  await run("systemctl", ["reset-failed", unit], { signal, timeoutMs: 20_000 });
 }
 
 /** A unit's text without `directive=` lines (and the EPERM softening that belongs to a filter). */
@@ -483,14 +516,24 @@ export class SystemdRuntime implements Runtime {
     }
   }
 
+  reload(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
+    return reloadUnit(join(this.unitDir, this.label(ref)), this.label(ref), signal);
+  }
+
+  /** `current/...` is the running release, as in `exec`. */
+  runCommand(ref: ServiceRef, command: OneOffCommand, ctx: StepContext): Promise<StreamedCommand> {
+    const [program, ...args] = command.argv;
+    const inRelease = program!.startsWith("current/") && !program!.split("/").includes("..");
+    const argv = [inRelease ? join(this.serviceDir(ref.workflow, ref.service), program!) : program!, ...args];
+    const unit = this.label(ref);
+    return runInUnit(unit, join(this.unitDir, unit), sandboxProperties, { ...command, argv }, ctx);
+  }
+
   /** Stop, disable, remove the unit and the service's files. */
-  async remove(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
+  async remove(ref: ServiceRef, signal?: AbortSignal, options?: { data?: "keep" | "delete" }): Promise<void> {
     const unit = this.label(ref);
     await this.tasks.remove(ref, signal);
-    await run("systemctl", ["disable", "--now", unit], { signal, timeoutMs: 120_000 });
-    await rm(join(this.unitDir, unit), { force: true });
-    await run("systemctl", ["daemon-reload"], { signal, timeoutMs: 60_000 });
-    await run("systemctl", ["reset-failed", unit], { signal, timeoutMs: 20_000 });
+    await removeUnit(join(this.unitDir, unit), unit, signal, options);
     await rm(this.serviceDir(ref.workflow, ref.service), { recursive: true, force: true });
   }
 }

@@ -2,9 +2,10 @@
 // stopped and rolled back on this host. The job runner, heartbeats and reconcile look a runtime up
 // by kind and never branch on it; the shared "activate, wait healthy, roll back" template
 // (runtimes/deploy-release.ts) drives every runtime the same way.
-import type { JobRegistry, LogLine, LogStreamOptions, ServiceStats } from "@capstan/protocol";
+import type { JobRegistry, LogLine, LogStreamOptions, OneOffCommand, ServiceStats } from "@capstan/protocol";
 import type { HealthCheck, HostPolicy, ServiceKind, ServiceSpec } from "@capstan/templates";
 import type { RegistrySession } from "./registry-login";
+import type { StreamedCommand } from "./release-command";
 
 export type DeployLog = (level: "info" | "warn" | "error", message: string) => void;
 
@@ -92,8 +93,22 @@ export interface Runtime {
   stop(ref: ServiceRef, signal?: AbortSignal): Promise<void>;
   start(ref: ServiceRef, signal?: AbortSignal): Promise<void>;
   restart(ref: ServiceRef, signal?: AbortSignal): Promise<void>;
-  /** Stops the service and removes what Capstan wrote for it (units, project folders, releases). */
-  remove(ref: ServiceRef, signal?: AbortSignal): Promise<void>;
+  /**
+   * Makes the running service re-read its configuration (`systemctl reload` of a unit with
+   * ExecReload=); throws, saying why, where the service defines none. Absent: kind has no reload.
+   */
+  reload?(ref: ServiceRef, signal?: AbortSignal): Promise<void>;
+  /**
+   * A one-off command in the service's context (a new container of its image, env and networks;
+   * a transient unit with its user, hardening and environment), output streamed into `ctx.log`.
+   */
+  runCommand?(ref: ServiceRef, command: OneOffCommand, ctx: StepContext): Promise<StreamedCommand>;
+  /**
+   * Stops the service and removes what Capstan wrote for it (units, project folders, releases).
+   * `data`: "keep" leaves named volumes, data folders and state directories (an undeploy),
+   * "delete" removes them too; without it, named volumes stay and the rest goes (a failed first release).
+   */
+  remove(ref: ServiceRef, signal?: AbortSignal, options?: { data?: "keep" | "delete" }): Promise<void>;
   /** Keeps the newest `keep` releases plus the protected ones; never the running one. */
   prune(ref: ServiceRef, keep: number, protect: readonly (string | undefined)[]): Promise<void>;
   /**

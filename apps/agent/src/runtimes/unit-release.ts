@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import type { ReleaseCommand } from "@capstan/templates";
 import { run } from "../exec";
-import { releaseTimeoutMs, runReleaseCommand } from "./release-command";
+import { type ReleaseInvocation, releaseTimeoutMs, runReleaseCommand } from "./release-command";
 import type { StepContext } from "./types";
 
 export interface UnitRelease {
@@ -33,15 +33,22 @@ function inNewRelease(path: string, current: UnitRelease["current"]): string {
   return path.startsWith(`${current.link}/`) ? current.release + path.slice(current.link.length) : path;
 }
 
-export async function runUnitRelease(input: UnitRelease, ctx: StepContext): Promise<void> {
-  const name = `${input.unit.replace(/\.service$/, "")}-release-${randomBytes(6).toString("hex")}.service`;
+/**
+ * systemd-run for a command in a unit's context: its EnvironmentFile= and WorkingDirectory=, user
+ * and sandbox, stopped by systemd itself after `timeoutSeconds` should the agent die meanwhile.
+ */
+export function unitInvocation(
+  input: Omit<UnitRelease, "release">,
+  kind: "release" | "run",
+  timeoutSeconds: number,
+): ReleaseInvocation {
+  const name = `${input.unit.replace(/\.service$/, "")}-${kind}-${randomBytes(6).toString("hex")}.service`;
   const properties: string[] = [];
   const env = unitSetting(input.unitText, "EnvironmentFile");
   if (env) properties.push(`EnvironmentFile=${inNewRelease(env, input.current)}`);
   const wd = unitSetting(input.unitText, "WorkingDirectory");
   if (wd) properties.push(`WorkingDirectory=${inNewRelease(wd, input.current)}`);
-  // systemd stops the unit by itself too, should the agent die while it runs.
-  properties.push(`RuntimeMaxSec=${Math.max(1, Math.ceil(releaseTimeoutMs(input.release, ctx) / 1000))}`);
+  properties.push(`RuntimeMaxSec=${Math.max(1, Math.ceil(timeoutSeconds))}`);
   // As activation does for the service itself (systemd.ts): a program probing a syscall outside
   // the filter gets EPERM instead of being killed with SIGSYS (Node does that on these hosts).
   if (
@@ -51,16 +58,16 @@ export async function runUnitRelease(input: UnitRelease, ctx: StepContext): Prom
     properties.push("SystemCallErrorNumber=EPERM");
   const args = ["--wait", "--pipe", "--quiet", "--collect", "--unit", name];
   args.push(...properties.flatMap((p) => ["--property", p]), ...input.sandbox, "--", ...input.argv);
-  await runReleaseCommand(
-    input.unit,
-    input.release,
-    {
-      program: "systemd-run",
-      args,
-      kill: async () => {
-        await run("systemctl", ["stop", name], { timeoutMs: 60_000 });
-      },
+  return {
+    program: "systemd-run",
+    args,
+    kill: async () => {
+      await run("systemctl", ["stop", name], { timeoutMs: 60_000 });
     },
-    ctx,
-  );
+  };
+}
+
+export async function runUnitRelease(input: UnitRelease, ctx: StepContext): Promise<void> {
+  const timeout = releaseTimeoutMs(input.release, ctx) / 1000;
+  await runReleaseCommand(input.unit, input.release, unitInvocation(input, "release", timeout), ctx);
 }

@@ -1,22 +1,9 @@
 // Argument and environment handling of `capstan deploy` / `capstan status` without a control
 // plane. Talking to a real one is tested end to end in apps/web (server/api/cli-deploy.test.ts).
 import { afterEach, describe, expect, it } from "vitest";
-import { type Io, main } from "../main";
+import { capture } from "../../test/capture-io";
+import { main } from "../main";
 import { EXIT, readApiConfig } from "./api-client";
-
-function capture(): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    out: (t: string) => {
-      io.stdout += t;
-    },
-    err: (t: string) => {
-      io.stderr += t;
-    },
-  };
-  return io;
-}
 
 const saved = { url: process.env.CAPSTAN_URL, token: process.env.CAPSTAN_TOKEN };
 afterEach(() => {

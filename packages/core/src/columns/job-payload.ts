@@ -2,7 +2,7 @@
 // decrypted at claim time and only sent in the poll answer (never stored in clear). Written from
 // a typed JobPayload and read back through the schema, never cast.
 import type { Prisma } from "@capstan/db";
-import { SERVICE_ACTIONS } from "@capstan/protocol";
+import { oneOffCommandSchema, SERVICE_ACTIONS } from "@capstan/protocol";
 import { registrySchema, SERVICE_KINDS, serviceSpecSchema } from "@capstan/templates";
 import { z } from "zod";
 import { parseColumn } from "./parse-column";
@@ -17,8 +17,12 @@ export const jobPayloadSchema = z.object({
   bundle: z.object({ sha256: z.string(), size: z.number().int() }).optional(),
   /** In dependsOn order. */
   services: z.array(z.object({ name: z.string(), kind: z.enum(SERVICE_KINDS), spec: serviceSpecSchema })),
-  /** A start/stop/restart of deployed services (services/run-service-action.ts); absent for a deploy. */
+  /** An order on deployed services (services/run-service-action.ts); absent for a deploy. */
   action: z.enum(SERVICE_ACTIONS).optional(),
+  /** With action "run": the one-off command (argv, timeout). */
+  command: oneOffCommandSchema.optional(),
+  /** With action "undeploy": named volumes and data folders go too (an ADMIN typed the name). */
+  removeVolumes: z.boolean().optional(),
   /** The workflow's registries; `password` is a secret's name here, its value only at claim. */
   registries: z.array(registrySchema).optional(),
 });

@@ -91,6 +91,11 @@ export async function recordHeartbeat(
         IS DISTINCT FROM (excluded.kind, excluded.status, excluded.detail, excluded."revisionHash")
       RETURNING workflow, service, status
     ),
+    -- The agent reports every service it manages: one it no longer reports was undeployed there.
+    gone AS (
+      DELETE FROM "ServiceHealth" sh WHERE sh."hostId" = ${args.hostId}::uuid
+        AND NOT EXISTS (SELECT 1 FROM input WHERE input.workflow = sh.workflow AND input.service = sh.service)
+    ),
     changes AS (
       INSERT INTO "HealthChange" ("hostId", workflow, service, status)
       SELECT ${args.hostId}::uuid, up.workflow, up.service, up.status

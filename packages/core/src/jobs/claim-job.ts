@@ -155,8 +155,9 @@ async function toAssignment(
 ): Promise<JobAssignment> {
   const services = [];
   for (const service of payload.services) {
-    // An action runs what is already on the host: no secret leaves the control plane for it.
-    const names = payload.action ? [] : service.spec.secrets;
+    // An action runs what is already on the host: no secret leaves the control plane for it,
+    // except for a one-off command, whose output the agent masks with them like a deploy log.
+    const names = payload.action && payload.action !== "run" ? [] : service.spec.secrets;
     let secrets: Record<string, string> = {};
     if (names.length > 0) {
       if (!resolveSecrets)
@@ -186,6 +187,8 @@ async function toAssignment(
     autoRollback: payload.autoRollback ?? true,
     services,
     ...(payload.action ? { action: payload.action } : {}),
+    ...(payload.command ? { command: payload.command } : {}),
+    ...(payload.removeVolumes ? { removeVolumes: true } : {}),
     ...(registries.length ? { registries } : {}),
     // Only when there is one: jobs without project files stay exactly what older agents verify.
     ...(payload.bundle ? { bundle: payload.bundle } : {}),

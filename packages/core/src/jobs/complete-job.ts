@@ -7,6 +7,7 @@ import { recordAuditEvent } from "../audit/record-audit-event";
 import { type Db, withTransaction } from "../db";
 import { notifyHosts } from "../lifecycle/notify-hosts";
 import { settleDeployments } from "../lifecycle/settle-deployments";
+import { forgetUndeployedServices } from "../services/forget-undeployed-services";
 import { leaseConflict, requireLease } from "./job-lease";
 
 export async function completeJob(
@@ -49,6 +50,7 @@ export async function completeJob(
         data: { state: service.state, message: service.message ?? null, finishedAt: now },
       });
     }
+    await forgetUndeployedServices(tx, { id: job.id, hostId: args.hostId }, request.services);
     // Steps the agent did not mention never ran.
     await tx.jobStep.updateMany({
       where: { jobId: job.id, state: { in: ["PENDING", "RUNNING"] } },

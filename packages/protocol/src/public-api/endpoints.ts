@@ -29,6 +29,13 @@ import {
   workflowParamsSchema,
   workflowSchema,
 } from "./schemas";
+import {
+  deploymentEventsQuerySchema,
+  deploymentEventsSchema,
+  hostServicesSchema,
+  runCommandBodySchema,
+  undeployBodySchema,
+} from "./service-schemas";
 
 export interface ResponseSpec {
   description: string;
@@ -209,7 +216,7 @@ export const endpoints = {
     path: "/api/v1/hosts/{id}/service-actions",
     operationId: "runServiceAction",
     tag: "Hosts",
-    summary: "Start, stop or restart a deployed service on a host",
+    summary: "Start, stop, restart or reload a deployed service on a host",
     description:
       "Queues a job for the host's agent (like a deploy of the revision the host runs, without changing it) and answers with that deployment at once; follow it with getDeployment.",
     minRole: "DEPLOYER",
@@ -217,6 +224,51 @@ export const endpoints = {
     body: serviceActionBodySchema,
     responses: {
       202: { description: "The action's deployment, queued.", schema: deploymentSchema },
+      ...errors(400, 401, 403, 404, 409, 422),
+    },
+  },
+  listHostServices: {
+    method: "GET",
+    path: "/api/v1/hosts/{id}/services",
+    operationId: "listHostServices",
+    tag: "Hosts",
+    summary: "List the services a host runs, with what can be done to each",
+    minRole: "VIEWER",
+    params: idParamsSchema,
+    responses: {
+      200: { description: "The host's services.", schema: hostServicesSchema },
+      ...errors(401, 403, 404),
+    },
+  },
+  undeployWorkflow: {
+    method: "POST",
+    path: "/api/v1/hosts/{id}/undeploy",
+    operationId: "undeployWorkflow",
+    tag: "Hosts",
+    summary: "Remove a workflow's services from a host",
+    description:
+      "Queues a job that removes the workflow's containers or units, releases and env files from the host. Named volumes and data folders are kept unless `removeVolumes` is true, which needs an ADMIN token and `confirm` set to the workflow's name (a wrong one is a 422 and nothing is queued).",
+    minRole: "DEPLOYER",
+    params: idParamsSchema,
+    body: undeployBodySchema,
+    responses: {
+      202: { description: "The undeploy's deployment, queued.", schema: deploymentSchema },
+      ...errors(400, 401, 403, 404, 409, 422),
+    },
+  },
+  runCommand: {
+    method: "POST",
+    path: "/api/v1/hosts/{id}/run",
+    operationId: "runCommand",
+    tag: "Hosts",
+    summary: "Run a one-off command in a service's context",
+    description:
+      "Compose: a new container of the service's image, env and networks; systemd and Nix: a transient unit with the service's user and hardening. Follow the output with getDeploymentEvents; the step's message is `exit code N` when it ran to the end.",
+    minRole: "ADMIN",
+    params: idParamsSchema,
+    body: runCommandBodySchema,
+    responses: {
+      202: { description: "The command's deployment, queued.", schema: deploymentSchema },
       ...errors(400, 401, 403, 404, 409),
     },
   },
@@ -267,6 +319,20 @@ export const endpoints = {
       },
       ...errors(400, 401, 403, 404),
       429: { description: "The host already runs its maximum of live log streams.", schema: errorSchema },
+    },
+  },
+  getDeploymentEvents: {
+    method: "GET",
+    path: "/api/v1/deployments/{id}/events",
+    operationId: "getDeploymentEvents",
+    tag: "Deployments",
+    summary: "Read a deployment's log lines and step events after a cursor",
+    minRole: "VIEWER",
+    params: idParamsSchema,
+    query: deploymentEventsQuerySchema,
+    responses: {
+      200: { description: "One page of events.", schema: deploymentEventsSchema },
+      ...errors(400, 401, 403, 404),
     },
   },
   listWorkflows: {

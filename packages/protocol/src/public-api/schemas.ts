@@ -190,9 +190,9 @@ export const serviceActionBodySchema = z
   .object({
     workflow: workflowName,
     service: workflowName.meta({ description: "The service's name in the workflow." }),
-    action: z.enum(["start", "stop", "restart"]).meta({
+    action: z.enum(["start", "stop", "restart", "reload"]).meta({
       description:
-        "A stopped service stays stopped (reported STOPPED) until started, restarted or deployed again.",
+        "A stopped service stays stopped (reported STOPPED) until started, restarted or deployed again. `reload` only where the service defines one (a systemd or Nix unit with `reloadSignal`); otherwise 422.",
     }),
   })
   .meta({ id: "ServiceActionRequest" });

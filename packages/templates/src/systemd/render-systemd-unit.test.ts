@@ -220,3 +220,14 @@ describe.skipIf(!tools)("rendered units checked by systemd-analyze", { timeout: 
     expect(existsSync("/tmp/capstan-injected")).toBe(false);
   });
 });
+
+describe("reloadSignal", () => {
+  it("renders ExecReload= sending the signal to the main process, and nothing without it", () => {
+    const render = (s: SystemdServiceSpec) =>
+      renderSystemdUnit({ workflow: "shop", service: "api", spec: s, ...paths("/srv/x") });
+    const unit = render(spec({ exec: ["/usr/bin/node", "server.js"], reloadSignal: "HUP" }));
+    expect(unit).toContain("\nExecReload=kill -s HUP $MAINPID\n");
+    expect(render(spec({ exec: ["/usr/bin/node", "server.js"] }))).not.toContain("ExecReload=");
+    expect(() => spec({ exec: ["/usr/bin/node"], reloadSignal: "KILL" })).toThrow();
+  });
+});

@@ -70,6 +70,8 @@ export function renderSystemdUnit(input: RenderSystemdUnitInput): string {
     "Type=exec",
     `ExecStart=${exec.join(" ")}`,
   );
+  // `kill` from systemd's fixed search path: the reload runs in the service's own sandbox.
+  if (sd.reloadSignal) lines.push(`ExecReload=kill -s ${sd.reloadSignal} $MAINPID`);
   if (workingDirectory !== undefined)
     lines.push(`WorkingDirectory=${escapePath(workingDirectory, "workingDirectory")}`);
   lines.push(`EnvironmentFile=${escapePath(input.environmentFile, "environmentFile")}`);

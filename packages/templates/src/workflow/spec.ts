@@ -347,6 +347,11 @@ export const systemdSpecSchema = z.strictObject({
     .enum(["no", "on-failure", "always", "on-abnormal", "on-abort", "on-success"])
     .default("on-failure"),
   restartSec: z.number().int().min(0).max(3600).optional(),
+  /**
+   * The signal that makes the program re-read its configuration: the unit gets
+   * `ExecReload=kill -s <signal> $MAINPID`, and the service can then be reloaded (capstan reload).
+   */
+  reloadSignal: z.enum(["HUP", "USR1", "USR2"]).optional(),
   resources: resourcesSchema.default({}),
   hardening: hardeningSchema.default({ profile: "strict" }),
   after: uniqueList(

@@ -1,7 +1,6 @@
 // End to end for the pipeline CLI: the real `capstan` binary (a child process) talks HTTP to the
 // real public API route handlers, served by a tiny node:http server on loopback, on a fresh
 // PostgreSQL database; a fake agent drives the jobs through the real job engine.
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,31 +10,10 @@ import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capst
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTokens, runFakeAgentJob, type TokenSet, workflowYaml } from "../../../test/api-fixtures";
+import { runCli } from "../../../test/run-cli";
 import { type LoopbackServer, serveOnLoopback } from "../../../test/test-routes";
 
 const ok = requireComponents("web/cli-deploy", await postgresAvailable());
-const CLI = join(import.meta.dirname, "../../../../cli/bin/capstan.js");
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: Record<string, string>, cwd?: string): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", ...env }, timeout: 90_000, cwd },
-      (error, stdout, stderr) => {
-        const code = error ? ((error as { code?: number }).code ?? 99) : 0;
-        resolve({ code: typeof code === "number" ? code : 99, stdout, stderr });
-      },
-    );
-  });
-}
-
 describe.skipIf(!ok)("capstan deploy / status against the API", () => {
   let db: TestDatabase;
   let server: LoopbackServer;

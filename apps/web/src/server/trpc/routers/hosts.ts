@@ -1,3 +1,4 @@
+import type { Db } from "@capstan/core/db";
 import { approveHost } from "@capstan/core/hosts/approve-host";
 import { getHost } from "@capstan/core/hosts/get-host";
 import { getHostHousekeeping } from "@capstan/core/hosts/get-host-housekeeping";
@@ -9,13 +10,30 @@ import { revokeHost } from "@capstan/core/hosts/revoke-host";
 import { updateHost, updateHostInputSchema } from "@capstan/core/hosts/update-host";
 import { getHostHealthHistory } from "@capstan/core/overview/get-host-health-history";
 import { listHostPage } from "@capstan/core/overview/list-host-page";
-import { auditActor } from "@capstan/core/rbac/team-actor";
-import { runServiceAction } from "@capstan/core/services/run-service-action";
-import { nameSchema, serviceActionSchema } from "@capstan/protocol";
+import { auditActor, type TeamActor } from "@capstan/core/rbac/team-actor";
+import { listHostServices } from "@capstan/core/services/list-host-services";
+import { type RunServiceActionInput, runServiceAction } from "@capstan/core/services/run-service-action";
+import { nameSchema, oneOffCommandSchema } from "@capstan/protocol";
 import { z } from "zod";
 import { createTRPCRouter, teamProcedure } from "../init";
 
 const hostId = z.object({ hostId: z.string().max(64) });
+
+/** Queues a host action as the signed-in member (or token); the roles are checked in core. */
+async function queue(
+  ctx: { prisma: Db; actor: TeamActor },
+  order: Omit<RunServiceActionInput, "teamId" | "role" | "actor">,
+) {
+  const { deployment, jobId } = await runServiceAction(ctx.prisma, {
+    ...order,
+    teamId: ctx.actor.teamId,
+    role: ctx.actor.role,
+    actor: auditActor(ctx.actor),
+    createdById: ctx.actor.apiToken ? null : ctx.actor.userId,
+    apiTokenId: ctx.actor.apiToken?.id ?? null,
+  });
+  return { deploymentId: deployment.id, jobId };
+}
 
 export const hostsRouter = createTRPCRouter({
   list: teamProcedure("VIEWER")
@@ -70,20 +88,36 @@ export const hostsRouter = createTRPCRouter({
         actor: auditActor(ctx.actor),
       }),
     ),
-  /** Start, stop or restart one deployed service on this host: a job on the normal pull path. */
+  /** The services the host runs, with whether each can be reloaded. */
+  services: teamProcedure("VIEWER")
+    .input(hostId)
+    .query(({ ctx, input }) =>
+      listHostServices(ctx.prisma, { teamId: ctx.actor.teamId, hostId: input.hostId }),
+    ),
+  /** Start, stop, restart or reload one deployed service on this host: a job on the normal pull path. */
   serviceAction: teamProcedure("DEPLOYER")
-    .input(hostId.extend({ workflow: nameSchema, service: nameSchema, action: serviceActionSchema }))
-    .mutation(async ({ ctx, input }) => {
-      const { deployment, jobId } = await runServiceAction(ctx.prisma, {
-        ...input,
-        teamId: ctx.actor.teamId,
-        role: ctx.actor.role,
-        actor: auditActor(ctx.actor),
-        createdById: ctx.actor.apiToken ? null : ctx.actor.userId,
-        apiTokenId: ctx.actor.apiToken?.id ?? null,
-      });
-      return { deploymentId: deployment.id, jobId };
-    }),
+    .input(
+      hostId.extend({
+        workflow: nameSchema,
+        service: nameSchema,
+        action: z.enum(["start", "stop", "restart", "reload"]),
+      }),
+    )
+    .mutation(({ ctx, input }) => queue(ctx, input)),
+  /** Removes a workflow's services from this host; deleting volumes is ADMIN's, with the typed name. */
+  undeploy: teamProcedure("DEPLOYER")
+    .input(
+      hostId.extend({
+        workflow: nameSchema,
+        removeVolumes: z.boolean().default(false),
+        confirm: z.string().max(200).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => queue(ctx, { ...input, action: "undeploy" })),
+  /** A one-off command in a service's context (ADMIN); its output is the deployment's log. */
+  runCommand: teamProcedure("ADMIN")
+    .input(hostId.extend({ workflow: nameSchema, service: nameSchema, command: oneOffCommandSchema }))
+    .mutation(({ ctx, input }) => queue(ctx, { ...input, action: "run" })),
   /** Disk, memory and Docker disk use, the pending or last image prune, open alerts. */
   housekeeping: teamProcedure("VIEWER")
     .input(hostId)

@@ -1,0 +1,10 @@
+import { endpoints } from "@capstan/protocol/public-api/endpoints";
+import { publicApiRoute } from "@/server/api/public-api-route";
+import { queueHostAction } from "@/server/api/queue-host-action";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export const POST = publicApiRoute(endpoints.undeployWorkflow, async ({ principal, params, body }) =>
+  queueHostAction(principal, { ...body, action: "undeploy", hostId: params.id }),
+);
