@@ -3,6 +3,7 @@
 // every object is strict (unknown keys are refused) and every name that can reach a path, a unit
 // name or a project name matches a strict pattern.
 import { z } from "zod";
+import { domainsSchema, tlsSchema } from "./domain-spec";
 import { gitRefProblem, gitUrlProblem } from "./git-source-spec";
 import { flakeRefSchema, nixAttributeSchema } from "./nix-spec";
 
@@ -191,6 +192,8 @@ const commonServiceFields = {
   deadline: durationSchema.default(DEFAULT_DEADLINE_SECONDS),
   dependsOn: uniqueList(name("a service name"), "dependsOn").default([]),
   release: releaseCommandSchema.optional(),
+  /** Names the host's ingress routes to this service over HTTPS (domain-spec.ts). */
+  domains: domainsSchema.optional(),
 };
 
 export const composeSourceSchema = z
@@ -529,6 +532,8 @@ export const workflowSpecSchema = z.strictObject({
     .optional(),
   /** The project files' origin; Compose `file`s are then paths into them. */
   source: sourceSchema.optional(),
+  /** How the ingress gets certificates for this workflow's domains (ACME by default). */
+  tls: tlsSchema.optional(),
   services: z
     .record(name("service names"), serviceSpecSchema)
     .refine((s) => Object.keys(s).length > 0, "define at least one service")

@@ -6,6 +6,7 @@
 // the offline CLI runs exactly this.
 
 import { prepareComposeDocument, secretPlaceholders } from "../compose/prepare-compose-document";
+import { checkDomains } from "./check-domains";
 import { checkReleaseCommands } from "./check-release-commands";
 import { checkWorkflowSystemdPolicy } from "./check-systemd-policy";
 import { computeContentHash } from "./compute-content-hash";
@@ -207,6 +208,7 @@ export function validateWorkflowSpec(
   // The host's rules for units (users, capabilities, hardening floor, dependencies, nix builds).
   if (options.policy) issues.push(...checkWorkflowSystemdPolicy(spec, options.policy));
   issues.push(...checkReleaseCommands(spec));
+  issues.push(...checkDomains(spec));
   const all = [...withLines(issues), ...fileIssues];
   if (all.length > 0) return { ok: false, issues: all };
   return {
