@@ -15,8 +15,12 @@ export const MAX_DOMAIN_HOST_LENGTH = 253;
 export const PATH_PREFIX_PATTERN = /^\/[A-Za-z0-9._~\-/]*$/;
 /** An HTTP token (RFC 9110), narrowed to letters, digits and dashes. */
 export const HEADER_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
-/** Printable ASCII only: no CR, LF, NUL or other control characters reach a response. */
-export const HEADER_VALUE_PATTERN = /^[\x20-\x7e]{0,1024}$/;
+/**
+ * Printable ASCII only: no CR, LF, NUL or other control characters reach a response. Braces are
+ * refused too: Caddy reads `{env.NAME}` in a header value as a placeholder, which would copy the
+ * ingress's environment into responses.
+ */
+export const HEADER_VALUE_PATTERN = /^[\x20-\x7a|~]{0,1024}$/;
 /** Headers Caddy or the ingress owns; setting them by hand would break framing or the TLS setup. */
 const RESERVED_HEADERS = new Set([
   "connection",
@@ -64,7 +68,7 @@ const headersSchema = z
       .string()
       .regex(
         HEADER_VALUE_PATTERN,
-        "header values are printable ASCII, at most 1024 characters (no newline or control characters)",
+        "header values are printable ASCII without braces, at most 1024 characters (no newline or control characters)",
       ),
   )
   .refine((h) => Object.keys(h).length <= 32, "at most 32 headers")
