@@ -119,6 +119,26 @@ async function failClaimedJob(db: Db, row: ClaimedRow, message: string): Promise
   await settleDeployments(db, [row.deploymentId]);
 }
 
+/** The workflow's tls, with its ACME EAB key decrypted like service secrets (only into the claim answer). */
+async function resolveTls(
+  row: ClaimedRow,
+  payload: JobPayload,
+  resolveSecrets: SecretResolver | undefined,
+): Promise<JobAssignment["tls"]> {
+  const name = payload.tls?.acme?.eab?.hmacKey;
+  if (!payload.tls || name === undefined) return payload.tls;
+  if (!resolveSecrets)
+    throw new Error("the ACME EAB key cannot be decrypted on this control plane (no secrets key configured)");
+  const value = (
+    await resolveSecrets({ teamId: row.teamId, workflowId: payload.workflow.id, names: [name] })
+  )[name];
+  if (typeof value !== "string" || value === "")
+    throw new Error(
+      `secret ${name} (the ACME EAB key in tls.acme.eab.hmacKey) has no value; set it before deploying`,
+    );
+  return { ...payload.tls, eabMacKey: value };
+}
+
 /** The registries' passwords, decrypted like service secrets (only into the claim answer). */
 async function resolveRegistries(
   row: ClaimedRow,
@@ -169,6 +189,7 @@ async function toAssignment(
     services.push({ name: service.name, kind: service.kind, spec: service.spec, secrets });
   }
   const registries = payload.action ? [] : await resolveRegistries(row, payload, resolveSecrets);
+  const tls = payload.action ? undefined : await resolveTls(row, payload, resolveSecrets);
   return {
     id: row.id,
     deploymentId: row.deploymentId,
@@ -187,6 +208,7 @@ async function toAssignment(
     services,
     ...(payload.action ? { action: payload.action } : {}),
     ...(registries.length ? { registries } : {}),
+    ...(tls ? { tls } : {}),
     // Only when there is one: jobs without project files stay exactly what older agents verify.
     ...(payload.bundle ? { bundle: payload.bundle } : {}),
     hostPolicy: readHostPolicy(row.hostPolicy),
