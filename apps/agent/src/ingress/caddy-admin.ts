@@ -6,9 +6,12 @@ import { request } from "node:http";
 /** Caddy checks the Host of every admin request against `origins`, also on a socket. */
 const ADMIN_ORIGIN = "capstan-ingress";
 
-/** The `admin` block of every config the agent gives Caddy: the socket only, nothing persisted. */
+/**
+ * The `admin` block of every config the agent gives Caddy: the socket only. Caddy keeps the last
+ * loaded config (XDG_CONFIG_HOME, inside the ingress folder) so `--resume` restores the routes.
+ */
 export function adminConfig(socketPath: string) {
-  return { listen: `unix/${socketPath}`, origins: [ADMIN_ORIGIN], config: { persist: false } };
+  return { listen: `unix/${socketPath}`, origins: [ADMIN_ORIGIN], config: { persist: true } };
 }
 
 export class CaddyAdminError extends Error {

@@ -60,7 +60,7 @@ describe.skipIf(!ok)("Caddy ingress with a real ACME server", () => {
     workflow: "shop",
     service: "web",
     domain: domainSchema.parse({ host, port: upstreamPort, ...extra }),
-    upstream: `127.0.0.1:${upstreamPort}`,
+    upstreams: [`127.0.0.1:${upstreamPort}`],
   });
   const tls = { shop: { tls: { issuer: "acme" as const, acme: { directory: "", staging: false } } } };
 

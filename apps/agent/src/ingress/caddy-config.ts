@@ -20,8 +20,8 @@ export interface IngressRoute {
   workflow: string;
   service: string;
   domain: Domain;
-  /** host:port Caddy dials: 127.0.0.1:<port> for units, <container ip>:<port> for Compose. */
-  upstream: string;
+  /** host:port Caddy dials: 127.0.0.1:<port> for units, <container ip>:<port> per Compose replica. */
+  upstreams: string[];
 }
 
 /** What one workflow's certificates need: its tls choice and resolved EAB key (never logged). */
@@ -54,7 +54,8 @@ function assertSafe(route: IngressRoute): void {
     bad("the path");
   for (const [name, value] of Object.entries(domain.headers ?? {}))
     if (!HEADER_NAME_PATTERN.test(name) || !HEADER_VALUE_PATTERN.test(value)) bad(`the header ${name}`);
-  if (!UPSTREAM_PATTERN.test(route.upstream)) bad("the upstream");
+  if (route.upstreams.length === 0 || !route.upstreams.every((u) => UPSTREAM_PATTERN.test(u)))
+    bad("the upstream");
 }
 
 function pathMatch(path: string | undefined): Record<string, string[]> {
@@ -87,7 +88,7 @@ function serve(route: IngressRoute) {
   if (hsts) set["Strict-Transport-Security"] = [hsts];
   return [
     ...(Object.keys(set).length > 0 ? [{ handler: "headers", response: { set } }] : []),
-    { handler: "reverse_proxy", upstreams: [{ dial: route.upstream }] },
+    { handler: "reverse_proxy", upstreams: route.upstreams.map((dial) => ({ dial })) },
   ];
 }
 

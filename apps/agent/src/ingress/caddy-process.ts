@@ -70,7 +70,7 @@ export async function startCaddyChild(
   caddy = "/usr/bin/caddy",
 ): Promise<CaddyChild> {
   writeBootstrapConfig(paths);
-  const child = spawn(caddy, ["run", "--config", paths.bootstrap], {
+  const child = spawn(caddy, ["run", "--resume", "--config", paths.bootstrap], {
     env: caddyEnv(paths),
     stdio: ["ignore", "pipe", "pipe"],
   });
