@@ -9,6 +9,7 @@ import { DockerHost } from "./docker";
 import { collectFacts } from "./facts";
 import { HeartbeatLoop } from "./heartbeat";
 import { resolveHostPolicy } from "./host-policy";
+import { createIngress, restoreIngress } from "./ingress/create-ingress";
 import { JobRunner, type RunSignals } from "./job-runner";
 import type { Logger } from "./log";
 import { Outbox } from "./outbox";
@@ -64,6 +65,8 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
   const trust = new ControlPlaneTrust({ stateDir: config.stateDir, hostId: identity.hostId, log, client });
   const outbox = new Outbox<OutboxItem>(state.outboxDir, { maxBytes: config.outboxMaxBytes });
   const runtimes = createRuntimes(config, state, docker, client);
+  const { ingress, process: ingressProcess } = createIngress(config, docker);
+  await restoreIngress(ingress, log, signals.stop);
   const runner = new JobRunner({
     client,
     outbox,
@@ -73,6 +76,7 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
     leaseRenewMs: config.leaseRenewMs,
     keepReleases: config.keepReleases,
     effectivePolicy: (sent) => resolveHostPolicy(config, sent, log),
+    ingress,
   });
 
   const background = new AbortController();
@@ -153,6 +157,8 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
   }
   background.abort();
   await Promise.allSettled(loops);
+  // A child Caddy stops with the agent; the systemd unit keeps serving on its own.
+  if (!config.underSystemd) await ingressProcess.stop().catch(() => {});
   log.info({ exitCode }, "capstan-agent stopped");
   return exitCode;
 }

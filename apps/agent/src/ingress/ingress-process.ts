@@ -78,7 +78,11 @@ WantedBy=multi-user.target
 `;
 }
 
-export function systemdIngressProcess(paths: CaddyPaths, unitDir: string): IngressProcess {
+export function systemdIngressProcess(
+  paths: CaddyPaths,
+  unitDir: string,
+  caddy = "/usr/bin/caddy",
+): IngressProcess {
   const admin = caddyAdmin(paths.socket);
   const systemctl = async (...args: string[]) => {
     const result = await run("systemctl", args, { timeoutMs: 60_000 });
@@ -88,7 +92,7 @@ export function systemdIngressProcess(paths: CaddyPaths, unitDir: string): Ingre
     async ensure(signal) {
       if (await admin.reachable()) return admin;
       writeBootstrapConfig(paths);
-      writeFileSync(join(unitDir, INGRESS_UNIT), renderIngressUnit(paths), { mode: 0o644 });
+      writeFileSync(join(unitDir, INGRESS_UNIT), renderIngressUnit(paths, caddy), { mode: 0o644 });
       await systemctl("daemon-reload");
       await systemctl("enable", "--now", INGRESS_UNIT);
       await waitForAdmin(admin, signal);

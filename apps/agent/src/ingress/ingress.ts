@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  type Domain,
   domainNames,
   isComposeService,
   type ServiceKind,
@@ -86,20 +87,29 @@ export class Ingress {
           if (routes.some((r) => domainNames(r.domain).includes(name)))
             throw new Error(`${name} is already routed on this host by ${other}; remove it there first`);
         }
+    const compose = kind === "compose" && isComposeService(spec);
     const routes: IngressRoute[] = [];
-    for (const domain of domains) {
-      const upstreams =
-        kind === "compose" && isComposeService(spec)
-          ? await this.composeUpstreams(ref, domain.service, domain.port)
-          : [`127.0.0.1:${domain.port}`];
-      routes.push({ ...ref, domain, upstreams });
-    }
+    for (const domain of domains)
+      routes.push({ ...ref, domain, upstreams: await this.upstreams(ref, compose, domain) });
     if (routes.length > 0) stored.services[key] = routes;
     else delete stored.services[key];
     const { eabMacKey, ...rest } = tls ?? { issuer: "acme" as const };
     stored.tls[ref.workflow] = { tls: rest, ...(eabMacKey ? { eabMacKey } : {}) };
     await this.apply(stored, signal);
     return routes.flatMap((r) => domainNames(r.domain));
+  }
+
+  /**
+   * After a rollback: the service's routes stay, pointed at what runs now (a Compose release
+   * brought back runs in new containers, with new addresses).
+   */
+  async refreshService(ref: ServiceRef, kind: ServiceKind, signal: AbortSignal): Promise<void> {
+    const stored = this.read();
+    const key = `${ref.workflow}/${ref.service}`;
+    const routes = stored.services[key];
+    if (!routes || kind !== "compose") return;
+    for (const route of routes) route.upstreams = await this.upstreams(ref, true, route.domain);
+    await this.apply(stored, signal);
   }
 
   async unrouteService(ref: ServiceRef, signal: AbortSignal): Promise<void> {
@@ -116,13 +126,14 @@ export class Ingress {
     if (Object.keys(stored.services).length > 0) await this.apply(stored, signal);
   }
 
-  private async composeUpstreams(ref: ServiceRef, composeService: string | undefined, port: number) {
+  private async upstreams(ref: ServiceRef, compose: boolean, domain: Domain): Promise<string[]> {
+    if (!compose) return [`127.0.0.1:${domain.port}`];
     const { docker, composeProject } = this.deps;
     if (!docker || !composeProject) throw new Error("this agent cannot route Compose services (no Docker)");
     return composeUpstreams(await docker(), {
       project: composeProject(ref),
-      composeService,
-      port,
+      composeService: domain.service,
+      port: domain.port,
       network: this.deps.network,
     });
   }
