@@ -69,6 +69,19 @@ PrivateDevices=yes
 ProtectKernelTunables=yes
 ProtectKernelModules=yes
 ProtectControlGroups=yes
+ProtectKernelLogs=yes
+ProtectClock=yes
+ProtectHostname=yes
+ProtectProc=invisible
+RestrictNamespaces=yes
+RestrictSUIDSGID=yes
+RestrictRealtime=yes
+LockPersonality=yes
+MemoryDenyWriteExecute=yes
+SystemCallArchitectures=native
+SystemCallFilter=@system-service
+RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK
+UMask=0077
 ReadWritePaths=${paths.dir}
 CapabilityBoundingSet=CAP_NET_BIND_SERVICE
 AmbientCapabilities=CAP_NET_BIND_SERVICE
@@ -92,6 +105,9 @@ export function systemdIngressProcess(
     async ensure(signal) {
       if (await admin.reachable()) return admin;
       writeBootstrapConfig(paths);
+      // Debian's caddy package starts its own caddy.service on :80 with a sample Caddyfile; the
+      // host's ingress is this unit, so that one is stopped and disabled (absent is fine).
+      await run("systemctl", ["disable", "--now", "caddy.service"], { timeoutMs: 60_000 });
       writeFileSync(join(unitDir, INGRESS_UNIT), renderIngressUnit(paths, caddy), { mode: 0o644 });
       await systemctl("daemon-reload");
       await systemctl("enable", "--now", INGRESS_UNIT);
