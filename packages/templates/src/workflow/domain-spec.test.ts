@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   acmeDirectory,
@@ -147,5 +149,14 @@ describe("domains", () => {
   it("names the problem of a host name in plain words", () => {
     expect(domainHostProblem("shop.example.com")).toBeNull();
     expect(domainHostProblem("xn--bcher-kva.example")).toBeNull();
+  });
+});
+
+describe("docs/domains.md", () => {
+  it("has an example that validates", () => {
+    const doc = readFileSync(join(import.meta.dirname, "../../../../docs/domains.md"), "utf8");
+    const examples = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(examples.length).toBeGreaterThan(0);
+    for (const source of examples) expect(issuesOf(source)).toEqual([]);
   });
 });
