@@ -33,9 +33,15 @@ export interface Pebble {
   stop: () => Promise<void>;
 }
 
-function startLogged(program: string, args: string[], env: NodeJS.ProcessEnv, log: string[]): ChildProcess {
+function startLogged(
+  program: string,
+  args: string[],
+  env: Record<string, string>,
+  log: string[],
+): ChildProcess {
   const child = spawn(program, args, {
-    env: { PATH: process.env.PATH, ...env },
+    // Only these variables (cast: Next's types make NODE_ENV required in ProcessEnv).
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env } as Record<string, string> as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const keep = (c: Buffer) => log.push(c.toString("utf8"));

@@ -35,7 +35,7 @@ export function writeBootstrapConfig(paths: CaddyPaths): void {
 }
 
 /** Caddy's own environment: no agent secrets, its XDG folders inside the ingress folder. */
-export function caddyEnv(paths: CaddyPaths): NodeJS.ProcessEnv {
+export function caddyEnv(paths: CaddyPaths): Record<string, string> {
   return {
     PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
     HOME: paths.dir,
@@ -71,7 +71,7 @@ export async function startCaddyChild(
 ): Promise<CaddyChild> {
   writeBootstrapConfig(paths);
   const child = spawn(caddy, ["run", "--resume", "--config", paths.bootstrap], {
-    env: caddyEnv(paths),
+    env: caddyEnv(paths) as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
