@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { domainSchema } from "@capstan/templates";
 import { executable, freePort, type Pebble, requireComponents, startPebble, waitFor } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ingressGet } from "../../test/ingress-get";
 import { buildCaddyConfig, type CaddyConfigOptions, type IngressRoute } from "./caddy-config";
 import { type CaddyChild, caddyPaths, startCaddyChild } from "./caddy-process";
-import { ingressGet } from "./https-get";
 
 const ok = requireComponents(
   "agent ingress with Pebble",

@@ -18,9 +18,9 @@ import {
   waitFor,
 } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ingressGet } from "../../test/ingress-get";
 import { buildCaddyConfig } from "./caddy-config";
 import { caddyPaths } from "./caddy-process";
-import { ingressGet } from "./https-get";
 import { INGRESS_UNIT, renderIngressUnit } from "./ingress-process";
 
 const ok = requireComponents(

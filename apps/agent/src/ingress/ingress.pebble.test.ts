@@ -20,11 +20,11 @@ import {
 } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker, removeComposeProject, tempDir, uniqueName } from "../../test/helpers";
+import { ingressGet } from "../../test/ingress-get";
 import { DockerHost } from "../docker";
 import { ComposeRuntime } from "../runtimes/compose";
 import { deployRelease } from "../runtimes/deploy-release";
 import { caddyPaths } from "./caddy-process";
-import { ingressGet } from "./https-get";
 import { Ingress } from "./ingress";
 import { childIngressProcess } from "./ingress-process";
 

@@ -189,7 +189,6 @@ export const tlsSchema = z
     path: ["acme"],
   });
 export type Tls = z.output<typeof tlsSchema>;
-export const DEFAULT_TLS: Tls = { issuer: "acme" };
 
 /** The directory a workflow's certificates come from. */
 export function acmeDirectory(tls: Tls): string {

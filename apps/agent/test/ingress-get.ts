@@ -1,5 +1,5 @@
 // A GET through the ingress as a client on the internet would make it: to 127.0.0.1 with the
-// name in SNI and Host, trusting only the given root. For tests and the ingress's self-check.
+// name in SNI and Host, trusting only the given root.
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 
