@@ -129,9 +129,14 @@ async function resolveTls(
   if (!payload.tls || name === undefined) return payload.tls;
   if (!resolveSecrets)
     throw new Error("the ACME EAB key cannot be decrypted on this control plane (no secrets key configured)");
-  const value = (
-    await resolveSecrets({ teamId: row.teamId, workflowId: payload.workflow.id, names: [name] })
-  )[name];
+  const values = await resolveSecrets({
+    teamId: row.teamId,
+    workflowId: payload.workflow.id,
+    names: [name],
+  }).catch((error: Error) => {
+    throw new Error(`the ACME EAB key (tls.acme.eab.hmacKey): ${error.message}`);
+  });
+  const value = values[name];
   if (typeof value !== "string" || value === "")
     throw new Error(
       `secret ${name} (the ACME EAB key in tls.acme.eab.hmacKey) has no value; set it before deploying`,
