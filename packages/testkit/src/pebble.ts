@@ -31,6 +31,7 @@ export interface Pebble {
   /** PEM of the root that signs the certificates Pebble issues. */
   issuedRoot: () => Promise<string>;
   stop: () => Promise<void>;
+  log: () => string;
 }
 
 function startLogged(
@@ -61,6 +62,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
 export async function startPebble(
   dir: string,
   ports: { httpPort: number; tlsPort: number },
+  /** Require external account binding with this key id and base64url HMAC key. */
+  eab?: { keyId: string; macKey: string },
 ): Promise<Pebble> {
   const [dnsPort, managementPort, acmePort, pebbleManagementPort] = [
     await freePort(),
@@ -91,7 +94,8 @@ export async function startPebble(
         httpPort: ports.httpPort,
         tlsPort: ports.tlsPort,
         ocspResponderURL: "",
-        externalAccountBindingRequired: false,
+        externalAccountBindingRequired: Boolean(eab),
+        ...(eab ? { externalAccountMACKeys: { [eab.keyId]: eab.macKey } } : {}),
       },
     }),
   );
@@ -139,5 +143,6 @@ export async function startPebble(
     listenerCaFile: cert.certFile,
     issuedRoot: async () => (await get(`https://127.0.0.1:${pebbleManagementPort}/roots/0`)).body,
     stop,
+    log: () => log.join(""),
   };
 }

@@ -1,6 +1,7 @@
 // Caddy from Debian's package, configured only through its admin socket, obtains certificates
 // from a real ACME server (Pebble) over HTTP-01 for a service on loopback, serves it over HTTPS,
 // redirects plain HTTP, and drops a route when it leaves the config. Random ports throughout.
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -132,4 +133,68 @@ describe.skipIf(!ok)("Caddy ingress with a real ACME server", () => {
     hostile.domain = { ...hostile.domain, headers: { "X-A": "{env.HOME}" } };
     expect(() => buildCaddyConfig([hostile], tls, options)).toThrow(/the header X-A is not allowed/);
   });
+});
+
+describe.skipIf(!ok)("Caddy with an ACME CA that requires external account binding", () => {
+  it("gets no certificate without the EAB key, and one with it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "capstan-ingress-eab-"));
+    const eab = { keyId: "kid-capstan", macKey: randomBytes(32).toString("base64url") };
+    const upstream = createServer((_req, res) => res.end("bound"));
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    const port = (upstream.address() as { port: number }).port;
+    const [httpPort, httpsPort] = [await freePort(), await freePort()];
+    const pebble = await startPebble(dir, { httpPort, tlsPort: httpsPort }, eab);
+    const paths = caddyPaths(join(dir, "ingress"));
+    const caddy = await startCaddyChild(paths, new AbortController().signal);
+    try {
+      const options = {
+        adminSocket: paths.socket,
+        storageDir: paths.storage,
+        httpPort,
+        httpsPort,
+        bindHost: "127.0.0.1",
+        acmeCaRoots: [pebble.listenerCaFile],
+      };
+      const routes: IngressRoute[] = [
+        {
+          workflow: "shop",
+          service: "web",
+          domain: domainSchema.parse({ host: "eab.capstan.test", port }),
+          upstreams: [`127.0.0.1:${port}`],
+        },
+      ];
+      const tls = {
+        issuer: "acme" as const,
+        acme: { directory: pebble.directory, staging: false, eab: { keyId: eab.keyId, hmacKey: "ACME_EAB" } },
+      };
+      // The workflow names an EAB key but the job carried no value: Pebble refuses the account.
+      await caddy.admin.load(buildCaddyConfig(routes, { shop: { tls } }, options));
+      await waitFor(
+        "Pebble refusing an account without EAB",
+        async () => /externalAccountRequired/.test(pebble.log() + caddy.output()),
+        {
+          timeoutMs: 120_000,
+          intervalMs: 1000,
+          context: () => caddy.output().slice(-2000),
+        },
+      );
+      await caddy.admin.load(buildCaddyConfig(routes, { shop: { tls, eabMacKey: eab.macKey } }, options));
+      const root = await pebble.issuedRoot();
+      const res = await waitFor(
+        "a certificate through EAB",
+        async () => {
+          const r = await ingressGet({ scheme: "https", name: "eab.capstan.test", port: httpsPort }, root);
+          return r.status === 200 ? r : null;
+        },
+        { timeoutMs: 180_000, intervalMs: 1000, context: () => caddy.output().slice(-3000) },
+      );
+      expect(res.body).toBe("bound");
+      expect(res.issuer).toMatch(/Pebble/);
+    } finally {
+      await caddy.stop();
+      await pebble.stop();
+      upstream.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 400_000);
 });
