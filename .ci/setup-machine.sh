@@ -21,6 +21,10 @@ have pg_dump || need_pkgs+=(postgresql-client)
 # A private registry with htpasswd auth on loopback, for the registry-login tests.
 [ -x /usr/bin/docker-registry ] || need_pkgs+=(docker-registry)
 have htpasswd || need_pkgs+=(apache2-utils)
+# The ingress (Caddy) and a real ACME server (Pebble + its DNS) for the domain tests. Debian's
+# caddy package enables caddy.service on :80; the tests run their own Caddy on random ports.
+have caddy || need_pkgs+=(caddy)
+have pebble || need_pkgs+=(pebble)
 # Git sources: the control plane fetches with git; the tests serve repositories with git http-backend.
 [ -x /usr/lib/git-core/git-http-backend ] || need_pkgs+=(git)
 if [ ${#need_pkgs[@]} -gt 0 ]; then

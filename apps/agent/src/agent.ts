@@ -12,6 +12,7 @@ import { TaskReporter } from "./heartbeat-tasks";
 import { resolveHostPolicy } from "./host-policy";
 import { Housekeeper } from "./housekeeping";
 import { pruneImages } from "./image-prune";
+import { createIngress, restoreIngress } from "./ingress/create-ingress";
 import { JobRunner, type RunSignals } from "./job-runner";
 import type { Logger } from "./log";
 import { followDeployed } from "./log-streams/follow-deployed";
@@ -70,6 +71,8 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
   const trust = new ControlPlaneTrust({ stateDir: config.stateDir, hostId: identity.hostId, log, client });
   const outbox = new Outbox<OutboxItem>(state.outboxDir, { maxBytes: config.outboxMaxBytes });
   const runtimes = createRuntimes(config, state, docker, client);
+  const { ingress, process: ingressProcess } = createIngress(config, docker);
+  await restoreIngress(ingress, log, signals.stop);
   const runner = new JobRunner({
     client,
     outbox,
@@ -79,6 +82,7 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
     leaseRenewMs: config.leaseRenewMs,
     keepReleases: config.keepReleases,
     effectivePolicy: (sent) => resolveHostPolicy(config, sent, log),
+    ingress,
   });
 
   const background = new AbortController();
@@ -172,6 +176,8 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
   }
   background.abort();
   await Promise.allSettled(loops);
+  // A child Caddy stops with the agent; the systemd unit keeps serving on its own.
+  if (!config.underSystemd) await ingressProcess.stop().catch(() => {});
   log.info({ exitCode }, "capstan-agent stopped");
   return exitCode;
 }

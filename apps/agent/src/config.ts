@@ -81,6 +81,20 @@ export const configSchema = z.object({
     .int()
     .min(4096)
     .default(16 * 1024 * 1024),
+  /** The ingress (docs/domains.md): Caddy's ports, the address it binds ("" for all) and program. */
+  CAPSTAN_INGRESS_HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(80),
+  CAPSTAN_INGRESS_HTTPS_PORT: z.coerce.number().int().min(1).max(65535).default(443),
+  CAPSTAN_INGRESS_BIND: z
+    .string()
+    .regex(/^[0-9.]{7,15}$/, "CAPSTAN_INGRESS_BIND must be an IPv4 address (unset: every interface)")
+    .optional(),
+  /** Comma-separated PEM files trusted for a private ACME directory's own HTTPS (step-ca, Pebble). */
+  CAPSTAN_INGRESS_ACME_CA_ROOTS: z
+    .string()
+    .transform((v) => v.split(",").filter(Boolean))
+    .refine((l) => l.every((p) => p.startsWith("/")), "CAPSTAN_INGRESS_ACME_CA_ROOTS must be absolute paths")
+    .optional(),
+  CAPSTAN_CADDY: z.string().startsWith("/").default("/usr/bin/caddy"),
   CAPSTAN_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Set by systemd for every service it starts; tells us `systemctl start docker` is ours to try. */
   INVOCATION_ID: z.string().optional(),
@@ -107,6 +121,13 @@ export interface AgentConfig {
   outboxMaxBytes: number;
   logLevel: RawConfig["CAPSTAN_LOG_LEVEL"];
   underSystemd: boolean;
+  ingress: {
+    httpPort: number;
+    httpsPort: number;
+    bindHost: string;
+    acmeCaRoots: string[];
+    caddy: string;
+  };
   /** What child processes (docker compose, systemctl) inherit: the environment minus CAPSTAN_*. */
   childEnv: NodeJS.ProcessEnv;
 }
@@ -198,6 +219,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     outboxMaxBytes: c.CAPSTAN_OUTBOX_MAX_BYTES,
     logLevel: c.CAPSTAN_LOG_LEVEL,
     underSystemd: Boolean(c.INVOCATION_ID),
+    ingress: {
+      httpPort: c.CAPSTAN_INGRESS_HTTP_PORT,
+      httpsPort: c.CAPSTAN_INGRESS_HTTPS_PORT,
+      bindHost: c.CAPSTAN_INGRESS_BIND ?? "",
+      acmeCaRoots: c.CAPSTAN_INGRESS_ACME_CA_ROOTS ?? [],
+      caddy: c.CAPSTAN_CADDY,
+    },
     childEnv: Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith("CAPSTAN_"))),
   };
 }

@@ -3,16 +3,25 @@
 // and the outbox are the real ones. Covers success, a failed health gate with auto-rollback, a
 // stage refusal, a cancel and a deploy that floods its log past the job's byte budget.
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { join } from "node:path";
 import {
   type CompleteJobRequest,
   JOB_LOG_BUDGET_BYTES,
   type JobAssignment,
   type JobEvent,
 } from "@capstan/protocol";
+import { domainSchema } from "@capstan/templates";
+import { executable, freePort, requireComponents, waitFor } from "@capstan/testkit";
 import { describe, expect, it } from "vitest";
 import { type FakeBehaviour, FakeRuntime } from "../test/fixtures/fake-runtime";
 import { tempDir } from "../test/helpers";
+import { ingressGet } from "../test/ingress-get";
 import type { OutboxItem } from "./delivery";
+import { caddyPaths } from "./ingress/caddy-process";
+import { Ingress } from "./ingress/ingress";
+import { childIngressProcess } from "./ingress/ingress-process";
 import { JobRunner, type JobRunnerDeps } from "./job-runner";
 import { createLogger } from "./log";
 import { releaseIdFor } from "./names";
@@ -29,7 +38,7 @@ const NEW_RELEASE = releaseIdFor(NEW_HASH, 2);
 
 function setup(
   behaviour: Record<string, FakeBehaviour> = {},
-  options: { deployed?: boolean; outboxMaxBytes?: number } = {},
+  options: { deployed?: boolean; outboxMaxBytes?: number; ingress?: Ingress } = {},
 ) {
   const dir = tempDir("runner-fake");
   const state = new StateStore(`${dir}/state`);
@@ -58,6 +67,7 @@ function setup(
     leaseRenewMs: 60_000,
     keepReleases: 3,
     effectivePolicy: (sent: unknown) => sent,
+    ingress: options.ingress,
   } as unknown as JobRunnerDeps);
   const items = () => outbox.peek(10_000).map((r) => r.data);
   const complete = () =>
@@ -258,4 +268,83 @@ describe("job runner with a fake runtime", () => {
       services: [{ service: SERVICE, state: "SUCCEEDED" }],
     });
   });
+});
+
+const withCaddy = requireComponents("job runner with the ingress", executable("/usr/bin/caddy"));
+
+describe.skipIf(!withCaddy)("job runner with the ingress (real Caddy, tls internal)", () => {
+  it("routes a healthy release's domain and leaves the routes alone when a release fails its health gate", async () => {
+    const upstream = createServer((_req, res) => res.end("routed by the runner"));
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    const port = (upstream.address() as { port: number }).port;
+    const dir = join(tempDir("runner-ingress"), "ingress");
+    const process_ = childIngressProcess(caddyPaths(dir));
+    const ports = { httpPort: await freePort(), httpsPort: await freePort() };
+    const ingress = new Ingress({ dir, process: process_, listen: { ...ports, bindHost: "127.0.0.1" } });
+    try {
+      const { runner, events, complete } = setup({}, { deployed: true, ingress });
+      const routed = (host: string) =>
+        ({
+          ...job(30),
+          tls: { issuer: "internal" as const },
+          services: [
+            {
+              name: SERVICE,
+              kind: "systemd" as const,
+              spec: { deadline: 30, healthChecks: [], domains: [domainSchema.parse({ host, port })] },
+              secrets: {},
+            },
+          ],
+        }) as unknown as JobAssignment;
+      expect(await runner.run(routed("app.capstan.test"), { stop: never, cancel: never })).toBe("SUCCEEDED");
+      expect(events().some((e) => e.type === "log" && e.message === "routed https://app.capstan.test")).toBe(
+        true,
+      );
+      expect(complete().state).toBe("SUCCEEDED");
+      // Caddy's own CA signs the name; a client that trusts that root gets the service.
+      const root = join(dir, "data", "pki", "authorities", "local", "root.crt");
+      const res = await waitFor(
+        "the internal certificate and a 200 over HTTPS",
+        async () => {
+          const r = await ingressGet(
+            { scheme: "https", name: "app.capstan.test", port: ports.httpsPort },
+            readFileSync(root, "utf8"),
+          );
+          return r.status === 200 ? r : null;
+        },
+        { timeoutMs: 60_000, context: () => process_.output().slice(-2000) },
+      );
+      expect(res.body).toBe("routed by the runner");
+      expect(res.issuer).toMatch(/Caddy Local Authority/);
+
+      // A release that fails its health gate rolls back; the new name is never routed.
+      const failing = setup({ [NEW_RELEASE]: { health: "UNHEALTHY" } }, { deployed: true, ingress });
+      expect(
+        await failing.runner.run(
+          {
+            ...routed("next.capstan.test"),
+            services: routed("next.capstan.test").services.map((s) => ({
+              ...s,
+              spec: { ...s.spec, deadline: 1 },
+            })),
+          } as JobAssignment,
+          { stop: never, cancel: never },
+        ),
+      ).toBe("FAILED");
+      expect(JSON.stringify(await (await process_.ensure(never)).config())).not.toContain(
+        "next.capstan.test",
+      );
+      expect(
+        (
+          await ingressGet(
+            { scheme: "https", name: "app.capstan.test", port: ports.httpsPort },
+            readFileSync(root, "utf8"),
+          )
+        ).status,
+      ).toBe(200);
+    } finally {
+      await process_.stop();
+      upstream.close();
+    }
+  }, 120_000);
 });

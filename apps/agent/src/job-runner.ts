@@ -15,6 +15,7 @@ import { findNameClash, type HostPolicy } from "@capstan/templates";
 import { pause } from "./abort";
 import type { OutboxItem } from "./delivery";
 import { describeError } from "./disk-errors";
+import type { Ingress } from "./ingress/ingress";
 import type { Logger } from "./log";
 import { releaseIdFor } from "./names";
 import type { Outbox } from "./outbox";
@@ -39,6 +40,8 @@ export interface JobRunnerDeps {
    * /etc/capstan/policy.json (host-policy.ts), so a compromised control plane cannot widen it.
    */
   effectivePolicy(sent: HostPolicy): HostPolicy;
+  /** The host's ingress (ingress/ingress.ts): routes a service's domains once it runs healthy. */
+  ingress?: Ingress;
 }
 
 export interface RunSignals {
@@ -299,6 +302,9 @@ export class JobRunner {
       );
       if (outcome.activeReleaseId) {
         const now = outcome.activeReleaseId === releaseId;
+        // A failed release left running (autoRollback off) gets no route.
+        const routed = now && !outcome.ok ? undefined : await this.route(job, service, now, signal, log);
+        if (routed) Object.assign(outcome, routed);
         state.saveService({
           workflow,
           service: service.name,
@@ -315,6 +321,36 @@ export class JobRunner {
     } catch (error) {
       // The step's message carries the error; the deploy log does not repeat it.
       return { ok: false, message: describeError(error, state.dir).slice(0, 2000), rolledBack: false };
+    }
+  }
+
+  /**
+   * A service that runs healthy gets its domains routed (or loses routes it no longer has); after
+   * a rollback its routes follow what runs again. A route the ingress refuses fails the step: the
+   * release runs, but it is not reachable the way the workflow says.
+   */
+  private async route(
+    job: JobAssignment,
+    service: JobAssignment["services"][number],
+    deployed: boolean,
+    signal: AbortSignal,
+    log: DeployLog,
+  ): Promise<Pick<DeployOutcome, "ok" | "message"> | undefined> {
+    const { ingress } = this.deps;
+    if (!ingress) return undefined;
+    const ref = { workflow: job.workflow.name, service: service.name };
+    try {
+      if (!deployed) {
+        await ingress.refreshService(ref, service.kind, signal);
+        return undefined;
+      }
+      const names = await ingress.routeService(ref, service.kind, service.spec, job.tls, signal);
+      if (names.length) log("info", `routed ${names.map((n) => `https://${n}`).join(", ")}`);
+      return undefined;
+    } catch (error) {
+      const message = `the release runs, but the ingress could not route its domains: ${(error as Error).message}`;
+      log("error", message);
+      return { ok: false, message: message.slice(0, 2000) };
     }
   }
 

@@ -1,7 +1,6 @@
 // Shared helpers for the agent's tests against real components.
 import { execFile, execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { systemdHostRunArgs } from "@capstan/testkit";
@@ -13,16 +12,7 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `capstan-agent-${prefix}-`));
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
+export { freePort } from "@capstan/testkit";
 
 /** A unique, pattern-safe suffix for names of containers, projects and workflows. */
 export function uniqueName(prefix: string): string {

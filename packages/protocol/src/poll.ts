@@ -1,4 +1,4 @@
-import { hostPolicySchema, registrySchema, serviceSpecSchema } from "@capstan/templates";
+import { hostPolicySchema, registrySchema, serviceSpecSchema, tlsSchema } from "@capstan/templates";
 import { z } from "zod";
 import { jobBundleSchema } from "./bundles";
 import { isoDateSchema, nameSchema, serviceKindSchema, uuidSchema } from "./common";
@@ -79,6 +79,11 @@ export const jobAssignmentSchema = z.object({
   removeVolumes: z.boolean().optional(),
   /** The workflow's private registries with their passwords (see jobRegistrySchema). */
   registries: z.array(jobRegistrySchema).max(16).optional(),
+  /**
+   * How the host's ingress gets certificates for this workflow's domains (the workflow's `tls`);
+   * `eabMacKey` is the ACME EAB key's value, resolved at claim time like registry passwords.
+   */
+  tls: tlsSchema.extend({ eabMacKey: z.string().min(1).max(4096).optional() }).optional(),
   /** The revision's project files (bundles.ts); fetch with downloadBundle and verify the sha256. */
   bundle: jobBundleSchema.nullable().optional(),
   /**

@@ -14,6 +14,7 @@ export * from "./systemd/render-nix-unit";
 export * from "./systemd/render-systemd-service";
 export * from "./systemd/render-systemd-unit";
 export * from "./systemd/render-task-units";
+export * from "./workflow/domain-spec";
 export * from "./workflow/git-source-spec";
 export * from "./workflow/host-policy";
 export * from "./workflow/json-schema";

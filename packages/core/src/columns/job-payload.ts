@@ -3,7 +3,7 @@
 // a typed JobPayload and read back through the schema, never cast.
 import type { Prisma } from "@capstan/db";
 import { oneOffCommandSchema, SERVICE_ACTIONS } from "@capstan/protocol";
-import { registrySchema, SERVICE_KINDS, serviceSpecSchema } from "@capstan/templates";
+import { registrySchema, SERVICE_KINDS, serviceSpecSchema, tlsSchema } from "@capstan/templates";
 import { z } from "zod";
 import { parseColumn } from "./parse-column";
 
@@ -25,6 +25,8 @@ export const jobPayloadSchema = z.object({
   removeVolumes: z.boolean().optional(),
   /** The workflow's registries; `password` is a secret's name here, its value only at claim. */
   registries: z.array(registrySchema).optional(),
+  /** The workflow's `tls` for its domains; an EAB key is a secret's name here, its value only at claim. */
+  tls: tlsSchema.optional(),
 });
 export type JobPayload = z.output<typeof jobPayloadSchema>;
 

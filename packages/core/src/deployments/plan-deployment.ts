@@ -70,6 +70,7 @@ export function planDeployment(
     ...(source.bundle ? { bundle: { sha256: source.bundle.sha256, size: source.bundle.size } } : {}),
     services,
     ...(spec.registries?.length ? { registries: spec.registries } : {}),
+    ...(spec.tls ? { tls: spec.tls } : {}),
   };
   const slotMs = jobBudgetMs(payload.services, source.queueTimeoutSeconds);
   const startMs = now.getTime();

@@ -28,6 +28,7 @@ export async function createTestRevision(
     secrets?: string[];
     rollout?: WorkflowSpecInput["rollout"];
     registries?: WorkflowSpecInput["registries"];
+    tls?: WorkflowSpecInput["tls"];
     /** Secrets the services name (default: `secrets`). */
     serviceSecrets?: string[];
     /** Project files from Git; each service then runs the repository's `compose.yaml`. */
@@ -52,6 +53,7 @@ export async function createTestRevision(
     rollout: options.rollout ?? { batchSize: "100%", autoRollback: false },
     secrets: options.secrets ?? [],
     registries: options.registries,
+    tls: options.tls,
     source: options.source,
     services,
   });

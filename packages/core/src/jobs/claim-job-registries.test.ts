@@ -1,6 +1,6 @@
-// Registry passwords travel like service secrets: the stored job holds the secret's name only,
-// the value is decrypted at claim time into the claim answer; a missing one fails the job
-// without ever naming a value.
+// Registry passwords (and the ACME EAB key of a workflow's `tls`) travel like service secrets:
+// the stored job holds the secret's name only, the value is decrypted at claim time into the
+// claim answer; a missing one fails the job without ever naming a value.
 import { randomBytes } from "node:crypto";
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
@@ -73,5 +73,45 @@ describe.skipIf(!ok)("registry passwords at claim time", { timeout: 60_000 }, ()
     const stored = await db.prisma.job.findUniqueOrThrow({ where: { id: jobIds[0] } });
     expect(stored.state).toBe("FAILED");
     expect(stored.error).toMatch(/registry registry\.example\.com:5000: Secret REGISTRY_TOKEN is not set/);
+  });
+
+  it("sends the workflow's tls with its EAB key only in the claim answer", async () => {
+    const tls = {
+      acme: { directory: "https://acme.example.com/dir", eab: { keyId: "kid-1", hmacKey: "ACME_EAB" } },
+    };
+    const revision = await createTestRevision(db.prisma, teamId, {
+      secrets: ["ACME_EAB"],
+      serviceSecrets: [],
+      tls,
+    });
+    const { actor } = await createTestMember(db.prisma, teamId, "ADMIN");
+    const value = `mac-${randomBytes(16).toString("hex")}`;
+    await setSecret(db.prisma, keyring, actor, { workflowId: revision.workflowId, name: "ACME_EAB", value });
+    const host = await createTestHost(db.prisma, teamId);
+    const { jobIds } = await deployTo(db.prisma, teamId, revision.id, [host.id]);
+
+    const job = await claim(host.id);
+    expect(job?.tls).toEqual({ issuer: "acme", acme: { ...tls.acme, staging: false }, eabMacKey: value });
+    const stored = await db.prisma.job.findUniqueOrThrow({ where: { id: jobIds[0] } });
+    expect(JSON.stringify(stored.payload)).not.toContain(value);
+    expect((stored.payload as { tls: unknown }).tls).toEqual({
+      issuer: "acme",
+      acme: { ...tls.acme, staging: false },
+    });
+  });
+
+  it("fails the job when the EAB key has no value", async () => {
+    const tls = { acme: { eab: { keyId: "kid-1", hmacKey: "ACME_EAB" } } };
+    const revision = await createTestRevision(db.prisma, teamId, {
+      secrets: ["ACME_EAB"],
+      serviceSecrets: [],
+      tls,
+    });
+    const host = await createTestHost(db.prisma, teamId);
+    const { jobIds } = await deployTo(db.prisma, teamId, revision.id, [host.id]);
+    expect(await claim(host.id)).toBeNull();
+    const stored = await db.prisma.job.findUniqueOrThrow({ where: { id: jobIds[0] } });
+    expect(stored.state).toBe("FAILED");
+    expect(stored.error).toMatch(/the ACME EAB key \(tls\.acme\.eab\.hmacKey\): Secret ACME_EAB is not set/);
   });
 });

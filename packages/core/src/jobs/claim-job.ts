@@ -119,6 +119,31 @@ async function failClaimedJob(db: Db, row: ClaimedRow, message: string): Promise
   await settleDeployments(db, [row.deploymentId]);
 }
 
+/** The workflow's tls, with its ACME EAB key decrypted like service secrets (only into the claim answer). */
+async function resolveTls(
+  row: ClaimedRow,
+  payload: JobPayload,
+  resolveSecrets: SecretResolver | undefined,
+): Promise<JobAssignment["tls"]> {
+  const name = payload.tls?.acme?.eab?.hmacKey;
+  if (!payload.tls || name === undefined) return payload.tls;
+  if (!resolveSecrets)
+    throw new Error("the ACME EAB key cannot be decrypted on this control plane (no secrets key configured)");
+  const values = await resolveSecrets({
+    teamId: row.teamId,
+    workflowId: payload.workflow.id,
+    names: [name],
+  }).catch((error: Error) => {
+    throw new Error(`the ACME EAB key (tls.acme.eab.hmacKey): ${error.message}`);
+  });
+  const value = values[name];
+  if (typeof value !== "string" || value === "")
+    throw new Error(
+      `secret ${name} (the ACME EAB key in tls.acme.eab.hmacKey) has no value; set it before deploying`,
+    );
+  return { ...payload.tls, eabMacKey: value };
+}
+
 /** The registries' passwords, decrypted like service secrets (only into the claim answer). */
 async function resolveRegistries(
   row: ClaimedRow,
@@ -170,6 +195,7 @@ async function toAssignment(
     services.push({ name: service.name, kind: service.kind, spec: service.spec, secrets });
   }
   const registries = payload.action ? [] : await resolveRegistries(row, payload, resolveSecrets);
+  const tls = payload.action ? undefined : await resolveTls(row, payload, resolveSecrets);
   return {
     id: row.id,
     deploymentId: row.deploymentId,
@@ -190,6 +216,7 @@ async function toAssignment(
     ...(payload.command ? { command: payload.command } : {}),
     ...(payload.removeVolumes ? { removeVolumes: true } : {}),
     ...(registries.length ? { registries } : {}),
+    ...(tls ? { tls } : {}),
     // Only when there is one: jobs without project files stay exactly what older agents verify.
     ...(payload.bundle ? { bundle: payload.bundle } : {}),
     hostPolicy: readHostPolicy(row.hostPolicy),

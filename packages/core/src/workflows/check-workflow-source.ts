@@ -3,6 +3,7 @@
 
 import { formatWorkflowIssue, type WorkflowIssue } from "@capstan/templates/workflow/workflow-issue";
 import type { Db } from "../db";
+import { findDomainClashes } from "./find-domain-clashes";
 import { findServiceNameClashes } from "./find-service-name-clashes";
 import { findTeamWorkflow } from "./find-team-workflow";
 import { renameIssue } from "./save-revision";
@@ -52,6 +53,12 @@ export async function checkWorkflowSource(
     source: input.source,
   });
   if (clashes.length) return refused(clashes);
+  const domainClashes = await findDomainClashes(db, {
+    teamId: input.teamId,
+    spec: result.spec,
+    source: input.source,
+  });
+  if (domainClashes.length) return refused(domainClashes);
   let unchangedFrom: number | null = null;
   if (workflow) {
     const latest = await db.revision.findFirst({

@@ -6,6 +6,7 @@ import { type Db, withTransaction } from "../db";
 import { conflict } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { assertTargetHostPolicies } from "./assert-target-host-policies";
+import { assertNoDomainClash } from "./find-domain-clashes";
 import { assertNoServiceNameClash } from "./find-service-name-clashes";
 import { checkRevisionMessage } from "./save-revision";
 import { assertValidRevision, type RevisionBundle } from "./validate-revision";
@@ -44,6 +45,7 @@ export async function createWorkflow(
     services: Object.keys(valid.spec.services),
     source: input.source,
   });
+  await assertNoDomainClash(db, { teamId: actor.teamId, spec: valid.spec, source: input.source });
   try {
     return await withTransaction(db, async (tx) => {
       const workflow = await tx.workflow.create({ data: { teamId: actor.teamId, name } });

@@ -30,6 +30,12 @@ export function refusedByHostPolicy(issues: WorkflowIssue[]) {
   return unprocessable(`The target hosts' policy refuses this workflow: ${summary}`, details);
 }
 
+/** The error for a domain another workflow already routes on a shared host (find-domain-clashes.ts). */
+export function domainInUse(issues: WorkflowIssue[]) {
+  const { summary, details } = describeIssues(issues);
+  return unprocessable(`A domain of this workflow is already in use on its hosts: ${summary}`, details);
+}
+
 /** Throws BAD_REQUEST with every issue in `details.issues` when the workflow is invalid. */
 export function assertValidWorkflow(source: string, options: ValidateWorkflowOptions = {}) {
   const result = validateWorkflow(source, options);

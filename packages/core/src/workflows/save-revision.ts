@@ -8,6 +8,7 @@ import { type Db, withTransaction } from "../db";
 import { badRequest } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { assertTargetHostPolicies } from "./assert-target-host-policies";
+import { assertNoDomainClash } from "./find-domain-clashes";
 import { assertNoServiceNameClash } from "./find-service-name-clashes";
 import { findTeamWorkflow } from "./find-team-workflow";
 import { invalidWorkflow } from "./invalid-workflow";
@@ -70,6 +71,7 @@ export async function saveRevision(
       services: Object.keys(valid.spec.services),
       source: input.source,
     });
+    await assertNoDomainClash(tx, { teamId: actor.teamId, spec: valid.spec, source: input.source });
     const revision = await tx.revision.create({
       data: {
         workflowId: workflow.id,

@@ -4,6 +4,7 @@
 // name or a project name matches a strict pattern.
 import { z } from "zod";
 import { commandArgvSchema } from "./argv-spec";
+import { domainsSchema, tlsSchema } from "./domain-spec";
 import { gitRefProblem, gitUrlProblem } from "./git-source-spec";
 import { flakeRefSchema, nixAttributeSchema } from "./nix-spec";
 import { tasksSchema } from "./task-spec";
@@ -181,6 +182,8 @@ const commonServiceFields = {
   release: releaseCommandSchema.optional(),
   /** Commands run on a schedule in this service's context (task-spec.ts). */
   tasks: tasksSchema.optional(),
+  /** Names the host's ingress routes to this service over HTTPS (domain-spec.ts). */
+  domains: domainsSchema.optional(),
 };
 
 export const composeSourceSchema = z
@@ -524,6 +527,8 @@ export const workflowSpecSchema = z.strictObject({
     .optional(),
   /** The project files' origin; Compose `file`s are then paths into them. */
   source: sourceSchema.optional(),
+  /** How the ingress gets certificates for this workflow's domains (ACME by default). */
+  tls: tlsSchema.optional(),
   services: z
     .record(name("service names"), serviceSpecSchema)
     .refine((s) => Object.keys(s).length > 0, "define at least one service")

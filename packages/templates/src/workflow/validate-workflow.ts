@@ -6,6 +6,7 @@
 // the offline CLI runs exactly this.
 
 import { prepareComposeDocument, secretPlaceholders } from "../compose/prepare-compose-document";
+import { checkDomains } from "./check-domains";
 import { checkReleaseCommands } from "./check-release-commands";
 import { checkWorkflowSystemdPolicy } from "./check-systemd-policy";
 import { checkTasks } from "./check-tasks";
@@ -207,7 +208,7 @@ export function validateWorkflowSpec(
 
   // The host's rules for units (users, capabilities, hardening floor, dependencies, nix builds).
   if (options.policy) issues.push(...checkWorkflowSystemdPolicy(spec, options.policy));
-  issues.push(...checkReleaseCommands(spec), ...checkTasks(spec));
+  issues.push(...checkReleaseCommands(spec), ...checkTasks(spec), ...checkDomains(spec));
   const all = [...withLines(issues), ...fileIssues];
   if (all.length > 0) return { ok: false, issues: all };
   return {

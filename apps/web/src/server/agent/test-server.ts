@@ -4,9 +4,9 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "@capstan/testkit";
 
 export const WEB_DIR = fileURLToPath(new URL("../../..", import.meta.url));
 const ROOT = join(WEB_DIR, "..", "..");
@@ -102,16 +102,8 @@ export function ensureProductionBuild(distDir = AGENT_TEST_DIST_DIR): void {
   });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+// One implementation for every test that needs a port (testkit/pebble.ts).
+export { freePort };
 
 export interface RunningServer {
   url: string;

@@ -1,0 +1,53 @@
+// The agent's ingress from its config: Caddy as `capstan-ingress.service` under systemd, else a
+// child process; nothing starts until a service has a domain (hosts without domains never run
+// Caddy). On start the stored routes are loaded again, in case Caddy lost them.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { composeProjectName } from "@capstan/templates";
+import type { AgentConfig } from "../config";
+import type { DockerHost } from "../docker";
+import type { Logger } from "../log";
+import { caddyPaths } from "./caddy-process";
+import { Ingress } from "./ingress";
+import { childIngressProcess, type IngressProcess, systemdIngressProcess } from "./ingress-process";
+
+export function createIngress(
+  config: AgentConfig,
+  docker: DockerHost,
+): { ingress: Ingress; process: IngressProcess } {
+  const paths = caddyPaths(join(config.stateDir, "ingress"));
+  const inner = config.underSystemd
+    ? systemdIngressProcess(paths, config.unitDir, config.ingress.caddy)
+    : childIngressProcess(paths, config.ingress.caddy);
+  const process: IngressProcess = {
+    ensure(signal) {
+      if (!existsSync(config.ingress.caddy))
+        throw new Error(
+          `Caddy is not installed at ${config.ingress.caddy}: install Debian's caddy package (apt-get install caddy) to route domains on this host`,
+        );
+      return inner.ensure(signal);
+    },
+    stop: () => inner.stop(),
+  };
+  const ingress = new Ingress({
+    dir: paths.dir,
+    process,
+    listen: {
+      httpPort: config.ingress.httpPort,
+      httpsPort: config.ingress.httpsPort,
+      bindHost: config.ingress.bindHost,
+      acmeCaRoots: config.ingress.acmeCaRoots,
+    },
+    docker: () => docker.engine(),
+    composeProject: (ref) => composeProjectName(ref.workflow, ref.service),
+  });
+  return { ingress, process };
+}
+
+export async function restoreIngress(ingress: Ingress, log: Logger, signal: AbortSignal): Promise<void> {
+  try {
+    await ingress.restore(signal);
+  } catch (error) {
+    log.warn({ err: (error as Error).message }, "could not load the stored routes into the ingress");
+  }
+}

@@ -1,0 +1,157 @@
+// The host's ingress as the job runner sees it: after a service deploys healthy its domains are
+// routed (and a service without domains loses its routes); removing a service removes them. The
+// routes of every service are kept in <state>/ingress/routes.json (mode 0600: it holds EAB keys)
+// and the whole Caddy config is rebuilt from them and loaded at once, so Caddy never holds a
+// route the agent does not know about. A name another workflow already routes here is refused.
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type Domain,
+  domainNames,
+  isComposeService,
+  type ServiceKind,
+  type ServiceSpec,
+  type Tls,
+} from "@capstan/templates";
+import type Dockerode from "dockerode";
+import type { ServiceRef } from "../runtimes/types";
+import { writeFileAtomic } from "../state";
+import {
+  buildCaddyConfig,
+  type CaddyConfigOptions,
+  type IngressRoute,
+  type WorkflowTls,
+} from "./caddy-config";
+import { caddyPaths } from "./caddy-process";
+import { composeUpstreams } from "./compose-upstreams";
+import type { IngressProcess } from "./ingress-process";
+
+export type JobTls = Tls & { eabMacKey?: string };
+
+interface StoredRoutes {
+  /** By `<workflow>/<service>`. */
+  services: Record<string, IngressRoute[]>;
+  tls: Record<string, WorkflowTls>;
+}
+
+export interface IngressDeps {
+  dir: string;
+  process: IngressProcess;
+  listen: Pick<CaddyConfigOptions, "httpPort" | "httpsPort" | "bindHost" | "acmeCaRoots">;
+  /** For Compose services: the Engine and the project name of a service. */
+  docker?: () => Promise<Dockerode>;
+  composeProject?: (ref: ServiceRef) => string;
+  /** The bridge network Compose containers join (tests use their own). */
+  network?: string;
+}
+
+export class Ingress {
+  constructor(private readonly deps: IngressDeps) {}
+
+  private get file(): string {
+    return join(this.deps.dir, "routes.json");
+  }
+
+  private read(): StoredRoutes {
+    if (!existsSync(this.file)) return { services: {}, tls: {} };
+    return JSON.parse(readFileSync(this.file, "utf8")) as StoredRoutes;
+  }
+
+  /** Names routed on this host by each workflow/service. */
+  routedNames(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const [key, routes] of Object.entries(this.read().services))
+      out[key] = routes.flatMap((r) => domainNames(r.domain));
+    return out;
+  }
+
+  /**
+   * Routes the service's domains to what now runs (or drops its routes when it has none).
+   * Returns the names routed, for the deploy log.
+   */
+  async routeService(
+    ref: ServiceRef,
+    kind: ServiceKind,
+    spec: ServiceSpec,
+    tls: JobTls | undefined,
+    signal: AbortSignal,
+  ): Promise<string[]> {
+    const stored = this.read();
+    const key = `${ref.workflow}/${ref.service}`;
+    const domains = spec.domains ?? [];
+    if (domains.length === 0 && !stored.services[key]) return [];
+    for (const domain of domains)
+      for (const name of domainNames(domain))
+        for (const [other, routes] of Object.entries(stored.services)) {
+          if (other.startsWith(`${ref.workflow}/`)) continue;
+          if (routes.some((r) => domainNames(r.domain).includes(name)))
+            throw new Error(`${name} is already routed on this host by ${other}; remove it there first`);
+        }
+    const compose = kind === "compose" && isComposeService(spec);
+    const routes: IngressRoute[] = [];
+    for (const domain of domains)
+      routes.push({ ...ref, domain, upstreams: await this.upstreams(ref, compose, domain) });
+    if (routes.length > 0) stored.services[key] = routes;
+    else delete stored.services[key];
+    const { eabMacKey, ...rest } = tls ?? { issuer: "acme" as const };
+    stored.tls[ref.workflow] = { tls: rest, ...(eabMacKey ? { eabMacKey } : {}) };
+    await this.apply(stored, signal);
+    return routes.flatMap((r) => domainNames(r.domain));
+  }
+
+  /**
+   * After a rollback: the service's routes stay, pointed at what runs now (a Compose release
+   * brought back runs in new containers, with new addresses).
+   */
+  async refreshService(ref: ServiceRef, kind: ServiceKind, signal: AbortSignal): Promise<void> {
+    const stored = this.read();
+    const key = `${ref.workflow}/${ref.service}`;
+    const routes = stored.services[key];
+    if (!routes || kind !== "compose") return;
+    for (const route of routes) route.upstreams = await this.upstreams(ref, true, route.domain);
+    await this.apply(stored, signal);
+  }
+
+  async unrouteService(ref: ServiceRef, signal: AbortSignal): Promise<void> {
+    const stored = this.read();
+    const key = `${ref.workflow}/${ref.service}`;
+    if (!stored.services[key]) return;
+    delete stored.services[key];
+    await this.apply(stored, signal);
+  }
+
+  /** Loads the stored routes into Caddy (agent start: Caddy may have been restarted without them). */
+  async restore(signal: AbortSignal): Promise<void> {
+    const stored = this.read();
+    if (Object.keys(stored.services).length > 0) await this.apply(stored, signal);
+  }
+
+  private async upstreams(ref: ServiceRef, compose: boolean, domain: Domain): Promise<string[]> {
+    if (!compose) return [`127.0.0.1:${domain.port}`];
+    const { docker, composeProject } = this.deps;
+    if (!docker || !composeProject) throw new Error("this agent cannot route Compose services (no Docker)");
+    return composeUpstreams(await docker(), {
+      project: composeProject(ref),
+      composeService: domain.service,
+      port: domain.port,
+      network: this.deps.network,
+    });
+  }
+
+  private async apply(stored: StoredRoutes, signal: AbortSignal): Promise<void> {
+    const { dir, listen } = this.deps;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const inUse = new Set(Object.values(stored.services).flatMap((routes) => routes.map((r) => r.workflow)));
+    for (const workflow of Object.keys(stored.tls)) if (!inUse.has(workflow)) delete stored.tls[workflow];
+    // Built (and checked) before anything is written: a refused route leaves the old state.
+    const paths = caddyPaths(dir);
+    const config = buildCaddyConfig(Object.values(stored.services).flat(), stored.tls, {
+      ...listen,
+      adminSocket: paths.socket,
+      storageDir: paths.storage,
+    });
+    const admin = await this.deps.process.ensure(signal);
+    await admin.load(config);
+    writeFileAtomic(this.file, `${JSON.stringify(stored, null, 2)}\n`, 0o600);
+  }
+}

@@ -1,0 +1,44 @@
+// A GET through the ingress as a client on the internet would make it: to 127.0.0.1 with the
+// name in SNI and Host, trusting only the given root.
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+
+export interface IngressResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  /** The serving certificate's issuer CN, for HTTPS. */
+  issuer?: string;
+}
+
+export function ingressGet(
+  url: { scheme: "http" | "https"; name: string; port: number; path?: string },
+  ca?: string,
+  address = "127.0.0.1",
+): Promise<IngressResponse> {
+  return new Promise((resolve, reject) => {
+    const options = {
+      host: address,
+      port: url.port,
+      path: url.path ?? "/",
+      headers: { host: url.name },
+      timeout: 10_000,
+      // A fresh connection each time: a kept-alive one may be closed by a config reload.
+      agent: false,
+      ...(url.scheme === "https" ? { servername: url.name, ca } : {}),
+    };
+    const req = (url.scheme === "https" ? httpsRequest : httpRequest)(options, (res) => {
+      // Read now: the socket is detached from the response once it ends.
+      const socket = res.socket as { getPeerCertificate?: () => { issuer?: { CN?: string } } } | null;
+      const issuer = socket?.getPeerCertificate?.()?.issuer?.CN;
+      let body = "";
+      res.on("data", (c) => {
+        body += c;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, issuer }));
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", reject);
+    req.end();
+  });
+}
