@@ -8,14 +8,12 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { createApiToken } from "@capstan/core/api-tokens/create-api-token";
 import { getLiveWhere } from "@capstan/core/deployments/get-live-where";
 import { previewDeployment } from "@capstan/core/deployments/preview-deployment";
 import { rollbackDeployment } from "@capstan/core/deployments/rollback-deployment";
-import { createEnrollmentToken } from "@capstan/core/enrollment/create-enrollment-token";
 import { auditActor, type TeamActor } from "@capstan/core/rbac/team-actor";
 import type { Prisma } from "@capstan/db";
-import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
+import { postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import type { DeploymentResult } from "@capstan/protocol/public-api/schemas";
 import { workflowSpecSchema } from "@capstan/templates";
 import {
@@ -27,12 +25,10 @@ import {
   type MachineAgent,
   removeComposeProject,
   requireComponents,
-  startMachineAgent,
   waitFor,
 } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestMember, createTestTeam } from "../../../../packages/core/test/fixtures";
-import { type LoopbackServer, serveOnLoopback } from "../../test/test-routes";
+import { type RealHosts, startRealHosts } from "../../test/real-hosts";
 
 const IMAGE = "capstan-busybox:test";
 const ok = requireComponents(
@@ -70,35 +66,15 @@ services:
 }
 
 describe.skipIf(!ok)("what is live, where, after a failed deploy rolled back on a real host", () => {
+  let hosts: RealHosts;
   let db: TestDatabase;
-  let server: LoopbackServer | undefined;
-  let url = "";
-  let apiToken = "";
   let owner: TeamActor;
   let teamId = "";
   let machineAgent: MachineAgent | undefined;
-  let stopEngine: (() => Promise<void>) | undefined;
   const deployments: DeploymentResult[] = [];
 
-  const context = () => `--- machine agent ---\n${machineAgent?.tail(40) ?? "(none)"}`;
-
   async function deploy(yaml: string): Promise<DeploymentResult> {
-    const response = await fetch(`${url}/api/v1/deployments?wait=5`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiToken}`, "content-type": "application/json" },
-      body: JSON.stringify({ yaml }),
-    });
-    const created = (await response.json()) as DeploymentResult;
-    expect([200, 201, 202], JSON.stringify(created)).toContain(response.status);
-    let result = created;
-    const deadline = Date.now() + 240_000;
-    while (!result.final && Date.now() < deadline) {
-      const next = await fetch(`${url}/api/v1/deployments/${result.id}?wait=20`, {
-        headers: { authorization: `Bearer ${apiToken}` },
-      });
-      result = (await next.json()) as DeploymentResult;
-    }
-    expect(result.final, `deployment ${result.id} still ${result.status}\n${context()}`).toBe(true);
+    const result = await hosts.deploy({ yaml });
     deployments.push(result);
     return result;
   }
@@ -117,49 +93,24 @@ describe.skipIf(!ok)("what is live, where, after a failed deploy rolled back on 
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    process.env.DATABASE_URL = db.url;
-    // Imported only now: the app's env module reads its variables when first loaded.
-    const agentRoutes = await (await import("../../test/agent-dispatch")).loadAgentRoutes();
-    const publicRoutes = await (await import("../../test/api-dispatch")).loadPublicApiRoutes();
-    stopEngine = (await import("@/server/agent/engine")).stopAgentEngine;
-    server = await serveOnLoopback((request) =>
-      new URL(request.url).pathname.startsWith("/api/agent/") ? agentRoutes(request) : publicRoutes(request),
-    );
-    url = server.url;
-    teamId = (await createTestTeam(db.prisma, "Live Where")).id;
-    owner = (await createTestMember(db.prisma, teamId, "OWNER")).actor;
-    apiToken = (await createApiToken(db.prisma, owner, { name: "ci-live", role: "ADMIN" })).token;
-    const token = await createEnrollmentToken(db.prisma, {
-      teamId,
-      actor: auditActor(owner),
-      createdById: owner.userId,
-      input: { hostName: HOST },
-    });
-    machineAgent = startMachineAgent({ url, token: token.token });
-    await waitFor(
-      `host ${HOST} to enroll and come ONLINE`,
-      async () =>
-        (await db.prisma.host.findFirst({ where: { teamId, name: HOST, status: "ONLINE" } })) !== null,
-      { timeoutMs: 90_000, context },
-    );
+    hosts = await startRealHosts("Live Where");
+    ({ db, owner, teamId } = hosts);
+    machineAgent = await hosts.startMachineAgent(HOST);
+    await hosts.waitOnline(HOST);
   }, 180_000);
 
   afterAll(async () => {
-    await machineAgent?.stop();
+    await hosts?.close();
     await removeComposeProject(PROJECT);
-    await server?.close();
-    await stopEngine?.();
-    await db?.drop();
   }, 120_000);
 
   it("r1 and r2 deploy; r3 fails its health gate and the workflow page says r3 failed, r2 live", async () => {
     for (const revision of [1, 2]) {
       const result = await deploy(workflowYaml(revision, true));
-      expect(result.status, `${JSON.stringify(result.hosts)}\n${context()}`).toBe("SUCCEEDED");
+      expect(result.status, `${JSON.stringify(result.hosts)}\n${hosts.context()}`).toBe("SUCCEEDED");
     }
     const failed = await deploy(workflowYaml(3, false));
-    expect(failed.status, `${JSON.stringify(failed.hosts)}\n${context()}`).toBe("FAILED");
+    expect(failed.status, `${JSON.stringify(failed.hosts)}\n${hosts.context()}`).toBe("FAILED");
 
     const where = await getLiveWhere(db.prisma, { teamId, workflowId: await workflowId() });
     expect(where.workflows).toEqual([
@@ -186,7 +137,7 @@ describe.skipIf(!ok)("what is live, where, after a failed deploy rolled back on 
           reported?.revisionNumber === 2 && !reported.waitingForHeartbeat && reported.status === "HEALTHY"
         );
       },
-      { timeoutMs: 60_000, context },
+      { timeoutMs: 60_000, context: hosts.context },
     );
   }, 600_000);
 
@@ -202,7 +153,7 @@ describe.skipIf(!ok)("what is live, where, after a failed deploy rolled back on 
     ).toBe(true);
     expect(releases.filter((r) => r.startsWith("r3-"))).toEqual([]);
     const running = await containers();
-    expect(running.length, context()).toBeGreaterThan(0);
+    expect(running.length, hosts.context()).toBeGreaterThan(0);
     for (const container of running) {
       expect(container).toContain("REVISION=2");
       expect(container).not.toMatch(/\/releases\/r3-/);

@@ -7,11 +7,7 @@
 // confirmation, and a wrong confirmation deletes nothing).
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { createApiToken } from "@capstan/core/api-tokens/create-api-token";
-import { createEnrollmentToken } from "@capstan/core/enrollment/create-enrollment-token";
-import { auditActor, type TeamActor } from "@capstan/core/rbac/team-actor";
-import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
-import type { DeploymentResult } from "@capstan/protocol/public-api/schemas";
+import { postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import {
   AGENT_BUNDLE,
   composeContainers,
@@ -20,19 +16,15 @@ import {
   dockerImage,
   dockerOk,
   executable,
-  type MachineAgent,
   removeComposeProject,
   requireComponents,
   SYSTEMD_HOST_IMAGE,
   type SystemdHost,
-  startMachineAgent,
-  startSystemdHost,
   waitFor,
 } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestMember, createTestTeam } from "../../../../packages/core/test/fixtures";
+import { type RealHosts, startRealHosts } from "../../test/real-hosts";
 import { runCli } from "../../test/run-cli";
-import { type LoopbackServer, serveOnLoopback } from "../../test/test-routes";
 
 const IMAGE = "capstan-busybox:test";
 const ok = requireComponents(
@@ -48,7 +40,6 @@ const ok = requireComponents(
 const sfx = randomBytes(3).toString("hex");
 const DOCKER_HOST = `act-dock-${sfx}`;
 const SD_HOST = `act-sd-${sfx}`;
-const SD_BUNDLE = "/opt/capstan/capstan-agent.cjs";
 const COMPOSE_WF = `actc-${sfx}`;
 const SD_WF = `acts-${sfx}`;
 const PROJECT = `capstan-${COMPOSE_WF}-app`;
@@ -88,28 +79,17 @@ describe.skipIf(!ok)(
   "service actions on real hosts, through the CLI and the API",
   { timeout: 240_000 },
   () => {
+    let hosts: RealHosts;
     let db: TestDatabase;
-    let server: LoopbackServer | undefined;
     let url = "";
-    let owner: TeamActor;
     let teamId = "";
     const tokens: Record<"ADMIN" | "DEPLOYER" | "VIEWER", string> = { ADMIN: "", DEPLOYER: "", VIEWER: "" };
     const hostIds: Record<string, string> = {};
-    let machineAgent: MachineAgent | undefined;
     let sdHost: SystemdHost | undefined;
-    let stopEngine: (() => Promise<void>) | undefined;
 
-    const context = () => `--- machine agent ---\n${machineAgent?.tail(30) ?? "(none)"}`;
     const cli = (role: keyof typeof tokens, ...args: string[]) =>
       runCli(args, { CAPSTAN_URL: url, CAPSTAN_TOKEN: tokens[role] });
-    const api = async (role: keyof typeof tokens, path: string, body?: unknown) => {
-      const response = await fetch(`${url}${path}`, {
-        method: body === undefined ? "GET" : "POST",
-        headers: { authorization: `Bearer ${tokens[role]}`, "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-    };
+    const api = (role: keyof typeof tokens, path: string, body?: unknown) => hosts.api(role, path, body);
     /** `capstan undeploy`, deleting data when `confirm` is given. */
     const undeploy = (role: keyof typeof tokens, workflow: string, host: string, confirm?: string) =>
       cli(
@@ -136,75 +116,24 @@ describe.skipIf(!ok)(
       ).trim();
 
     async function deploy(yaml: string): Promise<void> {
-      const created = await api("ADMIN", "/api/v1/deployments?wait=5", { yaml });
-      let result = created.body as unknown as DeploymentResult;
-      const deadline = Date.now() + 150_000;
-      while (!result.final && Date.now() < deadline)
-        result = (await api("ADMIN", `/api/v1/deployments/${result.id}?wait=20`))
-          .body as unknown as DeploymentResult;
-      expect(result.status, `${JSON.stringify(result.hosts)}\n${context()}`).toBe("SUCCEEDED");
+      const result = await hosts.deploy({ yaml });
+      expect(result.status, `${JSON.stringify(result.hosts)}\n${hosts.context()}`).toBe("SUCCEEDED");
     }
 
     beforeAll(async () => {
-      db = await createTestDatabase();
-      process.env.DATABASE_URL = db.url;
-      // Imported only now: the app's env module reads DATABASE_URL when first loaded.
-      const agentRoutes = await (await import("../../test/agent-dispatch")).loadAgentRoutes();
-      const publicRoutes = await (await import("../../test/api-dispatch")).loadPublicApiRoutes();
-      stopEngine = (await import("@/server/agent/engine")).stopAgentEngine;
-      server = await serveOnLoopback((request) =>
-        new URL(request.url).pathname.startsWith("/api/agent/")
-          ? agentRoutes(request)
-          : publicRoutes(request),
-      );
-      url = server.url;
-      teamId = (await createTestTeam(db.prisma, "Service Actions")).id;
-      owner = (await createTestMember(db.prisma, teamId, "OWNER")).actor;
-      for (const role of ["ADMIN", "DEPLOYER", "VIEWER"] as const)
-        tokens[role] = (await createApiToken(db.prisma, owner, { name: `ci-${role}`, role })).token;
-      const enrollment = async (hostName: string) =>
-        (
-          await createEnrollmentToken(db.prisma, {
-            teamId,
-            actor: auditActor(owner),
-            createdById: owner.userId,
-            input: { hostName },
-          })
-        ).token;
-
-      machineAgent = startMachineAgent({ url, token: await enrollment(DOCKER_HOST) });
-      sdHost = await startSystemdHost("capstan-act", ["-v", `${AGENT_BUNDLE}:${SD_BUNDLE}:ro`]);
-      // Restart=always: killing the agent is an agent restart over the same state directory.
-      // biome-ignore format: systemd-run's options read best one per line
-      await dockerOk([
-      "exec", sdHost.name, "systemd-run", "--unit", "capstan-agent",
-      "--property=Restart=always", "--property=RestartSec=1",
-      `--setenv=CAPSTAN_URL=${url}`,
-      `--setenv=CAPSTAN_ENROLLMENT_TOKEN=${await enrollment(SD_HOST)}`,
-      `--setenv=CAPSTAN_HOST_NAME=${SD_HOST}`,
-      "--setenv=CAPSTAN_STATE_DIR=/var/lib/capstan",
-      "--setenv=CAPSTAN_HEARTBEAT_SECONDS=2",
-      "/usr/local/bin/node", SD_BUNDLE, "run",
-    ]);
-      for (const name of [DOCKER_HOST, SD_HOST])
-        hostIds[name] = (
-          await waitFor(
-            `host ${name} to come ONLINE`,
-            () => db.prisma.host.findFirst({ where: { teamId, name, status: "ONLINE" } }),
-            { timeoutMs: 90_000, context },
-          )
-        ).id;
+      hosts = await startRealHosts("Service Actions");
+      ({ db, url, teamId } = hosts);
+      for (const role of ["ADMIN", "DEPLOYER", "VIEWER"] as const) tokens[role] = await hosts.token(role);
+      await hosts.startMachineAgent(DOCKER_HOST);
+      sdHost = await hosts.startSystemdHostAgent(SD_HOST, { prefix: "capstan-act", restartAlways: true });
+      for (const name of [DOCKER_HOST, SD_HOST]) hostIds[name] = await hosts.waitOnline(name);
       await Promise.all([deploy(composeYaml), deploy(sdYaml)]);
     }, 240_000);
 
     afterAll(async () => {
-      await machineAgent?.stop();
-      await sdHost?.remove();
+      await hosts?.close();
       await removeComposeProject(PROJECT);
       await docker(["volume", "rm", VOLUME]);
-      await server?.close();
-      await stopEngine?.();
-      await db?.drop();
     }, 120_000);
 
     it("lists what each host runs", async () => {
