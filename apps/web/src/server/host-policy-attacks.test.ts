@@ -11,11 +11,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { createApiToken } from "@capstan/core/api-tokens/create-api-token";
-import { createEnrollmentToken } from "@capstan/core/enrollment/create-enrollment-token";
-import { auditActor, type TeamActor } from "@capstan/core/rbac/team-actor";
+import type { TeamActor } from "@capstan/core/rbac/team-actor";
 import { createWorkflow } from "@capstan/core/workflows/create-workflow";
-import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
+import { postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import type { DeploymentResult } from "@capstan/protocol/public-api/schemas";
 import {
   AGENT_BUNDLE,
@@ -29,13 +27,14 @@ import {
   requireComponents,
   SYSTEMD_HOST_IMAGE,
   type SystemdHost,
-  startMachineAgent,
-  startSystemdHost,
-  waitFor,
 } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestMember, createTestTeam } from "../../../../packages/core/test/fixtures";
-import { type LoopbackServer, serveOnLoopback } from "../../test/test-routes";
+import {
+  type DeploymentRequest,
+  type RealHosts,
+  SD_AGENT_STATE,
+  startRealHosts,
+} from "../../test/real-hosts";
 
 const IMAGE = "capstan-busybox:test";
 const ok = requireComponents(
@@ -52,8 +51,7 @@ const sfx = randomBytes(3).toString("hex");
 const DOCKER_HOST = `atk-dock-${sfx}`;
 const SD_HOST = `atk-sd-${sfx}`;
 /** Where the agent in the systemd host keeps its key and state: what a sandbox escape would reach. */
-const SD_STATE = "/var/lib/capstan";
-const SD_BUNDLE = "/opt/capstan/capstan-agent.cjs";
+const SD_STATE = SD_AGENT_STATE;
 /** Another project's volume and container on the Docker host: what the workflow must not reach. */
 const VICTIM = `atk-victim-${sfx}`;
 const LABEL = `capstan-test=host-policy-attacks-${sfx}`;
@@ -136,45 +134,15 @@ describe.skipIf(!ok)(
   "hostile workflows through the public API, on real hosts with the default policy",
   () => {
     let db: TestDatabase;
-    let server: LoopbackServer | undefined;
-    let url = "";
-    let apiToken = "";
+    let hosts: RealHosts;
     let owner: TeamActor;
     let teamId = "";
     let machineAgent: MachineAgent | undefined;
     let sdHost: SystemdHost | undefined;
-    let stopEngine: (() => Promise<void>) | undefined;
     const projects: string[] = [];
 
-    const context = () =>
-      `--- machine agent ---\n${machineAgent?.tail(30) ?? "(none)"}\n--- systemd host agent: see \`journalctl -u capstan-agent\` in ${sdHost?.name}`;
-
-    async function enrollmentToken(hostName: string): Promise<string> {
-      return (
-        await createEnrollmentToken(db.prisma, {
-          teamId,
-          actor: auditActor(owner),
-          createdById: owner.userId,
-          input: { hostName },
-        })
-      ).token;
-    }
-
-    const waitOnline = (name: string) =>
-      waitFor(
-        `host ${name} to enroll and come ONLINE`,
-        async () => (await db.prisma.host.findFirst({ where: { teamId, name, status: "ONLINE" } })) !== null,
-        { timeoutMs: 90_000, context },
-      );
-
-    async function postDeployment(request: { yaml: string } | { workflow: string; revision: number }) {
-      const response = await fetch(`${url}/api/v1/deployments?wait=5`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${apiToken}`, "content-type": "application/json" },
-        body: JSON.stringify(request),
-      });
-      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-    }
+    const postDeployment = (request: DeploymentRequest) =>
+      hosts.api("ADMIN", "/api/v1/deployments?wait=5", request);
 
     /** Everything of workflow `name` on the Docker host: containers, volumes, agent state. */
     async function dockerHostTraces(name: string): Promise<string[]> {
@@ -224,22 +192,8 @@ describe.skipIf(!ok)(
     let victimContainerId = "";
 
     beforeAll(async () => {
-      db = await createTestDatabase();
-      process.env.DATABASE_URL = db.url;
-      // Imported only now: the app's env module reads DATABASE_URL when first loaded.
-      const agentRoutes = await (await import("../../test/agent-dispatch")).loadAgentRoutes();
-      const publicRoutes = await (await import("../../test/api-dispatch")).loadPublicApiRoutes();
-      stopEngine = (await import("@/server/agent/engine")).stopAgentEngine;
-      server = await serveOnLoopback((request) =>
-        new URL(request.url).pathname.startsWith("/api/agent/")
-          ? agentRoutes(request)
-          : publicRoutes(request),
-      );
-      url = server.url;
-
-      teamId = (await createTestTeam(db.prisma, "Host Policy Attacks")).id;
-      owner = (await createTestMember(db.prisma, teamId, "OWNER")).actor;
-      apiToken = (await createApiToken(db.prisma, owner, { name: "ci-attacks", role: "ADMIN" })).token;
+      hosts = await startRealHosts("Host Policy Attacks");
+      ({ db, owner, teamId } = hosts);
 
       // What another project owns on the Docker host.
       await dockerOk(["volume", "create", "--label", LABEL, VICTIM]);
@@ -247,37 +201,20 @@ describe.skipIf(!ok)(
         await dockerOk(["create", "--name", VICTIM, "--label", LABEL, "-v", `${VICTIM}:/data`, IMAGE, "true"])
       ).trim();
 
-      machineAgent = startMachineAgent({ url, token: await enrollmentToken(DOCKER_HOST) });
-      sdHost = await startSystemdHost("capstan-atk", [
-        "--label",
-        LABEL,
-        "-v",
-        `${AGENT_BUNDLE}:${SD_BUNDLE}:ro`,
-      ]);
-      // The agent as a service of the host (a transient unit: no unit file of its own to confuse
-      // the checks), with no /etc/capstan/policy.json: the safe defaults apply there too.
-      // biome-ignore format: systemd-run's options read best one per line
-      await dockerOk([
-      "exec", sdHost.name, "systemd-run", "--unit", "capstan-agent",
-      `--setenv=CAPSTAN_URL=${url}`,
-      `--setenv=CAPSTAN_ENROLLMENT_TOKEN=${await enrollmentToken(SD_HOST)}`,
-      `--setenv=CAPSTAN_HOST_NAME=${SD_HOST}`,
-      `--setenv=CAPSTAN_STATE_DIR=${SD_STATE}`,
-      "--setenv=CAPSTAN_HEARTBEAT_SECONDS=2",
-      "/usr/local/bin/node", SD_BUNDLE, "run",
-    ]);
-      await Promise.all([waitOnline(DOCKER_HOST), waitOnline(SD_HOST)]);
+      machineAgent = await hosts.startMachineAgent(DOCKER_HOST);
+      // No /etc/capstan/policy.json on the systemd host: the safe defaults apply there too.
+      sdHost = await hosts.startSystemdHostAgent(SD_HOST, {
+        prefix: "capstan-atk",
+        dockerArgs: ["--label", LABEL],
+      });
+      await Promise.all([hosts.waitOnline(DOCKER_HOST), hosts.waitOnline(SD_HOST)]);
     }, 240_000);
 
     afterAll(async () => {
-      await machineAgent?.stop();
-      await sdHost?.remove();
+      await hosts?.close();
       for (const project of projects) await removeComposeProject(project);
       await docker(["rm", "-f", "-v", VICTIM]);
       await docker(["volume", "rm", VICTIM]);
-      await server?.close();
-      await stopEngine?.();
-      await db?.drop();
     }, 120_000);
 
     it.each(attacks)(
@@ -346,7 +283,7 @@ describe.skipIf(!ok)(
       )
         .split("\n")
         .filter(Boolean);
-      expect(container, `a running container of capstan-${name}-app\n${context()}`).toBeTruthy();
+      expect(container, `a running container of capstan-${name}-app\n${hosts.context()}`).toBeTruthy();
       expect((await dockerOk(["exec", container!, "cat", hostMarker])).trim()).toBe("pwned");
       expect(existsSync(hostMarker)).toBe(false);
       expect(existsSync(`/var/lib/capstan/hc-marker-${sfx}`)).toBe(false);
@@ -376,18 +313,7 @@ services:
     }, 180_000);
 
     async function deployAndWait(yaml: string): Promise<DeploymentResult> {
-      const created = await postDeployment({ yaml });
-      expect([200, 201, 202], JSON.stringify(created.body)).toContain(created.status);
-      let result = created.body as unknown as DeploymentResult;
-      const deadline = Date.now() + 150_000;
-      while (!result.final && Date.now() < deadline) {
-        const next = await fetch(`${url}/api/v1/deployments/${result.id}?wait=20`, {
-          headers: { authorization: `Bearer ${apiToken}` },
-        });
-        result = (await next.json()) as DeploymentResult;
-      }
-      expect(result.final, `deployment ${result.id} still ${result.status}\n${context()}`).toBe(true);
-      return result;
+      return hosts.deploy({ yaml });
     }
   },
 );
