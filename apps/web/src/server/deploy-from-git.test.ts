@@ -7,11 +7,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createApiToken } from "@capstan/core/api-tokens/create-api-token";
 import { rollbackDeployment } from "@capstan/core/deployments/rollback-deployment";
-import { createEnrollmentToken } from "@capstan/core/enrollment/create-enrollment-token";
 import { auditActor, type TeamActor } from "@capstan/core/rbac/team-actor";
-import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
+import { postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import type { DeploymentResult } from "@capstan/protocol/public-api/schemas";
 import { composeBuildImageTag } from "@capstan/templates/compose/compose-project";
 import {
@@ -27,12 +25,10 @@ import {
   removeComposeProject,
   requireComponents,
   startGitHttpServer,
-  startMachineAgent,
   waitFor,
 } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestMember, createTestTeam } from "../../../../packages/core/test/fixtures";
-import { type LoopbackServer, serveOnLoopback } from "../../test/test-routes";
+import { type DeploymentRequest, type RealHosts, startRealHosts } from "../../test/real-hosts";
 import { freePort } from "./agent/test-server";
 
 const IMAGE = "capstan-busybox:test";
@@ -79,48 +75,22 @@ const RELEASE_OK = `#!/bin/sh\necho "release of $(cat /www/site.txt)" >> /www/da
 const RELEASE_FAILS = `#!/bin/sh\necho "migration failed" >&2\nexit 3\n`;
 
 describe.skipIf(!ok)("deploy a Compose project from a Git repository to a real host", () => {
+  let hosts: RealHosts;
   let db: TestDatabase;
-  let server: LoopbackServer | undefined;
   let gitServer: GitHttpServer | undefined;
   let repo: GitTestRepository;
-  let url = "";
-  let apiToken = "";
   let owner: TeamActor;
   let teamId = "";
   let port = 0;
   let machineAgent: MachineAgent | undefined;
-  let stopEngine: (() => Promise<void>) | undefined;
   const commits: string[] = [];
   const deployments: DeploymentResult[] = [];
 
-  const context = () => `--- machine agent ---\n${machineAgent?.tail(40) ?? "(none)"}`;
+  const context = () => hosts.context();
+  const waitFinal = (first: DeploymentResult) => hosts.waitFinal(first);
 
-  async function postDeployment(request: { yaml: string } | { workflow: string; revision: "latest" }) {
-    const response = await fetch(`${url}/api/v1/deployments?wait=5`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiToken}`, "content-type": "application/json" },
-      body: JSON.stringify(request),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  }
-
-  async function waitFinal(first: DeploymentResult): Promise<DeploymentResult> {
-    let result = first;
-    const deadline = Date.now() + 240_000;
-    while (!result.final && Date.now() < deadline) {
-      const next = await fetch(`${url}/api/v1/deployments/${result.id}?wait=20`, {
-        headers: { authorization: `Bearer ${apiToken}` },
-      });
-      result = (await next.json()) as DeploymentResult;
-    }
-    expect(result.final, `deployment ${result.id} still ${result.status}\n${context()}`).toBe(true);
-    return result;
-  }
-
-  async function deployLatest(request: Parameters<typeof postDeployment>[0]) {
-    const created = await postDeployment(request);
-    expect([200, 201, 202], JSON.stringify(created.body)).toContain(created.status);
-    const result = await waitFinal(created.body as unknown as DeploymentResult);
+  async function deployLatest(request: DeploymentRequest) {
+    const result = await hosts.deploy(request);
     deployments.push(result);
     return result;
   }
@@ -173,54 +143,27 @@ describe.skipIf(!ok)("deploy a Compose project from a Git repository to a real h
   const gitFetches = () => gitServer!.requests.filter((r) => r.url.includes("git-upload-pack")).length;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    process.env.DATABASE_URL = db.url;
     // The repository is on loopback: this control plane may reach private addresses.
-    process.env.CAPSTAN_OUTBOUND_ALLOW_PRIVATE = "true";
-    // Imported only now: the app's env module reads its variables when first loaded.
-    const agentRoutes = await (await import("../../test/agent-dispatch")).loadAgentRoutes();
-    const publicRoutes = await (await import("../../test/api-dispatch")).loadPublicApiRoutes();
-    stopEngine = (await import("@/server/agent/engine")).stopAgentEngine;
-    server = await serveOnLoopback((request) =>
-      new URL(request.url).pathname.startsWith("/api/agent/") ? agentRoutes(request) : publicRoutes(request),
-    );
-    url = server.url;
-
-    teamId = (await createTestTeam(db.prisma, "Deploy From Git")).id;
-    owner = (await createTestMember(db.prisma, teamId, "OWNER")).actor;
-    apiToken = (await createApiToken(db.prisma, owner, { name: "ci-git", role: "ADMIN" })).token;
+    hosts = await startRealHosts("Deploy From Git", { allowPrivateOutbound: true });
+    ({ db, owner, teamId } = hosts);
 
     gitServer = await startGitHttpServer();
     repo = gitServer.createRepository(`shop-${sfx}`);
     port = await freePort();
     commits.push(repo.commit(projectFiles(port, "config one", RELEASE_OK), { message: "first" }));
 
-    const token = await createEnrollmentToken(db.prisma, {
-      teamId,
-      actor: auditActor(owner),
-      createdById: owner.userId,
-      input: { hostName: HOST },
-    });
-    machineAgent = startMachineAgent({ url, token: token.token });
-    await waitFor(
-      `host ${HOST} to enroll and come ONLINE`,
-      async () =>
-        (await db.prisma.host.findFirst({ where: { teamId, name: HOST, status: "ONLINE" } })) !== null,
-      { timeoutMs: 90_000, context },
-    );
+    machineAgent = await hosts.startMachineAgent(HOST);
+    await hosts.waitOnline(HOST);
   }, 180_000);
 
   afterAll(async () => {
-    await machineAgent?.stop();
+    await hosts?.close();
     await removeComposeProject(PROJECT);
     // Only the images this workflow built (capstan/<workflow>-<service>-<compose service>:<hash>).
     const images = await docker(["image", "ls", "-q", "--filter", `reference=capstan/${NAME}-app-web`]);
     const ids = [...new Set(images.stdout.split("\n").filter(Boolean))];
     if (ids.length) await docker(["image", "rm", "-f", ...ids]);
-    await server?.close();
-    await stopEngine?.();
     await gitServer?.close();
-    await db?.drop();
     delete process.env.CAPSTAN_OUTBOUND_ALLOW_PRIVATE;
   }, 120_000);
 
