@@ -20,7 +20,7 @@ import { createTestMember, createTestTeam } from "../../../packages/core/test/fi
 import { type LoopbackServer, serveOnLoopback } from "./test-routes";
 
 /** Where the systemd host's agent finds its bundle (mounted read-only) and keeps its state. */
-export const SD_AGENT_BUNDLE = "/opt/capstan/capstan-agent.cjs";
+const SD_AGENT_BUNDLE = "/opt/capstan/capstan-agent.cjs";
 export const SD_AGENT_STATE = "/var/lib/capstan";
 
 type TokenRole = "ADMIN" | "DEPLOYER" | "VIEWER";

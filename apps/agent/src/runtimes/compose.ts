@@ -500,15 +500,6 @@ export class ComposeRuntime implements Runtime {
     if (!(await readdir(dir).catch(() => [])).length) await rm(dir, { recursive: true, force: true });
   }
 
-  async discard(ref: ServiceRef, releaseId: string): Promise<void> {
-    await this.prune(
-      ref,
-      Number.MAX_SAFE_INTEGER,
-      [(await this.currentRelease(ref)) ?? undefined],
-      [releaseId],
-    );
-  }
-
   /**
    * Keeps the newest `keep` release folders plus the protected ones, and the images they use:
    * an image built for pruned releases only is removed, so a rollback never has to rebuild.

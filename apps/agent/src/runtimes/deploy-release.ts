@@ -191,9 +191,9 @@ async function deployIn(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): 
 /** Nothing of a release that failed and was rolled back stays on the host (folder, built images). */
 async function discardFailed(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): Promise<void> {
   const { ref, releaseId } = plan.request;
-  if (!runtime.discard) return;
   try {
-    await runtime.discard(ref, releaseId);
+    const running = (await runtime.currentRelease(ref)) ?? undefined;
+    await runtime.prune(ref, Number.MAX_SAFE_INTEGER, [running], [releaseId]);
     ctx.log("info", `${runtime.kind}: removed the failed release ${releaseId}`);
   } catch (error) {
     ctx.log(

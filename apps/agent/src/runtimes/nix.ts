@@ -311,10 +311,6 @@ export class NixRuntime implements Runtime {
     const running = await this.currentRelease(ref);
     await pruneReleases(this.serviceDir(ref), keep, [...protect, running ?? undefined], discard);
   }
-
-  async discard(ref: ServiceRef, releaseId: string): Promise<void> {
-    await this.prune(ref, Number.MAX_SAFE_INTEGER, [], [releaseId]);
-  }
 }
 
 async function exists(path: string, mode = constants.F_OK): Promise<boolean> {

@@ -489,15 +489,6 @@ export class SystemdRuntime implements Runtime {
     return this.systemctl(["restart", this.label(ref)], signal);
   }
 
-  async discard(ref: ServiceRef, releaseId: string): Promise<void> {
-    await this.prune(
-      ref,
-      Number.MAX_SAFE_INTEGER,
-      [(await this.currentRelease(ref)) ?? undefined],
-      [releaseId],
-    );
-  }
-
   /** Keeps the newest releases, then the env files and saved units of the ones that are left. */
   async prune(
     ref: ServiceRef,

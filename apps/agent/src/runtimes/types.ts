@@ -109,13 +109,17 @@ export interface Runtime {
    * "delete" removes them too; without it, named volumes stay and the rest goes (a failed first release).
    */
   remove(ref: ServiceRef, signal?: AbortSignal, options?: { data?: "keep" | "delete" }): Promise<void>;
-  /** Keeps the newest `keep` releases plus the protected ones; never the running one. */
-  prune(ref: ServiceRef, keep: number, protect: readonly (string | undefined)[]): Promise<void>;
   /**
-   * Removes one release that is not running (a failed one after its rollback) and what only it
-   * used (files, built images), so nothing of it stays on the host.
+   * Keeps the newest `keep` releases plus the protected ones; never the running one. `discard`
+   * names releases removed whatever their age (a failed one after its rollback), with what only
+   * they used (files, built images).
    */
-  discard?(ref: ServiceRef, releaseId: string): Promise<void>;
+  prune(
+    ref: ServiceRef,
+    keep: number,
+    protect: readonly (string | undefined)[],
+    discard?: readonly string[],
+  ): Promise<void>;
 }
 
 export type Runtimes = Readonly<Record<ServiceKind, Runtime>>;
