@@ -34,7 +34,7 @@ async function snap(page: Page, testInfo: TestInfo, name: string) {
 /** One deploy of `revision` on the host, settled as the agent reported it. */
 async function settledDeploy(
   ids: { teamId: string; workflowId: string; hostId: string },
-  revision: { id: string; number: number },
+  revision: { id: string; number: number; hash: string; service: unknown },
   outcome: { state: "SUCCEEDED" | "FAILED"; releaseId: string; minutesAgo: number },
 ): Promise<string> {
   const at = `now() - interval '${outcome.minutesAgo} minutes'`;
@@ -43,14 +43,22 @@ async function settledDeploy(
      VALUES ($1, $2, $3, $4, ${at}, ${at}, ${at}, now() + interval '1 hour') RETURNING id`,
     [ids.teamId, ids.workflowId, revision.id, outcome.state],
   );
+  // What the control plane stored for the job: the host page reads it (what the host runs).
+  const payload = {
+    workflow: { id: ids.workflowId, name: WORKFLOW },
+    revision: { id: revision.id, number: revision.number, hash: revision.hash },
+    rollback: false,
+    autoRollback: true,
+    services: [{ name: "web", kind: "compose", spec: revision.service }],
+  };
   const result = {
     services: [],
     release: { revisionHash: "x", services: [{ service: "web", releaseId: outcome.releaseId }] },
   };
   const { id: jobId } = await one<{ id: string }>(
     `INSERT INTO "Job" ("teamId", "deploymentId", "hostId", state, payload, result, "createdAt", "finishedAt", "deadlineAt")
-     VALUES ($1, $2, $3, $4, '{}', $5, ${at}, ${at}, now() + interval '1 hour') RETURNING id`,
-    [ids.teamId, id, ids.hostId, outcome.state, JSON.stringify(result)],
+     VALUES ($1, $2, $3, $4, $5, $6, ${at}, ${at}, now() + interval '1 hour') RETURNING id`,
+    [ids.teamId, id, ids.hostId, outcome.state, JSON.stringify(payload), JSON.stringify(result)],
   );
   await db.query(
     `INSERT INTO "JobStep" ("jobId", service, kind, position, state, "startedAt", "finishedAt")
@@ -82,7 +90,7 @@ async function seed() {
     `INSERT INTO "Workflow" ("teamId", name, "updatedAt") VALUES ($1, $2, now()) RETURNING id`,
     [teamId, WORKFLOW],
   );
-  const revisions: { id: string; number: number; hash: string }[] = [];
+  const revisions: { id: string; number: number; hash: string; service: unknown }[] = [];
   for (const number of [1, 2, 3]) {
     const spec = workflowSpecSchema.parse({
       name: WORKFLOW,
@@ -102,7 +110,7 @@ async function seed() {
       `INSERT INTO "Revision" ("workflowId", number, source, spec, "contentHash") VALUES ($1, $2, '# seeded', $3, $4) RETURNING id`,
       [workflowId, number, JSON.stringify(spec), hash],
     );
-    revisions.push({ id, number, hash });
+    revisions.push({ id, number, hash, service: spec.services.web });
   }
   const [r1, r2, r3] = revisions as [(typeof revisions)[0], (typeof revisions)[0], (typeof revisions)[0]];
   const release = (r: typeof r1) => `r${r.number}-${r.hash.slice(0, 12)}`;
