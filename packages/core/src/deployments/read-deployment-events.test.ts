@@ -71,7 +71,11 @@ describe.skipIf(!ok)("readDeploymentEvents", () => {
         { seq: 2, at: at(20), type: "log", service: "app", level: "error", message: "b later" },
       ],
     });
-    const first = await readDeploymentEvents(db.prisma, { teamId: team.id, deploymentId: deployment.id });
+    const first = await readDeploymentEvents(db.prisma, {
+      teamId: team.id,
+      role: "VIEWER",
+      deploymentId: deployment.id,
+    });
     expect(first.events.map((e) => `${e.hostName}:${e.seq}:${e.message}`)).toEqual([
       "b:1:b first",
       "a:1:RUNNING",
@@ -86,6 +90,7 @@ describe.skipIf(!ok)("readDeploymentEvents", () => {
 
     // Nothing new after the cursor; then only the new line.
     const again = await readDeploymentEvents(db.prisma, {
+      role: "VIEWER",
       teamId: team.id,
       deploymentId: deployment.id,
       cursor: first.cursor,
@@ -99,6 +104,7 @@ describe.skipIf(!ok)("readDeploymentEvents", () => {
       events: [{ seq: 3, at: at(30), type: "log", service: "app", level: "info", message: "a healthy" }],
     });
     const next = await readDeploymentEvents(db.prisma, {
+      role: "VIEWER",
       teamId: team.id,
       deploymentId: deployment.id,
       cursor: first.cursor,
@@ -110,6 +116,7 @@ describe.skipIf(!ok)("readDeploymentEvents", () => {
     let cursor: string | null = null;
     for (let i = 0; i < 10; i++) {
       const page = await readDeploymentEvents(db.prisma, {
+        role: "VIEWER",
         teamId: team.id,
         deploymentId: deployment.id,
         cursor,
@@ -123,7 +130,42 @@ describe.skipIf(!ok)("readDeploymentEvents", () => {
 
     const other = await createTestTeam(db.prisma);
     await expect(
-      readDeploymentEvents(db.prisma, { teamId: other.id, deploymentId: deployment.id }),
+      readDeploymentEvents(db.prisma, { role: "VIEWER", teamId: other.id, deploymentId: deployment.id }),
     ).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("shows a one-off command's output to DEPLOYER and above only; its steps to everyone", async () => {
+    const team = await createTestTeam(db.prisma);
+    const revision = await createTestRevision(db.prisma, team.id);
+    const host = await createTestHost(db.prisma, team.id, "run-host");
+    const { deployment } = await deployTo(db.prisma, team.id, revision.id, [host.id]);
+    const job = (await claimNextJob(db.prisma, { hostId: host.id, leaseSeconds: 30 }))!;
+    const stored = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+    await db.prisma.job.update({
+      where: { id: job.id },
+      data: { payload: { ...(stored.payload as object), action: "run" } },
+    });
+    const at = new Date().toISOString();
+    await recordJobEvents(db.prisma, {
+      hostId: host.id,
+      jobId: job.id,
+      leaseId: job.leaseId,
+      events: [
+        { seq: 1, at, type: "step", service: "app", state: "RUNNING" },
+        { seq: 2, at, type: "log", service: "app", level: "info", message: "customer-email@example.com" },
+        { seq: 3, at, type: "step", service: "app", state: "SUCCEEDED", message: "exit code 0" },
+      ],
+    });
+    const read = (role: "VIEWER" | "DEPLOYER") =>
+      readDeploymentEvents(db.prisma, { role, teamId: team.id, deploymentId: deployment.id });
+    const viewer = await read("VIEWER");
+    expect(viewer.events.map((e) => e.message)).toEqual(["RUNNING", "exit code 0"]);
+    // The cursor still moves past the hidden line: following the stream never stalls on it.
+    expect(viewer.cursor).toBe("0:3");
+    expect((await read("DEPLOYER")).events.map((e) => e.message)).toEqual([
+      "RUNNING",
+      "customer-email@example.com",
+      "exit code 0",
+    ]);
   });
 });

@@ -2,10 +2,11 @@
 // and its first page. Events are ordered by sequence within each job (each host); a cursor holds
 // the last sequence seen per job, so a page never skips or repeats an event whatever the agents'
 // clocks say. One indexed query per call, whatever the number of hosts.
-import type { DeploymentStatus, JobState, StepState } from "@capstan/db";
+import type { DeploymentStatus, JobState, Role, StepState } from "@capstan/db";
 import type { Db } from "../db";
 import { badRequest, notFound } from "../errors";
 import { isUuid } from "../ids";
+import { hasRole } from "../rbac/roles";
 import { OPEN_DEPLOYMENT_STATUSES } from "./list-deployments";
 
 export interface DeploymentEventView {
@@ -62,7 +63,14 @@ export function encodeEventCursor(seqs: number[]): string {
 
 export async function readDeploymentEvents(
   db: Db,
-  args: { teamId: string; deploymentId: string; cursor?: string | null; limitPerJob?: number },
+  args: {
+    teamId: string;
+    deploymentId: string;
+    /** The reader's role: a one-off command's output is for DEPLOYER and above, like live logs. */
+    role: Role;
+    cursor?: string | null;
+    limitPerJob?: number;
+  },
 ): Promise<DeploymentEventsPage> {
   if (!isUuid(args.deploymentId)) throw notFound("Deployment");
   const deployment = await db.deployment.findFirst({
@@ -74,6 +82,7 @@ export async function readDeploymentEvents(
         select: {
           id: true,
           state: true,
+          payload: true,
           host: { select: { name: true } },
           steps: { orderBy: { position: "asc" }, select: { service: true, state: true } },
         },
@@ -94,18 +103,27 @@ export async function readDeploymentEvents(
           ORDER BY ev.seq LIMIT ${limit + 1}
         ) e`
     : [];
+  // The job's own log lines are the command's output (possibly data a VIEWER should not see);
+  // its step events (started, "exit code N") stay visible.
+  const hidden = (idx: number) =>
+    !hasRole(args.role, "DEPLOYER") && (jobs[idx]!.payload as { action?: unknown } | null)?.action === "run";
   const queues = new Map<number, DeploymentEventView[]>();
   let more = false;
+  const taken = new Map<number, number>();
   for (const row of rows) {
     const queue = queues.get(row.idx) ?? [];
-    if (queue.length >= limit) {
+    // Counted with hidden rows: the (limit + 1)-th row of a job only says that more are waiting.
+    const count = (taken.get(row.idx) ?? 0) + 1;
+    taken.set(row.idx, count);
+    if (count > limit) {
       more = true;
       continue;
     }
+    seqs[row.idx] = Math.max(seqs[row.idx]!, row.seq);
+    if (row.type === "log" && hidden(row.idx)) continue;
     const { idx, ...event } = row;
     queue.push({ ...event, hostName: jobs[idx]!.host.name });
     queues.set(idx, queue);
-    seqs[idx] = Math.max(seqs[idx]!, row.seq);
   }
   const events = mergeByTime([...queues.values()].map((q) => q.sort((a, b) => a.seq - b.seq)));
   return {

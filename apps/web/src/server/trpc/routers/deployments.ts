@@ -47,6 +47,7 @@ export const deploymentsRouter = createTRPCRouter({
     .query(({ ctx, input }) =>
       readDeploymentEvents(ctx.prisma, {
         teamId: ctx.actor.teamId,
+        role: ctx.actor.role,
         deploymentId: input.deploymentId,
         cursor: input.cursor,
       }),

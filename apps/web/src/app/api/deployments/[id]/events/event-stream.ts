@@ -11,7 +11,7 @@
 import { readDeploymentEvents } from "@capstan/core/deployments/read-deployment-events";
 import { isAppError } from "@capstan/core/errors";
 import { requireMembership } from "@capstan/core/rbac/require-membership";
-import type { PrismaClient } from "@capstan/db";
+import type { PrismaClient, Role } from "@capstan/db";
 import { errorResponse } from "@/server/errors";
 import { crossOriginRefusal } from "@/server/same-origin";
 
@@ -65,11 +65,15 @@ export function createDeploymentEventsHandler(options: EventStreamOptions) {
         { error: { code: "UNAUTHENTICATED", message: "Sign in first." } },
         { status: 401 },
       );
-    const check = () => requireMembership(prisma, { teamId, userId, minRole: "VIEWER" });
+    // The role decides whether a one-off command's output is shown; re-read with every check.
+    let role: Role = "VIEWER";
+    const check = async () => {
+      role = (await requireMembership(prisma, { teamId, userId, minRole: "VIEWER" })).role;
+    };
     let first: Awaited<ReturnType<typeof readDeploymentEvents>>;
     try {
       await check();
-      first = await readDeploymentEvents(prisma, { teamId, deploymentId, cursor: initialCursor });
+      first = await readDeploymentEvents(prisma, { teamId, deploymentId, role, cursor: initialCursor });
     } catch (error) {
       if (!isAppError(error)) options.log?.(error);
       return errorResponse(error, { "cache-control": "no-store" });
@@ -139,7 +143,7 @@ export function createDeploymentEventsHandler(options: EventStreamOptions) {
               await check();
               lastCheck = Date.now();
             }
-            page = await readDeploymentEvents(prisma, { teamId, deploymentId, cursor: page.cursor });
+            page = await readDeploymentEvents(prisma, { teamId, deploymentId, role, cursor: page.cursor });
           }
         } catch (error) {
           if (!isAppError(error)) options.log?.(error);

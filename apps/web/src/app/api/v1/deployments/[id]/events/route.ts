@@ -10,6 +10,7 @@ export const GET = publicApiRoute(endpoints.getDeploymentEvents, async ({ princi
   status: 200,
   body: await readDeploymentEvents(prisma, {
     teamId: principal.teamId,
+    role: principal.role,
     deploymentId: params.id,
     cursor: query.cursor,
   }),
