@@ -64,6 +64,8 @@ export async function startPebble(
   ports: { httpPort: number; tlsPort: number },
   /** Require external account binding with this key id and base64url HMAC key. */
   eab?: { keyId: string; macKey: string },
+  /** How long issued certificates are valid, in seconds (short ones make Caddy renew soon). */
+  validitySeconds?: number,
 ): Promise<Pebble> {
   const [dnsPort, managementPort, acmePort, pebbleManagementPort] = [
     await freePort(),
@@ -96,6 +98,7 @@ export async function startPebble(
         ocspResponderURL: "",
         externalAccountBindingRequired: Boolean(eab),
         ...(eab ? { externalAccountMACKeys: { [eab.keyId]: eab.macKey } } : {}),
+        ...(validitySeconds ? { certificateValidityPeriod: validitySeconds } : {}),
       },
     }),
   );

@@ -57,6 +57,11 @@ export class Ingress {
     return JSON.parse(readFileSync(this.file, "utf8")) as StoredRoutes;
   }
 
+  /** Every name routed on this host, sorted (the certificates the ingress should hold). */
+  allNames(): string[] {
+    return [...new Set(Object.values(this.routedNames()).flat())].sort();
+  }
+
   /** Names routed on this host by each workflow/service. */
   routedNames(): Record<string, string[]> {
     const out: Record<string, string[]> = {};
@@ -149,6 +154,7 @@ export class Ingress {
       ...listen,
       adminSocket: paths.socket,
       storageDir: paths.storage,
+      tlsLogFile: paths.tlsLog,
     });
     const admin = await this.deps.process.ensure(signal);
     await admin.load(config);
