@@ -3,7 +3,7 @@
 // control plane re-judges expiry). Names and serials are strict patterns: they reach the
 // dashboard and webhook payloads.
 import { z } from "zod";
-import { isoDateSchema } from "./common";
+import { isoDateSchema, nameSchema } from "./common";
 
 /** A DNS name as the workflow's `domains` accept it (lower case, no wildcard, not an IP). */
 export const CERTIFICATE_NAME_PATTERN =
@@ -11,6 +11,9 @@ export const CERTIFICATE_NAME_PATTERN =
 
 export const certificateReportSchema = z.object({
   name: z.string().regex(CERTIFICATE_NAME_PATTERN, "a lower-case DNS name"),
+  /** The workflow and service whose `domains` route the name on this host. */
+  workflow: nameSchema,
+  service: nameSchema,
   /** valid: a certificate is stored and not expired; failed: none valid and the last attempt failed. */
   status: z.enum(["valid", "pending", "failed", "expired"]),
   issuer: z.string().max(256).optional(),

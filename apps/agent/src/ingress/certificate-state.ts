@@ -6,6 +6,7 @@ import { X509Certificate } from "node:crypto";
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CERTIFICATE_NAME_PATTERN, type CertificateReport } from "@capstan/protocol";
+import type { RoutedName } from "./ingress";
 
 /** Caddy's log of certificate issuance and renewal only, as JSON lines in a size-capped file. */
 export function tlsLogging(file: string): Record<string, unknown> {
@@ -116,21 +117,23 @@ export function lastAttempts(logFile: string): Map<string, Attempt> {
 
 /** One report per name, in the order given. */
 export function certificateReports(
-  names: string[],
+  names: RoutedName[],
   paths: { storage: string; tlsLog: string },
   now = new Date(),
 ): CertificateReport[] {
   const attempts = lastAttempts(paths.tlsLog);
   return names
-    .filter((n) => CERTIFICATE_NAME_PATTERN.test(n))
+    .filter((n) => CERTIFICATE_NAME_PATTERN.test(n.name))
     .slice(0, 500)
-    .map((name) => {
+    .map(({ name, workflow, service }) => {
       const cert = storedCertificate(paths.storage, name);
       const attempt = attempts.get(name);
       const status: CertificateReport["status"] =
         cert && cert.notAfter > now ? "valid" : attempt?.error ? "failed" : cert ? "expired" : "pending";
       return {
         name,
+        workflow,
+        service,
         status,
         ...(cert
           ? {
@@ -159,7 +162,7 @@ export class CertificateReporter {
   private lastSent = "";
 
   constructor(
-    private readonly names: () => string[],
+    private readonly names: () => RoutedName[],
     private readonly paths: { storage: string; tlsLog: string },
   ) {}
 

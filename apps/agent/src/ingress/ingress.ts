@@ -28,6 +28,12 @@ import type { IngressProcess } from "./ingress-process";
 
 export type JobTls = Tls & { eabMacKey?: string };
 
+export interface RoutedName {
+  name: string;
+  workflow: string;
+  service: string;
+}
+
 interface StoredRoutes {
   /** By `<workflow>/<service>`. */
   services: Record<string, IngressRoute[]>;
@@ -57,9 +63,14 @@ export class Ingress {
     return JSON.parse(readFileSync(this.file, "utf8")) as StoredRoutes;
   }
 
-  /** Every name routed on this host, sorted (the certificates the ingress should hold). */
-  allNames(): string[] {
-    return [...new Set(Object.values(this.routedNames()).flat())].sort();
+  /** Every name routed on this host with its workflow and service, by name. */
+  allNames(): RoutedName[] {
+    const out = new Map<string, RoutedName>();
+    for (const [key, names] of Object.entries(this.routedNames())) {
+      const [workflow = "", service = ""] = key.split("/");
+      for (const name of names) if (!out.has(name)) out.set(name, { name, workflow, service });
+    }
+    return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** Names routed on this host by each workflow/service. */
