@@ -26,6 +26,8 @@ export function freePort(): Promise<number> {
 
 export interface Pebble {
   directory: string;
+  /** The challenge test server's DNS ("127.0.0.1:<port>"): every name resolves to 127.0.0.1. */
+  dnsServer: string;
   /** PEM file of Pebble's own HTTPS listener (what an ACME client must trust to talk to it). */
   listenerCaFile: string;
   /** PEM of the root that signs the certificates Pebble issues. */
@@ -143,6 +145,7 @@ export async function startPebble(
   }
   return {
     directory,
+    dnsServer: `127.0.0.1:${dnsPort}`,
     listenerCaFile: cert.certFile,
     issuedRoot: async () => (await get(`https://127.0.0.1:${pebbleManagementPort}/roots/0`)).body,
     stop,
