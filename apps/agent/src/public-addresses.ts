@@ -5,6 +5,7 @@
 import { BlockList } from "node:net";
 import { type NetworkInterfaceInfo, networkInterfaces } from "node:os";
 
+// No ::ffff:0:0/96 entry: BlockList would match every IPv4 address against it.
 const notPublic = new BlockList();
 for (const [net, prefix] of [
   ["0.0.0.0", 8],
@@ -27,7 +28,6 @@ for (const [net, prefix] of [
   ["fe80::", 10],
   ["ff00::", 8],
   ["2001:db8::", 32],
-  ["::ffff:0:0", 96],
 ] as const)
   notPublic.addSubnet(net, prefix, "ipv6");
 
