@@ -12,7 +12,11 @@ import { createWorkflow } from "@capstan/core/workflows/create-workflow";
 import type { CertificateReport } from "@capstan/protocol";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestMember, postgresComponent } from "../../../../../../packages/core/test/fixtures";
+import {
+  createTestMember,
+  createTestTeam,
+  postgresComponent,
+} from "../../../../../../packages/core/test/fixtures";
 import { type AgentApiHarness, startAgentApiHarness } from "../../../../test/agent-api-harness";
 import { createCaller } from "../root";
 
@@ -85,6 +89,12 @@ services:
     expect(["unknown", "unresolved"]).toContain(list[0]!.dns.state);
     const byHost = await caller.certificates.list({ teamId: harness.teamId, hostId: host.id });
     expect(byHost.map((c) => c.name)).toEqual(["shop.capstan.test"]);
+    // Another team's member asking about this host through their own team sees nothing.
+    const otherTeam = (await createTestTeam(harness.db.prisma, "Other")).id;
+    const outsider = (await createTestMember(harness.db.prisma, otherTeam, "OWNER")).user.id;
+    const foreign = createCaller({ prisma: harness.db.prisma, userId: outsider });
+    expect(await foreign.certificates.list({ teamId: otherTeam, hostId: host.id })).toEqual([]);
+    expect(await foreign.certificates.list({ teamId: otherTeam })).toEqual([]);
     expect(await deliveries()).toEqual([]);
   }, 60_000);
 
