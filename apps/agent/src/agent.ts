@@ -71,7 +71,7 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
   const trust = new ControlPlaneTrust({ stateDir: config.stateDir, hostId: identity.hostId, log, client });
   const outbox = new Outbox<OutboxItem>(state.outboxDir, { maxBytes: config.outboxMaxBytes });
   const runtimes = createRuntimes(config, state, docker, client);
-  const { ingress, process: ingressProcess } = createIngress(config, docker);
+  const { ingress, process: ingressProcess, certificates } = createIngress(config, docker);
   await restoreIngress(ingress, log, signals.stop);
   const runner = new JobRunner({
     client,
@@ -145,6 +145,7 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
       pruneEveryMs: config.pruneEveryMs,
     }),
     tasks: new TaskReporter(config.unitDir),
+    certificates,
   });
 
   const bgSignal = AbortSignal.any([background.signal, fatalStop.signal]);

@@ -6,6 +6,7 @@ import { arch, availableParallelism, hostname, release, totalmem } from "node:os
 import type { HostFacts } from "@capstan/protocol";
 import type { DockerHost } from "./docker";
 import { run } from "./exec";
+import { publicAddresses } from "./public-addresses";
 import { AGENT_VERSION } from "./version";
 
 let systemdVersion: string | null | undefined;
@@ -96,5 +97,6 @@ export async function collectFacts(stateDir: string, docker: DockerHost | null):
     systemdPid1: systemdIsPid1(),
     nixVersion: nix,
     agentVersion: AGENT_VERSION,
+    publicAddresses: publicAddresses(),
   };
 }

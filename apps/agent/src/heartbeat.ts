@@ -7,6 +7,7 @@ import type { DockerHost, DockerStatus } from "./docker";
 import { collectFacts } from "./facts";
 import type { TaskReporter } from "./heartbeat-tasks";
 import type { Housekeeper } from "./housekeeping";
+import type { CertificateReporter } from "./ingress/certificate-state";
 import { Inventory } from "./inventory";
 import type { Logger } from "./log";
 import type { Runtimes } from "./runtimes/types";
@@ -65,6 +66,7 @@ export interface HeartbeatLoopDeps extends HealthDeps {
   trust?: Pick<ControlPlaneTrust, "learnFromHeartbeat">;
   housekeeping?: Pick<Housekeeper, "beforeBeat" | "afterBeat" | "beatFailed">;
   tasks?: Pick<TaskReporter, "changed">;
+  certificates?: Pick<CertificateReporter, "changed">;
 }
 
 export class HeartbeatLoop {
@@ -91,6 +93,7 @@ export class HeartbeatLoop {
       signal,
     );
     const tasks = await deps.tasks?.changed(signal);
+    const certificates = deps.certificates?.changed();
     const upgrade = deps.upgrader?.report();
     const housekeeping = (await deps.housekeeping?.beforeBeat()) ?? {};
     const response = await deps.client
@@ -104,6 +107,7 @@ export class HeartbeatLoop {
           upgrade,
           unmanaged,
           tasks: tasks?.reports,
+          certificates: certificates?.reports,
           ...housekeeping,
         },
         { signal },
@@ -115,6 +119,7 @@ export class HeartbeatLoop {
     this.lastFacts = factsJson;
     this.inventory.accepted(unmanaged);
     tasks?.accepted();
+    certificates?.accepted();
     this.intervalMs = Math.max(1000, Math.min(deps.intervalMs, response.heartbeatIntervalSeconds * 1000));
     for (const jobId of response.abandonJobs) deps.abandon(jobId);
     if (upgrade) await deps.upgrader?.acknowledged(upgrade);

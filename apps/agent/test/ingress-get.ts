@@ -9,6 +9,8 @@ export interface IngressResponse {
   body: string;
   /** The serving certificate's issuer CN, for HTTPS. */
   issuer?: string;
+  /** The serving certificate's serial number (upper-case hex), for HTTPS. */
+  serial?: string;
 }
 
 export function ingressGet(
@@ -29,13 +31,19 @@ export function ingressGet(
     };
     const req = (url.scheme === "https" ? httpsRequest : httpRequest)(options, (res) => {
       // Read now: the socket is detached from the response once it ends.
-      const socket = res.socket as { getPeerCertificate?: () => { issuer?: { CN?: string } } } | null;
-      const issuer = socket?.getPeerCertificate?.()?.issuer?.CN;
+      const socket = res.socket as {
+        getPeerCertificate?: () => { issuer?: { CN?: string }; serialNumber?: string };
+      } | null;
+      const peer = socket?.getPeerCertificate?.();
+      const issuer = peer?.issuer?.CN;
+      const serial = peer?.serialNumber?.toUpperCase();
       let body = "";
       res.on("data", (c) => {
         body += c;
       });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, issuer }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, issuer, serial }),
+      );
     });
     req.on("timeout", () => req.destroy(new Error("timed out")));
     req.on("error", reject);

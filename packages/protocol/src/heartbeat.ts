@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { certificateReportsSchema } from "./certificates";
 import {
   healthStatusSchema,
   hostFactsSchema,
@@ -111,6 +112,8 @@ export const heartbeatRequestSchema = z.object({
   prune: hostPruneReportSchema.optional(),
   /** Scheduled tasks (H3): every task timer on the host, only when the list changed. */
   tasks: z.array(taskReportSchema).max(500).optional(),
+  /** The ingress's certificates (certificates.ts), one per routed name; only when they changed. */
+  certificates: certificateReportsSchema.optional(),
 });
 export type HeartbeatRequest = z.input<typeof heartbeatRequestSchema>;
 

@@ -1,4 +1,5 @@
 export * from "./bundles";
+export * from "./certificates";
 export * from "./client";
 export * from "./common";
 export * from "./control-plane-key";

@@ -26,6 +26,8 @@ export function freePort(): Promise<number> {
 
 export interface Pebble {
   directory: string;
+  /** The challenge test server's DNS ("127.0.0.1:<port>"): every name resolves to 127.0.0.1. */
+  dnsServer: string;
   /** PEM file of Pebble's own HTTPS listener (what an ACME client must trust to talk to it). */
   listenerCaFile: string;
   /** PEM of the root that signs the certificates Pebble issues. */
@@ -64,6 +66,8 @@ export async function startPebble(
   ports: { httpPort: number; tlsPort: number },
   /** Require external account binding with this key id and base64url HMAC key. */
   eab?: { keyId: string; macKey: string },
+  /** How long issued certificates are valid, in seconds (short ones make Caddy renew soon). */
+  validitySeconds?: number,
 ): Promise<Pebble> {
   const [dnsPort, managementPort, acmePort, pebbleManagementPort] = [
     await freePort(),
@@ -96,6 +100,7 @@ export async function startPebble(
         ocspResponderURL: "",
         externalAccountBindingRequired: Boolean(eab),
         ...(eab ? { externalAccountMACKeys: { [eab.keyId]: eab.macKey } } : {}),
+        ...(validitySeconds ? { certificateValidityPeriod: validitySeconds } : {}),
       },
     }),
   );
@@ -140,6 +145,7 @@ export async function startPebble(
   }
   return {
     directory,
+    dnsServer: `127.0.0.1:${dnsPort}`,
     listenerCaFile: cert.certFile,
     issuedRoot: async () => (await get(`https://127.0.0.1:${pebbleManagementPort}/roots/0`)).body,
     stop,

@@ -14,6 +14,7 @@ import {
   type Tls,
 } from "@capstan/templates";
 import { adminConfig } from "./caddy-admin";
+import { tlsLogging } from "./certificate-state";
 
 /** One domain of one service, with where its traffic goes. */
 export interface IngressRoute {
@@ -40,6 +41,8 @@ export interface CaddyConfigOptions {
   bindHost: string;
   /** PEM files trusted for the ACME directory's own HTTPS (a private CA such as Pebble). */
   acmeCaRoots?: string[];
+  /** Where Caddy logs certificate issuance (certificate-state.ts); no file log when absent. */
+  tlsLogFile?: string;
 }
 
 export const UPSTREAM_PATTERN = /^(127\.0\.0\.1|[0-9]{1,3}(\.[0-9]{1,3}){3}):[0-9]{1,5}$/;
@@ -132,6 +135,7 @@ export function buildCaddyConfig(
   return {
     admin: adminConfig(options.adminSocket),
     storage: { module: "file_system", root: options.storageDir },
+    ...(options.tlsLogFile ? { logging: tlsLogging(options.tlsLogFile) } : {}),
     apps: {
       http: {
         http_port: options.httpPort,

@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../state";
 import { adminConfig, type CaddyAdmin, caddyAdmin } from "./caddy-admin";
+import { tlsLogging } from "./certificate-state";
 
 export interface CaddyPaths {
   /** <state>/ingress: the admin socket, the bootstrap config, Caddy's certificates and keys. */
@@ -13,6 +14,8 @@ export interface CaddyPaths {
   socket: string;
   bootstrap: string;
   storage: string;
+  /** Caddy's JSON log of certificate issuance (certificate-state.ts reads it). */
+  tlsLog: string;
 }
 
 export function caddyPaths(dir: string): CaddyPaths {
@@ -21,6 +24,7 @@ export function caddyPaths(dir: string): CaddyPaths {
     socket: join(dir, "admin.sock"),
     bootstrap: join(dir, "bootstrap.json"),
     storage: join(dir, "data"),
+    tlsLog: join(dir, "tls.log"),
   };
 }
 
@@ -30,6 +34,7 @@ export function writeBootstrapConfig(paths: CaddyPaths): void {
   const config = {
     admin: adminConfig(paths.socket),
     storage: { module: "file_system", root: paths.storage },
+    logging: tlsLogging(paths.tlsLog),
   };
   writeFileAtomic(paths.bootstrap, `${JSON.stringify(config, null, 2)}\n`, 0o600);
 }

@@ -8,13 +8,14 @@ import type { AgentConfig } from "../config";
 import type { DockerHost } from "../docker";
 import type { Logger } from "../log";
 import { caddyPaths } from "./caddy-process";
+import { CertificateReporter } from "./certificate-state";
 import { Ingress } from "./ingress";
 import { childIngressProcess, type IngressProcess, systemdIngressProcess } from "./ingress-process";
 
 export function createIngress(
   config: AgentConfig,
   docker: DockerHost,
-): { ingress: Ingress; process: IngressProcess } {
+): { ingress: Ingress; process: IngressProcess; certificates: CertificateReporter } {
   const paths = caddyPaths(join(config.stateDir, "ingress"));
   const inner = config.underSystemd
     ? systemdIngressProcess(paths, config.unitDir, config.ingress.caddy)
@@ -41,7 +42,7 @@ export function createIngress(
     docker: () => docker.engine(),
     composeProject: (ref) => composeProjectName(ref.workflow, ref.service),
   });
-  return { ingress, process };
+  return { ingress, process, certificates: new CertificateReporter(() => ingress.allNames(), paths) };
 }
 
 export async function restoreIngress(ingress: Ingress, log: Logger, signal: AbortSignal): Promise<void> {

@@ -28,6 +28,12 @@ import type { IngressProcess } from "./ingress-process";
 
 export type JobTls = Tls & { eabMacKey?: string };
 
+export interface RoutedName {
+  name: string;
+  workflow: string;
+  service: string;
+}
+
 interface StoredRoutes {
   /** By `<workflow>/<service>`. */
   services: Record<string, IngressRoute[]>;
@@ -55,6 +61,16 @@ export class Ingress {
   private read(): StoredRoutes {
     if (!existsSync(this.file)) return { services: {}, tls: {} };
     return JSON.parse(readFileSync(this.file, "utf8")) as StoredRoutes;
+  }
+
+  /** Every name routed on this host with its workflow and service, by name. */
+  allNames(): RoutedName[] {
+    const out = new Map<string, RoutedName>();
+    for (const [key, names] of Object.entries(this.routedNames())) {
+      const [workflow = "", service = ""] = key.split("/");
+      for (const name of names) if (!out.has(name)) out.set(name, { name, workflow, service });
+    }
+    return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** Names routed on this host by each workflow/service. */
@@ -149,6 +165,7 @@ export class Ingress {
       ...listen,
       adminSocket: paths.socket,
       storageDir: paths.storage,
+      tlsLogFile: paths.tlsLog,
     });
     const admin = await this.deps.process.ensure(signal);
     await admin.load(config);

@@ -4,7 +4,7 @@
 // is never cleared for lack of news.
 import type { HostResources } from "@capstan/protocol";
 
-export const HOST_ALERT_KINDS = ["disk", "memory", "restart-loop"] as const;
+export const HOST_ALERT_KINDS = ["disk", "memory", "restart-loop", "certificate"] as const;
 export type HostAlertKind = (typeof HOST_ALERT_KINDS)[number];
 
 export interface HostAlertThresholds {

@@ -14,6 +14,7 @@ import {
 import { recordAgentUpgradeReport } from "../fleet/record-agent-upgrade-report";
 import { recordTaskReports } from "../tasks/record-task-reports";
 import type { HostAlertThresholds } from "./host-alerts";
+import { recordCertificateReports } from "./record-certificate-reports";
 import { recordHostHousekeeping } from "./record-host-housekeeping";
 import { recordServiceStats } from "./record-service-stats";
 
@@ -48,6 +49,8 @@ export async function recordHeartbeat(
   }
   // Sent only when the host's task list changed (a run finished): rare, not per heartbeat.
   if (request.tasks) await recordTaskReports(db, args.hostId, request.tasks);
+  // Sent when a certificate changed (issued, renewed, failed) and once a day: rare.
+  if (request.certificates) await recordCertificateReports(db, args.hostId, request.certificates);
   // One row per service (the last report wins): an upsert may touch each row only once.
   const byKey = new Map(request.services.map((s) => [`${s.workflow}/${s.service}`, s]));
   const services = JSON.stringify(

@@ -4,6 +4,7 @@
 import type { HostPruneReport, HostResources } from "@capstan/protocol";
 import { recordAuditEvents } from "../audit/record-audit-event";
 import type { Db } from "../db";
+import { applyHostAlertPlan } from "./apply-host-alert-plan";
 import {
   DEFAULT_HOST_ALERT_THRESHOLDS,
   findAlerts,
@@ -98,46 +99,9 @@ async function updateAlerts(
     beat.healthChanged || beat.resources ? await restartCounts(db, beat.hostId, t.restartMinutes) : undefined;
   const { judged, findings } = findAlerts({ resources: beat.resources, restarts }, t);
   const open: OpenAlert[] = await db.hostAlert.findMany({
-    where: { hostId: beat.hostId, clearedAt: null },
+    where: { hostId: beat.hostId, clearedAt: null, kind: { not: "certificate" } },
     select: { id: true, kind: true, subject: true },
   });
   const plan = planHostAlerts(open, judged, findings);
-  const audit: Parameters<typeof recordAuditEvents>[1] = [];
-  for (const f of plan.open) {
-    // The partial unique index makes a concurrent second opening a no-op (no second event).
-    const inserted = await db.$queryRaw<{ id: string }[]>`
-      INSERT INTO "HostAlert" ("teamId", "hostId", kind, subject, detail)
-      VALUES (${teamId}::uuid, ${beat.hostId}::uuid, ${f.kind}, ${f.subject}, ${f.detail})
-      ON CONFLICT ("hostId", kind, subject) WHERE "clearedAt" IS NULL DO NOTHING
-      RETURNING id::text`;
-    if (inserted[0])
-      audit.push({
-        teamId,
-        actor,
-        kind: "host.alert",
-        target: { type: "host", id: beat.hostId },
-        data: {
-          alertId: inserted[0].id,
-          name: actor.label,
-          kind: f.kind,
-          subject: f.subject,
-          detail: f.detail,
-        },
-      });
-  }
-  if (plan.clear.length) {
-    const cleared = await db.$queryRaw<{ id: string; kind: string; subject: string }[]>`
-      UPDATE "HostAlert" SET "clearedAt" = now()
-      WHERE id = ANY(${plan.clear}::uuid[]) AND "clearedAt" IS NULL
-      RETURNING id::text, kind, subject`;
-    for (const c of cleared)
-      audit.push({
-        teamId,
-        actor,
-        kind: "host.alert_cleared",
-        target: { type: "host", id: beat.hostId },
-        data: { alertId: c.id, name: actor.label, kind: c.kind, subject: c.subject },
-      });
-  }
-  await recordAuditEvents(db, audit);
+  await applyHostAlertPlan(db, { teamId, hostId: beat.hostId, actor, plan, auditKind: "host.alert" });
 }

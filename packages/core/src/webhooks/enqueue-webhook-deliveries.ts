@@ -258,7 +258,7 @@ function eventFacts(
       name: typeof data.name === "string" ? data.name : "",
       lastSeenAt: typeof data.lastSeenAt === "string" ? data.lastSeenAt : null,
     };
-  } else if (row.kind === "host.alert") {
+  } else if (row.kind === "host.alert" || row.kind === "certificate.alert") {
     const text = (v: unknown) => (typeof v === "string" ? v : "");
     facts.host = { id: row.targetId ?? "", name: text(data.name), lastSeenAt: null };
     facts.alert = {

@@ -11,6 +11,8 @@ export const WEBHOOK_EVENT_TYPES = [
   /** A host crossed a threshold (data.kind: disk, memory, restart-loop); once per episode. */
   "host.alert",
   "task.failed",
+  /** A certificate expires within 14 days or its last issuance failed (data.subject: the name); once per episode. */
+  "certificate.alert",
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -25,6 +27,7 @@ export const WEBHOOK_AUDIT_KINDS = [
   "host.alert",
   "webhook.test_requested",
   "task.failed",
+  "certificate.alert",
 ];
 
 export function isWebhookEventType(value: string): value is WebhookEventType {
@@ -36,6 +39,7 @@ export function webhookEventFor(kind: string, data: unknown): string | null {
   if (kind === "host.offline") return "host.offline";
   if (kind === "host.alert") return "host.alert";
   if (kind === "task.failed") return "task.failed";
+  if (kind === "certificate.alert") return "certificate.alert";
   if (kind === "webhook.test_requested") return WEBHOOK_PING_EVENT;
   if (kind !== "deployment.status_changed") return null;
   const { to } = readAuditData(data);

@@ -36,7 +36,7 @@ export interface WebhookEventFacts {
   team: { id: string; slug: string; name: string };
   deployment?: WebhookDeploymentFacts;
   host?: { id: string; name: string; lastSeenAt: string | null };
-  /** host.alert: the episode (kind disk | memory | restart-loop). */
+  /** host.alert and certificate.alert: the episode (kind disk | memory | restart-loop | certificate). */
   alert?: { id: string; kind: string; subject: string; detail: string };
   /** task.failed: the run that failed (no output: it may hold secret values). */
   task?: WebhookTaskFacts;

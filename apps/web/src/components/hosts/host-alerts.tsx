@@ -7,7 +7,12 @@ import { useCurrentTeam } from "@/components/dashboard/team-context";
 import { RelativeTime } from "@/components/status/time";
 import { useTRPC } from "@/trpc/client";
 
-const KIND_LABEL: Record<string, string> = { disk: "Disk", memory: "Memory", "restart-loop": "Restart loop" };
+const KIND_LABEL: Record<string, string> = {
+  disk: "Disk",
+  memory: "Memory",
+  "restart-loop": "Restart loop",
+  certificate: "Certificate",
+};
 
 export function HostAlerts({ hostId }: { hostId?: string }) {
   const trpc = useTRPC();

@@ -60,6 +60,7 @@ const POLICY: Record<string, Role> = {
   "workflows.diff": "VIEWER",
   "workflows.testSource": "ADMIN",
   "tasks.list": "VIEWER",
+  "certificates.list": "VIEWER",
   "secrets.list": "VIEWER",
   "secrets.set": "ADMIN",
   "secrets.delete": "ADMIN",

@@ -1,6 +1,7 @@
 import { createCallerFactory, createTRPCRouter } from "./init";
 import { artifactsRouter } from "./routers/artifacts";
 import { auditRouter } from "./routers/audit";
+import { certificatesRouter } from "./routers/certificates";
 import { deploymentsRouter } from "./routers/deployments";
 import { enrollmentRouter } from "./routers/enrollment";
 import { fleetRouter } from "./routers/fleet";
@@ -35,6 +36,7 @@ export const appRouter = createTRPCRouter({
   artifacts: artifactsRouter,
   fleet: fleetRouter,
   tasks: tasksRouter,
+  certificates: certificatesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
+import { DomainsPanel } from "@/components/hosts/domains-panel";
 import { HostAlerts } from "@/components/hosts/host-alerts";
 import { LiveWhereOverview } from "@/components/status/live-where";
 import { StatusBadge, StatusDot } from "@/components/status/status-badge";
@@ -31,6 +32,7 @@ export function Overview() {
         <ErrorNotice message={errorMessage(query.error)} onRetry={() => query.refetch()} />
       ) : null}
       <HostAlerts />
+      <DomainsPanel className="mb-8" />
       {query.data ? (
         <>
           <dl className="grid grid-cols-2 gap-4 lg:grid-cols-4">

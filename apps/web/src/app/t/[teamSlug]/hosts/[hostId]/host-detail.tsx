@@ -6,6 +6,7 @@ import Link from "next/link";
 import { type ReactNode, useState } from "react";
 import { HealthChart } from "@/components/charts/health-chart";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
+import { DomainsPanel } from "@/components/hosts/domains-panel";
 import { ConfirmButton } from "@/components/status/dialog";
 import { LiveWhere } from "@/components/status/live-where";
 import { StatusBadge } from "@/components/status/status-badge";
@@ -182,6 +183,8 @@ export function HostDetail({ hostId }: { hostId: string }) {
           empty={<p className="text-sm text-slate-600">Nothing has been deployed to this host yet.</p>}
         />
       </section>
+
+      <DomainsPanel hostId={hostId} className="mb-8" />
 
       <Section title="Resources and housekeeping" className="mb-8">
         <HousekeepingPanel hostId={hostId} canPrune={canDeploy && host.status !== "REVOKED"} />

@@ -8,6 +8,7 @@ export const EVENT_LABELS: Record<string, string> = {
   "deployment.unknown": "Deployment outcome unknown",
   "host.offline": "Host went offline",
   "host.alert": "Host alert (disk, memory, restart loop)",
+  "certificate.alert": "Certificate expiring within 14 days or issuance failed",
 };
 
 export interface WebhookFormValues {

@@ -2,6 +2,7 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
+import { DomainsPanel } from "@/components/hosts/domains-panel";
 import { LiveWhere } from "@/components/status/live-where";
 import { RelativeTime } from "@/components/status/time";
 import { Badge, Button, Card, EmptyState, ErrorNotice, LoadMore, Spinner } from "@/components/ui";
@@ -55,6 +56,7 @@ export function WorkflowOverview({ workflowId }: { workflowId: string }) {
               empty={<p className="text-sm text-slate-500">This workflow has not been deployed yet.</p>}
             />
           </section>
+          <DomainsPanel workflowId={w.id} />
           <TasksPanel workflowId={w.id} />
           <PushToDeploy workflowId={w.id} />
         </div>
