@@ -8,16 +8,16 @@ import type { JobRegistry, LogStreamOptions, OneOffCommand } from "@capstan/prot
 import type { HealthCheck } from "@capstan/templates";
 import { composeProjectName, isComposeService } from "@capstan/templates";
 import { renderComposeProject } from "@capstan/templates/compose/render-compose-project";
-import { pause } from "../abort";
 import type { DockerHost } from "../docker";
 import { runChecked, runStreaming } from "../exec";
-import { type CheckResult, COMMAND_CHECK_TIMEOUT_MS, runHealthChecks } from "../health";
+import { runHealthChecks } from "../health";
 import { followContainerLogs, type LineSink } from "../log-streams/follow-container-logs";
 import { assertName } from "../names";
 import { writeFileAtomic } from "../state";
 import { pruneReleases } from "./artifacts";
 import type { BundleCache, BundleRef } from "./bundles";
 import { composeReleaseBlocker, startComposeBeside } from "./compose-beside";
+import { composeContainerHealth, execInComposeService, serviceLabels } from "./compose-health";
 import { prepareProject } from "./compose-project";
 import { runComposeRelease } from "./compose-release";
 import { activeSlot, otherSlot, type Slot, setActiveSlot, slotProjectName } from "./compose-slots";
@@ -107,16 +107,6 @@ export function renderComposeFiles(request: StageRequest): ComposeFiles {
     throw hostRefusal(error);
   }
 }
-
-/**
- * The project's service containers. A release command's one-off container (`compose run`) carries
- * the project label too but is not the service: while it runs it is not what serves, and its
- * new release id must not be taken for the running one.
- */
-const serviceLabels = (project: string) => [
-  `com.docker.compose.project=${project}`,
-  "com.docker.compose.oneoff=False",
-];
 
 /** The renderer's policy refusal, worded as this host's. */
 function hostRefusal(error: unknown): unknown {
@@ -367,35 +357,8 @@ export class ComposeRuntime implements Runtime {
   }
 
   /** Container state through the Engine API: every container running, every healthcheck healthy. */
-  async containerHealth(project: string): Promise<CheckResult & { starting: boolean; count: number }> {
-    const docker = await this.docker.engine();
-    const containers = await docker.listContainers({
-      all: true,
-      filters: { label: serviceLabels(project) },
-    });
-    if (!containers.length)
-      return { ok: false, starting: false, count: 0, detail: `no containers for ${project}` };
-    const problems: string[] = [];
-    let starting = false;
-    for (const summary of containers) {
-      const info = await docker.getContainer(summary.Id).inspect();
-      const name = summary.Labels?.["com.docker.compose.service"] ?? info.Name;
-      const health = info.State.Health?.Status;
-      if (!info.State.Running) problems.push(`${name} is ${info.State.Status} (exit ${info.State.ExitCode})`);
-      else if (info.State.Restarting) problems.push(`${name} is restarting`);
-      else if (health && health !== "healthy") {
-        if (health === "starting") starting = true;
-        problems.push(`${name} is ${health}`);
-      }
-    }
-    return problems.length
-      ? { ok: false, starting, count: containers.length, detail: problems.join(", ") }
-      : {
-          ok: true,
-          starting: false,
-          count: containers.length,
-          detail: `${containers.length} container(s) healthy`,
-        };
+  async containerHealth(project: string) {
+    return composeContainerHealth(await this.docker.engine(), project);
   }
 
   /** The last lines of each of the project's containers (stdout and stderr), for the deploy log. */
@@ -442,50 +405,6 @@ export class ComposeRuntime implements Runtime {
     return null;
   }
 
-  /**
-   * A command check runs inside the service's container through the Engine API (argv, as the
-   * container's user), never on the host as the agent: the container whose Compose service has
-   * the Capstan service's name, else the first running one by name.
-   */
-  private async execInContainer(
-    ref: ServiceRef,
-    project: string,
-    argv: readonly string[],
-    signal?: AbortSignal,
-  ) {
-    const docker = await this.docker.engine();
-    const running = await docker.listContainers({
-      filters: { label: serviceLabels(project), status: ["running"] },
-    });
-    const service = (c: (typeof running)[number]) => c.Labels?.["com.docker.compose.service"] ?? "";
-    running.sort((a, b) => service(a).localeCompare(service(b)));
-    const target = running.find((c) => service(c) === ref.service) ?? running[0];
-    if (!target) return { ok: false, detail: `no running container to run ${argv[0]} in` };
-    const timeout = AbortSignal.timeout(COMMAND_CHECK_TIMEOUT_MS);
-    const abortSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    const exec = await docker
-      .getContainer(target.Id)
-      .exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true, abortSignal });
-    const stream = await exec.start({ hijack: true, stdin: false, abortSignal });
-    // The output is not needed (it may hold anything the check prints); the stream ends when
-    // the command exits.
-    stream.resume();
-    await new Promise<void>((resolve) => {
-      stream.once("end", resolve);
-      stream.once("close", resolve);
-      stream.once("error", () => resolve());
-      abortSignal.addEventListener("abort", () => resolve(), { once: true });
-    });
-    stream.destroy();
-    // The exit code can be recorded a moment after the stream closed.
-    let info = await exec.inspect();
-    while (info.Running && (await pause(100, abortSignal))) info = await exec.inspect();
-    if (info.Running) return { ok: false, detail: `${argv[0]} did not finish in time` };
-    return info.ExitCode === 0
-      ? { ok: true, detail: `${argv[0]} exited 0` }
-      : { ok: false, detail: `${argv[0]} exited ${info.ExitCode}` };
-  }
-
   /** Container health plus the declared checks: what both the gate and heartbeats use. */
   async probe(
     ref: ServiceRef,
@@ -498,7 +417,8 @@ export class ComposeRuntime implements Runtime {
       const status = containers.starting ? "STARTING" : containers.count === 0 ? "STOPPED" : "UNHEALTHY";
       return { status, detail: containers.detail };
     }
-    const sandbox = (argv: readonly string[], s?: AbortSignal) => this.execInContainer(ref, project, argv, s);
+    const sandbox = (argv: readonly string[], s?: AbortSignal) =>
+      execInComposeService(this.docker, project, ref.service, argv, s);
     const declared = await runHealthChecks(checks, sandbox, signal);
     return declared.ok
       ? { status: "HEALTHY", detail: containers.detail }
