@@ -140,6 +140,10 @@ export class ComposeRuntime implements Runtime {
     return this.slotProject(ref, activeSlot(this.serviceDir(ref)));
   }
 
+  names(ref: ServiceRef): string[] {
+    return [this.slotProject(ref, "a"), this.slotProject(ref, "b")];
+  }
+
   slotProject(ref: ServiceRef, slot: Slot): string {
     return slotProjectName(this.project(ref.workflow, ref.service), slot);
   }

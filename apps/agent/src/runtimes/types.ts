@@ -73,6 +73,11 @@ export interface Runtime {
   /** The name people know the service by on this host (unit, project); for the deploy log. */
   label?(ref: ServiceRef): string;
   /**
+   * Every name the service's containers may carry on this host when it is more than `label`
+   * (both Compose slots: the idle one runs during a switch), so none is taken for unmanaged.
+   */
+  names?(ref: ServiceRef): string[];
+  /**
    * Everything that can be done or refused before what runs changes: render files, fetch and
    * verify artifacts, build. Throws with a message for the deploy log on refusal or failure.
    */
