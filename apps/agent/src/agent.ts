@@ -71,7 +71,12 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
   const trust = new ControlPlaneTrust({ stateDir: config.stateDir, hostId: identity.hostId, log, client });
   const outbox = new Outbox<OutboxItem>(state.outboxDir, { maxBytes: config.outboxMaxBytes });
   const runtimes = createRuntimes(config, state, docker, client);
-  const { ingress, process: ingressProcess, certificates } = createIngress(config, docker);
+  const { compose } = runtimes;
+  const {
+    ingress,
+    process: ingressProcess,
+    certificates,
+  } = createIngress(config, docker, (ref) => compose.label!(ref));
   await restoreIngress(ingress, log, signals.stop);
   const runner = new JobRunner({
     client,

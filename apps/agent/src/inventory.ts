@@ -96,7 +96,11 @@ export class Inventory {
   ): Promise<Unmanaged | undefined> {
     if (!this.cached || Date.now() - this.cached.at >= REFRESH_MS) {
       // What the runtimes call our services on this host (Compose project names among them).
-      const ours = new Set(managed.map((s) => runtimes[s.kind]?.label?.(s)).filter((p) => p !== undefined));
+      const ours = new Set(
+        managed
+          .flatMap((s) => runtimes[s.kind]?.names?.(s) ?? [runtimes[s.kind]?.label?.(s)])
+          .filter((p) => p !== undefined),
+      );
       const none: Found<never> = { items: [], dropped: false };
       const [containers, units] = await Promise.all([
         docker ? unmanagedContainers(docker, ours, signal).catch(() => none) : none,

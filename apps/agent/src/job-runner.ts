@@ -278,12 +278,22 @@ export class JobRunner {
     }
     const runtime = this.deps.runtimes[service.kind];
     if (!runtime) return { ok: false, message: "unknown service kind", rolledBack: false };
+    const { ingress } = this.deps;
+    const ref = { workflow, service: service.name };
+    // A routed service switches its route to the new release once that runs healthy beside the
+    // old one (runtimes/switch-release.ts): the route moves before the old release stops.
+    const switchRoute =
+      ingress && spec.domains?.length
+        ? async (s: AbortSignal) => {
+            await ingress.routeService(ref, service.kind, spec, job.tls, s);
+          }
+        : undefined;
     try {
       const outcome = await deployRelease(
         runtime,
         {
           request: {
-            ref: { workflow, service: service.name },
+            ref,
             releaseId,
             revision: { number: job.revision.number, hash: job.revision.hash },
             spec,
@@ -297,13 +307,17 @@ export class JobRunner {
           keepReleases: this.deps.keepReleases,
           stateDir: state.dir,
           registries: job.registries,
+          switchRoute,
         },
         { log, signal, deadline },
       );
       if (outcome.activeReleaseId) {
         const now = outcome.activeReleaseId === releaseId;
         // A failed release left running (autoRollback off) gets no route.
-        const routed = now && !outcome.ok ? undefined : await this.route(job, service, now, signal, log);
+        const routed =
+          (now && !outcome.ok) || outcome.routed
+            ? undefined
+            : await this.route(job, service, now, signal, log);
         if (routed) Object.assign(outcome, routed);
         state.saveService({
           workflow,

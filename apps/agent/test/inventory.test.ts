@@ -53,6 +53,18 @@ describe.skipIf(!ok)("inventory in heartbeats (real Docker, real core)", { timeo
     hostId = (await createTestHost(db.prisma, teamId)).id;
     port = await freePort();
     docker(["run", "-d", "--name", unmanagedName, "capstan-busybox:test", "sleep", "600"]);
+    // The service's idle Compose slot, as it runs during a zero-downtime switch: still managed.
+    docker([
+      "run",
+      "-d",
+      "--name",
+      `${unmanagedName}-slot`,
+      "--label",
+      `com.docker.compose.project=${project}_b`,
+      "capstan-busybox:test",
+      "sleep",
+      "600",
+    ]);
     const spec = composeServiceSpecSchema.parse({
       compose: {
         inline: {
@@ -101,7 +113,7 @@ describe.skipIf(!ok)("inventory in heartbeats (real Docker, real core)", { timeo
   afterAll(async () => {
     removeComposeProject(project);
     try {
-      docker(["rm", "-f", unmanagedName]);
+      docker(["rm", "-f", unmanagedName, `${unmanagedName}-slot`]);
     } catch {
       // never started
     }
@@ -148,6 +160,7 @@ describe.skipIf(!ok)("inventory in heartbeats (real Docker, real core)", { timeo
     });
     // Capstan's own project is managed, not "unmanaged".
     expect(names.filter((n) => n.startsWith(project))).toEqual([]);
+    expect(names).not.toContain(`${unmanagedName}-slot`);
 
     const history = await getHostStatsHistory(db.prisma, { teamId, hostId });
     expect(history.series.map((s) => s.workflow)).toContain(workflow);

@@ -3,10 +3,10 @@
 // Caddy). On start the stored routes are loaded again, in case Caddy lost them.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { composeProjectName } from "@capstan/templates";
 import type { AgentConfig } from "../config";
 import type { DockerHost } from "../docker";
 import type { Logger } from "../log";
+import type { ServiceRef } from "../runtimes/types";
 import { caddyPaths } from "./caddy-process";
 import { CertificateReporter } from "./certificate-state";
 import { Ingress } from "./ingress";
@@ -15,6 +15,8 @@ import { childIngressProcess, type IngressProcess, systemdIngressProcess } from 
 export function createIngress(
   config: AgentConfig,
   docker: DockerHost,
+  /** The Compose project that serves a service now (its active slot, runtimes/compose-slots.ts). */
+  composeProject: (ref: ServiceRef) => string,
 ): { ingress: Ingress; process: IngressProcess; certificates: CertificateReporter } {
   const paths = caddyPaths(join(config.stateDir, "ingress"));
   const inner = config.underSystemd
@@ -40,7 +42,7 @@ export function createIngress(
       acmeCaRoots: config.ingress.acmeCaRoots,
     },
     docker: () => docker.engine(),
-    composeProject: (ref) => composeProjectName(ref.workflow, ref.service),
+    composeProject,
   });
   return { ingress, process, certificates: new CertificateReporter(() => ingress.allNames(), paths) };
 }

@@ -8,17 +8,19 @@ import type { JobRegistry, LogStreamOptions, OneOffCommand } from "@capstan/prot
 import type { HealthCheck } from "@capstan/templates";
 import { composeProjectName, isComposeService } from "@capstan/templates";
 import { renderComposeProject } from "@capstan/templates/compose/render-compose-project";
-import { pause } from "../abort";
 import type { DockerHost } from "../docker";
 import { runChecked, runStreaming } from "../exec";
-import { type CheckResult, COMMAND_CHECK_TIMEOUT_MS, runHealthChecks } from "../health";
+import { runHealthChecks } from "../health";
 import { followContainerLogs, type LineSink } from "../log-streams/follow-container-logs";
 import { assertName } from "../names";
 import { writeFileAtomic } from "../state";
 import { pruneReleases } from "./artifacts";
 import type { BundleCache, BundleRef } from "./bundles";
+import { composeReleaseBlocker, startComposeBeside } from "./compose-beside";
+import { composeContainerHealth, execInComposeService, serviceLabels } from "./compose-health";
 import { prepareProject } from "./compose-project";
 import { runComposeRelease } from "./compose-release";
+import { activeSlot, otherSlot, type Slot, setActiveSlot, slotProjectName } from "./compose-slots";
 import { composeStats } from "./compose-stats";
 import { composeTaskUnits, TASKS_FILE } from "./compose-tasks";
 import { containerLogs } from "./container-logs";
@@ -26,7 +28,7 @@ import { runInComposeService } from "./one-off-command";
 import { explainPullFailure, loginToRegistries, type RegistrySession } from "./registry-login";
 import type { StreamedCommand } from "./release-command";
 import { checkSchedules, TaskTimers } from "./task-timers";
-import type { Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
+import type { BesideRelease, Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 
 export interface ComposeFiles {
   /** The compose document (YAML). */
@@ -106,16 +108,6 @@ export function renderComposeFiles(request: StageRequest): ComposeFiles {
   }
 }
 
-/**
- * The project's service containers. A release command's one-off container (`compose run`) carries
- * the project label too but is not the service: while it runs it is not what serves, and its
- * new release id must not be taken for the running one.
- */
-const serviceLabels = (project: string) => [
-  `com.docker.compose.project=${project}`,
-  "com.docker.compose.oneoff=False",
-];
-
 /** The renderer's policy refusal, worded as this host's. */
 function hostRefusal(error: unknown): unknown {
   const message = (error as Error).message;
@@ -143,11 +135,29 @@ export class ComposeRuntime implements Runtime {
     return composeProjectName(assertName(workflow, "workflow name"), assertName(service, "service name"));
   }
 
+  /** The Compose project that serves now: the service's active slot (compose-slots.ts). */
   label(ref: ServiceRef): string {
-    return this.project(ref.workflow, ref.service);
+    return this.slotProject(ref, activeSlot(this.serviceDir(ref)));
   }
 
-  private serviceDir(ref: ServiceRef): string {
+  names(ref: ServiceRef): string[] {
+    return [this.slotProject(ref, "a"), this.slotProject(ref, "b")];
+  }
+
+  slotProject(ref: ServiceRef, slot: Slot): string {
+    return slotProjectName(this.project(ref.workflow, ref.service), slot);
+  }
+
+  /** Which slot serves; what label(), probes, heartbeats and routes follow. */
+  activeSlot(ref: ServiceRef): Slot {
+    return activeSlot(this.serviceDir(ref));
+  }
+
+  setActiveSlot(ref: ServiceRef, slot: Slot): void {
+    setActiveSlot(this.serviceDir(ref), slot);
+  }
+
+  serviceDir(ref: ServiceRef): string {
     return join(
       this.root,
       assertName(ref.workflow, "workflow name"),
@@ -256,6 +266,7 @@ export class ComposeRuntime implements Runtime {
     args: string[],
     signal?: AbortSignal,
     dockerConfig?: string,
+    project = this.label(ref),
   ) {
     const dir = this.releaseDir(ref.workflow, ref.service, releaseId);
     const cli = (await this.docker.composeCli(signal)) ?? (await this.docker.composeCli(signal, true));
@@ -264,7 +275,7 @@ export class ComposeRuntime implements Runtime {
     const meta = readReleaseMeta(dir);
     // What the renderer left relative (extends, include) resolves in the compose file's folder.
     const projectDir = meta.bundle ? join(dir, "project", meta.projectDir ?? "") : dir;
-    const full = [...cli.prefix, "--project-name", this.label(ref), "--file", join(dir, "compose.yaml")];
+    const full = [...cli.prefix, "--project-name", project, "--file", join(dir, "compose.yaml")];
     full.push("--env-file", join(dir, ".env"), "--project-directory", projectDir, ...args);
     const env = {
       ...this.baseEnv,
@@ -282,8 +293,9 @@ export class ComposeRuntime implements Runtime {
     signal?: AbortSignal,
     dockerConfig?: string,
     stream?: StepContext,
+    project?: string,
   ) {
-    const command = await this.composeCommand(ref, releaseId, args, signal, dockerConfig);
+    const command = await this.composeCommand(ref, releaseId, args, signal, dockerConfig, project);
     const { program, cwd, env } = command;
     if (!stream) {
       await runChecked(program, command.args, { cwd, env, signal, timeoutMs: 15 * 60_000 });
@@ -310,16 +322,36 @@ export class ComposeRuntime implements Runtime {
   }
 
   async activate(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<void> {
-    ctx.log("info", `compose: starting ${this.label(ref)} release ${releaseId}`);
+    await this.up(ref, releaseId, ctx, this.label(ref));
+    await this.syncTasks(ref, releaseId, ctx);
+  }
+
+  /** `up` of a release in one Compose project (the active slot, or the idle one beside it). */
+  async up(ref: ServiceRef, releaseId: string, ctx: StepContext, project: string): Promise<void> {
+    ctx.log("info", `compose: starting ${project} release ${releaseId}`);
     // Images were built while staging (and are kept for rollbacks): `up` never builds.
     const built = readReleaseMeta(this.releaseDir(ref.workflow, ref.service, releaseId)).images?.length;
     const up = ["up", "-d", "--remove-orphans", ...(built ? ["--no-build"] : [])];
     // `up` keeps its own time limit, as before its output was streamed: replacing the old
     // containers can take their stop grace period, and a rollback runs after the deadline.
     const stream = { ...ctx, deadline: Date.now() + 15 * 60_000 };
-    await this.compose(ref, releaseId, up, ctx.signal, ctx.dockerConfig, stream).catch((error: Error) => {
-      throw new Error(explainPullFailure(error.message));
-    });
+    await this.compose(ref, releaseId, up, ctx.signal, ctx.dockerConfig, stream, project).catch(
+      (error: Error) => {
+        throw new Error(explainPullFailure(error.message));
+      },
+    );
+  }
+
+  besideBlocker(ref: ServiceRef, releaseId: string): Promise<string | null> {
+    return composeReleaseBlocker(this, ref, releaseId);
+  }
+
+  startBeside(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<BesideRelease> {
+    return startComposeBeside(this, ref, releaseId, ctx);
+  }
+
+  /** Scheduled tasks run in the active slot's project: synced after every activation or switch. */
+  async syncTasks(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<void> {
     if (this.unitDir)
       await new TaskTimers(this.unitDir).sync(
         ref,
@@ -329,40 +361,13 @@ export class ComposeRuntime implements Runtime {
   }
 
   /** Container state through the Engine API: every container running, every healthcheck healthy. */
-  async containerHealth(project: string): Promise<CheckResult & { starting: boolean; count: number }> {
-    const docker = await this.docker.engine();
-    const containers = await docker.listContainers({
-      all: true,
-      filters: { label: serviceLabels(project) },
-    });
-    if (!containers.length)
-      return { ok: false, starting: false, count: 0, detail: `no containers for ${project}` };
-    const problems: string[] = [];
-    let starting = false;
-    for (const summary of containers) {
-      const info = await docker.getContainer(summary.Id).inspect();
-      const name = summary.Labels?.["com.docker.compose.service"] ?? info.Name;
-      const health = info.State.Health?.Status;
-      if (!info.State.Running) problems.push(`${name} is ${info.State.Status} (exit ${info.State.ExitCode})`);
-      else if (info.State.Restarting) problems.push(`${name} is restarting`);
-      else if (health && health !== "healthy") {
-        if (health === "starting") starting = true;
-        problems.push(`${name} is ${health}`);
-      }
-    }
-    return problems.length
-      ? { ok: false, starting, count: containers.length, detail: problems.join(", ") }
-      : {
-          ok: true,
-          starting: false,
-          count: containers.length,
-          detail: `${containers.length} container(s) healthy`,
-        };
+  async containerHealth(project: string) {
+    return composeContainerHealth(await this.docker.engine(), project);
   }
 
   /** The last lines of each of the project's containers (stdout and stderr), for the deploy log. */
-  recentLogs(ref: ServiceRef, lines: number, signal?: AbortSignal): Promise<string[]> {
-    return containerLogs(this.docker, serviceLabels(this.label(ref)), lines, signal);
+  recentLogs(ref: ServiceRef, lines: number, signal?: AbortSignal, project = this.label(ref)) {
+    return containerLogs(this.docker, serviceLabels(project), lines, signal);
   }
 
   stats(ref: ServiceRef, _checks: readonly HealthCheck[], signal?: AbortSignal) {
@@ -378,12 +383,23 @@ export class ComposeRuntime implements Runtime {
     return followContainerLogs(this.docker, this.label(ref), options, sink, signal);
   }
 
-  /** The release folder the running containers were created from (compose labels them). */
+  /**
+   * The release folder the running containers were created from (compose labels them): the
+   * active slot's, else the other slot's (an agent stopped in the middle of a switch).
+   */
   async currentRelease(ref: ServiceRef): Promise<string | null> {
+    const active = this.activeSlot(ref);
+    return (
+      (await this.projectRelease(this.slotProject(ref, active))) ??
+      this.projectRelease(this.slotProject(ref, otherSlot(active)))
+    );
+  }
+
+  private async projectRelease(project: string): Promise<string | null> {
     const docker = await this.docker.engine();
     const containers = await docker.listContainers({
       all: true,
-      filters: { label: serviceLabels(this.label(ref)) },
+      filters: { label: serviceLabels(project) },
     });
     for (const c of containers) {
       const files = c.Labels?.["com.docker.compose.project.config_files"] ?? "";
@@ -393,53 +409,20 @@ export class ComposeRuntime implements Runtime {
     return null;
   }
 
-  /**
-   * A command check runs inside the service's container through the Engine API (argv, as the
-   * container's user), never on the host as the agent: the container whose Compose service has
-   * the Capstan service's name, else the first running one by name.
-   */
-  private async execInContainer(ref: ServiceRef, argv: readonly string[], signal?: AbortSignal) {
-    const docker = await this.docker.engine();
-    const running = await docker.listContainers({
-      filters: { label: serviceLabels(this.label(ref)), status: ["running"] },
-    });
-    const service = (c: (typeof running)[number]) => c.Labels?.["com.docker.compose.service"] ?? "";
-    running.sort((a, b) => service(a).localeCompare(service(b)));
-    const target = running.find((c) => service(c) === ref.service) ?? running[0];
-    if (!target) return { ok: false, detail: `no running container to run ${argv[0]} in` };
-    const timeout = AbortSignal.timeout(COMMAND_CHECK_TIMEOUT_MS);
-    const abortSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    const exec = await docker
-      .getContainer(target.Id)
-      .exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true, abortSignal });
-    const stream = await exec.start({ hijack: true, stdin: false, abortSignal });
-    // The output is not needed (it may hold anything the check prints); the stream ends when
-    // the command exits.
-    stream.resume();
-    await new Promise<void>((resolve) => {
-      stream.once("end", resolve);
-      stream.once("close", resolve);
-      stream.once("error", () => resolve());
-      abortSignal.addEventListener("abort", () => resolve(), { once: true });
-    });
-    stream.destroy();
-    // The exit code can be recorded a moment after the stream closed.
-    let info = await exec.inspect();
-    while (info.Running && (await pause(100, abortSignal))) info = await exec.inspect();
-    if (info.Running) return { ok: false, detail: `${argv[0]} did not finish in time` };
-    return info.ExitCode === 0
-      ? { ok: true, detail: `${argv[0]} exited 0` }
-      : { ok: false, detail: `${argv[0]} exited ${info.ExitCode}` };
-  }
-
   /** Container health plus the declared checks: what both the gate and heartbeats use. */
-  async probe(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal): Promise<Probe> {
-    const containers = await this.containerHealth(this.label(ref));
+  async probe(
+    ref: ServiceRef,
+    checks: readonly HealthCheck[],
+    signal?: AbortSignal,
+    project = this.label(ref),
+  ): Promise<Probe> {
+    const containers = await this.containerHealth(project);
     if (!containers.ok) {
       const status = containers.starting ? "STARTING" : containers.count === 0 ? "STOPPED" : "UNHEALTHY";
       return { status, detail: containers.detail };
     }
-    const sandbox = (argv: readonly string[], s?: AbortSignal) => this.execInContainer(ref, argv, s);
+    const sandbox = (argv: readonly string[], s?: AbortSignal) =>
+      execInComposeService(this.docker, project, ref.service, argv, s);
     const declared = await runHealthChecks(checks, sandbox, signal);
     return declared.ok
       ? { status: "HEALTHY", detail: containers.detail }
@@ -492,12 +475,20 @@ export class ComposeRuntime implements Runtime {
   async remove(ref: ServiceRef, signal?: AbortSignal, options?: { data?: "keep" | "delete" }): Promise<void> {
     if (this.unitDir) await new TaskTimers(this.unitDir).remove(ref, signal);
     const down = ["down", "--remove-orphans", ...(options?.data === "delete" ? ["--volumes"] : [])];
+    // The idle slot first: a switch interrupted half way leaves containers there too.
+    await this.downProject(ref, this.slotProject(ref, otherSlot(this.activeSlot(ref))), down, signal);
     if (await this.someRelease(ref, signal)) await this.command(ref, down, signal);
     const dir = this.serviceDir(ref);
     const keep = options?.data === "keep" ? ["data"] : [];
     for (const entry of await readdir(dir).catch(() => [] as string[]))
       if (!keep.includes(entry)) await rm(join(dir, entry), { recursive: true, force: true });
     if (!(await readdir(dir).catch(() => [])).length) await rm(dir, { recursive: true, force: true });
+  }
+
+  /** `down` of one Compose project, with the release its containers were created from. */
+  async downProject(ref: ServiceRef, project: string, args: string[], signal?: AbortSignal): Promise<void> {
+    const release = await this.projectRelease(project);
+    if (release) await this.compose(ref, release, args, signal, undefined, undefined, project);
   }
 
   /**

@@ -5,6 +5,7 @@ import { type JobRegistry, maskSecrets } from "@capstan/protocol";
 import { describeError } from "../disk-errors";
 import { tail } from "../exec";
 import { type CheckResult, waitUntilHealthy } from "../health";
+import { switchBeside } from "./switch-release";
 import type { DeployLog, Runtime, StageRequest, StepContext } from "./types";
 
 /** How long the previous release gets to become healthy again after a rollback. */
@@ -18,6 +19,8 @@ export interface DeployOutcome {
   /** The release that is active now (the new one, the previous one after rollback, or none). */
   activeReleaseId?: string;
   rolledBack: boolean;
+  /** The deploy switched the service's route itself (switch-release.ts): the caller must not again. */
+  routed?: boolean;
 }
 
 export interface ReleasePlan {
@@ -36,6 +39,12 @@ export interface ReleasePlan {
   stateDir: string;
   /** The job's private registries (with passwords); logged in to for this deploy only. */
   registries?: readonly JobRegistry[];
+  /**
+   * Points the service's routes at what the runtime now calls the service. Given for a routed
+   * service: the new release then starts beside the old one and the route switches to it once
+   * it is healthy (switch-release.ts), where the runtime can run two copies.
+   */
+  switchRoute?: (signal: AbortSignal) => Promise<void>;
 }
 
 export async function deployRelease(
@@ -141,6 +150,9 @@ async function deployIn(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): 
     }
   }
 
+  const switched = await switchBeside(runtime, plan, ctx);
+  if (switched) return switched;
+
   let failure: string;
   try {
     await runtime.activate(ref, releaseId, ctx);
@@ -160,7 +172,7 @@ async function deployIn(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): 
     failure = describeError(error, plan.stateDir).slice(0, 2000);
   }
   log("error", `${kind}: ${name} release ${releaseId} failed`);
-  await logRecentOutput(runtime, plan, ctx);
+  if (runtime.recentLogs) await logRecentOutput(runtime.kind, (n, s) => runtime.recentLogs!(ref, n, s), ctx);
   if (
     !plan.autoRollback ||
     !previous ||
@@ -189,8 +201,10 @@ async function deployIn(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): 
 }
 
 /** Nothing of a release that failed and was rolled back stays on the host (folder, built images). */
-async function discardFailed(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): Promise<void> {
+export async function discardFailed(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): Promise<void> {
   const { ref, releaseId } = plan.request;
+  // A redeploy of the release the host keeps for a rollback must not take it away.
+  if (releaseId === plan.previousReleaseId) return;
   try {
     const running = (await runtime.currentRelease(ref)) ?? undefined;
     await runtime.prune(ref, Number.MAX_SAFE_INTEGER, [running], [releaseId]);
@@ -204,15 +218,18 @@ async function discardFailed(runtime: Runtime, plan: ReleasePlan, ctx: StepConte
 }
 
 /** The failing release's own last words (container logs, unit journal), before a rollback replaces it. */
-async function logRecentOutput(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): Promise<void> {
-  if (!runtime.recentLogs || ctx.signal.aborted) return;
-  const { ref } = plan.request;
+export async function logRecentOutput(
+  kind: string,
+  read: (lines: number, signal: AbortSignal) => Promise<string[]>,
+  ctx: StepContext,
+): Promise<void> {
+  if (ctx.signal.aborted) return;
   try {
-    const lines = await runtime.recentLogs(ref, FAILURE_LOG_LINES, ctx.signal);
-    if (!lines.length) return ctx.log("info", `${runtime.kind}: the service printed nothing`);
-    ctx.log("info", `${runtime.kind}: the service's last ${lines.length} output line(s):`);
+    const lines = await read(FAILURE_LOG_LINES, ctx.signal);
+    if (!lines.length) return ctx.log("info", `${kind}: the service printed nothing`);
+    ctx.log("info", `${kind}: the service's last ${lines.length} output line(s):`);
     for (const line of lines) ctx.log("info", `  ${line}`);
   } catch (error) {
-    ctx.log("warn", `${runtime.kind}: could not read the service's output: ${(error as Error).message}`);
+    ctx.log("warn", `${kind}: could not read the service's output: ${(error as Error).message}`);
   }
 }

@@ -47,12 +47,36 @@ export interface StepContext {
   dockerConfig?: string;
 }
 
+/**
+ * A release started beside the one that runs (a zero-downtime switch, switch-release.ts): it is
+ * health-checked on its own, and only becomes the service's release once it is promoted.
+ */
+export interface BesideRelease {
+  /** The name people know the new copy by (a Compose project). */
+  readonly label: string;
+  probe(checks: readonly HealthCheck[], signal?: AbortSignal): Promise<Probe>;
+  recentLogs(lines: number, signal?: AbortSignal): Promise<string[]>;
+  /** Makes the new copy the service's own: what probes, heartbeats and routes see from now on. */
+  promote(ctx: StepContext): Promise<void>;
+  /** Undoes promote (the route could not switch): the old copy is the service's again. */
+  demote(): void;
+  /** Stops and removes the new copy (its health gate failed, or the switch did). */
+  abandon(): Promise<void>;
+  /** Stops and removes the copy that served before, once requests moved to the new one. */
+  retireOld(ctx: StepContext): Promise<void>;
+}
+
 export interface Runtime {
   readonly kind: ServiceKind;
   /** Whether services of this kind need the Docker Engine (heartbeats then report its state). */
   readonly usesDocker?: boolean;
   /** The name people know the service by on this host (unit, project); for the deploy log. */
   label?(ref: ServiceRef): string;
+  /**
+   * Every name the service's containers may carry on this host when it is more than `label`
+   * (both Compose slots: the idle one runs during a switch), so none is taken for unmanaged.
+   */
+  names?(ref: ServiceRef): string[];
   /**
    * Everything that can be done or refused before what runs changes: render files, fetch and
    * verify artifacts, build. Throws with a message for the deploy log on refusal or failure.
@@ -67,6 +91,13 @@ export interface Runtime {
   loginToRegistries?(registries: readonly JobRegistry[], ctx: StepContext): Promise<RegistrySession>;
   /** Makes a staged (or earlier) release the one that runs. */
   activate(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<void>;
+  /**
+   * Why `releaseId` cannot run beside the release that runs now (published host ports...), or
+   * null when it can. Absent: the kind always restarts in place.
+   */
+  besideBlocker?(ref: ServiceRef, releaseId: string): Promise<string | null>;
+  /** Starts a staged release beside the running one, in a copy of its own. */
+  startBeside?(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<BesideRelease>;
   /** Health now, for the deploy gate and for heartbeats. */
   probe(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal): Promise<Probe>;
   /** Resource use, image or release, and ports for heartbeats (runtimes/*-stats.ts). */
