@@ -45,8 +45,20 @@ export interface IngressDeps {
   network?: string;
 }
 
+/** Compose routes dial container addresses; units dial loopback. */
+const isComposeRoute = (route: IngressRoute) => !route.upstreams.every((u) => u.startsWith("127.0.0.1:"));
+
 export class Ingress {
+  /** Every change is read-modify-write of routes.json: one at a time (deploys vs the refresh loop). */
+  private queue: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly deps: IngressDeps) {}
+
+  private serial<T>(change: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(change, change);
+    this.queue = next.catch(() => {});
+    return next;
+  }
 
   private get file(): string {
     return join(this.deps.dir, "routes.json");
@@ -70,6 +82,16 @@ export class Ingress {
    * Returns the names routed, for the deploy log.
    */
   async routeService(
+    ref: ServiceRef,
+    kind: ServiceKind,
+    spec: ServiceSpec,
+    tls: JobTls | undefined,
+    signal: AbortSignal,
+  ): Promise<string[]> {
+    return this.serial(() => this.route(ref, kind, spec, tls, signal));
+  }
+
+  private async route(
     ref: ServiceRef,
     kind: ServiceKind,
     spec: ServiceSpec,
@@ -103,27 +125,56 @@ export class Ingress {
    * After a rollback: the service's routes stay, pointed at what runs now (a Compose release
    * brought back runs in new containers, with new addresses).
    */
-  async refreshService(ref: ServiceRef, kind: ServiceKind, signal: AbortSignal): Promise<void> {
-    const stored = this.read();
-    const key = `${ref.workflow}/${ref.service}`;
-    const routes = stored.services[key];
-    if (!routes || kind !== "compose") return;
-    for (const route of routes) route.upstreams = await this.upstreams(ref, true, route.domain);
-    await this.apply(stored, signal);
+  refreshService(ref: ServiceRef, kind: ServiceKind, signal: AbortSignal): Promise<void> {
+    return this.serial(async () => {
+      const stored = this.read();
+      const key = `${ref.workflow}/${ref.service}`;
+      const routes = stored.services[key];
+      if (!routes || kind !== "compose") return;
+      for (const route of routes) route.upstreams = await this.upstreams(ref, true, route.domain);
+      await this.apply(stored, signal);
+    });
   }
 
-  async unrouteService(ref: ServiceRef, signal: AbortSignal): Promise<void> {
-    const stored = this.read();
-    const key = `${ref.workflow}/${ref.service}`;
-    if (!stored.services[key]) return;
-    delete stored.services[key];
-    await this.apply(stored, signal);
+  unrouteService(ref: ServiceRef, signal: AbortSignal): Promise<void> {
+    return this.serial(async () => {
+      const stored = this.read();
+      const key = `${ref.workflow}/${ref.service}`;
+      if (!stored.services[key]) return;
+      delete stored.services[key];
+      await this.apply(stored, signal);
+    });
+  }
+
+  /**
+   * Docker gives a restarted container a new address on the ingress network: the Compose routes'
+   * upstreams are computed again and Caddy reloaded only when they differ (cheap enough for
+   * every heartbeat). A service with no running container keeps its routes (it may be restarting).
+   * Returns the `<workflow>/<service>` keys whose routes changed.
+   */
+  refreshUpstreams(signal: AbortSignal): Promise<string[]> {
+    return this.serial(async () => {
+      const stored = this.read();
+      const changed = new Set<string>();
+      for (const [key, routes] of Object.entries(stored.services))
+        for (const route of routes) {
+          if (!isComposeRoute(route)) continue;
+          const now = await this.upstreams(route, true, route.domain).catch(() => route.upstreams);
+          if (now.join() === [...route.upstreams].sort().join()) continue;
+          route.upstreams = now;
+          changed.add(key);
+        }
+      if (changed.size > 0) await this.apply(stored, signal);
+      return [...changed];
+    });
   }
 
   /** Loads the stored routes into Caddy (agent start: Caddy may have been restarted without them). */
-  async restore(signal: AbortSignal): Promise<void> {
-    const stored = this.read();
-    if (Object.keys(stored.services).length > 0) await this.apply(stored, signal);
+  restore(signal: AbortSignal): Promise<void> {
+    return this.serial(async () => {
+      const stored = this.read();
+      if (Object.keys(stored.services).length > 0) await this.apply(stored, signal);
+    });
   }
 
   private async upstreams(ref: ServiceRef, compose: boolean, domain: Domain): Promise<string[]> {
