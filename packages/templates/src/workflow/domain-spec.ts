@@ -178,15 +178,33 @@ const acmeSchema = z
     message: "set either `staging` or `directory`, not both",
   });
 
+const secretName = (what: string) =>
+  z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, `must name a secret of this workflow holding ${what}`);
+
 export const tlsSchema = z
   .strictObject({
-    /** acme: public certificates (default); internal: Caddy's own CA, for private networks. */
-    issuer: z.enum(["acme", "internal"]).default("acme"),
+    /**
+     * acme: public certificates (default); internal: Caddy's own CA, for private networks;
+     * custom: an uploaded certificate and key, each kept in a secret.
+     */
+    issuer: z.enum(["acme", "internal", "custom"]).default("acme"),
     acme: acmeSchema.optional(),
+    /** With `issuer: custom`: the secret holding the PEM certificate (chain), leaf first. */
+    certificate: secretName("the PEM certificate").optional(),
+    /** With `issuer: custom`: the secret holding the PEM private key. */
+    key: secretName("the PEM private key").optional(),
   })
   .refine((t) => t.issuer === "acme" || t.acme === undefined, {
     message: "`acme` settings need `issuer: acme`",
     path: ["acme"],
+  })
+  .refine((t) => t.issuer !== "custom" || (t.certificate !== undefined && t.key !== undefined), {
+    message: "`issuer: custom` needs `certificate` and `key` (the names of the secrets holding the PEMs)",
+    path: ["issuer"],
+  })
+  .refine((t) => t.issuer === "custom" || (t.certificate === undefined && t.key === undefined), {
+    message: "`certificate` and `key` need `issuer: custom`",
+    path: ["certificate"],
   });
 export type Tls = z.output<typeof tlsSchema>;
 
