@@ -1,6 +1,7 @@
 // The host's ingress as the job runner sees it: after a service deploys healthy its domains are
 // routed (and a service without domains loses its routes); removing a service removes them. The
-// routes of every service are kept in <state>/ingress/routes.json (mode 0600: it holds EAB keys)
+// routes of every service are kept in <state>/ingress/routes.json (mode 0600: it holds EAB keys
+// and uploaded certificate keys)
 // and the whole Caddy config is rebuilt from them and loaded at once, so Caddy never holds a
 // route the agent does not know about. A name another workflow already routes here is refused.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
@@ -26,7 +27,7 @@ import { caddyPaths } from "./caddy-process";
 import { composeUpstreams } from "./compose-upstreams";
 import type { IngressProcess } from "./ingress-process";
 
-export type JobTls = Tls & { eabMacKey?: string };
+export type JobTls = Tls & { eabMacKey?: string; certificatePem?: string; keyPem?: string };
 
 interface StoredRoutes {
   /** By `<workflow>/<service>`. */
@@ -115,8 +116,12 @@ export class Ingress {
       routes.push({ ...ref, domain, upstreams: await this.upstreams(ref, compose, domain) });
     if (routes.length > 0) stored.services[key] = routes;
     else delete stored.services[key];
-    const { eabMacKey, ...rest } = tls ?? { issuer: "acme" as const };
-    stored.tls[ref.workflow] = { tls: rest, ...(eabMacKey ? { eabMacKey } : {}) };
+    const { eabMacKey, certificatePem, keyPem, ...rest } = tls ?? { issuer: "acme" as const };
+    stored.tls[ref.workflow] = {
+      tls: rest,
+      ...(eabMacKey ? { eabMacKey } : {}),
+      ...(certificatePem && keyPem ? { certificatePem, keyPem } : {}),
+    };
     await this.apply(stored, signal);
     return routes.flatMap((r) => domainNames(r.domain));
   }
