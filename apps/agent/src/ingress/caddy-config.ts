@@ -10,6 +10,7 @@ import {
   domainNames,
   HEADER_NAME_PATTERN,
   HEADER_VALUE_PATTERN,
+  hstsHeaderValue,
   PATH_PREFIX_PATTERN,
   type Tls,
 } from "@capstan/templates";
@@ -69,14 +70,6 @@ function pathMatch(path: string | undefined): Record<string, string[]> {
   return { path: [base, `${base}/*`] };
 }
 
-function hstsValue(hsts: Domain["hsts"]): string | undefined {
-  if (!hsts) return undefined;
-  const o = hsts === true ? { maxAge: 31536000, includeSubdomains: false, preload: false } : hsts;
-  return [`max-age=${o.maxAge}`, o.includeSubdomains && "includeSubDomains", o.preload && "preload"]
-    .filter(Boolean)
-    .join("; ");
-}
-
 function redirectTo(host: string) {
   return {
     handler: "static_response",
@@ -89,7 +82,7 @@ function redirectTo(host: string) {
 function serve(route: IngressRoute) {
   const set: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(route.domain.headers ?? {})) set[name] = [value];
-  const hsts = hstsValue(route.domain.hsts);
+  const hsts = hstsHeaderValue(route.domain.hsts);
   if (hsts) set["Strict-Transport-Security"] = [hsts];
   return [
     ...(Object.keys(set).length > 0 ? [{ handler: "headers", response: { set } }] : []),

@@ -86,6 +86,15 @@ export const hstsSchema = z.union([
   }),
 ]);
 
+/** The `Strict-Transport-Security` value for `hsts` (the agent's Caddy config and the export). */
+export function hstsHeaderValue(hsts: z.output<typeof hstsSchema> | undefined): string | undefined {
+  if (!hsts) return undefined;
+  const o = hsts === true ? { maxAge: 31536000, includeSubdomains: false, preload: false } : hsts;
+  return [`max-age=${o.maxAge}`, o.includeSubdomains && "includeSubDomains", o.preload && "preload"]
+    .filter(Boolean)
+    .join("; ");
+}
+
 export const domainSchema = z.strictObject({
   host: domainHostSchema,
   /** Compose: the container port; systemd/Nix: the port the service listens on at 127.0.0.1. */
