@@ -13,6 +13,7 @@ import { resolveHostPolicy } from "./host-policy";
 import { Housekeeper } from "./housekeeping";
 import { pruneImages } from "./image-prune";
 import { createIngress, restoreIngress } from "./ingress/create-ingress";
+import { refreshRoutesLoop } from "./ingress/refresh-routes";
 import { JobRunner, type RunSignals } from "./job-runner";
 import type { Logger } from "./log";
 import { followDeployed } from "./log-streams/follow-deployed";
@@ -156,7 +157,11 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
   const bgSignal = AbortSignal.any([background.signal, fatalStop.signal]);
   // Live logs poll on their own, so they flow while a deploy runs.
   const logStreams = new LogStreams({ client, follow: followDeployed(state, runtimes), log, onUnauthorized });
-  const loops = [delivery.loop(bgSignal), heartbeat.loop(bgSignal), logStreams.loop(bgSignal)];
+  const refreshRoutes = refreshRoutesLoop(
+    { ingress, intervalMs: config.heartbeatMs, busy: () => runner.activeJobs().length > 0, log },
+    bgSignal,
+  );
+  const loops = [delivery.loop(bgSignal), heartbeat.loop(bgSignal), logStreams.loop(bgSignal), refreshRoutes];
   await pollLoop(
     {
       client,

@@ -266,7 +266,15 @@ export class JobRunner {
       };
       // A command's own timeout counts, not the service's deploy deadline.
       const until = job.command ? Date.parse(job.deadlineAt) || deadline : deadline;
-      return runServiceAction(this.deps.runtimes[service.kind], state, order, signal, until, log);
+      return runServiceAction(
+        this.deps.runtimes[service.kind],
+        state,
+        order,
+        signal,
+        until,
+        log,
+        this.deps.ingress,
+      );
     }
     const clash = findNameClash(state.listServices(), workflow, service.name);
     if (clash) {

@@ -2,8 +2,10 @@
 // undeploy, or a one-off command. The desired state is written to the service's record before a
 // stop and cleared after a start, so a service stopped on purpose stays stopped, and reported as
 // STOPPED, through agent restarts. An undeploy removes the record after the runtime removed the
-// service, so heartbeats stop reporting it.
+// service, so heartbeats stop reporting it; its domains leave the ingress first, so its names
+// stop being served (not answered with a 502 by a route to a removed container).
 import { type JobAssignment, maskSecrets } from "@capstan/protocol";
+import type { Ingress } from "./ingress/ingress";
 import type { DeployOutcome } from "./runtimes/deploy-release";
 import type { DeployLog, Runtime, ServiceRef } from "./runtimes/types";
 import type { StateStore } from "./state";
@@ -25,6 +27,7 @@ export async function runServiceAction(
   signal: AbortSignal,
   deadline: number,
   rawLog: DeployLog,
+  ingress?: Pick<Ingress, "unrouteService">,
 ): Promise<DeployOutcome> {
   const { workflow, service, action } = order;
   const known = state.getService(workflow, service);
@@ -46,6 +49,11 @@ export async function runServiceAction(
         break;
       case "undeploy": {
         const data = order.removeVolumes ? "delete" : "keep";
+        // A broken ingress must not keep a service deployed: the failure is logged and the
+        // stale route answers 502 until the next change to the ingress drops it.
+        await ingress
+          ?.unrouteService(ref, signal)
+          .catch((error: Error) => log("warn", `could not remove the routes of ${label}: ${error.message}`));
         await runtime.remove(ref, signal, { data });
         state.removeService(workflow, service);
         const kept = order.removeVolumes ? "named volumes and data deleted" : "named volumes and data kept";

@@ -82,8 +82,16 @@ export const jobAssignmentSchema = z.object({
   /**
    * How the host's ingress gets certificates for this workflow's domains (the workflow's `tls`);
    * `eabMacKey` is the ACME EAB key's value, resolved at claim time like registry passwords.
+   * Never logged.
    */
-  tls: tlsSchema.extend({ eabMacKey: z.string().min(1).max(4096).optional() }).optional(),
+  tls: tlsSchema
+    .extend({
+      eabMacKey: z.string().min(1).max(4096).optional(),
+      /** `issuer: custom`: the PEMs from the `certificate` and `key` secrets, checked at claim. */
+      certificatePem: z.string().min(1).max(65536).optional(),
+      keyPem: z.string().min(1).max(65536).optional(),
+    })
+    .optional(),
   /** The revision's project files (bundles.ts); fetch with downloadBundle and verify the sha256. */
   bundle: jobBundleSchema.nullable().optional(),
   /**

@@ -5,6 +5,7 @@ export * from "./compose/compose-project";
 export * from "./compose/compose-schema";
 export * from "./compose/render-compose-env-file";
 export * from "./compose/render-compose-project";
+export * from "./export/render-caddyfile";
 export * from "./export/render-dockerfile";
 export * from "./export/render-export";
 export * from "./systemd/escape";

@@ -10,6 +10,7 @@ import {
   domainNames,
   HEADER_NAME_PATTERN,
   HEADER_VALUE_PATTERN,
+  hstsHeaderValue,
   PATH_PREFIX_PATTERN,
   type Tls,
 } from "@capstan/templates";
@@ -25,10 +26,15 @@ export interface IngressRoute {
   upstreams: string[];
 }
 
-/** What one workflow's certificates need: its tls choice and resolved EAB key (never logged). */
+/**
+ * What one workflow's certificates need: its tls choice, resolved EAB key, or (issuer custom) the
+ * uploaded certificate and key, checked at claim (never logged).
+ */
 export interface WorkflowTls {
   tls: Tls;
   eabMacKey?: string;
+  certificatePem?: string;
+  keyPem?: string;
 }
 
 export interface CaddyConfigOptions {
@@ -67,14 +73,6 @@ function pathMatch(path: string | undefined): Record<string, string[]> {
   return { path: [base, `${base}/*`] };
 }
 
-function hstsValue(hsts: Domain["hsts"]): string | undefined {
-  if (!hsts) return undefined;
-  const o = hsts === true ? { maxAge: 31536000, includeSubdomains: false, preload: false } : hsts;
-  return [`max-age=${o.maxAge}`, o.includeSubdomains && "includeSubDomains", o.preload && "preload"]
-    .filter(Boolean)
-    .join("; ");
-}
-
 function redirectTo(host: string) {
   return {
     handler: "static_response",
@@ -87,7 +85,7 @@ function redirectTo(host: string) {
 function serve(route: IngressRoute) {
   const set: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(route.domain.headers ?? {})) set[name] = [value];
-  const hsts = hstsValue(route.domain.hsts);
+  const hsts = hstsHeaderValue(route.domain.hsts);
   if (hsts) set["Strict-Transport-Security"] = [hsts];
   return [
     ...(Object.keys(set).length > 0 ? [{ handler: "headers", response: { set } }] : []),
@@ -150,7 +148,10 @@ export function buildCaddyConfig(
           http: { listen: listen(options.httpPort), routes: httpRoutes },
         },
       },
-      tls: { automation: { policies: tlsPolicies(routes, tlsByWorkflow, options) } },
+      tls: {
+        automation: { policies: tlsPolicies(routes, tlsByWorkflow, options) },
+        ...uploadedCertificates(routes, tlsByWorkflow),
+      },
       pki: { certificate_authorities: { local: { install_trust: false } } },
     },
   };
@@ -168,10 +169,26 @@ function tlsPolicies(
     for (const name of domainNames(route.domain)) names.add(name);
     subjects.set(route.workflow, names);
   }
-  return [...subjects].map(([workflow, names]) => {
-    const { tls, eabMacKey } = tlsByWorkflow[workflow] ?? { tls: { issuer: "acme" } };
-    return { subjects: [...names].sort(), issuers: [issuer(tls, eabMacKey, options)] };
+  // Names with an uploaded certificate get no policy: Caddy does not manage a name whose
+  // certificate is loaded by hand, and an issuer here would make it try.
+  return [...subjects]
+    .filter(([workflow]) => tlsByWorkflow[workflow]?.tls.issuer !== "custom")
+    .map(([workflow, names]) => {
+      const { tls, eabMacKey } = tlsByWorkflow[workflow] ?? { tls: { issuer: "acme" } };
+      return { subjects: [...names].sort(), issuers: [issuer(tls, eabMacKey, options)] };
+    });
+}
+
+/** `issuer: custom`: each routed workflow's uploaded certificate, loaded from the config itself. */
+function uploadedCertificates(routes: IngressRoute[], tlsByWorkflow: Record<string, WorkflowTls>) {
+  const loaded = [...new Set(routes.map((r) => r.workflow))].flatMap((workflow) => {
+    const { tls, certificatePem, keyPem } = tlsByWorkflow[workflow] ?? { tls: { issuer: "acme" } };
+    if (tls.issuer !== "custom") return [];
+    if (!certificatePem || !keyPem)
+      throw new Error(`refusing to route ${workflow}: issuer custom without its certificate and key`);
+    return [{ certificate: certificatePem, key: keyPem, tags: [`capstan-${workflow}`] }];
   });
+  return loaded.length > 0 ? { certificates: { load_pem: loaded } } : {};
 }
 
 function issuer(tls: Tls, eabMacKey: string | undefined, options: CaddyConfigOptions) {

@@ -1,6 +1,7 @@
 // The host's ingress as the job runner sees it: after a service deploys healthy its domains are
 // routed (and a service without domains loses its routes); removing a service removes them. The
-// routes of every service are kept in <state>/ingress/routes.json (mode 0600: it holds EAB keys)
+// routes of every service are kept in <state>/ingress/routes.json (mode 0600: it holds EAB keys
+// and uploaded certificate keys)
 // and the whole Caddy config is rebuilt from them and loaded at once, so Caddy never holds a
 // route the agent does not know about. A name another workflow already routes here is refused.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
@@ -26,7 +27,7 @@ import { caddyPaths } from "./caddy-process";
 import { composeUpstreams } from "./compose-upstreams";
 import type { IngressProcess } from "./ingress-process";
 
-export type JobTls = Tls & { eabMacKey?: string };
+export type JobTls = Tls & { eabMacKey?: string; certificatePem?: string; keyPem?: string };
 
 export interface RoutedName {
   name: string;
@@ -51,8 +52,20 @@ export interface IngressDeps {
   network?: string;
 }
 
+/** Compose routes dial container addresses; units dial loopback. */
+const isComposeRoute = (route: IngressRoute) => !route.upstreams.every((u) => u.startsWith("127.0.0.1:"));
+
 export class Ingress {
+  /** Every change is read-modify-write of routes.json: one at a time (deploys vs the refresh loop). */
+  private queue: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly deps: IngressDeps) {}
+
+  private serial<T>(change: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(change, change);
+    this.queue = next.catch(() => {});
+    return next;
+  }
 
   private get file(): string {
     return join(this.deps.dir, "routes.json");
@@ -92,6 +105,16 @@ export class Ingress {
     tls: JobTls | undefined,
     signal: AbortSignal,
   ): Promise<string[]> {
+    return this.serial(() => this.route(ref, kind, spec, tls, signal));
+  }
+
+  private async route(
+    ref: ServiceRef,
+    kind: ServiceKind,
+    spec: ServiceSpec,
+    tls: JobTls | undefined,
+    signal: AbortSignal,
+  ): Promise<string[]> {
     const stored = this.read();
     const key = `${ref.workflow}/${ref.service}`;
     const domains = spec.domains ?? [];
@@ -109,8 +132,12 @@ export class Ingress {
       routes.push({ ...ref, domain, upstreams: await this.upstreams(ref, compose, domain) });
     if (routes.length > 0) stored.services[key] = routes;
     else delete stored.services[key];
-    const { eabMacKey, ...rest } = tls ?? { issuer: "acme" as const };
-    stored.tls[ref.workflow] = { tls: rest, ...(eabMacKey ? { eabMacKey } : {}) };
+    const { eabMacKey, certificatePem, keyPem, ...rest } = tls ?? { issuer: "acme" as const };
+    stored.tls[ref.workflow] = {
+      tls: rest,
+      ...(eabMacKey ? { eabMacKey } : {}),
+      ...(certificatePem && keyPem ? { certificatePem, keyPem } : {}),
+    };
     await this.apply(stored, signal);
     return routes.flatMap((r) => domainNames(r.domain));
   }
@@ -119,27 +146,56 @@ export class Ingress {
    * After a rollback: the service's routes stay, pointed at what runs now (a Compose release
    * brought back runs in new containers, with new addresses).
    */
-  async refreshService(ref: ServiceRef, kind: ServiceKind, signal: AbortSignal): Promise<void> {
-    const stored = this.read();
-    const key = `${ref.workflow}/${ref.service}`;
-    const routes = stored.services[key];
-    if (!routes || kind !== "compose") return;
-    for (const route of routes) route.upstreams = await this.upstreams(ref, true, route.domain);
-    await this.apply(stored, signal);
+  refreshService(ref: ServiceRef, kind: ServiceKind, signal: AbortSignal): Promise<void> {
+    return this.serial(async () => {
+      const stored = this.read();
+      const key = `${ref.workflow}/${ref.service}`;
+      const routes = stored.services[key];
+      if (!routes || kind !== "compose") return;
+      for (const route of routes) route.upstreams = await this.upstreams(ref, true, route.domain);
+      await this.apply(stored, signal);
+    });
   }
 
-  async unrouteService(ref: ServiceRef, signal: AbortSignal): Promise<void> {
-    const stored = this.read();
-    const key = `${ref.workflow}/${ref.service}`;
-    if (!stored.services[key]) return;
-    delete stored.services[key];
-    await this.apply(stored, signal);
+  unrouteService(ref: ServiceRef, signal: AbortSignal): Promise<void> {
+    return this.serial(async () => {
+      const stored = this.read();
+      const key = `${ref.workflow}/${ref.service}`;
+      if (!stored.services[key]) return;
+      delete stored.services[key];
+      await this.apply(stored, signal);
+    });
+  }
+
+  /**
+   * Docker gives a restarted container a new address on the ingress network: the Compose routes'
+   * upstreams are computed again and Caddy reloaded only when they differ (cheap enough for
+   * every heartbeat). A service with no running container keeps its routes (it may be restarting).
+   * Returns the `<workflow>/<service>` keys whose routes changed.
+   */
+  refreshUpstreams(signal: AbortSignal): Promise<string[]> {
+    return this.serial(async () => {
+      const stored = this.read();
+      const changed = new Set<string>();
+      for (const [key, routes] of Object.entries(stored.services))
+        for (const route of routes) {
+          if (!isComposeRoute(route)) continue;
+          const now = await this.upstreams(route, true, route.domain).catch(() => route.upstreams);
+          if (now.join() === [...route.upstreams].sort().join()) continue;
+          route.upstreams = now;
+          changed.add(key);
+        }
+      if (changed.size > 0) await this.apply(stored, signal);
+      return [...changed];
+    });
   }
 
   /** Loads the stored routes into Caddy (agent start: Caddy may have been restarted without them). */
-  async restore(signal: AbortSignal): Promise<void> {
-    const stored = this.read();
-    if (Object.keys(stored.services).length > 0) await this.apply(stored, signal);
+  restore(signal: AbortSignal): Promise<void> {
+    return this.serial(async () => {
+      const stored = this.read();
+      if (Object.keys(stored.services).length > 0) await this.apply(stored, signal);
+    });
   }
 
   private async upstreams(ref: ServiceRef, compose: boolean, domain: Domain): Promise<string[]> {

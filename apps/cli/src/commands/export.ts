@@ -12,7 +12,8 @@ import { writeBundleFiles } from "./write-bundle-files";
 const HELP = `Usage: capstan export <capstan.yaml|FOLDER> --out DIR [--dockerfile node|python] [--force]
 
 Writes the workflow as plain files to DIR: Compose files, hardened systemd units, .env.example
-files with secret names (never values), a README on running it by hand, and with --dockerfile a
+files with secret names (never values), ingress/Caddyfile for the domains (Compose targets then
+published on 127.0.0.1), a README on running it by hand, and with --dockerfile a
 multi-stage Dockerfile and .dockerignore. Nothing is built or started. DIR must be empty or new
 unless --force is given.
 

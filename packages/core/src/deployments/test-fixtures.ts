@@ -29,6 +29,8 @@ export async function createTestRevision(
     rollout?: WorkflowSpecInput["rollout"];
     registries?: WorkflowSpecInput["registries"];
     tls?: WorkflowSpecInput["tls"];
+    /** Domains of every service (issue 15). */
+    domains?: WorkflowSpecInput["services"][string]["domains"];
     /** Secrets the services name (default: `secrets`). */
     serviceSecrets?: string[];
     /** Project files from Git; each service then runs the repository's `compose.yaml`. */
@@ -45,6 +47,7 @@ export async function createTestRevision(
         : { inline: { services: { [service]: { image: "capstan-busybox:test" } } } },
       dependsOn: index > 0 ? [serviceNames[index - 1]!] : [],
       secrets: options.serviceSecrets ?? options.secrets ?? [],
+      ...(options.domains ? { domains: options.domains } : {}),
     };
   });
   const spec = workflowSpecSchema.parse({

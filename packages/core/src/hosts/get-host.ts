@@ -1,6 +1,8 @@
 import type { HealthStatus } from "@capstan/db";
 import type { ServiceStats, Unmanaged } from "@capstan/protocol";
+import { readRevisionSpec } from "../columns/revision-spec";
 import type { Db } from "../db";
+import { readServiceListeners } from "../deployments/read-service-listeners";
 import { notFound } from "../errors";
 import { isUuid } from "../ids";
 import { type HostView, toHostView } from "./host-view";
@@ -16,6 +18,8 @@ export interface HostDetail extends HostView {
     revisionHash: string | null;
     updatedAt: Date;
     stats: ServiceStats | null;
+    /** The names the running revision's spec routes to this service (issue 15). */
+    domains: string[];
   }[];
   /** Containers and units the agent found that Capstan does not manage; read-only. */
   unmanaged: Unmanaged | null;
@@ -32,6 +36,7 @@ export async function getHost(db: Db, args: { teamId: string; hostId: string }):
     },
   });
   if (!host) throw notFound("Host");
+  const domains = await liveDomains(db, args.teamId, host.services);
   return {
     ...toHostView(host),
     services: host.services.map((s) => ({
@@ -43,7 +48,33 @@ export async function getHost(db: Db, args: { teamId: string; hostId: string }):
       revisionHash: s.revisionHash,
       updatedAt: s.updatedAt,
       stats: toServiceStats(s.stats),
+      domains: domains.get(`${s.workflow}/${s.revisionHash}/${s.service}`) ?? [],
     })),
     unmanaged: toUnmanaged(host.unmanaged),
   };
+}
+
+/**
+ * The domains of each service in the revision that runs it (the hash its heartbeat reports),
+ * read from the stored spec like the deployment page does; keyed `<workflow>/<hash>/<service>`.
+ */
+async function liveDomains(
+  db: Db,
+  teamId: string,
+  services: { workflow: string; revisionHash: string | null }[],
+): Promise<Map<string, string[]>> {
+  const hashes = [...new Set(services.flatMap((s) => (s.revisionHash ? [s.revisionHash] : [])))];
+  const out = new Map<string, string[]>();
+  if (hashes.length === 0) return out;
+  const revisions = await db.revision.findMany({
+    where: {
+      contentHash: { in: hashes },
+      workflow: { teamId, name: { in: [...new Set(services.map((s) => s.workflow))] } },
+    },
+    select: { contentHash: true, spec: true, workflow: { select: { name: true } } },
+  });
+  for (const revision of revisions)
+    for (const listener of readServiceListeners(readRevisionSpec(revision.spec)))
+      out.set(`${revision.workflow.name}/${revision.contentHash}/${listener.service}`, listener.domains);
+  return out;
 }

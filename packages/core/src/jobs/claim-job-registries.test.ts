@@ -1,9 +1,13 @@
 // Registry passwords (and the ACME EAB key of a workflow's `tls`) travel like service secrets:
 // the stored job holds the secret's name only, the value is decrypted at claim time into the
-// claim answer; a missing one fails the job without ever naming a value.
+// claim answer; a missing one fails the job without ever naming a value. An uploaded certificate
+// (`tls: { issuer: custom }`) is checked there too: a key of another certificate fails the job.
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
-import { requireComponents } from "@capstan/testkit";
+import { makeTestCa, requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestMember, postgresComponent } from "../../test/fixtures";
 import { createTestHost, createTestRevision, createTestTeam, deployTo } from "../deployments/test-fixtures";
@@ -113,5 +117,47 @@ describe.skipIf(!ok)("registry passwords at claim time", { timeout: 60_000 }, ()
     const stored = await db.prisma.job.findUniqueOrThrow({ where: { id: jobIds[0] } });
     expect(stored.state).toBe("FAILED");
     expect(stored.error).toMatch(/the ACME EAB key \(tls\.acme\.eab\.hmacKey\): Secret ACME_EAB is not set/);
+  });
+
+  it("sends an uploaded certificate and key only in the claim answer, after checking them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "capstan-claim-cert-"));
+    try {
+      const ca = makeTestCa(dir, "claim");
+      const good = ca.issue(["shop.example.com"]);
+      const stranger = ca.issue(["shop.example.com"]);
+      const { actor } = await createTestMember(db.prisma, teamId, "ADMIN");
+      const deploy = async (key: string) => {
+        const revision = await createTestRevision(db.prisma, teamId, {
+          secrets: ["SHOP_CERT", "SHOP_KEY"],
+          serviceSecrets: [],
+          tls: { issuer: "custom", certificate: "SHOP_CERT", key: "SHOP_KEY" },
+          domains: [{ host: "shop.example.com", port: 80 }],
+        });
+        const set = (name: string, value: string) =>
+          setSecret(db.prisma, keyring, actor, { workflowId: revision.workflowId, name, value });
+        // Secrets are single-line: the PEMs are stored base64-encoded.
+        await set("SHOP_CERT", Buffer.from(good.cert).toString("base64"));
+        await set("SHOP_KEY", Buffer.from(key).toString("base64"));
+        const host = await createTestHost(db.prisma, teamId);
+        const { jobIds } = await deployTo(db.prisma, teamId, revision.id, [host.id]);
+        return { job: await claim(host.id), jobId: jobIds[0]! };
+      };
+
+      const ok = await deploy(good.key);
+      expect(ok.job?.tls).toMatchObject({ issuer: "custom", certificatePem: good.cert, keyPem: good.key });
+      const stored = await db.prisma.job.findUniqueOrThrow({ where: { id: ok.jobId } });
+      expect(JSON.stringify(stored.payload)).not.toContain("PRIVATE KEY");
+
+      const bad = await deploy(stranger.key);
+      expect(bad.job).toBeNull();
+      const failed = await db.prisma.job.findUniqueOrThrow({ where: { id: bad.jobId } });
+      expect(failed.state).toBe("FAILED");
+      expect(failed.error).toContain(
+        "the key in secret SHOP_KEY does not belong to the certificate in secret SHOP_CERT",
+      );
+      expect(failed.error).not.toContain("BEGIN");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

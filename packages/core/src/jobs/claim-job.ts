@@ -4,12 +4,13 @@
 // nothing is serialised: FOR UPDATE SKIP LOCKED lets concurrent claimers pass each other.
 import { Prisma } from "@capstan/db";
 import type { JobAssignment } from "@capstan/protocol";
-import { readHostPolicy } from "@capstan/templates";
+import { domainNames, readHostPolicy } from "@capstan/templates";
 import { auditInsertSql, recordAuditEvent } from "../audit/record-audit-event";
 import { type JobPayload, readJobPayload } from "../columns/job-payload";
 import { type Db, withTransaction } from "../db";
 import { isAppError } from "../errors";
 import { settleDeployments } from "../lifecycle/settle-deployments";
+import { checkCustomCertificate, decodePemSecret } from "./check-custom-certificate";
 import { jobPolicyRefusal } from "./job-policy-refusal";
 
 /** Decrypts the named secrets of a workflow; throws when one cannot be decrypted. */
@@ -125,6 +126,7 @@ async function resolveTls(
   payload: JobPayload,
   resolveSecrets: SecretResolver | undefined,
 ): Promise<JobAssignment["tls"]> {
+  if (payload.tls?.issuer === "custom") return resolveCustomCertificate(row, payload, resolveSecrets);
   const name = payload.tls?.acme?.eab?.hmacKey;
   if (!payload.tls || name === undefined) return payload.tls;
   if (!resolveSecrets)
@@ -142,6 +144,35 @@ async function resolveTls(
       `secret ${name} (the ACME EAB key in tls.acme.eab.hmacKey) has no value; set it before deploying`,
     );
   return { ...payload.tls, eabMacKey: value };
+}
+
+/** `issuer: custom`: the certificate and key secrets, decrypted and checked (check-custom-certificate.ts). */
+async function resolveCustomCertificate(
+  row: ClaimedRow,
+  payload: JobPayload,
+  resolveSecrets: SecretResolver | undefined,
+): Promise<JobAssignment["tls"]> {
+  const tls = payload.tls!;
+  const secrets = { certificate: tls.certificate!, key: tls.key! };
+  if (!resolveSecrets)
+    throw new Error(
+      "the uploaded certificate cannot be decrypted on this control plane (no secrets key configured)",
+    );
+  const values = await resolveSecrets({
+    teamId: row.teamId,
+    workflowId: payload.workflow.id,
+    names: [secrets.certificate, secrets.key],
+  });
+  for (const [field, name] of Object.entries(secrets))
+    if (typeof values[name] !== "string" || values[name] === "")
+      throw new Error(`secret ${name} (tls.${field}) has no value; set it before deploying`);
+  const pems = {
+    certificate: decodePemSecret(values[secrets.certificate]!),
+    key: decodePemSecret(values[secrets.key]!),
+  };
+  const names = payload.services.flatMap((s) => (s.spec.domains ?? []).flatMap(domainNames));
+  checkCustomCertificate(pems, secrets, names);
+  return { ...tls, certificatePem: pems.certificate, keyPem: pems.key };
 }
 
 /** The registries' passwords, decrypted like service secrets (only into the claim answer). */

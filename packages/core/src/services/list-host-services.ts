@@ -6,7 +6,7 @@ import type { HostDetail } from "../hosts/get-host";
 import { toServiceStats } from "../hosts/service-inventory";
 import { canReload, findDeployedServices } from "./find-deployed-services";
 
-export type HostService = HostDetail["services"][number] & {
+export type HostService = Omit<HostDetail["services"][number], "domains"> & {
   /** The revision the control plane last deployed there, when it did. */
   revision: number | null;
   /** Whether `reload` is possible (a systemd or Nix unit with a reloadSignal). */

@@ -1,7 +1,10 @@
 // The workflow toolchain (packages/templates/src/workflow) reports issues as data; here they
 // become application errors: BAD_REQUEST (400) for a workflow that is invalid anywhere, and
 // UNPROCESSABLE (422) for a valid one that its target hosts' policy refuses, so a caller can tell
-// "fix the document" from "ask the host's admin for the named policy key".
+// "fix the document" from "ask the host's admin for the named policy key". Issues only in
+// `services.<name>.domains` or `tls` are 422 too (issue 15): the document parses, but a domain
+// value (host name, path, port, header) is refused, and the clash check answers 422 as well, so
+// every domain refusal has the same status and names its field.
 import {
   type ValidateWorkflowOptions,
   validateWorkflow,
@@ -21,7 +24,15 @@ function describeIssues(issues: WorkflowIssue[]) {
 /** The error for a workflow that cannot be saved: the first issues in the message, all in the details. */
 export function invalidWorkflow(issues: WorkflowIssue[]) {
   const { summary, details } = describeIssues(issues);
+  if (issues.length > 0 && issues.every(isDomainIssue))
+    return unprocessable(`A domain of this workflow is invalid: ${summary}`, details);
   return badRequest(`The workflow is invalid: ${summary}`, details);
+}
+
+/** `services.<name>.domains...` or `tls...`: the domain settings (domain-spec.ts). */
+function isDomainIssue(issue: WorkflowIssue): boolean {
+  const [first, , third] = issue.path;
+  return first === "tls" || (first === "services" && third === "domains");
 }
 
 /** The error for a valid workflow that a target host's policy refuses; each issue names the host and key. */
@@ -36,7 +47,7 @@ export function domainInUse(issues: WorkflowIssue[]) {
   return unprocessable(`A domain of this workflow is already in use on its hosts: ${summary}`, details);
 }
 
-/** Throws BAD_REQUEST with every issue in `details.issues` when the workflow is invalid. */
+/** Throws BAD_REQUEST (UNPROCESSABLE for domain-only issues) with every issue in `details.issues` when the workflow is invalid. */
 export function assertValidWorkflow(source: string, options: ValidateWorkflowOptions = {}) {
   const result = validateWorkflow(source, options);
   if (!result.ok) throw invalidWorkflow(result.issues);

@@ -120,7 +120,7 @@ export const endpoints = {
     tag: "Deployments",
     summary: "Deploy a workflow revision or a capstan.yaml",
     description:
-      "Deploys a revision (`workflow` + `revision`) or a capstan.yaml (`yaml`, or the raw document with Content-Type application/yaml) to the workflow's target hosts. The YAML is validated first; invalid documents answer 400 with every issue's path and line, and a workflow a target host's policy refuses answers 422 naming the host and the policy key. Waits up to `wait` seconds: a deployment that finished answers 200 with its result, one still running answers 202 with its status URL in Location.",
+      "Deploys a revision (`workflow` + `revision`) or a capstan.yaml (`yaml`, or the raw document with Content-Type application/yaml) to the workflow's target hosts. The YAML is validated first; invalid documents answer 400 with every issue's path and line, a workflow a target host's policy refuses answers 422 naming the host and the policy key, and a refused domain (bad host name, path, port or header, or a name another workflow routes on the host) answers 422 naming the field. Waits up to `wait` seconds: a deployment that finished answers 200 with its result, one still running answers 202 with its status URL in Location.",
     minRole: "DEPLOYER",
     query: createDeploymentQuerySchema,
     body: createDeploymentBodySchema,

@@ -12,6 +12,7 @@ import {
   serviceUnitName,
   type WorkflowSpec,
 } from "../workflow/spec";
+import { exportCertificateDir, publishDomainPorts, renderCaddyfile } from "./render-caddyfile";
 import { type DockerfileKind, renderDockerfile, renderDockerignore } from "./render-dockerfile";
 
 export interface ExportFile {
@@ -51,7 +52,10 @@ export function renderExport(input: RenderExportInput): Record<string, ExportFil
     const after = service.dependsOn.length > 0 ? ` (after ${service.dependsOn.join(", ")})` : "";
     if (isComposeService(service)) {
       const dir = `compose/${name}`;
-      add(`${dir}/compose.yaml`, renderComposeDocument(service.compose.inline ?? {}));
+      add(
+        `${dir}/compose.yaml`,
+        renderComposeDocument(publishDomainPorts(service.compose.inline ?? {}, service.domains)),
+      );
       add(`${dir}/.env.example`, envExample(service));
       steps.push(
         `### ${name}: Compose stack${after}\n\n` +
@@ -107,12 +111,38 @@ export function renderExport(input: RenderExportInput): Record<string, ExportFil
     ".env.example",
     `# Secrets this workflow needs. Values are never exported.\n${secrets}${secrets ? "\n" : ""}`,
   );
+  const caddyfile = renderCaddyfile(spec);
+  if (caddyfile) {
+    add("ingress/Caddyfile", caddyfile);
+    steps.push(ingressStep(spec));
+  }
   if (input.dockerfile) {
     add("Dockerfile", renderDockerfile({ kind: input.dockerfile }));
     add(".dockerignore", renderDockerignore());
   }
   add("README.md", readme(spec, steps, input.dockerfile));
   return files;
+}
+
+function ingressStep(spec: WorkflowSpec): string {
+  const tls = spec.tls;
+  const custom =
+    tls?.issuer === "custom"
+      ? `sudo install -d -m 700 ${exportCertificateDir(spec.name)}\n` +
+        `# the certificate and key from secrets ${tls.certificate} and ${tls.key} (base64-decoded):\n` +
+        `sudo install -m 600 certificate.pem key.pem ${exportCertificateDir(spec.name)}/\n`
+      : "";
+  const eab = tls?.acme?.eab ? `export ${tls.acme.eab.hmacKey}=...   # the ACME EAB key\n` : "";
+  return (
+    "### The ingress: Caddy for the domains (after the services)\n\n" +
+    "`ingress/Caddyfile` serves the domains over HTTPS (ports 80 and 443; point their DNS at this machine). " +
+    "Capstan loads the same routes into Caddy as JSON through its admin API; this is the readable equivalent.\n\n" +
+    "```sh\n" +
+    custom +
+    eab +
+    "sudo caddy run --config ingress/Caddyfile --adapter caddyfile\n" +
+    "```\n"
+  );
 }
 
 function readme(spec: WorkflowSpec, steps: string[], dockerfile?: DockerfileKind): string {

@@ -45,11 +45,13 @@ export function checkDomains(spec: WorkflowSpec): WorkflowIssue[] {
       }
     });
   }
-  const hmacKey = spec.tls?.acme?.eab?.hmacKey;
-  if (hmacKey !== undefined && !spec.secrets.includes(hmacKey))
-    issues.push({
-      path: ["tls", "acme", "eab", "hmacKey"],
-      message: `secret \`${hmacKey}\` is not declared in the top-level \`secrets\` list`,
-    });
+  const secretRefs: [string | undefined, (string | number)[]][] = [
+    [spec.tls?.acme?.eab?.hmacKey, ["tls", "acme", "eab", "hmacKey"]],
+    [spec.tls?.certificate, ["tls", "certificate"]],
+    [spec.tls?.key, ["tls", "key"]],
+  ];
+  for (const [name, path] of secretRefs)
+    if (name !== undefined && !spec.secrets.includes(name))
+      issues.push({ path, message: `secret \`${name}\` is not declared in the top-level \`secrets\` list` });
   return issues;
 }

@@ -146,6 +146,21 @@ describe("domains", () => {
     ]);
   });
 
+  it("validates an uploaded certificate: both secrets, declared, only with issuer custom", () => {
+    expect(tlsSchema.safeParse({ issuer: "custom", certificate: "CERT", key: "KEY" }).success).toBe(true);
+    expect(tlsSchema.safeParse({ issuer: "custom", certificate: "CERT" }).success).toBe(false);
+    expect(tlsSchema.safeParse({ issuer: "acme", certificate: "CERT", key: "KEY" }).success).toBe(false);
+    expect(tlsSchema.safeParse({ issuer: "custom", certificate: "../cert.pem", key: "KEY" }).success).toBe(
+      false,
+    );
+    expect(
+      issuesOf(workflow("[]", "tls: { issuer: custom, certificate: SHOP_CERT, key: SHOP_KEY }\n")),
+    ).toEqual([
+      expect.stringMatching(/^tls\.certificate: secret `SHOP_CERT` is not declared/),
+      expect.stringMatching(/^tls\.key: secret `SHOP_KEY` is not declared/),
+    ]);
+  });
+
   it("names the problem of a host name in plain words", () => {
     expect(domainHostProblem("shop.example.com")).toBeNull();
     expect(domainHostProblem("xn--bcher-kva.example")).toBeNull();

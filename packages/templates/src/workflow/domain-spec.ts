@@ -86,6 +86,15 @@ export const hstsSchema = z.union([
   }),
 ]);
 
+/** The `Strict-Transport-Security` value for `hsts` (the agent's Caddy config and the export). */
+export function hstsHeaderValue(hsts: z.output<typeof hstsSchema> | undefined): string | undefined {
+  if (!hsts) return undefined;
+  const o = hsts === true ? { maxAge: 31536000, includeSubdomains: false, preload: false } : hsts;
+  return [`max-age=${o.maxAge}`, o.includeSubdomains && "includeSubDomains", o.preload && "preload"]
+    .filter(Boolean)
+    .join("; ");
+}
+
 export const domainSchema = z.strictObject({
   host: domainHostSchema,
   /** Compose: the container port; systemd/Nix: the port the service listens on at 127.0.0.1. */
@@ -178,15 +187,33 @@ const acmeSchema = z
     message: "set either `staging` or `directory`, not both",
   });
 
+const secretName = (what: string) =>
+  z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, `must name a secret of this workflow holding ${what}`);
+
 export const tlsSchema = z
   .strictObject({
-    /** acme: public certificates (default); internal: Caddy's own CA, for private networks. */
-    issuer: z.enum(["acme", "internal"]).default("acme"),
+    /**
+     * acme: public certificates (default); internal: Caddy's own CA, for private networks;
+     * custom: an uploaded certificate and key, each kept in a secret.
+     */
+    issuer: z.enum(["acme", "internal", "custom"]).default("acme"),
     acme: acmeSchema.optional(),
+    /** With `issuer: custom`: the secret holding the PEM certificate (chain), leaf first. */
+    certificate: secretName("the PEM certificate").optional(),
+    /** With `issuer: custom`: the secret holding the PEM private key. */
+    key: secretName("the PEM private key").optional(),
   })
   .refine((t) => t.issuer === "acme" || t.acme === undefined, {
     message: "`acme` settings need `issuer: acme`",
     path: ["acme"],
+  })
+  .refine((t) => t.issuer !== "custom" || (t.certificate !== undefined && t.key !== undefined), {
+    message: "`issuer: custom` needs `certificate` and `key` (the names of the secrets holding the PEMs)",
+    path: ["issuer"],
+  })
+  .refine((t) => t.issuer === "custom" || (t.certificate === undefined && t.key === undefined), {
+    message: "`certificate` and `key` need `issuer: custom`",
+    path: ["certificate"],
   });
 export type Tls = z.output<typeof tlsSchema>;
 

@@ -1,6 +1,7 @@
 "use client";
 // What runs on this host, as its heartbeats report it: every Capstan-managed service with health,
-// uptime, restarts, CPU, memory, image or release and ports, plus CPU and memory over time.
+// uptime, restarts, CPU, memory, image or release, ports and the running revision's domains, plus
+// CPU and memory over time.
 // Every value is rendered as text (React escapes it); the agent's strings are also allowlisted
 // by the protocol before they are stored.
 import { useQuery } from "@tanstack/react-query";
@@ -113,7 +114,15 @@ export function ServiceInventory({
                   <Identity service={s} />
                 </td>
                 <td className="px-4 py-2 font-mono text-xs text-slate-600">{ports(stats) ?? NONE}</td>
-                <td className="px-4 py-2 text-xs text-slate-600">{NONE}</td>
+                <td className="px-4 py-2 text-xs text-slate-600">
+                  {s.domains.length > 0
+                    ? s.domains.map((d) => (
+                        <span key={d} className="block whitespace-nowrap font-mono">
+                          {d}
+                        </span>
+                      ))
+                    : NONE}
+                </td>
                 <td className="whitespace-nowrap px-4 py-2 text-xs text-slate-600">
                   <RelativeTime date={s.updatedAt} />
                 </td>
