@@ -9,3 +9,5 @@ console.log(`[bench] npm run bench:dispatch ${args.join(" ")}`.trim());
 run("npm", ["run", "--silent", "bench:dispatch", ...(args.length ? ["--", ...args] : [])]);
 console.log("[bench] npm run bench:agent");
 run("npm", ["run", "--silent", "bench:agent"]);
+console.log("[bench] npm run bench:logs");
+run("npm", ["run", "--silent", "bench:logs"]);
