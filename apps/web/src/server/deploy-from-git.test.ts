@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { rollbackDeployment } from "@capstan/core/deployments/rollback-deployment";
+import { getHost } from "@capstan/core/hosts/get-host";
 import { auditActor, type TeamActor } from "@capstan/core/rbac/team-actor";
 import { postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import type { DeploymentResult } from "@capstan/protocol/public-api/schemas";
@@ -190,6 +191,15 @@ services:
     await waitLogLine(first.id, /compose: building web as capstan\//);
     // The release command ran once, in the new image, with the data folder mounted.
     expect(readFileSync(join(dataDir(), "releases.log"), "utf8")).toBe("release of config one\n");
+    // The host page names the commit that runs (the agent knows none: the deploy's source does).
+    const host = await db.prisma.host.findFirstOrThrow({ where: { teamId, name: HOST } });
+    const service = await waitFor(
+      "the host to report the service",
+      async () =>
+        (await getHost(db.prisma, { teamId, hostId: host.id })).services.find((s) => s.workflow === NAME),
+      { timeoutMs: 30_000, context },
+    );
+    expect(service.stats?.commit).toBe(commits[0]);
   }, 300_000);
 
   it("data written in ./data survives a redeploy of a new commit", async () => {

@@ -1,5 +1,6 @@
 import type { HealthStatus } from "@capstan/db";
 import type { ServiceStats, Unmanaged } from "@capstan/protocol";
+import { displayDeploymentCommit } from "../columns/deployment-source";
 import { readRevisionSpec } from "../columns/revision-spec";
 import type { Db } from "../db";
 import { readServiceListeners } from "../deployments/read-service-listeners";
@@ -37,6 +38,7 @@ export async function getHost(db: Db, args: { teamId: string; hostId: string }):
   });
   if (!host) throw notFound("Host");
   const domains = await liveDomains(db, args.teamId, host.services);
+  const commits = await liveCommits(db, host.id, host.services);
   return {
     ...toHostView(host),
     services: host.services.map((s) => ({
@@ -47,7 +49,7 @@ export async function getHost(db: Db, args: { teamId: string; hostId: string }):
       detail: s.detail,
       revisionHash: s.revisionHash,
       updatedAt: s.updatedAt,
-      stats: toServiceStats(s.stats),
+      stats: withCommit(toServiceStats(s.stats), commits.get(s.workflow)),
       domains: domains.get(`${s.workflow}/${s.revisionHash}/${s.service}`) ?? [],
     })),
     unmanaged: toUnmanaged(host.unmanaged),
@@ -76,5 +78,40 @@ async function liveDomains(
   for (const revision of revisions)
     for (const listener of readServiceListeners(readRevisionSpec(revision.spec)))
       out.set(`${revision.workflow.name}/${revision.contentHash}/${listener.service}`, listener.domains);
+  return out;
+}
+
+/** The agent knows no commit: the one the last deploy of the workflow on this host shipped (Git sources). */
+function withCommit(stats: ServiceStats | null, commit: string | undefined): ServiceStats | null {
+  if (!commit || stats?.commit) return stats;
+  return { ...stats, commit };
+}
+
+/**
+ * Per workflow, the commit of its newest successful deploy on the host (actions such as a restart
+ * ship nothing and are skipped); keyed by workflow name. Bounded: the host's newest 200 jobs.
+ */
+async function liveCommits(
+  db: Db,
+  hostId: string,
+  services: { workflow: string }[],
+): Promise<Map<string, string>> {
+  const workflows = [...new Set(services.map((s) => s.workflow))];
+  const out = new Map<string, string>();
+  if (workflows.length === 0) return out;
+  const jobs = await db.job.findMany({
+    where: { hostId, state: "SUCCEEDED", deployment: { workflow: { name: { in: workflows } } } },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: 200,
+    select: { payload: true, deployment: { select: { source: true, workflow: { select: { name: true } } } } },
+  });
+  const settled = new Set<string>();
+  for (const job of jobs) {
+    const name = job.deployment.workflow.name;
+    if (settled.has(name) || (job.payload as { action?: unknown } | null)?.action) continue;
+    settled.add(name);
+    const commit = displayDeploymentCommit(job.deployment.source);
+    if (commit) out.set(name, commit.sha);
+  }
   return out;
 }
