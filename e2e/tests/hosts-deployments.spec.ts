@@ -144,10 +144,22 @@ async function seed(): Promise<Seeded> {
      VALUES ($1, $2, $3, 'RUNNING', $4, now() - interval '1 minute', now() + interval '1 hour', $5) RETURNING id`,
     [teamId, workflowId, revisionId, ownerId, JSON.stringify({ waves: [[hostId]] })],
   );
+  // What the control plane stores for a job: the host page reads what a host runs from it.
+  const payload = {
+    workflow: { id: workflowId, name: "shop" },
+    revision: { id: revisionId, number: 1, hash: contentHash },
+    rollback: false,
+    autoRollback: true,
+    services: Object.entries(spec.services).map(([name, service]) => ({
+      name,
+      kind: "compose",
+      spec: service,
+    })),
+  };
   const { id: jobId } = await one<{ id: string }>(
     `INSERT INTO "Job" ("teamId", "deploymentId", "hostId", state, payload, "deadlineAt", "claimedAt", attempt, "lastSeq")
-     VALUES ($1, $2, $3, 'RUNNING', '{}', now() + interval '1 hour', now() - interval '50 seconds', 1, 3) RETURNING id`,
-    [teamId, deploymentId, hostId],
+     VALUES ($1, $2, $3, 'RUNNING', $4, now() + interval '1 hour', now() - interval '50 seconds', 1, 3) RETURNING id`,
+    [teamId, deploymentId, hostId, JSON.stringify(payload)],
   );
   await db.query(
     `INSERT INTO "JobStep" ("jobId", service, kind, position, state, "startedAt", "finishedAt") VALUES
