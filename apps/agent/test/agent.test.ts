@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ControlPlane, controlPlaneAvailable, startControlPlane } from "./control-plane";
 import {
   type AgentProcess,
+  ensureAgentBuild,
   freePort,
   removeComposeProject,
   runAgentProcess,
@@ -80,7 +81,7 @@ describe.skipIf(!ok)("agent against the real control plane", () => {
     cp.db.prisma.jobEvent.findMany({ where: { jobId }, orderBy: { seq: "asc" } });
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(AGENT_DIR, "scripts/build.mjs"), "--no-sea"], { stdio: "pipe" });
+    ensureAgentBuild("capstan-agent.cjs");
     cp = await startControlPlane({ heartbeatSeconds: 2, pollSeconds: 5 });
     port = await freePort();
   });

@@ -1,12 +1,35 @@
 // Shared helpers for the agent's tests against real components.
 import { execFile, execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { systemdHostRunArgs } from "@capstan/testkit";
 import { createLogger } from "../src/log";
 
 export const silentLog = createLogger("silent");
+
+const AGENT_DIR = join(import.meta.dirname, "..");
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Builds apps/agent/dist only when `file` is missing or older than the agent's sources. `npm test`
+ * builds it first; rebuilding in place would pull the bundle from under the web tests that run
+ * real agents from it at the same time.
+ */
+export function ensureAgentBuild(file: "capstan-agent.cjs" | "capstan-agent"): void {
+  const path = join(AGENT_DIR, "dist", file);
+  if (existsSync(path) && newestMtime(join(AGENT_DIR, "src")) <= statSync(path).mtimeMs) return;
+  const args = file === "capstan-agent.cjs" ? ["--no-sea"] : [];
+  execFileSync(process.execPath, [join(AGENT_DIR, "scripts/build.mjs"), ...args], { stdio: "pipe" });
+}
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `capstan-agent-${prefix}-`));

@@ -1,13 +1,10 @@
 // The install script end to end: fetched with curl from the running control plane inside a fresh
 // systemd host container, it installs the single executable and its unit; the host shows ONLINE;
 // re-running upgrades in place keeping the identity; --uninstall cleans up.
-import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { dockerEngine, dockerImage, requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ControlPlane, controlPlaneAvailable, startControlPlane } from "./control-plane";
-import { type SystemdHost, startSystemdHost, uniqueName, waitFor } from "./helpers";
+import { ensureAgentBuild, type SystemdHost, startSystemdHost, uniqueName, waitFor } from "./helpers";
 
 const ok = requireComponents(
   "install script",
@@ -15,17 +12,6 @@ const ok = requireComponents(
   dockerImage("capstan-systemd-host:bookworm"),
   ...(await controlPlaneAvailable()),
 );
-
-const AGENT_DIR = join(import.meta.dirname, "..");
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
 describe.skipIf(!ok)("install.sh from the control plane", () => {
   let cp: ControlPlane;
@@ -43,10 +29,7 @@ describe.skipIf(!ok)("install.sh from the control plane", () => {
     ]);
 
   beforeAll(async () => {
-    const exe = join(AGENT_DIR, "dist", "capstan-agent");
-    if (!existsSync(exe) || newestMtime(join(AGENT_DIR, "src")) > statSync(exe).mtimeMs) {
-      execFileSync(process.execPath, [join(AGENT_DIR, "scripts/build.mjs")], { stdio: "pipe" });
-    }
+    ensureAgentBuild("capstan-agent");
     cp = await startControlPlane({ heartbeatSeconds: 2, pollSeconds: 5 });
     host = await startSystemdHost("capstan-agent-install");
   });
