@@ -146,7 +146,10 @@ describe("job runner with a fake runtime", () => {
 
     expect(fake.activated).toEqual([NEW_RELEASE, OLD_RELEASE]);
     expect(await fake.currentRelease()).toBe(OLD_RELEASE);
-    expect(fake.pruned).toEqual([]);
+    // No release is pruned for age; only the failed one is discarded, the running one protected.
+    expect(fake.pruned).toEqual([
+      { keep: Number.MAX_SAFE_INTEGER, protect: [OLD_RELEASE], discard: [NEW_RELEASE] },
+    ]);
     // The state still names what runs: the previous release at the previous revision.
     expect(state.getService(WORKFLOW, SERVICE)).toMatchObject({
       releaseId: OLD_RELEASE,
