@@ -133,6 +133,39 @@ test("sign out, a wrong password shows a clear error, the right one lands on the
   await expect(page).toHaveURL(/\/signin/);
 });
 
+test("a sign-in submitted before the page's scripts run sends the password nowhere", async ({ page }) => {
+  // Hold the page's scripts back, as a slow network or a busy machine does.
+  let release: () => void = () => {};
+  const scriptsHeld = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route("**/_next/static/chunks/**", async (route) => {
+    await scriptsHeld;
+    await route.continue();
+  });
+  const urls: string[] = [];
+  page.on("request", (request) => urls.push(request.url()));
+
+  await page.goto("/signin", { waitUntil: "domcontentloaded" });
+  const form = page.locator("form");
+  const button = page.getByRole("button", { name: "Sign in" });
+  // Not interactive yet: the button stays disabled, and a native submit would be a POST.
+  await expect(button).toBeDisabled();
+  await expect(form).toHaveAttribute("method", "post");
+  await page.getByLabel("Email").fill(OWNER.email);
+  await page.getByLabel("Password").fill(OWNER.password);
+  await page.getByLabel("Password").press("Enter");
+  expect(page.url()).not.toContain("password");
+
+  release();
+  await expect(button).toBeEnabled();
+  await button.click();
+  await expect(page).toHaveURL(new RegExp(`/t/${TEAM.slug}$`));
+  const leaked = urls.filter((u) => u.includes(encodeURIComponent(OWNER.password)) || u.includes(OWNER.password));
+  expect(leaked).toEqual([]);
+  await page.unrouteAll({ behavior: "ignoreErrors" });
+});
+
 test("the dashboard works at phone width and keeps other teams' slugs out of reach", async ({
   page,
 }, testInfo) => {

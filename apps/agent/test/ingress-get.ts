@@ -9,7 +9,7 @@ export interface IngressResponse {
   body: string;
   /** The serving certificate's issuer CN, for HTTPS. */
   issuer?: string;
-  /** The serving certificate's serial number (upper-case hex), for HTTPS. */
+  /** The serving certificate's serial number (upper-case hex, no leading zeros, as reported), for HTTPS. */
   serial?: string;
 }
 
@@ -36,7 +36,8 @@ export function ingressGet(
       } | null;
       const peer = socket?.getPeerCertificate?.();
       const issuer = peer?.issuer?.CN;
-      const serial = peer?.serialNumber?.toUpperCase();
+      // Node keeps a leading zero byte that the certificate report drops: compare like with like.
+      const serial = peer?.serialNumber?.toUpperCase().replace(/^0+(?=.)/, "");
       let body = "";
       res.on("data", (c) => {
         body += c;

@@ -5,6 +5,7 @@ import { signIn } from "next-auth/react";
 import { type FormEvent, useState } from "react";
 import { Button, ErrorNotice, Field } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
+import { useHydrated } from "@/lib/use-hydrated";
 import { useTRPC } from "@/trpc/client";
 
 export function SetupForm() {
@@ -12,6 +13,7 @@ export function SetupForm() {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const setup = useMutation(trpc.setup.createFirstOwner.mutationOptions());
+  const hydrated = useHydrated();
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -40,7 +42,7 @@ export function SetupForm() {
   }
 
   return (
-    <form onSubmit={onSubmit} className="space-y-4">
+    <form method="post" onSubmit={onSubmit} className="space-y-4">
       <Field
         id="setupCode"
         label="Setup code"
@@ -79,7 +81,7 @@ export function SetupForm() {
         autoComplete="new-password"
       />
       {error ? <ErrorNotice title="Setup failed" message={error} /> : null}
-      <Button type="submit" className="w-full" disabled={setup.isPending}>
+      <Button type="submit" className="w-full" disabled={setup.isPending || !hydrated}>
         {setup.isPending ? "Creating…" : "Create owner and team"}
       </Button>
     </form>

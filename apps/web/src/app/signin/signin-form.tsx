@@ -4,6 +4,7 @@ import { signIn } from "next-auth/react";
 import { type FormEvent, useState } from "react";
 import { Button, Field } from "@/components/ui";
 import { signInErrorMessage } from "@/lib/sign-in-error";
+import { useHydrated } from "@/lib/use-hydrated";
 
 export function SignInForm({
   callbackUrl,
@@ -15,6 +16,7 @@ export function SignInForm({
   const router = useRouter();
   const [error, setError] = useState<string | null>(initialError);
   const [pending, setPending] = useState(false);
+  const hydrated = useHydrated();
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -41,7 +43,7 @@ export function SignInForm({
   }
 
   return (
-    <form onSubmit={onSubmit} className="space-y-4">
+    <form method="post" onSubmit={onSubmit} className="space-y-4">
       <Field id="email" label="Email" type="email" required autoComplete="email" autoFocus />
       <Field id="password" label="Password" type="password" required autoComplete="current-password" />
       {error ? (
@@ -49,7 +51,7 @@ export function SignInForm({
           {error}
         </p>
       ) : null}
-      <Button type="submit" className="w-full" disabled={pending}>
+      <Button type="submit" className="w-full" disabled={pending || !hydrated}>
         {pending ? "Signing in…" : "Sign in"}
       </Button>
       <p className="text-center text-xs text-slate-500">New here? Ask a team admin for an invitation link.</p>

@@ -6,6 +6,7 @@ import { signIn } from "next-auth/react";
 import { type FormEvent, useState } from "react";
 import { Button, ErrorNotice, Field } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
+import { useHydrated } from "@/lib/use-hydrated";
 import { useTRPC } from "@/trpc/client";
 
 interface Props {
@@ -20,6 +21,7 @@ export function AcceptInvitation({ token, invitedEmail, signedInEmail }: Props) 
   const [error, setError] = useState<string | null>(null);
   const asMe = useMutation(trpc.invitation.acceptAsMe.mutationOptions());
   const asNew = useMutation(trpc.invitation.acceptAsNewUser.mutationOptions());
+  const hydrated = useHydrated();
 
   if (signedInEmail) {
     return (
@@ -70,7 +72,7 @@ export function AcceptInvitation({ token, invitedEmail, signedInEmail }: Props) 
   }
 
   return (
-    <form onSubmit={onSubmit} className="space-y-4">
+    <form method="post" onSubmit={onSubmit} className="space-y-4">
       <Field id="name" label="Your name" maxLength={120} autoComplete="name" />
       <Field
         id="email"
@@ -91,7 +93,7 @@ export function AcceptInvitation({ token, invitedEmail, signedInEmail }: Props) 
         hint="At least 10 characters."
       />
       {error ? <ErrorNotice title="Could not join" message={error} /> : null}
-      <Button type="submit" className="w-full" disabled={asNew.isPending}>
+      <Button type="submit" className="w-full" disabled={asNew.isPending || !hydrated}>
         Create account and join
       </Button>
       <p className="text-center text-xs text-slate-500">
