@@ -161,7 +161,9 @@ test("a sign-in submitted before the page's scripts run sends the password nowhe
   await expect(button).toBeEnabled();
   await button.click();
   await expect(page).toHaveURL(new RegExp(`/t/${TEAM.slug}$`));
-  const leaked = urls.filter((u) => u.includes(encodeURIComponent(OWNER.password)) || u.includes(OWNER.password));
+  const leaked = urls.filter(
+    (u) => u.includes(encodeURIComponent(OWNER.password)) || u.includes(OWNER.password),
+  );
   expect(leaked).toEqual([]);
   await page.unrouteAll({ behavior: "ignoreErrors" });
 });
