@@ -146,9 +146,11 @@ test("a sign-in submitted before the page's scripts run sends the password nowhe
   const urls: string[] = [];
   page.on("request", (request) => urls.push(request.url()));
 
-  await page.goto("/signin", { waitUntil: "domcontentloaded" });
+  // "commit": the held scripts keep DOMContentLoaded from firing; the server-rendered form shows.
+  await page.goto("/signin", { waitUntil: "commit" });
   const form = page.locator("form");
   const button = page.getByRole("button", { name: "Sign in" });
+  await expect(button).toBeVisible();
   // Not interactive yet: the button stays disabled, and a native submit would be a POST.
   await expect(button).toBeDisabled();
   await expect(form).toHaveAttribute("method", "post");
