@@ -3,7 +3,7 @@ import type { Keyring } from "../secrets/keyring";
 import { resolveSecrets } from "../secrets/resolve-secrets";
 
 /**
- * Every secret value of the stream's workflow, decrypted once when the stream opens, for masking.
+ * Every secret value the stream's workflow can see (its own and the team's), decrypted once when the stream opens, for masking.
  * A secret that cannot be decrypted refuses the stream (resolveSecrets throws naming it): lines
  * that cannot be masked are not shown.
  */
@@ -13,7 +13,8 @@ export async function loadStreamSecrets(
   args: { teamId: string; workflowId: string },
 ): Promise<string[]> {
   const rows = await db.secret.findMany({
-    where: { teamId: args.teamId, workflowId: args.workflowId },
+    // The team's secrets too: a workflow may name any of them.
+    where: { teamId: args.teamId, OR: [{ workflowId: args.workflowId }, { workflowId: null }] },
     select: { name: true },
   });
   const values = await resolveSecrets(db, keyring, { ...args, names: rows.map((r) => r.name) });

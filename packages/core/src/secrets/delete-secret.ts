@@ -6,7 +6,8 @@ import { findSecretWorkflow } from "./find-secret-workflow";
 import { checkSecretName } from "./secret-rules";
 
 export interface DeleteSecretInput {
-  workflowId: string;
+  /** null: the team secret of that name. */
+  workflowId: string | null;
   name: string;
 }
 
@@ -14,17 +15,19 @@ export interface DeleteSecretInput {
 export async function deleteSecret(db: Db, actor: TeamActor, input: DeleteSecretInput): Promise<void> {
   checkSecretName(input.name);
   await withTransaction(db, async (tx) => {
-    const workflow = await findSecretWorkflow(tx, actor.teamId, input.workflowId);
+    const workflow = input.workflowId ? await findSecretWorkflow(tx, actor.teamId, input.workflowId) : null;
     const deleted = await tx.secret.deleteMany({
-      where: { teamId: actor.teamId, workflowId: workflow.id, name: input.name },
+      where: { teamId: actor.teamId, workflowId: workflow?.id ?? null, name: input.name },
     });
     if (deleted.count === 0) throw notFound("Secret");
     await recordAuditEvent(tx, {
       teamId: actor.teamId,
       actor: auditActor(actor),
       kind: "secret.deleted",
-      target: { type: "workflow", id: workflow.id },
-      data: { name: input.name, workflowId: workflow.id, workflow: workflow.name },
+      target: workflow ? { type: "workflow", id: workflow.id } : { type: "team", id: actor.teamId },
+      data: workflow
+        ? { name: input.name, workflowId: workflow.id, workflow: workflow.name }
+        : { name: input.name, scope: "team" },
     });
   });
 }

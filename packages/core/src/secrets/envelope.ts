@@ -96,7 +96,8 @@ export function unwrapDataKey(
 /** Where a secret lives; all of it is bound into the ciphertext. */
 export interface SecretRef {
   teamId: string;
-  workflowId: string;
+  /** null for a team secret: the associated data then differs from every workflow's. */
+  workflowId: string | null;
   name: string;
 }
 

@@ -18,8 +18,17 @@ export async function listSecrets(
   input: { workflowId: string },
 ): Promise<SecretView[]> {
   const workflow = await findSecretWorkflow(db, actor.teamId, input.workflowId);
+  return listSecretRows(db, actor.teamId, workflow.id);
+}
+
+/** The secrets of one workflow, or the team's own (`workflowId` null), with who saved each. */
+export async function listSecretRows(
+  db: Db,
+  teamId: string,
+  workflowId: string | null,
+): Promise<SecretView[]> {
   const rows = await db.secret.findMany({
-    where: { teamId: actor.teamId, workflowId: workflow.id },
+    where: { teamId, workflowId },
     select: { id: true, name: true, createdAt: true, updatedAt: true, updatedById: true },
     orderBy: { name: "asc" },
   });

@@ -1,5 +1,5 @@
 // The deploy path's only way to read secret values: the job engine calls it when a job is
-// claimed. Any secret that is missing or cannot be decrypted throws, naming the secret (never a
+// claimed. A name comes from the workflow's own secrets, else from the team's. Any secret that is missing or cannot be decrypted throws, naming the secret (never a
 // value), so the deploy fails instead of starting with an empty or wrong value.
 
 import { type Db, withTransaction } from "../db";
@@ -39,16 +39,21 @@ export async function resolveSecrets(
     // either finishes first or waits, so the secrets and the key we read always match.
     const keyRow = await lockTeamKeyRow(tx, teamId, "share");
     const rows = await tx.secret.findMany({
-      where: { teamId, workflowId, name: { in: names } },
-      select: { name: true, ciphertext: true, keyId: true },
+      where: { teamId, OR: [{ workflowId }, { workflowId: null }], name: { in: names } },
+      select: { name: true, workflowId: true, ciphertext: true, keyId: true },
     });
-    const found = new Map(rows.map((r) => [r.name, r]));
+    // A workflow's own secret wins over the team secret of the same name.
+    const found = new Map(
+      rows
+        .sort((a, b) => Number(a.workflowId !== null) - Number(b.workflowId !== null))
+        .map((r) => [r.name, r]),
+    );
     const missing = names.filter((n) => !found.has(n));
     if (missing.length > 0) {
       const what = missing.length === 1 ? `Secret ${missing[0]} is` : `Secrets ${missing.join(", ")} are`;
       throw new AppError(
         "CONFLICT",
-        `${what} not set for workflow "${workflow.name}"; set it before deploying.`,
+        `${what} not set for workflow "${workflow.name}" nor for the team; set it before deploying.`,
         {
           secrets: missing,
         },
@@ -80,7 +85,7 @@ export async function resolveSecrets(
           );
         }
         try {
-          values[name] = openSecret(dek, { teamId, workflowId, name }, row.ciphertext);
+          values[name] = openSecret(dek, { teamId, workflowId: row.workflowId, name }, row.ciphertext);
         } catch (error) {
           if (!(error instanceof EnvelopeError)) throw error;
           throw cannotDecrypt([name], workflow.name, `${error.message}.`);

@@ -5,12 +5,13 @@ import { requireKeyring } from "./keyring";
 import { type WrittenSecret, writeSecrets } from "./write-secrets";
 
 export interface SetSecretInput {
-  workflowId: string;
+  /** null: a team secret, which every workflow of the team may name. */
+  workflowId: string | null;
   name: string;
   value: string;
 }
 
-/** Creates or replaces one secret of a workflow. The value is write-only from here on. */
+/** Creates or replaces one secret of a workflow or the team. The value is write-only from here on. */
 export async function setSecret(
   db: Db,
   keyring: Keyring | null | undefined,

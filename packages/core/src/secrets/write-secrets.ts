@@ -26,7 +26,8 @@ export async function writeSecrets(
   db: Db,
   keyring: Keyring,
   actor: TeamActor,
-  workflowId: string,
+  /** null: team secrets, which every workflow of the team may name. */
+  workflowId: string | null,
   writes: SecretWrite[],
   source: "api" | "env-file",
 ): Promise<WrittenSecret[]> {
@@ -40,13 +41,13 @@ export async function writeSecrets(
     names.add(name);
   }
   const { teamId } = actor;
-  await findSecretWorkflow(db, teamId, workflowId);
+  if (workflowId) await findSecretWorkflow(db, teamId, workflowId);
   await ensureTeamDataKey(db, keyring, teamId);
 
   return withTransaction(
     db,
     async (tx) => {
-      const workflow = await findSecretWorkflow(tx, teamId, workflowId);
+      const workflow = workflowId ? await findSecretWorkflow(tx, teamId, workflowId) : null;
       const dek = await openTeamDataKey(tx, keyring, teamId, "share");
       try {
         const existing = await tx.secret.findMany({
@@ -57,19 +58,24 @@ export async function writeSecrets(
         const written: WrittenSecret[] = [];
         for (const { name, value } of writes) {
           const ciphertext = new Uint8Array(sealSecret(dek, { teamId, workflowId, name }, value));
-          const row = await tx.secret.upsert({
-            where: { workflowId_name: { workflowId, name } },
-            create: { teamId, workflowId, name, ciphertext, keyId: dek.id, updatedById: actor.userId },
-            update: { ciphertext, keyId: dek.id, updatedById: actor.userId },
-            select: { id: true, name: true, updatedAt: true },
-          });
+          const row = await upsertSecret(
+            tx,
+            { teamId, workflowId, name },
+            {
+              ciphertext,
+              keyId: dek.id,
+              updatedById: actor.userId,
+            },
+          );
           const created = !existed.has(name);
           await recordAuditEvent(tx, {
             teamId,
             actor: auditActor(actor),
             kind: "secret.written",
             target: { type: "secret", id: row.id },
-            data: { name, workflowId, workflow: workflow.name, created, source },
+            data: workflow
+              ? { name, workflowId, workflow: workflow.name, created, source }
+              : { name, scope: "team", created, source },
           });
           written.push({ ...row, created });
         }
@@ -80,4 +86,19 @@ export async function writeSecrets(
     },
     { timeout: 30_000 },
   );
+}
+
+/**
+ * Prisma's upsert needs a unique key, and a team secret's is a partial index Prisma cannot name:
+ * look up, then update or create (the index still refuses a concurrent duplicate).
+ */
+async function upsertSecret(
+  tx: Db,
+  ref: { teamId: string; workflowId: string | null; name: string },
+  data: { ciphertext: Uint8Array<ArrayBuffer>; keyId: string; updatedById: string | null },
+) {
+  const select = { id: true, name: true, updatedAt: true } as const;
+  const existing = await tx.secret.findFirst({ where: ref, select: { id: true } });
+  if (existing) return tx.secret.update({ where: { id: existing.id }, data, select });
+  return tx.secret.create({ data: { ...ref, ...data }, select });
 }

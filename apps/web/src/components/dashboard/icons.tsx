@@ -76,3 +76,9 @@ export const FleetIcon = () => (
     <path d="M14 7l2-2 2 2M16 5v5" />
   </Icon>
 );
+export const SecretsIcon = () => (
+  <Icon>
+    <rect x="4" y="11" width="16" height="10" rx="2" />
+    <path d="M8 11V7a4 4 0 0 1 8 0v4" />
+  </Icon>
+);

@@ -14,6 +14,7 @@ import {
   HostsIcon,
   MenuIcon,
   OverviewIcon,
+  SecretsIcon,
   TeamIcon,
   WebhooksIcon,
   WorkflowsIcon,
@@ -28,6 +29,7 @@ const NAV = [
   { href: "/deployments", label: "Deployments", icon: DeploymentsIcon },
   { href: "/team", label: "Team", icon: TeamIcon },
   { href: "/audit", label: "Audit", icon: AuditIcon },
+  { href: "/settings/secrets", label: "Secrets", icon: SecretsIcon },
   { href: "/settings/webhooks", label: "Webhooks", icon: WebhooksIcon },
   { href: "/api", label: "API", icon: ApiIcon },
 ];

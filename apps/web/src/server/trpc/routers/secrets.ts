@@ -3,6 +3,7 @@
 import { deleteSecret } from "@capstan/core/secrets/delete-secret";
 import { importEnvFile } from "@capstan/core/secrets/import-env-file";
 import { listSecrets } from "@capstan/core/secrets/list-secrets";
+import { listTeamSecrets } from "@capstan/core/secrets/list-team-secrets";
 import { MAX_ENV_FILE_BYTES } from "@capstan/core/secrets/parse-env-file";
 import { rotateTeamDataKey } from "@capstan/core/secrets/rotate-team-data-key";
 import { saveEnvFileSecrets } from "@capstan/core/secrets/save-env-file-secrets";
@@ -27,6 +28,16 @@ export const secretsRouter = createTRPCRouter({
   delete: teamProcedure("ADMIN")
     .input(z.object({ workflowId, name }))
     .mutation(({ ctx, input }) => deleteSecret(ctx.prisma, ctx.actor, input)),
+  /** The team's own secrets, which any workflow may name (its own secret of a name wins). */
+  listTeam: teamProcedure("VIEWER").query(({ ctx }) => listTeamSecrets(ctx.prisma, ctx.actor)),
+  setTeam: teamProcedure("ADMIN")
+    .input(z.object({ name, value: z.string().max(MAX_SECRET_VALUE_BYTES) }))
+    .mutation(async ({ ctx, input }) =>
+      setSecret(ctx.prisma, await keyringOf(ctx), ctx.actor, { ...input, workflowId: null }),
+    ),
+  deleteTeam: teamProcedure("ADMIN")
+    .input(z.object({ name }))
+    .mutation(({ ctx, input }) => deleteSecret(ctx.prisma, ctx.actor, { ...input, workflowId: null })),
   /** Step one of a .env import: names, masked previews and issues by line. Writes nothing. */
   previewEnvFile: teamProcedure("ADMIN")
     .input(z.object({ workflowId, text: envText }))

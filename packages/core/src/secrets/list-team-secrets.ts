@@ -1,0 +1,42 @@
+import { readRevisionSpec } from "../columns/revision-spec";
+import type { Db } from "../db";
+import type { TeamActor } from "../rbac/team-actor";
+import { listSecretRows, type SecretView } from "./list-secrets";
+
+export interface TeamSecretView extends SecretView {
+  /** Workflows whose latest revision names the secret and that have no secret of their own by that name. */
+  usedBy: { id: string; name: string }[];
+}
+
+/** The team's secrets (names, never values) and where each is used. */
+export async function listTeamSecrets(db: Db, actor: Pick<TeamActor, "teamId">): Promise<TeamSecretView[]> {
+  const secrets = await listSecretRows(db, actor.teamId, null);
+  if (secrets.length === 0) return [];
+  const [workflows, own] = await Promise.all([
+    db.workflow.findMany({
+      where: { teamId: actor.teamId },
+      select: {
+        id: true,
+        name: true,
+        revisions: { orderBy: { number: "desc" }, take: 1, select: { spec: true } },
+      },
+      orderBy: { name: "asc" },
+    }),
+    db.secret.findMany({
+      where: { teamId: actor.teamId, workflowId: { not: null }, name: { in: secrets.map((s) => s.name) } },
+      select: { workflowId: true, name: true },
+    }),
+  ]);
+  const overridden = new Set(own.map((o) => `${o.workflowId}/${o.name}`));
+  const declared = workflows.map((w) => ({
+    id: w.id,
+    name: w.name,
+    names: new Set(readRevisionSpec(w.revisions[0]?.spec)?.secrets ?? []),
+  }));
+  return secrets.map((secret) => ({
+    ...secret,
+    usedBy: declared
+      .filter((w) => w.names.has(secret.name) && !overridden.has(`${w.id}/${secret.name}`))
+      .map(({ id, name }) => ({ id, name })),
+  }));
+}
