@@ -249,12 +249,15 @@ async function watchDeployment(page: Page, testInfo: TestInfo, name: string, log
   await expect(page.getByTestId("timeline-step").first()).toHaveAttribute("data-state", "SUCCEEDED");
   // "Health now" shows what the agent's heartbeats report (every 15 s); the page does not poll
   // once the deployment is final, so reload until the first heartbeat after the deploy is in.
+  // Each try waits for the reloaded page itself first: on a busy machine loading it can take
+  // longer than the short wait for "Healthy", and a try must not end before the page is there.
   await expect(async () => {
     await page.reload();
+    await expect(heading).toContainText("Succeeded", { timeout: 30_000 });
     await expect(page.getByRole("region", { name: "Health now" })).toContainText("Healthy", {
       timeout: 3_000,
     });
-  }).toPass({ timeout: 60_000, intervals: [2_000] });
+  }).toPass({ timeout: 150_000, intervals: [2_000] });
   await snap(page, testInfo, `${name}-finished`);
 }
 
