@@ -14,7 +14,7 @@ test.describe.configure({ mode: "serial" });
 
 const OWNER = { email: "owner@example.test", password: "a-very-long-passphrase", name: "Ada Owner" };
 const TEAM = { name: "Acme Ops", slug: "acme-ops" };
-const DOCS_SCREENSHOT = fileURLToPath(new URL("../../docs/screenshot-dashboard.png", import.meta.url));
+const DOCS_SCREENSHOT = fileURLToPath(new URL("../../docs/user/images/dashboard.png", import.meta.url));
 
 async function snap(page: Page, testInfo: TestInfo, name: string): Promise<string> {
   const path = testInfo.outputPath(`${name}.png`);
