@@ -25,7 +25,10 @@ export const configSchema = z.object({
   /** sha256 of the control plane's public key (SPKI): see trust.ts. */
   CAPSTAN_PIN: z
     .string()
-    .refine((v) => normalizePin(v) !== null, "CAPSTAN_PIN must be sha256:<64 hex digits> (see docs/user/hosts.md)")
+    .refine(
+      (v) => normalizePin(v) !== null,
+      "CAPSTAN_PIN must be sha256:<64 hex digits> (see docs/user/hosts.md)",
+    )
     .transform((v) => normalizePin(v) as string)
     .optional(),
   CAPSTAN_ENROLLMENT_TOKEN: z
