@@ -14,12 +14,18 @@ test.describe.configure({ mode: "serial" });
 
 const OWNER = { email: "owner@example.test", password: "a-very-long-passphrase", name: "Ada Owner" };
 const TEAM = { name: "Acme Ops", slug: "acme-ops" };
-const DOCS_SCREENSHOT = fileURLToPath(new URL("../../docs/user/images/dashboard.png", import.meta.url));
+// The user guide's screenshots (docs/user/images), rewritten with CAPSTAN_UPDATE_SCREENSHOT=1 so
+// the guide shows what a fresh install really looks like.
+const GUIDE_IMAGES = fileURLToPath(new URL("../../docs/user/images/", import.meta.url));
 
-async function snap(page: Page, testInfo: TestInfo, name: string): Promise<string> {
+async function snap(page: Page, testInfo: TestInfo, name: string, guideImage?: string): Promise<string> {
   const path = testInfo.outputPath(`${name}.png`);
   await page.screenshot({ path, fullPage: true });
   await testInfo.attach(name, { path, contentType: "image/png" });
+  if (guideImage && process.env.CAPSTAN_UPDATE_SCREENSHOT === "1") {
+    mkdirSync(GUIDE_IMAGES, { recursive: true });
+    copyFileSync(path, `${GUIDE_IMAGES}${guideImage}.png`);
+  }
   return path;
 }
 
@@ -44,7 +50,7 @@ test("a fresh install sends the first visitor to setup, which creates the owner 
   expect(headers["content-security-policy"]).toContain("script-src 'self' 'unsafe-inline';");
   expect(headers["content-security-policy"]).toContain("connect-src 'self'");
   await expect(page.getByRole("heading", { name: "Welcome to Capstan" })).toBeVisible();
-  await snap(page, testInfo, "setup");
+  await snap(page, testInfo, "setup", "setup");
 
   await page.getByLabel("Team name").fill(TEAM.name);
   await page.getByLabel("Your name").fill(OWNER.name);
@@ -92,11 +98,7 @@ test("sign out, a wrong password shows a clear error, the right one lands on the
     await expect(main.getByRole("link", { name: new RegExp(`^${label}\\s*0$`) })).toBeVisible();
   }
   await expect(main.getByRole("link", { name: /^Members\s*1$/ })).toBeVisible();
-  const overview = await snap(page, testInfo, "dashboard-overview");
-  if (process.env.CAPSTAN_UPDATE_SCREENSHOT === "1") {
-    mkdirSync(fileURLToPath(new URL("../../docs", import.meta.url)), { recursive: true });
-    copyFileSync(overview, DOCS_SCREENSHOT);
-  }
+  await snap(page, testInfo, "dashboard-overview", "dashboard");
 
   const pages = [
     { nav: "Hosts", heading: "Hosts", empty: "No hosts yet" },
@@ -161,7 +163,9 @@ test("a sign-in submitted before the page's scripts run sends the password nowhe
   await expect(button).toBeEnabled();
   await button.click();
   await expect(page).toHaveURL(new RegExp(`/t/${TEAM.slug}$`));
-  const leaked = urls.filter((u) => u.includes(encodeURIComponent(OWNER.password)) || u.includes(OWNER.password));
+  const leaked = urls.filter(
+    (u) => u.includes(encodeURIComponent(OWNER.password)) || u.includes(OWNER.password),
+  );
   expect(leaked).toEqual([]);
   await page.unrouteAll({ behavior: "ignoreErrors" });
 });
