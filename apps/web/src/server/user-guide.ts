@@ -12,7 +12,7 @@ import { headingSlug, stripInlineMarkdown } from "@/lib/heading-slug";
 export const GUIDE_DIR = join(process.cwd(), "..", "..", "docs", "user");
 
 const PAGE_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-export const IMAGE_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*\.png$/;
+const IMAGE_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*\.png$/;
 
 export interface GuidePage {
   name: string;
