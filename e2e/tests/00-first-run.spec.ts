@@ -3,10 +3,9 @@
 // It needs an install without users, so it runs first: files run in name order on one worker
 // against one database, and later specs seed their own users.
 import { createHash, randomBytes } from "node:crypto";
-import { copyFileSync, mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { expect, type Page, type TestInfo, test } from "@playwright/test";
+import { expect, type Page, test } from "@playwright/test";
 import pg from "pg";
+import { snap } from "../src/screenshots";
 import { readSetupCode } from "../src/setup-code";
 
 test.skip(!!process.env.CAPSTAN_E2E_SKIP, process.env.CAPSTAN_E2E_SKIP ?? "");
@@ -14,20 +13,6 @@ test.describe.configure({ mode: "serial" });
 
 const OWNER = { email: "owner@example.test", password: "a-very-long-passphrase", name: "Ada Owner" };
 const TEAM = { name: "Acme Ops", slug: "acme-ops" };
-// The user guide's screenshots (docs/user/images), rewritten with CAPSTAN_UPDATE_SCREENSHOT=1 so
-// the guide shows what a fresh install really looks like.
-const GUIDE_IMAGES = fileURLToPath(new URL("../../docs/user/images/", import.meta.url));
-
-async function snap(page: Page, testInfo: TestInfo, name: string, guideImage?: string): Promise<string> {
-  const path = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  await testInfo.attach(name, { path, contentType: "image/png" });
-  if (guideImage && process.env.CAPSTAN_UPDATE_SCREENSHOT === "1") {
-    mkdirSync(GUIDE_IMAGES, { recursive: true });
-    copyFileSync(path, `${GUIDE_IMAGES}${guideImage}.png`);
-  }
-  return path;
-}
 
 async function signIn(page: Page, email: string, password: string) {
   await page.getByLabel("Email").fill(email);

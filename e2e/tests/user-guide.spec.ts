@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { expect, test } from "@playwright/test";
+import { snap } from "../src/screenshots";
 import { seedOwnerAndTeam, signInToTeam } from "../src/seed";
 
 test.skip(!!process.env.CAPSTAN_E2E_SKIP, process.env.CAPSTAN_E2E_SKIP ?? "");
@@ -71,9 +72,24 @@ test("answers 404 to every path that tries to leave docs/user", async ({ baseURL
   }
 });
 
-test("the Help link on a dashboard page opens that page's section of the guide", async ({ page }) => {
+test("the Help link on a dashboard page opens that page's section of the guide", async ({
+  page,
+}, testInfo) => {
   await seedOwnerAndTeam(OWNER, TEAM);
   await signInToTeam(page, OWNER, TEAM.slug);
+
+  // The new-workflow editor with the starter workflow, as "Your first deploy" shows it.
+  await page.goto(`/t/${TEAM.slug}/workflows/new`);
+  await expect(page.getByRole("heading", { level: 1, name: "New workflow" })).toBeVisible();
+  await snap(page, testInfo, "new-workflow", "new-workflow");
+  await page.getByRole("link", { name: "Help", exact: true }).click();
+  await expect(page).toHaveURL(/\/docs\/first-deploy$/);
+  const screenshot = page.getByRole("img", { name: "The new workflow editor with the starter workflow" });
+  await screenshot.scrollIntoViewIfNeeded();
+  await expect
+    .poll(() => screenshot.evaluate((img) => (img as HTMLImageElement).naturalWidth))
+    .toBeGreaterThan(0);
+  await page.goto(`/t/${TEAM.slug}`);
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Hosts" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Hosts" })).toBeVisible();
