@@ -81,6 +81,7 @@ test("the Help link on a dashboard page opens that page's section of the guide",
   // The new-workflow editor with the starter workflow, as "Your first deploy" shows it.
   await page.goto(`/t/${TEAM.slug}/workflows/new`);
   await expect(page.getByRole("heading", { level: 1, name: "New workflow" })).toBeVisible();
+  await expect(page.getByText("Valid.", { exact: true })).toBeVisible({ timeout: 30_000 });
   await snap(page, testInfo, "new-workflow", "new-workflow");
   await page.getByRole("link", { name: "Help", exact: true }).click();
   await expect(page).toHaveURL(/\/docs\/first-deploy$/);
