@@ -8,7 +8,7 @@
 // Then a short sequential breakdown: heartbeat over HTTP vs the same core calls in-process
 // (Next.js route + HTTP overhead), and one query through Prisma vs node-postgres (Prisma overhead).
 // Ends with one line: `dispatch agents=... p50_ms=... p95_ms=... p99_ms=... heartbeat_p99_ms=... cpu_pct=...`
-// and records the run in docs/benchmarks.md. Bounded: stops by itself.
+// and records the run in docs/dev/benchmarks.md. Bounded: stops by itself.
 import { loadavg, setPriority } from "node:os";
 import { parseArgs } from "node:util";
 import { authenticateAgent } from "@capstan/core/agents/authenticate-agent";

@@ -6,7 +6,7 @@
 //   line latency: the agent read the line from the Engine -> the viewer received it (p50/p95/p99);
 //   stream end: the viewer disconnects -> the host's follower has stopped (N rounds).
 // Ends with one line `logs lines=... p50_ms=... p95_ms=... p99_ms=... end_p50_ms=... end_max_ms=...`
-// and records the run in docs/benchmarks.md. Bounded: stops by itself.
+// and records the run in docs/dev/benchmarks.md. Bounded: stops by itself.
 import { execFileSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";

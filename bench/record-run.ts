@@ -1,10 +1,10 @@
-// Appends a run to docs/benchmarks.md, inside this benchmark's own section (other benchmarks
+// Appends a run to docs/dev/benchmarks.md, inside this benchmark's own section (other benchmarks
 // keep theirs), creating the file or the section when missing.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 
-const FILE = fileURLToPath(new URL("../docs/benchmarks.md", import.meta.url));
+const FILE = fileURLToPath(new URL("../docs/dev/benchmarks.md", import.meta.url));
 
 export interface BenchSection {
   /** The marker name: runs go between <!-- bench:NAME:start --> and <!-- bench:NAME:end -->. */

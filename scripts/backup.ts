@@ -1,6 +1,6 @@
 // `npm run backup [-- --out FILE] [--force]`: a pg_dump custom-format archive of the control
 // plane's database (DATABASE_URL). Secrets stay encrypted in it; the key-encryption key
-// (CAPSTAN_SECRETS_KEY or its file) is NOT in it and must be kept alongside. See docs/backup.md.
+// (CAPSTAN_SECRETS_KEY or its file) is NOT in it and must be kept alongside. See docs/user/backup.md.
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";

@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, one after the other (each prints its one result line and
-// records it in docs/benchmarks.md). Arguments go to the dispatch benchmark, e.g.
+// records it in docs/dev/benchmarks.md). Arguments go to the dispatch benchmark, e.g.
 // `npm run bench -- --agents 200`.
 import { ensureInstalled, run } from "./bootstrap.mjs";
 

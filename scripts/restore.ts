@@ -1,6 +1,6 @@
 // `npm run restore -- FILE [--force]`: restores a backup made by `npm run backup` into
 // DATABASE_URL with pg_restore (--clean --if-exists --no-owner), in one transaction. A target
-// that holds any data is refused unless --force. See docs/backup.md.
+// that holds any data is refused unless --force. See docs/user/backup.md.
 import { closeSync, existsSync, openSync, readSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type pg from "pg";

@@ -1,7 +1,7 @@
 // `npm run secrets:rewrap`: after putting a new key first in CAPSTAN_SECRETS_KEY (old keys after
 // it), re-wraps every team's data key with the new key. Secrets are not re-encrypted (the data
 // keys stay the same). When it reports no failures, the old keys can be dropped from the keyring.
-// See docs/secrets.md, "Rotating the key-encryption key".
+// See docs/user/secrets.md, "Rotating the key-encryption key".
 import { createPrismaClient } from "@capstan/db";
 import { loadKeyring } from "../packages/core/src/secrets/keyring";
 import { rewrapDataKeys } from "../packages/core/src/secrets/rewrap-data-keys";

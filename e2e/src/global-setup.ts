@@ -59,6 +59,9 @@ function newestSourceMtime(): number {
   };
   for (const dir of ["apps/web/src", "apps/web/next.config.ts", "apps/web/package.json", "packages"])
     walk(`${ROOT}/${dir}`);
+  // The user guide's pages are built into /docs; its screenshots are not (the suite rewrites them).
+  for (const page of readdirSync(`${ROOT}/docs/user`))
+    if (page.endsWith(".md")) walk(`${ROOT}/docs/user/${page}`);
   return newest;
 }
 

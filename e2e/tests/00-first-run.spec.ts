@@ -3,10 +3,9 @@
 // It needs an install without users, so it runs first: files run in name order on one worker
 // against one database, and later specs seed their own users.
 import { createHash, randomBytes } from "node:crypto";
-import { copyFileSync, mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { expect, type Page, type TestInfo, test } from "@playwright/test";
+import { expect, type Page, test } from "@playwright/test";
 import pg from "pg";
+import { snap } from "../src/screenshots";
 import { readSetupCode } from "../src/setup-code";
 
 test.skip(!!process.env.CAPSTAN_E2E_SKIP, process.env.CAPSTAN_E2E_SKIP ?? "");
@@ -14,14 +13,6 @@ test.describe.configure({ mode: "serial" });
 
 const OWNER = { email: "owner@example.test", password: "a-very-long-passphrase", name: "Ada Owner" };
 const TEAM = { name: "Acme Ops", slug: "acme-ops" };
-const DOCS_SCREENSHOT = fileURLToPath(new URL("../../docs/screenshot-dashboard.png", import.meta.url));
-
-async function snap(page: Page, testInfo: TestInfo, name: string): Promise<string> {
-  const path = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  await testInfo.attach(name, { path, contentType: "image/png" });
-  return path;
-}
 
 async function signIn(page: Page, email: string, password: string) {
   await page.getByLabel("Email").fill(email);
@@ -44,7 +35,7 @@ test("a fresh install sends the first visitor to setup, which creates the owner 
   expect(headers["content-security-policy"]).toContain("script-src 'self' 'unsafe-inline';");
   expect(headers["content-security-policy"]).toContain("connect-src 'self'");
   await expect(page.getByRole("heading", { name: "Welcome to Capstan" })).toBeVisible();
-  await snap(page, testInfo, "setup");
+  await snap(page, testInfo, "setup", "setup");
 
   await page.getByLabel("Team name").fill(TEAM.name);
   await page.getByLabel("Your name").fill(OWNER.name);
@@ -92,11 +83,7 @@ test("sign out, a wrong password shows a clear error, the right one lands on the
     await expect(main.getByRole("link", { name: new RegExp(`^${label}\\s*0$`) })).toBeVisible();
   }
   await expect(main.getByRole("link", { name: /^Members\s*1$/ })).toBeVisible();
-  const overview = await snap(page, testInfo, "dashboard-overview");
-  if (process.env.CAPSTAN_UPDATE_SCREENSHOT === "1") {
-    mkdirSync(fileURLToPath(new URL("../../docs", import.meta.url)), { recursive: true });
-    copyFileSync(overview, DOCS_SCREENSHOT);
-  }
+  await snap(page, testInfo, "dashboard-overview", "dashboard");
 
   const pages = [
     { nav: "Hosts", heading: "Hosts", empty: "No hosts yet" },

@@ -25,7 +25,10 @@ export const configSchema = z.object({
   /** sha256 of the control plane's public key (SPKI): see trust.ts. */
   CAPSTAN_PIN: z
     .string()
-    .refine((v) => normalizePin(v) !== null, "CAPSTAN_PIN must be sha256:<64 hex digits> (see docs/agent.md)")
+    .refine(
+      (v) => normalizePin(v) !== null,
+      "CAPSTAN_PIN must be sha256:<64 hex digits> (see docs/user/hosts.md)",
+    )
     .transform((v) => normalizePin(v) as string)
     .optional(),
   CAPSTAN_ENROLLMENT_TOKEN: z
@@ -81,7 +84,7 @@ export const configSchema = z.object({
     .int()
     .min(4096)
     .default(16 * 1024 * 1024),
-  /** The ingress (docs/domains.md): Caddy's ports, the address it binds ("" for all) and program. */
+  /** The ingress (docs/user/domains.md): Caddy's ports, the address it binds ("" for all) and program. */
   CAPSTAN_INGRESS_HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(80),
   CAPSTAN_INGRESS_HTTPS_PORT: z.coerce.number().int().min(1).max(65535).default(443),
   CAPSTAN_INGRESS_BIND: z

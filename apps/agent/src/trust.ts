@@ -1,4 +1,4 @@
-// The agent talks to its control plane only (docs/agent-protocol.md, "Trust"):
+// The agent talks to its control plane only (docs/dev/agent-protocol.md, "Trust"):
 //   - `http://` only to a loopback control plane;
 //   - an optional pin (CAPSTAN_PIN, sha256 of the control plane's SubjectPublicKeyInfo) checked on
 //     every TLS connection to it, enrollment and downloads included;
@@ -169,7 +169,7 @@ export class ControlPlaneTrust {
     writeKeyRecord(this.deps.stateDir, this.record);
     this.deps.log.warn(
       { key: controlPlaneKeyFingerprint(publicKey), file: keyPath(this.deps.stateDir) },
-      "TRUST ON FIRST USE: this host was enrolled before agents learned the control plane's signing key at enrollment; it now trusts the key from this heartbeat answer for every later job and upgrade. Compare the fingerprint with the one in the control plane's docs/agent-protocol.md recipe, or enroll the host again",
+      "TRUST ON FIRST USE: this host was enrolled before agents learned the control plane's signing key at enrollment; it now trusts the key from this heartbeat answer for every later job and upgrade. Compare the fingerprint with the one in the control plane's docs/dev/agent-protocol.md recipe, or enroll the host again",
     );
   }
 

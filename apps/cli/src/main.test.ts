@@ -10,7 +10,7 @@ import { main } from "./main";
 
 const repo = join(import.meta.dirname, "../../..");
 const brokenDir = join(repo, "packages/templates/test-data/workflows/broken");
-const doc = readFileSync(join(repo, "docs/workflow-format.md"), "utf8");
+const doc = readFileSync(join(repo, "docs/user/workflow-format.md"), "utf8");
 const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const composeFile = blocks.find((b) => b.startsWith("# compose.yaml"))!;
 const examples = blocks.filter((b) => b !== composeFile);

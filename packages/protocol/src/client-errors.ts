@@ -1,4 +1,4 @@
-// The agent client's typed errors, one class per thing the agent does about it (docs/agent-protocol.md):
+// The agent client's typed errors, one class per thing the agent does about it (docs/dev/agent-protocol.md):
 // network / server / rate-limited -> retry with jittered backoff; unauthorized -> stop (host revoked
 // or unknown); stale lease -> abandon the job; any other 4xx -> the request itself is wrong.
 import type { AgentEndpoint } from "./endpoints";

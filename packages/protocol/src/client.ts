@@ -2,7 +2,7 @@
 // every signed endpoint becomes a method taking its path parameters, then its request, then call
 // options. Every call signs a fresh token for the exact path it sends, validates the answer with
 // the table's response schema, and throws typed errors so the agent can apply the retry rules of
-// docs/agent-protocol.md: network / server / rate-limited -> retry with jittered backoff;
+// docs/dev/agent-protocol.md: network / server / rate-limited -> retry with jittered backoff;
 // unauthorized -> stop (host revoked or unknown); stale lease -> abandon job.
 import type { KeyObject } from "node:crypto";
 import type { z } from "zod";

@@ -1,4 +1,4 @@
-// Live logs between agent and control plane (docs/operations.md "Live logs"). A viewer opens a
+// Live logs between agent and control plane (docs/user/operations.md "Live logs"). A viewer opens a
 // stream; the agent learns of it from a long-poll of its own (separate from the job poll, so
 // logs flow while a deploy runs), follows the service's container logs or unit journal and posts
 // line batches. The answer to every batch (and to a keep-alive batch without lines, every ~2 s)

@@ -1,5 +1,5 @@
 // Self-signed certificates for TLS tests on loopback, made with openssl, and the certificate pin
-// (sha256 of the public key's SPKI DER) computed with the recipe docs/agent-protocol.md gives.
+// (sha256 of the public key's SPKI DER) computed with the recipe docs/dev/agent-protocol.md gives.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

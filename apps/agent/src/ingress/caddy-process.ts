@@ -1,6 +1,6 @@
 // Starts Caddy (Debian's `caddy` package) with nothing but its admin socket; every route arrives
 // later through `POST /load`. On a systemd host it runs as the `capstan-ingress.service` unit
-// (the agent writes it; see docs/domains.md); elsewhere, and in tests, as a child of this process.
+// (the agent writes it; see docs/user/domains.md); elsewhere, and in tests, as a child of this process.
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";

@@ -8,7 +8,7 @@ import { formatWorkflowIssue, type WorkflowIssue } from "@capstan/templates/work
 import type { z } from "zod";
 import type { Io } from "../main";
 
-/** Exit codes of `deploy` and `status` (docs/api.md lists them). */
+/** Exit codes of `deploy` and `status` (docs/user/api.md lists them). */
 export const EXIT = {
   SUCCEEDED: 0,
   /** The deployment ended FAILED, CANCELLED or UNKNOWN. */

@@ -1,4 +1,4 @@
-// The control plane's Ed25519 signing key (docs/agent-protocol.md, "Signed orders"). One row,
+// The control plane's Ed25519 signing key (docs/dev/agent-protocol.md, "Signed orders"). One row,
 // created by whichever replica needs it first (the insert skips a duplicate, then everyone reads
 // the winner), so every replica signs with the same key and agents enrolled through any of them
 // verify. The private key is sealed by the secrets keyring's current KEK; a row sealed by an

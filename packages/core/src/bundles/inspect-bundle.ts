@@ -1,5 +1,5 @@
 // Reads a bundle (a gzip-compressed tar) entry by entry, refusing anything outside the format of
-// docs/workflow-format.md: relative POSIX paths without `.`/`..` segments, only files, folders and
+// docs/user/workflow-format.md: relative POSIX paths without `.`/`..` segments, only files, folders and
 // symlinks whose target stays inside the bundle, no setuid/setgid/sticky bits, and the limits of
 // @capstan/protocol/bundles. Synchronous and bounded: the gzip layer is inflated with a hard cap
 // (a zip bomb stops at the cap, not at the end of memory), then node-tar (the parser the agent

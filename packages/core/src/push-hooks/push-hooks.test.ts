@@ -221,7 +221,7 @@ describe.skipIf(!ok)("push hooks", () => {
     expect(await deploymentsOf(workflowId)).toEqual([]);
   });
 
-  it("deploys a generic push signed the way docs/webhooks.md shows (openssl)", async () => {
+  it("deploys a generic push signed the way docs/user/webhooks.md shows (openssl)", async () => {
     const { hook, secret } = await newHook();
     const body = JSON.stringify({ ref: "refs/heads/main", commit: testCommit(), deliveryId: "ci-123" });
     const out = execFileSync("openssl", ["dgst", "-sha256", "-hmac", secret, "-hex"], {

@@ -1,4 +1,4 @@
-// The request bodies. JSON is the documented, versioned shape (docs/webhooks.md); SLACK is
+// The request bodies. JSON is the documented, versioned shape (docs/user/webhooks.md); SLACK is
 // `{ "text": ... }`, which Slack incoming webhooks and compatible chat tools (Mattermost,
 // Rocket.Chat, Discord's /slack endpoint) accept as is.
 import type { WebhookFormat } from "@capstan/db";

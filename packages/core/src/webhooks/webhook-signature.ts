@@ -12,7 +12,7 @@ export function signWebhookBody(secret: string, body: string, timestamp: number)
 }
 
 /**
- * What a receiver does (docs/webhooks.md shows the same in a few lines): recompute the HMAC over
+ * What a receiver does (docs/user/webhooks.md shows the same in a few lines): recompute the HMAC over
  * the raw body, compare in constant time, and refuse old timestamps.
  */
 export function verifyWebhookSignature(

@@ -84,9 +84,9 @@ describe("webhook URLs and signatures", () => {
   });
 });
 
-describe("the verification snippet in docs/webhooks.md", () => {
+describe("the verification snippet in docs/user/webhooks.md", () => {
   it("accepts Capstan's signatures and refuses altered ones", async () => {
-    const doc = await readFile(new URL("../../../../docs/webhooks.md", import.meta.url), "utf8");
+    const doc = await readFile(new URL("../../../../docs/user/webhooks.md", import.meta.url), "utf8");
     const snippet = /```js\n([\s\S]*?)```/.exec(doc)?.[1];
     expect(snippet).toContain("verifyCapstanSignature");
     const dir = await mkdtemp(join(tmpdir(), "capstan-webhook-doc-"));

@@ -1,5 +1,5 @@
 // Public API shapes of host housekeeping: resources, the image prune, open alerts
-// (docs/operations.md, "Housekeeping and alerts").
+// (docs/user/operations.md, "Housekeeping and alerts").
 import { z } from "zod";
 import { hostPruneReportSchema, hostResourcesSchema } from "../housekeeping";
 

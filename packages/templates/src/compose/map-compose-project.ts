@@ -2,7 +2,7 @@
 // become absolute (into the unpacked bundle, or into the service's persistent data folder for a
 // bind the bundle lacks), missing env files are generated from the service's env and secrets,
 // builds get Capstan's image tag, and a top-level `name` gives way to Capstan's project name.
-// The rules are the contract's table (docs/workflow-format.md, "Files, data folders and builds").
+// The rules are the contract's table (docs/user/workflow-format.md, "Files, data folders and builds").
 
 import { type DockerfileKind, renderDockerfile } from "../export/render-dockerfile";
 import { type ComposeIssue, isDict } from "../workflow/compose-policy-context";

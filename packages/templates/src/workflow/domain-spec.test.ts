@@ -167,9 +167,9 @@ describe("domains", () => {
   });
 });
 
-describe("docs/domains.md", () => {
+describe("docs/user/domains.md", () => {
   it("has an example that validates", () => {
-    const doc = readFileSync(join(import.meta.dirname, "../../../../docs/domains.md"), "utf8");
+    const doc = readFileSync(join(import.meta.dirname, "../../../../docs/user/domains.md"), "utf8");
     const examples = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
     expect(examples.length).toBeGreaterThan(0);
     for (const source of examples) expect(issuesOf(source)).toEqual([]);

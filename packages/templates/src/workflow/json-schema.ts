@@ -12,6 +12,6 @@ export function workflowJsonSchema(): Record<string, unknown> {
     ...schema,
     title: "Capstan workflow (capstan.yaml)",
     description:
-      "A Capstan workflow: services (Compose stacks or systemd services), targets and rollout. See docs/workflow-format.md.",
+      "A Capstan workflow: services (Compose stacks or systemd services), targets and rollout. See docs/user/workflow-format.md.",
   };
 }

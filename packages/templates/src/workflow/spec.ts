@@ -494,7 +494,7 @@ const checkedString = (problem: (value: string) => string | null) =>
     if (message) ctx.addIssue({ code: "custom", message });
   });
 
-/** Where the project files come from (docs/workflow-format.md, "Deploy from a repository"). */
+/** Where the project files come from (docs/user/workflow-format.md, "Deploy from a repository"). */
 export const gitSourceSchema = z.strictObject({
   url: checkedString(gitUrlProblem),
   /** A branch, a tag or a full commit id; resolved to a commit at deploy time. */

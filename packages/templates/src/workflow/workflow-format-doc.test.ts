@@ -1,4 +1,4 @@
-// Every example in docs/workflow-format.md must validate, so the documentation cannot drift from
+// Every example in docs/user/workflow-format.md must validate, so the documentation cannot drift from
 // the validator.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,12 +9,12 @@ import { checkWorkflowSystemdPolicy } from "./check-systemd-policy";
 import { validateWorkflow } from "./validate-workflow";
 import { formatWorkflowIssue } from "./workflow-issue";
 
-const doc = readFileSync(join(import.meta.dirname, "../../../../docs/workflow-format.md"), "utf8");
+const doc = readFileSync(join(import.meta.dirname, "../../../../docs/user/workflow-format.md"), "utf8");
 export const yamlBlocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const composeFile = yamlBlocks.find((b) => b.startsWith("# compose.yaml"));
 const workflows = yamlBlocks.filter((b) => b !== composeFile);
 
-describe("docs/workflow-format.md", () => {
+describe("docs/user/workflow-format.md", () => {
   it("has the three complete examples and the Compose file one of them uses", () => {
     expect(workflows.length).toBeGreaterThanOrEqual(3);
     expect(composeFile).toBeDefined();

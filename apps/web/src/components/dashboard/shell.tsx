@@ -6,6 +6,7 @@ import { signOut } from "next-auth/react";
 import { type KeyboardEvent, type ReactNode, useEffect, useState } from "react";
 import { Logo } from "../logo";
 import { RoleBadge } from "../ui";
+import { helpHref } from "./help-links";
 import {
   ApiIcon,
   AuditIcon,
@@ -106,7 +107,17 @@ export function DashboardShell({ team, teams, user, children }: ShellProps) {
           <UserMenu key={`user-${pathname}`} user={user} role={team.role} />
         </aside>
         <main id="main" className="min-w-0 flex-1 px-4 py-6 sm:px-8 lg:py-10">
-          <div className="mx-auto max-w-6xl">{children}</div>
+          <div className="mx-auto max-w-6xl">
+            <div className="-mt-2 mb-2 flex justify-end lg:-mt-6">
+              <a
+                href={helpHref(pathname.slice(base.length))}
+                className="rounded px-2 py-1 text-sm font-medium text-sky-700 hover:bg-sky-50 hover:underline"
+              >
+                Help
+              </a>
+            </div>
+            {children}
+          </div>
         </main>
       </div>
     </TeamProvider>

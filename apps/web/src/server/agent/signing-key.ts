@@ -1,4 +1,4 @@
-// The control plane's signature on what it orders agents to do (docs/agent-protocol.md, "Signed
+// The control plane's signature on what it orders agents to do (docs/dev/agent-protocol.md, "Signed
 // orders"): every job assignment and upgrade order is signed for the one host it is sent to.
 // The key is loaded once per process (core/agents/load-control-plane-key.ts) and kept in memory.
 import "server-only";

@@ -50,7 +50,7 @@ export const secretsRouter = createTRPCRouter({
     ),
   /**
    * A new data key for the team (after a suspected leak of decrypted material): every secret and
-   * webhook secret is re-encrypted with it in one transaction (docs/secrets.md).
+   * webhook secret is re-encrypted with it in one transaction (docs/user/secrets.md).
    */
   rotateDataKey: teamProcedure("ADMIN").mutation(async ({ ctx }) =>
     rotateTeamDataKey(ctx.prisma, await keyringOf(ctx), ctx.actor),

@@ -16,7 +16,7 @@ import {
 } from "./systemd-policy-section";
 
 // One switch per boolean key of hostPolicySchema (packages/templates workflow/host-policy.ts);
-// docs/workflow-format.md says what each one lets a Compose document do.
+// docs/user/workflow-format.md says what each one lets a Compose document do.
 const SWITCHES = [
   { key: "allowPrivileged", label: "Privileged containers" },
   { key: "allowDockerSocket", label: "Mount the Docker socket" },

@@ -93,7 +93,7 @@ export function WebhooksView() {
             id="webhook-secret"
             label={shown.label}
             value={shown.secret}
-            note="Copy it into the receiver now: it is not shown again. It verifies the Capstan-Signature header (see docs/webhooks.md)."
+            note="Copy it into the receiver now: it is not shown again. It verifies the Capstan-Signature header (see docs/user/webhooks.md)."
           />
         ) : null}
         {failure ? <ErrorNotice title="That did not work" message={errorMessage(failure.error)} /> : null}

@@ -219,7 +219,8 @@ function ProviderHelp() {
         </li>
         <li>
           <strong>Anything else</strong>: POST <code>{'{"ref", "commit", "deliveryId"}'}</code> with{" "}
-          <code>X-Capstan-Signature: sha256=&lt;hex HMAC-SHA256 of the body&gt;</code> (see docs/webhooks.md).
+          <code>X-Capstan-Signature: sha256=&lt;hex HMAC-SHA256 of the body&gt;</code> (see
+          docs/user/webhooks.md).
         </li>
       </ul>
     </details>
