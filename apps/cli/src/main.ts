@@ -50,6 +50,9 @@ Commands:
   run WORKFLOW/SERVICE --host HOST [--timeout 300] -- PROGRAM [ARG...]
       Run a one-off command in the service's context; exits with its exit code (ADMIN).
 
+Commands that talk to a control plane use CAPSTAN_URL and CAPSTAN_TOKEN when either is set,
+else the URL and token \`capstan login\` stored.
+
 Exit codes of deploy and status: 0 succeeded, 1 deployment failed, 2 usage error, 3 timeout,
 4 refused by the control plane, 5 control plane unreachable.
 
