@@ -61,7 +61,7 @@ function run(
   return new Promise<Run>((resolve, reject) => {
     const child = spawn(program, args, {
       cwd: options.cwd,
-      env: { PATH: process.env.PATH ?? "", ...options.env },
+      env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
