@@ -38,8 +38,8 @@ config files and build contexts are read from it on the host. .git/ and what .gi
   --json              print the final deployment as JSON (progress goes to stderr)
 
 Exit codes: 0 succeeded (or accepted, without --wait); 1 the deployment failed, was cancelled or
-ended unknown; 2 usage error or no CAPSTAN_URL/CAPSTAN_TOKEN nor login; 3 still running at
---timeout; 4 refused by the control plane (invalid workflow, token, role, not found); 5 control plane
+ended unknown; 2 usage error or no URL/token (env or login); 3 still running at --timeout;
+4 refused by the control plane (invalid workflow, token, role, not found); 5 control plane
 unreachable or failing.
 `;
 
