@@ -6,7 +6,7 @@
 // installs a `capstan` that runs; a bundle changed on the way is refused.
 import { execFile, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -76,6 +76,7 @@ function run(
 
 describe.skipIf(!ok)("the single-file capstan CLI, served by the control plane", () => {
   let hosts: RealHosts;
+  let dist = "";
   let work = "";
   let home = "";
   const capstan = (args: string[], stdin?: string) =>
@@ -83,7 +84,7 @@ describe.skipIf(!ok)("the single-file capstan CLI, served by the control plane",
 
   beforeAll(async () => {
     // Built from this checkout's source now, so the test never runs a stale dist/.
-    const dist = temp("capstan-cli-dist-");
+    dist = temp("capstan-cli-dist-");
     await promisify(execFile)(process.execPath, [CLI_BUILD, "--out", dist]);
     process.env.CAPSTAN_CLI_DIST_DIR = dist;
     hosts = await startRealHosts("CLI Single File");
@@ -198,4 +199,26 @@ services:
     expect(refused.stderr).toMatch(/the downloaded capstan\.mjs has sha256 [0-9a-f]{64}, expected 0{64}/);
     expect(existsSync(join(prefix, "bin", "capstan"))).toBe(false);
   }, 120_000);
+
+  it("says how to build the CLI when the control plane has none, through the pipe too", async () => {
+    renameSync(join(dist, "capstan.mjs"), join(dist, "moved.mjs"));
+    try {
+      const file = await fetch(`${hosts.url}/cli/capstan.mjs`);
+      expect(file.status).toBe(503);
+      expect(await file.text()).toMatch(/no build of the capstan CLI.*npm run build -w @capstan\/cli/);
+      const shHome = temp("capstan-cli-nobuild-");
+      // The reason reaches the user through `curl -f | sh` (an error status would be swallowed).
+      const piped = await run("sh", ["-c", `curl -fsSL '${hosts.url}/cli' | sh`], {
+        cwd: shHome,
+        env: { HOME: shHome },
+      });
+      expect(piped.code).toBe(1);
+      expect(piped.stderr).toMatch(
+        /^capstan: error: This control plane has no build of the capstan CLI\. Its operator builds it with `npm run build -w @capstan\/cli`/,
+      );
+      expect(existsSync(join(shHome, ".local"))).toBe(false);
+    } finally {
+      renameSync(join(dist, "moved.mjs"), join(dist, "capstan.mjs"));
+    }
+  });
 });
