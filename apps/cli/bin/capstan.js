@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-// The `capstan` command. Internal packages are TypeScript source, so the CLI runs through tsx's
-// loader (a root devDependency) instead of a build step.
+// The `capstan` command run from a checkout: internal packages are TypeScript source, so it goes
+// through tsx's loader (a root devDependency). Installed users get dist/capstan.mjs instead.
 import { register } from "tsx/esm/api";
 
 register();
-const { main } = await import("../src/main.ts");
-process.exitCode = await main(process.argv.slice(2));
+await import("../src/cli.ts");

@@ -158,5 +158,5 @@ describe.skipIf(!ok)("capstan export: the ingress", () => {
     expect(web.status).toBe(502);
     expect(web.headers["x-note"]).toBe('say "hi"');
     expect(web.headers["strict-transport-security"]).toBe("max-age=31536000");
-  });
+  }, 90_000); // Caddy's start and its local CA wait up to 60 s above on a loaded machine
 });

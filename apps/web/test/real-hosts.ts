@@ -73,9 +73,17 @@ export async function startRealHosts(
   const agentRoutes = await (await import("./agent-dispatch")).loadAgentRoutes();
   const publicRoutes = await (await import("./api-dispatch")).loadPublicApiRoutes();
   const { stopAgentEngine } = await import("@/server/agent/engine");
-  const server: LoopbackServer = await serveOnLoopback((request) =>
-    new URL(request.url).pathname.startsWith("/api/agent/") ? agentRoutes(request) : publicRoutes(request),
-  );
+  // The CLI's install script and single file (GET /cli, GET /cli/capstan.mjs).
+  const cliRoutes: Record<string, () => Promise<(request: Request) => Promise<Response>>> = {
+    "/cli": async () => (await import("../src/app/cli/route")).GET,
+    "/cli/capstan.mjs": async () => (await import("../src/app/cli/capstan.mjs/route")).GET,
+  };
+  const server: LoopbackServer = await serveOnLoopback(async (request) => {
+    const { pathname } = new URL(request.url);
+    if (pathname.startsWith("/api/agent/")) return agentRoutes(request);
+    if (request.method === "GET" && cliRoutes[pathname]) return (await cliRoutes[pathname]())(request);
+    return publicRoutes(request);
+  });
   const url = server.url;
   const teamId = (await createTestTeam(db.prisma, teamName)).id;
   const owner = (await createTestMember(db.prisma, teamId, "OWNER")).actor;

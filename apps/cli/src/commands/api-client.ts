@@ -1,12 +1,13 @@
 // What `capstan deploy` and `capstan status` share: the control plane's address and token from
-// the environment (the CLI's only env reads), HTTP calls to the public API (/api/v1/) built from
-// its endpoint table and answers parsed with the table's schemas, following a deployment while
-// printing each host/service step change, and the exit codes.
+// the environment (the CLI's only env reads) or `capstan login`'s config file, HTTP calls to the
+// public API (/api/v1/) built from its endpoint table and answers parsed with the table's schemas,
+// following a deployment while printing each host/service step change, and the exit codes.
 import { type Endpoint, endpoints } from "@capstan/protocol/public-api/endpoints";
 import type { DeploymentResult } from "@capstan/protocol/public-api/schemas";
 import { formatWorkflowIssue, type WorkflowIssue } from "@capstan/templates/workflow/workflow-issue";
 import type { z } from "zod";
 import type { Io } from "../main";
+import { configPath, readStoredConfig } from "./config-file";
 
 /** Exit codes of `deploy` and `status` (docs/user/api.md lists them). */
 export const EXIT = {
@@ -38,24 +39,46 @@ export class CliError extends Error {
   }
 }
 
-/** CAPSTAN_URL and CAPSTAN_TOKEN, with a clear message when one is missing. */
+/**
+ * CAPSTAN_URL and CAPSTAN_TOKEN, else what `capstan login` stored, with a clear message when
+ * neither is there. Either variable set means the environment decides alone: a stored token is
+ * never sent to a URL from somewhere else.
+ */
 export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const url = env.CAPSTAN_URL?.trim();
   const token = env.CAPSTAN_TOKEN?.trim();
+  if (!url && !token) {
+    let stored: ReturnType<typeof readStoredConfig>;
+    try {
+      stored = readStoredConfig(configPath(env));
+    } catch (error) {
+      throw new CliError((error as Error).message, EXIT.USAGE);
+    }
+    if (stored) return { url: normalizeUrl(stored.url, "the stored URL"), token: stored.token };
+  }
   const missing = [
     !url && "CAPSTAN_URL (the control plane, e.g. https://capstan.example.com)",
     !token && "CAPSTAN_TOKEN (a team API token, cst_...)",
   ].filter(Boolean);
-  if (missing.length > 0) throw new CliError(`set ${missing.join(" and ")} in the environment`, EXIT.USAGE);
+  if (missing.length > 0)
+    throw new CliError(
+      `set ${missing.join(" and ")} in the environment, or run \`capstan login\` once`,
+      EXIT.USAGE,
+    );
+  return { url: normalizeUrl(url!, "CAPSTAN_URL"), token: token! };
+}
+
+/** An http(s) URL without a trailing slash; `what` names its source in the error. */
+export function normalizeUrl(url: string, what: string): string {
   let parsed: URL;
   try {
-    parsed = new URL(url!);
+    parsed = new URL(url);
   } catch {
-    throw new CliError(`CAPSTAN_URL is not a URL: ${url}`, EXIT.USAGE);
+    throw new CliError(`${what} is not a URL: ${url}`, EXIT.USAGE);
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
-    throw new CliError("CAPSTAN_URL must start with https:// (or http:// on a trusted network)", EXIT.USAGE);
-  return { url: parsed.origin + parsed.pathname.replace(/\/+$/, ""), token: token! };
+    throw new CliError(`${what} must start with https:// (or http:// on a trusted network)`, EXIT.USAGE);
+  return parsed.origin + parsed.pathname.replace(/\/+$/, "");
 }
 
 /** The answer's type: what the endpoint's 200 schema parses to. */

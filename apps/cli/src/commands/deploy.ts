@@ -20,9 +20,10 @@ const HELP = `Usage: capstan deploy [FOLDER] [--wait] [--timeout SECONDS] [--mes
        capstan deploy <capstan.yaml> [--wait] [--timeout SECONDS] [--message TEXT] [--json]
        capstan deploy --workflow NAME [--revision N|latest] [--wait] [--timeout SECONDS] [--json]
 
-Deploys through the control plane's API, using CAPSTAN_URL and CAPSTAN_TOKEN (a team API token).
-With a capstan.yaml it is validated here first, then sent: unchanged content deploys the latest
-revision, changed content makes a new revision (the token needs the ADMIN role for that).
+Deploys through the control plane's API, using CAPSTAN_URL and CAPSTAN_TOKEN (a team API token),
+or else the URL and token \`capstan login\` stored. With a capstan.yaml it is validated here
+first, then sent: unchanged content deploys the latest revision, changed content makes a new
+revision (the token needs the ADMIN role for that).
 Compose files named by \`compose.file\` are read next to the workflow and sent inline.
 
 In a project folder (FOLDER, or the current folder when it holds capstan.yaml and no file is
@@ -37,7 +38,7 @@ config files and build contexts are read from it on the host. .git/ and what .gi
   --json              print the final deployment as JSON (progress goes to stderr)
 
 Exit codes: 0 succeeded (or accepted, without --wait); 1 the deployment failed, was cancelled or
-ended unknown; 2 usage error or missing CAPSTAN_URL/CAPSTAN_TOKEN; 3 still running at --timeout;
+ended unknown; 2 usage error or no URL/token (env or login); 3 still running at --timeout;
 4 refused by the control plane (invalid workflow, token, role, not found); 5 control plane
 unreachable or failing.
 `;

@@ -14,7 +14,8 @@ import {
 
 const HELP = `Usage: capstan status <deployment-id> [--wait] [--timeout SECONDS] [--json]
 
-Shows a deployment's status per host and service, using CAPSTAN_URL and CAPSTAN_TOKEN.
+Shows a deployment's status per host and service, using CAPSTAN_URL and CAPSTAN_TOKEN (or
+else the login \`capstan login\` stored).
 
   --wait              follow it until it ends, printing each step change
   --timeout SECONDS   give up waiting after this long (default 600)

@@ -1,11 +1,8 @@
 // Serves the agent executable for install and self-update. Files come from the agent's build
 // output (`apps/agent/dist`, or where the operator put them); their sha256 is computed once per
 // file version and sent along so the installer can verify the download.
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { Readable } from "node:stream";
+import { fileStream, hashedFile } from "../downloads/hashed-file";
 import { notFound } from "../errors";
 
 export interface AgentBinary {
@@ -13,14 +10,6 @@ export interface AgentBinary {
   sha256: string;
   size: number;
   fileName: string;
-}
-
-const hashes = new Map<string, { mtimeMs: number; size: number; sha256: string }>();
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
 }
 
 /** The file the control plane serves for `arch` and `format`, with its sha256; null if none. */
@@ -38,15 +27,8 @@ export async function findAgentFile(args: {
         ? ["capstan-agent-linux-x64", "capstan-agent"]
         : [`capstan-agent-linux-${args.arch}`];
   for (const fileName of candidates) {
-    const path = join(args.dir, fileName);
-    const info = await stat(path).catch(() => null);
-    if (!info?.isFile()) continue;
-    let cached = hashes.get(path);
-    if (!cached || cached.mtimeMs !== info.mtimeMs || cached.size !== info.size) {
-      cached = { mtimeMs: info.mtimeMs, size: info.size, sha256: await sha256File(path) };
-      hashes.set(path, cached);
-    }
-    return { path, fileName, size: info.size, sha256: cached.sha256 };
+    const file = await hashedFile(join(args.dir, fileName));
+    if (file) return { ...file, fileName };
   }
   return null;
 }
@@ -60,7 +42,7 @@ export async function getAgentBinary(args: {
   if (!file)
     throw notFound(args.format === "bundle" ? "Agent bundle" : `Agent executable for linux-${args.arch}`);
   return {
-    body: Readable.toWeb(createReadStream(file.path)) as ReadableStream<Uint8Array>,
+    body: fileStream(file.path),
     sha256: file.sha256,
     size: file.size,
     fileName: file.fileName,

@@ -36,13 +36,15 @@ export interface RenderInstallScriptInput {
 const LABELS_PATTERN =
   /^([a-z0-9][a-z0-9_.-]{0,62}=[A-Za-z0-9_.-]{0,63})(,[a-z0-9][a-z0-9_.-]{0,62}=[A-Za-z0-9_.-]{0,63})*$/;
 
-function shellQuote(value: string): string {
+/** A control plane URL that is safe to render into a script: no quotes, spaces or `$`. */
+export const PLAIN_URL_PATTERN = /^https?:\/\/[A-Za-z0-9.:[\]_~%/-]+$/;
+
+export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", "'\\''")}'`;
 }
 
 export function renderInstallScript(input: RenderInstallScriptInput): string {
-  if (!/^https?:\/\/[A-Za-z0-9.:[\]_~%/-]+$/.test(input.url))
-    throw new Error("url must be a plain http(s) URL");
+  if (!PLAIN_URL_PATTERN.test(input.url)) throw new Error("url must be a plain http(s) URL");
   if (input.enrollmentToken !== undefined && !ENROLLMENT_TOKEN_PATTERN.test(input.enrollmentToken))
     throw new Error("invalid enrollment token");
   if (input.hostName !== undefined && !HOST_NAME_PATTERN.test(input.hostName))

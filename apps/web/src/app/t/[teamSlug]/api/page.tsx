@@ -59,9 +59,25 @@ export default async function ApiPage({ params }: { params: Promise<{ teamSlug: 
           also deploy a changed capstan.yaml (which saves a new revision). Send it as{" "}
           <code className="rounded bg-slate-100 px-1">Authorization: Bearer cst_…</code>.
         </p>
-        <Code>{`export CAPSTAN_URL=${url}
+        <p className="text-sm text-slate-600">
+          Install the <code className="rounded bg-slate-100 px-1">capstan</code> CLI (needs Node.js 20 or
+          newer; installs to ~/.local/bin) and log in once; the token is asked for, not typed on the command
+          line:
+        </p>
+        <Code>{`curl -fsSL ${url}/cli | sh
+capstan login --url ${url}`}</Code>
+        <p className="text-sm text-slate-600">
+          Or{" "}
+          <a href="/cli/capstan.mjs" download className="font-medium text-sky-700 underline">
+            download capstan.mjs
+          </a>{" "}
+          (one file, run it with <code className="rounded bg-slate-100 px-1">node capstan.mjs</code>). In CI,
+          pass the control plane and token through the environment instead:
+        </p>
+        <Code>{`curl -fsSL ${url}/cli/capstan.mjs -o capstan.mjs
+export CAPSTAN_URL=${url}
 export CAPSTAN_TOKEN=cst_...   # keep it in your CI's secret store
-npx capstan deploy capstan.yaml --wait --timeout 600`}</Code>
+node capstan.mjs deploy capstan.yaml --wait --timeout 600`}</Code>
         <div>
           <h3 className="text-sm font-semibold text-slate-900">capstan deploy / status exit codes</h3>
           <dl className="mt-2 grid grid-cols-[3rem_1fr] gap-y-1 text-sm">
