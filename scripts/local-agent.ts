@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { pipeReadableLog } from "@capstan/agent/log-format";
 import { createEnrollmentToken } from "@capstan/core/enrollment/create-enrollment-token";
 import { createPrismaClient } from "@capstan/db";
 
@@ -35,7 +36,8 @@ export async function startLocalAgent(options: LocalAgentOptions): Promise<Child
   const bundle = join(options.root, "apps", "agent", "dist", "capstan-agent.cjs");
   const agent = spawn(process.execPath, [bundle, "run"], {
     cwd: dir,
-    stdio: "inherit",
+    // The agent logs JSON (for collectors); a terminal gets readable `[agent]` lines.
+    stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
       CAPSTAN_CONFIG_FILE: configFile,
@@ -44,6 +46,8 @@ export async function startLocalAgent(options: LocalAgentOptions): Promise<Child
       CAPSTAN_LABELS: "local=true",
     },
   });
+  void pipeReadableLog(agent.stdout, process.stdout, "[agent]");
+  void pipeReadableLog(agent.stderr, process.stderr, "[agent]");
   options.log(`local agent started (state in ${join(".capstan", "agent")})`);
   return agent;
 }
