@@ -28,6 +28,14 @@ function freePort(): Promise<number> {
   });
 }
 
+/** This environment without what would point the clone elsewhere (an outside database or URL). */
+function startEnv(port: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
+  for (const name of ["DATABASE_URL", "CAPSTAN_PUBLIC_URL", "CAPSTAN_SETUP_CODE_FILE", "NEXTAUTH_URL"])
+    delete env[name];
+  return env;
+}
+
 interface Timed {
   seconds: number;
   /** Seconds at which each `[capstan] ...` line appeared. */
@@ -41,7 +49,7 @@ async function timeStart(dir: string, port: number): Promise<Timed & { child: Ch
     cwd: dir,
     detached: true, // its own process group, so the whole tree stops together
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PORT: String(port), DATABASE_URL: "", CAPSTAN_PUBLIC_URL: "" },
+    env: startEnv(port),
   });
   const marks: Array<[number, string]> = [];
   let output = "";
