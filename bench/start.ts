@@ -102,7 +102,7 @@ try {
   const line =
     `fresh clone -> /setup answers: ${Math.round(fresh.seconds)} s` +
     ` (${args.install ? `npm install done at ${markAt(fresh, "generating")}, ` : ""}` +
-    `control plane built at ${markAt(fresh, "the control plane ready")}); second start: ${Math.round(again.seconds)} s`;
+    `control plane built at ${markAt(fresh, "built the control plane")}); second start: ${Math.round(again.seconds)} s`;
   console.log(`[bench] ${line}`);
   recordRun(
     {

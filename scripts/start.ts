@@ -84,7 +84,7 @@ async function build(workspace: string, what: string): Promise<void> {
     // See turbo.json: the flag is part of the build's cache key.
     { cwd: root, env: { CAPSTAN_BUILD_SKIP_TYPECHECK: "1" } },
   );
-  log(`${what} ready (${secondsSince(started)})`);
+  log(`built ${what} (${secondsSince(started)})`);
 }
 
 async function openDatabase(cleanups: Array<() => Promise<void>>): Promise<{ url: string; poolMax: string }> {
@@ -175,7 +175,8 @@ async function main() {
     (await build("@capstan/agent", "the local agent").then(
       () => true,
       (error: Error) => {
-        log(`${error.message}; the control plane keeps running without the local agent`);
+        // Ctrl+C reaches the build too: its end is then no news.
+        if (!stopping) log(`${error.message}; the control plane keeps running without the local agent`);
         return false;
       },
     ));
