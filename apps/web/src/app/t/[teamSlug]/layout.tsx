@@ -1,27 +1,25 @@
 import { isAppError } from "@capstan/core/errors";
-import { getTeam, type TeamView } from "@capstan/core/teams/get-team";
+import type { TeamView } from "@capstan/core/teams/get-team";
 import { listMyTeams } from "@capstan/core/teams/list-my-teams";
 import type { Metadata } from "next";
 import { notFound, redirect } from "next/navigation";
-import { cache, type ReactNode } from "react";
+import type { ReactNode } from "react";
 import { DashboardShell } from "@/components/dashboard/shell";
 import { getSessionUserId } from "@/server/auth";
 import { prisma } from "@/server/db";
+import { teamFor, teamNameForTitle } from "./team-for-request";
 
-// One membership check per request, shared by the title and the layout.
-const teamFor = cache((userId: string, slug: string) => getTeam(prisma, userId, { slug }));
-
-/** "Hosts · <team> · Capstan": the team's name only for its members (others get the plain title). */
+/**
+ * "Hosts · <team> · Capstan" for the pages below (a template does not reach the page beside the
+ * layout: the overview sets its own). Only members see the team's name.
+ */
 export async function generateMetadata({
   params,
 }: {
   params: Promise<{ teamSlug: string }>;
 }): Promise<Metadata> {
-  const { teamSlug } = await params;
-  const userId = await getSessionUserId();
-  const team = userId ? await teamFor(userId, teamSlug).catch(() => null) : null;
-  if (!team) return {};
-  return { title: { template: `%s · ${team.name} · Capstan`, default: `${team.name} · Capstan` } };
+  const name = await teamNameForTitle((await params).teamSlug);
+  return name ? { title: { template: `%s · ${name} · Capstan`, default: `${name} · Capstan` } } : {};
 }
 
 // The team comes from the URL; membership is checked in the database on every request, and a
