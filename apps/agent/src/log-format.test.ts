@@ -57,7 +57,7 @@ describe("formatLogLine", () => {
 
   it("never passes terminal control sequences through (hostile container output)", () => {
     const hostile = "\u001b]0;pwned\u0007\u001b[2J\rfake line\u009b31m";
-    const lines = agentLines((log) => log.warn({ output: hostile, [`k\u001b[1m`]: 1 }, `msg ${hostile}`));
+    const lines = agentLines((log) => log.warn({ output: hostile, "k\u001b[1m": 1 }, `msg ${hostile}`));
     const text = [...lines, hostile].map((l) => formatLogLine(l));
     for (const line of text) {
       const codes = [...line].map((c) => c.charCodeAt(0));
