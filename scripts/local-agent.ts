@@ -17,6 +17,8 @@ export interface LocalAgentOptions {
   controlPlaneUrl: string;
   signal: AbortSignal;
   log: (message: string) => void;
+  /** Readable `[agent]` lines instead of the agent's JSON (for a terminal). */
+  readableLogs: boolean;
 }
 
 /** Resolves with the running agent process, or null when stopped before it could start. */
@@ -36,8 +38,7 @@ export async function startLocalAgent(options: LocalAgentOptions): Promise<Child
   const bundle = join(options.root, "apps", "agent", "dist", "capstan-agent.cjs");
   const agent = spawn(process.execPath, [bundle, "run"], {
     cwd: dir,
-    // The agent logs JSON (for collectors); a terminal gets readable `[agent]` lines.
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: options.readableLogs ? ["ignore", "pipe", "pipe"] : "inherit",
     env: {
       ...process.env,
       CAPSTAN_CONFIG_FILE: configFile,
@@ -46,8 +47,10 @@ export async function startLocalAgent(options: LocalAgentOptions): Promise<Child
       CAPSTAN_LABELS: "local=true",
     },
   });
-  void pipeReadableLog(agent.stdout, process.stdout, "[agent]");
-  void pipeReadableLog(agent.stderr, process.stderr, "[agent]");
+  if (agent.stdout && agent.stderr) {
+    void pipeReadableLog(agent.stdout, process.stdout, "[agent]");
+    void pipeReadableLog(agent.stderr, process.stderr, "[agent]");
+  }
   options.log(`local agent started (state in ${join(".capstan", "agent")})`);
   return agent;
 }

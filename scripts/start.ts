@@ -5,11 +5,12 @@
 //     uses the existing one, as the container image does). Type checking is left to
 //     `npm run typecheck`: serving the first page does not need it;
 //  3. development secrets under .capstan/ (generated once, mode 0600) unless given;
-//  4. `next start` on PORT (default 3000), its log as readable `[web]` lines;
+//  4. `next start` on PORT (default 3000), its log as readable `[web]` lines on a terminal;
 //  5. a banner with the URL and, on a fresh install, the one-time setup code (the server writes
 //     it to a file);
 //  6. then, off the first page's path: the agent's build and a local agent enrolled as host
 //     "local" (`--no-agent` leaves it out), its log as `[agent]` lines; see local-agent.ts.
+//     Elsewhere (the container image, a log file) both logs stay JSON: CAPSTAN_LOG_FORMAT.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -35,6 +36,9 @@ const env = z
     CAPSTAN_PUBLIC_URL: z.url().optional(),
     CAPSTAN_OUTBOUND_ALLOW_PRIVATE: z.enum(["true", "false"]).default("true"),
     CAPSTAN_SETUP_CODE_FILE: z.string().optional(),
+    // `text`: readable `[web]`/`[agent]` lines; `json`: the processes' JSON lines untouched (log
+    // collectors, the container image). Default: text on a terminal, JSON otherwise.
+    CAPSTAN_LOG_FORMAT: z.enum(["text", "json"]).optional(),
   })
   .safeParse(process.env);
 if (!env.success) {
@@ -42,6 +46,7 @@ if (!env.success) {
   process.exit(1);
 }
 const config = env.data;
+const readableLogs = (config.CAPSTAN_LOG_FORMAT ?? (process.stdout.isTTY ? "text" : "json")) === "text";
 
 /** A random value kept in .capstan/<name> (0600), so restarts keep sessions and secrets. */
 function localSecret(name: string, bytes: number): string {
@@ -159,11 +164,13 @@ async function main() {
   const next = join(root, "node_modules", "next", "dist", "bin", "next");
   const web = spawn(process.execPath, [next, "start", "--port", String(config.PORT)], {
     cwd: join(root, "apps", "web"),
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: readableLogs ? ["ignore", "pipe", "pipe"] : "inherit",
     env: { ...process.env, ...webEnv },
   });
-  void pipeReadableLog(web.stdout, process.stdout, "[web]", ["service"]);
-  void pipeReadableLog(web.stderr, process.stderr, "[web]", ["service"]);
+  if (web.stdout && web.stderr) {
+    void pipeReadableLog(web.stdout, process.stdout, "[web]", ["service"]);
+    void pipeReadableLog(web.stderr, process.stderr, "[web]", ["service"]);
+  }
   children.push(web);
   web.on("exit", (code) => void stop(code ?? 1));
   log(`starting the control plane on ${url} ...`);
@@ -190,6 +197,7 @@ async function main() {
       controlPlaneUrl: `http://127.0.0.1:${config.PORT}`,
       signal: controller.signal,
       log,
+      readableLogs,
     });
     if (agent) {
       children.push(agent);
