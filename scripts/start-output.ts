@@ -2,14 +2,6 @@
 // build steps that stay quiet unless they fail.
 import { spawn } from "node:child_process";
 
-export function log(message: string) {
-  console.log(`[capstan] ${message}`);
-}
-
-export function secondsSince(start: number): string {
-  return `${Math.round((Date.now() - start) / 1000)} s`;
-}
-
 /** The lines shown once the control plane answers: where it is, the setup code, how to stop. */
 export function startBanner(options: { url: string; setupCode: string | null; startedIn: string }): string[] {
   const rule = "=".repeat(72);

@@ -18,7 +18,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pipeReadableLog } from "@capstan/agent/log-format";
 import { z } from "zod";
-import { log, runQuietly, secondsSince, startBanner } from "./start-output";
+import { runQuietly, startBanner } from "./start-output";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const stateDir = join(root, ".capstan");
@@ -47,6 +47,14 @@ if (!env.success) {
 }
 const config = env.data;
 const readableLogs = (config.CAPSTAN_LOG_FORMAT ?? (process.stdout.isTTY ? "text" : "json")) === "text";
+
+function log(message: string) {
+  console.log(`[capstan] ${message}`);
+}
+
+function secondsSince(start: number): string {
+  return `${Math.round((Date.now() - start) / 1000)} s`;
+}
 
 /** A random value kept in .capstan/<name> (0600), so restarts keep sessions and secrets. */
 function localSecret(name: string, bytes: number): string {
