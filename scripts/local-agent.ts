@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { pipeReadableLog } from "@capstan/agent/log-format";
 import { createEnrollmentToken } from "@capstan/core/enrollment/create-enrollment-token";
 import { createPrismaClient } from "@capstan/db";
 
@@ -16,6 +17,8 @@ export interface LocalAgentOptions {
   controlPlaneUrl: string;
   signal: AbortSignal;
   log: (message: string) => void;
+  /** Readable `[agent]` lines instead of the agent's JSON (for a terminal). */
+  readableLogs: boolean;
 }
 
 /** Resolves with the running agent process, or null when stopped before it could start. */
@@ -35,7 +38,7 @@ export async function startLocalAgent(options: LocalAgentOptions): Promise<Child
   const bundle = join(options.root, "apps", "agent", "dist", "capstan-agent.cjs");
   const agent = spawn(process.execPath, [bundle, "run"], {
     cwd: dir,
-    stdio: "inherit",
+    stdio: options.readableLogs ? ["ignore", "pipe", "pipe"] : "inherit",
     env: {
       ...process.env,
       CAPSTAN_CONFIG_FILE: configFile,
@@ -44,6 +47,10 @@ export async function startLocalAgent(options: LocalAgentOptions): Promise<Child
       CAPSTAN_LABELS: "local=true",
     },
   });
+  if (agent.stdout && agent.stderr) {
+    void pipeReadableLog(agent.stdout, process.stdout, "[agent]");
+    void pipeReadableLog(agent.stderr, process.stderr, "[agent]");
+  }
   options.log(`local agent started (state in ${join(".capstan", "agent")})`);
   return agent;
 }

@@ -1,18 +1,24 @@
 // The control plane for a laptop or a single server, in one command:
-//  1. a database: DATABASE_URL if set, else an embedded PostgreSQL (PGlite) under .capstan/;
-//  2. migrations;
+//  1. a database: DATABASE_URL if set, else an embedded PostgreSQL (PGlite) under .capstan/,
+//     then migrations; meanwhile
+//  2. a production build of the web app (Turborepo skips it when nothing changed; `--no-build`
+//     uses the existing one, as the container image does). Type checking is left to
+//     `npm run typecheck`: serving the first page does not need it;
 //  3. development secrets under .capstan/ (generated once, mode 0600) unless given;
-//  4. a production build of the web app (Turborepo skips it when nothing changed; `--no-build`
-//     uses the existing one, as the container image does);
-//  5. `next start` on PORT (default 3000);
-//  6. a local agent enrolled as host "local" (`--no-agent` leaves it out), see local-agent.ts;
-//  7. on a fresh install, the one-time setup code in a banner (the server writes it to a file).
+//  4. `next start` on PORT (default 3000), its log as readable `[web]` lines on a terminal;
+//  5. a banner with the URL and, on a fresh install, the one-time setup code (the server writes
+//     it to a file);
+//  6. then, off the first page's path: the agent's build and a local agent enrolled as host
+//     "local" (`--no-agent` leaves it out), its log as `[agent]` lines; see local-agent.ts.
+//     Elsewhere (the container image, a log file) both logs stay JSON: CAPSTAN_LOG_FORMAT.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { pipeReadableLog } from "@capstan/agent/log-format";
 import { z } from "zod";
+import { runQuietly, startBanner } from "./start-output";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const stateDir = join(root, ".capstan");
@@ -30,6 +36,9 @@ const env = z
     CAPSTAN_PUBLIC_URL: z.url().optional(),
     CAPSTAN_OUTBOUND_ALLOW_PRIVATE: z.enum(["true", "false"]).default("true"),
     CAPSTAN_SETUP_CODE_FILE: z.string().optional(),
+    // `text`: readable `[web]`/`[agent]` lines; `json`: the processes' JSON lines untouched (log
+    // collectors, the container image). Default: text on a terminal, JSON otherwise.
+    CAPSTAN_LOG_FORMAT: z.enum(["text", "json"]).optional(),
   })
   .safeParse(process.env);
 if (!env.success) {
@@ -37,9 +46,14 @@ if (!env.success) {
   process.exit(1);
 }
 const config = env.data;
+const readableLogs = (config.CAPSTAN_LOG_FORMAT ?? (process.stdout.isTTY ? "text" : "json")) === "text";
 
 function log(message: string) {
   console.log(`[capstan] ${message}`);
+}
+
+function secondsSince(start: number): string {
+  return `${Math.round((Date.now() - start) / 1000)} s`;
 }
 
 /** A random value kept in .capstan/<name> (0600), so restarts keep sessions and secrets. */
@@ -49,8 +63,10 @@ function localSecret(name: string, bytes: number): string {
   return readFileSync(file, "utf8").trim();
 }
 
-/** Once the server answers, shows the setup code it wrote (only while nobody has set it up). */
-async function showSetupCode(localUrl: string, url: string, file: string, web: ChildProcess): Promise<void> {
+const startedAt = Date.now();
+
+/** Waits until the server answers, then shows the banner (with the setup code it wrote, if any). */
+async function announce(localUrl: string, url: string, file: string, web: ChildProcess): Promise<void> {
   const deadline = Date.now() + 5 * 60_000;
   while (Date.now() < deadline && web.exitCode === null) {
     const healthy = await fetch(`${localUrl}/api/health`).then(
@@ -58,25 +74,49 @@ async function showSetupCode(localUrl: string, url: string, file: string, web: C
       () => false,
     );
     if (healthy) break;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  if (!existsSync(file)) return;
-  const code = readFileSync(file, "utf8").trim();
-  const line = "-".repeat(64);
-  log(line);
-  log(`First run: open ${url}/setup and enter the setup code ${code}`);
-  log("(it works once; it is also in the server log above)");
-  log(line);
+  if (web.exitCode !== null) return;
+  const setupCode = existsSync(file) ? readFileSync(file, "utf8").trim() : null;
+  for (const line of startBanner({ url, setupCode, startedIn: secondsSince(startedAt) })) log(line);
 }
 
-function runStep(command: string, args: string[], extraEnv: Record<string, string> = {}): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...extraEnv } });
-    child.on("error", reject);
-    child.on("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`)),
-    );
-  });
+/** `turbo run build` for one workspace: cached, quiet unless it fails. */
+async function build(workspace: string, what: string): Promise<void> {
+  const started = Date.now();
+  log(`building ${what} (skipped when nothing changed) ...`);
+  await runQuietly(
+    process.execPath,
+    [
+      join(root, "node_modules", "turbo", "bin", "turbo"),
+      "run",
+      "build",
+      `--filter=${workspace}`,
+      "--output-logs=errors-only",
+    ],
+    // See turbo.json: the flag is part of the build's cache key.
+    { cwd: root, env: { CAPSTAN_BUILD_SKIP_TYPECHECK: "1" } },
+  );
+  log(`built ${what} (${secondsSince(started)})`);
+}
+
+async function openDatabase(cleanups: Array<() => Promise<void>>): Promise<{ url: string; poolMax: string }> {
+  let url = config.DATABASE_URL;
+  let poolMax = "10";
+  if (!url) {
+    const { startEmbeddedPostgres } = await import("@capstan/db/embedded");
+    log(`starting the embedded database (data in ${join(".capstan", "pgdata")}) ...`);
+    const embedded = await startEmbeddedPostgres({ dataDir: join(stateDir, "pgdata") });
+    cleanups.push(() => embedded.stop());
+    url = embedded.url;
+    poolMax = "1"; // PGlite serves one connection at a time
+  } else {
+    log("using the database at DATABASE_URL");
+  }
+  const { applyMigrations } = await import("@capstan/db/migrate");
+  const { applied } = await applyMigrations(url);
+  log(applied.length ? `applied ${applied.length} database migrations` : "database schema is up to date");
+  return { url, poolMax };
 }
 
 async function main() {
@@ -94,35 +134,20 @@ async function main() {
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
 
-  let databaseUrl = config.DATABASE_URL;
-  let poolMax = "10";
-  if (!databaseUrl) {
-    const { startEmbeddedPostgres } = await import("@capstan/db/embedded");
-    log(`starting the embedded database (data in ${join(".capstan", "pgdata")}) ...`);
-    const embedded = await startEmbeddedPostgres({ dataDir: join(stateDir, "pgdata") });
-    cleanups.push(() => embedded.stop());
-    databaseUrl = embedded.url;
-    poolMax = "1"; // PGlite serves one connection at a time
-  } else {
-    log("using the database at DATABASE_URL");
-  }
-
-  const { applyMigrations } = await import("@capstan/db/migrate");
-  const { applied } = await applyMigrations(databaseUrl);
-  log(applied.length ? `applied migrations: ${applied.join(", ")}` : "database schema is up to date");
-
-  if (process.argv.includes("--no-build")) {
-    log("using the existing build (--no-build)");
-  } else {
-    log("building the control plane (skipped when nothing changed) ...");
-    await runStep(process.execPath, [
-      join(root, "node_modules", "turbo", "bin", "turbo"),
-      "run",
-      "build",
-      "--filter=@capstan/web",
-      "--filter=@capstan/agent",
-      "--output-logs=errors-only",
+  const skipBuild = process.argv.includes("--no-build");
+  if (skipBuild) log("using the existing build (--no-build)");
+  // The build needs no database and the database no build: both at once.
+  let databaseUrl: string;
+  let poolMax: string;
+  try {
+    const [database] = await Promise.all([
+      openDatabase(cleanups),
+      skipBuild ? undefined : build("@capstan/web", "the control plane"),
     ]);
+    ({ url: databaseUrl, poolMax } = database);
+  } catch (error) {
+    log((error as Error).message);
+    return stop(1);
   }
 
   const url = config.CAPSTAN_PUBLIC_URL ?? `http://localhost:${config.PORT}`;
@@ -147,15 +172,30 @@ async function main() {
   const next = join(root, "node_modules", "next", "dist", "bin", "next");
   const web = spawn(process.execPath, [next, "start", "--port", String(config.PORT)], {
     cwd: join(root, "apps", "web"),
-    stdio: "inherit",
+    stdio: readableLogs ? ["ignore", "pipe", "pipe"] : "inherit",
     env: { ...process.env, ...webEnv },
   });
+  if (web.stdout && web.stderr) {
+    void pipeReadableLog(web.stdout, process.stdout, "[web]", ["service"]);
+    void pipeReadableLog(web.stderr, process.stderr, "[web]", ["service"]);
+  }
   children.push(web);
   web.on("exit", (code) => void stop(code ?? 1));
-  log(`control plane starting on ${url}`);
-  void showSetupCode(`http://127.0.0.1:${config.PORT}`, url, setupCodeFile, web).catch(() => {});
+  log(`starting the control plane on ${url} ...`);
+  await announce(`http://127.0.0.1:${config.PORT}`, url, setupCodeFile, web);
 
-  if (!process.argv.includes("--no-agent")) {
+  if (process.argv.includes("--no-agent")) return;
+  const agentBuilt =
+    skipBuild ||
+    (await build("@capstan/agent", "the local agent").then(
+      () => true,
+      (error: Error) => {
+        // Ctrl+C reaches the build too: its end is then no news.
+        if (!stopping) log(`${error.message}; the control plane keeps running without the local agent`);
+        return false;
+      },
+    ));
+  if (agentBuilt && !stopping) {
     const controller = new AbortController();
     cleanups.push(async () => controller.abort());
     const { startLocalAgent } = await import("./local-agent");
@@ -165,6 +205,7 @@ async function main() {
       controlPlaneUrl: `http://127.0.0.1:${config.PORT}`,
       signal: controller.signal,
       log,
+      readableLogs,
     });
     if (agent) {
       children.push(agent);

@@ -181,3 +181,25 @@ export function LoadMore({
     </div>
   );
 }
+
+/**
+ * A long value (hash, image name, timestamp, error detail) cut to the width it is given, with the
+ * whole value in a tooltip: tables keep their layout whatever length a host reports.
+ */
+export function Truncate({
+  text,
+  className = "max-w-[16rem]",
+  children,
+}: {
+  /** The whole value, shown on hover. */
+  text: string;
+  /** The width limit (and any text style); a table cell has no width of its own to cut to. */
+  className?: string;
+  children?: ReactNode;
+}) {
+  return (
+    <span className={clsx("block truncate", className)} title={text}>
+      {children ?? text}
+    </span>
+  );
+}

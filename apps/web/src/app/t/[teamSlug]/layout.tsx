@@ -1,11 +1,26 @@
 import { isAppError } from "@capstan/core/errors";
-import { getTeam, type TeamView } from "@capstan/core/teams/get-team";
+import type { TeamView } from "@capstan/core/teams/get-team";
 import { listMyTeams } from "@capstan/core/teams/list-my-teams";
+import type { Metadata } from "next";
 import { notFound, redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { DashboardShell } from "@/components/dashboard/shell";
 import { getSessionUserId } from "@/server/auth";
 import { prisma } from "@/server/db";
+import { teamFor, teamNameForTitle } from "./team-for-request";
+
+/**
+ * "Hosts · <team> · Capstan" for the pages below (a template does not reach the page beside the
+ * layout: the overview sets its own). Only members see the team's name.
+ */
+export async function generateMetadata({
+  params,
+}: {
+  params: Promise<{ teamSlug: string }>;
+}): Promise<Metadata> {
+  const name = await teamNameForTitle((await params).teamSlug);
+  return name ? { title: { template: `%s · ${name} · Capstan`, default: `${name} · Capstan` } } : {};
+}
 
 // The team comes from the URL; membership is checked in the database on every request, and a
 // team the user is not in answers 404 just like a missing one.
@@ -23,7 +38,7 @@ export default async function TeamLayout({
   if (!user) redirect("/signin");
   let team: TeamView;
   try {
-    team = await getTeam(prisma, userId, { slug: teamSlug });
+    team = await teamFor(userId, teamSlug);
   } catch (error) {
     if (isAppError(error) && error.code === "NOT_FOUND") notFound();
     throw error;

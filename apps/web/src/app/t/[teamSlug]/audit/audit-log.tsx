@@ -3,39 +3,11 @@ import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-qu
 import { useState } from "react";
 import { AuditIcon } from "@/components/dashboard/icons";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
-import {
-  Badge,
-  Button,
-  Card,
-  EmptyState,
-  ErrorNotice,
-  LoadMore,
-  PageHeader,
-  Spinner,
-  type Tone,
-} from "@/components/ui";
+import { Button, Card, EmptyState, ErrorNotice, LoadMore, PageHeader, Spinner } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
-
-const timeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "medium" });
-
-function kindTone(kind: string): Tone {
-  if (/(failed|revoked|removed|deleted)$/.test(kind)) return "red";
-  if (kind.startsWith("deployment.")) return "blue";
-  if (kind.startsWith("member.") || kind.startsWith("invitation.")) return "violet";
-  if (kind.startsWith("setup.") || kind.endsWith("signed_in")) return "green";
-  return "slate";
-}
-
-/** "workflow=shop, name=DB_PASSWORD": the event's context (never values: events hold none). */
-function describe(data: unknown): string {
-  if (!data || typeof data !== "object") return "";
-  return Object.entries(data as Record<string, unknown>)
-    .filter(([k, v]) => v !== null && typeof v !== "object" && !k.endsWith("Id") && k !== "contentHash")
-    .slice(0, 4)
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join(", ");
-}
+import { DeploymentGroupRow, EventRow } from "./audit-rows";
+import { groupAuditEvents } from "./group-events";
 
 interface Filter {
   kind: string;
@@ -200,27 +172,13 @@ export function AuditLog() {
       {events.length > 0 ? (
         <Card>
           <ul className="divide-y divide-slate-100" aria-label="Audit events">
-            {events.map((e) => (
-              <li
-                key={e.id}
-                className="flex flex-col gap-1 px-4 py-3 text-sm sm:flex-row sm:items-center sm:gap-4"
-              >
-                <time
-                  className="shrink-0 text-xs tabular-nums text-slate-500 sm:w-48"
-                  dateTime={e.createdAt.toISOString()}
-                >
-                  {timeFormat.format(e.createdAt)}
-                </time>
-                <span className="shrink-0 sm:w-48">
-                  <Badge tone={kindTone(e.kind)}>{e.kind}</Badge>
-                </span>
-                <span className="min-w-0 break-words text-slate-700">
-                  {e.actorLabel ?? e.actorType.toLowerCase()}
-                  {e.targetType ? <span className="text-slate-400"> → {e.targetType}</span> : null}
-                  {describe(e.data) ? <span className="text-slate-500"> · {describe(e.data)}</span> : null}
-                </span>
-              </li>
-            ))}
+            {groupAuditEvents(events).map((row) =>
+              row.type === "event" ? (
+                <EventRow key={row.event.id} event={row.event} />
+              ) : (
+                <DeploymentGroupRow key={`deployment:${row.deploymentId}`} events={row.events} />
+              ),
+            )}
           </ul>
         </Card>
       ) : null}

@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
 import { RelativeTime } from "@/components/status/time";
-import { Button, Card, ErrorNotice, Spinner } from "@/components/ui";
+import { Button, Card, ErrorNotice, Spinner, Truncate } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 
@@ -137,8 +137,8 @@ export function ArtifactsSection() {
               {items.map((a) => (
                 <tr key={a.id}>
                   <td className="px-4 py-2 font-medium">{a.name}</td>
-                  <td className="px-4 py-2 font-mono text-xs" title={a.sha256}>
-                    {a.sha256.slice(0, 16)}…
+                  <td className="px-4 py-2 font-mono text-xs">
+                    <Truncate text={a.sha256} className="max-w-[10rem]" />
                   </td>
                   <td className="px-4 py-2">{formatSize(a.size)}</td>
                   <td className="px-4 py-2">

@@ -11,7 +11,7 @@ import { StatusBadge } from "@/components/status/status-badge";
 import { Duration, formatAbsolute, RelativeTime } from "@/components/status/time";
 import { LiveLog, useDeploymentEvents } from "@/components/timeline/live-log";
 import { StepTimeline } from "@/components/timeline/step-timeline";
-import { Card, ErrorNotice, Spinner } from "@/components/ui";
+import { Card, ErrorNotice, Spinner, Truncate } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 import { useCanDeploy } from "../deploy-dialog";
@@ -268,7 +268,7 @@ function FinalHealth({
                     <span className="text-slate-400">no report</span>
                   )}
                   {r.health?.detail ? (
-                    <span className="ml-2 text-xs text-slate-500">{r.health.detail}</span>
+                    <Truncate text={r.health.detail} className="max-w-xs text-xs text-slate-500" />
                   ) : null}
                 </td>
                 <td className="px-4 py-2 text-xs text-slate-600">

@@ -10,7 +10,7 @@ import { UsageChart } from "@/components/charts/usage-chart";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
 import { StatusBadge } from "@/components/status/status-badge";
 import { Duration, RelativeTime } from "@/components/status/time";
-import { ErrorNotice, Spinner } from "@/components/ui";
+import { ErrorNotice, Spinner, Truncate } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { formatSize } from "@/lib/format-size";
 import type { AppRouter } from "@/server/trpc/root";
@@ -40,13 +40,10 @@ function Identity({ service }: { service: HostService }) {
   const commit = stats?.commit ? stats.commit.slice(0, 12) : null;
   if (!text && !commit) return NONE;
   return (
-    <span
-      className="block max-w-[16rem] truncate font-mono text-xs"
-      title={[text, commit].filter(Boolean).join(" · ")}
-    >
+    <Truncate text={[text, commit].filter(Boolean).join(" · ")} className="max-w-[16rem] font-mono text-xs">
       {text}
       {commit ? <span className="text-slate-500"> {commit}</span> : null}
-    </span>
+    </Truncate>
   );
 }
 
@@ -94,10 +91,10 @@ export function ServiceInventory({
                   {s.workflow}/{s.service}
                   <span className="block text-xs font-normal text-slate-500">{s.kind}</span>
                 </td>
-                <td className="px-4 py-2" title={s.detail ?? undefined}>
+                <td className="px-4 py-2">
                   <StatusBadge status={s.status} />
                   {s.detail ? (
-                    <span className="mt-0.5 block max-w-xs truncate text-xs text-slate-600">{s.detail}</span>
+                    <Truncate text={s.detail} className="mt-0.5 max-w-xs text-xs text-slate-600" />
                   ) : null}
                 </td>
                 <td className="whitespace-nowrap px-4 py-2 text-xs text-slate-600">

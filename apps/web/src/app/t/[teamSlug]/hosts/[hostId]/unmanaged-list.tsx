@@ -2,6 +2,7 @@
 // The containers and units the agent found that Capstan does not manage: read-only, collapsed by
 // default. Names are shown as text only; the protocol already refused anything but plain names.
 import type { inferRouterOutputs } from "@trpc/server";
+import { Truncate } from "@/components/ui";
 import type { AppRouter } from "@/server/trpc/root";
 
 type Unmanaged = NonNullable<inferRouterOutputs<AppRouter>["hosts"]["get"]["unmanaged"]>;
@@ -28,9 +29,9 @@ export function UnmanagedList({ unmanaged }: { unmanaged: Unmanaged | null }) {
             <ul className="space-y-0.5">
               {unmanaged.containers.map((c) => (
                 <li key={c.name} className="flex gap-2 font-mono text-xs text-slate-700">
-                  <span className="truncate">{c.name}</span>
+                  <Truncate text={c.name} className="min-w-0" />
                   <span className="text-slate-500">{c.state}</span>
-                  {c.image ? <span className="truncate text-slate-500">{c.image}</span> : null}
+                  {c.image ? <Truncate text={c.image} className="min-w-0 text-slate-500" /> : null}
                 </li>
               ))}
             </ul>
@@ -44,7 +45,7 @@ export function UnmanagedList({ unmanaged }: { unmanaged: Unmanaged | null }) {
             <ul className="space-y-0.5">
               {unmanaged.units.map((u) => (
                 <li key={u.name} className="flex gap-2 font-mono text-xs text-slate-700">
-                  <span className="truncate">{u.name}</span>
+                  <Truncate text={u.name} className="min-w-0" />
                   <span className="text-slate-500">{u.state}</span>
                 </li>
               ))}
