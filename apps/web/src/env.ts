@@ -48,6 +48,8 @@ export const env = createEnv({
     CAPSTAN_ALERT_RESTART_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
     /** Where the agent executables are served from (the agent's build output by default). */
     CAPSTAN_AGENT_DIST_DIR: z.string().optional(),
+    /** The template catalogue's folder (templates/catalogue in the repository by default). */
+    CAPSTAN_TEMPLATES_DIR: z.string().optional(),
     /** How long an upgraded agent has to check in before its host restores the previous one. */
     CAPSTAN_AGENT_UPGRADE_DEADLINE_SECONDS: z.coerce.number().int().min(10).max(3600).default(120),
     /**
