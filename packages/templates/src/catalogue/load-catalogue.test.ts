@@ -1,7 +1,7 @@
 // Every folder of templates/catalogue is a template that must pass the real validator with the
 // default host policy and the catalogue's review rules; a new folder is checked without touching
 // this file.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -32,6 +32,15 @@ describe("templates/catalogue", () => {
       expect(slugs).toContain(slug);
     expect(catalogue.templates.some((t) => /^\s+domains:/m.test(t.source))).toBe(true);
     expect(catalogue.templates.some((t) => /^\s+systemd:/m.test(t.source))).toBe(true);
+  });
+  it("is listed in the user guide's table (docs/user/templates.md)", () => {
+    const guide = readFileSync(join(import.meta.dirname, "../../../../docs/user/templates.md"), "utf8");
+    const rows = guide.split("\n").filter((line) => line.startsWith("| "));
+    for (const template of catalogue.templates)
+      expect(
+        rows.some((row) => row.startsWith(`| ${template.title} `)),
+        template.title,
+      ).toBe(true);
   });
 });
 
