@@ -16,7 +16,11 @@ export default async function NewWorkflowPage({
     <>
       <PageHeader
         title={template ? `New workflow from ${template.title}` : "New workflow"}
-        description="Start from this example or paste your capstan.yaml. Problems are shown at their line as you type."
+        description={
+          template
+            ? "Review the template: set its name and target hosts, adjust ports and env. After creating it, fill in its secrets."
+            : "Start from this example or paste your capstan.yaml. Problems are shown at their line as you type."
+        }
       />
       <WorkflowEditor
         initialSource={template?.source ?? STARTER_WORKFLOW}
