@@ -100,4 +100,7 @@ if ! docker image inspect capstan-systemd-nix-host:bookworm >/dev/null 2>&1; the
   docker rm -f "$c" >/dev/null
   trap - EXIT
 fi
+# Images the catalogue templates deployed by the tests run, under their exact names (stand-ins
+# built from this machine's binaries where no registry is reachable; see the script).
+bash "$(dirname "$0")/template-images.sh"
 log "ready: postgres, docker $(docker version --format '{{.Server.Version}}'), $(docker-compose version --short 2>/dev/null), $(chromium --version 2>/dev/null)"

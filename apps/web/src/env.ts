@@ -50,6 +50,8 @@ export const env = createEnv({
     CAPSTAN_AGENT_DIST_DIR: z.string().optional(),
     /** Where the CLI's single-file build is served from (apps/cli/dist by default). */
     CAPSTAN_CLI_DIST_DIR: z.string().optional(),
+    /** The template catalogue's folder (templates/catalogue in the repository by default). */
+    CAPSTAN_TEMPLATES_DIR: z.string().optional(),
     /** How long an upgraded agent has to check in before its host restores the previous one. */
     CAPSTAN_AGENT_UPGRADE_DEADLINE_SECONDS: z.coerce.number().int().min(10).max(3600).default(120),
     /**

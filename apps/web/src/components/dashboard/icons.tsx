@@ -37,6 +37,14 @@ export const WorkflowsIcon = () => (
     <circle cx="15" cy="18" r="2" />
   </Icon>
 );
+export const TemplatesIcon = () => (
+  <Icon>
+    <rect x="4" y="4" width="7" height="7" rx="1" />
+    <rect x="13" y="4" width="7" height="7" rx="1" />
+    <rect x="4" y="13" width="7" height="7" rx="1" />
+    <path d="M16.5 13v7M13 16.5h7" />
+  </Icon>
+);
 export const DeploymentsIcon = () => (
   <Icon>
     <path d="M12 3l4 4-4 4M16 7H8a4 4 0 00-4 4v1" />

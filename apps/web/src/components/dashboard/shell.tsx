@@ -17,6 +17,7 @@ import {
   OverviewIcon,
   SecretsIcon,
   TeamIcon,
+  TemplatesIcon,
   WebhooksIcon,
   WorkflowsIcon,
 } from "./icons";
@@ -27,6 +28,7 @@ const NAV = [
   { href: "/hosts", label: "Hosts", icon: HostsIcon },
   { href: "/fleet", label: "Fleet", icon: FleetIcon },
   { href: "/workflows", label: "Workflows", icon: WorkflowsIcon },
+  { href: "/templates", label: "Templates", icon: TemplatesIcon },
   { href: "/deployments", label: "Deployments", icon: DeploymentsIcon },
   { href: "/team", label: "Team", icon: TeamIcon },
   { href: "/audit", label: "Audit", icon: AuditIcon },

@@ -88,9 +88,12 @@ function useLiveCheck(teamId: string, source: string, workflowId: string | undef
 export function WorkflowEditor({
   workflowId,
   initialSource,
+  template,
 }: {
   workflowId?: string;
   initialSource: string;
+  /** Created from this catalogue template: go on to its secrets form after saving. */
+  template?: { slug: string; hasSecrets: boolean };
 }) {
   const trpc = useTRPC();
   const team = useCurrentTeam();
@@ -134,7 +137,8 @@ export function WorkflowEditor({
     trpc.workflows.create.mutationOptions({
       onSuccess: async (created) => {
         await onSaved();
-        router.push(`/t/${team.slug}/workflows/${created.id}`);
+        const path = `/t/${team.slug}/workflows/${created.id}`;
+        router.push(template?.hasSecrets ? `${path}/secrets?template=${template.slug}` : path);
       },
     }),
   );

@@ -38,12 +38,20 @@ export function WorkflowList() {
         description="Deployable definitions: Compose stacks and systemd services. Every save is an immutable revision."
         actions={
           canEdit ? (
-            <Link
-              href={`${base}/new`}
-              className="inline-flex items-center rounded-md bg-sky-600 px-4 py-2 text-sm font-medium text-white shadow-sm hover:bg-sky-500"
-            >
-              New workflow
-            </Link>
+            <>
+              <Link
+                href={`/t/${team.slug}/templates`}
+                className="inline-flex items-center rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium text-slate-800 shadow-sm hover:bg-slate-50"
+              >
+                From a template
+              </Link>
+              <Link
+                href={`${base}/new`}
+                className="inline-flex items-center rounded-md bg-sky-600 px-4 py-2 text-sm font-medium text-white shadow-sm hover:bg-sky-500"
+              >
+                New workflow
+              </Link>
+            </>
           ) : null
         }
       />

@@ -1,18 +1,31 @@
 import type { Metadata } from "next";
 import { PageHeader } from "@/components/ui";
+import { findTemplate } from "@/server/templates";
 import { STARTER_WORKFLOW } from "../common-fields";
 import { WorkflowEditor } from "../workflow-editor";
 
 export const metadata: Metadata = { title: "New workflow" };
 
-export default function NewWorkflowPage() {
+export default async function NewWorkflowPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ template?: string }>;
+}) {
+  const template = findTemplate((await searchParams).template);
   return (
     <>
       <PageHeader
-        title="New workflow"
-        description="Start from this example or paste your capstan.yaml. Problems are shown at their line as you type."
+        title={template ? `New workflow from ${template.title}` : "New workflow"}
+        description={
+          template
+            ? "Review the template: set its name and target hosts, adjust ports and env. After creating it, fill in its secrets."
+            : "Start from this example or paste your capstan.yaml. Problems are shown at their line as you type."
+        }
       />
-      <WorkflowEditor initialSource={STARTER_WORKFLOW} />
+      <WorkflowEditor
+        initialSource={template?.source ?? STARTER_WORKFLOW}
+        template={template && { slug: template.slug, hasSecrets: template.secrets.length > 0 }}
+      />
     </>
   );
 }
