@@ -3,7 +3,7 @@
 // JSON Schema (yaml-schema-assist.ts), the validator's issues as inline diagnostics, a gutter that
 // marks their lines and a list that jumps to them. Tab indents; Escape then Tab moves focus on
 // (CodeMirror's escape hatch), so keyboard users are never trapped in the editor.
-import { autocompletion, completionKeymap } from "@codemirror/autocomplete";
+import { autocompletion } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { yaml } from "@codemirror/lang-yaml";
 import { defaultHighlightStyle, indentUnit, syntaxHighlighting } from "@codemirror/language";
@@ -156,7 +156,7 @@ export function YamlEditor({
           syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
           autocompletion({ override: [schemaCompletion], icons: false }),
           schemaHover,
-          keymap.of([...completionKeymap, ...defaultKeymap, ...historyKeymap, indentWithTab]),
+          keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
           theme,
           settings.current.of([]),
           EditorView.updateListener.of((update) => {
