@@ -71,6 +71,13 @@ class LineMarker extends GutterMarker {
   }
 }
 
+/** Sizes the gutter for a marked three-digit line; not a line, so it carries no data-line. */
+class SpacerMarker extends GutterMarker {
+  override toDOM() {
+    return document.createTextNode("● 999");
+  }
+}
+
 const lineGutter = gutter({
   class: "cm-yaml-lines",
   lineMarker: (view, block) => {
@@ -78,7 +85,7 @@ const lineGutter = gutter({
     return new LineMarker(n, view.state.field(issueLines).get(n));
   },
   lineMarkerChange: (update) => update.transactions.some((tr) => tr.effects.some((e) => e.is(setIssueLines))),
-  initialSpacer: () => new LineMarker(999, ["x"]),
+  initialSpacer: () => new SpacerMarker(),
 });
 
 const theme = EditorView.theme({
