@@ -105,6 +105,7 @@ test("edit through the form: a new revision, an unchanged save makes none, and t
 
   // Only a comment: same content, no new revision, and the editor says so before and after saving.
   const editor = page.getByLabel("capstan.yaml");
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText keeps the editor's line breaks
   await editor.fill(`# just a note\n${await editor.innerText()}`);
   await expect(page.getByTestId("check-status")).toContainText("Same content as revision 2");
   await page.getByRole("button", { name: "Save revision" }).click();
