@@ -42,6 +42,8 @@ test("completion offers the schema's keys for a prefix, and Enter writes the cho
   // The cursor at the end of the document: a new key of service `web`.
   await editor.press("Control+End");
   await page.keyboard.type("    heal");
+  // The half-typed key is checked too; once that answer is in, the list stays as it is.
+  await expect(page.getByTestId("check-status")).toHaveText(/problems? to fix/);
   const list = page.getByRole("listbox");
   await expect(list.getByRole("option", { name: /healthChecks/ })).toBeVisible();
   // Keys of other places (top level, systemd) are not offered here.

@@ -33,18 +33,28 @@ const withoutLine = (issue: EditorIssue) =>
 
 /** A change that came from the `value` prop, not from typing: not reported back. */
 const fromProps = Annotation.define<boolean>();
-const setIssueLines = StateEffect.define<ReadonlyMap<number, string[]>>();
-const issueLines = StateField.define<ReadonlyMap<number, string[]>>({
-  create: () => new Map(),
-  update: (lines, tr) => tr.effects.find((e) => e.is(setIssueLines))?.value ?? lines,
-  provide: (field) =>
+interface IssueMarks {
+  lines: ReadonlyMap<number, string[]>;
+  count: number;
+}
+const setIssues = StateEffect.define<IssueMarks>();
+/** The issues' lines (gutter, line background) and whether there are any (aria-invalid), set
+ * by an effect rather than a reconfiguration, which would reset an open completion list. */
+const issueMarks = StateField.define<IssueMarks>({
+  create: () => ({ lines: new Map(), count: 0 }),
+  update: (marks, tr) => tr.effects.find((e) => e.is(setIssues))?.value ?? marks,
+  provide: (field) => [
     EditorView.decorations.compute([field, "doc"], (state) => {
-      const marks = [...state.field(field).keys()]
+      const marks = [...state.field(field).lines.keys()]
         .filter((n) => n <= state.doc.lines)
         .sort((a, b) => a - b)
         .map((n) => Decoration.line({ class: "cm-issue-line" }).range(state.doc.line(n).from));
       return RangeSet.of(marks);
     }),
+    EditorView.contentAttributes.compute([field], (state) => ({
+      "aria-invalid": String(state.field(field).count > 0),
+    })),
+  ],
 });
 
 /** A line number that says whether the line has issues (data-line, data-error, title). */
@@ -82,9 +92,9 @@ const lineGutter = gutter({
   class: "cm-yaml-lines",
   lineMarker: (view, block) => {
     const n = view.state.doc.lineAt(block.from).number;
-    return new LineMarker(n, view.state.field(issueLines).get(n));
+    return new LineMarker(n, view.state.field(issueMarks).lines.get(n));
   },
-  lineMarkerChange: (update) => update.transactions.some((tr) => tr.effects.some((e) => e.is(setIssueLines))),
+  lineMarkerChange: (update) => update.transactions.some((tr) => tr.effects.some((e) => e.is(setIssues))),
   initialSpacer: () => new SpacerMarker(),
 });
 
@@ -153,7 +163,7 @@ export function YamlEditor({
         doc: initial.current,
         extensions: [
           lineGutter,
-          issueLines,
+          issueMarks,
           history(),
           drawSelection(),
           highlightActiveLine(),
@@ -193,7 +203,6 @@ export function YamlEditor({
   useEffect(() => {
     const editor = view.current;
     if (!editor) return;
-    const invalid = issues.length > 0;
     editor.dispatch({
       effects: settings.current.reconfigure([
         EditorState.readOnly.of(readOnly === true),
@@ -201,12 +210,11 @@ export function YamlEditor({
           id,
           "aria-labelledby": `${id}-label`,
           "aria-describedby": `${id}-help ${id}-issues`,
-          "aria-invalid": String(invalid),
           "aria-readonly": String(readOnly === true),
         }),
       ]),
     });
-  }, [id, readOnly, issues.length]);
+  }, [id, readOnly]);
 
   useEffect(() => {
     const editor = view.current;
@@ -216,7 +224,7 @@ export function YamlEditor({
       if (issue.line !== undefined)
         lines.set(issue.line, [...(lines.get(issue.line) ?? []), withoutLine(issue)]);
     editor.dispatch(setDiagnostics(editor.state, diagnosticsFor(editor.state, issues)));
-    editor.dispatch({ effects: setIssueLines.of(lines) });
+    editor.dispatch({ effects: setIssues.of({ lines, count: issues.length }) });
   }, [issues]);
 
   const goToLine = (line: number) => {
