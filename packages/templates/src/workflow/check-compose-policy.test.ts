@@ -277,7 +277,7 @@ describe("the Compose host policy, as attacks", () => {
         policy: DEFAULT_HOST_POLICY,
       }).issues.map(formatWorkflowIssue),
     ).toEqual([
-      "services.s.compose.inline.services.app.cgroup: is not a Compose key (unknown key) (line 12)",
+      "services.s.compose.inline.services.app.cgroup: is a Compose v2-only key (docker-compose 1.29 does not know it); Capstan accepts what both Compose v1 and v2 read, so remove it (unknown key) (line 12)",
     ]);
   });
 

@@ -2,6 +2,7 @@
 // and the host-path check that binds, volume devices, secret files and build contexts all use.
 import { type ComposeProject, classifyProjectPath } from "../compose/compose-project";
 import type { HostPolicy } from "./host-policy";
+import { didYouMean } from "./suggest-key";
 import type { IssuePath } from "./workflow-issue";
 
 export interface ComposeIssue {
@@ -60,7 +61,7 @@ export function checkKeys(
     if (rule === undefined)
       ctx.issues.push({
         path: [...at, key],
-        message: "is not a Compose key Capstan knows, so it is refused (unknown key)",
+        message: `is not a Compose key Capstan knows, so it is refused (unknown key)${didYouMean(key, Object.keys(rules))}`,
         atKey: true,
       });
     else if (rule !== "safe") rule(value, [...at, key], ctx);

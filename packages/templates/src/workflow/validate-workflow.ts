@@ -12,8 +12,10 @@ import { checkWorkflowSystemdPolicy } from "./check-systemd-policy";
 import { checkTasks } from "./check-tasks";
 import { computeContentHash } from "./compute-content-hash";
 import type { HostPolicy } from "./host-policy";
+import { workflowJsonSchema } from "./json-schema";
 import { orderServices } from "./order-services";
 import { type ParsedYaml, parseWorkflowYaml } from "./parse-workflow-yaml";
+import { keysAt } from "./schema-keys";
 import {
   isComposeService,
   isSystemdService,
@@ -49,6 +51,13 @@ export interface OrderedService {
 export type ValidateWorkflowResult =
   | { ok: true; spec: WorkflowSpec; contentHash: string; services: OrderedService[]; issues: [] }
   | { ok: false; issues: WorkflowIssue[] };
+
+let jsonSchema: ReturnType<typeof workflowJsonSchema> | undefined;
+/** The keys a workflow accepts at a path (built once: only bad documents ask). */
+function workflowKeysAt(path: IssuePath): Iterable<string> {
+  jsonSchema ??= workflowJsonSchema();
+  return keysAt(jsonSchema, path).keys();
+}
 
 /** Validates capstan.yaml text. Issues carry lines. */
 export function validateWorkflow(
@@ -95,7 +104,10 @@ export function validateWorkflowSpec(
 
   const result = workflowSpecSchema.safeParse(value);
   if (!result.success)
-    return { ok: false, issues: withLines(zodIssuesToWorkflowIssues(result.error.issues)) };
+    return {
+      ok: false,
+      issues: withLines(zodIssuesToWorkflowIssues(result.error.issues, [], workflowKeysAt)),
+    };
   const spec = result.data;
 
   const issues: WorkflowIssue[] = [];
