@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import { PageHeader } from "@/components/ui";
-import { STARTER_WORKFLOW } from "../common-fields";
-import { WorkflowEditor } from "../workflow-editor";
+import { StarterEditor } from "./starter-editor";
 
 export const metadata: Metadata = { title: "New workflow" };
 
@@ -12,7 +11,7 @@ export default function NewWorkflowPage() {
         title="New workflow"
         description="Start from this example or paste your capstan.yaml. Problems are shown at their line as you type."
       />
-      <WorkflowEditor initialSource={STARTER_WORKFLOW} />
+      <StarterEditor />
     </>
   );
 }
