@@ -6,6 +6,7 @@ import { parseColumnOr } from "../columns/parse-column";
 import { readRevisionSpec } from "../columns/revision-spec";
 import type { Db } from "../db";
 import { notFound } from "../errors";
+import { toServiceStats } from "../hosts/service-inventory";
 import { isUuid } from "../ids";
 import { type RolloutPlan, readRolloutPlan } from "../rollouts/rollout-plan";
 import { getLiveWhere } from "./get-live-where";
@@ -213,7 +214,18 @@ export async function getDeployment(
     listeners: readServiceListeners(spec),
     listenLinks: listenLinks(
       spec,
-      row.jobs.map((j) => j.host),
+      row.jobs.map((j) => ({
+        ...j.host,
+        reported: health
+          .filter((h) => h.hostId === j.hostId)
+          .flatMap((h) =>
+            (toServiceStats(h.stats)?.ports ?? []).flatMap((port) =>
+              port.published && port.protocol === "tcp"
+                ? [{ service: h.service, published: port.published }]
+                : [],
+            ),
+          ),
+      })),
     ),
   };
 }

@@ -82,6 +82,19 @@ describe("where a deployment's services listen, as links", () => {
     for (const link of links) expect(new URL(link.url).protocol).toBe("http:");
   });
 
+  it("adds the host ports a Compose service reported that the spec does not fix, at the host's address", () => {
+    const reported = [
+      { service: "web", published: 32768 }, // "80": a random host port
+      { service: "web", published: 8080 }, // already linked from the spec
+      { service: "other", published: 9000 },
+      { service: "web", published: 70000 }, // not a port
+    ];
+    expect(listenLinks(spec(["8080:80", "80"]), [{ ...web1, reported }]).map((l) => l.url)).toEqual([
+      "http://203.0.114.7:8080/",
+      "http://203.0.114.7:32768/",
+    ]);
+  });
+
   it("says nothing without a spec", () => {
     expect(listenLinks(null, [web1])).toEqual([]);
   });

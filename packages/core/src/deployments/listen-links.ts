@@ -1,8 +1,9 @@
 // Links to where a deployment's services listen, for its page: each port a Compose document
 // publishes on a fixed host port, at the address it is bound to (a loopback or given IP) or,
 // bound to every interface, at the host's address (its public address, else its hostname, as
-// the agent reports them); and each domain over HTTPS. Ports published on a random host port
-// are left out (the spec does not say which). Pure: the spec and the hosts' facts.
+// the agent reports them); the host ports the agent reports a Compose service published that the
+// spec does not fix (random ports, a Compose file from the project's files), at the host's
+// address; and each domain over HTTPS. Pure: the spec, the hosts' facts and reports.
 // Every address is checked against a strict pattern before it becomes a URL, so a hostile
 // agent's facts or a crafted spec cannot turn a link into anything but http(s)://host:port/.
 import type { WorkflowSpec } from "@capstan/templates";
@@ -92,10 +93,14 @@ function hostAddress(host: { name: string; facts: unknown }): string | null {
   return null;
 }
 
-export function listenLinks(
-  spec: WorkflowSpec | null,
-  hosts: { name: string; facts: unknown }[],
-): ListenLink[] {
+export interface ListenHost {
+  name: string;
+  facts: unknown;
+  /** Host ports per service, as the agent's heartbeats report them (ServiceHealth stats). */
+  reported?: { service: string; published: number }[];
+}
+
+export function listenLinks(spec: WorkflowSpec | null, hosts: ListenHost[]): ListenLink[] {
   if (!spec) return [];
   const links: ListenLink[] = [];
   const seen = new Set<string>();
@@ -110,7 +115,8 @@ export function listenLinks(
     links.push({ ...link, url: url.href });
   };
   for (const [service, s] of Object.entries(spec.services)) {
-    for (const { ip, port } of composePorts(s)) {
+    const fixed = composePorts(s);
+    for (const { ip, port } of fixed) {
       if (ip !== null && !WILDCARD.has(ip)) {
         // One address for every host: name the host only when there is just one.
         add(
@@ -125,6 +131,21 @@ export function listenLinks(
         if (address) add({ service, host: host.name, loopback: false }, address, port);
       }
     }
+    // systemd/Nix report the ports their health checks probe, which says nothing of the binding.
+    if ("compose" in s)
+      for (const host of hosts) {
+        const address = hostAddress(host);
+        for (const r of host.reported ?? [])
+          if (
+            address &&
+            r.service === service &&
+            Number.isInteger(r.published) &&
+            r.published >= 1 &&
+            r.published <= 65535 &&
+            !fixed.some((f) => f.port === r.published)
+          )
+            add({ service, host: host.name, loopback: false }, address, r.published);
+      }
     for (const domain of s.domains ?? [])
       add({ service, host: null, loopback: false }, domain.host, null, domain.path ?? "/");
   }
