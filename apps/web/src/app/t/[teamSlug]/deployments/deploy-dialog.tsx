@@ -98,7 +98,11 @@ function DeployForm({
   const deployable = useQuery({
     ...trpc.deployments.deployable.queryOptions({ teamId: team.id }),
     enabled: !fixedRevisionId,
+    // Fresh on every opening: a workflow written since the last one must be offered, not
+    // "nothing to deploy" from the cache.
+    staleTime: 0,
   });
+  const refreshingEmpty = deployable.isFetching && deployable.data?.length === 0;
   useEffect(() => {
     if (fixedRevisionId || !deployable.data?.length) return;
     const workflow = deployable.data.find((w) => w.id === workflowId) ?? deployable.data[0]!;
@@ -144,7 +148,7 @@ function DeployForm({
       }}
     >
       {!fixedRevisionId ? (
-        deployable.isPending ? (
+        deployable.isPending || refreshingEmpty ? (
           <Spinner label="Loading workflows" />
         ) : deployable.isError ? (
           <ErrorNotice message={errorMessage(deployable.error)} onRetry={() => deployable.refetch()} />
