@@ -66,6 +66,19 @@ if ! docker image inspect capstan-busybox:test >/dev/null 2>&1; then
   rm -rf "$d"
 fi
 
+# The dashboard's starter workflow (and e2e/tests/first-deploy.spec.ts) runs nginx:alpine. With no
+# registry, a stand-in under that exact name: busybox httpd serving a welcome page on port 80 from
+# nginx's web root. Present locally, Compose starts it without pulling.
+if ! docker image inspect nginx:alpine >/dev/null 2>&1; then
+  log "tagging a local stand-in for nginx:alpine (from capstan-busybox:test)"
+  cid=$(docker create capstan-busybox:test sh -c \
+    'mkdir -p /usr/share/nginx/html && echo "<!doctype html><title>Welcome to nginx!</title><h1>Welcome to nginx!</h1>" >/usr/share/nginx/html/index.html')
+  docker start -a "$cid" >/dev/null
+  docker commit --change 'CMD ["httpd", "-f", "-p", "80", "-h", "/usr/share/nginx/html"]' --change 'EXPOSE 80/tcp' \
+    "$cid" nginx:alpine >/dev/null
+  docker rm "$cid" >/dev/null
+fi
+
 # A real systemd host image (systemd as PID 1), built once per machine with debootstrap.
 if ! docker image inspect capstan-systemd-host:bookworm >/dev/null 2>&1; then
   log "building capstan-systemd-host:bookworm with debootstrap (about a minute)"

@@ -6,6 +6,7 @@ import { parseColumnOr } from "../columns/parse-column";
 import { readRevisionSpec } from "../columns/revision-spec";
 import type { Db } from "../db";
 import { notFound } from "../errors";
+import { toServiceStats } from "../hosts/service-inventory";
 import { isUuid } from "../ids";
 import { type RolloutPlan, readRolloutPlan } from "../rollouts/rollout-plan";
 import { getLiveWhere } from "./get-live-where";
@@ -15,6 +16,7 @@ import {
   OPEN_DEPLOYMENT_STATUSES,
   summarizeDeployments,
 } from "./list-deployments";
+import { type ListenLink, listenLinks } from "./listen-links";
 import { readServiceListeners, type ServiceListeners } from "./read-service-listeners";
 import { whyNotRollBackTo } from "./rollback-deployment";
 
@@ -76,6 +78,8 @@ export interface DeploymentDetail extends DeploymentSummary {
   rollbackTarget: { id: string; revisionNumber: number; refusal: string | null } | null;
   /** Where the revision's services listen: published ports, health-checked ports, domains. */
   listeners: ServiceListeners[];
+  /** The same as links: published ports at the hosts' addresses, domains over HTTPS. */
+  listenLinks: ListenLink[];
   /** Why "redeploy this revision" would change nothing (it is live on all its hosts), or null. */
   redeployRefusal: string | null;
 }
@@ -96,7 +100,7 @@ export async function getDeployment(
       jobs: {
         orderBy: [{ wave: "asc" }, { createdAt: "asc" }, { id: "asc" }],
         include: {
-          host: { select: { id: true, name: true, status: true } },
+          host: { select: { id: true, name: true, status: true, facts: true } },
           steps: { orderBy: { position: "asc" } },
         },
       },
@@ -104,6 +108,7 @@ export async function getDeployment(
   });
   if (!row) throw notFound("Deployment");
   const [summary] = await summarizeDeployments(db, [row]);
+  const spec = readRevisionSpec(row.revision.spec);
   const services = [...new Set(row.jobs.flatMap((j) => j.steps.map((s) => s.service)))];
   const final = !OPEN_DEPLOYMENT_STATUSES.includes(row.status);
   const [health, rollbackOf, rollbackTarget, live] = await Promise.all([
@@ -167,7 +172,7 @@ export async function getDeployment(
     rollout: readRolloutPlan(row.plan),
     hosts: row.jobs.map((job) => ({
       id: job.id,
-      host: job.host,
+      host: { id: job.host.id, name: job.host.name, status: job.host.status },
       state: job.state,
       wave: job.wave,
       attempt: job.attempt,
@@ -206,7 +211,22 @@ export async function getDeployment(
       ? { id: rollbackTarget.id, revisionNumber: rollbackTarget.revision.number, refusal: rollbackRefusal }
       : null,
     redeployRefusal,
-    listeners: readServiceListeners(readRevisionSpec(row.revision.spec)),
+    listeners: readServiceListeners(spec),
+    listenLinks: listenLinks(
+      spec,
+      row.jobs.map((j) => ({
+        ...j.host,
+        reported: health
+          .filter((h) => h.hostId === j.hostId)
+          .flatMap((h) =>
+            (toServiceStats(h.stats)?.ports ?? []).flatMap((port) =>
+              port.published && port.protocol === "tcp"
+                ? [{ service: h.service, published: port.published }]
+                : [],
+            ),
+          ),
+      })),
+    ),
   };
 }
 

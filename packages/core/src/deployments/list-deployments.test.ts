@@ -160,6 +160,41 @@ describe.skipIf(!ok)("deployment read models", () => {
       });
   });
 
+  it("links where the services listen at the hosts' reported addresses, without handing out their facts", async () => {
+    const team = await createTestTeam(db.prisma);
+    const host = await createTestHost(db.prisma, team.id, "links-host");
+    await db.prisma.host.update({ where: { id: host.id }, data: { facts: { hostname: "links.lan" } } });
+    const revision = await createTestRevision(db.prisma, team.id, { services: ["web"] });
+    const spec = revision.spec as {
+      services: { web: { compose: { inline: { services: { web: object } } } } };
+    };
+    spec.services.web.compose.inline.services.web = { image: "capstan-busybox:test", ports: ["8080:80"] };
+    await db.prisma.revision.update({ where: { id: revision.id }, data: { spec } });
+    const { deployment } = await deployTo(db.prisma, team.id, revision.id, [host.id]);
+    // What the agent's heartbeat reported: the spec's port and one more (a random host port).
+    await db.prisma.serviceHealth.create({
+      data: {
+        hostId: host.id,
+        workflow: revision.spec ? (revision.spec as { name: string }).name : "",
+        service: "web",
+        kind: "compose",
+        status: "HEALTHY",
+        stats: {
+          ports: [
+            { published: 8080, target: 80 },
+            { published: 32790, target: 81 },
+          ],
+        },
+      },
+    });
+    const detail = await getDeployment(db.prisma, { teamId: team.id, deploymentId: deployment.id });
+    expect(detail.listenLinks).toEqual([
+      { service: "web", host: "links-host", url: "http://links.lan:8080/", loopback: false },
+      { service: "web", host: "links-host", url: "http://links.lan:32790/", loopback: false },
+    ]);
+    expect(Object.keys(detail.hosts[0]!.host).sort()).toEqual(["id", "name", "status"]);
+  });
+
   it("deploys a revision to its targets or chosen hosts, and previews both", async () => {
     const team = await createTestTeam(db.prisma);
     // Test revisions target the selector role=web; test hosts carry that label.

@@ -85,6 +85,7 @@ const POLICY: Record<string, Role> = {
   "deployments.cancel": "DEPLOYER",
   "deployments.rollback": "DEPLOYER",
   "overview.get": "VIEWER",
+  "overview.firstDeploy": "VIEWER",
   "webhooks.list": "VIEWER",
   "webhooks.eventTypes": "VIEWER",
   "webhooks.deliveries": "VIEWER",

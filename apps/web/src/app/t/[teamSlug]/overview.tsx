@@ -13,6 +13,7 @@ import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 import { DeployButton } from "./deployments/deploy-dialog";
 import { DeploymentRows } from "./deployments/deployment-list";
+import { GetStarted } from "./get-started";
 
 export function Overview() {
   const trpc = useTRPC();
@@ -56,33 +57,7 @@ export function Overview() {
               </Link>
             ))}
           </dl>
-          {query.data.counts.hosts === 0 ? (
-            <Card className="mt-8 p-6">
-              <h2 className="text-base font-semibold text-slate-900">Get started</h2>
-              <ol className="mt-4 space-y-3 text-sm text-slate-700">
-                <Step n={1} done={false} href={`/t/${team.slug}/hosts`} title="Enrol a host">
-                  Install the Capstan agent on a server with one command. It only makes outbound HTTPS
-                  requests.
-                </Step>
-                <Step
-                  n={2}
-                  done={query.data.counts.workflows > 0}
-                  href={`/t/${team.slug}/workflows`}
-                  title="Create a workflow"
-                >
-                  Describe a Compose stack or a systemd service in a capstan.yaml.
-                </Step>
-                <Step
-                  n={3}
-                  done={query.data.counts.deployments > 0}
-                  href={`/t/${team.slug}/deployments`}
-                  title="Deploy it"
-                >
-                  Every deploy is an immutable revision, gated on health and easy to roll back.
-                </Step>
-              </ol>
-            </Card>
-          ) : null}
+          <GetStarted />
           {fresh ? null : <FleetStatus />}
           {fresh ? null : <LiveWhereOverview />}
         </>
@@ -228,36 +203,5 @@ function Panel({
       </div>
       {children}
     </Card>
-  );
-}
-
-function Step({
-  n,
-  done,
-  href,
-  title,
-  children,
-}: {
-  n: number;
-  done: boolean;
-  href: string;
-  title: string;
-  children: React.ReactNode;
-}) {
-  return (
-    <li className="flex gap-3">
-      <span
-        className={`flex h-6 w-6 shrink-0 items-center justify-center rounded-full text-xs font-semibold ${done ? "bg-emerald-100 text-emerald-700" : "bg-slate-100 text-slate-600"}`}
-        aria-hidden
-      >
-        {done ? "✓" : n}
-      </span>
-      <span>
-        <Link href={href} className="font-medium text-sky-700 hover:underline">
-          {title}
-        </Link>
-        <span className="block text-slate-600">{children}</span>
-      </span>
-    </li>
   );
 }

@@ -3,6 +3,7 @@
 // targets or to hosts chosen here. Reusable: the workflows pages render
 // <DeployButton revisionId=... /> next to a revision.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useState } from "react";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
@@ -97,7 +98,11 @@ function DeployForm({
   const deployable = useQuery({
     ...trpc.deployments.deployable.queryOptions({ teamId: team.id }),
     enabled: !fixedRevisionId,
+    // Fresh on every opening: a workflow written since the last one must be offered, not
+    // "nothing to deploy" from the cache.
+    staleTime: 0,
   });
+  const refreshingEmpty = deployable.isFetching && deployable.data?.length === 0;
   useEffect(() => {
     if (fixedRevisionId || !deployable.data?.length) return;
     const workflow = deployable.data.find((w) => w.id === workflowId) ?? deployable.data[0]!;
@@ -136,17 +141,28 @@ function DeployForm({
       className="space-y-5"
       onSubmit={(e) => {
         e.preventDefault();
+        // The dialog may sit inside another form (the workflow editor's "Deploy now"): React
+        // bubbles submit events along the component tree, and that form must not submit too.
+        e.stopPropagation();
         if (canSubmit) deploy.mutate({ teamId: team.id, revisionId, hostIds, idempotencyKey });
       }}
     >
       {!fixedRevisionId ? (
-        deployable.isPending ? (
+        deployable.isPending || refreshingEmpty ? (
           <Spinner label="Loading workflows" />
         ) : deployable.isError ? (
           <ErrorNotice message={errorMessage(deployable.error)} onRetry={() => deployable.refetch()} />
         ) : deployable.data.length === 0 ? (
           <p className="text-sm text-slate-600">
-            There is nothing to deploy yet: create a workflow first (Workflows in the menu).
+            There is nothing to deploy yet: write a workflow first on the{" "}
+            <Link
+              href={`/t/${team.slug}/workflows`}
+              className="font-medium text-sky-700 underline"
+              onClick={onClose}
+            >
+              Workflows
+            </Link>{" "}
+            page.
           </p>
         ) : (
           <div className="grid gap-4 sm:grid-cols-2">

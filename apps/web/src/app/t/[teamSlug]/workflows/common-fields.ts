@@ -83,11 +83,17 @@ export function formatSelector(selector: Record<string, string>): string {
     .join(", ");
 }
 
+/**
+ * The new-workflow page's example: deploys at once on a fresh install. It targets the host
+ * `npm start` enrols (named "local", labelled local=true; scripts/local-agent.ts), uses a small
+ * public image, publishes on loopback only, and the agent gates the deploy on an HTTP check.
+ */
 export const STARTER_WORKFLOW = `# capstan.yaml: one or more services, where they run, and how to roll them out.
 name: my-app
-description: A web server behind a health check
+description: nginx serving its welcome page
+# Where it runs: hosts by name, or every host with these labels.
 targets:
-  selector: { role: web }
+  selector: { local: "true" }
 rollout:
   batchSize: 1
   autoRollback: true
@@ -99,11 +105,23 @@ services:
       inline:
         services:
           web:
-            image: capstan-busybox:test
-            command: ["httpd", "-f", "-p", "8080"]
-            ports: ["127.0.0.1:8080:8080"]
-            healthcheck:
-              test: ["CMD", "wget", "-q", "-O", "-", "http://127.0.0.1:8080/"]
-              interval: 2s
-              retries: 10
+            image: nginx:alpine
+            # Reachable from this machine only; "8080:80" publishes on every interface.
+            ports: ["127.0.0.1:8080:80"]
+    # The agent asks this URL on the host: the deploy succeeds once it answers 200.
+    healthChecks:
+      - http:
+          url: "http://127.0.0.1:8080/"
 `;
+
+/**
+ * The starter aimed at what the team has: its only host by name when it has exactly one (an
+ * agent enrolled by hand has no local=true label), else the local agent's label.
+ */
+export function starterWorkflowFor(hostNames: string[]): string {
+  if (hostNames.length !== 1) return STARTER_WORKFLOW;
+  const fields = readCommonFields(STARTER_WORKFLOW)!;
+  return (
+    applyCommonFields(STARTER_WORKFLOW, { ...fields, hosts: hostNames, selector: {} }) ?? STARTER_WORKFLOW
+  );
+}

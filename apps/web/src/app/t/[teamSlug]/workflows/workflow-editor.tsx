@@ -11,6 +11,7 @@ import { Button, Card, Field } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import type { AppRouter } from "@/server/trpc/root";
 import { useTRPC } from "@/trpc/client";
+import { DeployButton } from "../deployments/deploy-dialog";
 import {
   applyCommonFields,
   type CommonFields,
@@ -105,7 +106,13 @@ export function WorkflowEditor({
   const [form, setForm] = useState<FormText>(() =>
     toFormText(readCommonFields(initialSource) ?? readCommonFields("")!),
   );
-  const [notice, setNotice] = useState<{ tone: "ok" | "info"; text: string; href?: string } | null>(null);
+  // revisionId: the saved (or unchanged) revision, which "Deploy now" deploys.
+  const [notice, setNotice] = useState<{
+    tone: "ok" | "info";
+    text: string;
+    href?: string;
+    revisionId: string;
+  } | null>(null);
   const checkedSource = useDebounced(source, 350);
   const check = useLiveCheck(team.id, checkedSource, workflowId);
 
@@ -153,10 +160,12 @@ export function WorkflowEditor({
                 tone: "ok",
                 text: `Saved as revision ${result.revision.number}.`,
                 href: `/t/${team.slug}/workflows/${workflowId}`,
+                revisionId: result.revision.id,
               }
             : {
                 tone: "info",
                 text: `No changes to save: this deploys exactly what revision ${result.revision.number} deploys (only comments or layout differ). No new revision was made.`,
+                revisionId: result.revision.id,
               },
         );
       },
@@ -273,7 +282,7 @@ export function WorkflowEditor({
         </p>
       ) : null}
       {notice ? (
-        <p
+        <div
           role="status"
           className={
             notice.tone === "ok"
@@ -287,7 +296,8 @@ export function WorkflowEditor({
               View history
             </Link>
           ) : null}
-        </p>
+          <DeployButton revisionId={notice.revisionId} workflowId={workflowId} label="Deploy now" />
+        </div>
       ) : null}
     </form>
   );

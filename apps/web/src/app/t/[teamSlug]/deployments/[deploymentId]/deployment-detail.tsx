@@ -202,7 +202,7 @@ export function DeploymentDetail({ deploymentId }: { deploymentId: string }) {
         <LiveLog {...stream} />
       </section>
 
-      <Listeners listeners={d.listeners} />
+      <Listeners listeners={d.listeners} links={d.listenLinks} />
 
       {d.final ? (
         <section aria-labelledby="health-heading">
@@ -326,8 +326,10 @@ function ReportedRevision({
 
 function Listeners({
   listeners,
+  links,
 }: {
   listeners: { service: string; ports: string[]; domains: string[]; note: string | null }[];
+  links: { service: string; host: string | null; url: string; loopback: boolean }[];
 }) {
   if (listeners.length === 0) return null;
   return (
@@ -344,6 +346,25 @@ function Listeners({
                 {l.ports.length ? l.ports.join(", ") : (l.note ?? "no published ports")}
                 {l.domains.length ? <span className="ml-3">domains: {l.domains.join(", ")}</span> : null}
               </dd>
+              {links
+                .filter((link) => link.service === l.service)
+                .map((link) => (
+                  <dd key={link.url} className="basis-full">
+                    {/* Built from validated addresses only (core listen-links.ts): http(s) to that address. */}
+                    <a
+                      href={link.url}
+                      target="_blank"
+                      rel="noopener noreferrer"
+                      className="break-all font-mono text-sky-700 hover:underline"
+                    >
+                      {link.url}
+                    </a>
+                    <span className="ml-2 text-xs text-slate-500">
+                      {link.host ? `on ${link.host}` : null}
+                      {link.loopback ? " · loopback: opens from that host's own browser" : null}
+                    </span>
+                  </dd>
+                ))}
             </div>
           ))}
         </dl>

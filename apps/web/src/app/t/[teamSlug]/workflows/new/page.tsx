@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import { PageHeader } from "@/components/ui";
 import { findTemplate } from "@/server/templates";
-import { STARTER_WORKFLOW } from "../common-fields";
 import { WorkflowEditor } from "../workflow-editor";
+import { StarterEditor } from "./starter-editor";
 
 export const metadata: Metadata = { title: "New workflow" };
 
@@ -22,10 +22,14 @@ export default async function NewWorkflowPage({
             : "Start from this example or paste your capstan.yaml. Problems are shown at their line as you type."
         }
       />
-      <WorkflowEditor
-        initialSource={template?.source ?? STARTER_WORKFLOW}
-        template={template && { slug: template.slug, hasSecrets: template.secrets.length > 0 }}
-      />
+      {template ? (
+        <WorkflowEditor
+          initialSource={template.source}
+          template={{ slug: template.slug, hasSecrets: template.secrets.length > 0 }}
+        />
+      ) : (
+        <StarterEditor />
+      )}
     </>
   );
 }
