@@ -29,6 +29,7 @@ import { pruneReleases, readCurrent, switchCurrent } from "./artifacts";
 import { dropUnsupportedDirectives } from "./hardening";
 import { runInUnit } from "./one-off-command";
 import type { StreamedCommand } from "./release-command";
+import type { HealthStatus, Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 import {
   reloadUnit,
   removeUnit,
@@ -36,8 +37,7 @@ import {
   sandboxProperties,
   settledUnitState,
   unitJournal,
-} from "./systemd";
-import type { HealthStatus, Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
+} from "./unit-control";
 import { runUnitRelease } from "./unit-release";
 import { UnitStats, unitServiceStats } from "./unit-stats";
 
