@@ -21,7 +21,14 @@ import { runInUnit } from "./one-off-command";
 import type { StreamedCommand } from "./release-command";
 import { type ArtifactResolver, type SystemdPaths, stageSystemdRelease } from "./systemd-stage";
 import { type SavedTask, TaskTimers, taskSettingsFrom } from "./task-timers";
-import type { Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
+import type { BesideRelease, Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
+import {
+  activeChecks,
+  inPlaceUnitText,
+  startUnitBeside,
+  type UnitSlotHost,
+  unitBesideBlocker,
+} from "./unit-beside";
 import {
   probeUnit,
   reloadUnit,
@@ -31,15 +38,16 @@ import {
   unitJournal,
 } from "./unit-control";
 import { runUnitRelease } from "./unit-release";
+import { activePort, activeUnit, type PortSettings, portSettings, slotUnitName } from "./unit-slots";
 import { UnitStats, unitServiceStats } from "./unit-stats";
 
-export class SystemdRuntime implements Runtime {
+export class SystemdRuntime implements Runtime, UnitSlotHost {
   readonly kind = "systemd";
   private readonly unitStats = new UnitStats();
 
   constructor(
     readonly root: string,
-    private readonly unitDir: string,
+    readonly unitDir: string,
     readonly artifacts?: ArtifactResolver,
     /** For `artifact: { bundle: true }`: the revision's project files are the release. */
     readonly bundles?: BundleCache,
@@ -49,8 +57,17 @@ export class SystemdRuntime implements Runtime {
     return serviceUnitName(assertName(workflow, "workflow name"), assertName(service, "service name"));
   }
 
-  label(ref: ServiceRef): string {
+  baseUnit(ref: ServiceRef): string {
     return this.unitName(ref.workflow, ref.service);
+  }
+
+  /** The unit that serves now: the service's active slot (unit-slots.ts). */
+  label(ref: ServiceRef): string {
+    return activeUnit(this.baseUnit(ref), this.slotDir(ref));
+  }
+
+  slotDir(ref: ServiceRef): string {
+    return this.serviceDir(ref.workflow, ref.service);
   }
 
   serviceDir(workflow: string, service: string): string {
@@ -119,11 +136,12 @@ export class SystemdRuntime implements Runtime {
 
   probe(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal): Promise<Probe> {
     const unit = this.label(ref);
-    return probeUnit(unit, join(this.unitDir, unit), checks, signal);
+    return probeUnit(unit, join(this.unitDir, unit), activeChecks(this, ref, checks), signal);
   }
 
   stats(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal) {
-    return unitServiceStats(this.unitStats, this.label(ref), this.currentRelease(ref), checks, signal);
+    const declared = activeChecks(this, ref, checks);
+    return unitServiceStats(this.unitStats, this.label(ref), this.currentRelease(ref), declared, signal);
   }
 
   /** The release `current` points at (what actually runs after a crash mid-deploy). */
@@ -135,8 +153,53 @@ export class SystemdRuntime implements Runtime {
    * Everything that can be refused happens before the host changes: secrets, the artifact's
    * sha256, the hardening probe. Then the release folder, its env file and its unit are saved.
    */
-  stage(request: StageRequest, ctx: StepContext): Promise<void> {
-    return stageSystemdRelease(this, request, ctx);
+  async stage(request: StageRequest, ctx: StepContext): Promise<void> {
+    const ports = portSettings(request.spec);
+    await stageSystemdRelease(this, request, ctx);
+    const path = this.savedPortsPath(request.ref, request.releaseId);
+    if (ports) writeFileAtomic(path, JSON.stringify(ports), 0o600);
+    else await rm(path, { force: true });
+  }
+
+  /** The release's port settings (unit-slots.ts), saved at stage when it sets portEnv. */
+  private savedPortsPath(ref: ServiceRef, releaseId: string): string {
+    return join(this.slotDir(ref), "units", `${assertName(releaseId, "release id")}.ports.json`);
+  }
+
+  releasePorts(ref: ServiceRef, releaseId: string): PortSettings | null {
+    const path = this.savedPortsPath(ref, releaseId);
+    return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as PortSettings) : null;
+  }
+
+  releaseUnit(ref: ServiceRef, releaseId: string): string {
+    return readFileSync(this.savedUnitPath(ref, releaseId), "utf8");
+  }
+
+  saveReleaseUnit(ref: ServiceRef, releaseId: string, text: string): void {
+    writeFileAtomic(this.savedUnitPath(ref, releaseId), text, 0o600);
+  }
+
+  pinUnit(ref: ServiceRef, releaseId: string, text: string): string {
+    const dir = this.slotDir(ref);
+    const release = join(dir, "releases", assertName(releaseId, "release id"));
+    return text.replace(new RegExp(`${escapeRegExp(join(dir, "current"))}(?=/|\\s|$)`, "gm"), release);
+  }
+
+  async adopt(ref: ServiceRef, releaseId: string, unitText: string, ctx: StepContext): Promise<void> {
+    await switchCurrent(this.slotDir(ref), releaseId);
+    await this.syncTasks(ref, releaseId, unitText, ctx);
+  }
+
+  servingPort(ref: ServiceRef, port: number): number {
+    return activePort(this.slotDir(ref), port);
+  }
+
+  async besideBlocker(ref: ServiceRef, releaseId: string): Promise<string | null> {
+    return unitBesideBlocker(this, ref, releaseId);
+  }
+
+  startBeside(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<BesideRelease> {
+    return startUnitBeside(this, ref, releaseId, ctx);
   }
 
   /** The release command, in a transient unit made from the new release's saved unit. */
@@ -164,7 +227,7 @@ export class SystemdRuntime implements Runtime {
   /** Puts a release's unit in place and (re)starts it. */
   private async install(ref: ServiceRef, releaseId: string, unitText: string, ctx: StepContext) {
     const unit = this.label(ref);
-    writeFileAtomic(join(this.unitDir, unit), unitText, 0o644);
+    writeFileAtomic(join(this.unitDir, unit), await inPlaceUnitText(this, ref, releaseId, unitText), 0o644);
     await switchCurrent(this.serviceDir(ref.workflow, ref.service), releaseId);
     for (const args of [["daemon-reload"], ["enable", unit], ["restart", unit]])
       await runLogged("systemctl", args, ctx);
@@ -214,7 +277,7 @@ export class SystemdRuntime implements Runtime {
     const live = new Set(await readdir(join(dir, "releases")).catch(() => [] as string[]));
     for (const sub of ["env", "units"]) {
       for (const file of await readdir(join(dir, sub)).catch(() => [] as string[])) {
-        if (!live.has(file.replace(/\.(env|service|tasks\.json)$/, "")))
+        if (!live.has(file.replace(/\.(env|service|tasks\.json|ports\.json)$/, "")))
           await rm(join(dir, sub, file), { force: true });
       }
     }
@@ -233,11 +296,20 @@ export class SystemdRuntime implements Runtime {
     return runInUnit(unit, join(this.unitDir, unit), sandboxProperties, { ...command, argv }, ctx);
   }
 
-  /** Stop, disable, remove the unit and the service's files. */
+  /** Stop, disable, remove both slots' units and the service's files. */
   async remove(ref: ServiceRef, signal?: AbortSignal, options?: { data?: "keep" | "delete" }): Promise<void> {
     const unit = this.label(ref);
+    const idle = [slotUnitName(this.baseUnit(ref), "a"), slotUnitName(this.baseUnit(ref), "b")].find(
+      (u) => u !== unit,
+    )!;
     await this.tasks.remove(ref, signal);
+    await removeUnit(join(this.unitDir, idle), idle, signal);
+    // The active unit last, with its data: `systemctl clean` needs its unit file.
     await removeUnit(join(this.unitDir, unit), unit, signal, options);
     await rm(this.serviceDir(ref.workflow, ref.service), { recursive: true, force: true });
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
