@@ -173,6 +173,7 @@ export class NixRuntime implements Runtime, UnitSlotHost {
         .replace(/^(SystemCallFilter=.*)$/m, "$1\nSystemCallErrorNumber=EPERM");
       writeFileAtomic(paths.environmentFile, rendered.environment, 0o600);
       if (ports) writeFileAtomic(join(dir, "ports.json"), JSON.stringify(ports), 0o600);
+      else await rm(join(dir, "ports.json"), { force: true });
       // Written last: a release with a saved unit is complete (hasRelease).
       writeFileAtomic(join(dir, "unit.service"), unit, 0o600);
       ctx.log("info", `nix: release ${releaseId} staged: ${storePath}`);
