@@ -77,7 +77,12 @@ export async function runAgent(config: AgentConfig, log: Logger, signals: RunSig
     ingress,
     process: ingressProcess,
     certificates,
-  } = createIngress(config, docker, (ref) => compose.label!(ref));
+  } = createIngress(
+    config,
+    docker,
+    (ref) => compose.label!(ref),
+    (ref, kind, port) => runtimes[kind].servingPort?.(ref, port) ?? port,
+  );
   await restoreIngress(ingress, log, signals.stop);
   const runner = new JobRunner({
     client,

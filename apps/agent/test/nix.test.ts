@@ -43,6 +43,7 @@ describe.skipIf(!ok)("nix runtime (real systemd host with nix-bin)", () => {
   const workflow = uniqueName("nx");
   const service = "web";
   const unit = `capstan-${workflow}-${service}.service`;
+  const slotB = `capstan-${workflow}-${service}_b.service`;
   const stateDir = "/var/lib/capstan-test";
   const serviceDir = `${stateDir}/nix/${workflow}/${service}`;
   const secrets = { GREETING: "it's $(touch /tmp/pwned) `id` %n" };
@@ -216,10 +217,44 @@ describe.skipIf(!ok)("nix runtime (real systemd host with nix-bin)", () => {
     expect(host.tryExec(["test", "-e", "/tmp/pwned"]).code).not.toBe(0);
   });
 
+  it("switches a routed release with portEnv beside the running one, in slot b on a port of its own", async () => {
+    writeSource("r5");
+    const routed = {
+      ...spec({ portEnv: "PORT" }),
+      env: {},
+      domains: [{ host: "nix-zd.capstan.test", port }],
+      healthChecks: [{ http: { url: `http://127.0.0.1:${port}/` } }],
+    };
+    const deployed = await drive({
+      op: "deploy",
+      releaseId: "r5-ffff",
+      revision: 5,
+      previousReleaseId: "r1-aaaa",
+      spec: routed,
+      secrets,
+    });
+    const result = deployed.result as {
+      outcome: { ok: boolean; routed?: boolean };
+      routedTo: number;
+      unit: string;
+    };
+    expect(deployed.error, deployed.logs.join("\n")).toBeUndefined();
+    expect(result.outcome, deployed.logs.join("\n")).toMatchObject({ ok: true, routed: true });
+    expect(deployed.logs).toContain("info: nix: starting release r5-ffff beside release r1-aaaa");
+    expect(result.unit).toBe(slotB);
+    expect(result.routedTo).not.toBe(port);
+    // The new release answers on slot b's port; the old unit (slot a) is stopped and removed.
+    expect(await (await fetch(`http://127.0.0.1:${result.routedTo}/`)).text()).toBe(`r5 ${secrets.GREETING}`);
+    expect(host.tryExec(["test", "-e", `/etc/systemd/system/${unit}`]).code).not.toBe(0);
+    expect(host.exec(["systemctl", "is-enabled", slotB]).trim()).toBe("enabled");
+    expect((await drive({ op: "current" })).result).toBe("r5-ffff");
+  });
+
   it("removes the unit and every release, releasing the GC roots", async () => {
     expect((await drive({ op: "remove" })).error).toBeUndefined();
     expect(host.tryExec(["systemctl", "is-active", unit]).stdout.trim()).not.toBe("active");
     expect(host.tryExec(["test", "-e", `/etc/systemd/system/${unit}`]).code).not.toBe(0);
+    expect(host.tryExec(["test", "-e", `/etc/systemd/system/${slotB}`]).code).not.toBe(0);
     expect(host.tryExec(["test", "-e", serviceDir]).code).not.toBe(0);
     expect((await drive({ op: "current" })).result).toBeNull();
     expect(host.tryExec(["nix-store", "--delete", storePaths["r1-aaaa"]!]).code).toBe(0);

@@ -9,7 +9,7 @@ import type { Logger } from "../log";
 import type { ServiceRef } from "../runtimes/types";
 import { caddyPaths } from "./caddy-process";
 import { CertificateReporter } from "./certificate-state";
-import { Ingress } from "./ingress";
+import { Ingress, type IngressDeps } from "./ingress";
 import { childIngressProcess, type IngressProcess, systemdIngressProcess } from "./ingress-process";
 
 export function createIngress(
@@ -17,6 +17,8 @@ export function createIngress(
   docker: DockerHost,
   /** The Compose project that serves a service now (its active slot, runtimes/compose-slots.ts). */
   composeProject: (ref: ServiceRef) => string,
+  /** The loopback port a unit serves a domain's port on now (its active slot, runtimes/unit-slots.ts). */
+  unitPort?: IngressDeps["unitPort"],
 ): { ingress: Ingress; process: IngressProcess; certificates: CertificateReporter } {
   const paths = caddyPaths(join(config.stateDir, "ingress"));
   const inner = config.underSystemd
@@ -43,6 +45,7 @@ export function createIngress(
     },
     docker: () => docker.engine(),
     composeProject,
+    unitPort,
   });
   return { ingress, process, certificates: new CertificateReporter(() => ingress.allNames(), paths) };
 }

@@ -48,6 +48,11 @@ export interface IngressDeps {
   /** For Compose services: the Engine and the project name of a service. */
   docker?: () => Promise<Dockerode>;
   composeProject?: (ref: ServiceRef) => string;
+  /**
+   * For systemd and Nix services: the loopback port a unit listens on now for a domain's port
+   * (its active slot's, runtimes/unit-slots.ts); the domain's port itself when absent.
+   */
+  unitPort?: (ref: ServiceRef, kind: ServiceKind, port: number) => number;
   /** The bridge network Compose containers join (tests use their own). */
   network?: string;
 }
@@ -129,7 +134,7 @@ export class Ingress {
     const compose = kind === "compose" && isComposeService(spec);
     const routes: IngressRoute[] = [];
     for (const domain of domains)
-      routes.push({ ...ref, domain, upstreams: await this.upstreams(ref, compose, domain) });
+      routes.push({ ...ref, domain, upstreams: await this.upstreams(ref, compose, domain, kind) });
     if (routes.length > 0) stored.services[key] = routes;
     else delete stored.services[key];
     const { eabMacKey, certificatePem, keyPem, ...rest } = tls ?? { issuer: "acme" as const };
@@ -198,8 +203,14 @@ export class Ingress {
     });
   }
 
-  private async upstreams(ref: ServiceRef, compose: boolean, domain: Domain): Promise<string[]> {
-    if (!compose) return [`127.0.0.1:${domain.port}`];
+  private async upstreams(
+    ref: ServiceRef,
+    compose: boolean,
+    domain: Domain,
+    kind?: ServiceKind,
+  ): Promise<string[]> {
+    if (!compose)
+      return [`127.0.0.1:${(kind && this.deps.unitPort?.(ref, kind, domain.port)) ?? domain.port}`];
     const { docker, composeProject } = this.deps;
     if (!docker || !composeProject) throw new Error("this agent cannot route Compose services (no Docker)");
     return composeUpstreams(await docker(), {

@@ -5,7 +5,7 @@
 // its out-link, which lets Nix's garbage collector take the store path.
 //
 // Layout: <root>/<workflow>/<service>/{current, releases/<id>/{result, env, unit.service}}.
-import { constants } from "node:fs";
+import { constants, existsSync, readFileSync } from "node:fs";
 import { access, mkdir, readFile, realpath, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { LogStreamOptions, OneOffCommand } from "@capstan/protocol";
@@ -29,6 +29,22 @@ import { pruneReleases, readCurrent, switchCurrent } from "./artifacts";
 import { dropUnsupportedDirectives } from "./hardening";
 import { runInUnit } from "./one-off-command";
 import type { StreamedCommand } from "./release-command";
+import type {
+  BesideRelease,
+  HealthStatus,
+  Probe,
+  Runtime,
+  ServiceRef,
+  StageRequest,
+  StepContext,
+} from "./types";
+import {
+  activeChecks,
+  inPlaceUnitText,
+  startUnitBeside,
+  type UnitSlotHost,
+  unitBesideBlocker,
+} from "./unit-beside";
 import {
   reloadUnit,
   removeUnit,
@@ -36,9 +52,9 @@ import {
   sandboxProperties,
   settledUnitState,
   unitJournal,
-} from "./systemd";
-import type { HealthStatus, Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
+} from "./unit-control";
 import { runUnitRelease } from "./unit-release";
+import { activePort, activeUnit, type PortSettings, portSettings, slotUnitName } from "./unit-slots";
 import { UnitStats, unitServiceStats } from "./unit-stats";
 
 /** What `nix build --json` may hand back as an output path. */
@@ -61,21 +77,31 @@ export interface NixRuntimeOptions {
   nix?: string;
 }
 
-export class NixRuntime implements Runtime {
+export class NixRuntime implements Runtime, UnitSlotHost {
   readonly kind = "nix" as const;
   private readonly unitStats = new UnitStats();
 
   constructor(
     private readonly root: string,
-    private readonly unitDir: string,
+    readonly unitDir: string,
     private readonly options: NixRuntimeOptions = {},
   ) {}
 
-  private unitName(ref: ServiceRef): string {
+  /** capstan-<workflow>-<service>.service: slot "a" (unit-slots.ts). */
+  baseUnit(ref: ServiceRef): string {
     return serviceUnitName(
       assertName(ref.workflow, "workflow name"),
       assertName(ref.service, "service name"),
     );
+  }
+
+  /** The unit that serves now: the service's active slot. */
+  label(ref: ServiceRef): string {
+    return activeUnit(this.baseUnit(ref), this.serviceDir(ref));
+  }
+
+  slotDir(ref: ServiceRef): string {
+    return this.serviceDir(ref);
   }
 
   private serviceDir(ref: ServiceRef): string {
@@ -109,6 +135,7 @@ export class NixRuntime implements Runtime {
       policy: request.hostPolicy,
     });
     const installable = `${spec.nix.flake}#${spec.nix.attribute}`;
+    const ports = portSettings(spec);
     // Renders the EnvironmentFile first: a missing secret refuses the deploy before any build.
     const rendered = renderNixService({ ...ref, spec, secrets: request.secrets });
 
@@ -145,6 +172,8 @@ export class NixRuntime implements Runtime {
         .unit({ ...paths, omitDirectives: dropped })
         .replace(/^(SystemCallFilter=.*)$/m, "$1\nSystemCallErrorNumber=EPERM");
       writeFileAtomic(paths.environmentFile, rendered.environment, 0o600);
+      if (ports) writeFileAtomic(join(dir, "ports.json"), JSON.stringify(ports), 0o600);
+      else await rm(join(dir, "ports.json"), { force: true });
       // Written last: a release with a saved unit is complete (hasRelease).
       writeFileAtomic(join(dir, "unit.service"), unit, 0o600);
       ctx.log("info", `nix: release ${releaseId} staged: ${storePath}`);
@@ -183,7 +212,7 @@ export class NixRuntime implements Runtime {
   }
 
   async activate(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<void> {
-    const unit = this.unitName(ref);
+    const unit = this.label(ref);
     const dir = this.releaseDir(ref, releaseId);
     const text = await readFile(join(dir, "unit.service"), "utf8").catch(() => {
       throw new Error(`release ${releaseId} of ${unit} is not on this host`);
@@ -193,7 +222,7 @@ export class NixRuntime implements Runtime {
       throw new Error(
         `the built package of release ${releaseId} is gone (no out-link); deploy it again to rebuild`,
       );
-    writeFileAtomic(join(this.unitDir, unit), text, 0o644);
+    writeFileAtomic(join(this.unitDir, unit), await inPlaceUnitText(this, ref, releaseId, text), 0o644);
     await switchCurrent(this.serviceDir(ref), releaseId);
     for (const args of [["daemon-reload"], ["enable", unit], ["restart", unit]])
       await runChecked("systemctl", args, { signal: ctx.signal, timeoutMs: 120_000 });
@@ -212,7 +241,7 @@ export class NixRuntime implements Runtime {
     const path = program!.startsWith("/") ? program! : join(storePath, program!);
     const sandbox = sandboxProperties(unitText);
     await runUnitRelease(
-      { unit: this.unitName(ref), release: spec.release, unitText, sandbox, argv: [path, ...args] },
+      { unit: this.label(ref), release: spec.release, unitText, sandbox, argv: [path, ...args] },
       ctx,
     );
   }
@@ -224,7 +253,7 @@ export class NixRuntime implements Runtime {
   }
 
   async probe(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal): Promise<Probe> {
-    const unit = this.unitName(ref);
+    const unit = this.label(ref);
     let state: string;
     try {
       state = await settledUnitState(unit, signal);
@@ -235,18 +264,19 @@ export class NixRuntime implements Runtime {
       return { status: UNIT_STATES[state] ?? "UNKNOWN", detail: `${unit} is ${state || "unknown"}` };
     const sandbox = (argv: readonly string[], s?: AbortSignal) =>
       runInUnitSandbox(join(this.unitDir, unit), argv, s);
-    const declared = await runHealthChecks(checks, sandbox, signal);
+    const declared = await runHealthChecks(activeChecks(this, ref, checks), sandbox, signal);
     return declared.ok
       ? { status: "HEALTHY", detail: `${unit} is ${state}; ${declared.detail}` }
       : { status: "UNHEALTHY", detail: declared.detail };
   }
 
   stats(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal) {
-    return unitServiceStats(this.unitStats, this.unitName(ref), this.currentRelease(ref), checks, signal);
+    const declared = activeChecks(this, ref, checks);
+    return unitServiceStats(this.unitStats, this.label(ref), this.currentRelease(ref), declared, signal);
   }
 
   recentLogs(ref: ServiceRef, lines: number, signal?: AbortSignal): Promise<string[]> {
-    return unitJournal(this.unitName(ref), lines, signal);
+    return unitJournal(this.label(ref), lines, signal);
   }
 
   followLogs(
@@ -255,15 +285,50 @@ export class NixRuntime implements Runtime {
     sink: LineSink,
     signal: AbortSignal,
   ): Promise<string> {
-    return followJournal(this.unitName(ref), options, sink, signal);
+    return followJournal(this.label(ref), options, sink, signal);
   }
 
   /** What systemd runs: the release whose EnvironmentFile the installed unit names. */
   async currentRelease(ref: ServiceRef): Promise<string | null> {
-    const installed = await readFile(join(this.unitDir, this.unitName(ref)), "utf8").catch(() => null);
+    const installed = await readFile(join(this.unitDir, this.label(ref)), "utf8").catch(() => null);
     if (installed === null) return null;
     const named = /^EnvironmentFile=.*\/releases\/([a-z0-9][a-z0-9-]{0,62})\/env$/m.exec(installed)?.[1];
     return named ?? readCurrent(this.serviceDir(ref));
+  }
+
+  releasePorts(ref: ServiceRef, releaseId: string): PortSettings | null {
+    const path = join(this.releaseDir(ref, releaseId), "ports.json");
+    return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as PortSettings) : null;
+  }
+
+  releaseUnit(ref: ServiceRef, releaseId: string): string {
+    return readFileSync(join(this.releaseDir(ref, releaseId), "unit.service"), "utf8");
+  }
+
+  saveReleaseUnit(ref: ServiceRef, releaseId: string, text: string): void {
+    writeFileAtomic(join(this.releaseDir(ref, releaseId), "unit.service"), text, 0o600);
+  }
+
+  /** A Nix unit names its store path and release folder, never `current`. */
+  pinUnit(_ref: ServiceRef, _releaseId: string, text: string): string {
+    return text;
+  }
+
+  async adopt(ref: ServiceRef, releaseId: string): Promise<void> {
+    await switchCurrent(this.serviceDir(ref), releaseId);
+  }
+
+  servingPort(ref: ServiceRef, port: number): number {
+    return activePort(this.serviceDir(ref), port);
+  }
+
+  async besideBlocker(ref: ServiceRef, releaseId: string): Promise<string | null> {
+    if (!(await this.storePath(ref, releaseId))) return `the built package of release ${releaseId} is gone`;
+    return unitBesideBlocker(this, ref, releaseId);
+  }
+
+  startBeside(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<BesideRelease> {
+    return startUnitBeside(this, ref, releaseId, ctx);
   }
 
   async hasRelease(ref: ServiceRef, releaseId: string): Promise<boolean> {
@@ -274,30 +339,35 @@ export class NixRuntime implements Runtime {
   }
 
   async stop(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
-    await runChecked("systemctl", ["stop", this.unitName(ref)], { signal, timeoutMs: 120_000 });
+    await runChecked("systemctl", ["stop", this.label(ref)], { signal, timeoutMs: 120_000 });
   }
 
   async start(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
-    await runChecked("systemctl", ["start", this.unitName(ref)], { signal, timeoutMs: 120_000 });
+    await runChecked("systemctl", ["start", this.label(ref)], { signal, timeoutMs: 120_000 });
   }
 
   async restart(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
-    await runChecked("systemctl", ["restart", this.unitName(ref)], { signal, timeoutMs: 120_000 });
+    await runChecked("systemctl", ["restart", this.label(ref)], { signal, timeoutMs: 120_000 });
   }
 
   reload(ref: ServiceRef, signal?: AbortSignal): Promise<void> {
-    return reloadUnit(join(this.unitDir, this.unitName(ref)), this.unitName(ref), signal);
+    return reloadUnit(join(this.unitDir, this.label(ref)), this.label(ref), signal);
   }
 
   /** Paths are the running unit's (its ExecStart= points into the store path). */
   runCommand(ref: ServiceRef, command: OneOffCommand, ctx: StepContext): Promise<StreamedCommand> {
-    const unit = this.unitName(ref);
+    const unit = this.label(ref);
     return runInUnit(unit, join(this.unitDir, unit), sandboxProperties, command, ctx);
   }
 
   /** Stops and disables the unit, deletes it and every release (their out-links: GC roots). */
   async remove(ref: ServiceRef, signal?: AbortSignal, options?: { data?: "keep" | "delete" }): Promise<void> {
-    const unit = this.unitName(ref);
+    const unit = this.label(ref);
+    const idle = (["a", "b"] as const)
+      .map((slot) => slotUnitName(this.baseUnit(ref), slot))
+      .find((u) => u !== unit)!;
+    await removeUnit(join(this.unitDir, idle), idle, signal);
+    // The active unit last, with its data: `systemctl clean` needs its unit file.
     await removeUnit(join(this.unitDir, unit), unit, signal, options);
     await rm(this.serviceDir(ref), { recursive: true, force: true });
   }

@@ -70,7 +70,7 @@ export async function switchBeside(
     await beside.promote(ctx);
     await plan.switchRoute(ctx.signal);
   } catch (error) {
-    beside.demote();
+    await demote(runtime, beside, running, ctx);
     const message = `the route could not switch to release ${releaseId}: ${(error as Error).message}`;
     ctx.log("error", `${runtime.kind}: ${message}`);
     await abandon(runtime, beside, ctx);
@@ -100,5 +100,16 @@ async function abandon(runtime: Runtime, beside: BesideRelease, ctx: StepContext
     ctx.log("info", `${runtime.kind}: removed ${beside.label}`);
   } catch (error) {
     ctx.log("warn", `${runtime.kind}: could not remove ${beside.label}: ${tail((error as Error).message)}`);
+  }
+}
+
+async function demote(runtime: Runtime, beside: BesideRelease, running: string, ctx: StepContext) {
+  try {
+    await beside.demote(ctx);
+  } catch (error) {
+    ctx.log(
+      "warn",
+      `${runtime.kind}: could not hand the service back to release ${running}: ${tail((error as Error).message)}`,
+    );
   }
 }

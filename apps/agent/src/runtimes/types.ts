@@ -52,14 +52,14 @@ export interface StepContext {
  * health-checked on its own, and only becomes the service's release once it is promoted.
  */
 export interface BesideRelease {
-  /** The name people know the new copy by (a Compose project). */
+  /** The name people know the new copy by (a Compose project, a unit). */
   readonly label: string;
   probe(checks: readonly HealthCheck[], signal?: AbortSignal): Promise<Probe>;
   recentLogs(lines: number, signal?: AbortSignal): Promise<string[]>;
   /** Makes the new copy the service's own: what probes, heartbeats and routes see from now on. */
   promote(ctx: StepContext): Promise<void>;
   /** Undoes promote (the route could not switch): the old copy is the service's again. */
-  demote(): void;
+  demote(ctx: StepContext): void | Promise<void>;
   /** Stops and removes the new copy (its health gate failed, or the switch did). */
   abandon(): Promise<void>;
   /** Stops and removes the copy that served before, once requests moved to the new one. */
@@ -96,6 +96,11 @@ export interface Runtime {
    * null when it can. Absent: the kind always restarts in place.
    */
   besideBlocker?(ref: ServiceRef, releaseId: string): Promise<string | null>;
+  /**
+   * The loopback port the service listens on now for a domain's `port` (a unit's active slot
+   * may listen on another, unit-slots.ts); what the ingress dials. Absent: `port` itself.
+   */
+  servingPort?(ref: ServiceRef, port: number): number;
   /** Starts a staged release beside the running one, in a copy of its own. */
   startBeside?(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<BesideRelease>;
   /** Health now, for the deploy gate and for heartbeats. */

@@ -231,3 +231,26 @@ describe("reloadSignal", () => {
     expect(() => spec({ exec: ["/usr/bin/node"], reloadSignal: "KILL" })).toThrow();
   });
 });
+
+describe("portEnv", () => {
+  const render = (s: SystemdServiceSpec) =>
+    renderSystemdUnit({ workflow: "shop", service: "api", spec: s, ...paths("/srv/x") });
+  const routed = (systemd: object, domains?: object[]) =>
+    systemdServiceSpecSchema.parse({
+      systemd: { exec: ["/usr/bin/node", "server.js"], ...systemd },
+      domains,
+    });
+
+  it("sets the variable to the domains' port after the EnvironmentFile, only for a routed service", () => {
+    const unit = render(routed({ portEnv: "PORT" }, [{ host: "api.example.com", port: 8080 }]));
+    expect(unit).toContain("\nEnvironmentFile=/srv/x/env/r1.env\nEnvironment=PORT=8080\n");
+    expect(render(routed({ portEnv: "PORT" }))).not.toContain("Environment=");
+    expect(render(routed({}, [{ host: "api.example.com", port: 8080 }]))).not.toContain("Environment=");
+  });
+
+  it("refuses a portEnv that would add a line to the unit, even past the schema", () => {
+    const hostile = routed({ portEnv: "PORT" }, [{ host: "api.example.com", port: 8080 }]);
+    hostile.systemd.portEnv = "PORT=1\nExecStartPre=/bin/sh";
+    expect(() => render(hostile)).toThrow(/portEnv must be an environment variable name/);
+  });
+});

@@ -1,7 +1,7 @@
 // The unit file for a Capstan systemd service: `capstan-<workflow>-<service>.service`, hardened
 // by default, every value escaped or refused. Secrets and environment go only to the
 // EnvironmentFile (see render-environment-file.ts), never into `Environment=` lines.
-import { NAME_PATTERN, type SystemdServiceSpec, serviceUnitName } from "../workflow/spec";
+import { NAME_PATTERN, PORT_ENV_PATTERN, type SystemdServiceSpec, serviceUnitName } from "../workflow/spec";
 import { assertSingleLine, escapePath, quoteExecArgument, RenderError } from "./escape";
 import { hardeningDirectives } from "./hardening";
 
@@ -75,6 +75,14 @@ export function renderSystemdUnit(input: RenderSystemdUnitInput): string {
   if (workingDirectory !== undefined)
     lines.push(`WorkingDirectory=${escapePath(workingDirectory, "workingDirectory")}`);
   lines.push(`EnvironmentFile=${escapePath(input.environmentFile, "environmentFile")}`);
+  // A routed program reading its port from `portEnv` listens on the domains' port; the agent
+  // gives the unit's second slot its own (a zero-downtime switch, apps/agent unit-slots.ts).
+  const routedPort = spec.domains?.[0]?.port;
+  if (sd.portEnv !== undefined && routedPort !== undefined) {
+    if (!PORT_ENV_PATTERN.test(sd.portEnv))
+      throw new RenderError("portEnv must be an environment variable name");
+    lines.push(`Environment=${sd.portEnv}=${routedPort}`);
+  }
   if (sd.user === "dynamic") lines.push("DynamicUser=yes");
   // No Group=: systemd uses the user's primary group, which need not share its name.
   else lines.push(`User=${sd.user}`);

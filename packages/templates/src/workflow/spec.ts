@@ -21,6 +21,7 @@ export const LABEL_VALUE_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9]
 /** A systemd unit another unit may be ordered after or require. */
 export const UNIT_NAME_PATTERN =
   /^[A-Za-z0-9:_.@-]{1,200}\.(service|socket|target|mount|timer|path|slice|device)$/;
+export const PORT_ENV_PATTERN = /^[A-Z_][A-Z0-9_]{0,127}$/;
 export const USER_NAME_PATTERN = /^[a-z_][a-z0-9_-]{0,30}$/;
 export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
 /** 90, "90s", "2m", "1h". */
@@ -355,6 +356,18 @@ export const systemdSpecSchema = z.strictObject({
    * `ExecReload=kill -s <signal> $MAINPID`, and the service can then be reloaded (capstan reload).
    */
   reloadSignal: z.enum(["HUP", "USR1", "USR2"]).optional(),
+  /**
+   * The environment variable the program reads its listening port from. With `domains`, it lets
+   * the agent run a new release beside the old one on another loopback port and switch the route
+   * without a gap (a zero-downtime deploy); without it the unit restarts in place.
+   */
+  portEnv: z
+    .string()
+    .regex(
+      PORT_ENV_PATTERN,
+      'must be an environment variable name like "PORT" (upper-case letters, digits and _)',
+    )
+    .optional(),
   resources: resourcesSchema.default({}),
   hardening: hardeningSchema.default({ profile: "strict" }),
   after: uniqueList(

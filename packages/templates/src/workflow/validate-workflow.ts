@@ -7,6 +7,7 @@
 
 import { prepareComposeDocument, secretPlaceholders } from "../compose/prepare-compose-document";
 import { checkDomains } from "./check-domains";
+import { checkPortEnv } from "./check-port-env";
 import { checkReleaseCommands } from "./check-release-commands";
 import { checkWorkflowSystemdPolicy } from "./check-systemd-policy";
 import { checkTasks } from "./check-tasks";
@@ -221,6 +222,7 @@ export function validateWorkflowSpec(
   // The host's rules for units (users, capabilities, hardening floor, dependencies, nix builds).
   if (options.policy) issues.push(...checkWorkflowSystemdPolicy(spec, options.policy));
   issues.push(...checkReleaseCommands(spec), ...checkTasks(spec), ...checkDomains(spec));
+  issues.push(...checkPortEnv(spec));
   const all = [...withLines(issues), ...fileIssues];
   if (all.length > 0) return { ok: false, issues: all };
   return {
