@@ -1,7 +1,13 @@
 // What the agent does about a missing or old Caddy, by host (the install itself runs on a real
 // systemd host in caddy-install.systemd.test.ts).
 import { describe, expect, it } from "vitest";
-import { isOlderThanMinimum, MIN_CADDY_VERSION, PACKAGE_CADDY, parseCaddyVersion, planCaddy } from "./caddy-install";
+import {
+  isOlderThanMinimum,
+  MIN_CADDY_VERSION,
+  PACKAGE_CADDY,
+  parseCaddyVersion,
+  planCaddy,
+} from "./caddy-install";
 
 const host = { caddy: PACKAGE_CADDY, installed: true, version: "2.6.2", root: true, apt: true };
 
@@ -34,7 +40,9 @@ describe("planCaddy", () => {
     });
     expect(planCaddy({ ...missing, apt: false })).toMatchObject({
       action: "fail",
-      message: expect.stringContaining("this host has no apt-get: install Caddy 2.6.2 or newer at /usr/bin/caddy"),
+      message: expect.stringContaining(
+        "this host has no apt-get: install Caddy 2.6.2 or newer at /usr/bin/caddy",
+      ),
     });
     // Another path than the package's: apt would not put it there, so the agent does not try.
     expect(planCaddy({ ...missing, caddy: "/opt/caddy/bin/caddy" })).toMatchObject({

@@ -122,7 +122,10 @@ export function caddyInstaller(
       const plan = planCaddy(await look());
       if (plan.action === "fail") throw new Error(plan.message);
       if (plan.action !== "ok") {
-        log("info", `${plan.action === "install" ? "installing" : "upgrading"} Caddy (Debian's caddy package)`);
+        log(
+          "info",
+          `${plan.action === "install" ? "installing" : "upgrading"} Caddy (Debian's caddy package)`,
+        );
         // The package starts its own caddy.service on :80 with a sample Caddyfile; masked first,
         // it never runs (the package only unmasks what it masked itself).
         if (systemd) await run("systemctl", ["mask", "caddy.service"], { timeoutMs: 60_000 });
