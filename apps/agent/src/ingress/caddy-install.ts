@@ -82,13 +82,10 @@ const APT_ENV = {
 const LOCK_WAIT = ["-o", "DPkg::Lock::Timeout=300"];
 const APT_TIMEOUT_MS = 15 * 60_000;
 
-export function caddyInstaller(
-  caddy: string,
-  opts: { apt?: string; root?: boolean; systemd?: boolean } = {},
-): CaddyInstaller {
-  const apt = opts.apt ?? "/usr/bin/apt-get";
-  const root = opts.root ?? process.getuid?.() === 0;
-  const systemd = opts.systemd ?? existsSync("/run/systemd/system");
+export function caddyInstaller(caddy: string): CaddyInstaller {
+  const apt = "/usr/bin/apt-get";
+  const root = process.getuid?.() === 0;
+  const systemd = existsSync("/run/systemd/system");
   let checked = false;
 
   const version = async (): Promise<string | null> => {
