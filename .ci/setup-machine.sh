@@ -25,6 +25,8 @@ have htpasswd || need_pkgs+=(apache2-utils)
 # caddy package enables caddy.service on :80; the tests run their own Caddy on random ports.
 have caddy || need_pkgs+=(caddy)
 have pebble || need_pkgs+=(pebble)
+# dpkg-scanpackages indexes the local apt repository the agent installs Caddy from in its test.
+have dpkg-scanpackages || need_pkgs+=(dpkg-dev)
 # Git sources: the control plane fetches with git; the tests serve repositories with git http-backend.
 [ -x /usr/lib/git-core/git-http-backend ] || need_pkgs+=(git)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -32,6 +34,18 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+
+# The caddy .deb and its dependencies, kept for the test where the agent installs Caddy on a
+# systemd host from a local `file:` apt repository (apps/agent/test/caddy-apt-repo.ts): no mirror then.
+debs=/var/cache/capstan/debs
+if ! ls "$debs"/caddy_*.deb >/dev/null 2>&1; then
+  log "downloading caddy and its dependencies to $debs"
+  mkdir -p "$debs"
+  mapfile -t closure < <(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
+    --no-breaks --no-replaces --no-enhances caddy | grep '^[a-z0-9]' | sort -u)
+  (cd "$debs" && apt-get download -qq "${closure[@]}" 2>/dev/null)
+  chmod -R a+rX /var/cache/capstan
 fi
 
 # PostgreSQL: the machine's cluster, a role and a database for the tests.

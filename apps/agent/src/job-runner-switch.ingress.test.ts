@@ -6,90 +6,34 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CompleteJobRequest, JobAssignment, JobEvent } from "@capstan/protocol";
-import { composeServiceSpecSchema, DEFAULT_HOST_POLICY } from "@capstan/templates";
-import {
-  dockerEngine,
-  dockerImage,
-  executable,
-  freePort,
-  requireComponents,
-  waitFor,
-} from "@capstan/testkit";
+import { DEFAULT_HOST_POLICY } from "@capstan/templates";
+import { requireComponents, waitFor } from "@capstan/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { docker, removeComposeProject, silentLog, tempDir, uniqueName } from "../test/helpers";
+import { silentLog } from "../test/helpers";
 import { ingressGet } from "../test/ingress-get";
+import { RoutedComposeRig, routedComposeComponents, routedHttpdSpec } from "../test/routed-compose";
 import type { OutboxItem } from "./delivery";
-import { DockerHost } from "./docker";
-import { caddyPaths } from "./ingress/caddy-process";
-import { Ingress } from "./ingress/ingress";
-import { childIngressProcess } from "./ingress/ingress-process";
 import { JobRunner } from "./job-runner";
 import { Outbox } from "./outbox";
-import { ComposeRuntime } from "./runtimes/compose";
 import type { Runtimes } from "./runtimes/types";
 import { StateStore } from "./state";
 
-const ok = requireComponents(
-  "job runner zero-downtime switch",
-  dockerEngine(),
-  dockerImage("capstan-busybox:test"),
-  executable("/usr/bin/caddy"),
-);
+const ok = requireComponents("job runner zero-downtime switch", ...routedComposeComponents());
 
 const NAME = "runner-zd.capstan.test";
 const never = new AbortController().signal;
 
 describe.skipIf(!ok)("job runner: zero-downtime switch of a routed Compose service", () => {
-  const workflow = uniqueName("rzd");
-  const network = uniqueName("capstan-ingress-rzd");
-  const dir = tempDir("runner-zd");
-  const dockerHost = new DockerHost("/var/run/docker.sock", false);
-  const compose = new ComposeRuntime(join(dir, "compose"), dockerHost, {
-    PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-  });
-  const base = compose.project(workflow, "web");
-  const ingressDir = join(dir, "ingress");
-  const caddy = childIngressProcess(caddyPaths(ingressDir));
+  const rig = new RoutedComposeRig("rzd");
+  const { workflow, dir, base, caddy, runtime: compose } = rig;
   const state = new StateStore(join(dir, "state"));
   state.init();
   const outbox = new Outbox<OutboxItem>(join(dir, "outbox"), { maxBytes: 1 << 22 });
 
-  afterAll(async () => {
-    await caddy.stop();
-    removeComposeProject(base);
-    removeComposeProject(`${base}_b`);
-    try {
-      docker(["network", "rm", network]);
-    } catch {
-      // not created
-    }
-  });
+  afterAll(() => rig.cleanup());
 
   const spec = (marker: string, healthy: boolean) =>
-    composeServiceSpecSchema.parse({
-      compose: {
-        inline: {
-          services: {
-            httpd: {
-              image: "capstan-busybox:test",
-              command: [
-                "sh",
-                "-c",
-                `mkdir -p /www && echo ${marker} > /www/index.html && exec httpd -f -p 8080 -h /www`,
-              ],
-              healthcheck: {
-                test: healthy ? ["CMD", "true"] : ["CMD", "false"],
-                interval: "1s",
-                timeout: "2s",
-                retries: 2,
-              },
-            },
-          },
-        },
-      },
-      domains: [{ host: NAME, port: 8080 }],
-      deadline: healthy ? 90 : 12,
-    });
+    routedHttpdSpec(NAME, marker, healthy ? ["CMD", "true"] : ["CMD", "false"], healthy ? 90 : 12);
 
   const job = (number: number, marker: string, extra: Partial<JobAssignment> = {}) => {
     const now = new Date().toISOString();
@@ -115,15 +59,8 @@ describe.skipIf(!ok)("job runner: zero-downtime switch of a routed Compose servi
   };
 
   it("switches the route inside the deploy, keeps it on a failed revision, and undeploys both slots", async () => {
-    const httpsPort = await freePort();
-    const ingress = new Ingress({
-      dir: ingressDir,
-      process: caddy,
-      listen: { httpPort: await freePort(), httpsPort, bindHost: "127.0.0.1" },
-      docker: () => dockerHost.engine(),
-      composeProject: (ref) => compose.label(ref),
-      network,
-    });
+    const ingress = await rig.ingress();
+    const { httpsPort } = rig;
     const runner = new JobRunner({
       client: { renewLease: async () => ({}) } as never,
       outbox,
@@ -147,7 +84,7 @@ describe.skipIf(!ok)("job runner: zero-downtime switch of a routed Compose servi
       return { result, logs, complete };
     };
     const body = async () => {
-      const root = readFileSync(join(ingressDir, "data/pki/authorities/local/root.crt"), "utf8");
+      const root = readFileSync(rig.rootFile, "utf8");
       const res = await ingressGet({ scheme: "https", name: NAME, port: httpsPort }, root);
       return res.status === 200 ? res.body.trim() : `HTTP ${res.status}`;
     };
@@ -179,9 +116,6 @@ describe.skipIf(!ok)("job runner: zero-downtime switch of a routed Compose servi
 
     const undeploy = await run(job(3, "broken", { action: "undeploy" } as Partial<JobAssignment>));
     expect(undeploy.result, undeploy.logs.join("\n")).toBe("SUCCEEDED");
-    for (const project of [base, `${base}_b`])
-      expect(docker(["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`]).trim()).toBe(
-        "",
-      );
+    for (const project of [base, `${base}_b`]) expect(rig.containers(project)).toBe("");
   }, 600_000);
 });

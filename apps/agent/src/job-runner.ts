@@ -293,7 +293,7 @@ export class JobRunner {
     const switchRoute =
       ingress && spec.domains?.length
         ? async (s: AbortSignal) => {
-            await ingress.routeService(ref, service.kind, spec, job.tls, s);
+            await ingress.routeService(ref, service.kind, spec, job.tls, s, log);
           }
         : undefined;
     try {
@@ -366,7 +366,7 @@ export class JobRunner {
         await ingress.refreshService(ref, service.kind, signal);
         return undefined;
       }
-      const names = await ingress.routeService(ref, service.kind, service.spec, job.tls, signal);
+      const names = await ingress.routeService(ref, service.kind, service.spec, job.tls, signal, log);
       if (names.length) log("info", `routed ${names.map((n) => `https://${n}`).join(", ")}`);
       return undefined;
     } catch (error) {

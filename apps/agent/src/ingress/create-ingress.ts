@@ -1,12 +1,12 @@
 // The agent's ingress from its config: Caddy as `capstan-ingress.service` under systemd, else a
 // child process; nothing starts until a service has a domain (hosts without domains never run
-// Caddy). On start the stored routes are loaded again, in case Caddy lost them.
-import { existsSync } from "node:fs";
+// Caddy, and Caddy itself is installed then when missing: caddy-install.ts). On start the stored routes are loaded again, in case Caddy lost them.
 import { join } from "node:path";
 import type { AgentConfig } from "../config";
 import type { DockerHost } from "../docker";
 import type { Logger } from "../log";
 import type { ServiceRef } from "../runtimes/types";
+import { caddyInstaller } from "./caddy-install";
 import { caddyPaths } from "./caddy-process";
 import { CertificateReporter } from "./certificate-state";
 import { Ingress, type IngressDeps } from "./ingress";
@@ -24,12 +24,10 @@ export function createIngress(
   const inner = config.underSystemd
     ? systemdIngressProcess(paths, config.unitDir, config.ingress.caddy)
     : childIngressProcess(paths, config.ingress.caddy);
+  const installer = caddyInstaller(config.ingress.caddy);
   const process: IngressProcess = {
-    ensure(signal) {
-      if (!existsSync(config.ingress.caddy))
-        throw new Error(
-          `Caddy is not installed at ${config.ingress.caddy}: install Debian's caddy package (apt-get install caddy) to route domains on this host`,
-        );
+    async ensure(signal, log) {
+      await installer.ensure(signal, log);
       return inner.ensure(signal);
     },
     stop: () => inner.stop(),

@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../exec";
 import { type CaddyAdmin, caddyAdmin } from "./caddy-admin";
+import type { InstallLog } from "./caddy-install";
 import {
   type CaddyChild,
   type CaddyPaths,
@@ -18,8 +19,11 @@ import {
 export const INGRESS_UNIT = "capstan-ingress.service";
 
 export interface IngressProcess {
-  /** Starts Caddy when it is not running; resolves once its admin socket answers. */
-  ensure(signal: AbortSignal): Promise<CaddyAdmin>;
+  /**
+   * Starts Caddy when it is not running; resolves once its admin socket answers. `log` gets
+   * progress worth a deploy log line (installing Caddy).
+   */
+  ensure(signal: AbortSignal, log?: InstallLog): Promise<CaddyAdmin>;
   stop(): Promise<void>;
 }
 

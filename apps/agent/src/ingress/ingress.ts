@@ -23,6 +23,7 @@ import {
   type IngressRoute,
   type WorkflowTls,
 } from "./caddy-config";
+import type { InstallLog } from "./caddy-install";
 import { caddyPaths } from "./caddy-process";
 import { composeUpstreams } from "./compose-upstreams";
 import type { IngressProcess } from "./ingress-process";
@@ -109,8 +110,10 @@ export class Ingress {
     spec: ServiceSpec,
     tls: JobTls | undefined,
     signal: AbortSignal,
+    /** The deploy log: installing Caddy on first use shows there. */
+    log?: InstallLog,
   ): Promise<string[]> {
-    return this.serial(() => this.route(ref, kind, spec, tls, signal));
+    return this.serial(() => this.route(ref, kind, spec, tls, signal, log));
   }
 
   private async route(
@@ -119,6 +122,7 @@ export class Ingress {
     spec: ServiceSpec,
     tls: JobTls | undefined,
     signal: AbortSignal,
+    log?: InstallLog,
   ): Promise<string[]> {
     const stored = this.read();
     const key = `${ref.workflow}/${ref.service}`;
@@ -143,7 +147,7 @@ export class Ingress {
       ...(eabMacKey ? { eabMacKey } : {}),
       ...(certificatePem && keyPem ? { certificatePem, keyPem } : {}),
     };
-    await this.apply(stored, signal);
+    await this.apply(stored, signal, log);
     return routes.flatMap((r) => domainNames(r.domain));
   }
 
@@ -221,7 +225,7 @@ export class Ingress {
     });
   }
 
-  private async apply(stored: StoredRoutes, signal: AbortSignal): Promise<void> {
+  private async apply(stored: StoredRoutes, signal: AbortSignal, log?: InstallLog): Promise<void> {
     const { dir, listen } = this.deps;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const inUse = new Set(Object.values(stored.services).flatMap((routes) => routes.map((r) => r.workflow)));
@@ -234,7 +238,7 @@ export class Ingress {
       storageDir: paths.storage,
       tlsLogFile: paths.tlsLog,
     });
-    const admin = await this.deps.process.ensure(signal);
+    const admin = await this.deps.process.ensure(signal, log);
     await admin.load(config);
     writeFileAtomic(this.file, `${JSON.stringify(stored, null, 2)}\n`, 0o600);
   }

@@ -4,35 +4,18 @@
 // release starts beside the old one, the route switches once it is healthy, the old one stops.
 // A release failing its health check never gets the route; a rollback is the same switch;
 // removing the service leaves no container of either slot.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { composeServiceSpecSchema, DEFAULT_HOST_POLICY } from "@capstan/templates";
-import {
-  dockerEngine,
-  dockerImage,
-  executable,
-  freePort,
-  requireComponents,
-  waitFor,
-} from "@capstan/testkit";
+import { existsSync, readFileSync } from "node:fs";
+import { DEFAULT_HOST_POLICY } from "@capstan/templates";
+import { freePort, requireComponents, waitFor } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { docker, removeComposeProject, tempDir, uniqueName } from "../../test/helpers";
+import { removeComposeProject, tempDir, uniqueName } from "../../test/helpers";
 import { ingressGet } from "../../test/ingress-get";
-import { DockerHost } from "../docker";
-import { caddyPaths } from "../ingress/caddy-process";
-import { Ingress } from "../ingress/ingress";
-import { childIngressProcess } from "../ingress/ingress-process";
-import { ComposeRuntime } from "./compose";
+import { RoutedComposeRig, routedComposeComponents, routedHttpdSpec } from "../../test/routed-compose";
+import type { Ingress } from "../ingress/ingress";
 import { composeBesideBlocker } from "./compose-beside";
 import { deployRelease } from "./deploy-release";
 
-const ok = requireComponents(
-  "zero-downtime switch (Compose + Caddy)",
-  dockerEngine(),
-  dockerImage("capstan-busybox:test"),
-  executable("/usr/bin/caddy"),
-);
+const ok = requireComponents("zero-downtime switch (Compose + Caddy)", ...routedComposeComponents());
 
 const NAME = "zd.capstan.test";
 /** The client loop stops here even if the deploy never ends: it is bounded. */
@@ -58,76 +41,31 @@ describe("composeBesideBlocker", () => {
 });
 
 describe.skipIf(!ok)("zero-downtime switch of a routed Compose service", () => {
-  const workflow = uniqueName("zd");
-  const network = uniqueName("capstan-ingress-zd");
-  const dockerHost = new DockerHost("/var/run/docker.sock", false);
-  const runtime = new ComposeRuntime(tempDir("zd-compose"), dockerHost, {
-    PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-  });
+  const rig = new RoutedComposeRig("zd");
+  const { workflow, runtime, base, caddy } = rig;
   const ref = { workflow, service: "web" };
-  const base = runtime.project(workflow, "web");
   const signal = new AbortController().signal;
   const tls = { issuer: "internal" as const };
-  let dir: string;
   let ingress: Ingress;
-  let caddy: ReturnType<typeof childIngressProcess>;
   let httpsPort: number;
   let root: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "capstan-zd-"));
-    httpsPort = await freePort();
-    caddy = childIngressProcess(caddyPaths(join(dir, "ingress")));
-    ingress = new Ingress({
-      dir: join(dir, "ingress"),
-      process: caddy,
-      listen: { httpPort: await freePort(), httpsPort, bindHost: "127.0.0.1" },
-      docker: () => dockerHost.engine(),
-      // What the agent wires: the project of the service's active slot.
-      composeProject: (r) => runtime.label(r),
-      network,
-    });
+    ingress = await rig.ingress();
+    httpsPort = rig.httpsPort;
   }, 120_000);
 
-  afterAll(async () => {
-    await caddy?.stop();
-    removeComposeProject(base);
-    removeComposeProject(`${base}_b`);
-    try {
-      docker(["network", "rm", network]);
-    } catch {
-      // not created
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => rig.cleanup());
 
   const spec = (marker: string, healthy = true) =>
-    composeServiceSpecSchema.parse({
-      compose: {
-        inline: {
-          services: {
-            httpd: {
-              image: "capstan-busybox:test",
-              command: [
-                "sh",
-                "-c",
-                `mkdir -p /www && echo ${marker} > /www/index.html && exec httpd -f -p 8080 -h /www`,
-              ],
-              healthcheck: {
-                test: healthy
-                  ? ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]
-                  : ["CMD", "sh", "-c", "exit 1"],
-                interval: "1s",
-                timeout: "2s",
-                retries: 2,
-              },
-            },
-          },
-        },
-      },
-      domains: [{ host: NAME, port: 8080 }],
-      deadline: healthy ? 90 : 15,
-    });
+    routedHttpdSpec(
+      NAME,
+      marker,
+      healthy
+        ? ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]
+        : ["CMD", "sh", "-c", "exit 1"],
+      healthy ? 90 : 15,
+    );
 
   let previous: string | undefined;
   const deploy = async (releaseId: string, marker: string, healthy = true) => {
@@ -186,15 +124,14 @@ describe.skipIf(!ok)("zero-downtime switch of a routed Compose service", () => {
     return { result, bodies, failures };
   }
 
-  const containers = (project: string) =>
-    docker(["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`]).trim();
+  const containers = (project: string) => rig.containers(project);
 
   it("switches with no failed request, keeps the old release on a failed health check, rolls back the same way", async () => {
     const first = await deploy("r1-zd", "v1");
     expect(first.outcome).toMatchObject({ ok: true });
     // The job runner routes a first release after it deploys (nothing served before it).
     await ingress.routeService(ref, "compose", first.spec, tls, signal);
-    const rootFile = join(caddyPaths(join(dir, "ingress")).storage, "pki/authorities/local/root.crt");
+    const { rootFile } = rig;
     await waitFor("Caddy's internal root", async () => existsSync(rootFile), { timeoutMs: 60_000 });
     root = readFileSync(rootFile, "utf8");
     await waitFor(
