@@ -7,14 +7,14 @@ import { chmodSync, copyFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** Where .ci/setup-machine.sh keeps the caddy .deb and its dependencies. */
-export const CADDY_DEB_CACHE = "/var/cache/capstan/debs";
+const CADDY_DEB_CACHE = "/var/cache/capstan/debs";
 const SOURCES = [CADDY_DEB_CACHE, "/var/cache/apt/archives"];
 
 const apt = (program: string, args: string[], cwd?: string) =>
   execFileSync(program, args, { encoding: "utf8", cwd, stdio: ["ignore", "pipe", "pipe"] });
 
 /** caddy and everything it needs to install, by package name (no recommends). */
-export function caddyClosure(): string[] {
+function caddyClosure(): string[] {
   // biome-ignore format: one option per dependency kind left out
   const out = apt("apt-cache", ["depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts",
     "--no-breaks", "--no-replaces", "--no-enhances", "caddy"]);

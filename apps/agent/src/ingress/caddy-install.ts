@@ -74,7 +74,7 @@ export interface CaddyInstaller {
   ensure(signal: AbortSignal, log?: InstallLog): Promise<void>;
 }
 
-const APT_ENV = {
+const APT_ENV: Record<string, string> = {
   PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
   DEBIAN_FRONTEND: "noninteractive",
 };
@@ -104,7 +104,7 @@ export function caddyInstaller(caddy: string): CaddyInstaller {
   };
   const aptGet = (args: string[], signal: AbortSignal, log: InstallLog) =>
     runStreaming(apt, [...LOCK_WAIT, ...args], {
-      env: APT_ENV,
+      env: APT_ENV as NodeJS.ProcessEnv,
       signal,
       deadline: Date.now() + APT_TIMEOUT_MS,
       log,

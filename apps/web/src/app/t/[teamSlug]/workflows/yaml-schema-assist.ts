@@ -21,7 +21,7 @@ function kindOf(node: JsonSchema): string {
 }
 
 /** Text with `code` spans as DOM nodes (text only: descriptions never become HTML). */
-export function renderDoc(text: string): HTMLElement {
+function renderDoc(text: string): HTMLElement {
   const dom = document.createElement("div");
   text.split("`").forEach((part, index) => {
     if (part === "") return;
