@@ -28,7 +28,7 @@ export function createIngress(
   const process: IngressProcess = {
     async ensure(signal, log) {
       await installer.ensure(signal, log);
-      return inner.ensure(signal);
+      return inner.ensure(signal, log);
     },
     stop: () => inner.stop(),
   };

@@ -2,7 +2,7 @@
 // `capstan-ingress.service` (survives agent restarts and upgrades); elsewhere a child process of
 // the agent. Both start Caddy with `--resume`, so a Caddy restart brings back the last config the
 // agent loaded (Caddy saves it in <state>/ingress/config, mode 0600) before the agent is back.
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../exec";
 import { type CaddyAdmin, caddyAdmin } from "./caddy-admin";
@@ -15,8 +15,10 @@ import {
   waitForAdmin,
   writeBootstrapConfig,
 } from "./caddy-process";
+import { migrateQueuedConnections } from "./tcp-migrate";
 
 export const INGRESS_UNIT = "capstan-ingress.service";
+const SYSCTL_DIR = "/etc/sysctl.d";
 
 export interface IngressProcess {
   /**
@@ -33,9 +35,11 @@ export function childIngressProcess(
 ): IngressProcess & { output(): string } {
   let child: CaddyChild | undefined;
   return {
-    async ensure(signal) {
+    async ensure(signal, log) {
       if (child && (await child.admin.reachable())) return child.admin;
       await child?.stop();
+      const problem = migrateQueuedConnections();
+      if (problem) log?.("warn", problem);
       child = await startCaddyChild(paths, signal, caddy);
       return child.admin;
     },
@@ -106,8 +110,11 @@ export function systemdIngressProcess(
     if (result.code !== 0) throw new Error(`systemctl ${args.join(" ")} failed: ${result.stderr.trim()}`);
   };
   return {
-    async ensure(signal) {
+    async ensure(signal, log) {
       if (await admin.reachable()) return admin;
+      // Also in sysctl.d: after a reboot Caddy (an enabled unit) starts before the agent does.
+      const problem = migrateQueuedConnections(undefined, existsSync(SYSCTL_DIR) ? SYSCTL_DIR : undefined);
+      if (problem) log?.("warn", problem);
       writeBootstrapConfig(paths);
       // Debian's caddy package starts its own caddy.service on :80 with a sample Caddyfile; the
       // host's ingress is this unit, so that one is stopped and disabled (absent is fine).
