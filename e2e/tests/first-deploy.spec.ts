@@ -137,14 +137,15 @@ test("the Get started checklist leads from an empty team to a healthy first depl
   await toOverview(page);
   await checklist(page).getByRole("link", { name: "Write a workflow" }).click();
   const editor = page.getByLabel("capstan.yaml");
-  await expect(editor).toHaveValue(new RegExp(`hosts: \\[${HOST}\\]`));
-  await expect(editor).toHaveValue(/image: nginx:alpine/);
-  await expect(editor).toHaveValue(/url: "http:\/\/127\.0\.0\.1:8080\/"/);
+  await expect(editor).toHaveText(new RegExp(`hosts: \\[${HOST}\\]`));
+  await expect(editor).toHaveText(/image: nginx:alpine/);
+  await expect(editor).toHaveText(/url: "http:\/\/127\.0\.0\.1:8080\/"/);
   await expect(page.getByTestId("check-status")).toHaveText("Valid.", { timeout: 20_000 });
   await snap(page, testInfo, "starter-workflow");
   await page.getByLabel("Name", { exact: true }).fill(WORKFLOW);
   await editor.fill(
-    (await editor.inputValue()).replaceAll("8080:80", `${port}:80`).replaceAll(":8080/", `:${port}/`),
+    // biome-ignore lint/performance/useDomNodeTextContent: innerText keeps the editor's line breaks
+    (await editor.innerText()).replaceAll("8080:80", `${port}:80`).replaceAll(":8080/", `:${port}/`),
   );
   await expect(page.getByTestId("check-status")).toHaveText("Valid.", { timeout: 20_000 });
   await page.getByRole("button", { name: "Create workflow" }).click();
@@ -198,9 +199,10 @@ test("after a saved edit, Deploy now opens the deploy dialog for the new revisio
   await page.getByRole("link", { name: WORKFLOW }).click();
   await page.getByRole("navigation", { name: "Workflow" }).getByRole("link", { name: "Edit" }).click();
   const editor = page.getByLabel("capstan.yaml");
-  await expect(editor).toHaveValue(/nginx:alpine/);
+  await expect(editor).toHaveText(/nginx:alpine/);
   await editor.fill(
-    (await editor.inputValue()).replace(/^description: .*$/m, "description: the welcome page, again"),
+    // biome-ignore lint/performance/useDomNodeTextContent: innerText keeps the editor's line breaks
+    (await editor.innerText()).replace(/^description: .*$/m, "description: the welcome page, again"),
   );
   await expect(page.getByTestId("check-status")).toHaveText("Valid.", { timeout: 20_000 });
   await page.getByRole("button", { name: "Save revision" }).click();

@@ -108,6 +108,21 @@ describe.skipIf(!ok)("workflows, secrets, tokens, members and audit procedures",
       call: (r) => as(users[r]).workflows.diff({ teamId, workflowId, from: 1, to: 1 }),
     },
     { path: "secrets.list", min: "VIEWER", call: (r) => as(users[r]).secrets.list({ teamId, workflowId }) },
+    { path: "secrets.listTeam", min: "VIEWER", call: (r) => as(users[r]).secrets.listTeam({ teamId }) },
+    {
+      path: "secrets.setTeam",
+      min: "ADMIN",
+      call: (r) => as(users[r]).secrets.setTeam({ teamId, name: "TEAM_SHARED", value: "v" }),
+    },
+    {
+      path: "secrets.deleteTeam",
+      min: "ADMIN",
+      // Sets one first (refused the same way below ADMIN), so an ADMIN's delete finds it.
+      call: async (r) => {
+        await as(users[r]).secrets.setTeam({ teamId, name: "TEAM_GONE", value: "v" });
+        return as(users[r]).secrets.deleteTeam({ teamId, name: "TEAM_GONE" });
+      },
+    },
     {
       path: "secrets.set",
       min: "ADMIN",
