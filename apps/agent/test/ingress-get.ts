@@ -51,3 +51,37 @@ export function ingressGet(
     req.end();
   });
 }
+
+/**
+ * Fresh connections through `get`, two at a time, while `work` runs and `after` more once it has
+ * returned (so the run ends on what serves then), every answer counted; bounded by `maxRequests`
+ * even if `work` never ends. The zero-downtime tests assert on `failures` (a count, not timing).
+ */
+export async function loopDuring<T>(
+  get: () => Promise<IngressResponse>,
+  work: () => Promise<T>,
+  { after: afterCount, maxRequests = 20_000 }: { after: number; maxRequests?: number },
+) {
+  const bodies: string[] = [];
+  const failures: string[] = [];
+  let done = false;
+  let after = 0;
+  const client = async () => {
+    while (bodies.length + failures.length < maxRequests && (!done || after < afterCount)) {
+      if (done) after++;
+      try {
+        const res = await get();
+        if (res.status === 200) bodies.push(res.body.trim());
+        else failures.push(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
+      } catch (error) {
+        failures.push((error as Error).message);
+      }
+    }
+  };
+  const clients = [client(), client()];
+  const result = await work().finally(() => {
+    done = true;
+  });
+  await Promise.all(clients);
+  return { result, bodies, failures };
+}

@@ -9,7 +9,7 @@ import { DEFAULT_HOST_POLICY } from "@capstan/templates";
 import { freePort, requireComponents, waitFor } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeComposeProject, tempDir, uniqueName } from "../../test/helpers";
-import { ingressGet } from "../../test/ingress-get";
+import { ingressGet, loopDuring as loopUnder } from "../../test/ingress-get";
 import { RoutedComposeRig, routedComposeComponents, routedHttpdSpec } from "../../test/routed-compose";
 import type { Ingress } from "../ingress/ingress";
 import { composeBesideBlocker } from "./compose-beside";
@@ -98,31 +98,9 @@ describe.skipIf(!ok)("zero-downtime switch of a routed Compose service", () => {
 
   const get = () => ingressGet({ scheme: "https", name: NAME, port: httpsPort, path: "/" }, root);
 
-  /** Fresh HTTPS connections, two at a time, while `work` runs and AFTER more; every answer counted. */
-  async function loopDuring<T>(work: () => Promise<T>) {
-    const bodies: string[] = [];
-    const failures: string[] = [];
-    let done = false;
-    let after = 0;
-    const client = async () => {
-      while (bodies.length + failures.length < MAX_REQUESTS && (!done || after < AFTER)) {
-        if (done) after++;
-        try {
-          const res = await get();
-          if (res.status === 200) bodies.push(res.body.trim());
-          else failures.push(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
-        } catch (error) {
-          failures.push((error as Error).message);
-        }
-      }
-    };
-    const clients = [client(), client()];
-    const result = await work().finally(() => {
-      done = true;
-    });
-    await Promise.all(clients);
-    return { result, bodies, failures };
-  }
+  /** Fresh HTTPS connections while `work` runs and AFTER more (test/ingress-get.ts). */
+  const loopDuring = <T>(work: () => Promise<T>) =>
+    loopUnder(get, work, { after: AFTER, maxRequests: MAX_REQUESTS });
 
   const containers = (project: string) => rig.containers(project);
 

@@ -20,7 +20,7 @@ import {
   tempDir,
   uniqueName,
 } from "../../test/helpers";
-import { ingressGet } from "../../test/ingress-get";
+import { ingressGet, loopDuring as loopUnder } from "../../test/ingress-get";
 
 const ok = requireComponents(
   "zero-downtime switch (systemd + Caddy)",
@@ -127,31 +127,9 @@ describe.skipIf(!ok)("zero-downtime switch of a routed systemd service", { timeo
 
   const get = () => ingressGet({ scheme: "https", name: NAME, port: ingress.httpsPort, path: "/" }, root);
 
-  /** Fresh HTTPS connections, two at a time, while `work` runs and AFTER more; every answer counted. */
-  async function loopDuring<T>(work: () => Promise<T>) {
-    const bodies: string[] = [];
-    const failures: string[] = [];
-    let done = false;
-    let after = 0;
-    const client = async () => {
-      while (bodies.length + failures.length < MAX_REQUESTS && (!done || after < AFTER)) {
-        if (done) after++;
-        try {
-          const res = await get();
-          if (res.status === 200) bodies.push(res.body.trim());
-          else failures.push(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
-        } catch (error) {
-          failures.push((error as Error).message);
-        }
-      }
-    };
-    const clients = [client(), client()];
-    const result = await work().finally(() => {
-      done = true;
-    });
-    await Promise.all(clients);
-    return { result, bodies, failures };
-  }
+  /** Fresh HTTPS connections while `work` runs and AFTER more (test/ingress-get.ts). */
+  const loopDuring = <T>(work: () => Promise<T>) =>
+    loopUnder(get, work, { after: AFTER, maxRequests: MAX_REQUESTS });
 
   it("switches with no failed request, keeps the old release on a failed health check, rolls back the same way", async () => {
     const first = await deploy("r1-uzd", spec("v1"));
