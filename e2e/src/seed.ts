@@ -43,8 +43,17 @@ export async function seedOwnerAndTeam(
 /** Signs in on /signin and waits for the team's overview. */
 export async function signInToTeam(page: Page, person: Person, teamSlug: string): Promise<void> {
   await page.goto("/signin");
+  const button = page.getByRole("button", { name: "Sign in" });
+  // The button is enabled once the page's scripts have run. Chromium drops requests in flight
+  // when the machine's interfaces change (ERR_NETWORK_CHANGED: Docker adds a bridge for another
+  // test), and a page whose script never arrived stays inert: load it again then.
+  let tries = 0;
+  await expect(async () => {
+    if (tries++ > 0 && !(await button.isEnabled())) await page.reload();
+    await expect(button).toBeEnabled({ timeout: 20_000 });
+  }).toPass({ timeout: 120_000 });
   await page.getByLabel("Email").fill(person.email);
   await page.getByLabel("Password").fill(person.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await button.click();
   await expect(page).toHaveURL(new RegExp(`/t/${teamSlug}$`));
 }

@@ -196,7 +196,9 @@ test("the Get started checklist leads from an empty team to a healthy first depl
 test("after a saved edit, Deploy now opens the deploy dialog for the new revision", async ({ page }) => {
   await signInToTeam(page, OWNER, TEAM.slug);
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Workflows" }).click();
-  await page.getByRole("link", { name: WORKFLOW }).click();
+  // The overview's deployment rows name the workflow too: wait until the list is the one shown.
+  await expect(page.getByRole("heading", { level: 1, name: "Workflows" })).toBeVisible();
+  await page.getByRole("link", { name: WORKFLOW, exact: true }).click();
   await page.getByRole("navigation", { name: "Workflow" }).getByRole("link", { name: "Edit" }).click();
   const editor = page.getByLabel("capstan.yaml");
   await expect(editor).toHaveText(/nginx:alpine/);
