@@ -138,16 +138,22 @@ describe.skipIf(!ok)("inventory in heartbeats (real Docker, real core)", { timeo
       abandon: () => {},
       onUnauthorized: () => {},
     });
-    // Docker's stats sample is best-effort per heartbeat (the agent leaves out what it could not
-    // read in time on a busy machine): beat until one carries the memory, as the next one would.
+    // CPU % is the CPU time used between two heartbeats: the first beat has none to compare with.
     const detail = await waitFor(
-      "a heartbeat with the service's memory",
+      "a heartbeat with the service's memory and CPU",
       async () => {
         await loop.beat();
         const d = await getHost(db.prisma, { teamId, hostId });
-        return d.services.find((s) => s.workflow === workflow)?.stats?.memoryBytes !== undefined ? d : null;
+        const stats = d.services.find((s) => s.workflow === workflow)?.stats;
+        return stats?.memoryBytes !== undefined && stats.cpuPercent !== undefined ? d : null;
       },
-      { timeoutMs: 120_000, intervalMs: 1000 },
+      {
+        timeoutMs: 120_000,
+        intervalMs: 1000,
+        // What the agent last sent for the service, so a failure says which part never came.
+        context: () =>
+          `last report: ${JSON.stringify(sent.at(-1)?.services.find((s) => s.workflow === workflow) ?? null)}`,
+      },
     );
     const web = detail.services.find((s) => s.workflow === workflow)!;
     expect(web.stats).toMatchObject({
@@ -156,6 +162,9 @@ describe.skipIf(!ok)("inventory in heartbeats (real Docker, real core)", { timeo
       startedAt: expect.any(String),
       ports: [{ published: port, target: 8080, protocol: "tcp" }],
     });
+    // The first beat had no earlier CPU counter: no made-up number (the Engine's own "precpu" of a
+    // one-shot read is zero, which would claim the whole lifetime's CPU as one interval's).
+    expect(sent[0]!.services.find((s) => s.workflow === workflow)?.stats?.cpuPercent).toBeUndefined();
     expect(web.stats!.memoryBytes).toBeGreaterThan(0);
     expect(web.stats!.cpuPercent).toBeGreaterThan(0);
     expect(Date.now() - Date.parse(web.stats!.startedAt!)).toBeLessThan(10 * 60_000);

@@ -21,7 +21,7 @@ import { composeContainerHealth, execInComposeService, serviceLabels } from "./c
 import { prepareProject } from "./compose-project";
 import { runComposeRelease } from "./compose-release";
 import { activeSlot, otherSlot, type Slot, setActiveSlot, slotProjectName } from "./compose-slots";
-import { composeStats } from "./compose-stats";
+import { ComposeStats } from "./compose-stats";
 import { composeTaskUnits, TASKS_FILE } from "./compose-tasks";
 import { containerLogs } from "./container-logs";
 import { runInComposeService } from "./one-off-command";
@@ -119,6 +119,7 @@ function hostRefusal(error: unknown): unknown {
 export class ComposeRuntime implements Runtime {
   readonly kind = "compose";
   readonly usesDocker = true;
+  private readonly resourceUse: ComposeStats;
 
   constructor(
     private readonly root: string,
@@ -129,7 +130,9 @@ export class ComposeRuntime implements Runtime {
     private readonly bundles?: BundleCache,
     /** Where scheduled tasks' timers go; without it a service with tasks is refused. */
     private readonly unitDir?: string,
-  ) {}
+  ) {
+    this.resourceUse = new ComposeStats(docker);
+  }
 
   project(workflow: string, service: string): string {
     return composeProjectName(assertName(workflow, "workflow name"), assertName(service, "service name"));
@@ -371,7 +374,8 @@ export class ComposeRuntime implements Runtime {
   }
 
   stats(ref: ServiceRef, _checks: readonly HealthCheck[], signal?: AbortSignal) {
-    return composeStats(this.docker, serviceLabels(this.label(ref)), ref.service, signal);
+    const project = this.label(ref);
+    return this.resourceUse.read(project, serviceLabels(project), ref.service, signal);
   }
 
   followLogs(
