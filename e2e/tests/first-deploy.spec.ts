@@ -150,6 +150,9 @@ test("the Get started checklist leads from an empty team to a healthy first depl
   await expect(page.getByTestId("check-status")).toHaveText("Valid.", { timeout: 20_000 });
   await page.getByRole("button", { name: "Create workflow" }).click();
   await expect(page.getByRole("heading", { level: 1, name: WORKFLOW })).toBeVisible();
+  // Creating is a save too: the new workflow's page offers to deploy it right away.
+  const created = page.getByRole("status").filter({ hasText: "Workflow created as revision 1." });
+  await expect(created.getByRole("button", { name: "Deploy now" })).toBeVisible();
 
   // 3. Deploy it.
   await toOverview(page);

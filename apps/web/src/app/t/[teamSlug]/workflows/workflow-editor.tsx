@@ -145,7 +145,7 @@ export function WorkflowEditor({
       onSuccess: async (created) => {
         await onSaved();
         const path = `/t/${team.slug}/workflows/${created.id}`;
-        router.push(template?.hasSecrets ? `${path}/secrets?template=${template.slug}` : path);
+        router.push(template?.hasSecrets ? `${path}/secrets?template=${template.slug}` : `${path}?created=1`);
       },
     }),
   );

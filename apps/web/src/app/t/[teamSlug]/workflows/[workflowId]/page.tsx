@@ -3,7 +3,15 @@ import { WorkflowOverview } from "./workflow-overview";
 
 export const metadata: Metadata = { title: "Workflow" };
 
-export default async function WorkflowPage({ params }: { params: Promise<{ workflowId: string }> }) {
+export default async function WorkflowPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ workflowId: string }>;
+  searchParams: Promise<{ created?: string }>;
+}) {
   const { workflowId } = await params;
-  return <WorkflowOverview workflowId={workflowId} />;
+  // Set by the editor right after "Create workflow": the page offers to deploy what was just saved.
+  const justCreated = (await searchParams).created === "1";
+  return <WorkflowOverview workflowId={workflowId} justCreated={justCreated} />;
 }

@@ -22,7 +22,7 @@ function exportHref(teamId: string, workflowId: string, revision?: number) {
   return `/api/workflows/${workflowId}/export?${params}`;
 }
 
-export function WorkflowOverview({ workflowId }: { workflowId: string }) {
+export function WorkflowOverview({ workflowId, justCreated }: { workflowId: string; justCreated?: boolean }) {
   const team = useCurrentTeam();
   return (
     <WorkflowFrame
@@ -42,6 +42,12 @@ export function WorkflowOverview({ workflowId }: { workflowId: string }) {
     >
       {(w) => (
         <div className="space-y-8">
+          {justCreated && w.latestRevision ? (
+            <div role="status" className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-800">
+              Workflow created as revision {w.latestRevision.number}.{" "}
+              <DeployButton revisionId={w.latestRevision.id} workflowId={w.id} label="Deploy now" />
+            </div>
+          ) : null}
           <Summary workflow={w} />
           <LiveWhere workflowId={w.id} />
           <SourceSection workflow={w} />
