@@ -11,3 +11,5 @@ console.log("[bench] npm run bench:agent");
 run("npm", ["run", "--silent", "bench:agent"]);
 console.log("[bench] npm run bench:logs");
 run("npm", ["run", "--silent", "bench:logs"]);
+console.log("[bench] npm run bench:deploy");
+run("npm", ["run", "--silent", "bench:deploy"]);
