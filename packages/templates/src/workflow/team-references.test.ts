@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { renderExport } from "../export/render-export";
 import {
   substituteTeamReferences,
   teamReferenceNames,
@@ -57,6 +58,10 @@ describe("team variable references", () => {
     expect(workflowTeamReferences(result.spec)).toEqual([
       { name: "DB_HOST", path: ["services", "api", "env", "DATABASE_URL"] },
     ]);
+    // An export keeps the reference as written: the value lives in the team, not the workflow.
+    const files = renderExport({ spec: result.spec });
+    const example = Object.entries(files).find(([path]) => path.endsWith("api.env.example"));
+    expect(example?.[1].content).toContain("DATABASE_URL='postgres://app@${{ team.DB_HOST }}:5432/app'");
   });
 
   it("checks a Compose document interpolated with a reference as a stand-in", () => {
