@@ -273,13 +273,8 @@ export async function claimNextJob(db: Db, args: ClaimJobArgs): Promise<JobAssig
       await failClaimedJob(db, row, `This job cannot be started: ${(error as Error).message}.`);
       continue;
     }
-    // The host's policy may have narrowed since the revision was saved against it.
-    const refusal = jobPolicyRefusal(payload.workflow.name, payload.services, readHostPolicy(row.hostPolicy));
-    if (refusal) {
-      await failClaimedJob(db, row, refusal);
-      continue;
-    }
-    // An action runs what is already on the host and never reads the spec's env.
+    // An action runs what is already on the host and never reads the spec's env. Substituted
+    // before the policy check, so that check sees the values the host will get.
     if (!payload.action) {
       try {
         const services = await substituteTeamVariables(db, {
@@ -293,6 +288,12 @@ export async function claimNextJob(db: Db, args: ClaimJobArgs): Promise<JobAssig
         await failClaimedJob(db, row, error.message);
         continue;
       }
+    }
+    // The host's policy may have narrowed since the revision was saved against it.
+    const refusal = jobPolicyRefusal(payload.workflow.name, payload.services, readHostPolicy(row.hostPolicy));
+    if (refusal) {
+      await failClaimedJob(db, row, refusal);
+      continue;
     }
     try {
       return await toAssignment(row, payload, args.resolveSecrets);

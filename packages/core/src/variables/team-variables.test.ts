@@ -119,6 +119,30 @@ describe.skipIf(!ok)("team variables", { timeout: 60_000 }, () => {
     expect(stored.error).toContain(wf.name);
   });
 
+  it("checks the host's policy with the values: a variable that turns a volume into a host bind is refused at claim", async () => {
+    const t = await team("Policy");
+    await setTeamVariable(db.prisma, t.admin, { name: "DATA", value: "appdata" });
+    const wf = await createWorkflow(db.prisma, t.admin, {
+      source: `name: ${uniqueName("wf")}
+targets: { hosts: [${t.host.name}] }
+services:
+  db:
+    env: { VOL: "\${{ team.DATA }}" }
+    compose:
+      inline:
+        services:
+          db: { image: "capstan-busybox:test", volumes: ["\${VOL}:/data"] }
+        volumes: { appdata: {} }
+`,
+    });
+    await setTeamVariable(db.prisma, t.admin, { name: "DATA", value: "/etc" });
+    const { job, stored } = await t.deployAndClaim(wf.revision.id);
+    expect(job).toBeNull();
+    expect(stored.state).toBe("FAILED");
+    expect(stored.error).toContain("Refused by this host's policy");
+    expect(stored.error).toContain("/etc");
+  });
+
   it("refuses to save a revision naming an unknown variable, with a did-you-mean for a near miss", async () => {
     const t = await team("Save");
     await setTeamVariable(db.prisma, t.admin, { name: "DB_HOST", value: "db.internal" });
