@@ -16,7 +16,8 @@ export function TeamSecrets() {
   const queryClient = useQueryClient();
   const canEdit = team.role === "OWNER" || team.role === "ADMIN";
   const input = { teamId: team.id };
-  const query = useQuery(trpc.secrets.listTeam.queryOptions(input));
+  // Always fresh on arrival: "Used by" changes whenever a workflow is saved elsewhere.
+  const query = useQuery({ ...trpc.secrets.listTeam.queryOptions(input), staleTime: 0 });
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.secrets.listTeam.queryKey(input) });
   const [name, setName] = useState("");
   const set = useMutation(trpc.secrets.setTeam.mutationOptions({ onSuccess: () => refresh() }));

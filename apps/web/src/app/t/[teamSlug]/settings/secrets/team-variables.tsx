@@ -17,7 +17,8 @@ export function TeamVariables() {
   const queryClient = useQueryClient();
   const canEdit = team.role === "OWNER" || team.role === "ADMIN";
   const input = { teamId: team.id };
-  const query = useQuery(trpc.variables.list.queryOptions(input));
+  // Always fresh on arrival: "Used by" changes whenever a workflow is saved elsewhere.
+  const query = useQuery({ ...trpc.variables.list.queryOptions(input), staleTime: 0 });
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.variables.list.queryKey(input) });
   const set = useMutation(trpc.variables.set.mutationOptions({ onSuccess: () => refresh() }));
   const remove = useMutation(trpc.variables.delete.mutationOptions({ onSuccess: () => refresh() }));
