@@ -22,3 +22,4 @@ export * from "./workflow/json-schema";
 export * from "./workflow/nix-spec";
 export * from "./workflow/spec";
 export * from "./workflow/task-spec";
+export * from "./workflow/team-references";

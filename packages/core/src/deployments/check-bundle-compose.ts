@@ -9,6 +9,7 @@ import {
 import type { HostPolicy } from "@capstan/templates/workflow/host-policy";
 import { parseWorkflowYaml } from "@capstan/templates/workflow/parse-workflow-yaml";
 import type { ComposeServiceSpec } from "@capstan/templates/workflow/spec";
+import { teamReferencePlaceholders } from "@capstan/templates/workflow/team-references";
 import type { WorkflowIssue } from "@capstan/templates/workflow/workflow-issue";
 
 /** Where the control plane pretends the bundle is unpacked; the agent uses its release folder. */
@@ -46,7 +47,7 @@ export function checkBundleCompose(input: BundleComposeInput): WorkflowIssue[] {
   // before it, the check runs without it.
   const prepare = {
     document: parsed.parsed.value,
-    variables: { ...input.spec.env, ...secretPlaceholders(input.spec.secrets) },
+    variables: { ...teamReferencePlaceholders(input.spec.env), ...secretPlaceholders(input.spec.secrets) },
     policy: input.policy,
     project,
   };

@@ -10,6 +10,7 @@ import { type JobPayload, readJobPayload } from "../columns/job-payload";
 import { type Db, withTransaction } from "../db";
 import { isAppError } from "../errors";
 import { settleDeployments } from "../lifecycle/settle-deployments";
+import { substituteTeamVariables } from "../variables/substitute-team-variables";
 import { checkCustomCertificate, decodePemSecret } from "./check-custom-certificate";
 import { jobPolicyRefusal } from "./job-policy-refusal";
 
@@ -102,7 +103,7 @@ async function hasQueuedJob(db: Db, hostId: string): Promise<boolean> {
   return rows[0]?.queued === true;
 }
 
-/** Fails a job right after claiming it (secrets unavailable): the deploy never starts with empty values. */
+/** Fails a job right after claiming it (secrets or team variables unavailable): the deploy never starts with empty values. */
 async function failClaimedJob(db: Db, row: ClaimedRow, message: string): Promise<void> {
   await withTransaction(db, async (tx) => {
     await tx.$executeRaw`UPDATE "Job" SET state = 'FAILED', error = ${message}, "finishedAt" = now(), "leaseExpiresAt" = NULL
@@ -271,6 +272,22 @@ export async function claimNextJob(db: Db, args: ClaimJobArgs): Promise<JobAssig
     } catch (error) {
       await failClaimedJob(db, row, `This job cannot be started: ${(error as Error).message}.`);
       continue;
+    }
+    // An action runs what is already on the host and never reads the spec's env. Substituted
+    // before the policy check, so that check sees the values the host will get.
+    if (!payload.action) {
+      try {
+        const services = await substituteTeamVariables(db, {
+          teamId: row.teamId,
+          workflow: payload.workflow.name,
+          services: payload.services,
+        });
+        payload = { ...payload, services };
+      } catch (error) {
+        if (!isAppError(error)) throw error;
+        await failClaimedJob(db, row, error.message);
+        continue;
+      }
     }
     // The host's policy may have narrowed since the revision was saved against it.
     const refusal = jobPolicyRefusal(payload.workflow.name, payload.services, readHostPolicy(row.hostPolicy));

@@ -9,6 +9,7 @@ import {
 } from "@capstan/templates/compose/prepare-compose-document";
 import { checkServiceUnitPolicy } from "@capstan/templates/workflow/check-systemd-policy";
 import { isComposeService } from "@capstan/templates/workflow/spec";
+import { teamReferencePlaceholders } from "@capstan/templates/workflow/team-references";
 import { formatIssuePath } from "@capstan/templates/workflow/workflow-issue";
 import type { JobPayload } from "../columns/job-payload";
 
@@ -26,7 +27,7 @@ export function jobPolicyRefusal(
     if (!isComposeService(spec) || !spec.compose.inline) continue;
     const prepared = prepareComposeDocument({
       document: spec.compose.inline,
-      variables: { ...spec.env, ...secretPlaceholders(spec.secrets) },
+      variables: { ...teamReferencePlaceholders(spec.env), ...secretPlaceholders(spec.secrets) },
       policy,
     });
     if (!prepared.ok)

@@ -5,6 +5,7 @@ import { recordAuditEvent } from "../audit/record-audit-event";
 import { type Db, withTransaction } from "../db";
 import { conflict } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
+import { assertTeamVariablesExist } from "../variables/assert-team-variables-exist";
 import { assertTargetHostPolicies } from "./assert-target-host-policies";
 import { assertNoDomainClash } from "./find-domain-clashes";
 import { assertNoServiceNameClash } from "./find-service-name-clashes";
@@ -46,6 +47,7 @@ export async function createWorkflow(
     source: input.source,
   });
   await assertNoDomainClash(db, { teamId: actor.teamId, spec: valid.spec, source: input.source });
+  await assertTeamVariablesExist(db, { teamId: actor.teamId, spec: valid.spec, source: input.source });
   try {
     return await withTransaction(db, async (tx) => {
       const workflow = await tx.workflow.create({ data: { teamId: actor.teamId, name } });

@@ -7,6 +7,7 @@ import { recordAuditEvent } from "../audit/record-audit-event";
 import { type Db, withTransaction } from "../db";
 import { badRequest } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
+import { assertTeamVariablesExist } from "../variables/assert-team-variables-exist";
 import { assertTargetHostPolicies } from "./assert-target-host-policies";
 import { assertNoDomainClash } from "./find-domain-clashes";
 import { assertNoServiceNameClash } from "./find-service-name-clashes";
@@ -72,6 +73,7 @@ export async function saveRevision(
       source: input.source,
     });
     await assertNoDomainClash(tx, { teamId: actor.teamId, spec: valid.spec, source: input.source });
+    await assertTeamVariablesExist(tx, { teamId: actor.teamId, spec: valid.spec, source: input.source });
     const revision = await tx.revision.create({
       data: {
         workflowId: workflow.id,

@@ -2,7 +2,7 @@
 // the JSON Schema's `description`). Paths use `*` for a name (a service, a task) and `[]` for a
 // list item. docs/workflow-format.md has the full text; these are its first sentences.
 const SERVICE = {
-  env: "Environment variables (`NAME: value`). Numbers and booleans are written as text; values are one line.",
+  env: "Environment variables (`NAME: value`). Numbers and booleans are written as text; values are one line. `${{ team.NAME }}` in a value names a team variable, filled in at deploy time.",
   secrets:
     "Secrets this service receives, by name; each must be listed in the top-level `secrets`. A name cannot be both in `env` and in `secrets`.",
   healthChecks:

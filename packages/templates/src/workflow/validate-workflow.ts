@@ -24,6 +24,7 @@ import {
   type WorkflowSpec,
   workflowSpecSchema,
 } from "./spec";
+import { teamReferencePlaceholders, teamReferenceProblem } from "./team-references";
 import type { IssuePath, WorkflowIssue } from "./workflow-issue";
 import { zodIssuesToWorkflowIssues } from "./zod-issues";
 
@@ -134,7 +135,9 @@ export function validateWorkflowSpec(
           message: `secret \`${secret}\` is not declared in the top-level \`secrets\` list`,
         });
     });
-    for (const key of Object.keys(service.env)) {
+    for (const [key, value] of Object.entries(service.env)) {
+      const reference = teamReferenceProblem(value);
+      if (reference) issues.push({ path: ["services", name, "env", key], message: reference });
       if (key.startsWith(RESERVED_ENV_PREFIX))
         issues.push({
           path: ["services", name, "env", key],
@@ -235,11 +238,11 @@ export function validateWorkflowSpec(
 }
 
 /**
- * The document as it will run: interpolated with the service's env and its secrets' names as
- * stand-ins (their values are unknown here; the agent checks again with them), then checked.
+ * The document as it will run: interpolated with the service's env and its secrets' and team
+ * variables' names as stand-ins (their values are unknown here; the agent checks again with them), then checked.
  */
 function checkCompose(doc: unknown, service: ServiceSpec, policy: HostPolicy | undefined): WorkflowIssue[] {
-  const variables = { ...service.env, ...secretPlaceholders(service.secrets) };
+  const variables = { ...teamReferencePlaceholders(service.env), ...secretPlaceholders(service.secrets) };
   const prepared = prepareComposeDocument({ document: doc, variables, policy });
   return prepared.ok ? [] : prepared.issues;
 }

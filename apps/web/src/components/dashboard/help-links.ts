@@ -22,7 +22,7 @@ export const HELP_LINKS: HelpLink[] = [
   { route: "/templates", page: "templates" },
   { route: "/team", page: "dashboard", anchor: "team-roles-and-the-audit-log" },
   { route: "/audit", page: "dashboard", anchor: "team-roles-and-the-audit-log" },
-  { route: "/settings/secrets", page: "secrets", anchor: "team-secrets" },
+  { route: "/settings/secrets", page: "secrets", anchor: "team-variables" },
   { route: "/settings/webhooks", page: "webhooks" },
   { route: "/api", page: "api" },
 ];

@@ -32,7 +32,7 @@ const NAV = [
   { href: "/deployments", label: "Deployments", icon: DeploymentsIcon },
   { href: "/team", label: "Team", icon: TeamIcon },
   { href: "/audit", label: "Audit", icon: AuditIcon },
-  { href: "/settings/secrets", label: "Secrets", icon: SecretsIcon },
+  { href: "/settings/secrets", label: "Variables and secrets", icon: SecretsIcon },
   { href: "/settings/webhooks", label: "Webhooks", icon: WebhooksIcon },
   { href: "/api", label: "API", icon: ApiIcon },
 ];

@@ -15,6 +15,7 @@ import { setupRouter } from "./routers/setup";
 import { tasksRouter } from "./routers/tasks";
 import { teamRouter } from "./routers/team";
 import { tokensRouter } from "./routers/tokens";
+import { variablesRouter } from "./routers/variables";
 import { webhooksRouter } from "./routers/webhooks";
 import { workflowsRouter } from "./routers/workflows";
 
@@ -27,6 +28,7 @@ export const appRouter = createTRPCRouter({
   hosts: hostsRouter,
   workflows: workflowsRouter,
   secrets: secretsRouter,
+  variables: variablesRouter,
   tokens: tokensRouter,
   members: membersRouter,
   deployments: deploymentsRouter,

@@ -2,13 +2,13 @@
 // The team's own secrets: any workflow may name one in `secrets:` and gets its value at deploy
 // time unless it sets its own of that name. Write-only like a workflow's, with where each is used.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import Link from "next/link";
 import { useState } from "react";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
 import { focusSecretValue, SecretForm, SecretList } from "@/components/secrets/secret-editor";
-import { EmptyState, ErrorNotice, PageHeader, Spinner } from "@/components/ui";
+import { EmptyState, ErrorNotice, Spinner } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
+import { UsedBy } from "./used-by";
 
 export function TeamSecrets() {
   const trpc = useTRPC();
@@ -16,7 +16,8 @@ export function TeamSecrets() {
   const queryClient = useQueryClient();
   const canEdit = team.role === "OWNER" || team.role === "ADMIN";
   const input = { teamId: team.id };
-  const query = useQuery(trpc.secrets.listTeam.queryOptions(input));
+  // Always fresh on arrival: "Used by" changes whenever a workflow is saved elsewhere.
+  const query = useQuery({ ...trpc.secrets.listTeam.queryOptions(input), staleTime: 0 });
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.secrets.listTeam.queryKey(input) });
   const [name, setName] = useState("");
   const set = useMutation(trpc.secrets.setTeam.mutationOptions({ onSuccess: () => refresh() }));
@@ -26,11 +27,14 @@ export function TeamSecrets() {
 
   return (
     <div className="space-y-8">
-      <PageHeader
-        title="Team secrets"
-        description="Shared by every workflow of the team: a workflow that names one in its secrets gets its value at deploy time, unless the workflow sets its own of that name. Encrypted at rest and write-only."
-      />
-      <section aria-label="Team secrets" className="space-y-3">
+      <section aria-labelledby="team-secrets-title" className="space-y-3">
+        <h2 id="team-secrets-title" className="text-lg font-semibold text-slate-900">
+          Team secrets
+        </h2>
+        <p className="text-sm text-slate-600">
+          A workflow that names one in its <code>secrets</code> gets its value at deploy time, unless the
+          workflow sets its own of that name. Encrypted at rest and write-only.
+        </p>
         {query.isPending ? <Spinner label="Loading secrets" /> : null}
         {query.isError ? (
           <ErrorNotice message={errorMessage(query.error)} onRetry={() => query.refetch()} />
@@ -50,28 +54,12 @@ export function TeamSecrets() {
             }}
             onDelete={(n) => remove.mutate({ ...input, name: n })}
             deleting={remove.isPending ? (remove.variables?.name ?? null) : null}
-            extra={(s) => {
-              const used = usedBy.get(s.name) ?? [];
-              return (
-                <div className="text-xs text-slate-600" data-testid="used-by">
-                  {used.length === 0 ? (
-                    "Not used by any workflow's latest revision"
-                  ) : (
-                    <>
-                      Used by{" "}
-                      {used.map((w, i) => (
-                        <span key={w.id}>
-                          {i > 0 ? ", " : ""}
-                          <Link className="underline" href={`/t/${team.slug}/workflows/${w.id}/secrets`}>
-                            {w.name}
-                          </Link>
-                        </span>
-                      ))}
-                    </>
-                  )}
-                </div>
-              );
-            }}
+            extra={(s) => (
+              <UsedBy
+                workflows={usedBy.get(s.name) ?? []}
+                href={(id) => `/t/${team.slug}/workflows/${id}/secrets`}
+              />
+            )}
             deleteWarning={(n) =>
               `Deploys of workflows that use ${n} without their own will fail until it is set again.`
             }
