@@ -276,4 +276,31 @@ describe.skipIf(!ok)("agent upgrades", () => {
     const fleet = await listFleet(db.prisma, { teamId, release });
     expect(fleet.hosts.find((h) => h.id === host.id)?.upgrade?.status).toBe("FAILED");
   });
+
+  it("closes an overdue upgrade once when replicas race (heartbeats on one, the fleet view on another)", async () => {
+    const teamId = (await createTestTeam(db.prisma)).id;
+    const host = await createTestHost(db.prisma, teamId);
+    await beat(host.id, "0.0.9");
+    const { requested } = await requestAgentUpgrades(db.prisma, {
+      teamId,
+      hostIds: [host.id],
+      actor,
+      release,
+      deadlineSeconds: 60,
+    });
+    const id = requested[0]!.upgradeId;
+    expect((await beat(host.id, "0.0.9")).upgrade?.id).toBe(id); // sent: now under way
+    await db.prisma.agentUpgrade.update({
+      where: { id },
+      data: { sentAt: new Date(Date.now() - 3_600_000) },
+    });
+    await Promise.all([
+      ...Array.from({ length: 4 }, () => beat(host.id, "0.0.9")),
+      ...Array.from({ length: 4 }, () => listFleet(db.prisma, { teamId, release })),
+    ]);
+    expect((await db.prisma.agentUpgrade.findUniqueOrThrow({ where: { id } })).status).toBe("FAILED");
+    expect(
+      await db.prisma.auditEvent.count({ where: { targetId: host.id, kind: "agent.upgrade_failed" } }),
+    ).toBe(1);
+  });
 });

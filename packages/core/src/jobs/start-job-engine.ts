@@ -1,5 +1,8 @@
 // The control plane's background work for agents, started once per process (from the web app's
-// instrumentation register()). Importing this module starts nothing.
+// instrumentation register()). Importing this module starts nothing. With several replicas on
+// one database each runs its own LISTEN connection and sweeps (they serve their own waiting
+// polls), but the reaper's timer runs a pass only when it takes the shared lease, so the reaper
+// works once per interval across all of them (take-engine-lease.ts).
 import type { PrismaClient } from "@capstan/db";
 import { type AgentSettings, DEFAULT_AGENT_SETTINGS } from "../agents/agent-settings";
 import { purgeAgentNonces } from "../agents/purge-agent-nonces";
@@ -10,6 +13,10 @@ import { LOGS_CHANNEL } from "../log-streams/notify-log-streams";
 import { findHostsWithQueuedJobs } from "./find-hosts-with-queued-jobs";
 import { JobNotifier } from "./job-notifier";
 import { reapJobs } from "./reap-jobs";
+import { takeEngineLease } from "./take-engine-lease";
+
+/** The reaper's lease (EngineLease row). */
+export const REAPER_LEASE = "reaper";
 
 export interface JobEngineOptions {
   /** The client, not a Db: the engine outlives any transaction and runs each pass on its own. */
@@ -27,8 +34,10 @@ export interface JobEngine {
   /** Live logs: wakes the agents' order polls (`o:<hostId>`) and the viewers (`c:<streamId>`). */
   logNotifier: JobNotifier;
   settings: AgentSettings;
-  /** One reaper pass now (tests and shutdown use it). */
+  /** One reaper pass now, lease or not (tests and shutdown use it). */
   reapNow(): Promise<void>;
+  /** What the timer does: a pass only if this process takes the replicas' shared lease. */
+  reapIfDue(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -69,7 +78,21 @@ export async function startJobEngine(options: JobEngineOptions): Promise<JobEngi
       running = false;
     }
   };
-  const timer = setInterval(() => void reapNow(), options.reapIntervalMs ?? 5000);
+  const reapIntervalMs = options.reapIntervalMs ?? 5000;
+  // The lease ends a little before this replica's next tick, so timer drift never skips a pass.
+  const leaseSeconds = (reapIntervalMs * 0.9) / 1000;
+  const reapIfDue = async () => {
+    if (running) return false;
+    try {
+      if (!(await takeEngineLease(prisma, { name: REAPER_LEASE, seconds: leaseSeconds }))) return false;
+    } catch (error) {
+      log("warn", `job reaper lease failed: ${(error as Error).message}`);
+      return false;
+    }
+    await reapNow();
+    return true;
+  };
+  const timer = setInterval(() => void reapIfDue(), reapIntervalMs);
   timer.unref();
 
   return {
@@ -77,6 +100,7 @@ export async function startJobEngine(options: JobEngineOptions): Promise<JobEngi
     logNotifier,
     settings,
     reapNow,
+    reapIfDue,
     async stop() {
       clearInterval(timer);
       await notifier.stop();

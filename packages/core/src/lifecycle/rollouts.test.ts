@@ -12,7 +12,9 @@ import {
 } from "../deployments/test-fixtures";
 import { claimNextJob } from "../jobs/claim-job";
 import { completeJob } from "../jobs/complete-job";
+import { reapJobs } from "../jobs/reap-jobs";
 import { readRolloutPlan, splitIntoWaves, waveSize } from "../rollouts/rollout-plan";
+import { settleDeployments } from "./settle-deployments";
 
 const ok = requireComponents("core/rollouts", await postgresComponent());
 
@@ -157,6 +159,33 @@ describe.skipIf(!ok)("rollout engine", () => {
     expect(final.status).toBe("FAILED");
     expect(final.error).toMatch(/Auto-rollback is off/);
     expect(readRolloutPlan(final.plan)?.rollback).toBeNull();
+  });
+
+  it("opens the next wave once when several replicas settle the deployment at the same moment", async () => {
+    const [h1, h2, h3] = await threeHosts();
+    const workflow = `wf-race-${Date.now().toString(36)}`;
+    const v1 = await createTestRevision(db.prisma, teamId, { workflow, rollout: { batchSize: 1 } });
+    const { deployment: d } = await deployTo(db.prisma, teamId, v1.id, [h1!.id, h2!.id, h3!.id]);
+    const first = (await claim(h1!))!;
+    // The job finished, but nobody has settled the deployment yet (as if the completing replica
+    // died right after its write): every replica's reaper and completions now race to do it.
+    await db.prisma.job.update({
+      where: { id: first.id },
+      data: { state: "SUCCEEDED", finishedAt: new Date() },
+    });
+    await Promise.all([
+      ...Array.from({ length: 6 }, () => settleDeployments(db.prisma, [d.id])),
+      reapJobs(db.prisma),
+      reapJobs(db.prisma),
+    ]);
+    const started = await db.prisma.auditEvent.findMany({
+      where: { kind: "rollout.wave_started", targetId: d.id },
+      select: { data: true },
+    });
+    expect(started.filter((e) => (e.data as { wave?: number }).wave === 2)).toHaveLength(1);
+    expect(readRolloutPlan((await deployment(d.id)).plan)?.currentWave).toBe(1);
+    expect((await claim(h2!))?.deploymentId).toBe(d.id);
+    expect(await claim(h3!)).toBeNull();
   });
 
   it("percentage batches: 50% of 3 hosts is waves of 2 and 1; hosts of a wave run together", async () => {
