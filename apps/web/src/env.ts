@@ -70,6 +70,11 @@ export const env = createEnv({
       }),
     /** Also write the first-run setup code to this file (mode 0600): `npm start` and the e2e tests read it. */
     CAPSTAN_SETUP_CODE_FILE: z.string().optional(),
+    /**
+     * Set by the lean agent server for the dashboard process it starts (server/agent-server/main.ts),
+     * never by hand: requests carrying it come from that server (server/request-stamps.ts).
+     */
+    CAPSTAN_FRONT_TOKEN: z.string().min(32).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   },
   client: {},
