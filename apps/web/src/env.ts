@@ -104,3 +104,8 @@ if (production && !process.env.NEXTAUTH_URL && process.env.CAPSTAN_SKIP_ENV_VALI
     "CAPSTAN_PUBLIC_URL is missing: set it to the URL people and agents use to reach Capstan, e.g. https://capstan.example.com.",
   );
 }
+
+/** The environment of the dashboard process the lean agent server starts: this one plus its token. */
+export function dashboardProcessEnv(frontToken: string): NodeJS.ProcessEnv {
+  return { ...process.env, CAPSTAN_FRONT_TOKEN: frontToken };
+}

@@ -191,7 +191,7 @@ describe.skipIf(!ok)("lean agent server", () => {
       method: "GET",
       path: "/",
       from: "127.0.0.3",
-      headers: { "x-capstan-peer-address": "203.0.113.9", "x-capstan-front-token": "f".repeat(63) + "e" },
+      headers: { "x-capstan-peer-address": "203.0.113.9", "x-capstan-front-token": `${"f".repeat(63)}e` },
     });
     expect(seen[0]!.headers["x-capstan-peer-address"]).toBe("127.0.0.3");
   });

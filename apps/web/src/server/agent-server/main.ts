@@ -43,8 +43,9 @@ function portArg(value: string, name: string): number {
   return port;
 }
 
+let dashboardProcessEnv: typeof import("@/env").dashboardProcessEnv;
 try {
-  await import("@/env");
+  ({ dashboardProcessEnv } = await import("@/env"));
 } catch (error) {
   fail(`${(error as Error).message}. Fix the environment and start again.`);
 }
@@ -65,8 +66,8 @@ const dashboard: ChildProcess = spawn(
   [nextBin, "start", "-H", "127.0.0.1", "-p", String(dashboardPort), "--keepAliveTimeout", "70000"],
   {
     cwd: webDir,
-    // The environment is passed on as it is, plus the token the dashboard believes (request-stamps.ts).
-    env: { ...process.env, CAPSTAN_FRONT_TOKEN: frontToken },
+    // This environment plus the token the dashboard believes (request-stamps.ts).
+    env: dashboardProcessEnv(frontToken),
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   },
 );
