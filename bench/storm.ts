@@ -10,7 +10,7 @@
 //   next: a bare `next start` serving the agent API too (the layout before the agent server).
 // One line per mode: `storm mode=... agents=... health_p50_ms=... health_p99_ms=... health_max_ms=...`
 // and the run recorded in docs/dev/benchmarks.md. Bounded: stops by itself.
-import http from "node:http";
+import { spawn } from "node:child_process";
 import { loadavg, setPriority } from "node:os";
 import { parseArgs } from "node:util";
 import { createTestTeam } from "@capstan/core/deployments/test-fixtures";
@@ -62,7 +62,7 @@ const STORM: BenchSection = {
   intro: [
     "N simulated agents (real protocol, signed) each send a heartbeat and open a 25 s long-poll in",
     "the same instant, R rounds (every round drops all polls and reconnects them at once), while a",
-    "prober asks GET /api/health every 50 ms on its own keep-alive connection. `agent-server`: the",
+    "prober (its own process) asks GET /api/health every 50 ms on one keep-alive connection. `agent-server`: the",
     "production layout (lean agent server on the public port, dashboard proxied from loopback);",
     "`direct` is the same dashboard asked on its loopback port (a two-port reverse-proxy layout).",
     "`next`: a bare `next start` serving the agent API too. Goal: health p99 < 100 ms at every",
@@ -70,40 +70,43 @@ const STORM: BenchSection = {
   ],
 };
 
-/** GET /api/health every 50 ms on one keep-alive connection; latencies in ms (failures: 10 s). */
+// The prober runs in its own process: in this one, signing for a thousand agents would delay its
+// timers and inflate what it measures. One latency per line on stdout (failures count as 10 s).
+const PROBER = `
+const http = require("node:http");
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const url = process.argv[1] + "/api/health";
+function once() {
+  const started = performance.now();
+  let done = false;
+  const finish = (ok) => {
+    if (done) return;
+    done = true;
+    process.stdout.write((ok ? performance.now() - started : 10000).toFixed(2) + "\\n");
+    setTimeout(once, Math.max(0, 50 - (performance.now() - started)));
+  };
+  const req = http.get(url, { agent, timeout: 10000 }, (res) => {
+    res.resume();
+    res.on("end", () => finish(res.statusCode === 200));
+  });
+  req.on("timeout", () => req.destroy(new Error("timeout")));
+  req.on("error", () => finish(false));
+}
+once();`;
+
+/** GET /api/health every 50 ms on one keep-alive connection, from another process. */
 function probe(url: string): { stop: () => Promise<number[]> } {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const samples: number[] = [];
-  let running = true;
-  const once = () =>
-    new Promise<void>((resolve) => {
-      const started = performance.now();
-      const req = http.get(`${url}/api/health`, { agent, timeout: 10_000 }, (res) => {
-        res.resume();
-        res.on("end", () => {
-          samples.push(res.statusCode === 200 ? performance.now() - started : 10_000);
-          resolve();
-        });
-      });
-      req.on("timeout", () => req.destroy(new Error("timeout")));
-      req.on("error", () => {
-        samples.push(10_000);
-        resolve();
-      });
-    });
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now();
-      await once();
-      await sleep(Math.max(0, 50 - (performance.now() - started)));
-    }
-  })();
+  const child = spawn(process.execPath, ["-e", PROBER, url], { stdio: ["ignore", "pipe", "inherit"] });
+  let text = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    text += chunk.toString();
+  });
   return {
     stop: async () => {
-      running = false;
-      await loop;
-      agent.destroy();
-      return samples;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+      return text.split("\n").filter(Boolean).map(Number);
     },
   };
 }

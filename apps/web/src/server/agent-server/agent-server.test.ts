@@ -2,7 +2,7 @@
 // agent calls are answered here, unsigned and re-spelled ones refused with nothing claimed, and
 // everything else reaches the dashboard (a recording stand-in for `next start`, stamped the way
 // Next's server is) with the client's real address and nothing a client forged.
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   createTestHost,
@@ -15,42 +15,10 @@ import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capst
 import { createAgentClient, importAgentPrivateKey, signAgentRequest } from "@capstan/protocol";
 import { requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rawRequest } from "../../../test/raw-request";
 
 const ok = requireComponents("web/agent-server", await postgresAvailable());
 const FRONT_TOKEN = "f".repeat(64);
-
-interface Answer {
-  status: number;
-  body: string;
-}
-
-/** One raw request (node:http sends the path unnormalised), optionally from another loopback address. */
-function raw(
-  port: number,
-  options: { method: string; path: string; headers?: Record<string, string>; body?: string; from?: string },
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: "127.0.0.1",
-        port,
-        method: options.method,
-        path: options.path,
-        headers: options.headers,
-        localAddress: options.from,
-      },
-      (res) => {
-        let text = "";
-        res.on("data", (chunk) => {
-          text += chunk;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on("error", reject);
-    req.end(options.body);
-  });
-}
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -138,11 +106,16 @@ describe.skipIf(!ok)("lean agent server", () => {
     const body = JSON.stringify({ waitSeconds: 0 });
     const json = { "content-type": "application/json" };
 
-    const unsigned = await raw(port, { method: "POST", path: "/api/agent/v1/poll", headers: json, body });
+    const unsigned = await rawRequest(port, {
+      method: "POST",
+      path: "/api/agent/v1/poll",
+      headers: json,
+      body,
+    });
     expect(unsigned.status).toBe(401);
     expect(unsigned.body).not.toContain(jobIds[0]!);
 
-    const dotted = await raw(port, {
+    const dotted = await rawRequest(port, {
       method: "POST",
       path: "/api/agent/v1/./poll",
       headers: {
@@ -156,7 +129,7 @@ describe.skipIf(!ok)("lean agent server", () => {
     expect(dotted.status).toBe(400);
     expect(dotted.body).toContain("exactly as the agent protocol spells it");
 
-    const tooLarge = await raw(port, {
+    const tooLarge = await rawRequest(port, {
       method: "POST",
       path: "/api/agent/v1/poll",
       headers: { ...json, authorization: await signed(host, "/api/agent/v1/poll", body) },
@@ -171,7 +144,7 @@ describe.skipIf(!ok)("lean agent server", () => {
 
   it("proxies the rest to the dashboard with the client's address, never a forged one", async () => {
     seen.length = 0;
-    const answer = await raw(port, {
+    const answer = await rawRequest(port, {
       method: "GET",
       path: "/t/x/../settings?tab=1",
       from: "127.0.0.2",
@@ -187,7 +160,7 @@ describe.skipIf(!ok)("lean agent server", () => {
     // Straight to the dashboard's port, a forged address without the front token is not believed.
     seen.length = 0;
     const dashboardPort = (dashboard.address() as AddressInfo).port;
-    await raw(dashboardPort, {
+    await rawRequest(dashboardPort, {
       method: "GET",
       path: "/",
       from: "127.0.0.3",
@@ -201,7 +174,7 @@ describe.skipIf(!ok)("lean agent server", () => {
     const closed = createAgentServer({ host: "127.0.0.1", port: 1, frontToken: FRONT_TOKEN });
     const p = await listen(closed);
     try {
-      const answer = await raw(p, { method: "GET", path: "/api/health" });
+      const answer = await rawRequest(p, { method: "GET", path: "/api/health" });
       expect(answer.status).toBe(502);
       expect(answer.body).toContain("The dashboard is not answering");
     } finally {
