@@ -23,7 +23,8 @@ const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
-const upstreamAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+// No socket limit: browsers hold Server-Sent Events streams open for as long as a page is.
+const upstreamAgent = new http.Agent({ keepAlive: true });
 
 function forwardedHeaders(req: IncomingMessage, dashboard: Dashboard): http.OutgoingHttpHeaders {
   const headers: http.OutgoingHttpHeaders = {};
@@ -34,7 +35,7 @@ function forwardedHeaders(req: IncomingMessage, dashboard: Dashboard): http.Outg
 }
 
 function unavailable(res: ServerResponse): void {
-  if (res.headersSent) {
+  if (res.headersSent || res.destroyed) {
     res.destroy();
     return;
   }
