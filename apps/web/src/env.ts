@@ -71,6 +71,19 @@ export const env = createEnv({
     /** Also write the first-run setup code to this file (mode 0600): `npm start` and the e2e tests read it. */
     CAPSTAN_SETUP_CODE_FILE: z.string().optional(),
     /**
+     * The dashboard's own port and address behind the agent server (server/agent-server/main.ts).
+     * Default: a free port on 127.0.0.1, reached only through the agent server. Fixed, a reverse
+     * proxy can route browsers to it directly (docs/user/getting-started.md, "Behind a reverse proxy").
+     */
+    CAPSTAN_DASHBOARD_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    CAPSTAN_DASHBOARD_HOST: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9.:-]{1,253}$/,
+        "CAPSTAN_DASHBOARD_HOST must be an IP address or host name, e.g. 127.0.0.1 or 0.0.0.0",
+      )
+      .default("127.0.0.1"),
+    /**
      * Set by the lean agent server for the dashboard process it starts (server/agent-server/main.ts),
      * never by hand: requests carrying it come from that server (server/request-stamps.ts).
      */

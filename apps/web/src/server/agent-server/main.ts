@@ -15,7 +15,7 @@ const { values } = parseArgs({
   options: {
     port: { type: "string", default: "3000" },
     hostname: { type: "string", default: "0.0.0.0" },
-    /** The dashboard's loopback port; default: a free one. */
+    /** The dashboard's port (else CAPSTAN_DASHBOARD_PORT, else a free one on loopback). */
     "dashboard-port": { type: "string" },
   },
 });
@@ -43,9 +43,9 @@ function portArg(value: string, name: string): number {
   return port;
 }
 
-let dashboardProcessEnv: typeof import("@/env").dashboardProcessEnv;
+let appEnv: typeof import("@/env");
 try {
-  ({ dashboardProcessEnv } = await import("@/env"));
+  appEnv = await import("@/env");
 } catch (error) {
   fail(`${(error as Error).message}. Fix the environment and start again.`);
 }
@@ -54,25 +54,28 @@ const { startAgentEngine, stopAgentEngine } = await import("@/server/agent/engin
 const { createAgentServer } = await import("./agent-server");
 
 const port = portArg(values.port, "port");
+const dashboardHost = appEnv.env.CAPSTAN_DASHBOARD_HOST;
 const dashboardPort = values["dashboard-port"]
   ? portArg(values["dashboard-port"], "dashboard-port")
-  : await freeLoopbackPort();
+  : (appEnv.env.CAPSTAN_DASHBOARD_PORT ?? (await freeLoopbackPort()));
 const frontToken = randomBytes(32).toString("hex");
 const webDir = fileURLToPath(new URL("../../..", import.meta.url));
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 
 const dashboard: ChildProcess = spawn(
   process.execPath,
-  [nextBin, "start", "-H", "127.0.0.1", "-p", String(dashboardPort), "--keepAliveTimeout", "70000"],
+  [nextBin, "start", "-H", dashboardHost, "-p", String(dashboardPort), "--keepAliveTimeout", "70000"],
   {
     cwd: webDir,
     // This environment plus the token the dashboard believes (request-stamps.ts).
-    env: dashboardProcessEnv(frontToken),
+    env: appEnv.dashboardProcessEnv(frontToken),
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   },
 );
 
-const server = createAgentServer({ host: "127.0.0.1", port: dashboardPort, frontToken });
+// The dashboard listens on dashboardHost; loopback reaches it unless it is bound to one address.
+const proxyHost = dashboardHost === "0.0.0.0" || dashboardHost === "::" ? "127.0.0.1" : dashboardHost;
+const server = createAgentServer({ host: proxyHost, port: dashboardPort, frontToken });
 let stopping = false;
 async function stop(code: number): Promise<never> {
   if (!stopping) {
