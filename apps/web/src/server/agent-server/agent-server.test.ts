@@ -169,6 +169,22 @@ describe.skipIf(!ok)("lean agent server", () => {
     expect(seen[0]!.headers["x-capstan-peer-address"]).toBe("127.0.0.3");
   });
 
+  it("serves /install.sh itself, never rendering a hostile Host header into the script", async () => {
+    seen.length = 0;
+    const script = await rawRequest(port, { method: "GET", path: "/install.sh" });
+    expect(script.status).toBe(200);
+    expect(script.body).toContain(`http://127.0.0.1:${port}`);
+    const hostile = await rawRequest(port, {
+      method: "GET",
+      path: "/install.sh",
+      headers: { host: "evil.example$(id)" },
+    });
+    expect(hostile.status).toBe(200);
+    expect(hostile.body).not.toContain("evil");
+    expect(hostile.body).not.toContain("$(id)");
+    expect(seen).toEqual([]);
+  });
+
   it("answers 502 with a clear message while the dashboard is down", async () => {
     // Nothing listens on port 1 of loopback.
     const closed = createAgentServer({ host: "127.0.0.1", port: 1, frontToken: FRONT_TOKEN });

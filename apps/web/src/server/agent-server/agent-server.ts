@@ -23,9 +23,14 @@ const dispatchAgent = dispatchTo(agentEndpoints, agentHandlers, {
     ),
 });
 
-// The request's own Host is not trusted for anything here: handlers that build URLs read
-// CAPSTAN_PUBLIC_URL (install-script.ts), as they do under Next.
-const ORIGIN = "http://agent-server.internal";
+// The request's origin from its Host header, as Next builds it. Only install.sh reads it, and only
+// when CAPSTAN_PUBLIC_URL is unset (development): production requires the public URL.
+function originOf(req: IncomingMessage): string {
+  const host = req.headers.host ?? "";
+  return /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host)
+    ? `http://${host}`
+    : "http://localhost";
+}
 
 type Route = "agent" | "install" | "dashboard";
 
@@ -43,7 +48,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, route: "agent" 
     body === null
       ? agentError(badRequest("The request body is too large (1 MiB at most)."), { route: "agent-server" })
       : await (route === "agent" ? dispatchAgent : installScriptResponse)(
-          toFetchRequest(req, { origin: ORIGIN, body, signal: clientGone(res) }),
+          toFetchRequest(req, { origin: originOf(req), body, signal: clientGone(res) }),
         );
   // The rest of an oversized body is not read: the connection closes after the answer.
   if (body === null) res.setHeader("connection", "close");
