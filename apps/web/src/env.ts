@@ -88,6 +88,8 @@ export const env = createEnv({
      * never by hand: requests carrying it come from that server (server/request-stamps.ts).
      */
     CAPSTAN_FRONT_TOKEN: z.string().min(32).optional(),
+    /** Set with the token: where the dashboard reads the agent server's metrics (loopback). */
+    CAPSTAN_AGENT_SERVER_URL: z.url().optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   },
   client: {},
@@ -119,6 +121,6 @@ if (production && !process.env.NEXTAUTH_URL && process.env.CAPSTAN_SKIP_ENV_VALI
 }
 
 /** The environment of the dashboard process the lean agent server starts: this one plus its token. */
-export function dashboardProcessEnv(frontToken: string): NodeJS.ProcessEnv {
-  return { ...process.env, CAPSTAN_FRONT_TOKEN: frontToken };
+export function dashboardProcessEnv(frontToken: string, agentServerUrl: string): NodeJS.ProcessEnv {
+  return { ...process.env, CAPSTAN_FRONT_TOKEN: frontToken, CAPSTAN_AGENT_SERVER_URL: agentServerUrl };
 }

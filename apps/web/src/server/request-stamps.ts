@@ -19,7 +19,8 @@ export const FRONT_TOKEN_HEADER = "x-capstan-front-token";
 
 const INSTALLED = Symbol.for("capstan.request-stamps");
 
-function fromFront(sent: string | string[] | undefined, token: Buffer | undefined): boolean {
+/** True when `sent` (a header's value) is the front token, compared in constant time. */
+export function carriesFrontToken(sent: string | string[] | undefined, token: Buffer | undefined): boolean {
   if (!token || typeof sent !== "string") return false;
   const given = Buffer.from(sent);
   return given.length === token.length && timingSafeEqual(given, token);
@@ -39,7 +40,7 @@ export function stampRequests(frontToken?: string): void {
     proto.emit = function (this: http.Server, event: string | symbol, ...args: unknown[]) {
       if (event === "request") {
         const req = args[0] as http.IncomingMessage;
-        const proxied = fromFront(req.headers[FRONT_TOKEN_HEADER], token);
+        const proxied = carriesFrontToken(req.headers[FRONT_TOKEN_HEADER], token);
         delete req.headers[FRONT_TOKEN_HEADER];
         if (!proxied || typeof req.headers[PEER_ADDRESS_HEADER] !== "string")
           req.headers[PEER_ADDRESS_HEADER] = req.socket?.remoteAddress ?? "";

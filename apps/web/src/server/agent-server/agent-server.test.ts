@@ -185,6 +185,49 @@ describe.skipIf(!ok)("lean agent server", () => {
     expect(seen).toEqual([]);
   });
 
+  it("hands its metrics to the dashboard only with the front token, and /api/metrics sums them in", async () => {
+    const path = "/internal/agent-server/metrics";
+    expect((await rawRequest(port, { method: "GET", path })).status).toBe(404);
+    expect(
+      (
+        await rawRequest(port, {
+          method: "GET",
+          path,
+          headers: { authorization: `Bearer ${"f".repeat(63)}` },
+        })
+      ).status,
+    ).toBe(404);
+    const own = await rawRequest(port, {
+      method: "GET",
+      path,
+      headers: { authorization: `Bearer ${FRONT_TOKEN}` },
+    });
+    expect(own.status).toBe(200);
+    const heartbeats = (json: string) =>
+      (JSON.parse(json) as { name: string; values: { value: number }[] }[]).find(
+        (m) => m.name === "capstan_agent_heartbeats_total",
+      )?.values[0]?.value ?? 0;
+    const counted = heartbeats(own.body);
+    expect(counted).toBeGreaterThanOrEqual(1); // the heartbeat of the first test
+
+    // Here the "dashboard" shares this process's registry, so the merged counter is twice it.
+    const { handleMetricsRequest } = await import("@/app/api/metrics/handle-metrics-request");
+    const scrape = (agentServer: { url: string; token: string }) =>
+      handleMetricsRequest(
+        new Request("http://x/api/metrics", { headers: { authorization: "Bearer t".padEnd(30, "t") } }),
+        {
+          token: "t".padEnd(23, "t"),
+          prisma: db.prisma,
+          agentServer,
+        },
+      ).then((r) => r.text());
+    const merged = await scrape({ url: `http://127.0.0.1:${port}`, token: FRONT_TOKEN });
+    expect(merged).toContain(`capstan_agent_heartbeats_total ${counted * 2}`);
+    // An agent server that does not answer leaves the dashboard's own numbers.
+    const alone = await scrape({ url: "http://127.0.0.1:1", token: FRONT_TOKEN });
+    expect(alone).toContain(`capstan_agent_heartbeats_total ${counted}`);
+  });
+
   it("answers 502 with a clear message while the dashboard is down", async () => {
     // Nothing listens on port 1 of loopback.
     const closed = createAgentServer({ host: "127.0.0.1", port: 1, frontToken: FRONT_TOKEN });

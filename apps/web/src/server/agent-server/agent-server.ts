@@ -10,6 +10,8 @@ import { agentHandlers } from "../agent/handlers";
 import { installScriptResponse } from "../agent/install-script";
 import { agentError } from "../agent/respond";
 import { logger } from "../logger";
+import { AGENT_SERVER_METRICS_PATH, getMetrics } from "../metrics";
+import { carriesFrontToken } from "../request-stamps";
 import { dispatchTo } from "../route-table";
 import { clientGone, readNodeBody, sendFetchResponse, toFetchRequest } from "./node-fetch";
 import { type Dashboard, proxyToDashboard } from "./proxy-to-dashboard";
@@ -32,13 +34,14 @@ function originOf(req: IncomingMessage): string {
     : "http://localhost";
 }
 
-type Route = "agent" | "install" | "dashboard";
+type Route = "agent" | "install" | "metrics" | "dashboard";
 
 /** Decided on the raw target: a path that only normalises to the agent API is not the agent API. */
 function routeOf(req: IncomingMessage): Route {
   const path = (req.url ?? "").split("?", 1)[0]!;
   if (path.startsWith(`${AGENT_API_PREFIX}/`)) return "agent";
   if (path === "/install.sh" && req.method === "GET") return "install";
+  if (path === AGENT_SERVER_METRICS_PATH && req.method === "GET") return "metrics";
   return "dashboard";
 }
 
@@ -55,11 +58,26 @@ async function answer(req: IncomingMessage, res: ServerResponse, route: "agent" 
   await sendFetchResponse(res, response);
 }
 
+async function sendOwnMetrics(req: IncomingMessage, res: ServerResponse, token: Buffer): Promise<void> {
+  const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
+  if (!carriesFrontToken(bearer, token)) {
+    res.writeHead(404, { "content-type": "text/plain" }).end("Not found.\n");
+    return;
+  }
+  const json = JSON.stringify(await getMetrics().registry.getMetricsAsJSON());
+  res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" }).end(json);
+}
+
 export function createAgentServer(dashboard: Dashboard): http.Server {
+  const token = Buffer.from(dashboard.frontToken);
   const server = http.createServer((req, res) => {
     const route = routeOf(req);
     if (route === "dashboard") {
       proxyToDashboard(req, res, dashboard);
+      return;
+    }
+    if (route === "metrics") {
+      void sendOwnMetrics(req, res, token);
       return;
     }
     answer(req, res, route).catch((error: unknown) => {

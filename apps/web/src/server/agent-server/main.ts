@@ -37,6 +37,15 @@ function freeLoopbackPort(): Promise<number> {
   });
 }
 
+/** The address to reach a server bound to `host` from this machine: loopback for the wildcards. */
+function loopbackFor(host: string): string {
+  return host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+}
+
+function urlHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
 function portArg(value: string, name: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--${name} must be a port number (1-65535).`);
@@ -68,14 +77,12 @@ const dashboard: ChildProcess = spawn(
   {
     cwd: webDir,
     // This environment plus the token the dashboard believes (request-stamps.ts).
-    env: appEnv.dashboardProcessEnv(frontToken),
+    env: appEnv.dashboardProcessEnv(frontToken, `http://${urlHost(loopbackFor(values.hostname))}:${port}`),
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   },
 );
 
-// The dashboard listens on dashboardHost; loopback reaches it unless it is bound to one address.
-const proxyHost = dashboardHost === "0.0.0.0" || dashboardHost === "::" ? "127.0.0.1" : dashboardHost;
-const server = createAgentServer({ host: proxyHost, port: dashboardPort, frontToken });
+const server = createAgentServer({ host: loopbackFor(dashboardHost), port: dashboardPort, frontToken });
 let stopping = false;
 async function stop(code: number): Promise<never> {
   if (!stopping) {
