@@ -96,7 +96,7 @@ const isProductionEntry = (f) => {
   const r = rel(f);
   return (
     NEXT_CONVENTIONS.test(r) ||
-    /^apps\/web\/src\/(instrumentation(-node)?|env)\.ts$/.test(r) ||
+    /^apps\/web\/src\/(instrumentation(-node)?|env|server\/agent-server\/main)\.ts$/.test(r) ||
     /^apps\/web\/(next|postcss)\.config\.(ts|mjs)$/.test(r) ||
     /^apps\/[a-z-]+\/(src\/(main|index)\.ts|bin\/.*|scripts\/.*)$/.test(r) ||
     /^packages\/[a-z-]+\/(src\/index\.ts|scripts\/.*|prisma\.config\.ts)$/.test(r) ||

@@ -5,7 +5,9 @@
 //     uses the existing one, as the container image does). Type checking is left to
 //     `npm run typecheck`: serving the first page does not need it;
 //  3. development secrets under .capstan/ (generated once, mode 0600) unless given;
-//  4. `next start` on PORT (default 3000), its log as readable `[web]` lines on a terminal;
+//  4. the control plane on PORT (default 3000): the lean agent server, which serves the agent API and
+//     proxies the rest to the dashboard (`next start`) it runs on a loopback port; their logs as
+//     readable `[web]` lines on a terminal;
 //  5. a banner with the URL and, on a fresh install, the one-time setup code (the server writes
 //     it to a file);
 //  6. then, off the first page's path: the agent's build and a local agent enrolled as host
@@ -169,12 +171,24 @@ async function main() {
   // A code from an earlier start may have been used since; the server writes a fresh one if needed.
   rmSync(setupCodeFile, { force: true });
   webEnv.CAPSTAN_SETUP_CODE_FILE = setupCodeFile;
-  const next = join(root, "node_modules", "next", "dist", "bin", "next");
-  const web = spawn(process.execPath, [next, "start", "--port", String(config.PORT)], {
-    cwd: join(root, "apps", "web"),
-    stdio: readableLogs ? ["ignore", "pipe", "pipe"] : "inherit",
-    env: { ...process.env, ...webEnv },
-  });
+  // The lean agent server on PORT answers the agent API and starts the dashboard (`next start`)
+  // behind it on a loopback port (apps/web/src/server/agent-server/main.ts).
+  const web = spawn(
+    process.execPath,
+    [
+      "--conditions=react-server",
+      "--import",
+      "tsx",
+      join("src", "server", "agent-server", "main.ts"),
+      "--port",
+      String(config.PORT),
+    ],
+    {
+      cwd: join(root, "apps", "web"),
+      stdio: readableLogs ? ["ignore", "pipe", "pipe"] : "inherit",
+      env: { ...process.env, ...webEnv },
+    },
+  );
   if (web.stdout && web.stderr) {
     void pipeReadableLog(web.stdout, process.stdout, "[web]", ["service"]);
     void pipeReadableLog(web.stderr, process.stderr, "[web]", ["service"]);

@@ -70,6 +70,26 @@ export const env = createEnv({
       }),
     /** Also write the first-run setup code to this file (mode 0600): `npm start` and the e2e tests read it. */
     CAPSTAN_SETUP_CODE_FILE: z.string().optional(),
+    /**
+     * The dashboard's own port and address behind the agent server (server/agent-server/main.ts).
+     * Default: a free port on 127.0.0.1, reached only through the agent server. Fixed, a reverse
+     * proxy can route browsers to it directly (docs/user/getting-started.md, "Behind a reverse proxy").
+     */
+    CAPSTAN_DASHBOARD_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    CAPSTAN_DASHBOARD_HOST: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9.:-]{1,253}$/,
+        "CAPSTAN_DASHBOARD_HOST must be an IP address or host name, e.g. 127.0.0.1 or 0.0.0.0",
+      )
+      .default("127.0.0.1"),
+    /**
+     * Set by the lean agent server for the dashboard process it starts (server/agent-server/main.ts),
+     * never by hand: requests carrying it come from that server (server/request-stamps.ts).
+     */
+    CAPSTAN_FRONT_TOKEN: z.string().min(32).optional(),
+    /** Set with the token: where the dashboard reads the agent server's metrics (loopback). */
+    CAPSTAN_AGENT_SERVER_URL: z.url().optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   },
   client: {},
@@ -98,4 +118,9 @@ if (production && !process.env.NEXTAUTH_URL && process.env.CAPSTAN_SKIP_ENV_VALI
   throw new Error(
     "CAPSTAN_PUBLIC_URL is missing: set it to the URL people and agents use to reach Capstan, e.g. https://capstan.example.com.",
   );
+}
+
+/** The environment of the dashboard process the lean agent server starts: this one plus its token. */
+export function dashboardProcessEnv(frontToken: string, agentServerUrl: string): NodeJS.ProcessEnv {
+  return { ...process.env, CAPSTAN_FRONT_TOKEN: frontToken, CAPSTAN_AGENT_SERVER_URL: agentServerUrl };
 }

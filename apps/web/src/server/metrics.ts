@@ -5,7 +5,16 @@
 import "server-only";
 import type { FleetGauges } from "@capstan/core/metrics/read-fleet-gauges";
 import type { FinishedDeployment } from "@capstan/core/webhooks/enqueue-webhook-deliveries";
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import {
+  AggregatorRegistry,
+  Counter,
+  collectDefaultMetrics,
+  Gauge,
+  Histogram,
+  type MetricObjectWithValues,
+  type MetricValue,
+  Registry,
+} from "prom-client";
 
 function createMetrics() {
   const registry = new Registry();
@@ -119,8 +128,21 @@ function setAll(gauge: Gauge<string>, label: string, values: Record<string, numb
   for (const [key, value] of Object.entries(values)) gauge.set({ [label]: key }, value);
 }
 
-/** The text exposition, with the gauges set from `gauges` (read from the database just before). */
-export async function renderMetrics(gauges: FleetGauges): Promise<{ body: string; contentType: string }> {
+/** Where the agent server answers its registry to the dashboard (`Authorization: Bearer <front token>`). */
+export const AGENT_SERVER_METRICS_PATH = "/internal/agent-server/metrics";
+
+/** Another process's registry (`getMetricsAsJSON`): the agent server's, beside the dashboard. */
+export type ProcessMetrics = MetricObjectWithValues<MetricValue<string>>[];
+
+/**
+ * The text exposition, with the gauges set from `gauges` (read from the database just before).
+ * `others`: registries of the control plane's other processes, summed in (counters and histograms
+ * add up; the fleet gauges are set here only, so theirs add nothing).
+ */
+export async function renderMetrics(
+  gauges: FleetGauges,
+  others: ProcessMetrics[] = [],
+): Promise<{ body: string; contentType: string }> {
   const m = getMetrics();
   setAll(m.hosts, "status", gauges.hostsByStatus);
   setAll(m.jobs, "state", gauges.jobsByState);
@@ -130,5 +152,7 @@ export async function renderMetrics(gauges: FleetGauges): Promise<{ body: string
   // Versions come and go: a version no host runs any more must leave the exposition.
   m.agentVersions.reset();
   setAll(m.agentVersions, "version", gauges.agentVersions);
-  return { body: await m.registry.metrics(), contentType: m.registry.contentType };
+  if (others.length === 0) return { body: await m.registry.metrics(), contentType: m.registry.contentType };
+  const merged = AggregatorRegistry.aggregate([await m.registry.getMetricsAsJSON(), ...others]);
+  return { body: await merged.metrics(), contentType: m.registry.contentType };
 }

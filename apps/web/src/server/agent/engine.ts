@@ -1,6 +1,8 @@
 // The agent API's process-wide state: timing settings from the environment and the job engine
-// (LISTEN connection, sweeps, reaper). Started by instrumentation register(); a request that
-// arrives first (tests, dev) starts it lazily. Importing this module starts nothing.
+// (LISTEN connection, sweeps, reaper). Started by the agent server (agent-server/main.ts), or by
+// instrumentation register() when Next serves the agent API itself (`next dev`, a bare
+// `next start`); a request that arrives first (tests) starts it lazily. Importing this module
+// starts nothing.
 import "server-only";
 import { join } from "node:path";
 import type { AgentSettings } from "@capstan/core/agents/agent-settings";

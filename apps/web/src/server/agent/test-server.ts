@@ -1,5 +1,6 @@
-// Test and benchmark helper: runs the production build (`next start`) of the web app as a child
-// process against a given database, on loopback. Not imported by application code.
+// Test and benchmark helper: runs the control plane as production runs it (the lean agent server,
+// which starts `next start` over the production build behind it) as a child process against a
+// given database, on loopback. Not imported by application code.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -106,8 +107,11 @@ export function ensureProductionBuild(distDir = AGENT_TEST_DIST_DIR): void {
 export { freePort };
 
 export interface RunningServer {
+  /** The one public URL (agents and browsers). */
   url: string;
   port: number;
+  /** The dashboard's own loopback URL behind the agent server (`url` when there is none). */
+  dashboardUrl: string;
   process: ChildProcess;
   /** Graceful stop (SIGTERM, then SIGKILL after 5 s). */
   stop(): Promise<void>;
@@ -125,12 +129,16 @@ export interface StartServerOptions {
   nodeArgs?: string[];
   /** Where the server's output goes; default: dropped. */
   stdio?: "inherit" | "ignore";
+  /** `false`: a bare `next start` serving everything, agent API included (benchmark baseline). */
+  agentServer?: boolean;
 }
+
+const AGENT_SERVER_MAIN = "src/server/agent-server/main.ts";
 
 async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`next start exited with code ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`the control plane exited with code ${child.exitCode}`);
     try {
       if ((await fetch(`${url}/api/health`)).status < 500) return;
     } catch {
@@ -146,18 +154,27 @@ export async function startNextServer(options: StartServerOptions): Promise<Runn
   if (!existsSync(buildIdPath(distDir))) throw new Error(`apps/web has no production build in ${distDir}.`);
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
+  const bare = options.agentServer === false;
+  const dashboardPort = bare ? port : await freePort();
   // Idle keep-alive sockets stay open longer than clients keep them (undici: the server's hint
-  // minus 1 s), so a request never races the server closing its socket (UND_ERR_SOCKET).
+  // minus 1 s), so a request never races the server closing its socket (UND_ERR_SOCKET); the
+  // agent server sets the same on its port and on the dashboard it starts.
   const argv = [
     ...(options.nodeArgs ?? []),
-    NEXT_BIN,
-    "start",
-    "-H",
-    "127.0.0.1",
-    "-p",
-    String(port),
-    "--keepAliveTimeout",
-    "70000",
+    ...(bare
+      ? [NEXT_BIN, "start", "-H", "127.0.0.1", "-p", String(port), "--keepAliveTimeout", "70000"]
+      : [
+          "--conditions=react-server",
+          "--import",
+          "tsx",
+          AGENT_SERVER_MAIN,
+          "--hostname",
+          "127.0.0.1",
+          "--port",
+          String(port),
+          "--dashboard-port",
+          String(dashboardPort),
+        ]),
   ];
   // nice execs the command, so the child's pid stays the server's pid.
   const [command, args] =
@@ -195,6 +212,7 @@ export async function startNextServer(options: StartServerOptions): Promise<Runn
   return {
     url,
     port,
+    dashboardUrl: `http://127.0.0.1:${dashboardPort}`,
     process: child,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

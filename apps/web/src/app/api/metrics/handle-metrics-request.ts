@@ -4,7 +4,31 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFleetGauges } from "@capstan/core/metrics/read-fleet-gauges";
 import type { PrismaClient } from "@capstan/db";
-import { renderMetrics } from "@/server/metrics";
+import { AGENT_SERVER_METRICS_PATH, type ProcessMetrics, renderMetrics } from "@/server/metrics";
+
+/** The agent server in front of this dashboard, if any (server/agent-server/). */
+interface AgentServerLink {
+  url: string;
+  token: string;
+}
+
+/** The agent server's registry; none (logged) when it does not answer, so the rest still shows. */
+async function agentServerMetrics(link: AgentServerLink | undefined): Promise<ProcessMetrics[]> {
+  if (!link) return [];
+  try {
+    const response = await fetch(`${link.url}${AGENT_SERVER_METRICS_PATH}`, {
+      headers: { authorization: `Bearer ${link.token}` },
+      signal: AbortSignal.timeout(2_000),
+    });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return [(await response.json()) as ProcessMetrics];
+  } catch (error) {
+    // Imported here: the logger reads the app's environment, which tests of this module set later.
+    const { logger } = await import("@/server/logger");
+    logger.warn({ err: (error as Error).message }, "the agent server's metrics are missing from this scrape");
+    return [];
+  }
+}
 
 const digest = (value: string) => createHash("sha256").update(value).digest();
 
@@ -23,7 +47,7 @@ const text = (body: string, status: number, headers: Record<string, string> = {}
 
 export async function handleMetricsRequest(
   request: Request,
-  deps: { token: string | undefined; prisma: PrismaClient },
+  deps: { token: string | undefined; prisma: PrismaClient; agentServer?: AgentServerLink },
 ): Promise<Response> {
   if (!deps.token) return text("Not found.\n", 404);
   if (!metricsTokenMatches(deps.token, request.headers.get("authorization")))
@@ -31,7 +55,11 @@ export async function handleMetricsRequest(
       "www-authenticate": 'Bearer realm="capstan-metrics"',
     });
   try {
-    const { body, contentType } = await renderMetrics(await readFleetGauges(deps.prisma));
+    const [gauges, others] = await Promise.all([
+      readFleetGauges(deps.prisma),
+      agentServerMetrics(deps.agentServer),
+    ]);
+    const { body, contentType } = await renderMetrics(gauges, others);
     return text(body, 200, { "content-type": contentType });
   } catch {
     return text("The database did not answer; try again.\n", 503, { "retry-after": "5" });

@@ -6,5 +6,10 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 export function GET(request: Request): Promise<Response> {
-  return handleMetricsRequest(request, { token: env.CAPSTAN_METRICS_TOKEN, prisma });
+  const { CAPSTAN_AGENT_SERVER_URL: url, CAPSTAN_FRONT_TOKEN: token } = env;
+  return handleMetricsRequest(request, {
+    token: env.CAPSTAN_METRICS_TOKEN,
+    prisma,
+    agentServer: url && token ? { url, token } : undefined,
+  });
 }

@@ -3,7 +3,6 @@
 // spelling) reaches the poll handler once the URL is normalised; it must not authenticate as
 // `/api/agent/v1/poll`, whichever path it was signed for. Driven with raw HTTP (node:http sends
 // the path unnormalised) against the production build under `next start`.
-import { request as httpRequest } from "node:http";
 import {
   createTestHost,
   createTestRevision,
@@ -16,6 +15,7 @@ import { importAgentPrivateKey, signAgentRequest } from "@capstan/protocol";
 import { isCI, requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureProductionBuild, type RunningServer, startNextServer } from "@/server/agent/test-server";
+import { rawRequest } from "../../../../../test/raw-request";
 
 const ok = requireComponents("web/agent-path-attack", await postgresAvailable());
 
@@ -29,31 +29,17 @@ async function rawPoll(server: RunningServer, host: TestHost, sentPath: string, 
     path: signedPath,
     body,
   });
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: "127.0.0.1",
-        port: server.port,
-        method: "POST",
-        path: sentPath,
-        headers: {
-          authorization: `Bearer ${token}`,
-          "content-type": "application/json",
-          "content-length": Buffer.byteLength(body),
-          // A client may not choose the target the server verifies: this header is overwritten.
-          "x-capstan-request-target": signedPath,
-        },
-      },
-      (res) => {
-        let text = "";
-        res.on("data", (chunk) => {
-          text += chunk;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
+  return rawRequest(server.port, {
+    method: "POST",
+    path: sentPath,
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+      // A client may not choose the target the server verifies: this header is overwritten.
+      "x-capstan-request-target": signedPath,
+    },
+    body,
   });
 }
 

@@ -1,14 +1,6 @@
-import { getBundleForHost } from "@capstan/core/jobs/get-bundle-for-host";
-import { agentEndpoints } from "@capstan/protocol";
-import { signedAgentRoute } from "@/server/agent/agent-route";
-import { downloadResponse } from "@/server/agent/download-response";
-import { prisma } from "@/server/db";
+import { agentHandlers } from "@/server/agent/handlers";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const GET = signedAgentRoute(agentEndpoints.downloadBundle, async ({ input, agent }) =>
-  downloadResponse(
-    await getBundleForHost(prisma, { teamId: agent.teamId, hostId: agent.hostId, sha256: input.sha256 }),
-  ),
-);
+export const GET = agentHandlers.downloadBundle;
