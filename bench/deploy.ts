@@ -15,7 +15,6 @@ import { loadavg, setPriority } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createApiToken } from "@capstan/core/api-tokens/create-api-token";
-import { stringify } from "yaml";
 import { type ControlPlane, startControlPlane } from "../apps/agent/test/control-plane";
 import {
   type AgentProcess,
@@ -58,8 +57,9 @@ function composeService(port: number, marker: string) {
   };
 }
 
+/** JSON is YAML too: the API and Compose read it as written. */
 function workflowYaml(name: string, hostName: string, port: number, marker: string): string {
-  return stringify({
+  return JSON.stringify({
     name,
     targets: { hosts: [hostName] },
     services: {
@@ -161,7 +161,7 @@ try {
     return { recorded: row.finishedAt!.getTime() - started, answered, timeline };
   };
   const deployByHand = async (marker: string): Promise<number> => {
-    writeFileSync(handFile, stringify({ services: { web: composeService(handPort, marker) } }));
+    writeFileSync(handFile, JSON.stringify({ services: { web: composeService(handPort, marker) } }));
     const started = performance.now();
     execFileSync(cli[0]!, [...cli.slice(1), "-p", handProject, "-f", handFile, "up", "-d"], {
       stdio: "ignore",
