@@ -10,7 +10,7 @@ import { createTestTeam, postgresComponent } from "../../test/fixtures";
 import { createTestHost, type TestHost } from "../deployments/test-fixtures";
 import { recordHeartbeat } from "../hosts/record-heartbeat";
 import { authenticateAgent } from "./authenticate-agent";
-import { createContactBatcher, flushAgentContacts } from "./contact-batcher";
+import { createContactBatcher, flushAgentContacts, setContactBatcherLog } from "./contact-batcher";
 
 const ok = requireComponents("core/contact-batcher", await postgresComponent());
 const PATH = "/api/agent/v1/heartbeat";
@@ -165,6 +165,33 @@ describe.runIf(ok)("coalesced last-contact writes", () => {
     const seen = (await db.prisma.host.findUniqueOrThrow({ where: { id: host.id } })).lastSeenAt!;
     expect(seen.getTime()).toBeGreaterThanOrEqual(before - 5);
     expect(seen.getTime()).toBeLessThan(before + 1000);
+  });
+
+  it("keeps the touches of a failed flush and writes them once the database takes them", async () => {
+    const host = hosts[6]!;
+    const logged: string[] = [];
+    setContactBatcherLog((message) => logged.push(message));
+    const batcher = createContactBatcher(db.prisma, { intervalMs: 60_000 });
+    batcher.touch(host.id);
+    await db.prisma.$executeRawUnsafe(`
+      CREATE FUNCTION refuse_host_update() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'host table is read-only'; END $$`);
+    await db.prisma.$executeRawUnsafe(
+      `CREATE TRIGGER refuse_host_update BEFORE UPDATE ON "Host" FOR EACH ROW EXECUTE FUNCTION refuse_host_update()`,
+    );
+    try {
+      await batcher.flush();
+    } finally {
+      await db.prisma.$executeRawUnsafe(`DROP TRIGGER refuse_host_update ON "Host"`);
+    }
+    expect(logged.join("\n")).toMatch(/last-contact flush of 1 hosts failed/);
+    expect(batcher.pending).toBe(1);
+    expect((await db.prisma.host.findUniqueOrThrow({ where: { id: host.id } })).lastSeenAt).toEqual(LONG_AGO);
+    await batcher.flush();
+    expect(batcher.pending).toBe(0);
+    expect((await db.prisma.host.findUniqueOrThrow({ where: { id: host.id } })).lastSeenAt! > LONG_AGO).toBe(
+      true,
+    );
   });
 
   // Last: after the final flush every touch writes through (the process is stopping).

@@ -13,6 +13,8 @@
 import type { Db } from "../db";
 
 export const CONTACT_FLUSH_INTERVAL_MS = 250;
+/** After a failed flush (database down or read-only): retry this much later, not every interval. */
+const RETRY_AFTER_FAILURE_MS = 5000;
 
 export interface ContactBatcher {
   /** Records that the host was in contact now; written within one interval. */
@@ -75,15 +77,17 @@ export function createContactBatcher(db: Db, options: { intervalMs?: number } = 
     } catch (error) {
       // Keep them for the next flush (a newer touch of the same host wins).
       for (const [id, at] of batch) if (!queued.has(id)) queued.set(id, at);
-      if (queued.size > 0) schedule();
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      schedule(RETRY_AFTER_FAILURE_MS);
       logFailure(`last-contact flush of ${batch.size} hosts failed: ${(error as Error).message}`);
     }
   };
 
-  const schedule = () => {
+  const schedule = (delayMs = intervalMs) => {
     withPending.add(batcher);
     // Not keeping the process alive for it: shutdown calls flushAgentContacts().
-    timer ??= setTimeout(() => void flush(), intervalMs).unref();
+    timer ??= setTimeout(() => void flush(), delayMs).unref();
   };
 
   // One flush at a time, in order: a later flush never overtakes an earlier one.
