@@ -24,3 +24,7 @@ else await (await import("./server/agent/engine")).startAgentEngine();
 
 // Outgoing webhooks: moves audit events into the delivery outbox and sends them (every ~2 s).
 (await import("./server/webhook-dispatcher")).startWebhooks();
+
+// Queued last-contact times (core agents/contact-batcher.ts) are written when asked to stop; Next's
+// own signal handler waits for open requests before exiting, which gives the flush its time.
+(await import("./server/contact-flush")).flushContactsOnStop();

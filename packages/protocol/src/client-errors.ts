@@ -56,7 +56,7 @@ export class AgentUnauthorizedError extends AgentClientError {
 export class StaleLeaseError extends AgentClientError {
   override name = "StaleLeaseError";
 }
-/** 5xx (or 429): retry later with jittered exponential backoff. */
+/** 5xx, 429 or 408: retry later with jittered exponential backoff. */
 export class AgentServerError extends AgentClientError {
   override name = "AgentServerError";
 }
@@ -103,7 +103,9 @@ export async function toError(response: Response, endpoint: AgentEndpoint): Prom
     return new AgentUnauthorizedError("unauthorized", message, extra);
   if (status === httpStatusForCode.CONFLICT && endpoint.staleLeaseOn409)
     return new StaleLeaseError("stale_lease", message, extra);
-  if (status >= 500 || status === httpStatusForCode.RATE_LIMITED)
+  // 408: the server (Node's headers timeout, a proxy) gave up reading the request, typically while
+  // overloaded by a reconnect storm; the same request may be sent again (RFC 9110 15.5.9).
+  if (status >= 500 || status === httpStatusForCode.RATE_LIMITED || status === 408)
     return new AgentServerError("server", message, extra);
   return new AgentRequestError("client", message, extra);
 }

@@ -86,7 +86,7 @@ describe("agent client", () => {
     expect(error.reason).toBe("STALE_LEASE");
   });
 
-  it("maps 5xx and 429 to retryable AgentServerError, other 4xx to AgentRequestError", async () => {
+  it("maps 5xx, 429 and 408 to retryable AgentServerError, other 4xx to AgentRequestError", async () => {
     handler = (_req, _body, res) => {
       res.writeHead(502);
       res.end("<html>bad gateway</html>");
@@ -105,6 +105,15 @@ describe("agent client", () => {
       .catch((e) => e);
     expect(e429).toBeInstanceOf(AgentServerError);
     expect(e429.retryAfterMs).toBe(7000);
+    // Node's headers timeout (or a proxy's) under a reconnect storm: the request may be repeated.
+    handler = (_req, _body, res) => {
+      res.writeHead(408);
+      res.end();
+    };
+    const e408 = await client()
+      .heartbeat({ agentVersion: "1", services: [] })
+      .catch((e) => e);
+    expect([e408 instanceof AgentServerError, e408.retryable]).toEqual([true, true]);
     handler = (_req, _body, res) => json(res, 400, { error: { code: "BAD_REQUEST", message: "bad" } });
     const e4 = await client()
       .heartbeat({ agentVersion: "1", services: [] })

@@ -1,6 +1,6 @@
 // Authenticates one signed agent request. The host id comes from the verified token only; the
 // public key is cached per process (a host's key never changes), but revocation and replay are
-// checked in the database on every request, in the same statement that records the contact.
+// checked in the database on every request, in one statement.
 import type { KeyObject } from "node:crypto";
 import {
   CLOCK_SKEW_SECONDS,
@@ -12,6 +12,7 @@ import {
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import { isUuid } from "../ids";
+import { touchAgentContact } from "./contact-batcher";
 
 export interface AuthenticatedAgent {
   hostId: string;
@@ -94,38 +95,42 @@ export async function authenticateAgent(
   }
 
   // The nonce is kept until the signature could no longer be accepted (exp + skew), so a replay
-  // inside that window hits the primary key. One statement: remember the nonce, record contact,
-  // read the current status (revocation takes effect on the very next request).
+  // inside that window hits the primary key. One statement: remember the nonce, read the current
+  // status (revocation takes effect on the very next request), and bring a PENDING or OFFLINE host
+  // ONLINE at once (users see that). An ONLINE host's contact time is only "still alive": it is
+  // queued and written with every other host's in one statement (contact-batcher.ts).
   const keepUntil = verified.expiresAt + CLOCK_SKEW_SECONDS;
-  // Committed without waiting for the WAL flush: this is soft state (contact time) plus a nonce
-  // that only matters for 90 s; losing the last fraction of a second of them in a database crash
-  // is harmless, and not waiting for fsync keeps every agent request cheap.
+  // Committed without waiting for the WAL flush: a nonce only matters for 90 s and the contact
+  // time is soft state; losing the last fraction of a second of them in a database crash is
+  // harmless, and not waiting for fsync keeps every agent request cheap.
   // set_config(..., true) applies to this statement's own transaction: no BEGIN/COMMIT round trips.
-  const rows = await db.$queryRaw<{ status: string }[]>`
+  const rows = await db.$queryRaw<{ status: string; fresh: boolean; woke: boolean }[]>`
     WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
     nonce AS (
       INSERT INTO "AgentNonce" ("hostId", nonce, "expiresAt")
-      VALUES (${verified.hostId}::uuid, ${verified.nonce}, to_timestamp(${keepUntil}))
+      SELECT ${verified.hostId}::uuid, ${verified.nonce}, to_timestamp(${keepUntil}) FROM async_commit
       ON CONFLICT DO NOTHING
       RETURNING 1
+    ),
+    woke AS (
+      UPDATE "Host" SET "lastSeenAt" = now(), status = 'ONLINE'
+      WHERE id = ${verified.hostId}::uuid AND status IN ('PENDING', 'OFFLINE') AND EXISTS (SELECT 1 FROM nonce)
+      RETURNING status
     )
-    UPDATE "Host" SET
-      "lastSeenAt" = CASE WHEN status = 'REVOKED' THEN "lastSeenAt" ELSE now() END,
-      status = CASE WHEN status IN ('PENDING', 'OFFLINE') THEN 'ONLINE'::"HostStatus" ELSE status END
-    WHERE id = ${verified.hostId}::uuid AND EXISTS (SELECT 1 FROM nonce) AND EXISTS (SELECT 1 FROM async_commit)
-    RETURNING status::text AS status`;
+    SELECT COALESCE((SELECT status::text FROM woke), h.status::text) AS status,
+      EXISTS (SELECT 1 FROM nonce) AS fresh, EXISTS (SELECT 1 FROM woke) AS woke
+    FROM "Host" h WHERE h.id = ${verified.hostId}::uuid`;
   const row = rows[0];
   if (!row) {
-    const exists = await db.host.count({ where: { id: verified.hostId } });
-    if (!exists) {
-      forgetAgentKey(verified.hostId);
-      throw unauthenticated("This agent's key is not enrolled.", "BAD_SIGNATURE");
-    }
-    throw unauthenticated("This signed request was already used; sign every request anew.", "REPLAYED");
+    forgetAgentKey(verified.hostId);
+    throw unauthenticated("This agent's key is not enrolled.", "BAD_SIGNATURE");
   }
   if (row.status === "REVOKED") {
     forgetAgentKey(verified.hostId);
     throw unauthenticated("This host has been revoked.", "HOST_REVOKED");
   }
+  if (!row.fresh)
+    throw unauthenticated("This signed request was already used; sign every request anew.", "REPLAYED");
+  if (!row.woke) await touchAgentContact(db, verified.hostId);
   return { hostId: verified.hostId, teamId: entry.teamId, hostName: entry.name };
 }

@@ -50,8 +50,11 @@ export type HostPolicyInput = z.input<typeof hostPolicySchema>;
 
 export const DEFAULT_HOST_POLICY: HostPolicy = hostPolicySchema.parse({});
 
+// Built once: zod compiles a schema on its first parse, and a claim reads the policy twice.
+const storedHostPolicySchema = hostPolicySchema.loose();
+
 /** Lenient reader for stored policies: unknown keys are ignored, bad ones fall back to safe. */
 export function readHostPolicy(value: unknown): HostPolicy {
-  const result = hostPolicySchema.loose().safeParse(value ?? {});
+  const result = storedHostPolicySchema.safeParse(value ?? {});
   return result.success ? result.data : DEFAULT_HOST_POLICY;
 }
