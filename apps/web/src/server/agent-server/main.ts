@@ -60,6 +60,8 @@ try {
 }
 const { logger } = await import("@/server/logger");
 const { startAgentEngine, stopAgentEngine } = await import("@/server/agent/engine");
+const { flushAgentContacts, setContactBatcherLog } = await import("@capstan/core/agents/contact-batcher");
+setContactBatcherLog((message) => logger.warn({ component: "agent-contact" }, message));
 const { createAgentServer } = await import("./agent-server");
 
 const port = portArg(values.port, "port");
@@ -97,6 +99,8 @@ async function stop(code: number): Promise<never> {
       if (dashboard.exitCode === null && dashboard.signalCode === null) dashboard.kill("SIGKILL");
     }
     await stopAgentEngine().catch(() => {});
+    // Agents authenticate here: their queued last-contact times are written before leaving.
+    await flushAgentContacts({ final: true }).catch(() => {});
   }
   process.exit(code);
 }
