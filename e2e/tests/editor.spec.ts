@@ -4,6 +4,7 @@
 // trapping focus (Escape then Tab moves on).
 import { randomBytes } from "node:crypto";
 import { expect, type Page, test } from "@playwright/test";
+import { replaceEditorText } from "../src/editor-text";
 import { seedOwnerAndTeam, signInToTeam } from "../src/seed";
 
 test.skip(!!process.env.CAPSTAN_E2E_SKIP, process.env.CAPSTAN_E2E_SKIP ?? "");
@@ -30,7 +31,7 @@ async function openEditor(page: Page) {
   await signInToTeam(page, OWNER, TEAM.slug);
   await page.goto(`/t/${TEAM.slug}/workflows/new`);
   const editor = page.getByLabel("capstan.yaml");
-  await editor.fill(START);
+  await replaceEditorText(editor, START);
   await expect(page.getByTestId("check-status")).toHaveText("Valid.");
   return editor;
 }
@@ -65,7 +66,7 @@ test("hovering a key shows its description from the schema", async ({ page }) =>
 
 test("a near-miss key is answered with the key that was meant", async ({ page }) => {
   const editor = await openEditor(page);
-  await editor.fill(`${START}    healthcheck:\n      - tcp: { port: 8080 }\n`);
+  await replaceEditorText(editor, `${START}    healthcheck:\n      - tcp: { port: 8080 }\n`);
   const issues = page.getByTestId("yaml-issues");
   await expect(issues).toContainText("Line 8");
   await expect(issues).toContainText("services.web.healthcheck: unknown key; did you mean `healthChecks`?");

@@ -25,6 +25,7 @@ import {
   startMachineAgent,
 } from "@capstan/testkit";
 import { expect, type Page, type TestInfo, test } from "@playwright/test";
+import { replaceEditorText } from "../src/editor-text";
 import { seedOwnerAndTeam, signInToTeam } from "../src/seed";
 
 // The starter's image: .ci/setup-machine.sh tags a local stand-in when no registry is reachable.
@@ -143,7 +144,8 @@ test("the Get started checklist leads from an empty team to a healthy first depl
   await expect(page.getByTestId("check-status")).toHaveText("Valid.", { timeout: 20_000 });
   await snap(page, testInfo, "starter-workflow");
   await page.getByLabel("Name", { exact: true }).fill(WORKFLOW);
-  await editor.fill(
+  await replaceEditorText(
+    editor,
     // biome-ignore lint/performance/useDomNodeTextContent: innerText keeps the editor's line breaks
     (await editor.innerText()).replaceAll("8080:80", `${port}:80`).replaceAll(":8080/", `:${port}/`),
   );
@@ -205,7 +207,8 @@ test("after a saved edit, Deploy now opens the deploy dialog for the new revisio
   await page.getByRole("navigation", { name: "Workflow" }).getByRole("link", { name: "Edit" }).click();
   const editor = page.getByLabel("capstan.yaml");
   await expect(editor).toHaveText(/nginx:alpine/);
-  await editor.fill(
+  await replaceEditorText(
+    editor,
     // biome-ignore lint/performance/useDomNodeTextContent: innerText keeps the editor's line breaks
     (await editor.innerText()).replace(/^description: .*$/m, "description: the welcome page, again"),
   );

@@ -30,6 +30,7 @@ import {
 } from "@capstan/testkit";
 import { type Browser, expect, type Page, type TestInfo, test } from "@playwright/test";
 import pg from "pg";
+import { replaceEditorText } from "../src/editor-text";
 import { uploadServerArtifact } from "../src/real-hosts/artifact";
 import { SYSTEMD_HOST_IMAGE, type SystemdHost, startSystemdHost } from "../src/real-hosts/systemd-host";
 import { hashPassword } from "../src/seed";
@@ -215,7 +216,7 @@ async function hostRow(page: Page, name: string) {
 async function createWorkflow(page: Page, yaml: string, name: string) {
   await page.goto(`/t/${team.slug}/workflows`);
   await page.getByRole("link", { name: "New workflow" }).click();
-  await page.getByLabel("capstan.yaml").fill(yaml);
+  await replaceEditorText(page.getByLabel("capstan.yaml"), yaml);
   await expect(page.getByTestId("check-status")).toHaveText("Valid.", { timeout: 20_000 });
   await page.getByLabel("What changed (optional)").fill("first version");
   await page.getByRole("button", { name: "Create workflow" }).click();
@@ -382,7 +383,7 @@ test("edit the systemd workflow, deploy revision 2, then roll back to revision 1
   await page.goto(`/t/${team.slug}/workflows`);
   await page.getByRole("link", { name: SYSTEMD_WF }).click();
   await page.getByRole("navigation", { name: "Workflow" }).getByRole("link", { name: "Edit" }).click();
-  await page.getByLabel("capstan.yaml").fill(systemdYaml(artifactSha, "two"));
+  await replaceEditorText(page.getByLabel("capstan.yaml"), systemdYaml(artifactSha, "two"));
   await expect(page.getByTestId("check-status")).toHaveText("Valid.", { timeout: 20_000 });
   await page.getByLabel("What changed (optional)").fill("greet with two");
   await page.getByRole("button", { name: "Save revision" }).click();

@@ -4,6 +4,7 @@
 // delete removes it. The owner and team are seeded in the database.
 import { randomBytes } from "node:crypto";
 import { expect, type Page, test } from "@playwright/test";
+import { replaceEditorText } from "../src/editor-text";
 import { seedOwnerAndTeam, signInToTeam } from "../src/seed";
 
 test.skip(!!process.env.CAPSTAN_E2E_SKIP, process.env.CAPSTAN_E2E_SKIP ?? "");
@@ -57,14 +58,14 @@ test("add a team variable, name it from a workflow (a typo gets a did-you-mean),
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Workflows" }).click();
   await page.getByRole("link", { name: "New workflow" }).click();
   const editor = page.getByLabel("capstan.yaml");
-  await editor.fill(workflow("DB_HSOT"));
+  await replaceEditorText(editor, workflow("DB_HSOT"));
   await expect(page.getByTestId("check-status")).toHaveText("Valid.");
   await page.getByRole("button", { name: "Create workflow" }).click();
   await expect(
     page.getByText(/team variable `DB_HSOT` does not exist; did you mean `DB_HOST`\?/).first(),
   ).toBeVisible();
 
-  await editor.fill(workflow("DB_HOST"));
+  await replaceEditorText(editor, workflow("DB_HOST"));
   await expect(page.getByTestId("check-status")).toHaveText("Valid.");
   await page.getByRole("button", { name: "Create workflow" }).click();
   await expect(page.getByRole("heading", { level: 1, name: WORKFLOW })).toBeVisible();

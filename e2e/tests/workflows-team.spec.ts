@@ -4,6 +4,7 @@
 // an API token, and find it all in the audit log. The owner and team are seeded in the database.
 import { randomBytes } from "node:crypto";
 import { expect, type Page, type TestInfo, test } from "@playwright/test";
+import { replaceEditorText } from "../src/editor-text";
 import { seedOwnerAndTeam, signInToTeam } from "../src/seed";
 
 test.skip(!!process.env.CAPSTAN_E2E_SKIP, process.env.CAPSTAN_E2E_SKIP ?? "");
@@ -52,7 +53,7 @@ test("create a workflow in the YAML editor: an error at its line, then a valid f
   await expect(page.getByRole("heading", { level: 1, name: "New workflow" })).toBeVisible();
 
   const editor = page.getByLabel("capstan.yaml");
-  await editor.fill(BROKEN);
+  await replaceEditorText(editor, BROKEN);
   const issues = page.getByTestId("yaml-issues");
   await expect(issues).toContainText(`Line ${BROKEN_LINE}`);
   await expect(issues).toContainText("must be an absolute path");
@@ -71,7 +72,7 @@ test("create a workflow in the YAML editor: an error at its line, then a valid f
   await issues.getByRole("button", { name: `Line ${BROKEN_LINE}` }).click();
   await expect(editor).toBeFocused();
 
-  await editor.fill(BROKEN.replace('"node"', '"/usr/bin/node"'));
+  await replaceEditorText(editor, BROKEN.replace('"node"', '"/usr/bin/node"'));
   await expect(page.getByTestId("check-status")).toHaveText("Valid.");
   await expect(issues).toHaveCount(0);
   await page.getByLabel("What changed (optional)").fill("first version");
@@ -106,7 +107,7 @@ test("edit through the form: a new revision, an unchanged save makes none, and t
   // Only a comment: same content, no new revision, and the editor says so before and after saving.
   const editor = page.getByLabel("capstan.yaml");
   // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText keeps the editor's line breaks
-  await editor.fill(`# just a note\n${await editor.innerText()}`);
+  await replaceEditorText(editor, `# just a note\n${await editor.innerText()}`);
   await expect(page.getByTestId("check-status")).toContainText("Same content as revision 2");
   await page.getByRole("button", { name: "Save revision" }).click();
   await expect(page.getByRole("status").filter({ hasText: "No changes to save" })).toBeVisible();
