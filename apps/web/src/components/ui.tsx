@@ -155,6 +155,19 @@ export function ErrorNotice({
   );
 }
 
+/** A one-line outcome under a form: "saved" (a status) or what went wrong (an alert). */
+export function Notice({ tone, children }: { tone: "ok" | "error"; children: ReactNode }) {
+  return tone === "ok" ? (
+    <div role="status" className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-800">
+      {children}
+    </div>
+  ) : (
+    <div role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800">
+      {children}
+    </div>
+  );
+}
+
 export function Card({ children, className }: { children: ReactNode; className?: string }) {
   return (
     <div className={clsx("rounded-lg border border-slate-200 bg-white shadow-sm", className)}>{children}</div>

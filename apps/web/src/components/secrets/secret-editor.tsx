@@ -5,7 +5,7 @@
 import { type ReactNode, useState } from "react";
 import { ConfirmButton } from "@/components/status/dialog";
 import { RelativeTime } from "@/components/status/time";
-import { Button, Card } from "@/components/ui";
+import { Button, Card, Notice } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 
 export interface SecretRow {
@@ -156,16 +156,8 @@ export function SecretForm({
           {pending ? "Saving…" : existing.has(name.trim()) ? "Replace" : "Save"}
         </Button>
       </form>
-      {error ? (
-        <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800">
-          {error}
-        </p>
-      ) : null}
-      {saved ? (
-        <p role="status" className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-800">
-          {saved}
-        </p>
-      ) : null}
+      {error ? <Notice tone="error">{error}</Notice> : null}
+      {saved ? <Notice tone="ok">{saved}</Notice> : null}
     </>
   );
 }

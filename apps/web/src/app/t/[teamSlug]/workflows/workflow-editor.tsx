@@ -7,7 +7,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
-import { Button, Card, Field } from "@/components/ui";
+import { Button, Card, Field, Notice } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import type { AppRouter } from "@/server/trpc/root";
 import { useTRPC } from "@/trpc/client";
@@ -277,9 +277,7 @@ export function WorkflowEditor({
         </div>
       ) : null}
       {mutation.isError && serverIssues.length === 0 ? (
-        <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800">
-          {errorMessage(mutation.error)}
-        </p>
+        <Notice tone="error">{errorMessage(mutation.error)}</Notice>
       ) : null}
       {notice ? (
         <div

@@ -6,7 +6,7 @@ import { type FormEvent, useState } from "react";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
 import { ConfirmButton } from "@/components/status/dialog";
 import { RelativeTime } from "@/components/status/time";
-import { Button, Card, EmptyState, ErrorNotice, Field, Spinner, Truncate } from "@/components/ui";
+import { Button, Card, EmptyState, ErrorNotice, Field, Notice, Spinner, Truncate } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 import { UsedBy } from "./used-by";
@@ -120,15 +120,11 @@ export function TeamVariables() {
           </Button>
         </form>
       ) : null}
-      {set.isError ? (
-        <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800">
-          {errorMessage(set.error)}
-        </p>
-      ) : null}
+      {set.isError ? <Notice tone="error">{errorMessage(set.error)}</Notice> : null}
       {set.isSuccess && !set.isPending ? (
-        <p role="status" className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-800">
+        <Notice tone="ok">
           {set.data.name} {set.data.created ? "added" : "replaced"}; the next deploy uses it.
-        </p>
+        </Notice>
       ) : null}
     </section>
   );

@@ -5,7 +5,7 @@ import { useCurrentTeam } from "@/components/dashboard/team-context";
 import { DomainsPanel } from "@/components/hosts/domains-panel";
 import { LiveWhere } from "@/components/status/live-where";
 import { RelativeTime } from "@/components/status/time";
-import { Badge, Button, Card, EmptyState, ErrorNotice, LoadMore, Spinner } from "@/components/ui";
+import { Badge, Button, Card, EmptyState, ErrorNotice, LoadMore, Notice, Spinner } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 import { DeployButton } from "../../deployments/deploy-dialog";
@@ -43,10 +43,10 @@ export function WorkflowOverview({ workflowId, justCreated }: { workflowId: stri
       {(w) => (
         <div className="space-y-8">
           {justCreated && w.latestRevision ? (
-            <div role="status" className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-800">
+            <Notice tone="ok">
               Workflow created as revision {w.latestRevision.number}.{" "}
               <DeployButton revisionId={w.latestRevision.id} workflowId={w.id} label="Deploy now" />
-            </div>
+            </Notice>
           ) : null}
           <Summary workflow={w} />
           <LiveWhere workflowId={w.id} />

@@ -4,7 +4,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
-import { Badge, Button, Card } from "@/components/ui";
+import { Badge, Button, Card, Notice } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 
@@ -101,11 +101,7 @@ export function EnvImport({ workflowId, onSaved }: { workflowId: string; onSaved
           {errorMessage(save.error)}
         </p>
       ) : null}
-      {done ? (
-        <p role="status" className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-800">
-          {done}
-        </p>
-      ) : null}
+      {done ? <Notice tone="ok">{done}</Notice> : null}
       {result ? (
         <Card className="overflow-x-auto">
           <table className="min-w-full text-sm" data-testid="env-preview">
