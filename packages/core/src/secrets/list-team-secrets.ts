@@ -1,6 +1,6 @@
-import { readRevisionSpec } from "../columns/revision-spec";
 import type { Db } from "../db";
 import type { TeamActor } from "../rbac/team-actor";
+import { listLatestSpecs } from "../workflows/list-latest-specs";
 import { listSecretRows, type SecretView } from "./list-secrets";
 
 export interface TeamSecretView extends SecretView {
@@ -13,26 +13,14 @@ export async function listTeamSecrets(db: Db, actor: Pick<TeamActor, "teamId">):
   const secrets = await listSecretRows(db, actor.teamId, null);
   if (secrets.length === 0) return [];
   const [workflows, own] = await Promise.all([
-    db.workflow.findMany({
-      where: { teamId: actor.teamId },
-      select: {
-        id: true,
-        name: true,
-        revisions: { orderBy: { number: "desc" }, take: 1, select: { spec: true } },
-      },
-      orderBy: { name: "asc" },
-    }),
+    listLatestSpecs(db, actor.teamId),
     db.secret.findMany({
       where: { teamId: actor.teamId, workflowId: { not: null }, name: { in: secrets.map((s) => s.name) } },
       select: { workflowId: true, name: true },
     }),
   ]);
   const overridden = new Set(own.map((o) => `${o.workflowId}/${o.name}`));
-  const declared = workflows.map((w) => ({
-    id: w.id,
-    name: w.name,
-    names: new Set(readRevisionSpec(w.revisions[0]?.spec)?.secrets ?? []),
-  }));
+  const declared = workflows.map(({ id, name, spec }) => ({ id, name, names: new Set(spec?.secrets ?? []) }));
   return secrets.map((secret) => ({
     ...secret,
     usedBy: declared

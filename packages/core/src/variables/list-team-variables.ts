@@ -1,7 +1,7 @@
 import { workflowTeamReferences } from "@capstan/templates";
-import { readRevisionSpec } from "../columns/revision-spec";
 import type { Db } from "../db";
 import type { TeamActor } from "../rbac/team-actor";
+import { listLatestSpecs } from "../workflows/list-latest-specs";
 
 export interface TeamVariableView {
   id: string;
@@ -32,23 +32,11 @@ export async function listTeamVariables(
     orderBy: { name: "asc" },
   });
   if (variables.length === 0) return [];
-  const workflows = await db.workflow.findMany({
-    where: { teamId: actor.teamId },
-    select: {
-      id: true,
-      name: true,
-      revisions: { orderBy: { number: "desc" }, take: 1, select: { spec: true } },
-    },
-    orderBy: { name: "asc" },
-  });
-  const named = workflows.map((w) => {
-    const spec = readRevisionSpec(w.revisions[0]?.spec);
-    return {
-      id: w.id,
-      name: w.name,
-      names: new Set(spec ? workflowTeamReferences(spec).map((r) => r.name) : []),
-    };
-  });
+  const named = (await listLatestSpecs(db, actor.teamId)).map(({ id, name, spec }) => ({
+    id,
+    name,
+    names: new Set(spec ? workflowTeamReferences(spec).map((r) => r.name) : []),
+  }));
   return variables.map((v) => ({
     ...v,
     usedBy: named.filter((w) => w.names.has(v.name)).map(({ id, name }) => ({ id, name })),
