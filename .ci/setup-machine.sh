@@ -58,6 +58,11 @@ su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='capstan'\"" | 
   su postgres -c "psql -q -c \"CREATE ROLE capstan LOGIN SUPERUSER PASSWORD 'capstan'\""
 su postgres -c "psql -tAc \"SELECT 1 FROM pg_database WHERE datname='capstan'\"" | grep -q 1 ||
   su postgres -c "psql -q -c 'CREATE DATABASE capstan OWNER capstan'"
+# A throwaway test cluster: durability buys nothing here, and every test file's DROP DATABASE
+# forces a checkpoint (fsyncs, with fsync on): the likely queue behind one CREATE DATABASE that
+# waited over a minute on a loaded machine. All three settings apply on reload, no restart.
+su postgres -c "psql -q -c 'ALTER SYSTEM SET fsync = off' -c 'ALTER SYSTEM SET synchronous_commit = off' \
+  -c 'ALTER SYSTEM SET full_page_writes = off' -c 'SELECT pg_reload_conf()'" >/dev/null
 
 # Docker Engine.
 if ! docker info >/dev/null 2>&1; then

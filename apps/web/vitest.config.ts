@@ -12,6 +12,8 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "src/**/*.test.tsx"],
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Setups start servers and create databases; on a loaded machine one CREATE DATABASE took
+    // over a minute. The limit catches hangs, it times nothing.
+    hookTimeout: 180_000,
   },
 });
