@@ -72,7 +72,9 @@ function redisSay(port: number, lines: string[], replies: number): Promise<strin
   });
 }
 
-describe.skipIf(!ok)("catalogue templates deploy on the real Docker Engine", () => {
+// Longer than a template's deadline plus its rollback, so a slow deploy fails with its own outcome
+// and log instead of a bare timeout (once, on a stalled machine, the first deploy took over 2 min).
+describe.skipIf(!ok)("catalogue templates deploy on the real Docker Engine", { timeout: 300_000 }, () => {
   const runtime = new ComposeRuntime(tempDir("catalogue"), new DockerHost("/var/run/docker.sock", false), {
     PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
   });
