@@ -82,11 +82,15 @@ export async function verifyCredentials(db: Db, input: VerifyCredentialsInput): 
   }
   const passwordOk = await verifyPassword(user.passwordHash, input.password);
   // Only a right password learns that a second factor is needed, so a guesser learns nothing
-  // about the account. The attempt stays counted until the second factor is right too.
-  if (passwordOk && user.totpEnabledAt && !input.code?.trim())
+  // about the account. That first step guessed nothing, so it is given back (else every 2FA
+  // sign-in would use up one of its address's attempts); the step with the code counts.
+  if (passwordOk && user.totpEnabledAt && !input.code?.trim()) {
+    await refundAttempt(db, forAccount);
+    if (fromAddress) await refundAttempt(db, fromAddress);
     throw new AppError("UNAUTHENTICATED", "Enter the code from your authenticator app.", {
       reason: TWO_FACTOR_NEEDED,
     });
+  }
   const secondFactor =
     passwordOk && user.totpEnabledAt
       ? await acceptSecondFactor(db, requireKeyring(input.keyring), user.id, input.code!, input.now)

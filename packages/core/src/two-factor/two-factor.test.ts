@@ -149,6 +149,13 @@ describe.skipIf(!ok)("two-factor authentication", { timeout: 60_000 }, () => {
     const { user, secret } = await enrolled("throttle");
     const rules = { account: { limit: 3, baseBlockSeconds: 600, maxBlockSeconds: 600, quietSeconds: 600 } };
     const now = T0 + 3 * STEP;
+    // The password step alone (right password, no code yet) guesses nothing and is not counted.
+    for (let i = 0; i < 5; i++)
+      expect(
+        await appError(
+          verifyCredentials(db.prisma, { email: user.email, password: PASSWORD, keyring, now, rules }),
+        ),
+      ).toMatchObject({ details: { reason: TWO_FACTOR_NEEDED } });
     for (let i = 0; i < 3; i++)
       expect(
         await appError(
