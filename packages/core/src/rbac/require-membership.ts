@@ -10,9 +10,9 @@ export interface RequireMembershipInput {
   minRole: Role;
 }
 
-export const TWO_FACTOR_REQUIRED = "TWO_FACTOR_REQUIRED";
+const TWO_FACTOR_REQUIRED = "TWO_FACTOR_REQUIRED";
 
-export const twoFactorRequired = () =>
+const twoFactorRequired = () =>
   new AppError(
     "FORBIDDEN",
     "This team requires two-factor authentication. Turn it on for your account at /account/two-factor, then try again.",

@@ -8,8 +8,8 @@ import { AppError } from "../errors";
 import { openTotpSecret, sealTotpSecret } from "../secrets/envelope";
 import type { Keyring } from "../secrets/keyring";
 
-export const TOTP_ISSUER = "Capstan";
-export const RECOVERY_CODE_COUNT = 10;
+const TOTP_ISSUER = "Capstan";
+const RECOVERY_CODE_COUNT = 10;
 /** One step either side: a phone clock a little off, or a code typed as it rolled over. */
 const WINDOW = 1;
 
@@ -37,7 +37,7 @@ export function sealUserTotpSecret(keyring: Keyring, userId: string, secret: Uin
   return { totpSecret: new Uint8Array(sealTotpSecret(kek, userId, secret)), totpKeyId: kek.id };
 }
 
-export function openUserTotpSecret(
+function openUserTotpSecret(
   keyring: Keyring,
   user: { id: string; totpSecret: Uint8Array; totpKeyId: string | null },
 ): Buffer {
@@ -94,7 +94,7 @@ export function generateRecoveryCodes(): string[] {
 }
 
 /** Uses up a recovery code; true only for the one call that marked it used. */
-export async function useRecoveryCode(db: Db, userId: string, code: string): Promise<boolean> {
+async function useRecoveryCode(db: Db, userId: string, code: string): Promise<boolean> {
   if (!/^[a-z0-9\s-]{10,24}$/i.test(code)) return false;
   const used = await db.recoveryCode.updateMany({
     where: { userId, codeHash: hashRecoveryCode(code), usedAt: null },
