@@ -12,7 +12,15 @@ export const PUBLIC_PROCEDURES: ReadonlySet<string> = new Set([
 ]);
 
 /** User-level: signed in, but not about one team's data. */
-export const USER_LEVEL_PROCEDURES: ReadonlySet<string> = new Set(["team.listMine", "invitation.acceptAsMe"]);
+export const USER_LEVEL_PROCEDURES: ReadonlySet<string> = new Set([
+  "team.listMine",
+  "invitation.acceptAsMe",
+  // the caller's own account: two-factor enrolment
+  "twoFactor.status",
+  "twoFactor.begin",
+  "twoFactor.confirm",
+  "twoFactor.disable",
+]);
 
 /** Paths of procedures that neither run `teamRbac` with a minimum role nor appear in `allowed`. */
 export function findUnguardedProcedures(router: AnyRouter, allowed: ReadonlySet<string>): string[] {

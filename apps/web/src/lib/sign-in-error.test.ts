@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { signInErrorMessage } from "./sign-in-error";
+import { SIGN_IN_TWO_FACTOR_INVALID, SIGN_IN_TWO_FACTOR_NEEDED, signInErrorMessage } from "./sign-in-error";
 
 describe("signInErrorMessage", () => {
   it("names wrong credentials, passes the rate-limit text and hides anything else", () => {
@@ -11,5 +11,10 @@ describe("signInErrorMessage", () => {
     );
     expect(signInErrorMessage("Configuration")).toBe("Sign-in failed. Try again.");
     expect(signInErrorMessage(undefined)).toBeNull();
+  });
+
+  it("asks for the second factor, and says when a code was refused", () => {
+    expect(signInErrorMessage(SIGN_IN_TWO_FACTOR_NEEDED)).toMatch(/^Enter the 6-digit code/);
+    expect(signInErrorMessage(SIGN_IN_TWO_FACTOR_INVALID)).toMatch(/^That code is wrong or was used already/);
   });
 });

@@ -1,6 +1,5 @@
 import "server-only";
 import { verifyCredentials } from "@capstan/core/auth/verify-credentials";
-import { isAppError } from "@capstan/core/errors";
 import type { NextAuthOptions } from "next-auth";
 import { getServerSession } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
@@ -8,8 +7,10 @@ import { resolveCallbackUrl } from "@/app/api/auth/callback-url";
 import { env } from "@/env";
 import { parseTrustedProxies, resolveClientAddress } from "./client-address";
 import { prisma } from "./db";
+import { getKeyring } from "./keyring";
 import { logger } from "./logger";
 import { PEER_ADDRESS_HEADER } from "./request-stamps";
+import { signInFormError } from "./sign-in-form-error";
 
 const trustedProxies = env.CAPSTAN_TRUSTED_PROXIES ? parseTrustedProxies(env.CAPSTAN_TRUSTED_PROXIES) : null;
 let warnedNoPeer = false;
@@ -35,6 +36,7 @@ export const authOptions: NextAuthOptions = {
       credentials: {
         email: { label: "Email", type: "email" },
         password: { label: "Password", type: "password" },
+        code: { label: "Two-factor code", type: "text" },
       },
       async authorize(credentials, req) {
         if (!credentials?.email || !credentials.password) return null;
@@ -47,11 +49,11 @@ export const authOptions: NextAuthOptions = {
             email: credentials.email,
             password: credentials.password,
             address: requestAddress(headers),
+            code: credentials.code || null,
+            keyring: getKeyring(),
           });
         } catch (error) {
-          // NextAuth passes a thrown message to the sign-in form as `error`.
-          if (isAppError(error) && error.code === "RATE_LIMITED") throw new Error(error.message);
-          throw error;
+          throw signInFormError(error);
         }
         return user ? { id: user.id, email: user.email, name: user.name } : null;
       },

@@ -119,3 +119,27 @@ export function openSecret(dek: DataKey, ref: SecretRef, sealed: Uint8Array): st
   plain.fill(0);
   return value;
 }
+
+// A user's TOTP secret is sealed directly by a KEK (it belongs to no team, so no team data key);
+// the associated data binds it to the user and the KEK id.
+const totpAad = (userId: string, kekId: string) =>
+  Buffer.from(JSON.stringify(["capstan:totp:v1", userId, kekId]));
+
+export function sealTotpSecret(kek: { id: string; key: Buffer }, userId: string, secret: Uint8Array): Buffer {
+  const { nonce, body, tag } = seal(kek.key, Buffer.from(secret), totpAad(userId, kek.id));
+  return Buffer.concat([Buffer.from([FORMAT_V1]), nonce, body, tag]);
+}
+
+export function openTotpSecret(kek: { id: string; key: Buffer }, userId: string, sealed: Uint8Array): Buffer {
+  const buf = Buffer.from(sealed);
+  if (buf.length < 1 + NONCE_BYTES + TAG_BYTES || buf[0] !== FORMAT_V1)
+    throw new EnvelopeError("malformed ciphertext");
+  const body = buf.subarray(1 + NONCE_BYTES, buf.length - TAG_BYTES);
+  return open(
+    kek.key,
+    buf.subarray(1, 1 + NONCE_BYTES),
+    body,
+    buf.subarray(buf.length - TAG_BYTES),
+    totpAad(userId, kek.id),
+  );
+}

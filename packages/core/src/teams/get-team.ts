@@ -13,6 +13,8 @@ export interface TeamView {
   role: Role;
   /** New hosts wait for an ADMIN's approval before they get jobs. */
   approveNewHosts: boolean;
+  /** Members without two-factor are sent to enrol before they see the team. */
+  requireTwoFactor: boolean;
   counts: { members: number; hosts: number; workflows: number; deployments: number };
 }
 
@@ -37,6 +39,7 @@ export async function getTeam(db: Db, userId: string, key: TeamKey): Promise<Tea
     createdAt: team.createdAt,
     role: membership.role,
     approveNewHosts: team.approveNewHosts,
+    requireTwoFactor: team.requireTwoFactor,
     counts: {
       members: team._count.memberships,
       hosts: team._count.hosts,

@@ -3,8 +3,13 @@ import { useRouter } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { type FormEvent, useState } from "react";
 import { Button, Field } from "@/components/ui";
-import { signInErrorMessage } from "@/lib/sign-in-error";
+import {
+  SIGN_IN_TWO_FACTOR_INVALID,
+  SIGN_IN_TWO_FACTOR_NEEDED,
+  signInErrorMessage,
+} from "@/lib/sign-in-error";
 import { useHydrated } from "@/lib/use-hydrated";
+import { TwoFactorCodeField } from "./two-factor-code-field";
 
 export function SignInForm({
   callbackUrl,
@@ -16,6 +21,7 @@ export function SignInForm({
   const router = useRouter();
   const [error, setError] = useState<string | null>(initialError);
   const [pending, setPending] = useState(false);
+  const [needsCode, setNeedsCode] = useState(false);
   const hydrated = useHydrated();
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -27,10 +33,13 @@ export function SignInForm({
       const result = await signIn("credentials", {
         email: String(form.get("email")),
         password: String(form.get("password")),
+        code: needsCode ? String(form.get("code") ?? "") : "",
         redirect: false,
       });
       if (!result?.ok) {
-        setError(signInErrorMessage(result?.error ?? "CredentialsSignin"));
+        const code = result?.error ?? "CredentialsSignin";
+        if (code === SIGN_IN_TWO_FACTOR_NEEDED || code === SIGN_IN_TWO_FACTOR_INVALID) setNeedsCode(true);
+        setError(signInErrorMessage(code));
         return;
       }
       router.replace(callbackUrl);
@@ -46,6 +55,7 @@ export function SignInForm({
     <form method="post" onSubmit={onSubmit} className="space-y-4">
       <Field id="email" label="Email" type="email" required autoComplete="email" autoFocus />
       <Field id="password" label="Password" type="password" required autoComplete="current-password" />
+      {needsCode ? <TwoFactorCodeField /> : null}
       {error ? (
         <p role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
           {error}

@@ -30,6 +30,7 @@ const POLICY: Record<string, Role> = {
   "team.removeMember": "ADMIN",
   "team.createInvitation": "ADMIN",
   "team.setApproveNewHosts": "OWNER",
+  "team.setRequireTwoFactor": "ADMIN",
   "audit.list": "VIEWER",
   "audit.facets": "VIEWER",
   "enrollment.create": "ADMIN",

@@ -15,6 +15,7 @@ import { setupRouter } from "./routers/setup";
 import { tasksRouter } from "./routers/tasks";
 import { teamRouter } from "./routers/team";
 import { tokensRouter } from "./routers/tokens";
+import { twoFactorRouter } from "./routers/two-factor";
 import { variablesRouter } from "./routers/variables";
 import { webhooksRouter } from "./routers/webhooks";
 import { workflowsRouter } from "./routers/workflows";
@@ -39,6 +40,7 @@ export const appRouter = createTRPCRouter({
   fleet: fleetRouter,
   tasks: tasksRouter,
   certificates: certificatesRouter,
+  twoFactor: twoFactorRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -34,8 +34,12 @@ export default async function TeamLayout({
   const { teamSlug } = await params;
   const userId = await getSessionUserId();
   if (!userId) redirect(`/signin?callbackUrl=${encodeURIComponent(`/t/${teamSlug}`)}`);
-  const user = await prisma.user.findUnique({ where: { id: userId }, select: { email: true, name: true } });
-  if (!user) redirect("/signin");
+  const found = await prisma.user.findUnique({
+    where: { id: userId },
+    select: { email: true, name: true, totpEnabledAt: true },
+  });
+  if (!found) redirect("/signin");
+  const { totpEnabledAt, ...user } = found;
   let team: TeamView;
   try {
     team = await teamFor(userId, teamSlug);
@@ -43,6 +47,8 @@ export default async function TeamLayout({
     if (isAppError(error) && error.code === "NOT_FOUND") notFound();
     throw error;
   }
+  if (team.requireTwoFactor && !totpEnabledAt)
+    redirect(`/account/two-factor?team=${encodeURIComponent(team.slug)}`);
   const teams = await listMyTeams(prisma, userId);
   return (
     <DashboardShell

@@ -6,6 +6,7 @@ import { removeMember } from "@capstan/core/members/remove-member";
 import { getTeam } from "@capstan/core/teams/get-team";
 import { listMyTeams } from "@capstan/core/teams/list-my-teams";
 import { setApproveNewHosts } from "@capstan/core/teams/set-approve-new-hosts";
+import { setRequireTwoFactor } from "@capstan/core/teams/set-require-two-factor";
 import { z } from "zod";
 import { createTRPCRouter, teamProcedure, userProcedure } from "../init";
 
@@ -30,6 +31,10 @@ export const teamRouter = createTRPCRouter({
   setApproveNewHosts: teamProcedure("OWNER")
     .input(z.object({ enabled: z.boolean() }))
     .mutation(({ ctx, input }) => setApproveNewHosts(ctx.prisma, ctx.actor, input)),
+  /** The team setting "require two-factor": members without it are sent to enrol. */
+  setRequireTwoFactor: teamProcedure("ADMIN")
+    .input(z.object({ enabled: z.boolean() }))
+    .mutation(({ ctx, input }) => setRequireTwoFactor(ctx.prisma, ctx.actor, input)),
   createInvitation: teamProcedure("ADMIN")
     .input(
       z.object({
