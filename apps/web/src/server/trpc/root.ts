@@ -4,6 +4,7 @@ import { auditRouter } from "./routers/audit";
 import { certificatesRouter } from "./routers/certificates";
 import { deploymentsRouter } from "./routers/deployments";
 import { enrollmentRouter } from "./routers/enrollment";
+import { environmentsRouter } from "./routers/environments";
 import { fleetRouter } from "./routers/fleet";
 import { hostsRouter } from "./routers/hosts";
 import { invitationRouter } from "./routers/invitation";
@@ -39,6 +40,7 @@ export const appRouter = createTRPCRouter({
   fleet: fleetRouter,
   tasks: tasksRouter,
   certificates: certificatesRouter,
+  environments: environmentsRouter,
 });
 
 export type AppRouter = typeof appRouter;
