@@ -7,8 +7,6 @@
 import { createTestHost, createTestRevision, deployTo } from "@capstan/core/deployments/test-fixtures";
 import { saveEnvironment } from "@capstan/core/environments/save-environment";
 import { setEnvironmentRole } from "@capstan/core/environments/set-environment-role";
-import { claimNextJob } from "@capstan/core/jobs/claim-job";
-import { completeJob } from "@capstan/core/jobs/complete-job";
 import { hasRole, lowerRole, ROLES } from "@capstan/core/rbac/roles";
 import type { Role } from "@capstan/db";
 import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
@@ -20,6 +18,7 @@ import {
   createTestTeam,
   postgresComponent,
 } from "../../../../../packages/core/test/fixtures";
+import { runFakeAgentJob } from "../../../test/api-fixtures";
 import { createCaller } from "./root";
 
 const ok = requireComponents("web/trpc environment matrix", await postgresComponent());
@@ -107,17 +106,7 @@ describe.skipIf(!ok)("environment roles over every host-changing procedure", () 
         await prisma.workflow.findFirstOrThrow({ where: { revisions: { some: { id: revision.id } } } })
       ).name;
       const finished = await deployTo(prisma, teamId, revision.id, [host.id]);
-      const job = (await claimNextJob(prisma, { hostId: host.id, leaseSeconds: 30 }))!;
-      await completeJob(prisma, {
-        hostId: host.id,
-        hostName: host.name,
-        jobId: job.id,
-        request: {
-          leaseId: job.leaseId,
-          state: "SUCCEEDED",
-          services: [{ service: "app", state: "SUCCEEDED" }],
-        },
-      });
+      await runFakeAgentJob(prisma, host, { outcome: "SUCCEEDED" });
       const open = await deployTo(prisma, teamId, revision.id, [host.id]);
       targets[env] = {
         hostId: host.id,
