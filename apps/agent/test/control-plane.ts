@@ -119,6 +119,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         hostIds: [hostId],
         allowHostsOutsideTargets: true,
         actor: { type: "SYSTEM", label: "agent test" },
+        caller: null,
       });
       return { deploymentId: created.deployment.id, jobId: created.jobIds[0]! };
     },

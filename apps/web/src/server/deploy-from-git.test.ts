@@ -245,6 +245,7 @@ services:
   it("a rollback ships the first deployment's commit again, without Git and without a build", async () => {
     const fetchesBefore = gitFetches();
     const rollback = await rollbackDeployment(db.prisma, {
+      caller: null,
       teamId,
       deploymentId: deployments[0]!.id,
       actor: auditActor(owner),

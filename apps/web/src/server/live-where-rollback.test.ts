@@ -163,7 +163,12 @@ describe.skipIf(!ok)("what is live, where, after a failed deploy rolled back on 
 
   it("refuses a rollback to r2, live on every host it ran on, naming the revision and the host", async () => {
     const r2 = deployments[1]!;
-    const refused = rollbackDeployment(db.prisma, { teamId, deploymentId: r2.id, actor: auditActor(owner) });
+    const refused = rollbackDeployment(db.prisma, {
+      caller: null,
+      teamId,
+      deploymentId: r2.id,
+      actor: auditActor(owner),
+    });
     await expect(refused).rejects.toMatchObject({
       code: "CONFLICT",
       message: expect.stringContaining(`Revision 2 of ${NAME} is already live on ${HOST}`),

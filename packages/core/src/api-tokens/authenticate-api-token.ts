@@ -14,6 +14,8 @@ export interface ApiTokenPrincipal {
   teamId: string;
   name: string;
   role: Role;
+  /** The token's creator: their per-environment roles narrow the token too. */
+  userId: string;
   /** For audit events written on the token's behalf. */
   actor: Actor;
 }
@@ -45,6 +47,7 @@ export async function authenticateApiToken(
     teamId: row.teamId,
     name: row.name,
     role: lowerRole(row.role, creator.role),
+    userId: row.createdById,
     actor: { type: "API_TOKEN", id: row.id, label: row.name },
   };
 }

@@ -81,6 +81,7 @@ describe.skipIf(!ok)("deploying a revision with a bundle", () => {
     ]);
     const error = await appError(
       (await import("./deploy")).deploy(db.prisma, {
+        caller: null,
         teamId,
         revision: revision.id,
         hostIds: [hostId],

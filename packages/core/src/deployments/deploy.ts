@@ -2,13 +2,15 @@
 // once (an earlier deployment with the same idempotency key, the revision with its parsed spec,
 // the hosts), planned by the pure planDeployment, and written by insertDeployment. Role checks
 // stay in the transports; they say here only whether hosts outside the targets may be chosen
-// (ADMIN work: a DEPLOYER ships what the workflow's targets say, not to hosts of its choosing).
+// (ADMIN work: a DEPLOYER ships what the workflow's targets say, not to hosts of its choosing),
+// and the caller's per-environment roles are checked here, on the hosts the plan will touch.
 import type { Deployment, Prisma } from "@capstan/db";
 import type { WorkflowSpec } from "@capstan/templates";
 import type { Actor } from "../audit/record-audit-event";
 import { readLabels } from "../columns/labels";
 import { requireRevisionSpec } from "../columns/revision-spec";
 import type { Db } from "../db";
+import { type EnvironmentCaller, requireEnvironmentRole } from "../environments/require-environment-role";
 import { badRequest, conflict, forbidden, notFound } from "../errors";
 import { isUuid } from "../ids";
 import type { SecretResolver } from "../jobs/claim-job";
@@ -62,6 +64,8 @@ export interface DeployInput {
   /** May `hostIds` name hosts the workflow does not target (the transport decides by role)? */
   allowHostsOutsideTargets?: boolean;
   actor: Actor;
+  /** Whose per-environment roles apply (null: the control plane itself, e.g. a push hook). */
+  caller: EnvironmentCaller | null;
   createdById?: string | null;
   apiTokenId?: string | null;
   idempotencyKey?: string | null;
@@ -112,6 +116,13 @@ export async function deploy(db: Db, input: DeployInput): Promise<DeployResult> 
       );
   }
   // Before the bundle: a refusal here must not first fetch from Git and store what it fetched.
+  await requireEnvironmentRole(db, {
+    teamId: input.teamId,
+    caller: input.caller,
+    hostIds: hosts.map((h) => h.id),
+    minRole: "DEPLOYER",
+    doing: `deploy ${revision.workflow.name}`,
+  });
   await assertDeployHostPolicies(db, {
     workflow: revision.workflow.name,
     services: payloadServices(revision.spec),

@@ -192,6 +192,7 @@ describe.skipIf(!ok)("getLiveWhere", () => {
     const actor = { type: "SYSTEM" as const, label: "test" };
     for (const outcome of ["ok", "fail"] as const) {
       await runServiceAction(db.prisma, {
+        userId: null,
         teamId: team.id,
         role: "OWNER",
         actor,
@@ -272,7 +273,12 @@ describe.skipIf(!ok)("getLiveWhere", () => {
     const actor = { type: "SYSTEM" as const, label: "test" };
     const r1 = await revision();
     const first = await deploy(team.id, r1, hosts);
-    const refused = rollbackDeployment(db.prisma, { teamId: team.id, deploymentId: first.id, actor });
+    const refused = rollbackDeployment(db.prisma, {
+      caller: null,
+      teamId: team.id,
+      deploymentId: first.id,
+      actor,
+    });
     await expect(refused).rejects.toMatchObject({
       code: "CONFLICT",
       message: expect.stringMatching(/^Revision 1 of .* is already live on /),
@@ -293,7 +299,12 @@ describe.skipIf(!ok)("getLiveWhere", () => {
     await settle(a, "ok");
     await settle(b, { rolledBackTo: r1 });
     expect(deployment.id).toBeTruthy();
-    const back = await rollbackDeployment(db.prisma, { teamId: team.id, deploymentId: first.id, actor });
+    const back = await rollbackDeployment(db.prisma, {
+      caller: null,
+      teamId: team.id,
+      deploymentId: first.id,
+      actor,
+    });
     expect(back.deployment.revisionId).toBe(r1.id);
   });
 

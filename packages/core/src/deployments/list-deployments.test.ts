@@ -212,11 +212,17 @@ describe.skipIf(!ok)("deployment read models", () => {
     expect(preview.hosts.map((h) => h.name)).toEqual(["db-1", "web-1", "web-2"]);
     expect(preview.services).toEqual(["app"]);
 
-    const toTargets = await deploy(db.prisma, { teamId: team.id, revision: revision.id, actor });
+    const toTargets = await deploy(db.prisma, {
+      caller: null,
+      teamId: team.id,
+      revision: revision.id,
+      actor,
+    });
     const targeted = await db.prisma.job.findMany({ where: { deploymentId: toTargets.deployment.id } });
     expect(targeted.map((j) => j.hostId).sort()).toEqual([web1.id, web2.id].sort());
 
     const chosen = await deploy(db.prisma, {
+      caller: null,
       teamId: team.id,
       revision: revision.id,
       hostIds: [db1.id],
@@ -225,13 +231,15 @@ describe.skipIf(!ok)("deployment read models", () => {
     });
     expect(chosen.jobIds).toHaveLength(1);
     await expect(
-      deploy(db.prisma, { teamId: team.id, revision: revision.id, hostIds: [], actor }),
+      deploy(db.prisma, { caller: null, teamId: team.id, revision: revision.id, hostIds: [], actor }),
     ).rejects.toMatchObject({ code: "BAD_REQUEST" });
 
     // Another team's revision or host answers like a missing one.
     const other = await createTestTeam(db.prisma);
     const foreign = await createTestRevision(db.prisma, other.id);
-    await expect(deploy(db.prisma, { teamId: team.id, revision: foreign.id, actor })).rejects.toMatchObject({
+    await expect(
+      deploy(db.prisma, { caller: null, teamId: team.id, revision: foreign.id, actor }),
+    ).rejects.toMatchObject({
       code: "NOT_FOUND",
       message: "Revision not found.",
     });
@@ -243,6 +251,7 @@ describe.skipIf(!ok)("deployment read models", () => {
     const foreignHost = await createTestHost(db.prisma, other.id);
     await expect(
       deploy(db.prisma, {
+        caller: null,
         teamId: team.id,
         revision: revision.id,
         hostIds: [foreignHost.id],
@@ -253,7 +262,9 @@ describe.skipIf(!ok)("deployment read models", () => {
     await db.prisma.host.update({ where: { id: foreignHost.id }, data: { labels: { role: "db" } } });
     const empty = await previewDeployment(db.prisma, { teamId: other.id, revisionId: foreign.id });
     expect(empty.targetsProblem).toMatch(/match no enrolled host/);
-    await expect(deploy(db.prisma, { teamId: other.id, revision: foreign.id, actor })).rejects.toMatchObject({
+    await expect(
+      deploy(db.prisma, { caller: null, teamId: other.id, revision: foreign.id, actor }),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
     });
   });
@@ -269,7 +280,12 @@ describe.skipIf(!ok)("deployment read models", () => {
     await finishJob(b.id, "b", "SUCCEEDED");
     const second = await deployTo(db.prisma, team.id, r2.id, [a.id, b.id]);
     await expect(
-      rollbackDeployment(db.prisma, { teamId: team.id, deploymentId: second.deployment.id, actor }),
+      rollbackDeployment(db.prisma, {
+        caller: null,
+        teamId: team.id,
+        deploymentId: second.deployment.id,
+        actor,
+      }),
     ).rejects.toMatchObject({ code: "CONFLICT" });
     await finishJob(a.id, "a", "FAILED");
     await finishJob(b.id, "b", "SUCCEEDED");
@@ -280,6 +296,7 @@ describe.skipIf(!ok)("deployment read models", () => {
     // b is revoked since: the rollback goes to a only.
     await db.prisma.host.update({ where: { id: b.id }, data: { status: "REVOKED" } });
     const rollback = await rollbackDeployment(db.prisma, {
+      caller: null,
       teamId: team.id,
       deploymentId: first.deployment.id,
       actor,
@@ -297,7 +314,12 @@ describe.skipIf(!ok)("deployment read models", () => {
 
     const other = await createTestTeam(db.prisma);
     await expect(
-      rollbackDeployment(db.prisma, { teamId: other.id, deploymentId: first.deployment.id, actor }),
+      rollbackDeployment(db.prisma, {
+        caller: null,
+        teamId: other.id,
+        deploymentId: first.deployment.id,
+        actor,
+      }),
     ).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 });

@@ -5,6 +5,7 @@
 // live for every service on every one of those hosts is refused: that rollback would change nothing.
 import type { Actor } from "../audit/record-audit-event";
 import type { Db } from "../db";
+import type { EnvironmentCaller } from "../environments/require-environment-role";
 import { conflict, notFound } from "../errors";
 import { isUuid } from "../ids";
 import { type DeployResult, deploy } from "./deploy";
@@ -13,7 +14,13 @@ import { OPEN_DEPLOYMENT_STATUSES } from "./list-deployments";
 
 export async function rollbackDeployment(
   db: Db,
-  args: { teamId: string; deploymentId: string; actor: Actor; createdById?: string | null },
+  args: {
+    teamId: string;
+    deploymentId: string;
+    actor: Actor;
+    caller: EnvironmentCaller | null;
+    createdById?: string | null;
+  },
 ): Promise<DeployResult> {
   const source = await loadSource(db, args);
   if (OPEN_DEPLOYMENT_STATUSES.includes(source.status))
@@ -39,6 +46,7 @@ export async function rollbackDeployment(
     // The hosts this revision already ran on: returning them to it is a DEPLOYER's call.
     allowHostsOutsideTargets: true,
     actor: args.actor,
+    caller: args.caller,
     createdById: args.createdById ?? null,
     rollbackOfId: undone?.id ?? null,
     // The files that deployment shipped (its commit), never what a branch points at now.

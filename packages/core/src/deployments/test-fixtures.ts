@@ -116,6 +116,7 @@ export function deployTo(
     hostIds,
     allowHostsOutsideTargets: true,
     actor: { type: "SYSTEM", label: "test" },
+    caller: null,
     ...extra,
   });
 }

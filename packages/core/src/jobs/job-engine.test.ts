@@ -252,7 +252,9 @@ describe.skipIf(!ok)("job engine", () => {
     expect(await claimNextJob(db.prisma, { hostId: host.id, leaseSeconds: 30 })).toBeNull();
 
     const actor = { type: "USER" as const, label: "ops@example.test" };
-    expect(await cancelDeployment(db.prisma, { teamId, deploymentId: first.deployment.id, actor })).toEqual({
+    expect(
+      await cancelDeployment(db.prisma, { caller: null, teamId, deploymentId: first.deployment.id, actor }),
+    ).toEqual({
       cancelledJobs: 1,
     });
     await expect(

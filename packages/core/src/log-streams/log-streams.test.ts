@@ -62,6 +62,7 @@ describe.skipIf(!ok)("log stream use cases", () => {
 
   const open = (role: "VIEWER" | "DEPLOYER" = "DEPLOYER") =>
     openLogStream(db.prisma, {
+      userId: null,
       teamId,
       role,
       hostId: host.id,

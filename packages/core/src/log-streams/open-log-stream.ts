@@ -5,6 +5,7 @@
 import type { Role } from "@capstan/db";
 import { MAX_LOG_STREAMS_PER_HOST } from "@capstan/protocol";
 import type { Db } from "../db";
+import { requireEnvironmentRole } from "../environments/require-environment-role";
 import { AppError, conflict, forbidden, notFound } from "../errors";
 import { findTeamHost } from "../hosts/find-team-host";
 import { hasRole } from "../rbac/roles";
@@ -14,6 +15,8 @@ import { notifyLogs, orderKey } from "./notify-log-streams";
 export interface OpenLogStreamInput {
   teamId: string;
   role: Role;
+  /** The member reading (an API token's creator), whose per-environment roles apply; null: none. */
+  userId: string | null;
   hostId: string;
   workflow: string;
   service: string;
@@ -34,6 +37,13 @@ export async function openLogStream(db: Db, input: OpenLogStreamInput): Promise<
     throw forbidden(`Live logs need the DEPLOYER role or higher; your role is ${input.role}.`);
   const host = await findTeamHost(db, { teamId: input.teamId, hostId: input.hostId });
   if (host.status === "REVOKED") throw conflict(`Host ${host.name} is revoked.`);
+  await requireEnvironmentRole(db, {
+    teamId: input.teamId,
+    caller: input.userId ? { userId: input.userId, role: input.role } : null,
+    hostIds: [host.id],
+    minRole: "DEPLOYER",
+    doing: `read the live logs of ${input.workflow.slice(0, 63)}/${input.service.slice(0, 63)}`,
+  });
   const what = `Service ${input.workflow.slice(0, 63)}/${input.service.slice(0, 63)} on host ${host.name}`;
   const [health, workflow] = await Promise.all([
     db.serviceHealth.findUnique({

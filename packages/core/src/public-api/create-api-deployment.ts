@@ -78,6 +78,7 @@ export async function createApiDeployment(
   const { deployment, created } = await deploy(db, {
     teamId: principal.teamId,
     actor: principal.actor,
+    caller: { userId: principal.userId, role: principal.role },
     apiTokenId: principal.tokenId,
     idempotencyKey: key,
     // Only called when no earlier deployment has the key, so a retry never saves a revision.

@@ -163,6 +163,8 @@ async function decide(
       teamId: hook.teamId,
       revision: latest.id,
       actor: hookActor(hook),
+      // The hook acts for the team (an ADMIN made it), not for a member: no environment narrows it.
+      caller: null,
       idempotencyKey: `push:${hook.id}:${deliveryId}`,
       // With a Git source the pushed commit is what ships; without one (images, inline YAML) a
       // push redeploys the latest revision, like a redeploy hook.

@@ -54,6 +54,7 @@ describe.skipIf(!ok)("runServiceAction", () => {
     const { team, host, workflow } = await deployed(["API_KEY"]);
     const { actor } = await createTestMember(db.prisma, team.id, "DEPLOYER");
     const { deployment, jobId } = await runServiceAction(db.prisma, {
+      userId: null,
       ...as(actor),
       hostId: host.id,
       workflow,
@@ -84,6 +85,7 @@ describe.skipIf(!ok)("runServiceAction", () => {
     const viewer = await createTestMember(db.prisma, team.id, "VIEWER");
     const refused = await appError(
       runServiceAction(db.prisma, {
+        userId: null,
         ...as(viewer.actor),
         hostId: host.id,
         workflow,
@@ -95,6 +97,7 @@ describe.skipIf(!ok)("runServiceAction", () => {
     const deployer = await createTestMember(db.prisma, team.id, "DEPLOYER");
     const missing = await appError(
       runServiceAction(db.prisma, {
+        userId: null,
         ...as(deployer.actor),
         hostId: host.id,
         workflow,
@@ -133,6 +136,7 @@ describe.skipIf(!ok)("runServiceAction", () => {
       const { actor } = await createTestMember(db.prisma, team.id, role);
       const refused = await appError(
         runServiceAction(db.prisma, {
+          userId: null,
           ...as(actor),
           hostId: host.id,
           workflow,
@@ -148,6 +152,7 @@ describe.skipIf(!ok)("runServiceAction", () => {
     const admin = await createTestMember(db.prisma, team.id, "ADMIN");
     const missing = await appError(
       runServiceAction(db.prisma, {
+        userId: null,
         ...as(admin.actor),
         hostId: host.id,
         workflow,
@@ -157,6 +162,7 @@ describe.skipIf(!ok)("runServiceAction", () => {
     );
     expect(missing.code).toBe("BAD_REQUEST");
     await runServiceAction(db.prisma, {
+      userId: null,
       ...as(admin.actor),
       hostId: host.id,
       workflow,
@@ -185,6 +191,7 @@ describe.skipIf(!ok)("runServiceAction", () => {
     const { actor } = await createTestMember(db.prisma, team.id, "DEPLOYER");
     const refused = await appError(
       runServiceAction(db.prisma, {
+        userId: null,
         ...as(actor),
         hostId: host.id,
         workflow,
@@ -206,12 +213,24 @@ describe.skipIf(!ok)("runServiceAction", () => {
     const admin = await createTestMember(db.prisma, team.id, "ADMIN");
     const base = { hostId: host.id, workflow, action: "undeploy" as const };
     const asDeployer = await appError(
-      runServiceAction(db.prisma, { ...as(deployer.actor), ...base, removeVolumes: true, confirm: workflow }),
+      runServiceAction(db.prisma, {
+        userId: null,
+        ...as(deployer.actor),
+        ...base,
+        removeVolumes: true,
+        confirm: workflow,
+      }),
     );
     expect(asDeployer.code).toBe("FORBIDDEN");
     for (const confirm of [undefined, "", `${workflow}x`, workflow.toUpperCase()]) {
       const wrong = await appError(
-        runServiceAction(db.prisma, { ...as(admin.actor), ...base, removeVolumes: true, confirm }),
+        runServiceAction(db.prisma, {
+          userId: null,
+          ...as(admin.actor),
+          ...base,
+          removeVolumes: true,
+          confirm,
+        }),
       );
       expect(wrong.code).toBe("UNPROCESSABLE");
       expect(wrong.message).toContain("nothing was queued");
@@ -220,6 +239,7 @@ describe.skipIf(!ok)("runServiceAction", () => {
     expect((await listHostServices(db.prisma, { teamId: team.id, hostId: host.id })).items).toHaveLength(1);
 
     await runServiceAction(db.prisma, {
+      userId: null,
       ...as(admin.actor),
       ...base,
       removeVolumes: true,
@@ -237,6 +257,7 @@ describe.skipIf(!ok)("runServiceAction", () => {
     // Nothing of the workflow runs there any more: every further order is "not found".
     const gone = await appError(
       runServiceAction(db.prisma, {
+        userId: null,
         ...as(deployer.actor),
         hostId: host.id,
         workflow,

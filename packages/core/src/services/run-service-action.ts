@@ -11,6 +11,7 @@ import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
 import type { JobPayload } from "../columns/job-payload";
 import { type Db, withTransaction } from "../db";
 import { insertDeployment } from "../deployments/insert-deployment";
+import { requireEnvironmentRole } from "../environments/require-environment-role";
 import { badRequest, conflict, forbidden, notFound, unprocessable } from "../errors";
 import { findTeamHost } from "../hosts/find-team-host";
 import { jobBudgetMs } from "../lifecycle/job-budget";
@@ -25,6 +26,8 @@ export interface RunServiceActionInput {
   teamId: string;
   /** The caller's role (a member's, or an API token's). */
   role: Role;
+  /** The member acting (an API token's creator), whose per-environment roles apply; null: none. */
+  userId: string | null;
   actor: Actor;
   createdById?: string | null;
   apiTokenId?: string | null;
@@ -82,6 +85,13 @@ export async function runServiceAction(
   const host = await findTeamHost(db, { teamId: teamId, hostId: input.hostId });
   if (host.status === "REVOKED") throw conflict(`Host ${host.name} is revoked; it runs no more jobs.`);
   const what = `${input.workflow}${input.service ? `/${input.service}` : ""}`;
+  await requireEnvironmentRole(db, {
+    teamId,
+    caller: input.userId ? { userId: input.userId, role: input.role } : null,
+    hostIds: [host.id],
+    minRole: requiredRole(input),
+    doing: input.action === "run" ? `run a command in ${what}` : `${input.action} ${what}`,
+  });
   const last = await findDeployedServices(db, { teamId, hostId: host.id, workflow: input.workflow });
   const services = last?.payload.services.filter((s) => !input.service || s.name === input.service) ?? [];
   if (!last || !services.length) throw notFound(`Service ${what} deployed on host ${host.name}`);

@@ -7,13 +7,17 @@ import { runServiceAction } from "@capstan/core/services/run-service-action";
 import { loadDeploymentResult } from "@/server/api/deployment-reply";
 import { prisma } from "@/server/db";
 
-type Order = Omit<RunServiceActionInput, "teamId" | "role" | "actor" | "createdById" | "apiTokenId">;
+type Order = Omit<
+  RunServiceActionInput,
+  "teamId" | "role" | "userId" | "actor" | "createdById" | "apiTokenId"
+>;
 
 export async function queueHostAction(principal: ApiTokenPrincipal, order: Order) {
   const { deployment } = await runServiceAction(prisma, {
     ...order,
     teamId: principal.teamId,
     role: principal.role,
+    userId: principal.userId,
     actor: principal.actor,
     apiTokenId: principal.tokenId,
   });

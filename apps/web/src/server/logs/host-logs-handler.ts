@@ -31,6 +31,7 @@ export function createHostLogsHandler(options: { getUserId: () => Promise<string
         request,
         teamId,
         role: membership.role,
+        userId,
         openedById: userId,
         hostId: (await params).id,
         query,

@@ -39,6 +39,8 @@ export interface LiveLogRequest {
   request: Request;
   teamId: string;
   role: Role;
+  /** The member reading (an API token's creator): their per-environment roles apply. */
+  userId: string;
   openedById: string | null;
   hostId: string;
   /** workflow, service and the options (follow, tail, since, grep, stream, priority). */
@@ -57,6 +59,7 @@ export async function liveLogResponse(call: LiveLogRequest): Promise<Response> {
   const opened = await openLogStream(prisma, {
     teamId: call.teamId,
     role: call.role,
+    userId: call.userId,
     hostId: call.hostId,
     workflow: call.query.workflow ?? "",
     service: call.query.service ?? "",

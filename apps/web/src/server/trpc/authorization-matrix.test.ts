@@ -109,6 +109,10 @@ const POLICY: Record<string, Role> = {
   "artifacts.delete": "ADMIN",
   "fleet.get": "VIEWER",
   "fleet.upgrade": "ADMIN",
+  "environments.list": "VIEWER",
+  "environments.save": "ADMIN",
+  "environments.delete": "ADMIN",
+  "environments.setRole": "ADMIN",
 };
 
 const RANK: Record<Role, number> = { VIEWER: 1, DEPLOYER: 2, ADMIN: 3, OWNER: 4 };

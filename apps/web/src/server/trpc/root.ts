@@ -4,6 +4,7 @@ import { auditRouter } from "./routers/audit";
 import { certificatesRouter } from "./routers/certificates";
 import { deploymentsRouter } from "./routers/deployments";
 import { enrollmentRouter } from "./routers/enrollment";
+import { environmentsRouter } from "./routers/environments";
 import { fleetRouter } from "./routers/fleet";
 import { hostsRouter } from "./routers/hosts";
 import { invitationRouter } from "./routers/invitation";
@@ -41,6 +42,7 @@ export const appRouter = createTRPCRouter({
   tasks: tasksRouter,
   certificates: certificatesRouter,
   twoFactor: twoFactorRouter,
+  environments: environmentsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -8,7 +8,7 @@ import { previewDeployment } from "@capstan/core/deployments/preview-deployment"
 import { readDeploymentEvents } from "@capstan/core/deployments/read-deployment-events";
 import { rollbackDeployment } from "@capstan/core/deployments/rollback-deployment";
 import { hasRole } from "@capstan/core/rbac/roles";
-import { auditActor } from "@capstan/core/rbac/team-actor";
+import { auditActor, environmentCaller } from "@capstan/core/rbac/team-actor";
 import { z } from "zod";
 import { gitAccessOf } from "../git-access";
 import { createTRPCRouter, teamProcedure } from "../init";
@@ -79,6 +79,7 @@ export const deploymentsRouter = createTRPCRouter({
         allowHostsOutsideTargets: hasRole(ctx.actor.role, "ADMIN"),
         idempotencyKey: input.idempotencyKey,
         actor: auditActor(ctx.actor),
+        caller: environmentCaller(ctx.actor),
         createdById: ctx.actor.userId,
         ...gitAccessOf(ctx),
       });
@@ -91,6 +92,7 @@ export const deploymentsRouter = createTRPCRouter({
         teamId: ctx.actor.teamId,
         deploymentId: input.deploymentId,
         actor: auditActor(ctx.actor),
+        caller: environmentCaller(ctx.actor),
       }),
     ),
   /** Redeploys this (finished) deployment's revision to its hosts. */
@@ -101,6 +103,7 @@ export const deploymentsRouter = createTRPCRouter({
         teamId: ctx.actor.teamId,
         deploymentId: input.deploymentId,
         actor: auditActor(ctx.actor),
+        caller: environmentCaller(ctx.actor),
         createdById: ctx.actor.userId,
       });
       return { id: deployment.id, status: deployment.status, rollbackOfId: deployment.rollbackOfId };

@@ -22,12 +22,13 @@ const hostId = z.object({ hostId: z.string().max(64) });
 /** Queues a host action as the signed-in member (or token); the roles are checked in core. */
 async function queue(
   ctx: { prisma: Db; actor: TeamActor },
-  order: Omit<RunServiceActionInput, "teamId" | "role" | "actor">,
+  order: Omit<RunServiceActionInput, "teamId" | "role" | "userId" | "actor">,
 ) {
   const { deployment, jobId } = await runServiceAction(ctx.prisma, {
     ...order,
     teamId: ctx.actor.teamId,
     role: ctx.actor.role,
+    userId: ctx.actor.userId,
     actor: auditActor(ctx.actor),
     createdById: ctx.actor.apiToken ? null : ctx.actor.userId,
     apiTokenId: ctx.actor.apiToken?.id ?? null,

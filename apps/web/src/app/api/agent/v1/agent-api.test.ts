@@ -371,7 +371,12 @@ describe.skipIf(!ok)("agent API v1 (route handlers)", () => {
       });
     expect((await beat()).abandonJobs).toEqual([]);
     const { cancelDeployment } = await import("@capstan/core/deployments/cancel-deployment");
-    await cancelDeployment(db.prisma, { teamId, deploymentId: deployment.id, actor: { type: "SYSTEM" } });
+    await cancelDeployment(db.prisma, {
+      caller: null,
+      teamId,
+      deploymentId: deployment.id,
+      actor: { type: "SYSTEM" },
+    });
     expect((await beat()).abandonJobs).toEqual([job.id]);
   });
 

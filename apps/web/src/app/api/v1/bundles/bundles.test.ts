@@ -225,6 +225,7 @@ describe.skipIf(!ok)("project bundles (public API + agent API)", () => {
     expect(revisions[0]!.contentHash).not.toBe(revisions[1]!.contentHash);
 
     const { deployment, jobIds } = await rollbackDeployment(db.prisma, {
+      caller: null,
       teamId,
       deploymentId: first.id,
       actor: { type: "SYSTEM", label: "test" },

@@ -2,6 +2,7 @@
 import { useCurrentTeam } from "@/components/dashboard/team-context";
 import { PageHeader } from "@/components/ui";
 import { ApiTokens } from "./api-tokens";
+import { Environments } from "./environments";
 import { HostApproval } from "./host-approval";
 import { Invitations } from "./invitations";
 import { MemberList } from "./member-list";
@@ -19,12 +20,13 @@ export function TeamOverview() {
         <MemberList />
         <Invitations />
         <ApiTokens />
+        <Environments />
         <HostApproval />
         <RequireTwoFactor />
         <p className="text-xs text-slate-500">
           Roles: Viewer reads everything except secret values · Deployer also deploys, cancels and rolls back
           · Admin also manages hosts, workflows, secrets, tokens and members · Owner also manages owners and
-          the team.
+          the team. A role narrowed on an environment applies on its hosts.
         </p>
       </div>
     </>

@@ -12,6 +12,7 @@ export const POST = publicApiRoute(endpoints.cancelDeployment, async ({ principa
     teamId: principal.teamId,
     deploymentId: params.id,
     actor: principal.actor,
+    caller: { userId: principal.userId, role: principal.role },
   });
   return {
     status: 200,

@@ -20,6 +20,7 @@ export const GET = publicApiRoute(
         request,
         teamId: principal.teamId,
         role: principal.role,
+        userId: principal.userId,
         openedById: null,
         hostId: params.id,
         query,
