@@ -1,6 +1,7 @@
 import "server-only";
 import { verifyCredentials } from "@capstan/core/auth/verify-credentials";
 import { isAppError } from "@capstan/core/errors";
+import { headers as requestHeaders } from "next/headers";
 import type { NextAuthOptions } from "next-auth";
 import { getServerSession } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
@@ -9,6 +10,7 @@ import { env } from "@/env";
 import { parseTrustedProxies, resolveClientAddress } from "./client-address";
 import { prisma } from "./db";
 import { logger } from "./logger";
+import { allowOidcSignIn, OIDC_PROVIDER_ID, oidcProviders, passwordSignIn } from "./oidc";
 import { PEER_ADDRESS_HEADER } from "./request-stamps";
 
 const trustedProxies = env.CAPSTAN_TRUSTED_PROXIES ? parseTrustedProxies(env.CAPSTAN_TRUSTED_PROXIES) : null;
@@ -30,6 +32,7 @@ export const authOptions: NextAuthOptions = {
   session: { strategy: "jwt", maxAge: 7 * 24 * 3600 },
   pages: { signIn: "/signin", error: "/signin" },
   providers: [
+    ...oidcProviders(),
     CredentialsProvider({
       name: "Email and password",
       credentials: {
@@ -56,8 +59,12 @@ export const authOptions: NextAuthOptions = {
         return user ? { id: user.id, email: user.email, name: user.name } : null;
       },
     }),
-  ],
+  ].filter((provider) => provider.id !== "credentials" || passwordSignIn),
   callbacks: {
+    async signIn({ user, account, profile }) {
+      if (account?.provider !== OIDC_PROVIDER_ID) return passwordSignIn;
+      return allowOidcSignIn(user, account, profile, requestAddress(await requestHeaders()));
+    },
     // NextAuth's default throws on a malformed URL (a 500); this one falls back to the home page.
     redirect({ url, baseUrl }) {
       return resolveCallbackUrl(url, baseUrl)?.href ?? baseUrl;
