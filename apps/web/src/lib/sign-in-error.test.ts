@@ -12,4 +12,11 @@ describe("signInErrorMessage", () => {
     expect(signInErrorMessage("Configuration")).toBe("Sign-in failed. Try again.");
     expect(signInErrorMessage(undefined)).toBeNull();
   });
+
+  it("explains an IdP sign-in that was refused, and not for inherited names", () => {
+    expect(signInErrorMessage("OidcUnverifiedEmail")).toMatch(/has not verified your email address/);
+    expect(signInErrorMessage("OidcNoTeam")).toMatch(/Ask a team admin for an invitation/);
+    expect(signInErrorMessage("toString")).toBe("Sign-in failed. Try again.");
+    expect(signInErrorMessage("__proto__")).toBe("Sign-in failed. Try again.");
+  });
 });
