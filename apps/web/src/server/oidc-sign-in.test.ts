@@ -140,7 +140,7 @@ describe.skipIf(!ok)("OIDC sign-in", { timeout: 240_000 }, () => {
     expect(landed.pathname).not.toBe("/signin");
     expect(userId).toBe(owner.id);
     expect(await db.prisma.account.findMany({ where: { userId: owner.id } })).toMatchObject([
-      { provider: "oidc", providerAccountId: "owner" },
+      { provider: idp.issuer, providerAccountId: "owner" },
     ]);
   });
 

@@ -147,7 +147,9 @@ export async function allowOidcSignIn(
     ? claims.groups.filter((g): g is string => typeof g === "string")
     : null;
   const result = await signInWithOidc(prisma, {
-    provider: OIDC_PROVIDER_ID,
+    // The issuer, not "oidc": a `sub` is unique per issuer only, so after a switch to another
+    // IdP its subjects can never land on the old IdP's links.
+    provider: oidcConfig.issuer,
     subject: account.providerAccountId,
     email: asString(claims.email),
     emailVerified: claims.email_verified,

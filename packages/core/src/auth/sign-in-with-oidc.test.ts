@@ -34,7 +34,7 @@ describe.skipIf(!ok)("signInWithOidc", { timeout: 60_000 }, () => {
   });
 
   const identity = (over: Partial<OidcSignInInput>): OidcSignInInput => ({
-    provider: "oidc",
+    provider: "https://idp.example.test",
     subject: randomUUID(),
     email: null,
     emailVerified: true,

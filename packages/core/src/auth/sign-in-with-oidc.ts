@@ -6,7 +6,7 @@ import { normalizeEmail } from "../users/normalize-email";
 import type { OidcGroupRole } from "./parse-oidc-group-roles";
 
 export interface OidcSignInInput {
-  /** NextAuth's provider id ("oidc"): with `subject` it names the identity for good. */
+  /** The issuer (subjects are unique per issuer): with `subject` it names the identity for good. */
   provider: string;
   /** The IdP's stable user id (`sub`; GitHub's numeric id). */
   subject: string;
