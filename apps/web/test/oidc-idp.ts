@@ -40,6 +40,7 @@ export async function startTestIdp(options: {
     ],
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"], groups: ["groups"] },
     scopes: ["openid", "email", "profile", "groups"],
+    ttl: { Interaction: 600, Session: 600, Grant: 600, AccessToken: 600, IdToken: 600 },
     async findAccount(_ctx, id) {
       const account = accounts.get(id);
       return account ? { accountId: id, claims: () => ({ sub: id, ...account }) } : undefined;

@@ -55,6 +55,16 @@ describe.skipIf(!ok)("signInWithOidc", { timeout: 60_000 }, () => {
       expect(result).toEqual({ ok: false, reason: "unverified_email" });
     }
     expect(await accounts(victim.id)).toBe(0);
+    // Each attempt is in the victim's audit trail: someone tried to take the account over.
+    expect(
+      await db.prisma.auditEvent.count({
+        where: {
+          targetId: victim.id,
+          kind: "user.sign_in_failed",
+          data: { path: ["reason"], equals: "unverified_email" },
+        },
+      }),
+    ).toBe(5);
     expect(await db.prisma.account.count({ where: { providerAccountId: { not: "" } } })).toBe(0);
   });
 

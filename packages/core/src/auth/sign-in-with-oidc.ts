@@ -48,8 +48,15 @@ export async function signInWithOidc(db: Db, input: OidcSignInInput): Promise<Oi
       } catch {
         return { ok: false, reason: "no_email" } as const;
       }
-      if (input.emailVerified !== true) return { ok: false, reason: "unverified_email" } as const;
       user = await tx.user.findUnique({ where: { email }, select: { id: true, email: true } });
+      if (input.emailVerified !== true) {
+        if (user)
+          await auditSignIn(tx, user, "user.sign_in_failed", {
+            ...context(input),
+            reason: "unverified_email",
+          });
+        return { ok: false, reason: "unverified_email" } as const;
+      }
       how = "linked";
       if (!user) {
         if ((await groupRoles(tx, input)).roles.size === 0) return { ok: false, reason: "no_team" } as const;
@@ -63,21 +70,34 @@ export async function signInWithOidc(db: Db, input: OidcSignInInput): Promise<Oi
         data: { userId: user.id, type: "oauth", provider: input.provider, providerAccountId: input.subject },
       });
     }
-    const actor: Actor = { type: "USER", id: user.id, label: user.email };
-    await applyGroupRoles(tx, user.id, actor, input);
-    const teams = await tx.membership.findMany({ where: { userId: user.id }, select: { teamId: true } });
-    const data: Prisma.InputJsonObject = { method: "oidc", provider: input.provider, account: how };
-    for (const teamId of teams.length > 0 ? teams.map((m) => m.teamId) : [null]) {
-      await recordAuditEvent(tx, {
-        teamId,
-        actor,
-        kind: "user.signed_in",
-        target: { type: "user", id: user.id },
-        data: input.address ? { ...data, ip: input.address } : data,
-      });
-    }
+    await applyGroupRoles(tx, user.id, { type: "USER", id: user.id, label: user.email }, input);
+    await auditSignIn(tx, user, "user.signed_in", { ...context(input), account: how });
     return { ok: true, userId: user.id } as const;
   });
+}
+
+function context(input: OidcSignInInput): Prisma.InputJsonObject {
+  const data = { method: "oidc", provider: input.provider };
+  return input.address ? { ...data, ip: input.address } : data;
+}
+
+/** A sign-in (or a refused one) in each of the user's teams, as password sign-ins are. */
+async function auditSignIn(
+  tx: Prisma.TransactionClient,
+  user: { id: string; email: string },
+  kind: "user.signed_in" | "user.sign_in_failed",
+  data: Prisma.InputJsonObject,
+): Promise<void> {
+  const teams = await tx.membership.findMany({ where: { userId: user.id }, select: { teamId: true } });
+  for (const teamId of teams.length > 0 ? teams.map((m) => m.teamId) : [null]) {
+    await recordAuditEvent(tx, {
+      teamId,
+      actor: { type: "USER", id: user.id, label: user.email },
+      kind,
+      target: { type: "user", id: user.id },
+      data,
+    });
+  }
 }
 
 /**
