@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import Provider, { type Configuration } from "oidc-provider";
 
-export interface IdpAccount {
+interface IdpAccount {
   email: string;
   email_verified: boolean;
   name?: string;

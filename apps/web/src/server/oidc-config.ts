@@ -5,7 +5,7 @@
 import { type OidcGroupRole, parseOidcGroupRoles } from "@capstan/core/auth/parse-oidc-group-roles";
 
 export const OIDC_PRESETS = ["generic", "github", "gitlab", "google"] as const;
-export type OidcPreset = (typeof OIDC_PRESETS)[number];
+type OidcPreset = (typeof OIDC_PRESETS)[number];
 
 export interface OidcVariables {
   CAPSTAN_OIDC_PRESET?: OidcPreset;
