@@ -3,6 +3,7 @@
 import { createEnv } from "@t3-oss/env-nextjs";
 import { z } from "zod";
 import { parseTrustedProxies } from "./server/client-address";
+import { OIDC_PRESETS, resolveOidcConfig } from "./server/oidc-config";
 
 const production = process.env.NODE_ENV === "production";
 
@@ -90,6 +91,18 @@ export const env = createEnv({
     CAPSTAN_FRONT_TOKEN: z.string().min(32).optional(),
     /** Set with the token: where the dashboard reads the agent server's metrics (loopback). */
     CAPSTAN_AGENT_SERVER_URL: z.url().optional(),
+    /**
+     * OIDC sign-in (docs/user/teams-sso.md), checked together by resolveOidcConfig below.
+     * CAPSTAN_PASSWORD_SIGNIN=off leaves OIDC as the only way in.
+     */
+    CAPSTAN_OIDC_PRESET: z.enum(OIDC_PRESETS).optional(),
+    CAPSTAN_OIDC_ISSUER: z
+      .url("CAPSTAN_OIDC_ISSUER must be a URL, e.g. https://idp.example.com/realms/acme")
+      .optional(),
+    CAPSTAN_OIDC_CLIENT_ID: z.string().optional(),
+    CAPSTAN_OIDC_CLIENT_SECRET: z.string().optional(),
+    CAPSTAN_OIDC_GROUP_ROLES: z.string().optional(),
+    CAPSTAN_PASSWORD_SIGNIN: z.enum(["on", "off"]).default("on"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   },
   client: {},
@@ -109,6 +122,9 @@ if (
     "Secrets key is missing: set CAPSTAN_SECRETS_KEY (32 random bytes, base64: `openssl rand -base64 32`) or CAPSTAN_SECRETS_KEY_FILE (a file holding that value).",
   );
 }
+
+/** The OIDC sign-in configuration (null: none); a bad combination stops start-up here. */
+export const oidcConfig = process.env.CAPSTAN_SKIP_ENV_VALIDATION === "1" ? null : resolveOidcConfig(env);
 
 // NextAuth builds its callback URLs from NEXTAUTH_URL, which it reads itself. Deployments usually
 // set only CAPSTAN_PUBLIC_URL (docker/compose.yml does), so it stands in; without either, sign-in

@@ -17,4 +17,11 @@ describe("signInErrorMessage", () => {
     expect(signInErrorMessage(SIGN_IN_TWO_FACTOR_NEEDED)).toMatch(/^Enter the 6-digit code/);
     expect(signInErrorMessage(SIGN_IN_TWO_FACTOR_INVALID)).toMatch(/^That code is wrong or was used already/);
   });
+
+  it("explains an IdP sign-in that was refused, and not for inherited names", () => {
+    expect(signInErrorMessage("OidcUnverifiedEmail")).toMatch(/has not verified your email address/);
+    expect(signInErrorMessage("OidcNoTeam")).toMatch(/Ask a team admin for an invitation/);
+    expect(signInErrorMessage("toString")).toBe("Sign-in failed. Try again.");
+    expect(signInErrorMessage("__proto__")).toBe("Sign-in failed. Try again.");
+  });
 });

@@ -1,5 +1,6 @@
 import "server-only";
 import { verifyCredentials } from "@capstan/core/auth/verify-credentials";
+import { headers as requestHeaders } from "next/headers";
 import type { NextAuthOptions } from "next-auth";
 import { getServerSession } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
@@ -9,6 +10,7 @@ import { parseTrustedProxies, resolveClientAddress } from "./client-address";
 import { prisma } from "./db";
 import { getKeyring } from "./keyring";
 import { logger } from "./logger";
+import { allowOidcSignIn, OIDC_PROVIDER_ID, oidcProviders, passwordSignIn } from "./oidc";
 import { PEER_ADDRESS_HEADER } from "./request-stamps";
 import { signInFormError } from "./sign-in-form-error";
 
@@ -31,6 +33,7 @@ export const authOptions: NextAuthOptions = {
   session: { strategy: "jwt", maxAge: 7 * 24 * 3600 },
   pages: { signIn: "/signin", error: "/signin" },
   providers: [
+    ...oidcProviders(),
     CredentialsProvider({
       name: "Email and password",
       credentials: {
@@ -58,8 +61,12 @@ export const authOptions: NextAuthOptions = {
         return user ? { id: user.id, email: user.email, name: user.name } : null;
       },
     }),
-  ],
+  ].filter((provider) => provider.id !== "credentials" || passwordSignIn),
   callbacks: {
+    async signIn({ user, account, profile }) {
+      if (account?.provider !== OIDC_PROVIDER_ID) return passwordSignIn;
+      return allowOidcSignIn(user, account, profile, requestAddress(await requestHeaders()));
+    },
     // NextAuth's default throws on a malformed URL (a 500); this one falls back to the home page.
     redirect({ url, baseUrl }) {
       return resolveCallbackUrl(url, baseUrl)?.href ?? baseUrl;

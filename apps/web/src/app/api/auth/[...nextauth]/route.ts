@@ -1,8 +1,9 @@
-import { badRequest } from "@capstan/core/errors";
+import { badRequest, forbidden } from "@capstan/core/errors";
 import NextAuth from "next-auth";
 import { env } from "@/env";
 import { authOptions } from "@/server/auth";
 import { errorResponse } from "@/server/errors";
+import { passwordSignIn } from "@/server/oidc";
 import { callbackUrlProblem } from "../callback-url";
 
 const nextAuth = NextAuth(authOptions);
@@ -22,6 +23,14 @@ async function givenCallbackUrl(request: Request): Promise<string | null> {
  * goes on to NextAuth, whose redirect callback (server/auth.ts) replaces it with the home page.
  */
 async function handler(request: Request, context: { params: Promise<{ nextauth: string[] }> }) {
+  // NextAuth has no credentials provider then; this says so plainly instead of its redirect.
+  if (!passwordSignIn && new URL(request.url).pathname.endsWith("/callback/credentials")) {
+    return errorResponse(
+      forbidden(
+        "Password sign-in is turned off on this instance (CAPSTAN_PASSWORD_SIGNIN=off): use single sign-on.",
+      ),
+    );
+  }
   const callbackUrl = await givenCallbackUrl(request);
   const baseUrl = env.NEXTAUTH_URL ?? env.CAPSTAN_PUBLIC_URL ?? new URL(request.url).origin;
   const problem = callbackUrl === null ? null : callbackUrlProblem(callbackUrl, baseUrl);

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Membership" ADD COLUMN     "oidcGroup" BOOLEAN NOT NULL DEFAULT false;
