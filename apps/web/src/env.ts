@@ -90,6 +90,16 @@ export const env = createEnv({
     CAPSTAN_FRONT_TOKEN: z.string().min(32).optional(),
     /** Set with the token: where the dashboard reads the agent server's metrics (loopback). */
     CAPSTAN_AGENT_SERVER_URL: z.url().optional(),
+    // Optional email (invitations, reset links, failed-deploy notices); without it none is sent.
+    // Links in emails use CAPSTAN_PUBLIC_URL. Failures are logged (never the password).
+    CAPSTAN_SMTP_URL: z
+      .string()
+      .regex(
+        /^smtps?:\/\/[^\s]+$/,
+        "CAPSTAN_SMTP_URL must look like smtp://user:password@host:587 (or smtps://)",
+      )
+      .optional(),
+    CAPSTAN_SMTP_FROM: z.string().min(3).max(320).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   },
   client: {},
