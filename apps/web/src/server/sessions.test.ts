@@ -12,9 +12,12 @@ import { createTestMember, createTestTeam, postgresComponent } from "../../../..
 
 // next-auth v4 does not export its core handler; the route handler wraps it in Next's request scope.
 const require = createRequire(import.meta.url);
-const { AuthHandler } = require(
-  join(dirname(require.resolve("next-auth")), "core/index.js"),
-) as typeof import("next-auth/core");
+const { AuthHandler } = require(join(dirname(require.resolve("next-auth")), "core/index.js")) as {
+  AuthHandler: (params: {
+    req: Record<string, unknown>;
+    options: AuthOptions;
+  }) => Promise<{ body?: unknown; cookies?: { name: string; value: string }[] }>;
+};
 const BASE = "http://capstan-sessions.test";
 const PASSWORD = "the member's long password";
 const ok = requireComponents("web/sessions", await postgresComponent());
