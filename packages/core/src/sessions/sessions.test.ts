@@ -69,6 +69,25 @@ describe.skipIf(!ok)("sessions", () => {
     expect(await checkSession(db.prisma, { sessionId: mine.id, userId: user.id })).toBe(true);
   });
 
+  it("drops the user's sessions that ended over 30 days ago at their next sign-in, and nobody else's", async () => {
+    const { user } = await member();
+    const { user: other } = await member();
+    const longAgo = new Date(Date.now() - 31 * 24 * 3600 * 1000);
+    const ended = await startSession(db.prisma, { userId: user.id });
+    const recent = await startSession(db.prisma, { userId: user.id });
+    const theirs = await startSession(db.prisma, { userId: other.id });
+    await db.prisma.session.updateMany({
+      where: { id: { in: [ended.id, theirs.id] } },
+      data: { revokedAt: longAgo },
+    });
+    await db.prisma.session.update({ where: { id: recent.id }, data: { revokedAt: new Date() } });
+    await startSession(db.prisma, { userId: user.id });
+    const left = await db.prisma.session.findMany({
+      where: { id: { in: [ended.id, recent.id, theirs.id] } },
+    });
+    expect(left.map((s) => s.id).sort()).toEqual([recent.id, theirs.id].sort());
+  });
+
   it("lists live sessions with this one marked, revokes one or all others, never another user's", async () => {
     const { team, user } = await member();
     const { user: other } = await member();
