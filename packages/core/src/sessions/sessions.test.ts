@@ -42,11 +42,15 @@ describe.skipIf(!ok)("sessions", () => {
     );
 
     const old = new Date(Date.now() - LAST_SEEN_GRANULARITY_MS - 1000);
-    await db.prisma.session.update({ where: { id: session.id }, data: { lastSeenAt: old } });
+    const soon = new Date(Date.now() + 3_600_000);
+    await db.prisma.session.update({ where: { id: session.id }, data: { lastSeenAt: old, expiresAt: soon } });
     expect(await checkSession(db.prisma, { sessionId: session.id, userId: user.id })).toBe(true);
     expect(
       (await db.prisma.session.findUniqueOrThrow({ where: { id: session.id } })).lastSeenAt.getTime(),
     ).toBeGreaterThan(old.getTime());
+    expect(
+      (await db.prisma.session.findUniqueOrThrow({ where: { id: session.id } })).expiresAt.getTime(),
+    ).toBeGreaterThan(soon.getTime() + 6 * 24 * 3_600_000);
   });
 
   it("refuses a revoked, expired, someone else's or malformed session", async () => {
