@@ -103,6 +103,16 @@ export const env = createEnv({
     CAPSTAN_OIDC_CLIENT_SECRET: z.string().optional(),
     CAPSTAN_OIDC_GROUP_ROLES: z.string().optional(),
     CAPSTAN_PASSWORD_SIGNIN: z.enum(["on", "off"]).default("on"),
+    // Optional email (invitations, reset links, failed-deploy notices); without it none is sent.
+    // Links in emails use CAPSTAN_PUBLIC_URL. Failures are logged (never the password).
+    CAPSTAN_SMTP_URL: z
+      .string()
+      .regex(
+        /^smtps?:\/\/[^\s]+$/,
+        "CAPSTAN_SMTP_URL must look like smtp://user:password@host:587 (or smtps://)",
+      )
+      .optional(),
+    CAPSTAN_SMTP_FROM: z.string().min(3).max(320).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   },
   client: {},

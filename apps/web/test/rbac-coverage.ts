@@ -9,6 +9,8 @@ export const PUBLIC_PROCEDURES: ReadonlySet<string> = new Set([
   "setup.createFirstOwner", // no user exists yet; the use case refuses once one does
   "invitation.get", // holding the invitation secret is the authorisation
   "invitation.acceptAsNewUser", // same
+  "passwordReset.get", // holding the one-time reset secret is the authorisation
+  "passwordReset.complete", // same
 ]);
 
 /** User-level: signed in, but not about one team's data. */
@@ -20,6 +22,10 @@ export const USER_LEVEL_PROCEDURES: ReadonlySet<string> = new Set([
   "twoFactor.begin",
   "twoFactor.confirm",
   "twoFactor.disable",
+  // The caller's own account (/account): sessions and password, by the session's user id only.
+  "account.sessions",
+  "account.revokeSession",
+  "account.changePassword",
 ]);
 
 /** Paths of procedures that neither run `teamRbac` with a minimum role nor appear in `allowed`. */

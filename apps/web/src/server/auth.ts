@@ -1,6 +1,7 @@
 import "server-only";
 import { verifyCredentials } from "@capstan/core/auth/verify-credentials";
 import { headers as requestHeaders } from "next/headers";
+import { SESSION_MAX_AGE_SECONDS } from "@capstan/core/sessions/start-session";
 import type { NextAuthOptions } from "next-auth";
 import { getServerSession } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
@@ -13,6 +14,7 @@ import { logger } from "./logger";
 import { allowOidcSignIn, OIDC_PROVIDER_ID, oidcProviders, passwordSignIn } from "./oidc";
 import { PEER_ADDRESS_HEADER } from "./request-stamps";
 import { signInFormError } from "./sign-in-form-error";
+import { checkedSession, endTokenSession, type SignedInSession, startRequestSession } from "./sessions";
 
 const trustedProxies = env.CAPSTAN_TRUSTED_PROXIES ? parseTrustedProxies(env.CAPSTAN_TRUSTED_PROXIES) : null;
 let warnedNoPeer = false;
@@ -27,10 +29,11 @@ export function requestAddress(headers: Headers): string | null {
   return resolveClientAddress(peer, headers.get("x-forwarded-for"), trustedProxies);
 }
 
-// Sessions are JWTs that carry only the user id; roles are read from the database on every call.
+// Sessions are JWTs that carry the user id and the id of a Session row (server/sessions.ts), which
+// every request checks; roles are read from the database on every call.
 export const authOptions: NextAuthOptions = {
   secret: env.NEXTAUTH_SECRET,
-  session: { strategy: "jwt", maxAge: 7 * 24 * 3600 },
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
   pages: { signIn: "/signin", error: "/signin" },
   providers: [
     ...oidcProviders(),
@@ -71,19 +74,25 @@ export const authOptions: NextAuthOptions = {
     redirect({ url, baseUrl }) {
       return resolveCallbackUrl(url, baseUrl)?.href ?? baseUrl;
     },
-    jwt({ token, user }) {
-      if (user) token.sub = user.id;
+    async jwt({ token, user }) {
+      if (user)
+        Object.assign(token, { sub: user.id, sid: await startRequestSession(user.id, requestAddress) });
       return token;
     },
     session({ session, token }) {
-      if (session.user && token.sub) (session.user as { id?: string }).id = token.sub;
+      if (session.user && token.sub) Object.assign(session.user, { id: token.sub, sessionId: token.sid });
       return session;
     },
   },
+  events: { signOut: ({ token }) => endTokenSession(token) },
 };
 
-/** The signed-in user's id from the session JWT, or null. Authorisation happens elsewhere. */
+/** The signed-in user and session (JWT verified, session row live), or null. */
+export async function getSignedInSession(): Promise<SignedInSession | null> {
+  return checkedSession(await getServerSession(authOptions));
+}
+
+/** The signed-in user's id, or null. Authorisation happens elsewhere. */
 export async function getSessionUserId(): Promise<string | null> {
-  const session = await getServerSession(authOptions);
-  return (session?.user as { id?: string } | undefined)?.id ?? null;
+  return (await getSignedInSession())?.userId ?? null;
 }

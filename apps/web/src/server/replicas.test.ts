@@ -9,6 +9,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createTestHost, createTestTeam, uniqueName } from "@capstan/core/deployments/test-fixtures";
 import { parseKeyring } from "@capstan/core/secrets/keyring";
+import { startSession } from "@capstan/core/sessions/start-session";
 import { createWebhook } from "@capstan/core/webhooks/create-webhook";
 import { hashPassword } from "@capstan/db/passwords";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
@@ -146,7 +147,8 @@ describe.skipIf(!ok)("two control-plane replicas on one database", () => {
     const { deploymentId, job } = await deployOnce("first");
 
     // A dashboard viewer of the deployment, streaming from A (session cookie as the browser has it).
-    const session = await encode({ token: { sub: user.id }, secret: shared.NEXTAUTH_SECRET });
+    const { id: sid } = await startSession(db.prisma, { userId: user.id });
+    const session = await encode({ token: { sub: user.id, sid }, secret: shared.NEXTAUTH_SECRET });
     const stream = await fetch(`${a.url}/api/deployments/${deploymentId}/events?teamId=${teamId}`, {
       headers: { cookie: `next-auth.session-token=${session}`, accept: "text/event-stream" },
       signal: abort.signal,

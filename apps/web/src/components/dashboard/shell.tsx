@@ -189,6 +189,12 @@ function UserMenu({ user, role }: { user: { email: string; name: string | null }
         <div className="flex items-center justify-between px-2 py-1 text-xs text-slate-400">
           Your role <RoleBadge role={role} />
         </div>
+        <Link
+          href="/account"
+          className="mt-1 block rounded px-2 py-2 text-sm text-slate-200 hover:bg-slate-700"
+        >
+          Your account
+        </Link>
         <button
           type="button"
           onClick={() => signOut({ callbackUrl: "/signin" })}

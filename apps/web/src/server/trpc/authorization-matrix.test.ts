@@ -79,6 +79,7 @@ const POLICY: Record<string, Role> = {
   "tokens.revoke": "ADMIN",
   "members.invitations": "VIEWER",
   "members.revokeInvitation": "ADMIN",
+  "members.issuePasswordReset": "ADMIN",
   "deployments.list": "VIEWER",
   "deployments.get": "VIEWER",
   "deployments.liveWhere": "VIEWER",

@@ -3,6 +3,7 @@
 // test (rbac-coverage.test.ts) fails when a procedure outside its allow-list lacks `teamRbac`.
 
 import { isAppError } from "@capstan/core/errors";
+import type { Mailer } from "@capstan/core/mail/mailer";
 import { requireMembership } from "@capstan/core/rbac/require-membership";
 import type { TeamActor } from "@capstan/core/rbac/team-actor";
 import type { Keyring } from "@capstan/core/secrets/keyring";
@@ -16,9 +17,13 @@ export interface TRPCContext {
   prisma: PrismaClient;
   /** From the verified session JWT; only an identity, never a role. */
   userId: string | null;
+  /** The live Session row of that JWT (server/sessions.ts); the account page marks and keeps it. */
+  sessionId?: string | null;
   ip?: string | null;
   /** Secrets keyring; tests pass one, the app falls back to server/keyring.ts when undefined. */
   keyring?: Keyring | null;
+  /** Sends email; tests pass one, the app falls back to server/mailer.ts (CAPSTAN_SMTP_URL). */
+  mailer?: Mailer | null;
   /** Outbound requests may reach loopback/private addresses; tests set it, the app reads env. */
   outboundAllowPrivate?: boolean;
 }

@@ -1,4 +1,5 @@
 import { createCallerFactory, createTRPCRouter } from "./init";
+import { accountRouter } from "./routers/account";
 import { artifactsRouter } from "./routers/artifacts";
 import { auditRouter } from "./routers/audit";
 import { certificatesRouter } from "./routers/certificates";
@@ -10,6 +11,7 @@ import { hostsRouter } from "./routers/hosts";
 import { invitationRouter } from "./routers/invitation";
 import { membersRouter } from "./routers/members";
 import { overviewRouter } from "./routers/overview";
+import { passwordResetRouter } from "./routers/password-reset";
 import { pushHooksRouter } from "./routers/push-hooks";
 import { secretsRouter } from "./routers/secrets";
 import { setupRouter } from "./routers/setup";
@@ -43,6 +45,8 @@ export const appRouter = createTRPCRouter({
   certificates: certificatesRouter,
   twoFactor: twoFactorRouter,
   environments: environmentsRouter,
+  account: accountRouter,
+  passwordReset: passwordResetRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,3 +1,4 @@
+import { mailInvitation } from "@capstan/core/mail/mail-invitation";
 import { changeMemberRole } from "@capstan/core/members/change-member-role";
 import { createInvitation } from "@capstan/core/members/create-invitation";
 import { getMember } from "@capstan/core/members/get-member";
@@ -9,6 +10,7 @@ import { setApproveNewHosts } from "@capstan/core/teams/set-approve-new-hosts";
 import { setRequireTwoFactor } from "@capstan/core/teams/set-require-two-factor";
 import { z } from "zod";
 import { createTRPCRouter, teamProcedure, userProcedure } from "../init";
+import { mailerOf } from "../mailer-of";
 
 const role = z.enum(["OWNER", "ADMIN", "DEPLOYER", "VIEWER"]);
 
@@ -43,5 +45,18 @@ export const teamRouter = createTRPCRouter({
         expiresInHours: z.number().int().min(1).max(720).optional(),
       }),
     )
-    .mutation(({ ctx, input }) => createInvitation(ctx.prisma, ctx.actor, input)),
+    .mutation(async ({ ctx, input }) => {
+      const invitation = await createInvitation(ctx.prisma, ctx.actor, input);
+      const mailer = invitation.email ? await mailerOf(ctx) : null;
+      if (mailer && invitation.email) {
+        const team = await getTeam(ctx.prisma, ctx.user.id, { teamId: ctx.actor.teamId });
+        void mailInvitation(mailer, {
+          ...invitation,
+          email: invitation.email,
+          teamName: team.name,
+          invitedBy: ctx.user.email,
+        });
+      }
+      return { ...invitation, emailed: Boolean(mailer && invitation.email) };
+    }),
 });

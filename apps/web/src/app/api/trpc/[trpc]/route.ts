@@ -1,6 +1,6 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { env } from "@/env";
-import { getSessionUserId, requestAddress } from "@/server/auth";
+import { getSignedInSession, requestAddress } from "@/server/auth";
 import { prisma } from "@/server/db";
 import { errorResponse } from "@/server/errors";
 import { logger } from "@/server/logger";
@@ -14,12 +14,16 @@ function handler(req: Request) {
     endpoint: "/api/trpc",
     req,
     router: appRouter,
-    createContext: async () => ({
-      prisma,
-      userId: await getSessionUserId(),
-      ip: requestAddress(req.headers),
-      outboundAllowPrivate: env.CAPSTAN_OUTBOUND_ALLOW_PRIVATE,
-    }),
+    createContext: async () => {
+      const session = await getSignedInSession();
+      return {
+        prisma,
+        userId: session?.userId ?? null,
+        sessionId: session?.sessionId ?? null,
+        ip: requestAddress(req.headers),
+        outboundAllowPrivate: env.CAPSTAN_OUTBOUND_ALLOW_PRIVATE,
+      };
+    },
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR")
         logger.error({ err: error.cause ?? error, path }, "tRPC call failed");

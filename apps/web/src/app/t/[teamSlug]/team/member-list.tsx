@@ -7,6 +7,7 @@ import { ConfirmButton } from "@/components/status/dialog";
 import { Card, EmptyState, ErrorNotice, RoleBadge, Spinner } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
+import { PasswordResetLink } from "./password-reset-link";
 
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium" });
 
@@ -96,6 +97,9 @@ export function MemberList() {
                   </td>
                   {canManage ? (
                     <td className="px-4 py-3 text-right">
+                      {canManage && m.role !== "OWNER" && m.role !== "ADMIN" ? (
+                        <PasswordResetLink teamId={team.id} userId={m.userId} email={m.email} />
+                      ) : null}
                       {mayManage(m.role) ? (
                         <ConfirmButton
                           label="Remove"
