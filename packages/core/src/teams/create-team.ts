@@ -1,7 +1,7 @@
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { type Db, withTransaction } from "../db";
 import { conflict, forbidden, unauthenticated } from "../errors";
-import { getInstanceSettings } from "../instance/instance-settings";
+import { canCreateTeams } from "./can-create-teams";
 import { checkTeamName, slugifyTeamName } from "./slugify-team-name";
 
 /** Prisma's unique-constraint error: the slug was taken between our check and the insert. */
@@ -23,10 +23,10 @@ export async function createTeam(
   const slug = slugifyTeamName(input.slug?.trim() ? input.slug : name);
   const user = await db.user.findUnique({
     where: { id: userId },
-    select: { email: true, instanceAdmin: true },
+    select: { email: true },
   });
   if (!user) throw unauthenticated();
-  if (!user.instanceAdmin && (await getInstanceSettings(db)).teamCreation !== "ANY_USER") {
+  if (!(await canCreateTeams(db, userId)).allowed) {
     throw forbidden(
       "Only instance admins may create teams here. Ask one to create it, or to allow everyone to.",
     );

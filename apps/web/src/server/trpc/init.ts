@@ -3,6 +3,7 @@
 // test (rbac-coverage.test.ts) fails when a procedure outside its allow-list lacks `teamRbac`.
 
 import { isAppError } from "@capstan/core/errors";
+import { requireInstanceAdmin } from "@capstan/core/instance/require-instance-admin";
 import { requireMembership } from "@capstan/core/rbac/require-membership";
 import type { TeamActor } from "@capstan/core/rbac/team-actor";
 import type { Keyring } from "@capstan/core/secrets/keyring";
@@ -106,3 +107,15 @@ export const teamRbac = teamBuilder._def.middlewares.at(-1)!;
 export function teamProcedure(minRole: Role) {
   return teamBuilder.meta({ minRole });
 }
+
+/**
+ * Instance administration (the /instance page): the caller's instanceAdmin flag is re-read from
+ * the database on every call; anyone else gets NOT_FOUND, like a page that does not exist.
+ */
+export const instanceProcedure = userProcedure.use(async function instanceRbac({ ctx, next }) {
+  const admin = await requireInstanceAdmin(ctx.prisma, ctx.user.id);
+  return next({ ctx: { ...ctx, admin } });
+});
+
+/** The instance middleware itself, so the coverage test can check instance procedures by identity. */
+export const instanceRbac = instanceProcedure._def.middlewares.at(-1)!;

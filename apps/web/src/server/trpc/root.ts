@@ -6,6 +6,7 @@ import { deploymentsRouter } from "./routers/deployments";
 import { enrollmentRouter } from "./routers/enrollment";
 import { fleetRouter } from "./routers/fleet";
 import { hostsRouter } from "./routers/hosts";
+import { instanceRouter } from "./routers/instance";
 import { invitationRouter } from "./routers/invitation";
 import { membersRouter } from "./routers/members";
 import { overviewRouter } from "./routers/overview";
@@ -39,6 +40,7 @@ export const appRouter = createTRPCRouter({
   fleet: fleetRouter,
   tasks: tasksRouter,
   certificates: certificatesRouter,
+  instance: instanceRouter,
 });
 
 export type AppRouter = typeof appRouter;
