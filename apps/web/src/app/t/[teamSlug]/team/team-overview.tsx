@@ -5,6 +5,7 @@ import { ApiTokens } from "./api-tokens";
 import { HostApproval } from "./host-approval";
 import { Invitations } from "./invitations";
 import { MemberList } from "./member-list";
+import { TeamSettings } from "./team-settings";
 
 export function TeamOverview() {
   const team = useCurrentTeam();
@@ -19,6 +20,7 @@ export function TeamOverview() {
         <Invitations />
         <ApiTokens />
         <HostApproval />
+        <TeamSettings />
         <p className="text-xs text-slate-500">
           Roles: Viewer reads everything except secret values · Deployer also deploys, cancels and rolls back
           · Admin also manages hosts, workflows, secrets, tokens and members · Owner also manages owners and
