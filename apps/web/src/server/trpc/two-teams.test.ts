@@ -144,10 +144,11 @@ describe.skipIf(!ok)("two teams: nothing of one is reachable from the other", ()
   let teamA: string;
   let ownerA: string;
   let b: TeamB;
+  let ownerB: string;
   let bIds: string[];
 
-  /** Team B's rows as they are: compared before and after the attacks. */
-  const snapshotB = async (teamId: string) => ({
+  /** A team's rows as they are: compared before and after the attacks. */
+  const snapshotTeam = async (teamId: string) => ({
     team: await db.prisma.team.findUnique({ where: { id: teamId } }),
     memberships: await db.prisma.membership.findMany({ where: { teamId }, orderBy: { id: "asc" } }),
     hosts: await db.prisma.host.findMany({
@@ -177,9 +178,10 @@ describe.skipIf(!ok)("two teams: nothing of one is reachable from the other", ()
     await createTestHost(db.prisma, teamA);
 
     const teamB = (await createTestTeam(db.prisma, "Bravo")).id;
-    const ownerB = await createTestMember(db.prisma, teamB, "OWNER");
+    const bOwner = await createTestMember(db.prisma, teamB, "OWNER");
+    ownerB = bOwner.user.id;
     const viewerB = await createTestMember(db.prisma, teamB, "VIEWER");
-    const asB = createCaller({ prisma: db.prisma, userId: ownerB.user.id, keyring });
+    const asB = createCaller({ prisma: db.prisma, userId: ownerB, keyring });
     const host = await createTestHost(db.prisma, teamB);
     const revision = await createTestRevision(db.prisma, teamB);
     const workflow = await db.prisma.workflow.findUniqueOrThrow({ where: { id: revision.workflowId } });
@@ -210,7 +212,7 @@ describe.skipIf(!ok)("two teams: nothing of one is reachable from the other", ()
       data: { teamId: teamB, name: "app.tar.gz", sha256: "b".repeat(64), size: 1, data: Buffer.from("b") },
     });
     b = {
-      userId: ownerB.user.id,
+      userId: ownerB,
       membershipId: viewerB.membership.id,
       hostId: host.id,
       workflowId: workflow.id,
@@ -239,7 +241,7 @@ describe.skipIf(!ok)("two teams: nothing of one is reachable from the other", ()
 
   it("answers team B's ids inside team A as missing, shows none of B, and changes nothing of B", async () => {
     const teamB = (await db.prisma.team.findFirstOrThrow({ where: { name: "Bravo" } })).id;
-    const before = await snapshotB(teamB);
+    const before = await snapshotTeam(teamB);
     const asA = createCaller({ prisma: db.prisma, userId: ownerA, keyring, outboundAllowPrivate: false });
     const leaks: string[] = [];
     for (const [path, inputs] of Object.entries(attacks(b))) {
@@ -253,7 +255,7 @@ describe.skipIf(!ok)("two teams: nothing of one is reachable from the other", ()
       }
     }
     expect(leaks).toEqual([]);
-    expect(await snapshotB(teamB)).toEqual(before);
+    expect(await snapshotTeam(teamB)).toEqual(before);
   });
 
   it("enumerating everything team A's owner can list shows nothing of team B", async () => {
@@ -271,5 +273,32 @@ describe.skipIf(!ok)("two teams: nothing of one is reachable from the other", ()
       if (leaked.length > 0) leaks.push(`${path}: ${leaked.join(",")}`);
     }
     expect(leaks).toEqual([]);
+  });
+
+  it("deleting team B (everything in it) leaves team A as it was", async () => {
+    const teamB = (await db.prisma.team.findFirstOrThrow({ where: { name: "Bravo" } })).id;
+    const before = await snapshotTeam(teamA);
+    const asB = createCaller({ prisma: db.prisma, userId: ownerB, keyring });
+    // A member of A cannot delete B; B's owner can once B's host is revoked.
+    expect(
+      (
+        await call(createCaller({ prisma: db.prisma, userId: ownerA }), "team.delete", {
+          teamId: teamB,
+          confirmSlug: "x",
+        })
+      ).code,
+    ).toBe("NOT_FOUND");
+    const slug = (await db.prisma.team.findUniqueOrThrow({ where: { id: teamB } })).slug;
+    expect((await call(asB, "team.delete", { teamId: teamB, confirmSlug: slug })).code).toBe("CONFLICT");
+    await asB.hosts.revoke({ teamId: teamB, hostId: b.hostId });
+    await asB.team.delete({ teamId: teamB, confirmSlug: slug });
+    expect(await snapshotTeam(teamB)).toMatchObject({
+      team: null,
+      hosts: [],
+      workflows: [],
+      webhooks: [],
+      audit: 0,
+    });
+    expect(await snapshotTeam(teamA)).toEqual(before);
   });
 });
