@@ -13,9 +13,6 @@ CREATE TABLE "InstanceSettings" (
     CONSTRAINT "InstanceSettings_pkey" PRIMARY KEY ("id")
 );
 
--- One row only: the settings are the instance's, not anyone's.
-ALTER TABLE "InstanceSettings" ADD CONSTRAINT "InstanceSettings_singleton" CHECK ("id" = 1);
-
 -- An existing install keeps an instance admin: the oldest owner (the one first-run setup made).
 UPDATE "User" SET "instanceAdmin" = true WHERE "id" = (
   SELECT m."userId" FROM "Membership" m JOIN "User" u ON u."id" = m."userId"
