@@ -23,6 +23,7 @@ export const USER_LEVEL_PROCEDURES: ReadonlySet<string> = new Set([
 export const INSTANCE_PROCEDURES: ReadonlySet<string> = new Set([
   "instance.teams",
   "instance.users",
+  "instance.audit",
   "instance.settings",
   "instance.setSettings",
   "instance.setInstanceAdmin",

@@ -8,6 +8,7 @@ import {
   createTestUser,
   postgresComponent,
 } from "../../test/fixtures";
+import { listAuditEvents } from "../audit/list-audit-events";
 import { createTestHost } from "../deployments/test-fixtures";
 import { getInstanceSettings, setInstanceSettings } from "./instance-settings";
 import { listInstanceTeams } from "./list-instance-teams";
@@ -74,6 +75,9 @@ describe.skipIf(!ok)("instance administration", () => {
     const events = await db.prisma.auditEvent.findMany({ where: { teamId: null }, orderBy: { id: "asc" } });
     expect(events.map((e) => e.kind)).toEqual(["instance.admin_granted", "instance.admin_revoked"]);
     expect(events[0]).toMatchObject({ actorId: first.id, targetId: second.id });
+    // The instance page's log: only events without a team, newest first.
+    const page = await listAuditEvents(db.prisma, { teamId: null });
+    expect(page.items.map((e) => e.kind)).toEqual(["instance.admin_revoked", "instance.admin_granted"]);
     await db.prisma.user.update({ where: { id: survivor }, data: { instanceAdmin: false } });
   });
 

@@ -27,17 +27,18 @@ export function InstanceAdmin({ currentUserId }: { currentUserId: string }) {
   const teams = useQuery(trpc.instance.teams.queryOptions());
   const users = useQuery(trpc.instance.users.queryOptions());
   const settings = useQuery(trpc.instance.settings.queryOptions());
+  const audit = useQuery(trpc.instance.audit.queryOptions());
   const setAdmin = useMutation(
     trpc.instance.setInstanceAdmin.mutationOptions({
-      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.instance.users.queryKey() }),
+      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.instance.pathKey() }),
     }),
   );
   const saveSettings = useMutation(
     trpc.instance.setSettings.mutationOptions({
-      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.instance.settings.queryKey() }),
+      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.instance.pathKey() }),
     }),
   );
-  const failed = [teams, users, settings].find((q) => q.isError)?.error;
+  const failed = [teams, users, settings, audit].find((q) => q.isError)?.error;
 
   return (
     <>
@@ -157,6 +158,28 @@ export function InstanceAdmin({ currentUserId }: { currentUserId: string }) {
                 </label>
               ))}
             </fieldset>
+          </Card>
+        </Section>
+
+        <Section id="instance-audit" title="Instance events">
+          <p className="text-xs text-slate-500">
+            Team deletions and changes to instance admins and settings. Everything else is in each team&apos;s
+            own audit log.
+          </p>
+          <Card>
+            <ul className="divide-y divide-slate-100">
+              {audit.data?.items.length === 0 ? <li className={td}>No instance events yet.</li> : null}
+              {audit.data?.items.map((event) => (
+                <li key={event.id} className={`${td} flex flex-wrap gap-x-3`}>
+                  <span className="font-mono text-slate-900">{event.kind}</span>
+                  <span>{event.actorLabel ?? event.actorType}</span>
+                  <span className="text-slate-500">{JSON.stringify(event.data)}</span>
+                  <time className="ml-auto text-xs text-slate-500" dateTime={event.createdAt.toISOString()}>
+                    {event.createdAt.toLocaleString()}
+                  </time>
+                </li>
+              ))}
+            </ul>
           </Card>
         </Section>
       </div>

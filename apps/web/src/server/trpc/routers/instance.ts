@@ -1,3 +1,4 @@
+import { listAuditEvents } from "@capstan/core/audit/list-audit-events";
 import { getInstanceSettings, setInstanceSettings } from "@capstan/core/instance/instance-settings";
 import { listInstanceTeams } from "@capstan/core/instance/list-instance-teams";
 import { listInstanceUsers } from "@capstan/core/instance/list-instance-users";
@@ -9,6 +10,10 @@ import { createTRPCRouter, instanceProcedure } from "../init";
 export const instanceRouter = createTRPCRouter({
   teams: instanceProcedure.query(({ ctx }) => listInstanceTeams(ctx.prisma)),
   users: instanceProcedure.query(({ ctx }) => listInstanceUsers(ctx.prisma)),
+  /** Instance-level audit events (no team): team deletions, instance admins, settings. */
+  audit: instanceProcedure
+    .input(z.object({ cursor: z.string().max(20).nullish() }).optional())
+    .query(({ ctx, input }) => listAuditEvents(ctx.prisma, { teamId: null, cursor: input?.cursor })),
   settings: instanceProcedure.query(({ ctx }) => getInstanceSettings(ctx.prisma)),
   setSettings: instanceProcedure
     .input(z.object({ teamCreation: z.enum(["INSTANCE_ADMINS", "ANY_USER"]) }))
