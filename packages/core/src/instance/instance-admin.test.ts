@@ -10,11 +10,12 @@ import {
 } from "../../test/fixtures";
 import { listAuditEvents } from "../audit/list-audit-events";
 import { createTestHost } from "../deployments/test-fixtures";
-import { getInstanceSettings, setInstanceSettings } from "./instance-settings";
+import { getInstanceSettings } from "./get-instance-settings";
 import { listInstanceTeams } from "./list-instance-teams";
 import { listInstanceUsers } from "./list-instance-users";
 import { requireInstanceAdmin } from "./require-instance-admin";
 import { setInstanceAdmin } from "./set-instance-admin";
+import { setInstanceSettings } from "./set-instance-settings";
 
 const ok = requireComponents("core/instance", await postgresComponent());
 

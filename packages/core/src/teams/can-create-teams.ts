@@ -1,5 +1,5 @@
 import type { Db } from "../db";
-import { getInstanceSettings } from "../instance/instance-settings";
+import { getInstanceSettings } from "../instance/get-instance-settings";
 
 export interface TeamCreationRight {
   /** The user may create a team now. */

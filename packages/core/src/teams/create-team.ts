@@ -1,14 +1,8 @@
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { type Db, withTransaction } from "../db";
-import { conflict, forbidden, unauthenticated } from "../errors";
+import { forbidden, unauthenticated } from "../errors";
 import { canCreateTeams } from "./can-create-teams";
-import { checkTeamName, slugifyTeamName } from "./slugify-team-name";
-
-/** Prisma's unique-constraint error: the slug was taken between our check and the insert. */
-export const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === "P2002";
-
-export const slugTaken = (slug: string) =>
-  conflict(`The team address "${slug}" is taken. Choose another name or address.`);
+import { checkTeamName, isUniqueViolation, slugifyTeamName, slugTaken } from "./slugify-team-name";
 
 /**
  * Creates a team with the caller as its OWNER, when the instance setting lets them (instance

@@ -9,12 +9,13 @@ import {
   postgresComponent,
 } from "../../test/fixtures";
 import { createTestHost, createTestRevision, deployTo } from "../deployments/test-fixtures";
-import { setInstanceSettings } from "../instance/instance-settings";
+import { setInstanceSettings } from "../instance/set-instance-settings";
+import { changeTeamSlug } from "./change-team-slug";
 import { createTeam } from "./create-team";
 import { deleteTeam } from "./delete-team";
 import { getTeam } from "./get-team";
 import { listMyTeams } from "./list-my-teams";
-import { changeTeamSlug, renameTeam } from "./rename-team";
+import { renameTeam } from "./rename-team";
 import { transferTeamOwnership } from "./transfer-team-ownership";
 
 const ok = requireComponents("core/teams lifecycle", await postgresComponent());

@@ -1,8 +1,9 @@
 import { listAuditEvents } from "@capstan/core/audit/list-audit-events";
-import { getInstanceSettings, setInstanceSettings } from "@capstan/core/instance/instance-settings";
+import { getInstanceSettings } from "@capstan/core/instance/get-instance-settings";
 import { listInstanceTeams } from "@capstan/core/instance/list-instance-teams";
 import { listInstanceUsers } from "@capstan/core/instance/list-instance-users";
 import { setInstanceAdmin } from "@capstan/core/instance/set-instance-admin";
+import { setInstanceSettings } from "@capstan/core/instance/set-instance-settings";
 import { z } from "zod";
 import { createTRPCRouter, instanceProcedure } from "../init";
 

@@ -1,20 +1,7 @@
-import type { TeamCreation } from "@capstan/db";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import type { Db } from "../db";
+import { getInstanceSettings, type InstanceSettingsView, SETTINGS_ID } from "./get-instance-settings";
 import type { InstanceAdmin } from "./require-instance-admin";
-
-export interface InstanceSettingsView {
-  /** Who may create teams: instance admins only, or any signed-in user. */
-  teamCreation: TeamCreation;
-}
-
-// The one settings row; it is created on the first write, so a fresh install reads the defaults.
-const SETTINGS_ID = 1;
-
-export async function getInstanceSettings(db: Db): Promise<InstanceSettingsView> {
-  const row = await db.instanceSettings.findUnique({ where: { id: SETTINGS_ID } });
-  return { teamCreation: row?.teamCreation ?? "INSTANCE_ADMINS" };
-}
 
 /** Changes the instance settings (instance admins, checked by the caller) and audits the change. */
 export async function setInstanceSettings(
