@@ -1,7 +1,7 @@
 // The allow-list of procedures that may skip the team RBAC middleware, and the check that finds
 // any other procedure without it (run by rbac-coverage.test.ts).
 import type { AnyProcedure, AnyRouter } from "@trpc/server";
-import { teamRbac } from "../src/server/trpc/init";
+import { instanceRbac, teamRbac } from "../src/server/trpc/init";
 
 /** Public: callable without signing in. Keep tiny; each needs a reason. */
 export const PUBLIC_PROCEDURES: ReadonlySet<string> = new Set([
@@ -16,6 +16,8 @@ export const PUBLIC_PROCEDURES: ReadonlySet<string> = new Set([
 /** User-level: signed in, but not about one team's data. */
 export const USER_LEVEL_PROCEDURES: ReadonlySet<string> = new Set([
   "team.listMine",
+  "team.creationRight",
+  "team.create", // the use case checks the instance setting "who may create teams"
   "invitation.acceptAsMe",
   // the caller's own account: two-factor enrolment
   "twoFactor.status",
@@ -28,13 +30,27 @@ export const USER_LEVEL_PROCEDURES: ReadonlySet<string> = new Set([
   "account.changePassword",
 ]);
 
-/** Paths of procedures that neither run `teamRbac` with a minimum role nor appear in `allowed`. */
+/** Instance procedures: guarded by `instanceRbac` (instance admins) instead of a team role. */
+export const INSTANCE_PROCEDURES: ReadonlySet<string> = new Set([
+  "instance.teams",
+  "instance.users",
+  "instance.audit",
+  "instance.settings",
+  "instance.setSettings",
+  "instance.setInstanceAdmin",
+]);
+
+/**
+ * Paths of procedures that neither run `teamRbac` with a minimum role nor appear in `allowed`,
+ * and instance procedures (INSTANCE_PROCEDURES) that do not run `instanceRbac`.
+ */
 export function findUnguardedProcedures(router: AnyRouter, allowed: ReadonlySet<string>): string[] {
   const procedures = router._def.procedures as Record<string, AnyProcedure>;
   return Object.entries(procedures)
     .filter(([path, procedure]) => {
       // The resolved definition keeps its middleware chain, though the public type hides it.
       const def = procedure._def as unknown as { middlewares: unknown[]; meta?: { minRole?: string } };
+      if (INSTANCE_PROCEDURES.has(path)) return !def.middlewares.includes(instanceRbac);
       const guarded = def.middlewares.includes(teamRbac) && def.meta?.minRole !== undefined;
       return !guarded && !allowed.has(path);
     })

@@ -3,7 +3,8 @@ import type { Db } from "../db";
 import { badRequest } from "../errors";
 
 export interface ListAuditEventsInput {
-  teamId: string;
+  /** null: the instance-level events (team deleted, instance admins and settings changed). */
+  teamId: string | null;
   /** Opaque cursor from a previous page's `nextCursor`. */
   cursor?: string | null;
   limit?: number;

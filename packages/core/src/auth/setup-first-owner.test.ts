@@ -75,6 +75,10 @@ describe.skipIf(!ok)("first-run setup and sign-in", () => {
     const memberships = await db.prisma.membership.findMany();
     expect(memberships).toHaveLength(1);
     expect(memberships[0]!.role).toBe("OWNER");
+    // The first owner administers the instance (issue 18).
+    expect(await db.prisma.user.findMany({ select: { instanceAdmin: true } })).toEqual([
+      { instanceAdmin: true },
+    ]);
     expect(await getSetupStatus(db.prisma)).toEqual({ needsSetup: false });
 
     const events = await db.prisma.auditEvent.findMany({ where: { kind: "setup.completed" } });

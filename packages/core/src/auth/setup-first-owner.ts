@@ -56,7 +56,7 @@ export async function setupFirstOwner(db: Db, input: SetupFirstOwnerInput): Prom
     const { count } = await tx.setupCode.deleteMany({ where: { id: codeId } });
     if (count !== 1) throw new AppError("CONFLICT", "This setup code was already used. Sign in instead.");
     await tx.setupCode.deleteMany({});
-    const user = await createUser(tx, { email, name: input.name, passwordHash });
+    const user = await createUser(tx, { email, name: input.name, passwordHash, instanceAdmin: true });
     const team = await tx.team.create({ data: { name: teamName, slug } });
     await tx.membership.create({ data: { teamId: team.id, userId: user.id, role: "OWNER" } });
     await recordAuditEvent(tx, {

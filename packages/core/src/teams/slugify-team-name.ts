@@ -1,4 +1,4 @@
-import { badRequest } from "../errors";
+import { badRequest, conflict } from "../errors";
 
 /** Team slugs appear in URLs (/t/<slug>/...), so they follow the strict name pattern. */
 export const TEAM_SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -21,3 +21,9 @@ export function checkTeamName(name: string): string {
   if (trimmed.length < 1 || trimmed.length > 80) throw badRequest("Use a team name of 1 to 80 characters.");
   return trimmed;
 }
+
+/** Prisma's unique-constraint error: the slug was taken between our check and the insert. */
+export const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === "P2002";
+
+export const slugTaken = (slug: string) =>
+  conflict(`The team address "${slug}" is taken. Choose another name or address.`);

@@ -8,6 +8,8 @@ export interface CreateUserInput {
   name?: string | null;
   /** Already hashed (argon2id): hashing is slow, so callers do it before opening a transaction. */
   passwordHash: string;
+  /** Only first-run setup sets it: the first owner administers the instance. */
+  instanceAdmin?: boolean;
 }
 
 /** Creates a user; the email must be free. Used inside setup and invitation acceptance. */
@@ -16,6 +18,11 @@ export async function createUser(db: Db, input: CreateUserInput): Promise<User> 
   const existing = await db.user.findUnique({ where: { email }, select: { id: true } });
   if (existing) throw conflict("An account with this email already exists. Sign in instead.");
   return db.user.create({
-    data: { email, name: input.name?.trim() || null, passwordHash: input.passwordHash },
+    data: {
+      email,
+      name: input.name?.trim() || null,
+      passwordHash: input.passwordHash,
+      instanceAdmin: input.instanceAdmin ?? false,
+    },
   });
 }

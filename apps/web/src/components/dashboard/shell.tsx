@@ -37,14 +37,23 @@ const NAV = [
   { href: "/api", label: "API", icon: ApiIcon },
 ];
 
+type SwitcherTeam = { slug: string; name: string; role: string };
+
+/** What the instance lets this user do: drives "New team" and the "Instance" link (the server re-checks). */
+interface InstanceRights {
+  canCreateTeams: boolean;
+  instanceAdmin: boolean;
+}
+
 interface ShellProps {
   team: CurrentTeam;
-  teams: { slug: string; name: string }[];
+  teams: SwitcherTeam[];
   user: { email: string; name: string | null };
+  instance: InstanceRights;
   children: ReactNode;
 }
 
-export function DashboardShell({ team, teams, user, children }: ShellProps) {
+export function DashboardShell({ team, teams, user, instance, children }: ShellProps) {
   const pathname = usePathname();
   const [open, setOpen] = useState(false);
   // Close the phone menu after navigating.
@@ -85,7 +94,12 @@ export function DashboardShell({ team, teams, user, children }: ShellProps) {
             <Logo />
           </div>
           {/* Keyed by path so open menus close after navigating. */}
-          <TeamSwitcher key={`team-${pathname}`} team={team} teams={teams} />
+          <TeamSwitcher
+            key={`team-${pathname}`}
+            team={team}
+            teams={teams}
+            canCreate={instance.canCreateTeams}
+          />
           <nav aria-label="Main" className="flex-1 space-y-1 px-3 py-4">
             {NAV.map(({ href, label, icon: NavIcon }) => {
               const target = base + href;
@@ -106,7 +120,12 @@ export function DashboardShell({ team, teams, user, children }: ShellProps) {
               );
             })}
           </nav>
-          <UserMenu key={`user-${pathname}`} user={user} role={team.role} />
+          <UserMenu
+            key={`user-${pathname}`}
+            user={user}
+            role={team.role}
+            instanceAdmin={instance.instanceAdmin}
+          />
         </aside>
         <main id="main" className="min-w-0 flex-1 px-4 py-6 sm:px-8 lg:py-10">
           <div className="mx-auto max-w-6xl">
@@ -133,7 +152,15 @@ function closeOnEscape(event: KeyboardEvent<HTMLDetailsElement>) {
   event.currentTarget.querySelector("summary")?.focus();
 }
 
-function TeamSwitcher({ team, teams }: { team: CurrentTeam; teams: { slug: string; name: string }[] }) {
+function TeamSwitcher({
+  team,
+  teams,
+  canCreate,
+}: {
+  team: CurrentTeam;
+  teams: SwitcherTeam[];
+  canCreate: boolean;
+}) {
   return (
     <details className="group relative mx-3 mt-3 lg:mt-0" onKeyDown={closeOnEscape}>
       <summary className="flex cursor-pointer items-center justify-between rounded-md border border-slate-700 px-3 py-2 text-sm text-white hover:bg-slate-800">
@@ -147,27 +174,46 @@ function TeamSwitcher({ team, teams }: { team: CurrentTeam; teams: { slug: strin
           ▾
         </span>
       </summary>
-      <ul className="absolute inset-x-0 z-20 mt-1 rounded-md border border-slate-700 bg-slate-800 py-1 shadow-lg">
+      <ul
+        aria-label="Your teams"
+        className="absolute inset-x-0 z-20 mt-1 rounded-md border border-slate-700 bg-slate-800 py-1 shadow-lg"
+      >
         {teams.map((t) => (
           <li key={t.slug}>
             <Link
               href={`/t/${t.slug}`}
               className={clsx(
-                "block truncate px-3 py-2 text-sm hover:bg-slate-700",
+                "flex items-center justify-between gap-2 px-3 py-2 text-sm hover:bg-slate-700",
                 t.slug === team.slug ? "text-white" : "text-slate-300",
               )}
               aria-current={t.slug === team.slug ? "true" : undefined}
             >
-              {t.name}
+              <span className="truncate">{t.name}</span>
+              <span className="shrink-0 text-xs text-slate-400">{t.role.toLowerCase()}</span>
             </Link>
           </li>
         ))}
+        {canCreate ? (
+          <li className="border-t border-slate-700">
+            <Link href="/teams/new" className="block px-3 py-2 text-sm text-sky-300 hover:bg-slate-700">
+              + New team
+            </Link>
+          </li>
+        ) : null}
       </ul>
     </details>
   );
 }
 
-function UserMenu({ user, role }: { user: { email: string; name: string | null }; role: string }) {
+function UserMenu({
+  user,
+  role,
+  instanceAdmin,
+}: {
+  user: { email: string; name: string | null };
+  role: string;
+  instanceAdmin: boolean;
+}) {
   return (
     <details className="group relative border-t border-slate-800 p-3" onKeyDown={closeOnEscape}>
       <summary
@@ -195,6 +241,14 @@ function UserMenu({ user, role }: { user: { email: string; name: string | null }
         >
           Your account
         </Link>
+        {instanceAdmin ? (
+          <Link
+            href="/instance"
+            className="mt-1 block rounded px-2 py-2 text-sm text-slate-200 hover:bg-slate-700"
+          >
+            Instance
+          </Link>
+        ) : null}
         <button
           type="button"
           onClick={() => signOut({ callbackUrl: "/signin" })}

@@ -16,7 +16,7 @@ import {
   createTestUser,
   postgresComponent,
 } from "../../../../../packages/core/test/fixtures";
-import { PUBLIC_PROCEDURES, USER_LEVEL_PROCEDURES } from "../../../test/rbac-coverage";
+import { INSTANCE_PROCEDURES, PUBLIC_PROCEDURES, USER_LEVEL_PROCEDURES } from "../../../test/rbac-coverage";
 import { appRouter, createCaller } from "./root";
 
 // VIEWER reads everything except secret values; DEPLOYER also deploys, cancels and rolls back;
@@ -31,6 +31,10 @@ const POLICY: Record<string, Role> = {
   "team.createInvitation": "ADMIN",
   "team.setApproveNewHosts": "OWNER",
   "team.setRequireTwoFactor": "ADMIN",
+  "team.rename": "ADMIN",
+  "team.changeSlug": "OWNER",
+  "team.transferOwnership": "OWNER",
+  "team.delete": "OWNER",
   "audit.list": "VIEWER",
   "audit.facets": "VIEWER",
   "enrollment.create": "ADMIN",
@@ -121,7 +125,10 @@ const ROLES = Object.keys(RANK) as Role[];
 
 const procedures = appRouter._def.procedures as unknown as Record<string, AnyProcedure>;
 const teamProcedures = Object.keys(procedures)
-  .filter((path) => !PUBLIC_PROCEDURES.has(path) && !USER_LEVEL_PROCEDURES.has(path))
+  .filter(
+    (path) =>
+      !PUBLIC_PROCEDURES.has(path) && !USER_LEVEL_PROCEDURES.has(path) && !INSTANCE_PROCEDURES.has(path),
+  )
   .sort();
 
 type Caller = ReturnType<typeof createCaller>;
@@ -211,6 +218,29 @@ describe.skipIf(!ok)("authorization matrix over every team procedure", () => {
           wrong.push(`${path} as ${who}: ${result.code} ${result.message}`);
     }
     expect(wrong).toEqual([]);
+  });
+
+  it("answers every instance procedure NOT_FOUND to anyone but an instance admin, team owners included", async () => {
+    const admin = await db.prisma.user.update({
+      where: { id: (await createTestUser(db.prisma, "instance-admin")).id },
+      data: { instanceAdmin: true },
+    });
+    const wrong: string[] = [];
+    for (const path of [...INSTANCE_PROCEDURES].sort()) {
+      for (const [who, userId] of [...ROLES.map((r) => [r, members[r]]), ["outsider", outsider]] as const) {
+        const result = await outcome(as(userId), path, teamId);
+        if (result.code !== "NOT_FOUND" || result.message !== "Page not found.")
+          wrong.push(`${path} as ${who}: ${result.code} ${result.message}`);
+      }
+      // Queries answer; mutations get past the guard to input validation (nothing changes).
+      const allowed = await outcome(as(admin.id), path, teamId);
+      if (!["OK", "BAD_REQUEST"].includes(allowed.code))
+        wrong.push(`${path} as instance admin: ${allowed.code}`);
+    }
+    expect(wrong).toEqual([]);
+    // Revoked in the database: refused on the very next call.
+    await db.prisma.user.update({ where: { id: admin.id }, data: { instanceAdmin: false } });
+    expect((await outcome(as(admin.id), "instance.users", teamId)).code).toBe("NOT_FOUND");
   });
 
   it("refuses a removed member on the very next call", async () => {

@@ -4,6 +4,7 @@
 
 import { isAppError } from "@capstan/core/errors";
 import type { Mailer } from "@capstan/core/mail/mailer";
+import { requireInstanceAdmin } from "@capstan/core/instance/require-instance-admin";
 import { requireMembership } from "@capstan/core/rbac/require-membership";
 import type { TeamActor } from "@capstan/core/rbac/team-actor";
 import type { Keyring } from "@capstan/core/secrets/keyring";
@@ -111,3 +112,15 @@ export const teamRbac = teamBuilder._def.middlewares.at(-1)!;
 export function teamProcedure(minRole: Role) {
   return teamBuilder.meta({ minRole });
 }
+
+/**
+ * Instance administration (the /instance page): the caller's instanceAdmin flag is re-read from
+ * the database on every call; anyone else gets NOT_FOUND, like a page that does not exist.
+ */
+export const instanceProcedure = userProcedure.use(async function instanceRbac({ ctx, next }) {
+  const admin = await requireInstanceAdmin(ctx.prisma, ctx.user.id);
+  return next({ ctx: { ...ctx, admin } });
+});
+
+/** The instance middleware itself, so the coverage test can check instance procedures by identity. */
+export const instanceRbac = instanceProcedure._def.middlewares.at(-1)!;

@@ -5,10 +5,11 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
   findUnguardedProcedures,
+  INSTANCE_PROCEDURES,
   PUBLIC_PROCEDURES,
   USER_LEVEL_PROCEDURES,
 } from "../../../test/rbac-coverage";
-import { createTRPCRouter, publicProcedure, teamProcedure, userProcedure } from "./init";
+import { createTRPCRouter, instanceProcedure, publicProcedure, teamProcedure, userProcedure } from "./init";
 import { appRouter } from "./root";
 
 const allowed = new Set([...PUBLIC_PROCEDURES, ...USER_LEVEL_PROCEDURES]);
@@ -21,7 +22,7 @@ describe("RBAC coverage", () => {
   it("walks all procedures, and every allow-list entry still exists", () => {
     const paths = Object.keys(appRouter._def.procedures);
     expect(paths.length).toBeGreaterThan(allowed.size);
-    for (const path of allowed) expect(paths).toContain(path);
+    for (const path of [...allowed, ...INSTANCE_PROCEDURES]) expect(paths).toContain(path);
   });
 
   it("reports procedures that skip the team middleware (the check can fail)", () => {
@@ -34,5 +35,16 @@ describe("RBAC coverage", () => {
     });
     expect(findUnguardedProcedures(router, new Set())).toEqual(["nested.leaky", "nested.open"]);
     expect(findUnguardedProcedures(router, new Set(["nested.open"]))).toEqual(["nested.leaky"]);
+  });
+
+  it("reports an instance procedure without the instance-admin middleware, and one not listed", () => {
+    const router = createTRPCRouter({
+      instance: createTRPCRouter({
+        teams: instanceProcedure.query(() => 1),
+        users: userProcedure.query(() => 2),
+        unlisted: instanceProcedure.query(() => 3),
+      }),
+    });
+    expect(findUnguardedProcedures(router, new Set())).toEqual(["instance.unlisted", "instance.users"]);
   });
 });

@@ -8,6 +8,7 @@ import { enrollmentRouter } from "./routers/enrollment";
 import { environmentsRouter } from "./routers/environments";
 import { fleetRouter } from "./routers/fleet";
 import { hostsRouter } from "./routers/hosts";
+import { instanceRouter } from "./routers/instance";
 import { invitationRouter } from "./routers/invitation";
 import { membersRouter } from "./routers/members";
 import { overviewRouter } from "./routers/overview";
@@ -47,6 +48,7 @@ export const appRouter = createTRPCRouter({
   environments: environmentsRouter,
   account: accountRouter,
   passwordReset: passwordResetRouter,
+  instance: instanceRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,4 +1,5 @@
 import { isAppError } from "@capstan/core/errors";
+import { canCreateTeams } from "@capstan/core/teams/can-create-teams";
 import type { TeamView } from "@capstan/core/teams/get-team";
 import { listMyTeams } from "@capstan/core/teams/list-my-teams";
 import type { Metadata } from "next";
@@ -49,12 +50,13 @@ export default async function TeamLayout({
   }
   if (team.requireTwoFactor && !totpEnabledAt)
     redirect(`/account/two-factor?team=${encodeURIComponent(team.slug)}`);
-  const teams = await listMyTeams(prisma, userId);
+  const [teams, creation] = await Promise.all([listMyTeams(prisma, userId), canCreateTeams(prisma, userId)]);
   return (
     <DashboardShell
       team={{ id: team.id, slug: team.slug, name: team.name, role: team.role }}
-      teams={teams.map((t) => ({ slug: t.slug, name: t.name }))}
+      teams={teams.map((t) => ({ slug: t.slug, name: t.name, role: t.role }))}
       user={user}
+      instance={{ canCreateTeams: creation.allowed, instanceAdmin: creation.instanceAdmin }}
     >
       {children}
     </DashboardShell>

@@ -7,6 +7,7 @@ import { HostApproval } from "./host-approval";
 import { Invitations } from "./invitations";
 import { MemberList } from "./member-list";
 import { RequireTwoFactor } from "./require-two-factor";
+import { TeamSettings } from "./team-settings";
 
 export function TeamOverview() {
   const team = useCurrentTeam();
@@ -23,6 +24,7 @@ export function TeamOverview() {
         <Environments />
         <HostApproval />
         <RequireTwoFactor />
+        <TeamSettings />
         <p className="text-xs text-slate-500">
           Roles: Viewer reads everything except secret values · Deployer also deploys, cancels and rolls back
           · Admin also manages hosts, workflows, secrets, tokens and members · Owner also manages owners and
