@@ -34,7 +34,7 @@ export async function issuePasswordReset(
   if (!member) throw notFound("Member");
   if (!(await outranksEverywhere(db, actor.userId, member.user.id)))
     throw forbidden(
-      "You can issue a reset link only for someone whose role is lower than yours in every team they belong to; ask an owner of their other teams.",
+      "You can issue a reset link only for someone whose role is lower than yours in every team they belong to (and who is not an instance admin, unless you are one); ask an owner of their other teams or an instance admin.",
     );
   const { token, tokenHash } = newInvitationToken();
   const reset = await db.passwordReset.create({

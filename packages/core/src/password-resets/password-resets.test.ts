@@ -139,6 +139,22 @@ describe.skipIf(!ok)("password reset links", () => {
       expect(await db.prisma.passwordReset.count({ where: { teamId: team.id } })).toBe(1);
     });
 
+    it("refuses a VIEWER of the team who is an instance admin, and voids a link when one becomes it", async () => {
+      const { team, admin } = await teamWithAdmin();
+      const { user } = await createTestMember(db.prisma, team.id, "VIEWER");
+      await db.prisma.user.update({ where: { id: user.id }, data: { instanceAdmin: true } });
+      const error = await appError(issuePasswordReset(db.prisma, admin.actor, { userId: user.id }));
+      expect(error.code).toBe("FORBIDDEN");
+      expect(await db.prisma.passwordReset.count({ where: { teamId: team.id } })).toBe(0);
+
+      const { user: later } = await createTestMember(db.prisma, team.id, "VIEWER");
+      const { token } = await issuePasswordReset(db.prisma, admin.actor, { userId: later.id });
+      await db.prisma.user.update({ where: { id: later.id }, data: { instanceAdmin: true } });
+      expect((await appError(resetPassword(db.prisma, { token, password: NEW_PASSWORD }))).code).toBe(
+        "FORBIDDEN",
+      );
+    });
+
     it("voids a link when the user is promoted elsewhere before it is used", async () => {
       const { team, admin } = await teamWithAdmin();
       const { user } = await createTestMember(db.prisma, team.id, "VIEWER");
