@@ -43,6 +43,8 @@ interface TeamB {
   webhookId: string;
   deliveryId: string;
   artifactId: string;
+  environmentId: string;
+  viewerUserId: string;
 }
 
 const validSource = (name: string) => `name: ${name}
@@ -117,6 +119,12 @@ function attacks(b: TeamB): Record<string, Array<Record<string, unknown>>> {
     "pushHooks.rotateSecret": [wf],
     "pushHooks.delete": [wf],
     "artifacts.delete": [{ id: b.artifactId }],
+    "environments.save": [{ environmentId: b.environmentId, name: "planted", selector: "env=planted" }],
+    "environments.delete": [{ environmentId: b.environmentId }],
+    "environments.setRole": [
+      { environmentId: b.environmentId, membershipId: b.membershipId, role: "VIEWER" },
+    ],
+    "members.issuePasswordReset": [{ userId: b.viewerUserId }, { userId: b.userId }],
     "fleet.upgrade": [{ hostIds: [b.hostId] }],
     "tasks.list": [wf],
     "certificates.list": [wf, host],
@@ -166,6 +174,10 @@ describe.skipIf(!ok)("two teams: nothing of one is reachable from the other", ()
     deliveries: await db.prisma.webhookDelivery.findMany({ where: { teamId } }),
     pushHooks: await db.prisma.pushHook.findMany({ where: { teamId } }),
     artifacts: await db.prisma.artifact.findMany({ where: { teamId }, omit: { data: true } }),
+    environments: await db.prisma.environment.findMany({ where: { teamId }, include: { roles: true } }),
+    passwordResets: await db.prisma.passwordReset.count({
+      where: { user: { memberships: { some: { teamId } } } },
+    }),
     audit: await db.prisma.auditEvent.count({ where: { teamId } }),
   });
 
@@ -211,6 +223,11 @@ describe.skipIf(!ok)("two teams: nothing of one is reachable from the other", ()
     const artifact = await db.prisma.artifact.create({
       data: { teamId: teamB, name: "app.tar.gz", sha256: "b".repeat(64), size: 1, data: Buffer.from("b") },
     });
+    const environment = await asB.environments.save({
+      teamId: teamB,
+      name: "production",
+      selector: "env=production",
+    });
     b = {
       userId: ownerB,
       membershipId: viewerB.membership.id,
@@ -225,6 +242,8 @@ describe.skipIf(!ok)("two teams: nothing of one is reachable from the other", ()
       webhookId: webhook.id,
       deliveryId: delivery.id,
       artifactId: artifact.id,
+      environmentId: environment.id,
+      viewerUserId: viewerB.user.id,
     };
     bIds = [teamB, ...Object.values(b).filter((v) => v !== workflow.name), workflow.name];
   });
