@@ -13,7 +13,7 @@ export interface SmtpMailerOptions {
 }
 
 /** The URL with its password replaced, for logs and errors. */
-export function redactSmtpUrl(url: string): string {
+function redactSmtpUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "***";

@@ -3,8 +3,8 @@
 // test (rbac-coverage.test.ts) fails when a procedure outside its allow-list lacks `teamRbac`.
 
 import { isAppError } from "@capstan/core/errors";
-import type { Mailer } from "@capstan/core/mail/mailer";
 import { requireInstanceAdmin } from "@capstan/core/instance/require-instance-admin";
+import type { Mailer } from "@capstan/core/mail/mailer";
 import { requireMembership } from "@capstan/core/rbac/require-membership";
 import type { TeamActor } from "@capstan/core/rbac/team-actor";
 import type { Keyring } from "@capstan/core/secrets/keyring";
