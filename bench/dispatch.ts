@@ -1,14 +1,17 @@
-// `npm run bench:dispatch [-- --agents N --duration S --rate R]`
-// Starts the real control plane (production build, `next start`) on a fresh PostgreSQL database,
-// simulates N agents speaking the real protocol (signed requests, long-polls, heartbeats every
+// `npm run bench:dispatch [-- --agents N --duration S --rate R --replicas K]`
+// Starts the real control plane (the lean agent server in front of the production build's `next
+// start`, as `npm start` runs it) on a fresh PostgreSQL database, K replicas of it over that one
+// database (agents split across them round-robin: a job created in this process reaches its
+// agent through whichever replica holds the agent's long-poll), simulates N agents speaking the real protocol (signed requests, long-polls, heartbeats every
 // 15 s), creates jobs for waiting agents at R jobs/s and measures:
 //   dispatch latency: job committed -> that agent's poll answered (p50/p95/p99);
 //   heartbeat latency (p99) with every agent heartbeating every 15 s;
-//   the control plane's CPU (% of one core) and RSS over the measured window.
+//   the control plane's CPU (% of one core) and RSS over the measured window (all replicas).
 // Then a short sequential breakdown: heartbeat over HTTP vs the same core calls in-process
 // (Next.js route + HTTP overhead), and one query through Prisma vs node-postgres (Prisma overhead).
 // Ends with one line: `dispatch agents=... p50_ms=... p95_ms=... p99_ms=... heartbeat_p99_ms=... cpu_pct=...`
 // and records the run in docs/dev/benchmarks.md. Bounded: stops by itself.
+import { randomBytes } from "node:crypto";
 import { loadavg, setPriority } from "node:os";
 import { parseArgs } from "node:util";
 import { authenticateAgent } from "@capstan/core/agents/authenticate-agent";
@@ -27,7 +30,11 @@ import {
   verifyAgentRequest,
 } from "@capstan/protocol";
 import pg from "pg";
-import { ensureProductionBuild, startNextServer } from "../apps/web/src/server/agent/test-server";
+import {
+  ensureProductionBuild,
+  type RunningServer,
+  startNextServer,
+} from "../apps/web/src/server/agent/test-server";
 import { recordRun } from "./record-run";
 import { percentile, processTreeUsage } from "./stats";
 
@@ -36,6 +43,8 @@ const { values } = parseArgs({
     agents: { type: "string", default: "1000" },
     duration: { type: "string", default: "60" },
     rate: { type: "string", default: "10" },
+    /** Control-plane processes over the one database; agents are split across them. */
+    replicas: { type: "string", default: "1" },
     heartbeat: { type: "string", default: "15" },
     "no-record": { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
@@ -54,9 +63,11 @@ const AGENTS = Number(values.agents);
 const DURATION_S = Number(values.duration);
 const RATE = Number(values.rate);
 const HEARTBEAT_S = Number(values.heartbeat);
+const REPLICAS = Number(values.replicas);
 if (![AGENTS, DURATION_S, RATE, HEARTBEAT_S].every((n) => Number.isFinite(n) && n > 0)) {
   throw new Error("--agents, --duration, --rate and --heartbeat take positive numbers");
 }
+if (!Number.isInteger(REPLICAS) || REPLICAS < 1 || REPLICAS > 8) throw new Error("--replicas must be 1..8");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (message: string) => console.error(`[bench] ${message}`);
 // Hard stop: whatever happens, the benchmark ends.
@@ -84,21 +95,30 @@ async function main() {
   const db = await createTestDatabase();
   const stopAll: (() => Promise<unknown>)[] = [() => db.drop()];
   try {
-    const server = await startNextServer({
-      databaseUrl: db.url,
-      env: {
-        CAPSTAN_AGENT_HEARTBEAT_SECONDS: String(HEARTBEAT_S),
-        LOG_LEVEL: values.verbose ? "warn" : "error",
-      },
-      stdio: values.verbose ? "inherit" : "ignore",
-      niceness: values.nice === undefined ? undefined : Number(values.nice),
-      nodeArgs: [
-        ...(values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`] : []),
-        ...(values["trace-gc"] ? ["--trace-gc"] : []),
-      ],
-    });
-    stopAll.unshift(() => server.stop());
-    log(`control plane ${server.url} (pid ${server.process.pid}); creating ${AGENTS} hosts...`);
+    // What every replica must share (docs/dev/architecture.md, Replicas); the secrets key is
+    // already derived from the database URL by the test server.
+    const shared = { NEXTAUTH_SECRET: randomBytes(32).toString("base64") };
+    const servers: RunningServer[] = [];
+    for (let i = 0; i < REPLICAS; i++) {
+      const server = await startNextServer({
+        databaseUrl: db.url,
+        env: {
+          ...shared,
+          CAPSTAN_AGENT_HEARTBEAT_SECONDS: String(HEARTBEAT_S),
+          LOG_LEVEL: values.verbose ? "warn" : "error",
+        },
+        stdio: values.verbose ? "inherit" : "ignore",
+        niceness: values.nice === undefined ? undefined : Number(values.nice),
+        nodeArgs: [
+          ...(values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`] : []),
+          ...(values["trace-gc"] ? ["--trace-gc"] : []),
+        ],
+      });
+      servers.push(server);
+      stopAll.unshift(() => server.stop());
+      log(`control plane replica ${i + 1}/${REPLICAS} ${server.url} (pid ${server.process.pid})`);
+    }
+    log(`creating ${AGENTS} hosts...`);
 
     const team = await createTestTeam(db.prisma);
     const revision = await createTestRevision(db.prisma, team.id, { workflow: "bench", services: ["app"] });
@@ -122,7 +142,7 @@ async function main() {
       name,
       waiting: false,
       client: createAgentClient({
-        baseUrl: server.url,
+        baseUrl: servers[i % REPLICAS]!.url,
         hostId: idByName.get(name)!,
         privateKey: keys[i]!.privateKeyPem,
       }),
@@ -204,14 +224,14 @@ async function main() {
     await sleep(warmupMs);
 
     log(`measuring ${DURATION_S} s at ${RATE} jobs/s...`);
-    const pid = server.process.pid!;
-    const before = processTreeUsage(pid);
+    const pids = servers.map((s) => s.process.pid!);
+    const before = replicasUsage(pids);
     const benchCpuBefore = process.cpuUsage();
     const startedAt = performance.now();
     measuring = true;
     let peakRssMb = before.rssMb;
     const rssTimer = setInterval(() => {
-      peakRssMb = Math.max(peakRssMb, processTreeUsage(pid).rssMb);
+      peakRssMb = Math.max(peakRssMb, replicasUsage(pids).rssMb);
     }, 1000);
     const creator = (async () => {
       const interval = 1000 / RATE;
@@ -236,7 +256,7 @@ async function main() {
     await sleep(2000); // let the last dispatches arrive
     measuring = false;
     clearInterval(rssTimer);
-    const after = processTreeUsage(pid);
+    const after = replicasUsage(pids);
     const benchCpu = process.cpuUsage(benchCpuBefore);
     const elapsedS = (performance.now() - startedAt) / 1000;
     const cpuPct = ((after.cpuSeconds - before.cpuSeconds) / elapsedS) * 100;
@@ -279,10 +299,10 @@ async function main() {
         `SELECT 1 via Prisma ${breakdown.prismaQuery.toFixed(3)} ms vs node-postgres ${breakdown.pgQuery.toFixed(3)} ms; ` +
         `Ed25519 sign+verify ${breakdown.signVerify.toFixed(3)} ms`,
     );
-    const line = `dispatch agents=${result.agents} p50_ms=${result.p50.toFixed(1)} p95_ms=${result.p95.toFixed(1)} p99_ms=${result.p99.toFixed(1)} heartbeat_p99_ms=${result.hb99.toFixed(1)} cpu_pct=${Math.round(result.cpu)}`;
+    const line = `dispatch agents=${result.agents}${REPLICAS > 1 ? ` replicas=${REPLICAS}` : ""} p50_ms=${result.p50.toFixed(1)} p95_ms=${result.p95.toFixed(1)} p99_ms=${result.p99.toFixed(1)} heartbeat_p99_ms=${result.hb99.toFixed(1)} cpu_pct=${Math.round(result.cpu)}`;
     if (!values["no-record"]) {
       recordRun({
-        command: `npm run bench:dispatch -- --agents ${AGENTS} --duration ${DURATION_S} --rate ${RATE}${values.nice === undefined ? "" : ` --nice=${values.nice}`}`,
+        command: `npm run bench:dispatch -- --agents ${AGENTS} --duration ${DURATION_S} --rate ${RATE}${REPLICAS > 1 ? ` --replicas ${REPLICAS}` : ""}${values.nice === undefined ? "" : ` --nice=${values.nice}`}`,
         line,
         notes: `load average ${loadavg()
           .map((l) => l.toFixed(1))
@@ -295,6 +315,15 @@ async function main() {
   } finally {
     for (const stop of stopAll) await stop().catch((error) => log(`cleanup: ${(error as Error).message}`));
   }
+}
+
+/** CPU seconds and RSS summed over every replica's process tree (agent server + dashboard). */
+function replicasUsage(pids: number[]): { cpuSeconds: number; rssMb: number } {
+  const usages = pids.map((pid) => processTreeUsage(pid));
+  return {
+    cpuSeconds: usages.reduce((sum, u) => sum + u.cpuSeconds, 0),
+    rssMb: usages.reduce((sum, u) => sum + u.rssMb, 0),
+  };
 }
 
 /** Sequential p50s that show where a request's time goes. */
