@@ -70,13 +70,14 @@ if (![AGENTS, DURATION_S, RATE, HEARTBEAT_S].every((n) => Number.isFinite(n) && 
 if (!Number.isInteger(REPLICAS) || REPLICAS < 1 || REPLICAS > 8) throw new Error("--replicas must be 1..8");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (message: string) => console.error(`[bench] ${message}`);
-// Hard stop: whatever happens, the benchmark ends.
+// Hard stop: whatever happens, the benchmark ends (creating and warming 10,000 agents on a busy
+// machine took minutes).
 const hardStop = setTimeout(
   () => {
     log("time limit reached; stopping");
     process.exit(2);
   },
-  (DURATION_S + 600) * 1000,
+  (DURATION_S + 900 + AGENTS / 10) * 1000,
 );
 hardStop.unref();
 
@@ -262,21 +263,6 @@ async function main() {
     const cpuPct = ((after.cpuSeconds - before.cpuSeconds) / elapsedS) * 100;
     const undelivered = dispatched.size - dispatchMs.length;
 
-    // Breakdown, sequentially on a quiet system: stop the load first.
-    running = false;
-    log("stopping agents (their polls end within 25 s)...");
-    await Promise.race([Promise.allSettled(loops), sleep(30_000)]);
-    // A control plane still drowning in the load's backlog must not cost the measured numbers.
-    const breakdown = await measureBreakdown(db.url, agents[0]!, keys[0]!.privateKeyPem, db.prisma).catch(
-      (error: Error) => {
-        log(`breakdown skipped: ${error.message}`);
-        return undefined;
-      },
-    );
-    const breakdownText = breakdown
-      ? `breakdown p50: HTTP heartbeat ${breakdown.httpHeartbeat.toFixed(2)} ms vs in-process ${breakdown.coreHeartbeat.toFixed(2)} ms, Prisma SELECT 1 ${breakdown.prismaQuery.toFixed(3)} ms vs pg ${breakdown.pgQuery.toFixed(3)} ms`
-      : "breakdown skipped (the control plane did not answer a sequential heartbeat in time after the load)";
-
     const result = {
       agents: AGENTS,
       p50: percentile(dispatchMs, 50),
@@ -302,6 +288,25 @@ async function main() {
     log(
       `heartbeat p50=${percentile(heartbeatMs, 50).toFixed(1)} ms; control plane RSS ${after.rssMb.toFixed(0)} MB (peak ${peakRssMb.toFixed(0)} MB)`,
     );
+    const line = `dispatch agents=${result.agents}${REPLICAS > 1 ? ` replicas=${REPLICAS}` : ""} p50_ms=${result.p50.toFixed(1)} p95_ms=${result.p95.toFixed(1)} p99_ms=${result.p99.toFixed(1)} heartbeat_p99_ms=${result.hb99.toFixed(1)} cpu_pct=${Math.round(result.cpu)}`;
+    // Shown before the breakdown: a run that hits the hard stop afterwards still told its result.
+    log(`result: ${line}`);
+
+    // Breakdown, sequentially on a quiet system: stop the load first.
+    running = false;
+    log("stopping agents (their polls end within 25 s)...");
+    await Promise.race([Promise.allSettled(loops), sleep(30_000)]);
+    // A control plane still drowning in the load's backlog must not cost the measured numbers.
+    const breakdown = await measureBreakdown(db.url, agents[0]!, keys[0]!.privateKeyPem, db.prisma).catch(
+      (error: Error) => {
+        log(`breakdown skipped: ${error.message}`);
+        return undefined;
+      },
+    );
+    const breakdownText = breakdown
+      ? `breakdown p50: HTTP heartbeat ${breakdown.httpHeartbeat.toFixed(2)} ms vs in-process ${breakdown.coreHeartbeat.toFixed(2)} ms, Prisma SELECT 1 ${breakdown.prismaQuery.toFixed(3)} ms vs pg ${breakdown.pgQuery.toFixed(3)} ms`
+      : "breakdown skipped (the control plane did not answer a sequential heartbeat in time after the load)";
+
     if (breakdown)
       log(
         `breakdown (sequential, p50): heartbeat over HTTP ${breakdown.httpHeartbeat.toFixed(2)} ms, same core calls in-process ${breakdown.coreHeartbeat.toFixed(2)} ms ` +
@@ -309,7 +314,6 @@ async function main() {
           `SELECT 1 via Prisma ${breakdown.prismaQuery.toFixed(3)} ms vs node-postgres ${breakdown.pgQuery.toFixed(3)} ms; ` +
           `Ed25519 sign+verify ${breakdown.signVerify.toFixed(3)} ms`,
       );
-    const line = `dispatch agents=${result.agents}${REPLICAS > 1 ? ` replicas=${REPLICAS}` : ""} p50_ms=${result.p50.toFixed(1)} p95_ms=${result.p95.toFixed(1)} p99_ms=${result.p99.toFixed(1)} heartbeat_p99_ms=${result.hb99.toFixed(1)} cpu_pct=${Math.round(result.cpu)}`;
     if (!values["no-record"]) {
       recordRun({
         command: `npm run bench:dispatch -- --agents ${AGENTS} --duration ${DURATION_S} --rate ${RATE}${REPLICAS > 1 ? ` --replicas ${REPLICAS}` : ""}${values.nice === undefined ? "" : ` --nice=${values.nice}`}`,
