@@ -91,11 +91,12 @@ export async function startSystemdBenchHost(options: {
       // The unit the agent wrote for this run (hardening and all), with the hand-run's argv.
       const agentUnit = await run(["systemctl", "cat", `capstan-${workflow}-web.service`]);
       const execLine = agentUnit.split("\n").find((l) => l.startsWith("ExecStart="));
-      if (!execLine?.endsWith(` ${from.marker} ${from.port}`))
-        throw new Error(`unexpected ExecStart in the agent's unit: ${execLine}`);
+      // The renderer quotes every argument after the program.
+      const tail = ` "${from.marker}" "${from.port}"`;
+      if (!execLine?.endsWith(tail)) throw new Error(`unexpected ExecStart in the agent's unit: ${execLine}`);
       const handUnit = agentUnit.replace(
         execLine,
-        `${execLine.slice(0, -` ${from.marker} ${from.port}`.length)} ${marker} ${port}`,
+        `${execLine.slice(0, -tail.length)} "${marker}" "${port}"`,
       );
       await run([
         "/usr/local/bin/node",
