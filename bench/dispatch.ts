@@ -11,7 +11,9 @@
 // (Next.js route + HTTP overhead), and one query through Prisma vs node-postgres (Prisma overhead).
 // Ends with one line: `dispatch agents=... p50_ms=... p95_ms=... p99_ms=... heartbeat_p99_ms=... cpu_pct=...`
 // and records the run in docs/dev/benchmarks.md. Bounded: stops by itself.
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { loadavg, setPriority } from "node:os";
 import { parseArgs } from "node:util";
 import { authenticateAgent } from "@capstan/core/agents/authenticate-agent";
@@ -88,7 +90,30 @@ interface SimAgent {
   waiting: boolean;
 }
 
+/**
+ * Every simulated agent holds two sockets (its poll and its heartbeat) and so does the server for
+ * it: 10,000 agents hit this machine's default of 20,000 open files (EMFILE, seen as "fetch
+ * failed" in the first runs). Raises this process's limit, which the servers inherit.
+ */
+function raiseOpenFilesLimit(needed: number): void {
+  const limits = readFileSync("/proc/self/limits", "utf8");
+  const current = Number(/^Max open files\s+(\d+)/m.exec(limits)?.[1] ?? Number.POSITIVE_INFINITY);
+  if (current >= needed) return;
+  try {
+    execFileSync("prlimit", ["--pid", String(process.pid), `--nofile=${needed}:${needed}`], {
+      stdio: "pipe",
+    });
+    log(`open files limit raised from ${current} to ${needed}`);
+  } catch (error) {
+    throw new Error(
+      `${AGENTS} simulated agents need ${needed} open files in this process, the limit is ${current} and prlimit could not raise it (${(error as Error).message.trim().split("\n")[0]}). Raise the hard limit (as root with CAP_SYS_RESOURCE: \`ulimit -n ${needed}\`) or run fewer agents.`,
+    );
+  }
+}
+
 async function main() {
+  // Two sockets per agent here, and as many over the replicas' agent servers (which inherit it).
+  raiseOpenFilesLimit(2 * AGENTS + 2048);
   // The simulated agents measure the latencies, so they get the same priority as the server.
   if (values.nice !== undefined) setPriority(0, Number(values.nice));
   log("building the web app (skipped when current)...");
