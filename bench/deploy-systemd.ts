@@ -5,7 +5,7 @@
 // same host, what an operator would: the same unit file (the one the agent just wrote, with the
 // hand-run's marker and port), `systemctl daemon-reload` + `systemctl restart`, and the same
 // HTTP health wait. The hand-run is timed inside the host, so `docker exec` is not counted.
-import { dockerOk, type SystemdHost, startSystemdHost } from "@capstan/testkit";
+import { dockerOk, startSystemdHost } from "@capstan/testkit";
 
 const SD_AGENT_BUNDLE = "/opt/capstan/capstan-agent.cjs";
 const HAND_UNIT = "bench-hand.service";
@@ -46,7 +46,6 @@ export function systemdWorkflowYaml(name: string, hostName: string, port: number
 }
 
 export interface SystemdBenchHost {
-  host: SystemdHost;
   /** Writes the agent's current unit of `workflow` as the hand-run's unit, then times the hand-run. */
   deployByHand(
     workflow: string,
@@ -86,7 +85,6 @@ export async function startSystemdBenchHost(options: {
     throw error;
   }
   return {
-    host,
     async deployByHand(workflow, from, port, marker) {
       // The unit the agent wrote for this run (hardening and all), with the hand-run's argv.
       const agentUnit = await run(["systemctl", "cat", `capstan-${workflow}-web.service`]);

@@ -11,9 +11,7 @@
 // (Next.js route + HTTP overhead), and one query through Prisma vs node-postgres (Prisma overhead).
 // Ends with one line: `dispatch agents=... p50_ms=... p95_ms=... p99_ms=... heartbeat_p99_ms=... cpu_pct=...`
 // and records the run in docs/dev/benchmarks.md. Bounded: stops by itself.
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { loadavg, setPriority } from "node:os";
 import { parseArgs } from "node:util";
 import { authenticateAgent } from "@capstan/core/agents/authenticate-agent";
@@ -38,7 +36,7 @@ import {
   startNextServer,
 } from "../apps/web/src/server/agent/test-server";
 import { recordRun } from "./record-run";
-import { percentile, processTreeUsage } from "./stats";
+import { percentile, processTreesUsage, raiseOpenFilesLimit } from "./stats";
 
 const { values } = parseArgs({
   options: {
@@ -90,30 +88,9 @@ interface SimAgent {
   waiting: boolean;
 }
 
-/**
- * Every simulated agent holds two sockets (its poll and its heartbeat) and so does the server for
- * it: 10,000 agents hit this machine's default of 20,000 open files (EMFILE, seen as "fetch
- * failed" in the first runs). Raises this process's limit, which the servers inherit.
- */
-function raiseOpenFilesLimit(needed: number): void {
-  const limits = readFileSync("/proc/self/limits", "utf8");
-  const current = Number(/^Max open files\s+(\d+)/m.exec(limits)?.[1] ?? Number.POSITIVE_INFINITY);
-  if (current >= needed) return;
-  try {
-    execFileSync("prlimit", ["--pid", String(process.pid), `--nofile=${needed}:${needed}`], {
-      stdio: "pipe",
-    });
-    log(`open files limit raised from ${current} to ${needed}`);
-  } catch (error) {
-    throw new Error(
-      `${AGENTS} simulated agents need ${needed} open files in this process, the limit is ${current} and prlimit could not raise it (${(error as Error).message.trim().split("\n")[0]}). Raise the hard limit (as root with CAP_SYS_RESOURCE: \`ulimit -n ${needed}\`) or run fewer agents.`,
-    );
-  }
-}
-
 async function main() {
   // Two sockets per agent here, and as many over the replicas' agent servers (which inherit it).
-  raiseOpenFilesLimit(2 * AGENTS + 2048);
+  raiseOpenFilesLimit(2 * AGENTS + 2048, `${AGENTS} simulated agents`);
   // The simulated agents measure the latencies, so they get the same priority as the server.
   if (values.nice !== undefined) setPriority(0, Number(values.nice));
   log("building the web app (skipped when current)...");
@@ -251,13 +228,13 @@ async function main() {
 
     log(`measuring ${DURATION_S} s at ${RATE} jobs/s...`);
     const pids = servers.map((s) => s.process.pid!);
-    const before = replicasUsage(pids);
+    const before = processTreesUsage(pids);
     const benchCpuBefore = process.cpuUsage();
     const startedAt = performance.now();
     measuring = true;
     let peakRssMb = before.rssMb;
     const rssTimer = setInterval(() => {
-      peakRssMb = Math.max(peakRssMb, replicasUsage(pids).rssMb);
+      peakRssMb = Math.max(peakRssMb, processTreesUsage(pids).rssMb);
     }, 1000);
     const creator = (async () => {
       const interval = 1000 / RATE;
@@ -284,7 +261,7 @@ async function main() {
     await sleep(2000); // let the last dispatches arrive
     measuring = false;
     clearInterval(rssTimer);
-    const after = replicasUsage(pids);
+    const after = processTreesUsage(pids);
     const benchCpu = process.cpuUsage(benchCpuBefore);
     const elapsedS = (performance.now() - startedAt) / 1000;
     const cpuPct = ((after.cpuSeconds - before.cpuSeconds) / elapsedS) * 100;
@@ -356,15 +333,6 @@ async function main() {
   } finally {
     for (const stop of stopAll) await stop().catch((error) => log(`cleanup: ${(error as Error).message}`));
   }
-}
-
-/** CPU seconds and RSS summed over every replica's process tree (agent server + dashboard). */
-function replicasUsage(pids: number[]): { cpuSeconds: number; rssMb: number } {
-  const usages = pids.map((pid) => processTreeUsage(pid));
-  return {
-    cpuSeconds: usages.reduce((sum, u) => sum + u.cpuSeconds, 0),
-    rssMb: usages.reduce((sum, u) => sum + u.rssMb, 0),
-  };
 }
 
 /** Sequential p50s that show where a request's time goes. */
