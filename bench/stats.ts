@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
 export function percentile(samples: number[], p: number): number {
@@ -49,4 +50,34 @@ export function processTreeUsage(rootPid: number): { cpuSeconds: number; rssMb: 
     }
   }
   return { cpuSeconds: ticks / TICKS_PER_SECOND, rssMb: (pages * PAGE_KB) / 1024 };
+}
+
+/** CPU seconds and RSS summed over several process trees (e.g. every control-plane replica's). */
+export function processTreesUsage(pids: number[]): { cpuSeconds: number; rssMb: number } {
+  const usages = pids.map((pid) => processTreeUsage(pid));
+  return {
+    cpuSeconds: usages.reduce((sum, u) => sum + u.cpuSeconds, 0),
+    rssMb: usages.reduce((sum, u) => sum + u.rssMb, 0),
+  };
+}
+
+/**
+ * Every simulated agent holds two sockets (its poll and its heartbeat) and so does the server for
+ * it: 10,000 agents hit this machine's default of 20,000 open files (EMFILE, seen as "fetch
+ * failed" in the first runs). Raises this process's limit, which the servers inherit.
+ */
+export function raiseOpenFilesLimit(needed: number, what: string): void {
+  const limits = readFileSync("/proc/self/limits", "utf8");
+  const current = Number(/^Max open files\s+(\d+)/m.exec(limits)?.[1] ?? Number.POSITIVE_INFINITY);
+  if (current >= needed) return;
+  try {
+    execFileSync("prlimit", ["--pid", String(process.pid), `--nofile=${needed}:${needed}`], {
+      stdio: "pipe",
+    });
+    console.error(`[bench] open files limit raised from ${current} to ${needed}`);
+  } catch (error) {
+    throw new Error(
+      `${what} need ${needed} open files in this process, the limit is ${current} and prlimit could not raise it (${(error as Error).message.trim().split("\n")[0]}). Raise the hard limit (as root with CAP_SYS_RESOURCE: \`ulimit -n ${needed}\`) or run fewer agents.`,
+    );
+  }
 }
