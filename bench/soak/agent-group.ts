@@ -50,13 +50,19 @@ class Fenced extends Error {}
  * (the real agent keeps them in its outbox), 409 means the lease is gone. Gives up after
  * `giveUpMs` (the job is then abandoned, as an agent whose outbox overflowed would).
  */
-async function call<T>(host: string, job: string, fn: () => Promise<T>, giveUpMs = 180_000): Promise<T> {
-  const until = realNow() + giveUpMs;
+async function call<T>(
+  host: string,
+  job: string,
+  fn: () => Promise<T>,
+  options: { giveUpMs?: number; signal?: AbortSignal } = {},
+): Promise<T> {
+  const until = realNow() + (options.giveUpMs ?? 180_000);
   let backoff = 250;
   for (;;) {
     try {
       return await fn();
     } catch (error) {
+      options.signal?.throwIfAborted();
       if (error instanceof AgentClientError && error.status === 409) {
         journal({ t: realNow(), host, type: "fenced", job, reason: error.reason ?? error.message });
         throw new Fenced(error.message);
@@ -126,17 +132,20 @@ async function runJob(agent: { hostId: string; name: string; client: AgentClient
   };
   // The lease is renewed every third of it for as long as the job is ours, as the real agent does;
   // a 409 there (the lease expired while we could not reach the control plane) stops the work.
+  // It stops (its call in flight aborted) just before the completion is sent, so a renewal racing
+  // our own completion is never counted as fencing.
   let fenced = false;
-  let done = false;
-  const renewer = (async () => {
-    while (!done && !fenced) {
+  const renewing = new AbortController();
+  const { signal } = renewing;
+  void (async () => {
+    while (!signal.aborted && !fenced) {
       await sleep((job.leaseSeconds * 1000) / 3);
-      if (done) return;
-      await call(host, job.id, () => agent.client.renewLease(job.id, { leaseId: job.leaseId })).catch(
-        (error) => {
-          if (error instanceof Fenced) fenced = true;
-        },
-      );
+      if (signal.aborted) return;
+      await call(host, job.id, () => agent.client.renewLease(job.id, { leaseId: job.leaseId }, { signal }), {
+        signal,
+      }).catch((error) => {
+        if (error instanceof Fenced) fenced = true;
+      });
     }
   })();
   let outcome: "succeeded" | "failed" | "abandoned" = "abandoned";
@@ -158,6 +167,7 @@ async function runJob(agent: { hostId: string; name: string; client: AgentClient
     journal({ t: realNow(), host, type: "stop", job: job.id, outcome });
     const state = failure ? "FAILED" : "SUCCEEDED";
     await post(state, failure);
+    renewing.abort();
     await call(host, job.id, () =>
       agent.client.completeJob(job.id, {
         leaseId: job.leaseId,
@@ -171,10 +181,8 @@ async function runJob(agent: { hostId: string; name: string; client: AgentClient
     // Fenced, or reports that could not be delivered: the work stops here.
     if (outcome === "abandoned") journal({ t: realNow(), host, type: "stop", job: job.id, outcome });
   } finally {
-    done = true;
+    renewing.abort();
   }
-  // The renewer may be sleeping; it sees `done` when it wakes and does not hold up the next poll.
-  void renewer;
 }
 
 async function pollLoop(agent: { hostId: string; name: string; client: AgentClient }) {

@@ -222,9 +222,13 @@ async function main(): Promise<number> {
     const counts = { deployments: 0, rollbacks: 0, refused: 0, errors: 0 };
     let n = 0;
     while (elapsedS() < LOAD_S) {
+      if (n % Math.max(1, Math.round(RATE * 30)) === 0)
+        log(
+          `t+${elapsedS().toFixed(0)}s created ${created.length} (rollbacks ${counts.rollbacks}, refused ${counts.refused}, errors ${counts.errors})`,
+        );
       const due = startedAt + (n++ / RATE) * 1000;
       await sleep(due - realNow());
-      const w = workflows[n % WORKFLOWS]!;
+      const w = workflows[Math.floor(Math.random() * WORKFLOWS)]!;
       try {
         if (n % 5 === 0) {
           // A rollback to the workflow's latest finished deployment (refused when it would change nothing).
@@ -263,10 +267,6 @@ async function main(): Promise<number> {
             log(`create failed: ${(error as Error).name} ${(error as Error).message.split("\n")[0]}`);
         }
       }
-      if (n % Math.max(1, Math.round(RATE * 30)) === 0)
-        log(
-          `t+${elapsedS().toFixed(0)}s created ${created.length} (rollbacks ${counts.rollbacks}, refused ${counts.refused}, errors ${counts.errors})`,
-        );
     }
     await Promise.all(faultRuns);
 
@@ -300,6 +300,11 @@ async function main(): Promise<number> {
       endedAt,
     };
     const verdict = checkInvariants(evidence);
+    const reasons = new Map<string, number>();
+    for (const { entries } of evidence.journals)
+      for (const e of entries)
+        if (e.type === "fenced") reasons.set(e.reason, (reasons.get(e.reason) ?? 0) + 1);
+    log(`fenced (409) by reason: ${[...reasons].map(([r, c]) => `${r}=${c}`).join(" ") || "none"}`);
     const byStatus = new Map<string, number>();
     for (const d of deployments) byStatus.set(d.status, (byStatus.get(d.status) ?? 0) + 1);
     log(
