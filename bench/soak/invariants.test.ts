@@ -112,7 +112,10 @@ describe("soak invariants", () => {
   it("an open deployment at the end is stuck; 409s are counted as fenced", () => {
     const e = cleanRun();
     e.deployments[0]!.status = "RUNNING";
-    e.journals[0]!.entries.push({ t: t(4), host: "h1", type: "fenced", job: "j1", reason: "STALE_LEASE" });
+    e.journals[0]!.entries.push(
+      { t: t(4), host: "h1", type: "fenced", job: "j1", reason: "STALE_LEASE" },
+      { t: t(4), host: "h1", type: "fenced", job: "j1", reason: "JOB_FINISHED" },
+    );
     expect(counts(e)).toMatchObject({ stuck: ["d1"], fenced: 1 });
   });
 });

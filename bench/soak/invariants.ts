@@ -45,6 +45,11 @@ export interface SoakVerdict {
   lost: Map<string, string[]>;
   duplicated: Map<string, string[]>;
   stuck: Map<string, string[]>;
+  /**
+   * Job calls refused with 409 because the lease was no longer the caller's. JOB_FINISHED is not
+   * counted: only the agent finishes a running job, so it answers a retried completion whose first
+   * attempt landed but whose answer was lost (a timeout under load).
+   */
   fencedRejected: number;
 }
 
@@ -91,7 +96,7 @@ export function checkInvariants(evidence: SoakEvidence): SoakVerdict {
         const run = open.get(entry.job);
         if (run) runs.push({ host: run.host, job: entry.job, from: run.from, to: entry.t });
         open.delete(entry.job);
-      } else if (entry.type === "fenced") verdict.fencedRejected++;
+      } else if (entry.type === "fenced" && entry.reason !== "JOB_FINISHED") verdict.fencedRejected++;
       else if (entry.type === "acked-complete") {
         const job = jobs.get(entry.job);
         if (job?.state !== entry.state)

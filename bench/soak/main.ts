@@ -84,7 +84,8 @@ async function main(): Promise<number> {
     process.env.TEST_DATABASE_URL = cluster.url;
     const db = await createTestDatabase({ poolMax: 8 });
     cleanup.unshift(() => db.prisma.$disconnect());
-    log("building the web app (skipped when current)...");
+    const since = () => `${((realNow() - launchedAt) / 1000).toFixed(0)} s`;
+    log(`PostgreSQL started and migrated after ${since()}; building the web app (skipped when current)...`);
     ensureProductionBuild();
 
     const env = {
@@ -98,6 +99,7 @@ async function main(): Promise<number> {
     // One after the other: the first start on a fresh database initialises it (keys, setup code).
     const replicas: RunningServer[] = [];
     for (let i = 0; i < REPLICAS; i++) replicas.push(await start());
+    log(`replicas up after ${since()}`);
     cleanup.unshift(() => Promise.all(replicas.map((r) => r.stop())));
     const proxies: TcpProxy[] = await Promise.all(replicas.map((r) => startTcpProxy(r.port)));
     cleanup.unshift(() => Promise.all(proxies.map((p) => p.close())));
@@ -276,9 +278,20 @@ async function main(): Promise<number> {
       db.prisma.deployment.count({ where: { teamId: team.id, status: { in: ["PENDING", "RUNNING"] } } });
     const settleUntil = startedAt + (TOTAL_S + 120) * 1000;
     let remaining = await open().catch(() => -1);
+    let lastNote = realNow();
     while (remaining !== 0 && realNow() < settleUntil) {
       await sleep(2000);
       remaining = await open().catch(() => -1);
+      if (realNow() - lastNote < 15_000) continue;
+      lastNote = realNow();
+      const states = await db.prisma.$queryRaw<{ state: string; count: number }[]>`
+        SELECT j.state::text, count(*)::int FROM "Job" j JOIN "Deployment" d ON d.id = j."deploymentId"
+        WHERE d."teamId" = ${team.id}::uuid AND d.status IN ('PENDING', 'RUNNING') GROUP BY 1`.catch(
+        () => [],
+      );
+      log(
+        `t+${elapsedS().toFixed(0)}s ${remaining} open; their jobs: ${states.map((s) => `${s.state}=${s.count}`).join(" ")}`,
+      );
     }
     const endedAt = realNow();
     await groups.stopAll();
@@ -310,6 +323,13 @@ async function main(): Promise<number> {
     log(
       `deployments by status: ${[...byStatus].map(([s, c]) => `${s}=${c}`).join(" ")}; ${jobs.length} jobs`,
     );
+    const whyNot = new Map<string, number>();
+    for (const j of jobs)
+      if (j.state !== "SUCCEEDED") {
+        const key = `${j.state} ${(j.error ?? "").slice(0, 70)}`;
+        whyNot.set(key, (whyNot.get(key) ?? 0) + 1);
+      }
+    for (const [why, count] of [...whyNot].sort((a, b) => b[1] - a[1])) log(`  ${count} jobs ${why}`);
     log(
       `created: ${counts.deployments} deployments + ${counts.rollbacks} rollbacks; refused ${counts.refused}; failed to create ${counts.errors} (not acknowledged, not counted)`,
     );
@@ -354,6 +374,7 @@ async function fillDisk(groups: AgentGroups, group: number, mountPoint: string, 
     () => true,
     () => false,
   );
+  log(mounted ? `disk-full: a 64 KiB tmpfs at ${mountPoint}` : "disk-full: mount refused; simulated ENOSPC");
   groups.send(group, { type: "disk", dir: mountPoint, simulated: !mounted });
   await sleep(seconds * 1000);
   groups.send(group, { type: "disk", dir: null, simulated: false });
