@@ -17,7 +17,6 @@ export interface AgentGroupConfig {
   workDir: string;
   heartbeatSeconds: number;
   agents: { hostId: string; name: string; privateKeyPem: string; baseUrl: string }[];
-  seed: number;
 }
 
 export type GroupMessage =

@@ -8,12 +8,11 @@
 // every deployment is given time to settle, and the invariants (invariants.ts) are checked. It
 // prints one line, `soak hosts=... minutes=... deployments=N faults=N lost=0 duplicated=0 stuck=0
 // fenced_rejected=N`, and exits 1 with the offending deployments' timelines on any non-zero count.
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs, promisify } from "node:util";
+import { parseArgs } from "node:util";
 import { rollbackDeployment } from "@capstan/core/deployments/rollback-deployment";
 import { createTestRevision, createTestTeam, deployTo } from "@capstan/core/deployments/test-fixtures";
 import { createTestDatabase } from "@capstan/db/testing";
@@ -27,6 +26,7 @@ import {
 import { recordRun } from "../record-run";
 import { AgentGroups } from "./agent-groups";
 import { describeFault, planFaults, type ScheduledFault } from "./fault-schedule";
+import { injectFault } from "./inject-fault";
 import { checkInvariants, type DbDeployment, type DbEvent, type DbJob, timeline } from "./invariants";
 import { readJournal, realNow } from "./journal";
 import { startPostgresCluster } from "./postgres-cluster";
@@ -141,7 +141,6 @@ async function main(): Promise<number> {
       Array.from({ length: GROUPS }, (_, g) => ({
         workDir: join(dir, `work-${g}`),
         heartbeatSeconds: HEARTBEAT_SECONDS,
-        seed: SEED + g,
         agents: names.flatMap((name, i) =>
           i % GROUPS === g
             ? [
@@ -176,43 +175,11 @@ async function main(): Promise<number> {
 
     // --- faults ---
     const injected: string[] = [];
+    const parts = { dir, groups, replicas, proxies, cluster, startReplica: start, log };
     const inject = async (fault: ScheduledFault) => {
       injected.push(describeFault(fault));
       log(`fault ${describeFault(fault)} (at ${elapsedS().toFixed(0)} s)`);
-      switch (fault.kind) {
-        case "agent-kill":
-          return groups.kill(fault.group, 2000);
-        case "replica-restart": {
-          const old = replicas[fault.replica]!;
-          old.process.kill("SIGKILL");
-          await new Promise((resolve) =>
-            old.process.exitCode === null && old.process.signalCode === null
-              ? old.process.once("exit", resolve)
-              : resolve(null),
-          );
-          await sleep(2000);
-          replicas[fault.replica] = await start(old.port);
-          return;
-        }
-        case "postgres-restart":
-          return cluster.restart();
-        case "partition": {
-          proxies[fault.replica]!.partition();
-          await sleep(fault.seconds * 1000);
-          return proxies[fault.replica]!.heal();
-        }
-        case "clock-skew":
-          groups.send(fault.group, { type: "skew", seconds: fault.skewSeconds });
-          await sleep(fault.seconds * 1000);
-          return groups.send(fault.group, { type: "skew", seconds: 0 });
-        case "disk-full":
-          return fillDisk(
-            groups,
-            fault.group,
-            join(dir, `full-${fault.group}-${injected.length}`),
-            fault.seconds,
-          );
-      }
+      await injectFault(fault, parts);
     };
     const faultRuns = faults.map(async (fault) => {
       await sleep(fault.atSeconds * 1000 - (realNow() - startedAt));
@@ -364,22 +331,6 @@ async function main(): Promise<number> {
         .then(step)
         .catch((error) => log(`cleanup: ${(error as Error).message}`));
   }
-}
-
-/** A tiny tmpfs as the group's work folder; where mounting is not allowed, a simulated ENOSPC. */
-async function fillDisk(groups: AgentGroups, group: number, mountPoint: string, seconds: number) {
-  mkdirSync(mountPoint, { recursive: true });
-  const run = promisify(execFile);
-  const mounted = await run("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint]).then(
-    () => true,
-    () => false,
-  );
-  log(mounted ? `disk-full: a 64 KiB tmpfs at ${mountPoint}` : "disk-full: mount refused; simulated ENOSPC");
-  groups.send(group, { type: "disk", dir: mountPoint, simulated: !mounted });
-  await sleep(seconds * 1000);
-  groups.send(group, { type: "disk", dir: null, simulated: false });
-  await sleep(5000); // jobs that had opened a file there finish failing first
-  if (mounted) await run("umount", ["-l", mountPoint]).catch(() => {});
 }
 
 const SOAK_SECTION = {
