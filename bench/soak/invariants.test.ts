@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkInvariants, type SoakEvidence } from "./invariants";
+import { checkInvariants, type SoakEvidence, timeline } from "./invariants";
 import type { JournalEntry } from "./journal";
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
@@ -117,5 +117,19 @@ describe("soak invariants", () => {
       { t: t(4), host: "h1", type: "fenced", job: "j1", reason: "JOB_FINISHED" },
     );
     expect(counts(e)).toMatchObject({ stuck: ["d1"], fenced: 1 });
+  });
+
+  it("a failing deployment's timeline shows its rows and what its agent wrote down", () => {
+    const lines = timeline(cleanRun(), "d1", t(0));
+    expect(lines[0]).toBe("deployment d1 SUCCEEDED created t+0.0s deadline t+100.0s");
+    expect(lines[1]).toBe("  job j1 host h1 SUCCEEDED attempt 1 claimed t+1.0s finished t+3.0s");
+    expect(lines.slice(2).map((l) => l.trim().split(" ").slice(0, 3).join(" "))).toEqual([
+      "agent t+1.0s start",
+      "agent t+1.0s acked-events",
+      "agent t+3.0s stop",
+      "agent t+3.0s acked-events",
+      "agent t+3.0s acked-complete",
+    ]);
+    expect(timeline(cleanRun(), "d9", t(0))).toEqual(["deployment d9 (not in the database)"]);
   });
 });
