@@ -28,7 +28,7 @@ export const FAULT_KINDS = [
 ] as const satisfies readonly Fault["kind"][];
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
