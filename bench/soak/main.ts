@@ -8,8 +8,10 @@
 // every deployment is given time to settle, and the invariants (invariants.ts) are checked. It
 // prints one line, `soak hosts=... minutes=... deployments=N faults=N lost=0 duplicated=0 stuck=0
 // fenced_rejected=N`, and exits 1 with the offending deployments' timelines on any non-zero count.
+
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -63,19 +65,32 @@ const LOAD_S = TOTAL_S - SETTLE_S;
 
 const log = (message: string) => console.error(`[soak] ${message}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const hardStop = setTimeout(
-  () => {
-    log("time limit reached; stopping");
-    process.exit(2);
-  },
-  (TOTAL_S + 900) * 1000,
-);
-hardStop.unref();
+/** What to undo, newest first. Also run on SIGINT/SIGTERM (a cancelled CI job) and at the time
+ * limit: the PostgreSQL cluster is a daemon that would outlive this process. */
+const cleanup: (() => unknown)[] = [];
+async function runCleanup(): Promise<void> {
+  for (const step of cleanup.splice(0))
+    await Promise.resolve()
+      .then(step)
+      .catch((error) => log(`cleanup: ${(error as Error).message}`));
+}
+const stopNow = (why: string, code: number) => {
+  log(`${why}; stopping`);
+  void runCleanup().finally(() => process.exit(code));
+};
+setTimeout(() => stopNow("time limit reached", 2), (TOTAL_S + 900) * 1000).unref();
+process.once("SIGINT", () => stopNow("interrupted", 130));
+process.once("SIGTERM", () => stopNow("terminated", 143));
 
 async function main(): Promise<number> {
   const launchedAt = realNow();
   const dir = mkdtempSync(join(tmpdir(), "capstan-soak-"));
-  const cleanup: (() => unknown)[] = [() => rmSync(dir, { recursive: true, force: true })];
+  cleanup.push(() => {
+    // A disk-full fault cut short leaves its tmpfs mounted inside.
+    for (const mount of readFileSync("/proc/mounts", "utf8").split("\n"))
+      if (mount.split(" ")[1]?.startsWith(`${dir}/`)) execFileSync("umount", ["-l", mount.split(" ")[1]!]);
+    rmSync(dir, { recursive: true, force: true });
+  });
   try {
     log(`seed ${SEED}; starting an own PostgreSQL cluster...`);
     const cluster = startPostgresCluster(await freePort());
@@ -326,10 +341,7 @@ async function main(): Promise<number> {
     console.log(line);
     return verdict.lost.size + verdict.duplicated.size + verdict.stuck.size === 0 ? 0 : 1;
   } finally {
-    for (const step of cleanup)
-      await Promise.resolve()
-        .then(step)
-        .catch((error) => log(`cleanup: ${(error as Error).message}`));
+    await runCleanup();
   }
 }
 
