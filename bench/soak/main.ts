@@ -156,8 +156,10 @@ async function main(): Promise<number> {
       Array.from({ length: GROUPS }, (_, g) => ({
         workDir: join(dir, `work-${g}`),
         heartbeatSeconds: HEARTBEAT_SECONDS,
+        // Consecutive hosts per process, while workflows take every WORKFLOWS-th host: a killed
+        // process or a full disk hits every workflow a little, not one workflow entirely.
         agents: names.flatMap((name, i) =>
-          i % GROUPS === g
+          Math.floor((i * GROUPS) / HOSTS) === g
             ? [
                 {
                   hostId: hostIds[i]!,
