@@ -50,7 +50,8 @@ const { values } = parseArgs({
 const HOSTS = Number(values.hosts);
 const MINUTES = Number(values.minutes);
 const SEED = values.seed === undefined ? randomBytes(4).readUInt32BE() : Number(values.seed);
-const GROUPS = Number(values.groups ?? Math.min(10, HOSTS));
+// Never more processes than hosts: a process without agents would exit at once.
+const GROUPS = Math.min(HOSTS, Number(values.groups ?? 10));
 const RATE = Number(values.rate);
 if (![HOSTS, MINUTES, GROUPS, RATE].every((n) => Number.isFinite(n) && n > 0) || !Number.isInteger(SEED))
   throw new Error("--hosts, --minutes, --groups and --rate take positive numbers, --seed an integer");
