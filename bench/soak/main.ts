@@ -233,6 +233,7 @@ async function main(): Promise<number> {
             teamId: team.id,
             deploymentId: source.id,
             actor: { type: "SYSTEM", label: "soak" },
+            caller: null,
           });
           created.push(deployment.id);
           counts.rollbacks++;
