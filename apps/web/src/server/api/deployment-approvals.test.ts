@@ -2,7 +2,8 @@
 // deploy to production waits with nothing claimable (nor failed by the reaper), the requester's
 // own approval is refused (also through their API token), so are members below the approver role
 // or narrowed on production; another ADMIN's approval lets the job be claimed and complete, a
-// rejection ends it, and the job engine's sweep ends one whose approval expired.
+// rejection ends it (API), the CLI decides with the same rules, and the job engine's sweep ends one
+// whose approval expired.
 import { createApiToken } from "@capstan/core/api-tokens/create-api-token";
 import {
   createTestHost,
@@ -24,6 +25,7 @@ import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestMember, createTestTeam } from "../../../../../packages/core/test/fixtures";
 import { runFakeAgentJob } from "../../../test/api-fixtures";
+import { runCli } from "../../../test/run-cli";
 import { type LoopbackServer, serveOnLoopback } from "../../../test/test-routes";
 import { createCaller } from "../trpc/root";
 
@@ -185,6 +187,21 @@ describe.skipIf(!ok)("deployments to a protected environment wait for another me
       where: { targetId: id, kind: "deployment.rejected" },
     });
     expect(webhookEventFor(audit.kind, audit.data)).toBe("deployment.rejected");
+  });
+
+  it("the CLI refuses the requester's token (exit 4) and approves with another admin's", async () => {
+    const id = await requestDeploy();
+    const cli = (who: keyof typeof tokens) =>
+      runCli(["approve", id], { CAPSTAN_URL: server.url, CAPSTAN_TOKEN: tokens[who] });
+    const refused = await cli("requester");
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain("You asked for this deployment");
+    expect(await statusOf(id)).toBe("AWAITING_APPROVAL");
+    const approved = await cli("approver");
+    expect(approved.stderr).toBe("");
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toContain(`deployment ${id}: PENDING`);
+    await trpc("requester").deployments.cancel({ teamId, deploymentId: id });
   });
 
   it("the job engine's sweep ends a deployment whose approval expired", async () => {
