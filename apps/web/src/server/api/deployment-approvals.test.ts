@@ -17,6 +17,7 @@ import { claimNextJob } from "@capstan/core/jobs/claim-job";
 import { findHostsWithQueuedJobs } from "@capstan/core/jobs/find-hosts-with-queued-jobs";
 import { reapJobs } from "@capstan/core/jobs/reap-jobs";
 import { startJobEngine } from "@capstan/core/jobs/start-job-engine";
+import { hasRole, lowerRole, ROLES } from "@capstan/core/rbac/roles";
 import { webhookEventFor } from "@capstan/core/webhooks/webhook-events";
 import type { Prisma } from "@capstan/db";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
@@ -187,6 +188,44 @@ describe.skipIf(!ok)("deployments to a protected environment wait for another me
       where: { targetId: id, kind: "deployment.rejected" },
     });
     expect(webhookEventFor(audit.kind, audit.data)).toBe("deployment.rejected");
+  });
+
+  it("over every team role narrowed to every lower role on production: allowed exactly when both reach ADMIN", async () => {
+    const owner = await db.prisma.membership.findFirstOrThrow({ where: { teamId, role: "OWNER" } });
+    const production = await db.prisma.environment.findFirstOrThrow({
+      where: { teamId, slug: "production" },
+    });
+    const ownerActor = { teamId, userId: owner.userId, email: "owner@example.test", role: "OWNER" as const };
+    const wrong: string[] = [];
+    let id = await requestDeploy();
+    for (const teamRole of ROLES)
+      for (const envRole of [null, ...ROLES.filter((r) => r !== teamRole && hasRole(teamRole, r))]) {
+        const member = await createTestMember(db.prisma, teamId, teamRole);
+        if (envRole)
+          await setEnvironmentRole(db.prisma, ownerActor, {
+            environmentId: production.id,
+            membershipId: member.membership.id,
+            role: envRole,
+          });
+        const caller = createCaller({ prisma: db.prisma, userId: member.user.id });
+        const allowed = hasRole(envRole ? lowerRole(teamRole, envRole) : teamRole, "ADMIN");
+        let refused = "";
+        try {
+          await caller.deployments.approve({ teamId, deploymentId: id });
+        } catch (error) {
+          if (!(error instanceof TRPCError)) throw error;
+          refused = error.code;
+        }
+        if (allowed !== (refused === "") || (refused && refused !== "FORBIDDEN"))
+          wrong.push(`${teamRole} narrowed to ${envRole}: ${refused || "allowed"}`);
+        if (!refused) id = await requestDeploy();
+      }
+    expect(wrong).toEqual([]);
+    await trpc("requester").deployments.cancel({ teamId, deploymentId: id });
+    await db.prisma.job.updateMany({
+      where: { hostId: prod.id, state: "QUEUED" },
+      data: { state: "CANCELLED" },
+    });
   });
 
   it("the CLI refuses the requester's token (exit 4) and approves with another admin's", async () => {
