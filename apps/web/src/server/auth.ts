@@ -1,7 +1,7 @@
 import "server-only";
 import { verifyCredentials } from "@capstan/core/auth/verify-credentials";
-import { SESSION_MAX_AGE_SECONDS } from "@capstan/core/sessions/start-session";
 import { headers as requestHeaders } from "next/headers";
+import { SESSION_MAX_AGE_SECONDS } from "@capstan/core/sessions/start-session";
 import type { NextAuthOptions } from "next-auth";
 import { getServerSession } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
@@ -13,8 +13,8 @@ import { getKeyring } from "./keyring";
 import { logger } from "./logger";
 import { allowOidcSignIn, OIDC_PROVIDER_ID, oidcProviders, passwordSignIn } from "./oidc";
 import { PEER_ADDRESS_HEADER } from "./request-stamps";
-import { checkedSession, endTokenSession, type SignedInSession, startRequestSession } from "./sessions";
 import { signInFormError } from "./sign-in-form-error";
+import { checkedSession, endTokenSession, type SignedInSession, startRequestSession } from "./sessions";
 
 const trustedProxies = env.CAPSTAN_TRUSTED_PROXIES ? parseTrustedProxies(env.CAPSTAN_TRUSTED_PROXIES) : null;
 let warnedNoPeer = false;
