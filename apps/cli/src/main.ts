@@ -1,5 +1,6 @@
 // `capstan`: validate and export workflows offline; deploy and follow deployments through a
 // control plane's public API (CAPSTAN_URL, CAPSTAN_TOKEN, or what `capstan login` stored).
+import { runDecide } from "./commands/decide";
 import { runDeploy } from "./commands/deploy";
 import { runExport } from "./commands/export";
 import { runLogin, runLogout } from "./commands/login";
@@ -39,6 +40,8 @@ Commands:
       --wait, print each step change and exit 0 only when the deployment succeeded.
   status <deployment-id> [--wait] [--timeout 600]
       Show (or follow) a deployment per host and service.
+  approve|reject <deployment-id>
+      Decide a deployment waiting for a protected environment's approval.
   logs WORKFLOW/SERVICE [--host H] [-f] [--tail N] [--since T] [--grep TEXT]
       Print (or follow) a deployed service's logs from its host; secret values are masked.
   services HOST
@@ -79,6 +82,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       return runDeploy(rest, io);
     case "status":
       return runStatus(rest, io);
+    case "approve":
+    case "reject":
+      return runDecide(command, rest, io);
     case "logs":
       return runLogs(rest, io);
     case "services":

@@ -25,6 +25,8 @@ export async function loadPublicApiRoutes() {
     bundles,
     openapi,
     serviceLogs,
+    approve,
+    reject,
   ] = await Promise.all([
     import("../src/app/api/v1/deployments/route"),
     import("../src/app/api/v1/deployments/[id]/route"),
@@ -45,12 +47,16 @@ export async function loadPublicApiRoutes() {
     import("../src/app/api/v1/bundles/route"),
     import("../src/app/api/v1/openapi.json/route"),
     import("../src/app/api/v1/hosts/[id]/logs/route"),
+    import("../src/app/api/v1/deployments/[id]/approve/route"),
+    import("../src/app/api/v1/deployments/[id]/reject/route"),
   ]);
   const handlers: Record<EndpointName, RouteHandler> = {
     createDeployment: deployments.POST,
     listDeployments: deployments.GET,
     getDeployment: deployment.GET,
     cancelDeployment: cancel.POST,
+    approveDeployment: approve.POST,
+    rejectDeployment: reject.POST,
     listHosts: hosts.GET,
     getHost: host.GET,
     runServiceAction: serviceActions.POST,

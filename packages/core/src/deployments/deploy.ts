@@ -6,6 +6,7 @@
 // and the caller's per-environment roles are checked here, on the hosts the plan will touch.
 import type { Deployment, Prisma } from "@capstan/db";
 import type { WorkflowSpec } from "@capstan/templates";
+import { findRequiredApproval } from "../approvals/find-required-approval";
 import type { Actor } from "../audit/record-audit-event";
 import { readLabels } from "../columns/labels";
 import { requireRevisionSpec } from "../columns/revision-spec";
@@ -154,6 +155,7 @@ export async function deploy(db: Db, input: DeployInput): Promise<DeployResult> 
     hosts,
     new Date(),
   );
+  const approval = await findRequiredApproval(db, { teamId: input.teamId, hostIds: hosts.map((h) => h.id) });
   try {
     const deployment = await insertDeployment(
       db,
@@ -163,6 +165,7 @@ export async function deploy(db: Db, input: DeployInput): Promise<DeployResult> 
         revision: { id: revision.id, number: revision.number },
         bundleId: shipped.bundle?.id ?? null,
         source: shipped.source,
+        approval,
       },
       plan,
     );

@@ -1,13 +1,15 @@
 // One deployment as its page shows it: the per-host, per-service step timeline, and the health
 // each service reports now (the "final health" once the deployment has finished).
-import type { HealthStatus, HostStatus, JobState, StepState } from "@capstan/db";
+import type { HealthStatus, HostStatus, JobState, Role, StepState } from "@capstan/db";
 import { z } from "zod";
+import { requesterOf } from "../approvals/require-approver";
 import { parseColumnOr } from "../columns/parse-column";
 import { readRevisionSpec } from "../columns/revision-spec";
 import type { Db } from "../db";
 import { notFound } from "../errors";
 import { toServiceStats } from "../hosts/service-inventory";
 import { isUuid } from "../ids";
+import { hasRole } from "../rbac/roles";
 import { type RolloutPlan, readRolloutPlan } from "../rollouts/rollout-plan";
 import { getLiveWhere } from "./get-live-where";
 import {
@@ -82,12 +84,26 @@ export interface DeploymentDetail extends DeploymentSummary {
   listenLinks: ListenLink[];
   /** Why "redeploy this revision" would change nothing (it is live on all its hosts), or null. */
   redeployRefusal: string | null;
+  /** While AWAITING_APPROVAL: what it waits for, and whether the viewer may decide it. */
+  approval: {
+    environments: string[];
+    role: Role;
+    expiresAt: Date | null;
+    /** Not the requester and the role team-wide (per-environment narrowing is checked on the click). */
+    mayDecide: boolean;
+  } | null;
 }
 
 export async function getDeployment(
   db: Db,
   /** `rollbackChecks`: say why rollback/redeploy would change nothing (the page's buttons; a few more queries). */
-  args: { teamId: string; deploymentId: string; rollbackChecks?: boolean },
+  args: {
+    teamId: string;
+    deploymentId: string;
+    rollbackChecks?: boolean;
+    /** Who looks: for the approval's mayDecide. */
+    viewer?: { userId: string; role: Role };
+  },
 ): Promise<DeploymentDetail> {
   if (!isUuid(args.deploymentId)) throw notFound("Deployment");
   const row = await db.deployment.findFirst({
@@ -155,6 +171,18 @@ export async function getDeployment(
           whyNotRollBackTo(db, { teamId: args.teamId, deploymentId: row.id }),
         ])
       : [null, null];
+  const approval =
+    row.status === "AWAITING_APPROVAL" && row.approvalRole
+      ? {
+          environments: row.approvalEnvironments,
+          role: row.approvalRole,
+          expiresAt: row.approvalExpiresAt,
+          mayDecide:
+            !!args.viewer &&
+            hasRole(args.viewer.role, row.approvalRole) &&
+            (await requesterOf(db, row)) !== args.viewer.userId,
+        }
+      : null;
   const liveOf = (hostId: string, service: string) =>
     live.services.find((s) => s.host.id === hostId && s.service === service)?.reported;
   return {
@@ -168,6 +196,7 @@ export async function getDeployment(
     },
     deadlineAt: row.deadlineAt,
     final,
+    approval,
     currentWave: readCurrentWave(row.plan),
     rollout: readRolloutPlan(row.plan),
     hosts: row.jobs.map((job) => ({

@@ -1,6 +1,9 @@
 // Writes a planned deployment in one transaction: the deployment row with its rollout plan, its
 // jobs and steps, the audit events, and a wake-up for the first wave's hosts (delivered at commit).
+// A deployment that needs an approval is written AWAITING_APPROVAL and wakes no one: claims skip it
+// until approveDeployment opens it.
 import { type Deployment, Prisma } from "@capstan/db";
+import type { RequiredApproval } from "../approvals/find-required-approval";
 import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
 import { type DeploymentSource, deploymentSourceJson } from "../columns/deployment-source";
 import { type Db, withTransaction } from "../db";
@@ -21,6 +24,8 @@ export interface DeploymentRecord {
   /** The project files shipped, and where they came from. */
   bundleId?: string | null;
   source?: DeploymentSource | null;
+  /** Set when the hosts touch a protected environment. */
+  approval?: RequiredApproval | null;
 }
 
 export function insertDeployment(
@@ -28,6 +33,7 @@ export function insertDeployment(
   record: DeploymentRecord,
   plan: DeploymentPlan,
 ): Promise<Deployment> {
+  const approval = record.approval ?? null;
   return withTransaction(db, async (tx) => {
     const deployment = await tx.deployment.create({
       data: {
@@ -42,6 +48,14 @@ export function insertDeployment(
         source: record.source ? deploymentSourceJson(record.source) : Prisma.DbNull,
         plan: rolloutPlanJson(plan.rollout),
         deadlineAt: plan.deadlineAt,
+        ...(approval
+          ? {
+              status: "AWAITING_APPROVAL",
+              approvalEnvironments: approval.environments,
+              approvalRole: approval.role,
+              approvalExpiresAt: approval.expiresAt,
+            }
+          : {}),
       },
     });
     await recordAuditEvent(tx, {
@@ -63,6 +77,20 @@ export function insertDeployment(
       actor: record.actor,
       jobs: plan.jobs,
     });
+    if (approval) {
+      await recordAuditEvent(tx, {
+        teamId: record.teamId,
+        actor: record.actor,
+        kind: "deployment.awaiting_approval",
+        target: { type: "deployment", id: deployment.id },
+        data: {
+          environments: approval.environments,
+          approverRole: approval.role,
+          expiresAt: approval.expiresAt.toISOString(),
+        },
+      });
+      return deployment;
+    }
     await notifyHosts(
       tx,
       plan.jobs.filter((j) => j.wave === 0).map((j) => j.hostId),

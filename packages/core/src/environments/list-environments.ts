@@ -12,6 +12,9 @@ export interface EnvironmentView {
   slug: string;
   selector: string;
   hostCount: number;
+  requiresApproval: boolean;
+  approverRole: Role;
+  approvalTtlMinutes: number;
   roles: { membershipId: string; email: string; teamRole: Role; role: Role }[];
 }
 
@@ -43,6 +46,9 @@ export async function listEnvironments(db: Db, args: { teamId: string }): Promis
       slug: env.slug,
       selector: formatSelector(selector),
       hostCount: labels.filter((l) => matchesSelector(l, selector)).length,
+      requiresApproval: env.requiresApproval,
+      approverRole: env.approverRole,
+      approvalTtlMinutes: env.approvalTtlMinutes,
       roles: env.roles
         .map((r) => ({
           membershipId: r.membership.id,

@@ -15,6 +15,31 @@ export interface SaveEnvironmentInput {
   name: string;
   /** `env=production, tier=web` */
   selector: string;
+  /** Protection: deployments touching its hosts wait for an approval (defaults: off, ADMIN, 60 min). */
+  requiresApproval?: boolean;
+  approverRole?: "DEPLOYER" | "ADMIN" | "OWNER";
+  approvalTtlMinutes?: number;
+}
+
+/** An approval waits 5 minutes to 7 days: shorter cannot be acted on, longer goes stale. */
+export const APPROVAL_TTL_MINUTES = { min: 5, max: 7 * 24 * 60 };
+
+function protectionOf(input: SaveEnvironmentInput) {
+  const ttl = input.approvalTtlMinutes;
+  if (
+    ttl !== undefined &&
+    (!Number.isInteger(ttl) || ttl < APPROVAL_TTL_MINUTES.min || ttl > APPROVAL_TTL_MINUTES.max)
+  )
+    throw badRequest(
+      `An approval waits ${APPROVAL_TTL_MINUTES.min} to ${APPROVAL_TTL_MINUTES.max} minutes (7 days); ${ttl} is outside that.`,
+    );
+  if (input.approverRole !== undefined && !["DEPLOYER", "ADMIN", "OWNER"].includes(input.approverRole))
+    throw badRequest("The approver role is DEPLOYER, ADMIN or OWNER.");
+  return {
+    requiresApproval: input.requiresApproval,
+    approverRole: input.approverRole,
+    approvalTtlMinutes: ttl,
+  };
 }
 
 function slugOf(name: string): string {
@@ -34,6 +59,7 @@ export async function saveEnvironment(
   const name = checkTeamName(input.name);
   const slug = slugOf(name);
   const selector = parseSelector(input.selector);
+  const protection = protectionOf(input);
   const before = input.environmentId ? await getEnvironment(db, actor.teamId, input.environmentId) : null;
   const taken = await db.environment.findFirst({
     where: { teamId: actor.teamId, slug, id: before ? { not: before.id } : undefined },
@@ -41,16 +67,32 @@ export async function saveEnvironment(
   });
   if (taken) throw conflict(`The environment ${taken.name} already has this name (${slug}); choose another.`);
   const saved = before
-    ? await db.environment.update({ where: { id: before.id }, data: { name, slug, selector } })
-    : await db.environment.create({ data: { teamId: actor.teamId, name, slug, selector } });
+    ? await db.environment.update({ where: { id: before.id }, data: { name, slug, selector, ...protection } })
+    : await db.environment.create({ data: { teamId: actor.teamId, name, slug, selector, ...protection } });
+  const protectionAudit = {
+    requiresApproval: saved.requiresApproval,
+    approverRole: saved.approverRole,
+    approvalTtlMinutes: saved.approvalTtlMinutes,
+  };
   await recordAuditEvent(db, {
     teamId: actor.teamId,
     actor: auditActor(actor),
     kind: before ? "environment.updated" : "environment.created",
     target: { type: "environment", id: saved.id },
     data: before
-      ? { name, selector, before: { name: before.name, selector: before.selector as Record<string, string> } }
-      : { name, selector },
+      ? {
+          name,
+          selector,
+          ...protectionAudit,
+          before: {
+            name: before.name,
+            selector: before.selector as Record<string, string>,
+            requiresApproval: before.requiresApproval,
+            approverRole: before.approverRole,
+            approvalTtlMinutes: before.approvalTtlMinutes,
+          },
+        }
+      : { name, selector, ...protectionAudit },
   });
   return saved;
 }

@@ -50,6 +50,8 @@ async function claimRow(db: Db, hostId: string, leaseSeconds: number): Promise<C
         SELECT j.id FROM "Job" j
         JOIN "Deployment" d ON d.id = j."deploymentId"
         WHERE j."hostId" = ${hostId}::uuid AND j.state = 'QUEUED' AND j."deadlineAt" > now()
+          -- a protected environment's deployment waits for its approval (approvals/approve-deployment.ts)
+          AND d.status <> 'AWAITING_APPROVAL'
           -- rollout waves: a later wave waits until the previous one succeeded (lifecycle/advance-rollouts.ts).
           -- Wave 0 is always open (currentWave starts at 0 and only grows): checked first so the
           -- plan, which grows with the hosts (~135 KB at 1,000), is not detoasted for most claims.
@@ -58,6 +60,8 @@ async function claimRow(db: Db, hostId: string, leaseSeconds: number): Promise<C
           AND NOT EXISTS (
             SELECT 1 FROM "Job" o
             JOIN "Deployment" od ON od.id = o."deploymentId" AND od."workflowId" = d."workflowId"
+              -- a deployment waiting for its approval holds no one up
+              AND od.status <> 'AWAITING_APPROVAL'
             JOIN "JobStep" os ON os."jobId" = o.id
             JOIN "JobStep" js ON js."jobId" = j.id AND js.service = os.service
             WHERE o."hostId" = j."hostId" AND o.id <> j.id

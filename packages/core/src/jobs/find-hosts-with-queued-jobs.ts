@@ -4,7 +4,8 @@ import type { Db } from "../db";
 export async function findHostsWithQueuedJobs(db: Db, hostIds: string[]): Promise<string[]> {
   if (hostIds.length === 0) return [];
   const rows = await db.$queryRaw<{ hostId: string }[]>`
-    SELECT DISTINCT "hostId"::text FROM "Job"
-    WHERE state = 'QUEUED' AND "hostId" = ANY(${hostIds}::uuid[]) AND "deadlineAt" > now()`;
+    SELECT DISTINCT j."hostId"::text FROM "Job" j JOIN "Deployment" d ON d.id = j."deploymentId"
+    WHERE j.state = 'QUEUED' AND j."hostId" = ANY(${hostIds}::uuid[]) AND j."deadlineAt" > now()
+      AND d.status <> 'AWAITING_APPROVAL'`;
   return rows.map((r) => r.hostId);
 }

@@ -39,6 +39,9 @@ export async function reapJobs(db: Db): Promise<ReapResult> {
       UPDATE "Job" SET state = 'FAILED', "finishedAt" = now(),
         error = 'No agent claimed this job before its deadline (is the host online?).'
       WHERE state = 'QUEUED' AND "deadlineAt" <= now()
+        -- waiting for an approval is not waiting for an agent: approval moves the deadlines on,
+        -- and the approval's own expiry ends it (approvals/expire-approvals.ts)
+        AND NOT EXISTS (SELECT 1 FROM "Deployment" d WHERE d.id = "Job"."deploymentId" AND d.status = 'AWAITING_APPROVAL')
       RETURNING id, "teamId", "hostId", "deploymentId"
     ),
     steps AS (

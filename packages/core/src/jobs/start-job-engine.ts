@@ -6,6 +6,7 @@
 import type { PrismaClient } from "@capstan/db";
 import { type AgentSettings, DEFAULT_AGENT_SETTINGS } from "../agents/agent-settings";
 import { purgeAgentNonces } from "../agents/purge-agent-nonces";
+import { expireApprovals } from "../approvals/expire-approvals";
 import { markOfflineHosts } from "../hosts/mark-offline-hosts";
 import { expireLogStreams } from "../log-streams/expire-log-streams";
 import { findHostLogOrders } from "../log-streams/find-host-log-orders";
@@ -68,6 +69,7 @@ export async function startJobEngine(options: JobEngineOptions): Promise<JobEngi
     running = true;
     try {
       await reapJobs(prisma);
+      await expireApprovals(prisma);
       await markOfflineHosts(prisma, settings);
       await expireLogStreams(prisma);
       // Nonces live a minute and a half at most; purging every ~12 passes keeps the table tiny.

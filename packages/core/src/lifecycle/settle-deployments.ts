@@ -5,7 +5,7 @@
 // transaction): each call then sees its own change, so the last of two concurrent calls sees
 // both. The reaper also settles every open deployment as a backstop.
 // The status rule:
-//   some job not final: RUNNING once any job has started or finished, else PENDING;
+//   some job not final: AWAITING_APPROVAL stays until approved; RUNNING once any job has started or finished, else PENDING;
 //   all final: FAILED if any failed, else UNKNOWN if any unknown, else CANCELLED if any
 //   cancelled, else SUCCEEDED.
 import { Prisma } from "@capstan/db";
@@ -42,6 +42,7 @@ async function updateDeploymentStatuses(db: Db, ids: string[]): Promise<Deployme
       SELECT d.id, d.status AS "from",
         (CASE
           WHEN agg.id IS NULL THEN d.status::text
+          WHEN agg.open > 0 AND d.status = 'AWAITING_APPROVAL' THEN d.status::text
           WHEN agg.open > 0 THEN CASE WHEN agg.started > 0 THEN 'RUNNING' ELSE 'PENDING' END
           WHEN agg.failed > 0 THEN 'FAILED'
           WHEN agg.unknown > 0 THEN 'UNKNOWN'
@@ -55,7 +56,7 @@ async function updateDeploymentStatuses(db: Db, ids: string[]): Promise<Deployme
       UPDATE "Deployment" d SET
         status = next."to",
         "startedAt" = CASE WHEN next."to" <> 'PENDING' THEN COALESCE(d."startedAt", now()) ELSE d."startedAt" END,
-        "finishedAt" = CASE WHEN next."to" IN ('PENDING', 'RUNNING') THEN NULL ELSE now() END
+        "finishedAt" = CASE WHEN next."to" IN ('PENDING', 'RUNNING', 'AWAITING_APPROVAL') THEN NULL ELSE now() END
       FROM next
       WHERE d.id = next.id AND d.status <> next."to"
       RETURNING d.id, d."teamId", next."from"::text AS "from", next."to"::text AS "to"

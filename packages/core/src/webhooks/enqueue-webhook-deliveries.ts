@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import type { Prisma } from "@capstan/db";
 import { readAuditData } from "../columns/audit-data";
 import { type Db, withTransaction } from "../db";
-import { WEBHOOK_AUDIT_KINDS, WEBHOOK_PING_EVENT, webhookEventFor } from "./webhook-events";
+import { APPROVAL_EVENTS, WEBHOOK_AUDIT_KINDS, WEBHOOK_PING_EVENT, webhookEventFor } from "./webhook-events";
 import {
   buildWebhookBody,
   type WebhookDeploymentFacts,
@@ -235,11 +235,11 @@ function eventFacts(
     team,
   };
   const data = readAuditData(row.data);
-  if (row.kind === "deployment.status_changed") {
+  if (row.kind.startsWith("deployment.")) {
     if (!deployment) return null;
     const d: WebhookDeploymentFacts = {
       id: deployment.id,
-      status: String(data.to),
+      status: APPROVAL_EVENTS[row.kind]?.[1] ?? String(data.to),
       workflow: deployment.workflow,
       revision: {
         id: deployment.revision.id,

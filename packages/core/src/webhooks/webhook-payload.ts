@@ -95,6 +95,12 @@ function slackText(event: WebhookEventFacts, url: string | null): string {
     const what = `*${esc(d.workflow.name)}* revision ${d.revision.number}${d.rollback ? " (rollback)" : ""}`;
     if (event.type === "deployment.succeeded")
       return `:white_check_mark: Deployed ${what} in ${seconds(d)} s (team ${team}).${link}`;
+    if (event.type === "deployment.awaiting_approval")
+      return `:raised_hand: Deployment of ${what} waits for an approval (team ${team}).${link}`;
+    if (event.type === "deployment.approved")
+      return `:+1: Deployment of ${what} was approved (team ${team}).${link}`;
+    if (event.type === "deployment.rejected")
+      return `:no_entry: Deployment of ${what} will not run${d.error ? `: ${esc(d.error)}` : ""} (team ${team}).${link}`;
     if (event.type === "deployment.failed")
       return `:x: Deployment of ${what} failed after ${seconds(d)} s${d.error ? `: ${esc(d.error)}` : ""} (team ${team}).${link}`;
     return `:warning: Deployment of ${what} ended in an unknown state after ${seconds(d)} s; check the hosts (team ${team}).${link}`;

@@ -11,8 +11,11 @@ import { requireComponents } from "@capstan/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestMember, createTestTeam } from "../../test/fixtures";
 import { startTestReceiver, type TestReceiver } from "../../test/webhook-receiver";
+import { approveDeployment } from "../approvals/approve-deployment";
+import { expireApprovals } from "../approvals/expire-approvals";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { createTestHost, createTestRevision, deployTo, type TestHost } from "../deployments/test-fixtures";
+import { saveEnvironment } from "../environments/save-environment";
 import { markOfflineHosts } from "../hosts/mark-offline-hosts";
 import { claimNextJob } from "../jobs/claim-job";
 import { completeJob } from "../jobs/complete-job";
@@ -330,6 +333,42 @@ describe.skipIf(!ok)("webhook deliveries", { timeout: 60_000 }, () => {
     expect(JSON.parse(delivery!.body)).toMatchObject({
       deployment: { id: deployment.id, status: "UNKNOWN" },
     });
+  });
+
+  it("announces approvals: awaiting, approved, and rejected (also for an expired approval)", async () => {
+    const { team, actor, host, revision, workflow } = await setup();
+    await db.prisma.host.update({ where: { id: host.id }, data: { labels: { env: "production" } } });
+    await saveEnvironment(db.prisma, actor, {
+      name: "production",
+      selector: "env=production",
+      requiresApproval: true,
+    });
+    const { webhook } = await createWebhook(db.prisma, keyring, actor, {
+      name: "approvals",
+      url: "http://127.0.0.1:9/none",
+      events: ["deployment.awaiting_approval", "deployment.approved", "deployment.rejected"],
+      format: "SLACK",
+    });
+    const approved = (await deployTo(db.prisma, team.id, revision.id, [host.id])).deployment;
+    await approveDeployment(db.prisma, actor, approved.id);
+    const expired = (await deployTo(db.prisma, team.id, revision.id, [host.id])).deployment;
+    await db.prisma.deployment.update({ where: { id: expired.id }, data: { approvalExpiresAt: new Date() } });
+    expect(await expireApprovals(db.prisma)).toBe(1);
+    await enqueueWebhookDeliveries(db.prisma);
+    const deliveries = await db.prisma.webhookDelivery.findMany({
+      where: { webhookId: webhook.id },
+      orderBy: { auditEventId: "asc" },
+    });
+    expect(deliveries.map((d) => d.eventType)).toEqual([
+      "deployment.awaiting_approval",
+      "deployment.approved",
+      "deployment.awaiting_approval",
+      "deployment.rejected",
+    ]);
+    const texts = deliveries.map((d) => (JSON.parse(d.body) as { text: string }).text);
+    expect(texts[0]).toContain(`*${workflow}*`);
+    expect(texts[0]).toContain("waits for an approval");
+    expect(texts[3]).toContain("Approval expired");
   });
 
   it("gives up after the last attempt; a manual retry sends the same delivery again", async () => {

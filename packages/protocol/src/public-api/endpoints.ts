@@ -188,6 +188,42 @@ export const endpoints = {
       ...errors(401, 403, 404),
     },
   },
+  approveDeployment: {
+    method: "POST",
+    path: "/api/v1/deployments/{id}/approve",
+    operationId: "approveDeployment",
+    tag: "Deployments",
+    summary: "Approve a deployment waiting for a protected environment",
+    description:
+      "Another member than the one who asked (a token acts for its creator), with the environment's approver role team-wide and on the environment, may decide; 409 when it is not waiting.",
+    minRole: "DEPLOYER",
+    params: idParamsSchema,
+    responses: {
+      200: {
+        description: "The deployment after approving: its jobs are claimable now.",
+        schema: deploymentSchema,
+      },
+      ...errors(401, 403, 404, 409),
+    },
+  },
+  rejectDeployment: {
+    method: "POST",
+    path: "/api/v1/deployments/{id}/reject",
+    operationId: "rejectDeployment",
+    tag: "Deployments",
+    summary: "Reject a deployment waiting for a protected environment",
+    description:
+      "Another member than the one who asked (a token acts for its creator), with the environment's approver role team-wide and on the environment, may decide; 409 when it is not waiting.",
+    minRole: "DEPLOYER",
+    params: idParamsSchema,
+    responses: {
+      200: {
+        description: "The deployment after rejecting: CANCELLED, nothing ran.",
+        schema: deploymentSchema,
+      },
+      ...errors(401, 403, 404, 409),
+    },
+  },
   listHosts: {
     method: "GET",
     path: "/api/v1/hosts",

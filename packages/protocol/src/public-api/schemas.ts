@@ -28,10 +28,13 @@ export const DEPLOYMENT_STATUSES = [
   "FAILED",
   "CANCELLED",
   "UNKNOWN",
+  /** A protected environment's hosts are targeted: nothing runs until another member approves. */
+  "AWAITING_APPROVAL",
 ] as const;
 export type DeploymentStatusName = (typeof DEPLOYMENT_STATUSES)[number];
 /** Deployments in these states may still change. */
 export const OPEN_DEPLOYMENT_STATUSES = [
+  "AWAITING_APPROVAL",
   "PENDING",
   "RUNNING",
 ] as const satisfies readonly DeploymentStatusName[];

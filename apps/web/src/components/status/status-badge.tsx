@@ -19,6 +19,7 @@ const TONE: Record<string, Tone> = {
   RUNNING: "blue",
   STARTING: "blue",
   UNKNOWN: "amber",
+  AWAITING_APPROVAL: "violet",
   ACTIVE: "green",
   USED: "slate",
   EXPIRED: "slate",

@@ -92,6 +92,8 @@ const POLICY: Record<string, Role> = {
   "deployments.preview": "VIEWER",
   "deployments.create": "DEPLOYER",
   "deployments.cancel": "DEPLOYER",
+  "deployments.approve": "DEPLOYER",
+  "deployments.reject": "DEPLOYER",
   "deployments.rollback": "DEPLOYER",
   "overview.get": "VIEWER",
   "overview.firstDeploy": "VIEWER",

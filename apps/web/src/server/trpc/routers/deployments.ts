@@ -1,3 +1,5 @@
+import { approveDeployment } from "@capstan/core/approvals/approve-deployment";
+import { rejectDeployment } from "@capstan/core/approvals/reject-deployment";
 import { cancelDeployment } from "@capstan/core/deployments/cancel-deployment";
 import { deploy } from "@capstan/core/deployments/deploy";
 import { getDeployment } from "@capstan/core/deployments/get-deployment";
@@ -39,6 +41,7 @@ export const deploymentsRouter = createTRPCRouter({
         teamId: ctx.actor.teamId,
         deploymentId: input.deploymentId,
         rollbackChecks: true,
+        viewer: ctx.actor,
       }),
     ),
   /** Log lines and step events after a cursor (the live view streams the same over SSE). */
@@ -95,6 +98,13 @@ export const deploymentsRouter = createTRPCRouter({
         caller: environmentCaller(ctx.actor),
       }),
     ),
+  /** A protected environment's deployment: the use case checks the approver role and who asked. */
+  approve: teamProcedure("DEPLOYER")
+    .input(deploymentId)
+    .mutation(({ ctx, input }) => approveDeployment(ctx.prisma, ctx.actor, input.deploymentId)),
+  reject: teamProcedure("DEPLOYER")
+    .input(deploymentId)
+    .mutation(({ ctx, input }) => rejectDeployment(ctx.prisma, ctx.actor, input.deploymentId)),
   /** Redeploys this (finished) deployment's revision to its hosts. */
   rollback: teamProcedure("DEPLOYER")
     .input(deploymentId)

@@ -15,7 +15,14 @@ export const environmentsRouter = createTRPCRouter({
   ),
   save: teamProcedure("ADMIN")
     .input(
-      z.object({ environmentId: id.optional(), name: z.string().max(200), selector: z.string().max(2000) }),
+      z.object({
+        environmentId: id.optional(),
+        name: z.string().max(200),
+        selector: z.string().max(2000),
+        requiresApproval: z.boolean().optional(),
+        approverRole: z.enum(["OWNER", "ADMIN", "DEPLOYER"]).optional(),
+        approvalTtlMinutes: z.number().int().optional(),
+      }),
     )
     .mutation(async ({ ctx, input }) => {
       const saved = await saveEnvironment(ctx.prisma, ctx.actor, input);

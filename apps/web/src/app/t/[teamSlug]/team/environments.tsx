@@ -11,6 +11,7 @@ import { ConfirmButton } from "@/components/status/dialog";
 import { Button, Card, EmptyState, ErrorNotice, Field, RoleBadge, Spinner } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
+import { EnvironmentApproval } from "./environment-approval";
 
 function useEnvironmentMutations() {
   const trpc = useTRPC();
@@ -120,6 +121,7 @@ function EnvironmentCard({ environment: env }: { environment: EnvironmentView })
           </ConfirmButton>
         ) : null}
       </div>
+      <EnvironmentApproval environment={env} canManage={canManage} />
       <ul className="space-y-1 text-sm">
         {env.roles.map((r) => (
           <li key={r.membershipId} className="flex flex-wrap items-center gap-2">

@@ -15,6 +15,7 @@ import { Card, ErrorNotice, Spinner, Truncate } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 import { useCanDeploy } from "../deploy-dialog";
+import { ApprovalBanner } from "./approval-banner";
 import { RolloutWaves } from "./rollout-waves";
 
 export function DeploymentDetail({ deploymentId }: { deploymentId: string }) {
@@ -69,6 +70,7 @@ export function DeploymentDetail({ deploymentId }: { deploymentId: string }) {
         </Link>{" "}
         / {d.id.slice(0, 8)}
       </nav>
+      <ApprovalBanner deployment={d} />
       <div className="mb-6 flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
         <div>
           <h1 className="flex flex-wrap items-center gap-3 text-2xl font-semibold tracking-tight text-slate-900">
