@@ -92,7 +92,7 @@ export const env = createEnv({
     /** Set with the token: where the dashboard reads the agent server's metrics (loopback). */
     CAPSTAN_AGENT_SERVER_URL: z.url().optional(),
     /**
-     * OIDC sign-in (docs/user/teams-sso.md), checked together by resolveOidcConfig below.
+     * OIDC sign-in (docs/user/teams.md, "Single sign-on"), checked together by resolveOidcConfig below.
      * CAPSTAN_PASSWORD_SIGNIN=off leaves OIDC as the only way in.
      */
     CAPSTAN_OIDC_PRESET: z.enum(OIDC_PRESETS).optional(),
