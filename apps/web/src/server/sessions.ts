@@ -1,4 +1,4 @@
-// Server-side sessions (H18c): a sign-in writes a Session row whose id the JWT carries, and every
+// Server-side sessions: a sign-in writes a Session row whose id the JWT carries, and every
 // request that reads the session checks the row, so revoking a session (account page, password
 // change or reset) ends it at once instead of when the JWT expires.
 import "server-only";

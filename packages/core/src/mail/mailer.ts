@@ -1,4 +1,4 @@
-// Optional email (H18c). The web app builds a Mailer from CAPSTAN_SMTP_URL; without it there is
+// Optional email. The web app builds a Mailer from CAPSTAN_SMTP_URL; without it there is
 // none and nothing is sent. Email is a courtesy next to the action that caused it: send() never
 // throws (failures are logged by the implementation) and callers do not wait on it.
 
