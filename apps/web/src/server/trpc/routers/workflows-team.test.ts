@@ -178,6 +178,15 @@ describe.skipIf(!ok)("workflows, secrets, tokens, members and audit procedures",
         return as(users[r]).members.revokeInvitation({ teamId, invitationId: invitation.id });
       },
     },
+    {
+      path: "members.issuePasswordReset",
+      min: "ADMIN",
+      call: async (r) => {
+        // A fresh VIEWER each time: every role from ADMIN up outranks them in their only team.
+        const { user } = await createTestMember(db.prisma, teamId, "VIEWER");
+        return as(users[r]).members.issuePasswordReset({ teamId, userId: user.id });
+      },
+    },
     { path: "audit.list", min: "VIEWER", call: (r) => as(users[r]).audit.list({ teamId, kind: "secret.*" }) },
     { path: "audit.facets", min: "VIEWER", call: (r) => as(users[r]).audit.facets({ teamId }) },
   ];
