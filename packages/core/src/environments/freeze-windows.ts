@@ -6,11 +6,12 @@ import { z } from "zod";
 import { parseColumn } from "../columns/parse-column";
 import { badRequest } from "../errors";
 
-export interface FreezeWindow {
+/** A type, not an interface, so that a list of them is a JSON column value as it is. */
+export type FreezeWindow = {
   /** `fri 16:00`: day and 24-hour time, normalised. */
   from: string;
   to: string;
-}
+};
 
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 const FULL_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
