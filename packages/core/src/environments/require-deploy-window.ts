@@ -2,7 +2,10 @@
 // belong to an environment inside a freeze window. A freeze refuses the deployment, naming the
 // environment and when the freeze ends, unless the caller asks for an override and holds ADMIN on
 // every frozen environment (team role narrowed per environment); an override is returned so that
-// insertDeployment audits it with the deployment. An override does not skip an approval.
+// insertDeployment audits it with the deployment. An override does not skip an approval, and an
+// approval given during a freeze is refused unless the deployment was requested with an override:
+// the freeze is about when things run, and an approved deployment runs at once.
+import { readLabels } from "../columns/labels";
 import type { Db } from "../db";
 import { matchesSelector } from "../deployments/resolve-target-hosts";
 import { conflict, forbidden } from "../errors";
@@ -93,4 +96,31 @@ export async function requireDeployWindow(
       `Overriding the freeze on the ${refused.environment} environment needs the ADMIN role there; your role there is ${refused.role}. Deploy after the freeze ends, or ask an admin.`,
     );
   return frozen;
+}
+
+/** Refuses to open a waiting deployment into a freeze, unless an ADMIN requested it with an override. */
+export async function requireDeployWindowToApprove(
+  db: Db,
+  args: { teamId: string; deploymentId: string; hostIds: string[]; now: Date },
+): Promise<void> {
+  const overridden = await db.auditEvent.count({
+    where: {
+      teamId: args.teamId,
+      targetType: "deployment",
+      targetId: args.deploymentId,
+      kind: "deployment.freeze_override",
+    },
+  });
+  if (overridden > 0) return;
+  const hosts = await db.host.findMany({
+    where: { teamId: args.teamId, id: { in: args.hostIds } },
+    select: { id: true, labels: true },
+  });
+  await requireDeployWindow(db, {
+    teamId: args.teamId,
+    hosts: hosts.map((h) => ({ id: h.id, labels: readLabels(h.labels) })),
+    caller: null,
+    doing: "deploy it again",
+    now: args.now,
+  });
 }

@@ -182,7 +182,31 @@ describe.skipIf(!ok)("deploy windows: frozen environments refuse deploys unless 
     });
     const waiting = await trpc("admin").deployments.create({ teamId, revisionId, freezeOverride: true });
     expect(waiting.status).toBe("AWAITING_APPROVAL");
+    // Requested with an override, it may be approved during the freeze.
+    await trpc("owner").deployments.approve({ teamId, deploymentId: waiting.id });
     await trpc("admin").deployments.cancel({ teamId, deploymentId: waiting.id });
+
+    // One requested before the freeze began is not approved into it.
+    const windows = (freezeWindows: string) =>
+      trpc("owner").environments.save({
+        teamId,
+        environmentId: productionId,
+        name: "production",
+        selector: "env=production",
+        freezeWindows,
+      });
+    await windows("");
+    const early = await trpc("deployer").deployments.create({ teamId, revisionId });
+    expect(early.status).toBe("AWAITING_APPROVAL");
+    await windows(WINDOW);
+    expect(await refusal(trpc("admin").deployments.approve({ teamId, deploymentId: early.id }))).toMatch(
+      /^CONFLICT: Deploys to the production environment are frozen .* ask an ADMIN to deploy it again with a freeze override\.$/,
+    );
+    expect(
+      (await db.prisma.deployment.findUniqueOrThrow({ where: { id: early.id }, select: { status: true } }))
+        .status,
+    ).toBe("AWAITING_APPROVAL");
+    await trpc("deployer").deployments.cancel({ teamId, deploymentId: early.id });
     await trpc("owner").environments.save({
       teamId,
       environmentId: productionId,
