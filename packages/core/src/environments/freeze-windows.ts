@@ -109,7 +109,7 @@ function wallClock(timeZone: string): Intl.DateTimeFormat {
 }
 
 /** Minutes since Monday 00:00 on the wall clock of `timeZone` at `at`. */
-export function localMinuteOfWeek(at: Date, timeZone: string): number {
+function localMinuteOfWeek(at: Date, timeZone: string): number {
   const parts = Object.fromEntries(
     wallClock(timeZone)
       .formatToParts(at)
@@ -131,7 +131,7 @@ function frozenAt(windows: FreezeWindow[], timeZone: string, at: Date): FreezeWi
   return windows.find((w) => contains(w, minute));
 }
 
-export interface ActiveFreeze {
+interface ActiveFreeze {
   /** The window `now` falls in. */
   window: FreezeWindow;
   /** When deploys are allowed again (windows back to back count as one); null: never (the week is covered). */

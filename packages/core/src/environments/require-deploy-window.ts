@@ -23,7 +23,7 @@ export interface FrozenEnvironment {
   endsAt: Date | null;
 }
 
-export interface RequireDeployWindowInput {
+interface RequireDeployWindowInput {
   teamId: string;
   hosts: { id: string; labels: Record<string, string> }[];
   caller: EnvironmentCaller | null;
@@ -34,7 +34,7 @@ export interface RequireDeployWindowInput {
   now: Date;
 }
 
-export async function findFrozenEnvironments(
+async function findFrozenEnvironments(
   db: Db,
   args: Pick<RequireDeployWindowInput, "teamId" | "hosts" | "now">,
 ): Promise<FrozenEnvironment[]> {
