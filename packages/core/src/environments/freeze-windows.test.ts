@@ -97,6 +97,12 @@ describe("findActiveFreeze", () => {
     );
   });
 
+  it("finds a gap of a few minutes between two windows", () => {
+    expect(endOf("fri 16:00 - fri 23:57; sat 00:00 - mon 08:00", "UTC", "2026-12-04T17:00:00Z")).toBe(
+      "2026-12-04T23:57:00.000Z",
+    );
+  });
+
   it("runs windows back to back into one freeze, and says when the week is closed", () => {
     expect(endOf("fri 16:00 - sat 00:00; sat 00:00 - mon 08:00", "UTC", "2026-12-04T17:00:00Z")).toBe(
       "2026-12-07T08:00:00.000Z",

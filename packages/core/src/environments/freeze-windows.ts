@@ -138,7 +138,18 @@ interface ActiveFreeze {
   endsAt: Date | null;
 }
 
-const STEP_MS = 10 * 60_000;
+/** 10 minutes, or less when two windows leave a shorter gap between them, so no gap is stepped over. */
+function stepMs(windows: FreezeWindow[]): number {
+  let step = 10;
+  for (const w of windows) {
+    const to = minuteOfWeek(w.to)!;
+    for (const next of windows) {
+      const gap = (minuteOfWeek(next.from)! - to + WEEK_MINUTES) % WEEK_MINUTES;
+      if (gap > 0) step = Math.min(step, gap);
+    }
+  }
+  return step * 60_000;
+}
 
 /** The freeze `now` falls in, if any, and when it ends. */
 export function findActiveFreeze(windows: FreezeWindow[], timeZone: string, now: Date): ActiveFreeze | null {
@@ -147,8 +158,9 @@ export function findActiveFreeze(windows: FreezeWindow[], timeZone: string, now:
   // Walk forward in steps to the first instant outside every window, then narrow it to the
   // minute: stepping on real instants (not wall-clock sums) makes DST changes fall out right.
   const start = Math.floor(now.getTime() / 60_000) * 60_000;
+  const step = stepMs(windows);
   let frozen = start;
-  for (let at = start + STEP_MS; at <= start + WEEK_MINUTES * 60_000 + STEP_MS; at += STEP_MS) {
+  for (let at = start + step; at <= start + WEEK_MINUTES * 60_000 + step; at += step) {
     if (frozenAt(windows, timeZone, new Date(at))) {
       frozen = at;
       continue;
