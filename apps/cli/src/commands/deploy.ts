@@ -35,6 +35,8 @@ config files and build contexts are read from it on the host. .git/ and what .gi
   --wait              follow the deployment until it ends, printing each step change
   --timeout SECONDS   give up waiting after this long (default 600)
   --idempotency-key K reuse K on a retried CI job to get the same deployment (default: random)
+  --freeze-override   deploy although an environment of the hosts is in a freeze window (the
+                      token and its creator need ADMIN there; audited; approvals still apply)
   --json              print the final deployment as JSON (progress goes to stderr)
 
 Exit codes: 0 succeeded (or accepted, without --wait); 1 the deployment failed, was cancelled or
@@ -91,7 +93,8 @@ export async function runDeploy(argv: string[], io: Io): Promise<number> {
           }
         : { workflow: values.workflow, revision };
     const key = values["idempotency-key"] ?? randomUUID();
-    const created = await createWithRetry(config, body, key);
+    const override = values["freeze-override"] ? { freezeOverride: true } : {};
+    const created = await createWithRetry(config, { ...body, ...override }, key);
     progress.out(`deployment ${created.id}: ${config.url}/api/v1/deployments/${created.id}\n`);
     if (!values.wait) {
       if (values.json) io.out(`${JSON.stringify(created, null, 2)}\n`);
@@ -152,6 +155,7 @@ function parse(argv: string[]) {
       revision: { type: "string" },
       message: { type: "string" },
       "idempotency-key": { type: "string" },
+      "freeze-override": { type: "boolean" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },

@@ -2,6 +2,7 @@
 // waited is added to every deadline, so the queue timeout counts from the approval, not the request.
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { type Db, withTransaction } from "../db";
+import { requireDeployWindowToApprove } from "../environments/require-deploy-window";
 import { conflict } from "../errors";
 import { notifyHosts } from "../lifecycle/notify-hosts";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
@@ -13,6 +14,12 @@ export async function approveDeployment(
   deploymentId: string,
 ): Promise<{ deploymentId: string }> {
   const waiting = await requireApprover(db, actor, deploymentId, "approve");
+  await requireDeployWindowToApprove(db, {
+    teamId: actor.teamId,
+    deploymentId: waiting.id,
+    hostIds: waiting.hostIds,
+    now: new Date(),
+  });
   await withTransaction(db, async (tx) => {
     // The status guard makes a concurrent approve, reject or expiry lose cleanly.
     const opened = await tx.$executeRaw`

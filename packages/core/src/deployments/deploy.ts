@@ -11,6 +11,7 @@ import type { Actor } from "../audit/record-audit-event";
 import { readLabels } from "../columns/labels";
 import { requireRevisionSpec } from "../columns/revision-spec";
 import type { Db } from "../db";
+import { requireDeployWindow } from "../environments/require-deploy-window";
 import { type EnvironmentCaller, requireEnvironmentRole } from "../environments/require-environment-role";
 import { badRequest, conflict, forbidden, notFound } from "../errors";
 import { isUuid } from "../ids";
@@ -81,6 +82,8 @@ export interface DeployInput {
   /** May a Git source's URL name a loopback or private address? */
   allowPrivateGit?: boolean;
   signal?: AbortSignal;
+  /** Deploy through a freeze window (ADMIN on every frozen environment; audited). */
+  freezeOverride?: boolean;
   /** Checks that a retry asks for what the earlier request did; throws to refuse it. */
   onReplay?: (earlier: EarlierDeployment) => void | Promise<void>;
 }
@@ -124,6 +127,14 @@ export async function deploy(db: Db, input: DeployInput): Promise<DeployResult> 
     minRole: "DEPLOYER",
     doing: `deploy ${revision.workflow.name}`,
   });
+  const freezeOverride = await requireDeployWindow(db, {
+    teamId: input.teamId,
+    hosts,
+    caller: input.caller,
+    override: input.freezeOverride,
+    doing: `deploy ${revision.workflow.name}`,
+    now: new Date(),
+  });
   await assertDeployHostPolicies(db, {
     workflow: revision.workflow.name,
     services: payloadServices(revision.spec),
@@ -166,6 +177,7 @@ export async function deploy(db: Db, input: DeployInput): Promise<DeployResult> 
         bundleId: shipped.bundle?.id ?? null,
         source: shipped.source,
         approval,
+        freezeOverride,
       },
       plan,
     );

@@ -7,6 +7,7 @@ import type { RequiredApproval } from "../approvals/find-required-approval";
 import { type Actor, recordAuditEvent } from "../audit/record-audit-event";
 import { type DeploymentSource, deploymentSourceJson } from "../columns/deployment-source";
 import { type Db, withTransaction } from "../db";
+import type { FrozenEnvironment } from "../environments/require-deploy-window";
 import { insertJobs } from "../lifecycle/insert-jobs";
 import { notifyHosts } from "../lifecycle/notify-hosts";
 import { rolloutPlanJson } from "../rollouts/rollout-plan";
@@ -26,6 +27,8 @@ export interface DeploymentRecord {
   source?: DeploymentSource | null;
   /** Set when the hosts touch a protected environment. */
   approval?: RequiredApproval | null;
+  /** Frozen environments an ADMIN deployed through (audited as deployment.freeze_override). */
+  freezeOverride?: FrozenEnvironment[];
 }
 
 export function insertDeployment(
@@ -77,6 +80,22 @@ export function insertDeployment(
       actor: record.actor,
       jobs: plan.jobs,
     });
+    if (record.freezeOverride?.length) {
+      await recordAuditEvent(tx, {
+        teamId: record.teamId,
+        actor: record.actor,
+        kind: "deployment.freeze_override",
+        target: { type: "deployment", id: deployment.id },
+        data: {
+          environments: record.freezeOverride.map((env) => ({
+            name: env.name,
+            window: env.window,
+            timeZone: env.timeZone,
+            endsAt: env.endsAt?.toISOString() ?? null,
+          })),
+        },
+      });
+    }
     if (approval) {
       await recordAuditEvent(tx, {
         teamId: record.teamId,

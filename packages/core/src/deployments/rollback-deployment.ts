@@ -20,6 +20,8 @@ export async function rollbackDeployment(
     actor: Actor;
     caller: EnvironmentCaller | null;
     createdById?: string | null;
+    /** Roll back through a freeze window (ADMIN; audited). */
+    freezeOverride?: boolean;
   },
 ): Promise<DeployResult> {
   const source = await loadSource(db, args);
@@ -48,6 +50,7 @@ export async function rollbackDeployment(
     actor: args.actor,
     caller: args.caller,
     createdById: args.createdById ?? null,
+    freezeOverride: args.freezeOverride,
     rollbackOfId: undone?.id ?? null,
     // The files that deployment shipped (its commit), never what a branch points at now.
     sameBundleAs: { bundleId: source.bundleId, source: source.source },

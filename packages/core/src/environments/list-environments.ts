@@ -5,6 +5,7 @@ import { readLabels } from "../columns/labels";
 import type { Db } from "../db";
 import { matchesSelector } from "../deployments/resolve-target-hosts";
 import { formatSelector, readSelector } from "./environment-selector";
+import { findActiveFreeze, formatFreezeWindows, readFreezeWindows } from "./freeze-windows";
 
 export interface EnvironmentView {
   id: string;
@@ -15,10 +16,18 @@ export interface EnvironmentView {
   requiresApproval: boolean;
   approverRole: Role;
   approvalTtlMinutes: number;
+  /** One window a line, `fri 16:00 - mon 08:00`; empty: never frozen. */
+  freezeWindows: string;
+  timeZone: string;
+  /** Frozen now: until when (null: the whole week is frozen). */
+  frozen: { endsAt: Date | null } | null;
   roles: { membershipId: string; email: string; teamRole: Role; role: Role }[];
 }
 
-export async function listEnvironments(db: Db, args: { teamId: string }): Promise<EnvironmentView[]> {
+export async function listEnvironments(
+  db: Db,
+  args: { teamId: string; now?: Date },
+): Promise<EnvironmentView[]> {
   const [environments, hosts] = await Promise.all([
     db.environment.findMany({
       where: { teamId: args.teamId },
@@ -40,6 +49,8 @@ export async function listEnvironments(db: Db, args: { teamId: string }): Promis
   const labels = hosts.map((h) => readLabels(h.labels));
   return environments.map((env) => {
     const selector = readSelector(env.selector);
+    const windows = readFreezeWindows(env.freezeWindows);
+    const freeze = findActiveFreeze(windows, env.timeZone, args.now ?? new Date());
     return {
       id: env.id,
       name: env.name,
@@ -49,6 +60,9 @@ export async function listEnvironments(db: Db, args: { teamId: string }): Promis
       requiresApproval: env.requiresApproval,
       approverRole: env.approverRole,
       approvalTtlMinutes: env.approvalTtlMinutes,
+      freezeWindows: formatFreezeWindows(windows),
+      timeZone: env.timeZone,
+      frozen: freeze && { endsAt: freeze.endsAt },
       roles: env.roles
         .map((r) => ({
           membershipId: r.membership.id,

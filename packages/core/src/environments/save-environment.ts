@@ -7,6 +7,7 @@ import { badRequest, conflict, isAppError } from "../errors";
 import { auditActor, type TeamActor } from "../rbac/team-actor";
 import { checkTeamName, slugifyTeamName } from "../teams/slugify-team-name";
 import { parseSelector } from "./environment-selector";
+import { checkTimeZone, parseFreezeWindows } from "./freeze-windows";
 import { getEnvironment } from "./get-environment";
 
 export interface SaveEnvironmentInput {
@@ -19,6 +20,10 @@ export interface SaveEnvironmentInput {
   requiresApproval?: boolean;
   approverRole?: "DEPLOYER" | "ADMIN" | "OWNER";
   approvalTtlMinutes?: number;
+  /** Deploy windows closed, one a line: `fri 16:00 - mon 08:00` (absent: unchanged; empty: none). */
+  freezeWindows?: string;
+  /** IANA name the windows are read in (absent: unchanged, UTC for a new one). */
+  timeZone?: string;
 }
 
 /** An approval waits 5 minutes to 7 days: shorter cannot be acted on, longer goes stale. */
@@ -59,7 +64,11 @@ export async function saveEnvironment(
   const name = checkTeamName(input.name);
   const slug = slugOf(name);
   const selector = parseSelector(input.selector);
-  const protection = protectionOf(input);
+  const protection = {
+    ...protectionOf(input),
+    freezeWindows: input.freezeWindows === undefined ? undefined : parseFreezeWindows(input.freezeWindows),
+    timeZone: input.timeZone === undefined ? undefined : checkTimeZone(input.timeZone),
+  };
   const before = input.environmentId ? await getEnvironment(db, actor.teamId, input.environmentId) : null;
   const taken = await db.environment.findFirst({
     where: { teamId: actor.teamId, slug, id: before ? { not: before.id } : undefined },
@@ -73,6 +82,8 @@ export async function saveEnvironment(
     requiresApproval: saved.requiresApproval,
     approverRole: saved.approverRole,
     approvalTtlMinutes: saved.approvalTtlMinutes,
+    freezeWindows: saved.freezeWindows,
+    timeZone: saved.timeZone,
   };
   await recordAuditEvent(db, {
     teamId: actor.teamId,
@@ -90,6 +101,8 @@ export async function saveEnvironment(
             requiresApproval: before.requiresApproval,
             approverRole: before.approverRole,
             approvalTtlMinutes: before.approvalTtlMinutes,
+            freezeWindows: before.freezeWindows,
+            timeZone: before.timeZone,
           },
         }
       : { name, selector, ...protectionAudit },

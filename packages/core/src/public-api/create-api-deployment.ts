@@ -32,6 +32,8 @@ export interface ApiDeploymentRequest {
   /** sha256 of a bundle uploaded with POST /api/v1/bundles: the project files the `yaml` deploys. */
   bundle?: string;
   idempotencyKey?: string | null;
+  /** Deploy through a freeze window (ADMIN on every frozen environment; audited). */
+  freezeOverride?: boolean;
 }
 
 export interface ApiDeploymentResult {
@@ -81,6 +83,7 @@ export async function createApiDeployment(
     caller: { userId: principal.userId, role: principal.role },
     apiTokenId: principal.tokenId,
     idempotencyKey: key,
+    freezeOverride: request.freezeOverride,
     // Only called when no earlier deployment has the key, so a retry never saves a revision.
     revision: async () => {
       if (!valid) return revisionByNumber(db, principal.teamId, request);

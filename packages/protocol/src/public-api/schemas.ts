@@ -80,6 +80,10 @@ export const createDeploymentBodySchema = z
       description:
         "With `yaml`: the sha256 of the project files uploaded with POST /api/v1/bundles. The revision carries them, and `compose.file` names a file in them.",
     }),
+    freezeOverride: z.boolean().optional().meta({
+      description:
+        "Deploy although an environment the hosts belong to is in a freeze window. Needs the ADMIN role on every frozen environment (for a token: its role and its creator's); audited. An approval is still required where one is.",
+    }),
   })
   .meta({ id: "CreateDeploymentRequest" });
 

@@ -72,6 +72,7 @@ export const deploymentsRouter = createTRPCRouter({
         revisionId: id,
         hostIds: z.array(id).min(1).max(10_000).optional(),
         idempotencyKey: z.string().min(8).max(200).optional(),
+        freezeOverride: z.boolean().optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -81,6 +82,7 @@ export const deploymentsRouter = createTRPCRouter({
         hostIds: input.hostIds,
         allowHostsOutsideTargets: hasRole(ctx.actor.role, "ADMIN"),
         idempotencyKey: input.idempotencyKey,
+        freezeOverride: input.freezeOverride,
         actor: auditActor(ctx.actor),
         caller: environmentCaller(ctx.actor),
         createdById: ctx.actor.userId,
@@ -107,7 +109,7 @@ export const deploymentsRouter = createTRPCRouter({
     .mutation(({ ctx, input }) => rejectDeployment(ctx.prisma, ctx.actor, input.deploymentId)),
   /** Redeploys this (finished) deployment's revision to its hosts. */
   rollback: teamProcedure("DEPLOYER")
-    .input(deploymentId)
+    .input(deploymentId.extend({ freezeOverride: z.boolean().optional() }))
     .mutation(async ({ ctx, input }) => {
       const { deployment } = await rollbackDeployment(ctx.prisma, {
         teamId: ctx.actor.teamId,
@@ -115,6 +117,7 @@ export const deploymentsRouter = createTRPCRouter({
         actor: auditActor(ctx.actor),
         caller: environmentCaller(ctx.actor),
         createdById: ctx.actor.userId,
+        freezeOverride: input.freezeOverride,
       });
       return { id: deployment.id, status: deployment.status, rollbackOfId: deployment.rollbackOfId };
     }),

@@ -22,6 +22,8 @@ export const environmentsRouter = createTRPCRouter({
         requiresApproval: z.boolean().optional(),
         approverRole: z.enum(["OWNER", "ADMIN", "DEPLOYER"]).optional(),
         approvalTtlMinutes: z.number().int().optional(),
+        freezeWindows: z.string().max(2000).optional(),
+        timeZone: z.string().max(100).optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {

@@ -2,6 +2,7 @@
 // "Deploy": pick a revision (unless the caller names one), then deploy it to its workflow's
 // targets or to hosts chosen here. Reusable: the workflows pages render
 // <DeployButton revisionId=... /> next to a revision.
+import { hasRole } from "@capstan/core/rbac/roles";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -92,6 +93,7 @@ function DeployForm({
   const [revisionId, setRevisionId] = useState(fixedRevisionId ?? "");
   const [mode, setMode] = useState<"targets" | "chosen">("targets");
   const [chosen, setChosen] = useState<Set<string>>(new Set());
+  const [freezeOverride, setFreezeOverride] = useState(false);
   // One key per dialog: a double click or a retried request creates one deployment, not two.
   const [idempotencyKey] = useState(() => crypto.randomUUID());
 
@@ -144,7 +146,14 @@ function DeployForm({
         // The dialog may sit inside another form (the workflow editor's "Deploy now"): React
         // bubbles submit events along the component tree, and that form must not submit too.
         e.stopPropagation();
-        if (canSubmit) deploy.mutate({ teamId: team.id, revisionId, hostIds, idempotencyKey });
+        if (canSubmit)
+          deploy.mutate({
+            teamId: team.id,
+            revisionId,
+            hostIds,
+            idempotencyKey,
+            ...(freezeOverride ? { freezeOverride } : {}),
+          });
       }}
     >
       {!fixedRevisionId ? (
@@ -290,6 +299,23 @@ function DeployForm({
       ) : null}
 
       {deploy.isError ? <ErrorNotice title="Not deployed" message={errorMessage(deploy.error)} /> : null}
+      {hasRole(team.role, "ADMIN") ? (
+        <label className="flex items-start gap-2 text-sm">
+          <input
+            type="checkbox"
+            className="mt-1"
+            checked={freezeOverride}
+            onChange={(e) => setFreezeOverride(e.target.checked)}
+          />
+          <span>
+            Override a freeze window
+            <span className="block text-slate-500">
+              Deploy even where an environment is frozen now (needs ADMIN there; audited). Approvals still
+              apply.
+            </span>
+          </span>
+        </label>
+      ) : null}
       <div className="flex justify-end gap-2">
         <Button type="button" variant="secondary" onClick={onClose}>
           Cancel

@@ -12,6 +12,7 @@ import { Button, Card, EmptyState, ErrorNotice, Field, RoleBadge, Spinner } from
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 import { EnvironmentApproval } from "./environment-approval";
+import { EnvironmentFreeze } from "./environment-freeze";
 
 function useEnvironmentMutations() {
   const trpc = useTRPC();
@@ -122,6 +123,7 @@ function EnvironmentCard({ environment: env }: { environment: EnvironmentView })
         ) : null}
       </div>
       <EnvironmentApproval environment={env} canManage={canManage} />
+      <EnvironmentFreeze environment={env} canManage={canManage} />
       <ul className="space-y-1 text-sm">
         {env.roles.map((r) => (
           <li key={r.membershipId} className="flex flex-wrap items-center gap-2">

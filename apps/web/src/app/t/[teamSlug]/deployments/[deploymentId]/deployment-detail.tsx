@@ -1,6 +1,7 @@
 "use client";
 // One deployment: summary, actions (cancel, roll back, redeploy), the per-host step timeline,
 // the live log (SSE) and, once it has finished, the health each service reports.
+import { hasRole } from "@capstan/core/rbac/roles";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -11,7 +12,7 @@ import { StatusBadge } from "@/components/status/status-badge";
 import { Duration, formatAbsolute, RelativeTime } from "@/components/status/time";
 import { LiveLog, useDeploymentEvents } from "@/components/timeline/live-log";
 import { StepTimeline } from "@/components/timeline/step-timeline";
-import { Card, ErrorNotice, Spinner, Truncate } from "@/components/ui";
+import { Button, Card, ErrorNotice, Spinner, Truncate } from "@/components/ui";
 import { errorMessage } from "@/lib/error-message";
 import { useTRPC } from "@/trpc/client";
 import { useCanDeploy } from "../deploy-dialog";
@@ -141,6 +142,18 @@ export function DeploymentDetail({ deploymentId }: { deploymentId: string }) {
         ) : null}
       </div>
       {actionError ? <ErrorNotice title="That did not work" message={errorMessage(actionError)} /> : null}
+      {rollback.variables &&
+      rollback.error?.message.includes("environment are frozen") &&
+      hasRole(team.role, "ADMIN") ? (
+        <Button
+          variant="secondary"
+          className="mb-6"
+          disabled={rollback.isPending}
+          onClick={() => rollback.mutate({ ...rollback.variables!, freezeOverride: true })}
+        >
+          Deploy anyway with a freeze override (audited)
+        </Button>
+      ) : null}
 
       <Card className="mb-6 p-4">
         <dl className="grid grid-cols-2 gap-4 text-sm lg:grid-cols-5">
