@@ -7,12 +7,21 @@
 // on a busy host it took longer than a heartbeat's budget and the sample came back empty (CI saw
 // memory missing for two minutes). One-shot reads the cgroup directly (0.2 s vs 1.8 s measured
 // under load), and the CPU delta is ours to keep, as the systemd runtime already does.
+//
+// Even one-shot waits for the collector's next tick on this Engine (20.10: ~1 s when idle), and on
+// a saturated host a sample once outlasted every heartbeat's budget for two minutes. So a sample
+// request is not tied to the heartbeat that asked: it runs to its own limit, and a heartbeat that
+// stops waiting reports the newest sample that did arrive (if it is recent), not nothing.
 import { IMAGE_REF_PATTERN, type ServicePort, type ServiceStats } from "@capstan/protocol";
 import type Dockerode from "dockerode";
 import type { DockerHost } from "../docker";
 
 /** A project has a handful of containers; more is a misconfiguration we do not pay for. */
 const MAX_CONTAINERS = 20;
+/** How long one sample request may take, whoever is still waiting for it. */
+const SAMPLE_TIMEOUT_MS = 60_000;
+/** A sample older than this is not reported as the container's current use. */
+const SAMPLE_MAX_AGE_MS = 120_000;
 
 interface StatsSample {
   cpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number; online_cpus?: number };
@@ -63,11 +72,58 @@ function publishedPorts(summaries: Dockerode.ContainerInfo[]): ServicePort[] {
   return [...seen.values()].sort((a, b) => (a.published ?? 0) - (b.published ?? 0)).slice(0, 32);
 }
 
+/** Resolves undefined when `signal` aborts (never rejects), so a race with it just stops waiting. */
+function whenAborted(signal: AbortSignal | undefined): Promise<undefined> {
+  return new Promise((resolve) => {
+    if (!signal) return;
+    if (signal.aborted) resolve(undefined);
+    else signal.addEventListener("abort", () => resolve(undefined), { once: true });
+  });
+}
+
 export class ComposeStats {
   /** Each project's containers' CPU counters at the previous heartbeat. */
   private readonly last = new Map<string, Map<string, CpuCounters>>();
+  /** Per container id: the sample request in flight, and the newest sample that arrived. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly newest = new Map<string, { sample: StatsSample; at: number }>();
+  private readonly ids = new Map<string, Set<string>>();
 
   constructor(private readonly docker: DockerHost) {}
+
+  /** The container's newest sample: waits for a request (starting one if none runs) until `signal`. */
+  private async sample(
+    container: Dockerode.Container,
+    signal?: AbortSignal,
+  ): Promise<StatsSample | undefined> {
+    const id = container.id;
+    let request = this.inFlight.get(id);
+    if (!request) {
+      request = container
+        .stats({
+          stream: false,
+          "one-shot": true,
+          abortSignal: AbortSignal.timeout(SAMPLE_TIMEOUT_MS),
+        } as { stream: false })
+        .then((sample) => {
+          this.newest.set(id, { sample: sample as StatsSample, at: Date.now() });
+        })
+        .catch(() => {})
+        .finally(() => this.inFlight.delete(id));
+      this.inFlight.set(id, request);
+    }
+    await Promise.race([request, whenAborted(signal)]);
+    const newest = this.newest.get(id);
+    return newest && Date.now() - newest.at <= SAMPLE_MAX_AGE_MS ? newest.sample : undefined;
+  }
+
+  /** Forgets the samples of the project's containers that are gone (removed or recreated). */
+  private forgetGone(project: string, listed: Dockerode.ContainerInfo[]): void {
+    const ids = new Set(listed.map((c) => c.Id));
+    for (const id of this.ids.get(project) ?? []) if (!ids.has(id)) this.newest.delete(id);
+    if (ids.size) this.ids.set(project, ids);
+    else this.ids.delete(project);
+  }
 
   async read(
     project: string,
@@ -78,6 +134,7 @@ export class ComposeStats {
     const engine = await this.docker.engine();
     const all = await engine.listContainers({ all: true, filters: { label: labels }, abortSignal: signal });
     const containers = all.slice(0, MAX_CONTAINERS);
+    this.forgetGone(project, containers);
     const before = this.last.get(project);
     const counters = new Map<string, CpuCounters>();
     if (containers.length) this.last.set(project, counters);
@@ -92,12 +149,7 @@ export class ComposeStats {
         const container = engine.getContainer(c.Id);
         const [info, sample] = await Promise.all([
           container.inspect({ abortSignal: signal }),
-          c.State === "running"
-            ? container
-                .stats({ stream: false, "one-shot": true, abortSignal: signal } as { stream: false })
-                .then((s) => s as StatsSample)
-                .catch(() => undefined)
-            : undefined,
+          c.State === "running" ? this.sample(container, signal) : undefined,
         ]);
         return { id: c.Id, info, sample };
       }),
