@@ -104,6 +104,8 @@ function attacks(b: TeamB): Record<string, Array<Record<string, unknown>>> {
     "deployments.events": [dep],
     "deployments.cancel": [dep],
     "deployments.rollback": [dep],
+    "deployments.approve": [dep],
+    "deployments.reject": [dep],
     "deployments.preview": [{ revisionId: b.revisionId }],
     "deployments.create": [{ revisionId: b.revisionId }, { revisionId: b.revisionId, hostIds: [b.hostId] }],
     "webhooks.deliveries": [hook],
