@@ -51,7 +51,7 @@ test("add an environment, narrow a deployer to viewer on it, clear it", async ({
   await section
     .getByLabel("Member to narrow on production")
     .selectOption({ label: `${DEPLOYER} (deployer)` });
-  await section.getByLabel("Role on production").selectOption("VIEWER");
+  await section.getByLabel("Role on production", { exact: true }).selectOption("VIEWER");
   await section.getByRole("button", { name: "Set role here" }).click();
   const narrowed = section.getByRole("listitem").filter({ hasText: DEPLOYER });
   await expect(narrowed).toContainText("here (team role deployer)");
