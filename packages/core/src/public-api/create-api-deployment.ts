@@ -5,6 +5,7 @@
 import type { Deployment } from "@capstan/db";
 import { IDEMPOTENCY_KEY_PATTERN } from "@capstan/protocol/public-api/schemas";
 import type { ApiTokenPrincipal } from "../api-tokens/authenticate-api-token";
+import { tokenCaller, tokenTeamActor } from "../api-tokens/token-team-actor";
 import { findTeamBundle } from "../bundles/find-team-bundle";
 import type { Db } from "../db";
 import {
@@ -80,7 +81,7 @@ export async function createApiDeployment(
   const { deployment, created } = await deploy(db, {
     teamId: principal.teamId,
     actor: principal.actor,
-    caller: { userId: principal.userId, role: principal.role },
+    caller: tokenCaller(principal),
     apiTokenId: principal.tokenId,
     idempotencyKey: key,
     freezeOverride: request.freezeOverride,
@@ -185,7 +186,7 @@ async function revisionForYaml(
       });
       if (latest && latest.contentHash === valid.contentHash)
         return { revision: deployable(latest, workflow), revisionCreated: false };
-      const actor = await tokenActor(db, principal, "save a new revision of the workflow");
+      const actor = tokenActor(principal, "save a new revision of the workflow");
       const saved = await saveRevision(db, actor, {
         workflowId: workflow.id,
         source: request.yaml!,
@@ -194,7 +195,7 @@ async function revisionForYaml(
       });
       return { revision: deployable(saved.revision, workflow), revisionCreated: saved.created };
     }
-    const actor = await tokenActor(db, principal, "create the workflow");
+    const actor = tokenActor(principal, "create the workflow");
     try {
       const created = await createWorkflow(db, actor, {
         source: request.yaml!,
@@ -214,22 +215,10 @@ async function revisionForYaml(
 }
 
 /** Changing workflows is ADMIN work, as in the dashboard; the token's creator is the revision's author. */
-async function tokenActor(db: Db, principal: ApiTokenPrincipal, what: string): Promise<TeamActor> {
+function tokenActor(principal: ApiTokenPrincipal, what: string): TeamActor {
   if (!hasRole(principal.role, "ADMIN"))
     throw forbidden(
       `This YAML differs from the latest revision; to ${what} the token needs the ADMIN role (it is ${principal.role}). Deploy an existing revision, or save the change in the dashboard first.`,
     );
-  const token = await db.apiToken.findUnique({
-    where: { id: principal.tokenId },
-    select: { createdById: true },
-  });
-  if (!token?.createdById)
-    throw forbidden("This token has no creator on record; create a new token to change workflows.");
-  return {
-    teamId: principal.teamId,
-    userId: token.createdById,
-    email: principal.name,
-    role: principal.role,
-    apiToken: { id: principal.tokenId, name: principal.name },
-  };
+  return tokenTeamActor(principal);
 }

@@ -1,21 +1,12 @@
 import { tokenTeamActor } from "@capstan/core/api-tokens/token-team-actor";
 import { approveDeployment } from "@capstan/core/approvals/approve-deployment";
 import { endpoints } from "@capstan/protocol/public-api/endpoints";
-import { loadDeploymentResult } from "@/server/api/deployment-reply";
-import { publicApiRoute } from "@/server/api/public-api-route";
+import { deploymentActionRoute } from "@/server/api/deployment-action-route";
 import { prisma } from "@/server/db";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const POST = publicApiRoute(endpoints.approveDeployment, async ({ principal, params }) => {
-  await approveDeployment(prisma, tokenTeamActor(principal), params.id);
-  return {
-    status: 200,
-    body: await loadDeploymentResult(prisma, {
-      teamId: principal.teamId,
-      deploymentId: params.id,
-      waitSeconds: 0,
-    }),
-  };
-});
+export const POST = deploymentActionRoute(endpoints.approveDeployment, (principal, id) =>
+  approveDeployment(prisma, tokenTeamActor(principal), id),
+);
