@@ -4,19 +4,11 @@
 // one is required); an override is refused for a DEPLOYER, an ADMIN narrowed on the environment,
 // and a DEPLOYER's API token. The windows are laid round the real clock (yesterday to tomorrow,
 // UTC) so that these tests hold whenever they run; the hour arithmetic is freeze-windows.test.ts's.
-import { createApiToken } from "@capstan/core/api-tokens/create-api-token";
-import { createTestHost, createTestRevision, uniqueName } from "@capstan/core/deployments/test-fixtures";
-import { saveEnvironment } from "@capstan/core/environments/save-environment";
-import { setEnvironmentRole } from "@capstan/core/environments/set-environment-role";
-import type { Prisma } from "@capstan/db";
-import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
+import { postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
-import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestMember, createTestTeam } from "../../../../../packages/core/test/fixtures";
+import { type ProductionTeam, refusal, startProductionTeam } from "../../../test/production-team";
 import { runCli } from "../../../test/run-cli";
-import { type LoopbackServer, serveOnLoopback } from "../../../test/test-routes";
-import { createCaller } from "../trpc/root";
 
 const ok = requireComponents("web/deploy windows", await postgresAvailable());
 
@@ -30,71 +22,35 @@ function dayAndTime(days: number): string {
 const WINDOW = `${dayAndTime(-1)} - ${dayAndTime(1)}`;
 
 describe.skipIf(!ok)("deploy windows: frozen environments refuse deploys unless an ADMIN overrides", () => {
+  let fx: ProductionTeam<"admin" | "deployer" | "narrowed", "admin" | "deployer">;
   let db: TestDatabase;
-  let server: LoopbackServer;
   let teamId: string;
   let productionId: string;
   let revisionId: string;
-  const users = {} as Record<"owner" | "admin" | "deployer" | "narrowed", string>;
-  const tokens = {} as Record<"admin" | "deployer", string>;
 
-  const trpc = (who: keyof typeof users) => createCaller({ prisma: db.prisma, userId: users[who] });
-  const refusal = async (call: Promise<unknown>) => {
-    try {
-      await call;
-    } catch (error) {
-      if (error instanceof TRPCError) return `${error.code}: ${error.message}`;
-      throw error;
-    }
-    throw new Error("expected a refusal");
-  };
+  const trpc = (who: "owner" | "admin" | "deployer" | "narrowed") => fx.trpc(who);
   const written = async () => ({
     deployments: await db.prisma.deployment.count({ where: { teamId } }),
     jobs: await db.prisma.job.count({ where: { deployment: { teamId } } }),
     audit: await db.prisma.auditEvent.count({ where: { teamId } }),
   });
-  const api = (who: keyof typeof tokens, body: object) =>
-    fetch(`${server.url}/api/v1/deployments?wait=0`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${tokens[who]}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
+  const api = (who: "admin" | "deployer", body: object) => fx.post(who, "/api/v1/deployments?wait=0", body);
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    process.env.DATABASE_URL = db.url;
-    server = await serveOnLoopback(await (await import("../../../test/api-dispatch")).loadPublicApiRoutes());
-    teamId = (await createTestTeam(db.prisma, "Freezes")).id;
-    const owner = await createTestMember(db.prisma, teamId, "OWNER");
-    const admin = await createTestMember(db.prisma, teamId, "ADMIN", "admin");
-    const deployer = await createTestMember(db.prisma, teamId, "DEPLOYER", "deployer");
-    const narrowed = await createTestMember(db.prisma, teamId, "ADMIN", "narrowed");
-    users.owner = owner.user.id;
-    users.admin = admin.user.id;
-    users.deployer = deployer.user.id;
-    users.narrowed = narrowed.user.id;
-    tokens.admin = (await createApiToken(db.prisma, admin.actor, { name: "ops", role: "ADMIN" })).token;
-    tokens.deployer = (
-      await createApiToken(db.prisma, deployer.actor, { name: "ci", role: "DEPLOYER" })
-    ).token;
-    const host = await createTestHost(db.prisma, teamId);
-    await db.prisma.host.update({ where: { id: host.id }, data: { labels: { env: "production" } } });
-    productionId = (
-      await saveEnvironment(db.prisma, owner.actor, { name: "production", selector: "env=production" })
-    ).id;
-    await setEnvironmentRole(db.prisma, owner.actor, {
-      environmentId: productionId,
-      membershipId: narrowed.membership.id,
-      role: "DEPLOYER",
+    fx = await startProductionTeam({
+      team: "Freezes",
+      workflowPrefix: "frozen-wf",
+      members: { admin: "ADMIN", deployer: "DEPLOYER", narrowed: "ADMIN" },
+      narrowed: ["narrowed"],
+      tokens: {
+        admin: { member: "admin", name: "ops", role: "ADMIN" },
+        deployer: { member: "deployer", name: "ci", role: "DEPLOYER" },
+      },
     });
-    const revision = await createTestRevision(db.prisma, teamId, { workflow: uniqueName("frozen-wf") });
-    const spec = { ...(revision.spec as Prisma.JsonObject), targets: { selector: { env: "production" } } };
-    await db.prisma.revision.update({ where: { id: revision.id }, data: { spec } });
-    revisionId = revision.id;
+    ({ db, teamId, productionId, revisionId } = fx);
   });
   afterAll(async () => {
-    await server?.close();
-    await db?.drop();
+    await fx?.close();
   });
 
   it("an ADMIN sets windows and a time zone on the team page; bad ones are refused saying why", async () => {
@@ -165,7 +121,7 @@ describe.skipIf(!ok)("deploy windows: frozen environments refuse deploys unless 
     const audit = await db.prisma.auditEvent.findFirstOrThrow({
       where: { targetId: created.id, kind: "deployment.freeze_override" },
     });
-    expect(audit).toMatchObject({ actorId: users.admin });
+    expect(audit).toMatchObject({ actorId: fx.users.admin });
     expect(audit.data).toMatchObject({ environments: [{ name: "production", timeZone: "UTC" }] });
     await trpc("admin").deployments.cancel({ teamId, deploymentId: created.id });
     // A rollback is a deploy: the same freeze, the same override.
@@ -241,8 +197,8 @@ describe.skipIf(!ok)("deploy windows: frozen environments refuse deploys unless 
 
     const cli = (...args: string[]) =>
       runCli(["deploy", "--workflow", workflow.name, ...args], {
-        CAPSTAN_URL: server.url,
-        CAPSTAN_TOKEN: tokens.admin,
+        CAPSTAN_URL: fx.server.url,
+        CAPSTAN_TOKEN: fx.tokens.admin,
       });
     const cliRefused = await cli();
     expect(cliRefused.code).toBe(4);

@@ -4,14 +4,7 @@
 // or narrowed on production; another ADMIN's approval lets the job be claimed and complete, a
 // rejection ends it (API), the CLI decides with the same rules, and the job engine's sweep ends one
 // whose approval expired.
-import { createApiToken } from "@capstan/core/api-tokens/create-api-token";
-import {
-  createTestHost,
-  createTestRevision,
-  type TestHost,
-  uniqueName,
-} from "@capstan/core/deployments/test-fixtures";
-import { saveEnvironment } from "@capstan/core/environments/save-environment";
+import type { TestHost } from "@capstan/core/deployments/test-fixtures";
 import { setEnvironmentRole } from "@capstan/core/environments/set-environment-role";
 import { claimNextJob } from "@capstan/core/jobs/claim-job";
 import { findHostsWithQueuedJobs } from "@capstan/core/jobs/find-hosts-with-queued-jobs";
@@ -19,91 +12,50 @@ import { reapJobs } from "@capstan/core/jobs/reap-jobs";
 import { startJobEngine } from "@capstan/core/jobs/start-job-engine";
 import { hasRole, lowerRole, ROLES } from "@capstan/core/rbac/roles";
 import { webhookEventFor } from "@capstan/core/webhooks/webhook-events";
-import type { Prisma } from "@capstan/db";
-import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
+import { postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import { requireComponents } from "@capstan/testkit";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestMember, createTestTeam } from "../../../../../packages/core/test/fixtures";
+import { createTestMember } from "../../../../../packages/core/test/fixtures";
 import { runFakeAgentJob } from "../../../test/api-fixtures";
+import { type ProductionTeam, refusal, startProductionTeam } from "../../../test/production-team";
 import { runCli } from "../../../test/run-cli";
-import { type LoopbackServer, serveOnLoopback } from "../../../test/test-routes";
 import { createCaller } from "../trpc/root";
 
 const ok = requireComponents("web/deployment approvals", await postgresAvailable());
 
 describe.skipIf(!ok)("deployments to a protected environment wait for another member's approval", () => {
+  let fx: ProductionTeam<"requester" | "approver" | "deployer" | "narrowed", "requester" | "approver">;
   let db: TestDatabase;
-  let server: LoopbackServer;
   let teamId: string;
   let prod: TestHost;
   let revisionId: string;
-  const users = {} as Record<"requester" | "approver" | "deployer" | "narrowed", string>;
-  const tokens = {} as Record<"requester" | "approver", string>;
 
-  const trpc = (who: keyof typeof users) => createCaller({ prisma: db.prisma, userId: users[who] });
-  const api = (who: keyof typeof tokens, path: string) =>
-    fetch(`${server.url}${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${tokens[who]}`, "content-type": "application/json" },
-      body: "{}",
-    });
+  const trpc = (who: "requester" | "approver" | "deployer" | "narrowed") => fx.trpc(who);
+  const api = (who: "requester" | "approver", path: string) => fx.post(who, path);
   const requestDeploy = async () => {
     const created = await trpc("requester").deployments.create({ teamId, revisionId });
     return created.id;
   };
   const statusOf = async (id: string) =>
     (await db.prisma.deployment.findUniqueOrThrow({ where: { id }, select: { status: true } })).status;
-  const refusal = async (call: Promise<unknown>) => {
-    try {
-      await call;
-    } catch (error) {
-      if (error instanceof TRPCError) return `${error.code}: ${error.message}`;
-      throw error;
-    }
-    throw new Error("expected a refusal");
-  };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    process.env.DATABASE_URL = db.url;
-    server = await serveOnLoopback(await (await import("../../../test/api-dispatch")).loadPublicApiRoutes());
-    teamId = (await createTestTeam(db.prisma, "Approvals")).id;
-    const owner = await createTestMember(db.prisma, teamId, "OWNER");
-    const requester = await createTestMember(db.prisma, teamId, "DEPLOYER", "requester");
-    const approver = await createTestMember(db.prisma, teamId, "ADMIN", "approver");
-    const deployer = await createTestMember(db.prisma, teamId, "DEPLOYER", "deployer");
-    const narrowed = await createTestMember(db.prisma, teamId, "ADMIN", "narrowed");
-    users.requester = requester.user.id;
-    users.approver = approver.user.id;
-    users.deployer = deployer.user.id;
-    users.narrowed = narrowed.user.id;
-    tokens.requester = (
-      await createApiToken(db.prisma, requester.actor, { name: "ci", role: "DEPLOYER" })
-    ).token;
-    tokens.approver = (await createApiToken(db.prisma, approver.actor, { name: "ops", role: "ADMIN" })).token;
-    prod = await createTestHost(db.prisma, teamId);
-    await db.prisma.host.update({ where: { id: prod.id }, data: { labels: { env: "production" } } });
-    const production = await saveEnvironment(db.prisma, owner.actor, {
-      name: "production",
-      selector: "env=production",
-      requiresApproval: true,
-      approverRole: "ADMIN",
-      approvalTtlMinutes: 60,
+    fx = await startProductionTeam({
+      team: "Approvals",
+      workflowPrefix: "approved-wf",
+      members: { requester: "DEPLOYER", approver: "ADMIN", deployer: "DEPLOYER", narrowed: "ADMIN" },
+      narrowed: ["narrowed"],
+      tokens: {
+        requester: { member: "requester", name: "ci", role: "DEPLOYER" },
+        approver: { member: "approver", name: "ops", role: "ADMIN" },
+      },
+      production: { requiresApproval: true, approverRole: "ADMIN", approvalTtlMinutes: 60 },
     });
-    await setEnvironmentRole(db.prisma, owner.actor, {
-      environmentId: production.id,
-      membershipId: narrowed.membership.id,
-      role: "DEPLOYER",
-    });
-    const revision = await createTestRevision(db.prisma, teamId, { workflow: uniqueName("approved-wf") });
-    const spec = { ...(revision.spec as Prisma.JsonObject), targets: { selector: { env: "production" } } };
-    await db.prisma.revision.update({ where: { id: revision.id }, data: { spec } });
-    revisionId = revision.id;
+    ({ db, teamId, revisionId, host: prod } = fx);
   });
   afterAll(async () => {
-    await server?.close();
-    await db?.drop();
+    await fx?.close();
   });
 
   it("waits: nothing is claimable, no poll is woken, and the reaper does not fail it past its queue deadline", async () => {
@@ -166,7 +118,7 @@ describe.skipIf(!ok)("deployments to a protected environment wait for another me
     expect(await statusOf(id)).toBe("SUCCEEDED");
     expect(
       await db.prisma.auditEvent.count({
-        where: { targetId: id, kind: "deployment.approved", actorId: users.approver },
+        where: { targetId: id, kind: "deployment.approved", actorId: fx.users.approver },
       }),
     ).toBe(1);
     // Decided once: a second approval is a conflict.
@@ -230,8 +182,8 @@ describe.skipIf(!ok)("deployments to a protected environment wait for another me
 
   it("the CLI refuses the requester's token (exit 4) and approves with another admin's", async () => {
     const id = await requestDeploy();
-    const cli = (who: keyof typeof tokens) =>
-      runCli(["approve", id], { CAPSTAN_URL: server.url, CAPSTAN_TOKEN: tokens[who] });
+    const cli = (who: "requester" | "approver") =>
+      runCli(["approve", id], { CAPSTAN_URL: fx.server.url, CAPSTAN_TOKEN: fx.tokens[who] });
     const refused = await cli("requester");
     expect(refused.code).toBe(4);
     expect(refused.stderr).toContain("You asked for this deployment");
