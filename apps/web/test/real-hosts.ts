@@ -5,11 +5,15 @@
 import { createApiToken } from "@capstan/core/api-tokens/create-api-token";
 import { createEnrollmentToken } from "@capstan/core/enrollment/create-enrollment-token";
 import { auditActor, type TeamActor } from "@capstan/core/rbac/team-actor";
-import { createTestDatabase, type TestDatabase } from "@capstan/db/testing";
+import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
 import type { DeploymentResult } from "@capstan/protocol/public-api/schemas";
 import {
   AGENT_BUNDLE,
+  type ComponentCheck,
+  dockerEngine,
+  dockerImage,
   dockerOk,
+  executable,
   type MachineAgent,
   type SystemdHost,
   startMachineAgent,
@@ -22,6 +26,23 @@ import { type LoopbackServer, serveOnLoopback } from "./test-routes";
 /** Where the systemd host's agent finds its bundle (mounted read-only) and keeps its state. */
 const SD_AGENT_BUNDLE = "/opt/capstan/capstan-agent.cjs";
 export const SD_AGENT_STATE = "/var/lib/capstan";
+
+/** The local stand-in image the Compose workflows of these tests run. */
+export const BUSYBOX_IMAGE = "capstan-busybox:test";
+
+/**
+ * What a machine agent deploying Compose needs (PostgreSQL, the Engine, the busybox image,
+ * docker-compose, the agent's bundle), for requireComponents with the test's own extras.
+ */
+export async function machineAgentComponents(): Promise<ComponentCheck[]> {
+  return [
+    await postgresAvailable(),
+    dockerEngine(),
+    dockerImage(BUSYBOX_IMAGE),
+    executable("/usr/bin/docker-compose"),
+    executable(AGENT_BUNDLE),
+  ];
+}
 
 type TokenRole = "ADMIN" | "DEPLOYER" | "VIEWER";
 export type DeploymentRequest = { yaml: string } | { workflow: string; revision: number | "latest" };

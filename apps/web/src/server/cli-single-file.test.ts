@@ -10,27 +10,15 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { postgresAvailable } from "@capstan/db/testing";
-import {
-  AGENT_BUNDLE,
-  dockerEngine,
-  dockerImage,
-  executable,
-  removeComposeProject,
-  requireComponents,
-} from "@capstan/testkit";
+import { executable, removeComposeProject, requireComponents } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RealHosts, startRealHosts } from "../../test/real-hosts";
+import { BUSYBOX_IMAGE, machineAgentComponents, type RealHosts, startRealHosts } from "../../test/real-hosts";
 
-const IMAGE = "capstan-busybox:test";
+const IMAGE = BUSYBOX_IMAGE;
 const ok = requireComponents(
   "web/cli-single-file",
-  await postgresAvailable(),
-  dockerEngine(),
-  dockerImage(IMAGE),
-  executable("/usr/bin/docker-compose"),
+  ...(await machineAgentComponents()),
   executable("/usr/bin/curl"),
-  executable(AGENT_BUNDLE),
 );
 
 const sfx = randomBytes(3).toString("hex");

@@ -7,14 +7,9 @@ import { randomBytes } from "node:crypto";
 import { createApiToken } from "@capstan/core/api-tokens/create-api-token";
 import { saveEnvironment } from "@capstan/core/environments/save-environment";
 import { createWorkflow } from "@capstan/core/workflows/create-workflow";
-import { postgresAvailable } from "@capstan/db/testing";
 import type { DeploymentResult } from "@capstan/protocol/public-api/schemas";
 import {
-  AGENT_BUNDLE,
   composeContainers,
-  dockerEngine,
-  dockerImage,
-  executable,
   type MachineAgent,
   removeComposeProject,
   requireComponents,
@@ -22,17 +17,10 @@ import {
 } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestMember } from "../../../../packages/core/test/fixtures";
-import { type RealHosts, startRealHosts } from "../../test/real-hosts";
+import { BUSYBOX_IMAGE, machineAgentComponents, type RealHosts, startRealHosts } from "../../test/real-hosts";
 
-const IMAGE = "capstan-busybox:test";
-const ok = requireComponents(
-  "web/deployment-approvals-real-host",
-  await postgresAvailable(),
-  dockerEngine(),
-  dockerImage(IMAGE),
-  executable("/usr/bin/docker-compose"),
-  executable(AGENT_BUNDLE),
-);
+const IMAGE = BUSYBOX_IMAGE;
+const ok = requireComponents("web/deployment-approvals-real-host", ...(await machineAgentComponents()));
 
 const sfx = randomBytes(3).toString("hex");
 const HOST = `appr-dock-${sfx}`;

@@ -13,32 +13,21 @@ import { previewDeployment } from "@capstan/core/deployments/preview-deployment"
 import { rollbackDeployment } from "@capstan/core/deployments/rollback-deployment";
 import { auditActor, type TeamActor } from "@capstan/core/rbac/team-actor";
 import type { Prisma } from "@capstan/db";
-import { postgresAvailable, type TestDatabase } from "@capstan/db/testing";
+import type { TestDatabase } from "@capstan/db/testing";
 import type { DeploymentResult } from "@capstan/protocol/public-api/schemas";
 import { workflowSpecSchema } from "@capstan/templates";
 import {
-  AGENT_BUNDLE,
-  dockerEngine,
-  dockerImage,
   dockerOk,
-  executable,
   type MachineAgent,
   removeComposeProject,
   requireComponents,
   waitFor,
 } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RealHosts, startRealHosts } from "../../test/real-hosts";
+import { BUSYBOX_IMAGE, machineAgentComponents, type RealHosts, startRealHosts } from "../../test/real-hosts";
 
-const IMAGE = "capstan-busybox:test";
-const ok = requireComponents(
-  "web/live-where-rollback",
-  await postgresAvailable(),
-  dockerEngine(),
-  dockerImage(IMAGE),
-  executable("/usr/bin/docker-compose"),
-  executable(AGENT_BUNDLE),
-);
+const IMAGE = BUSYBOX_IMAGE;
+const ok = requireComponents("web/live-where-rollback", ...(await machineAgentComponents()));
 
 const sfx = randomBytes(3).toString("hex");
 const HOST = `live-dock-${sfx}`;

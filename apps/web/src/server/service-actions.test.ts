@@ -7,15 +7,12 @@
 // confirmation, and a wrong confirmation deletes nothing).
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { postgresAvailable, type TestDatabase } from "@capstan/db/testing";
+import type { TestDatabase } from "@capstan/db/testing";
 import {
-  AGENT_BUNDLE,
   composeContainers,
   docker,
-  dockerEngine,
   dockerImage,
   dockerOk,
-  executable,
   removeComposeProject,
   requireComponents,
   SYSTEMD_HOST_IMAGE,
@@ -23,18 +20,14 @@ import {
   waitFor,
 } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RealHosts, startRealHosts } from "../../test/real-hosts";
+import { BUSYBOX_IMAGE, machineAgentComponents, type RealHosts, startRealHosts } from "../../test/real-hosts";
 import { runCli } from "../../test/run-cli";
 
-const IMAGE = "capstan-busybox:test";
+const IMAGE = BUSYBOX_IMAGE;
 const ok = requireComponents(
   "web/service-actions",
-  await postgresAvailable(),
-  dockerEngine(),
-  dockerImage(IMAGE),
+  ...(await machineAgentComponents()),
   dockerImage(SYSTEMD_HOST_IMAGE),
-  executable("/usr/bin/docker-compose"),
-  executable(AGENT_BUNDLE),
 );
 
 const sfx = randomBytes(3).toString("hex");
