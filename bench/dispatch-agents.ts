@@ -28,7 +28,8 @@ export interface AgentsReport {
   errors: { poll: number; heartbeat: number; complete: number };
   errorKinds: [string, number][];
 }
-export type FromAgents = AgentsReport | { type: "stopped" };
+/** `started`: every agent's loops are running (the parent warms up from then on). */
+export type FromAgents = AgentsReport | { type: "started" } | { type: "stopped" };
 
 const REPORT_EVERY_MS = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -125,6 +126,7 @@ async function run(start: AgentsStart) {
     };
     return [pollLoop(), heartbeatLoop()];
   });
+  await send({ type: "started" });
   const results = await Promise.allSettled(loops);
   const failed = results.find((r) => r.status === "rejected");
   if (failed) console.error(`[bench agents] a poll loop stopped: ${(failed.reason as Error).message}`);
