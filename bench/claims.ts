@@ -133,7 +133,9 @@ async function main() {
       }
     };
     // Every pooled connection opened first, so the CPU before and after covers the same backends.
-    await Promise.all(Array.from({ length: POOL }, () => db.prisma.$executeRaw`SELECT 1 FROM pg_sleep(0.05)`));
+    await Promise.all(
+      Array.from({ length: POOL }, () => db.prisma.$executeRaw`SELECT 1 FROM pg_sleep(0.05)`),
+    );
     const dbCpuBefore = await backendCpuMs(db.prisma);
     log(`claiming with ${CLAIMERS} claimers...`);
     const started = performance.now();
