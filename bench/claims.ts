@@ -1,6 +1,7 @@
 // `npm run bench:claims [-- --claimers 50 --jobs 5000 --per-host 5 --pool 10 --nice N]`
-// Claim throughput of the real claim path (core claimNextJob: indexed pre-check, per-host advisory
-// lock, FOR UPDATE SKIP LOCKED, the claim + deployment start + audit statement) on a fresh
+// Claim throughput of the real claim path (core claimNextJob: one call of the SQL function
+// capstan_claim_job, which does the indexed pre-check, per-host advisory lock, FOR UPDATE SKIP
+// LOCKED, the claim + deployment start + audit statement, then the payload checks) on a fresh
 // PostgreSQL database, through a Prisma client with the control plane's default pool (10).
 // Jobs: --jobs spread over hosts, --per-host workflows each (one job per host and workflow, so a
 // host has several runnable jobs at once). Claimers: --claimers concurrent loops taking claim
@@ -10,6 +11,7 @@
 // event each) and one more claim per host finds nothing. Goal: >= 2,000 claims/s with 50 claimers
 // over 5,000 jobs. Ends with one line `claims claimers=... jobs=... per_s=... double=... ...` and
 // records it in docs/dev/benchmarks.md. Exits 1 on any double or missed claim.
+import { readFileSync } from "node:fs";
 import { loadavg, setPriority } from "node:os";
 import { parseArgs } from "node:util";
 import { createTestRevision, createTestTeam, deployTo } from "@capstan/core/deployments/test-fixtures";
@@ -56,6 +58,25 @@ const SECTION: BenchSection = {
     "claims/s with zero double claims. The benchmark runs on the same machine as PostgreSQL.",
   ],
 };
+
+// CPU the database's backends spent, summed from /proc (PostgreSQL runs on this machine): unlike
+// claims/s, CPU per claim barely moves with what other work shares the cores.
+type BenchPrisma = Awaited<ReturnType<typeof createTestDatabase>>["prisma"];
+async function backendCpuMs(prisma: BenchPrisma): Promise<Map<number, number>> {
+  const rows = await prisma.$queryRaw<{ pid: number }[]>`
+    SELECT pid FROM pg_stat_activity WHERE datname = current_database()`;
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      // Fields 14 and 15 (utime, stime) in clock ticks of 10 ms; the command name may hold spaces.
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) * 10);
+    } catch {
+      // not on this machine, or gone
+    }
+  }
+  return cpu;
+}
 
 function shuffle<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
@@ -111,6 +132,11 @@ async function main() {
         }
       }
     };
+    // Every pooled connection opened first, so the CPU before and after covers the same backends.
+    await Promise.all(
+      Array.from({ length: POOL }, () => db.prisma.$executeRaw`SELECT 1 FROM pg_sleep(0.05)`),
+    );
+    const dbCpuBefore = await backendCpuMs(db.prisma);
     log(`claiming with ${CLAIMERS} claimers...`);
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
@@ -119,6 +145,8 @@ async function main() {
     const cpu = process.cpuUsage(cpuBefore);
     const benchCpuMs = (cpu.user + cpu.system) / 1000;
     const claimed = answered.size;
+    const dbCpuAfter = await backendCpuMs(db.prisma);
+    const dbCpuMs = [...dbCpuAfter].reduce((sum, [pid, ms]) => sum + ms - (dbCpuBefore.get(pid) ?? 0), 0);
 
     // Each host had exactly as many tickets as jobs: a second pass must find nothing.
     let leftover = 0;
@@ -137,7 +165,7 @@ async function main() {
       .join(" ");
     const line = `claims claimers=${CLAIMERS} jobs=${JOBS} per_s=${Math.round(perSecond)} double=${double} missed=${missed} p50_ms=${percentile(claimMs, 50).toFixed(1)} p99_ms=${percentile(claimMs, 99).toFixed(1)}`;
     console.log(line);
-    const notes = `load average ${load} at the end (other work on the machine skews results); ${HOSTS} hosts x ${PER_HOST} workflows, pool ${POOL}, ${seconds.toFixed(2)} s, this process (Prisma + claim code) ${(benchCpuMs / JOBS).toFixed(2)} ms CPU per claim, empty tickets ${empty}, errors ${errors}, leftover ${leftover}, running ${db1!.running}`;
+    const notes = `load average ${load} at the end (other work on the machine skews results); ${HOSTS} hosts x ${PER_HOST} workflows, pool ${POOL}, ${seconds.toFixed(2)} s, this process (Prisma + claim code) ${(benchCpuMs / JOBS).toFixed(2)} ms CPU per claim, PostgreSQL ${dbCpuAfter.size > 0 ? (dbCpuMs / JOBS).toFixed(2) : "n/a"} ms CPU per claim, empty tickets ${empty}, errors ${errors}, leftover ${leftover}, running ${db1!.running}`;
     log(notes);
     const command = `npm run bench:claims${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
     if (!values["no-record"]) recordRun({ command, line, notes }, SECTION);

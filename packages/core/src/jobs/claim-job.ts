@@ -2,10 +2,9 @@
 // advisory lock, which is what makes "at most one RUNNING job per host and service" hold under
 // concurrency (the check reads other jobs, which row locks alone cannot protect). Across hosts
 // nothing is serialised: FOR UPDATE SKIP LOCKED lets concurrent claimers pass each other.
-import { Prisma } from "@capstan/db";
 import type { JobAssignment } from "@capstan/protocol";
 import { domainNames, readHostPolicy } from "@capstan/templates";
-import { auditInsertSql, recordAuditEvent } from "../audit/record-audit-event";
+import { recordAuditEvent } from "../audit/record-audit-event";
 import { type JobPayload, readJobPayload } from "../columns/job-payload";
 import { type Db, withTransaction } from "../db";
 import { isAppError } from "../errors";
@@ -41,72 +40,17 @@ export interface ClaimJobArgs {
   resolveSecrets?: SecretResolver;
 }
 
+// The claim itself is the SQL function capstan_claim_job (migration 20261203211923_claim_job_function):
+// an indexed pre-check (most polls find nothing and take no lock), then a per-host advisory lock,
+// then one statement that picks the host's next runnable job FOR UPDATE SKIP LOCKED (not waiting
+// for its approval, its rollout wave open, no RUNNING or older queued job of the same workflow and
+// service on the host, the host neither revoked nor awaiting approval), claims it with a new lease
+// id (the fencing token) and a lease capped by the job's deadline, starts its deployment and writes
+// the job.claimed audit event. One round trip, and planned once per connection, not per claim.
 async function claimRow(db: Db, hostId: string, leaseSeconds: number): Promise<ClaimedRow | null> {
-  const lock = (tx: Db) =>
-    tx.$executeRaw`SELECT 1 FROM pg_advisory_xact_lock(hashtextextended(${`capstan-claim:${hostId}`}, 0))`;
-  const claim = (tx: Db) =>
-    tx.$queryRaw<ClaimedRow[]>`
-      WITH next AS (
-        SELECT j.id FROM "Job" j
-        JOIN "Deployment" d ON d.id = j."deploymentId"
-        WHERE j."hostId" = ${hostId}::uuid AND j.state = 'QUEUED' AND j."deadlineAt" > now()
-          -- a protected environment's deployment waits for its approval (approvals/approve-deployment.ts)
-          AND d.status <> 'AWAITING_APPROVAL'
-          -- rollout waves: a later wave waits until the previous one succeeded (lifecycle/advance-rollouts.ts).
-          -- Wave 0 is always open (currentWave starts at 0 and only grows): checked first so the
-          -- plan, which grows with the hosts (~135 KB at 1,000), is not detoasted for most claims.
-          AND (j.wave = 0 OR j.wave <= COALESCE((d.plan->>'currentWave')::int, j.wave))
-          -- one RUNNING job per host and service, and no overtaking an older queued job on a service
-          AND NOT EXISTS (
-            SELECT 1 FROM "Job" o
-            JOIN "Deployment" od ON od.id = o."deploymentId" AND od."workflowId" = d."workflowId"
-              -- a deployment waiting for its approval holds no one up
-              AND od.status <> 'AWAITING_APPROVAL'
-            JOIN "JobStep" os ON os."jobId" = o.id
-            JOIN "JobStep" js ON js."jobId" = j.id AND js.service = os.service
-            WHERE o."hostId" = j."hostId" AND o.id <> j.id
-              AND (o.state = 'RUNNING' OR (o.state = 'QUEUED' AND (o.wave, o."createdAt", o.id) < (j.wave, j."createdAt", j.id)))
-          )
-          AND EXISTS (SELECT 1 FROM "Host" h WHERE h.id = j."hostId" AND h.status <> 'REVOKED' AND NOT h."awaitingApproval")
-        ORDER BY j.wave, j."createdAt", j.id
-        LIMIT 1
-        FOR UPDATE OF j SKIP LOCKED
-      ),
-      claimed AS (
-        UPDATE "Job" j SET state = 'RUNNING', "leaseId" = gen_random_uuid(),
-          "leaseExpiresAt" = LEAST(now() + make_interval(secs => ${leaseSeconds}), j."deadlineAt"),
-          attempt = j.attempt + 1, "claimedAt" = now()
-        FROM next WHERE j.id = next.id
-        RETURNING j.*
-      ),
-      started AS (
-        UPDATE "Deployment" d SET status = 'RUNNING', "startedAt" = COALESCE(d."startedAt", now())
-        FROM claimed c WHERE d.id = c."deploymentId" AND d.status = 'PENDING'
-      ),
-      audit AS (${auditInsertSql({
-        from: Prisma.sql`claimed c JOIN "Host" h ON h.id = c."hostId"`,
-        teamId: Prisma.sql`c."teamId"`,
-        actor: { type: "AGENT", id: Prisma.sql`c."hostId"`, label: Prisma.sql`h.name` },
-        kind: "job.claimed",
-        target: { type: "job", id: Prisma.sql`c.id` },
-        data: Prisma.sql`jsonb_build_object('deploymentId', c."deploymentId", 'attempt', c.attempt)`,
-      })})
-      SELECT c.id::text, c."teamId"::text, c."deploymentId"::text, c."leaseId"::text, c."leaseExpiresAt",
-        c."deadlineAt", c.attempt, c."lastSeq", c.payload, h.policy AS "hostPolicy", now() AS "serverTime"
-      FROM claimed c JOIN "Host" h ON h.id = c."hostId"`;
-  // A batch transaction on the client (no interactive round trips on the hot path); the caller's
-  // own transaction when it passes one.
-  const [, rows] =
-    "$transaction" in db ? await db.$transaction([lock(db), claim(db)]) : [await lock(db), await claim(db)];
+  const rows = await db.$queryRaw<ClaimedRow[]>`
+    SELECT * FROM capstan_claim_job(${hostId}::uuid, ${leaseSeconds}::double precision)`;
   return rows[0] ?? null;
-}
-
-async function hasQueuedJob(db: Db, hostId: string): Promise<boolean> {
-  const rows = await db.$queryRaw<{ queued: boolean }[]>`
-    SELECT EXISTS (
-      SELECT 1 FROM "Job" WHERE "hostId" = ${hostId}::uuid AND state = 'QUEUED' AND "deadlineAt" > now()
-    ) AS queued`;
-  return rows[0]?.queued === true;
 }
 
 /** Fails a job right after claiming it (secrets or team variables unavailable): the deploy never starts with empty values. */
@@ -267,9 +211,6 @@ async function toAssignment(
  */
 export async function claimNextJob(db: Db, args: ClaimJobArgs): Promise<JobAssignment | null> {
   for (;;) {
-    // Most polls find nothing: one indexed read, no transaction, keeps a flood of reconnecting
-    // agents (after a control-plane restart) from queueing on the connection pool.
-    if (!(await hasQueuedJob(db, args.hostId))) return null;
     const row = await claimRow(db, args.hostId, args.leaseSeconds);
     if (!row) return null;
     let payload: JobPayload;
