@@ -270,6 +270,7 @@ test("a deployer's deploy waits; they cannot approve it; another member approves
 test("a second deployment is rejected and shown as rejected; nothing of it runs", async ({
   browser,
 }, testInfo) => {
+  test.setTimeout(180_000);
   const deployer = await signedIn(browser, DEPLOYER);
   ids.rejected = await deploy(deployer, "#2 (latest) – two");
   await expect(banner(deployer)).toBeVisible();
@@ -301,6 +302,7 @@ test("a freeze covering now refuses a deploy, naming its end; an ADMIN's overrid
   page,
   browser,
 }, testInfo) => {
+  test.setTimeout(180_000);
   const now = new Date();
   now.setUTCSeconds(0, 0);
   const end = new Date(now.getTime() + 2 * 3600_000);
@@ -355,6 +357,7 @@ test("the one-checkbox team settings: read-only below their role, switched by th
   page,
   browser,
 }) => {
+  test.setTimeout(180_000);
   const deployer = await signedIn(browser, DEPLOYER);
   await deployer.goto(`/t/${TEAM.slug}/team`);
   await expect(deployer.getByLabel(/Approve new hosts/)).toBeDisabled();
