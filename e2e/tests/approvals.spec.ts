@@ -280,12 +280,12 @@ test("a second deployment is rejected and shown as rejected; nothing of it runs"
   await banner(approver).getByRole("button", { name: "Reject" }).click();
   await expect(banner(approver)).toHaveCount(0);
   await expect(heading(approver)).toContainText("Cancelled");
-  await expect(approver.getByText(`Rejected by ${APPROVER.email}.`)).toBeVisible();
+  await expect(approver.getByText(`Rejected by ${APPROVER.email}.`).first()).toBeVisible();
   await snap(approver, testInfo, "approvals-rejected");
 
   await deployer.reload();
   await expect(heading(deployer)).toContainText("Cancelled");
-  await expect(deployer.getByText(`Rejected by ${APPROVER.email}.`)).toBeVisible();
+  await expect(deployer.getByText(`Rejected by ${APPROVER.email}.`).first()).toBeVisible();
   // Revision 1 still runs: its container only, never started again for revision 2.
   const [job] = await query<{ state: string; claimed: Date | null }>(
     `SELECT state, "claimedAt" AS claimed FROM "Job" WHERE "deploymentId" = $1`,
