@@ -55,5 +55,6 @@ export async function signInToTeam(page: Page, person: Person, teamSlug: string)
   await page.getByLabel("Email").fill(person.email);
   await page.getByLabel("Password").fill(person.password);
   await button.click();
-  await expect(page).toHaveURL(new RegExp(`/t/${teamSlug}$`));
+  // The redirect renders the team's overview server-side: 13 s on a machine at load 60.
+  await expect(page).toHaveURL(new RegExp(`/t/${teamSlug}$`), { timeout: 60_000 });
 }

@@ -1,12 +1,8 @@
 "use client";
 // One environment's protection: deployments touching its hosts wait for another member's approval.
 import type { EnvironmentView } from "@capstan/core/environments/list-environments";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { useCurrentTeam } from "@/components/dashboard/team-context";
-import { Button } from "@/components/ui";
-import { errorMessage } from "@/lib/error-message";
-import { useTRPC } from "@/trpc/client";
+import { EnvironmentSettingForm } from "./environment-setting-form";
 
 type ApproverRole = "DEPLOYER" | "ADMIN" | "OWNER";
 
@@ -17,14 +13,6 @@ export function EnvironmentApproval({
   environment: EnvironmentView;
   canManage: boolean;
 }) {
-  const trpc = useTRPC();
-  const team = useCurrentTeam();
-  const queryClient = useQueryClient();
-  const save = useMutation(
-    trpc.environments.save.mutationOptions({
-      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.environments.list.queryKey() }),
-    }),
-  );
   const [required, setRequired] = useState(env.requiresApproval);
   const [role, setRole] = useState<ApproverRole>(
     env.approverRole === "VIEWER" ? "DEPLOYER" : env.approverRole,
@@ -33,24 +21,14 @@ export function EnvironmentApproval({
   const summary = env.requiresApproval
     ? `Protected: deployments wait for another member with the ${env.approverRole.toLowerCase()} role (or higher) to approve, within ${env.approvalTtlMinutes} minutes.`
     : "Not protected: deployments start at once.";
-  if (!canManage) return <p className="text-sm text-slate-600">{summary}</p>;
   return (
-    <form
-      className="flex flex-wrap items-end gap-2 text-sm"
-      onSubmit={(e) => {
-        e.preventDefault();
-        save.mutate({
-          teamId: team.id,
-          environmentId: env.id,
-          name: env.name,
-          selector: env.selector,
-          requiresApproval: required,
-          approverRole: role,
-          approvalTtlMinutes: Number(ttl),
-        });
-      }}
+    <EnvironmentSettingForm
+      environment={env}
+      canManage={canManage}
+      summary={summary}
+      values={{ requiresApproval: required, approverRole: role, approvalTtlMinutes: Number(ttl) }}
+      submitLabel="Save protection"
     >
-      <span className="w-full text-slate-600">{summary}</span>
       <label className="flex items-center gap-1">
         <input type="checkbox" checked={required} onChange={(e) => setRequired(e.target.checked)} />
         Require approval
@@ -77,10 +55,6 @@ export function EnvironmentApproval({
         />
         minutes
       </label>
-      <Button type="submit" variant="secondary" className="px-3 py-1" disabled={save.isPending}>
-        Save protection
-      </Button>
-      {save.isError ? <span className="text-red-700">{errorMessage(save.error)}</span> : null}
-    </form>
+    </EnvironmentSettingForm>
   );
 }

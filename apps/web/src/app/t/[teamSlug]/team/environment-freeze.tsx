@@ -2,12 +2,8 @@
 // One environment's deploy windows, said as freeze windows: weekly times in its time zone when
 // deployments touching its hosts are refused (an ADMIN may override, audited).
 import type { EnvironmentView } from "@capstan/core/environments/list-environments";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { useCurrentTeam } from "@/components/dashboard/team-context";
-import { Button } from "@/components/ui";
-import { errorMessage } from "@/lib/error-message";
-import { useTRPC } from "@/trpc/client";
+import { EnvironmentSettingForm } from "./environment-setting-form";
 
 function freezeSummary(env: EnvironmentView): string {
   if (!env.freezeWindows) return "No freeze windows: deploys are allowed at any time.";
@@ -25,33 +21,16 @@ export function EnvironmentFreeze({
   environment: EnvironmentView;
   canManage: boolean;
 }) {
-  const trpc = useTRPC();
-  const team = useCurrentTeam();
-  const queryClient = useQueryClient();
-  const save = useMutation(
-    trpc.environments.save.mutationOptions({
-      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.environments.list.queryKey() }),
-    }),
-  );
   const [windows, setWindows] = useState(env.freezeWindows);
   const [timeZone, setTimeZone] = useState(env.timeZone);
-  if (!canManage) return <p className="text-sm text-slate-600">{freezeSummary(env)}</p>;
   return (
-    <form
-      className="flex flex-wrap items-end gap-2 text-sm"
-      onSubmit={(e) => {
-        e.preventDefault();
-        save.mutate({
-          teamId: team.id,
-          environmentId: env.id,
-          name: env.name,
-          selector: env.selector,
-          freezeWindows: windows,
-          timeZone,
-        });
-      }}
+    <EnvironmentSettingForm
+      environment={env}
+      canManage={canManage}
+      summary={freezeSummary(env)}
+      values={{ freezeWindows: windows, timeZone }}
+      submitLabel="Save freeze windows"
     >
-      <span className="w-full text-slate-600">{freezeSummary(env)}</span>
       <textarea
         aria-label={`Freeze windows on ${env.name}`}
         placeholder="fri 16:00 - mon 08:00"
@@ -67,10 +46,6 @@ export function EnvironmentFreeze({
         onChange={(e) => setTimeZone(e.target.value)}
         className="w-44 rounded-md border border-slate-300 px-2 py-1"
       />
-      <Button type="submit" variant="secondary" className="px-3 py-1" disabled={save.isPending}>
-        Save freeze windows
-      </Button>
-      {save.isError ? <span className="text-red-700">{errorMessage(save.error)}</span> : null}
-    </form>
+    </EnvironmentSettingForm>
   );
 }

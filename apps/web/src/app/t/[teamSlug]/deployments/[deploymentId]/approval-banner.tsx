@@ -1,6 +1,7 @@
 "use client";
 // The waiting banner of a deployment to a protected environment, with Approve / Reject for those who may.
 import type { DeploymentDetail } from "@capstan/core/deployments/get-deployment";
+import { hasRole } from "@capstan/core/rbac/roles";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useCurrentTeam } from "@/components/dashboard/team-context";
 import { formatAbsolute } from "@/components/status/time";
@@ -41,7 +42,14 @@ export function ApprovalBanner({ deployment: d }: { deployment: DeploymentDetail
             Reject
           </Button>
         </div>
-      ) : null}
+      ) : (
+        // mayDecide is false for the requester or for a role below the approver role: say which.
+        <p role="note" className="font-medium">
+          {hasRole(team.role, approval.role)
+            ? `You asked for this deployment, so you cannot approve or reject it yourself: another member with the ${approval.role.toLowerCase()} role must.`
+            : `Approving or rejecting it needs the ${approval.role.toLowerCase()} role; yours is ${team.role.toLowerCase()}.`}
+        </p>
+      )}
       {failed ? <ErrorNotice title="Not done" message={errorMessage(failed)} /> : null}
     </section>
   );
