@@ -251,7 +251,8 @@ export class SystemdRuntime implements Runtime, UnitSlotHost {
     const unit = this.label(ref);
     writeFileAtomic(join(this.unitDir, unit), await inPlaceUnitText(this, ref, releaseId, unitText), 0o644);
     await switchCurrent(this.serviceDir(ref.workflow, ref.service), releaseId);
-    for (const args of [["daemon-reload"], ["enable", unit], ["restart", unit]])
+    // `enable` reloads the manager by itself; the one reload after it is enough.
+    for (const args of [["enable", "--no-reload", unit], ["daemon-reload"], ["restart", unit]])
       await runLogged("systemctl", args, ctx);
   }
 
