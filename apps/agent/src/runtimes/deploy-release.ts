@@ -155,7 +155,7 @@ async function deployIn(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): 
 
   let failure: string;
   try {
-    await runtime.activate(ref, releaseId, ctx);
+    await runtime.activate(ref, releaseId, ctx, spec.healthChecks);
     const result = await gate(ctx.deadline, (r) => log("info", `${kind}: waiting for health: ${r.detail}`));
     if (result.ok) {
       log("info", `${kind}: ${name} is healthy (${result.detail})`);
@@ -184,7 +184,12 @@ async function deployIn(runtime: Runtime, plan: ReleasePlan, ctx: StepContext): 
   log("warn", `${kind}: rolling back ${name} to release ${previous}`);
   try {
     // The step's deadline has passed by now: the rollback gets its own.
-    await runtime.activate(ref, previous, { ...ctx, deadline: Date.now() + ROLLBACK_HEALTH_MS });
+    await runtime.activate(
+      ref,
+      previous,
+      { ...ctx, deadline: Date.now() + ROLLBACK_HEALTH_MS },
+      spec.healthChecks,
+    );
     const back = await gate(Date.now() + ROLLBACK_HEALTH_MS);
     log(back.ok ? "info" : "error", `${kind}: previous release ${previous}: ${back.detail}`);
     await discardFailed(runtime, plan, ctx);

@@ -327,8 +327,13 @@ export class NixRuntime implements Runtime, UnitSlotHost {
     return unitBesideBlocker(this, ref, releaseId);
   }
 
-  startBeside(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<BesideRelease> {
-    return startUnitBeside(this, ref, releaseId, ctx);
+  startBeside(
+    ref: ServiceRef,
+    releaseId: string,
+    ctx: StepContext,
+    checks?: readonly HealthCheck[],
+  ): Promise<BesideRelease> {
+    return startUnitBeside(this, ref, releaseId, ctx, checks);
   }
 
   async hasRelease(ref: ServiceRef, releaseId: string): Promise<boolean> {

@@ -43,7 +43,7 @@ export async function switchBeside(
   ctx.log("info", `${runtime.kind}: starting release ${releaseId} beside release ${running}`);
   let beside: BesideRelease;
   try {
-    beside = await runtime.startBeside(ref, releaseId, ctx);
+    beside = await runtime.startBeside(ref, releaseId, ctx, plan.request.spec.healthChecks);
   } catch (error) {
     await discardFailed(runtime, plan, ctx);
     return failed(describeError(error, plan.stateDir).slice(0, 2000));

@@ -1,17 +1,20 @@
 // Staging a systemd release: everything that can be refused happens before the host changes
 // (secrets, the artifact's sha256, the hardening probe); then the release folder, its env file,
-// its unit and its tasks are saved for activation (systemd.ts).
+// its unit and its tasks are saved for activation (systemd.ts). The unit starts with the
+// hardening softenings the running release of the same program needed (hardening-retry.ts).
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, rm } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { chmod, mkdir, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { isSystemdService } from "@capstan/templates";
+import { isSystemdService, type SystemdServiceSpec } from "@capstan/templates";
 import { renderEnvironmentFile } from "@capstan/templates/systemd/render-environment-file";
 import { renderSystemdUnit } from "@capstan/templates/systemd/render-systemd-unit";
 import { enforceSystemdPolicy } from "../host-policy";
 import { writeFileAtomic } from "../state";
-import { type ArtifactFormat, type FileArtifact, unpackRelease } from "./artifacts";
+import { type ArtifactFormat, type FileArtifact, readCurrent, unpackRelease } from "./artifacts";
 import { type BundleCache, unpackBundle } from "./bundles";
 import { dropUnsupportedDirectives } from "./hardening";
+import { carrySoftenings, type Softening } from "./hardening-retry";
 import { checkSchedules } from "./task-timers";
 import type { ServiceRef, StageRequest, StepContext } from "./types";
 
@@ -56,6 +59,52 @@ export interface SystemdStageTarget {
   paths(workflow: string, service: string, releaseId: string): SystemdPaths;
   savedUnitPath(ref: ServiceRef, releaseId: string): string;
   savedTasksPath(ref: ServiceRef, releaseId: string): string;
+  savedSofteningsPath(ref: ServiceRef, releaseId: string): string;
+}
+
+/** What the hardening retry did to a release's unit, and for which program (softenings.json). */
+export interface SavedSoftenings {
+  program: string | null;
+  steps: Softening[];
+}
+
+export function readSoftenings(path: string): SavedSoftenings | null {
+  if (!existsSync(path)) return null;
+  try {
+    const saved = JSON.parse(readFileSync(path, "utf8")) as SavedSoftenings;
+    return Array.isArray(saved?.steps) ? saved : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What the kernel executes for ExecStart=, as far as a seccomp or W^X kill goes: a file from the
+ * release is its artifact's (or bundle's) sha256 and path inside it, so the same artifact keeps
+ * its softenings and a new build gets a fresh strict start; a file of the host (an interpreter)
+ * is its path, inode, size and mtime, so an upgrade of it gets a fresh start too. Null (no
+ * carrying) when it cannot be told.
+ */
+async function programIdentity(
+  spec: SystemdServiceSpec,
+  serviceDir: string,
+  bundleSha?: string,
+): Promise<string | null> {
+  const program = spec.systemd.exec[0]!;
+  const inCurrent = `${join(serviceDir, "current")}/`;
+  const inRelease = program.startsWith("current/")
+    ? program.slice("current/".length)
+    : program.startsWith(inCurrent)
+      ? program.slice(inCurrent.length)
+      : null;
+  if (inRelease !== null) {
+    const artifact = spec.systemd.artifact;
+    const sha = artifact && ("bundle" in artifact ? bundleSha : artifact.sha256);
+    return sha ? `release:${sha}:${inRelease}` : null;
+  }
+  if (program.startsWith(`${serviceDir}/`)) return null;
+  const file = await stat(program).catch(() => null);
+  return file ? `host:${program}:${file.dev}:${file.ino}:${file.size}:${file.mtimeMs}` : null;
 }
 
 export async function stageSystemdRelease(
@@ -122,7 +171,22 @@ export async function stageSystemdRelease(
   for (const directive of probed.dropped) {
     log("warn", `systemd: ${directive}= cannot be applied on this host (probe failed); dropped from ${unit}`);
   }
+  const program = await programIdentity(spec, paths.serviceDir, request.bundle?.sha256);
+  const running = await readCurrent(paths.serviceDir);
+  const before = running ? readSoftenings(runtime.savedSofteningsPath(ref, running)) : null;
+  // Only for the same program: another one is started strict and checked again.
+  const { unit: text, carried } =
+    program && before?.program === program
+      ? carrySoftenings(probed.unit, before.steps)
+      : { unit: probed.unit, carried: [] };
+  for (const step of carried)
+    log(
+      "info",
+      `systemd: ${step.action === "eperm" ? `${step.line} with SystemCallErrorNumber=EPERM` : `without ${step.directive}=`}, as release ${running} of the same program needed on this host`,
+    );
   writeFileAtomic(paths.envFile, env, 0o600);
-  writeFileAtomic(runtime.savedUnitPath(ref, releaseId), probed.unit, 0o600);
+  const softenings: SavedSoftenings = { program, steps: carried };
+  writeFileAtomic(runtime.savedSofteningsPath(ref, releaseId), JSON.stringify(softenings), 0o600);
+  writeFileAtomic(runtime.savedUnitPath(ref, releaseId), text, 0o600);
   writeFileAtomic(runtime.savedTasksPath(ref, releaseId), JSON.stringify(spec.tasks ?? {}), 0o600);
 }

@@ -16,10 +16,15 @@ import { assertName } from "../names";
 import { writeFileAtomic } from "../state";
 import { pruneReleases, readCurrent, switchCurrent } from "./artifacts";
 import type { BundleCache } from "./bundles";
-import { startWithHardeningRetry } from "./hardening-retry";
+import { type Softening, startWithHardeningRetry } from "./hardening-retry";
 import { runInUnit } from "./one-off-command";
 import type { StreamedCommand } from "./release-command";
-import { type ArtifactResolver, type SystemdPaths, stageSystemdRelease } from "./systemd-stage";
+import {
+  type ArtifactResolver,
+  readSoftenings,
+  type SystemdPaths,
+  stageSystemdRelease,
+} from "./systemd-stage";
 import { type SavedTask, TaskTimers, taskSettingsFrom } from "./task-timers";
 import type { BesideRelease, Probe, Runtime, ServiceRef, StageRequest, StepContext } from "./types";
 import {
@@ -109,6 +114,15 @@ export class SystemdRuntime implements Runtime, UnitSlotHost {
     await this.tasks.sync(ref, tasks, ctx);
   }
 
+  /** What the hardening retry did to the release's unit (systemd-stage.ts SavedSoftenings). */
+  savedSofteningsPath(ref: ServiceRef, releaseId: string): string {
+    return join(
+      this.serviceDir(ref.workflow, ref.service),
+      "units",
+      `${assertName(releaseId, "release id")}.softened.json`,
+    );
+  }
+
   savedUnitPath(ref: ServiceRef, releaseId: string): string {
     return join(
       this.serviceDir(ref.workflow, ref.service),
@@ -175,7 +189,10 @@ export class SystemdRuntime implements Runtime, UnitSlotHost {
     return readFileSync(this.savedUnitPath(ref, releaseId), "utf8");
   }
 
-  saveReleaseUnit(ref: ServiceRef, releaseId: string, text: string): void {
+  saveReleaseUnit(ref: ServiceRef, releaseId: string, text: string, step: Softening): void {
+    const path = this.savedSofteningsPath(ref, releaseId);
+    const saved = readSoftenings(path) ?? { program: null, steps: [] };
+    writeFileAtomic(path, JSON.stringify({ ...saved, steps: [...saved.steps, step] }), 0o600);
     writeFileAtomic(this.savedUnitPath(ref, releaseId), text, 0o600);
   }
 
@@ -198,8 +215,13 @@ export class SystemdRuntime implements Runtime, UnitSlotHost {
     return unitBesideBlocker(this, ref, releaseId);
   }
 
-  startBeside(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<BesideRelease> {
-    return startUnitBeside(this, ref, releaseId, ctx);
+  startBeside(
+    ref: ServiceRef,
+    releaseId: string,
+    ctx: StepContext,
+    checks?: readonly HealthCheck[],
+  ): Promise<BesideRelease> {
+    return startUnitBeside(this, ref, releaseId, ctx, checks);
   }
 
   /** The release command, in a transient unit made from the new release's saved unit. */
@@ -229,22 +251,28 @@ export class SystemdRuntime implements Runtime, UnitSlotHost {
     const unit = this.label(ref);
     writeFileAtomic(join(this.unitDir, unit), await inPlaceUnitText(this, ref, releaseId, unitText), 0o644);
     await switchCurrent(this.serviceDir(ref.workflow, ref.service), releaseId);
-    for (const args of [["daemon-reload"], ["enable", unit], ["restart", unit]])
+    // `enable` reloads the manager by itself; the one reload after it is enough.
+    for (const args of [["enable", "--no-reload", unit], ["daemon-reload"], ["restart", unit]])
       await runLogged("systemctl", args, ctx);
   }
 
-  async activate(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<void> {
+  async activate(
+    ref: ServiceRef,
+    releaseId: string,
+    ctx: StepContext,
+    checks?: readonly HealthCheck[],
+  ): Promise<void> {
     const unit = this.label(ref);
-    const saved = this.savedUnitPath(ref, releaseId);
     const text = await startWithHardeningRetry(
       unit,
-      readFileSync(saved, "utf8"),
+      this.releaseUnit(ref, releaseId),
       async (t) => {
         await this.install(ref, releaseId, t, ctx);
         ctx.log("info", `systemd: ${unit} restarted with release ${releaseId}`);
       },
-      (t) => writeFileAtomic(saved, t, 0o600),
+      (t, step) => this.saveReleaseUnit(ref, releaseId, t, step),
       ctx,
+      checks && (async () => (await this.probe(ref, checks, ctx.signal)).status === "HEALTHY"),
     );
     await this.syncTasks(ref, releaseId, text, ctx);
   }
@@ -277,7 +305,7 @@ export class SystemdRuntime implements Runtime, UnitSlotHost {
     const live = new Set(await readdir(join(dir, "releases")).catch(() => [] as string[]));
     for (const sub of ["env", "units"]) {
       for (const file of await readdir(join(dir, sub)).catch(() => [] as string[])) {
-        if (!live.has(file.replace(/\.(env|service|tasks\.json|ports\.json)$/, "")))
+        if (!live.has(file.replace(/\.(env|service|tasks\.json|ports\.json|softened\.json)$/, "")))
           await rm(join(dir, sub, file), { force: true });
       }
     }

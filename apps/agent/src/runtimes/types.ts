@@ -89,8 +89,17 @@ export interface Runtime {
   runRelease?(request: StageRequest, ctx: StepContext): Promise<void>;
   /** Logs in to the job's private registries for one deploy (kinds that pull images). */
   loginToRegistries?(registries: readonly JobRegistry[], ctx: StepContext): Promise<RegistrySession>;
-  /** Makes a staged (or earlier) release the one that runs. */
-  activate(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<void>;
+  /**
+   * Makes a staged (or earlier) release the one that runs. `checks` are its health checks: a
+   * runtime that watches a new start for a while (units: a kill by their hardening) may stop
+   * watching once they pass.
+   */
+  activate(
+    ref: ServiceRef,
+    releaseId: string,
+    ctx: StepContext,
+    checks?: readonly HealthCheck[],
+  ): Promise<void>;
   /**
    * Why `releaseId` cannot run beside the release that runs now (published host ports...), or
    * null when it can. Absent: the kind always restarts in place.
@@ -101,8 +110,13 @@ export interface Runtime {
    * may listen on another, unit-slots.ts); what the ingress dials. Absent: `port` itself.
    */
   servingPort?(ref: ServiceRef, port: number): number;
-  /** Starts a staged release beside the running one, in a copy of its own. */
-  startBeside?(ref: ServiceRef, releaseId: string, ctx: StepContext): Promise<BesideRelease>;
+  /** Starts a staged release beside the running one, in a copy of its own (`checks`: as activate). */
+  startBeside?(
+    ref: ServiceRef,
+    releaseId: string,
+    ctx: StepContext,
+    checks?: readonly HealthCheck[],
+  ): Promise<BesideRelease>;
   /** Health now, for the deploy gate and for heartbeats. */
   probe(ref: ServiceRef, checks: readonly HealthCheck[], signal?: AbortSignal): Promise<Probe>;
   /** Resource use, image or release, and ports for heartbeats (runtimes/*-stats.ts). */

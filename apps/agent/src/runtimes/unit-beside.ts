@@ -10,7 +10,7 @@ import type { HealthCheck } from "@capstan/templates";
 import { runLogged } from "../exec";
 import { writeFileAtomic } from "../state";
 import { activeSlot, otherSlot, setActiveSlot } from "./compose-slots";
-import { startWithHardeningRetry } from "./hardening-retry";
+import { type Softening, startWithHardeningRetry } from "./hardening-retry";
 import type { BesideRelease, ServiceRef, StepContext } from "./types";
 import { probeUnit, removeUnit, unitJournal } from "./unit-control";
 import {
@@ -38,8 +38,8 @@ export interface UnitSlotHost {
    * release, since `current` moves to the new release while the old one still drains.
    */
   pinUnit(ref: ServiceRef, releaseId: string, text: string): string;
-  /** Keeps a unit text softened by the hardening retry as the release's own. */
-  saveReleaseUnit(ref: ServiceRef, releaseId: string, text: string): void;
+  /** Keeps a unit text softened by the hardening retry (by `step`) as the release's own. */
+  saveReleaseUnit(ref: ServiceRef, releaseId: string, text: string, step: Softening): void;
   /** Makes `releaseId` the service's (its `current` link, its tasks) once its unit is the active one. */
   adopt(ref: ServiceRef, releaseId: string, unitText: string, ctx: StepContext): Promise<void>;
   currentRelease(ref: ServiceRef): Promise<string | null>;
@@ -88,6 +88,7 @@ export async function startUnitBeside(
   ref: ServiceRef,
   releaseId: string,
   ctx: StepContext,
+  checks?: readonly HealthCheck[],
 ): Promise<BesideRelease> {
   const ports = host.releasePorts(ref, releaseId);
   if (!ports) throw new Error(`release ${releaseId} sets no ${host.kind}.portEnv`);
@@ -131,8 +132,9 @@ export async function startUnitBeside(
         for (const args of [["daemon-reload"], ["restart", unit]]) await runLogged("systemctl", args, ctx);
         ctx.log("info", `${host.kind}: ${unit} started with release ${releaseId} on 127.0.0.1:${port}`);
       },
-      (text) => host.saveReleaseUnit(ref, releaseId, text),
+      (text, step) => host.saveReleaseUnit(ref, releaseId, text, step),
       ctx,
+      checks && (async () => (await beside.probe(checks, ctx.signal)).status === "HEALTHY"),
     );
   } catch (error) {
     await beside.abandon().catch(() => undefined);
