@@ -41,21 +41,8 @@ export async function injectFault(fault: ScheduledFault, parts: SoakParts): Prom
       old.process.kill("SIGKILL");
       await exited;
       await sleep(2000);
-      // On a machine this loaded a start can miss startNextServer's 60 s (it then kills it): try
-      // again rather than leave the replica and every agent behind its proxy down for the rest
-      // of the run, which would fail the run on the machine's load, not on the control plane.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          parts.replicas[fault.replica] = await parts.startReplica(old.port);
-          return;
-        } catch (error) {
-          if (attempt === 5) throw error;
-          parts.log(
-            `replica ${fault.replica} did not come back (${(error as Error).message}); starting it again`,
-          );
-          await sleep(2000);
-        }
-      }
+      parts.replicas[fault.replica] = await parts.startReplica(old.port);
+      return;
     }
     case "postgres-restart":
       return parts.cluster.restart();

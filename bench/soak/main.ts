@@ -128,7 +128,20 @@ async function main(): Promise<number> {
       LOG_LEVEL: values.verbose ? "warn" : "error",
     };
     const stdio = values.verbose ? "inherit" : "ignore";
-    const start = (port?: number) => startNextServer({ databaseUrl: db.url, env, stdio, port });
+    // On a machine this loaded a start can miss startNextServer's 60 s (it then kills it): try
+    // again rather than fail the run, or leave a restarted replica and every agent behind its
+    // proxy down for the rest of it, on the machine's load rather than on the control plane.
+    const start = async (port?: number): Promise<RunningServer> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await startNextServer({ databaseUrl: db.url, env, stdio, port });
+        } catch (error) {
+          if (attempt === 5) throw error;
+          log(`a replica did not start (${(error as Error).message}); starting it again`);
+          await sleep(2000);
+        }
+      }
+    };
     // One after the other: the first start on a fresh database initialises it (keys, setup code).
     const replicas: RunningServer[] = [];
     for (let i = 0; i < REPLICAS; i++) replicas.push(await start());
