@@ -379,7 +379,7 @@ async function main(): Promise<number> {
         ...groups.incarnations.map((i) => ({ entries: readJournal(i.journal), killedAt: i.killedAt })),
         // The real agents' own logs: when each job really started and stopped on the host.
         ...realAgents.incarnations.map((i) => ({
-          entries: agentLogJournal(readFileSync(i.log, "utf8"), realAgents.hostId(i.agent) ?? "", (job) =>
+          entries: agentLogJournal(readFileSync(i.journal, "utf8"), realAgents.hostId(i.slot) ?? "", (job) =>
             deploymentOfJob.get(job),
           ),
           killedAt: i.killedAt,

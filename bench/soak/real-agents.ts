@@ -9,7 +9,7 @@
 // Every Compose project they create is named `capstan-<prefix>...` (the workflows are named
 // `<prefix>-<n>`), a prefix unique to the run: removal at the end, on SIGINT or after a crash of
 // the soak touches only this run's containers, never the test suite's or another soak's.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -21,6 +21,7 @@ import type { PrismaClient } from "@capstan/db";
 import { REPO_ROOT } from "@capstan/testkit";
 import { createTestMember } from "../../packages/core/test/fixtures";
 import { realNow } from "./journal";
+import { ProcessSet } from "./process-set";
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -43,123 +44,59 @@ export interface RealAgentConfig {
   enrollmentToken: string;
 }
 
-export interface RealIncarnation {
-  agent: number;
-  log: string;
-  killedAt: number | null;
-}
-
-export class RealAgents {
-  readonly incarnations: RealIncarnation[] = [];
-  private readonly children: (ChildProcess | null)[] = [];
-  private readonly current: RealIncarnation[] = [];
-  private stopped = false;
-
+export class RealAgents extends ProcessSet {
   constructor(
     private readonly dir: string,
-    private readonly bundle: string,
-    private readonly configs: RealAgentConfig[],
-    private readonly heartbeatSeconds: number,
-    private readonly log: (message: string) => void,
-  ) {}
-
-  get size(): number {
-    return this.configs.length;
-  }
-
-  private folder(agent: number): string {
-    return join(this.dir, `real-agent-${agent}`);
-  }
-
-  startAll(): void {
-    for (let agent = 0; agent < this.configs.length; agent++) {
-      const config = this.configs[agent]!;
-      mkdirSync(this.folder(agent), { recursive: true });
+    bundle: string,
+    configs: RealAgentConfig[],
+    heartbeatSeconds: number,
+    log: (message: string) => void,
+  ) {
+    super(
+      "real agent",
+      configs.length,
+      (agent, journal) => {
+        const folder = join(dir, `real-agent-${agent}`);
+        const out = openSync(journal, "a");
+        // Only PATH is inherited: the soak's DATABASE_URL must not reach an agent.
+        const child = spawn(process.execPath, [bundle, "run"], {
+          cwd: folder,
+          env: {
+            NODE_ENV: "production",
+            PATH: process.env.PATH ?? "/usr/bin:/bin",
+            CAPSTAN_CONFIG_FILE: join(folder, "agent.env"),
+            CAPSTAN_STATE_DIR: join(folder, "state"),
+            CAPSTAN_HEARTBEAT_SECONDS: String(heartbeatSeconds),
+          },
+          stdio: ["ignore", out, out],
+          detached: true, // its own process group, so a kill reaches its children
+        });
+        closeSync(out);
+        return child;
+      },
+      (agent, incarnation) => join(dir, `real-agent-${agent}`, `agent-${incarnation}.log`),
+      log,
+    );
+    configs.forEach((config, agent) => {
+      mkdirSync(join(dir, `real-agent-${agent}`), { recursive: true });
       // The token is spent at enrollment; a restart finds host.json in the state folder and skips it.
       writeFileSync(
-        join(this.folder(agent), "agent.env"),
+        join(dir, `real-agent-${agent}`, "agent.env"),
         `CAPSTAN_URL=${config.url}\nCAPSTAN_ENROLLMENT_TOKEN=${config.enrollmentToken}\nCAPSTAN_HOST_NAME=${config.name}\n`,
         { mode: 0o600 },
       );
-      this.start(agent);
-    }
-  }
-
-  private start(agent: number): void {
-    const folder = this.folder(agent);
-    const log = join(folder, `agent-${this.incarnations.length}.log`);
-    const out = openSync(log, "a");
-    // Only PATH is inherited: the soak's DATABASE_URL must not reach an agent.
-    const child = spawn(process.execPath, [this.bundle, "run"], {
-      cwd: folder,
-      env: {
-        NODE_ENV: "production",
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
-        CAPSTAN_CONFIG_FILE: join(folder, "agent.env"),
-        CAPSTAN_STATE_DIR: join(folder, "state"),
-        CAPSTAN_HEARTBEAT_SECONDS: String(this.heartbeatSeconds),
-      },
-      stdio: ["ignore", out, out],
-      detached: true, // its own process group, so a kill reaches its children
-    });
-    closeSync(out);
-    const incarnation: RealIncarnation = { agent, log, killedAt: null };
-    this.incarnations.push(incarnation);
-    this.current[agent] = incarnation;
-    this.children[agent] = child;
-    child.once("exit", (code, signal) => {
-      if (this.children[agent] === child) this.children[agent] = null;
-      if (!this.stopped && signal !== "SIGKILL") {
-        this.log(`real agent ${agent} exited by itself (code ${code}, signal ${signal}); restarting it`);
-        incarnation.killedAt = realNow();
-        this.start(agent);
-      }
     });
   }
 
   /** The host id the agent keeps after enrolling, or null before. */
   hostId(agent: number): string | null {
     try {
-      const file = join(this.folder(agent), "state", "host.json");
+      const file = join(this.dir, `real-agent-${agent}`, "state", "host.json");
       return (JSON.parse(readFileSync(file, "utf8")) as { hostId: string }).hostId;
     } catch {
       return null;
     }
   }
-
-  /** kill -9 of the agent and its children, restarted after `downMs`. */
-  async kill(agent: number, downMs: number): Promise<void> {
-    const child = this.children[agent];
-    if (!child) return;
-    await killGroup(child);
-    this.current[agent]!.killedAt = realNow();
-    await sleep(downMs);
-    if (!this.stopped) this.start(agent);
-  }
-
-  async stopAll(): Promise<void> {
-    this.stopped = true;
-    const at = realNow();
-    await Promise.all(
-      this.children.map(async (child, agent) => {
-        if (!child) return;
-        await killGroup(child);
-        const current = this.current[agent];
-        if (current && current.killedAt === null) current.killedAt = at;
-      }),
-    );
-  }
-}
-
-async function killGroup(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  try {
-    process.kill(-child.pid!, "SIGKILL");
-  } catch {
-    child.kill("SIGKILL"); // the group is gone already; the process may not be
-  }
-  await exited;
 }
 
 /** Removes every container and network of the Compose projects whose name starts with `capstan-<prefix>`. */
