@@ -153,7 +153,7 @@ export interface RealHost {
 
 /**
  * Enrolls `count` real agents named `<prefix>-<n>` through the given URLs (one per agent), waits
- * until every one is ONLINE, and gives each a workflow of its own (`<prefix>-<n>`: the agents
+ * until every one has enrolled, and gives each a workflow of its own (`<prefix>-<n>`: the agents
  * share this machine's Engine, and Compose project names must not collide).
  */
 export async function enrollRealAgents(options: {
@@ -185,16 +185,18 @@ export async function enrollRealAgents(options: {
   const agents = new RealAgents(options.dir, options.bundle, configs, options.heartbeatSeconds, options.log);
   agents.startAll();
   options.started(agents);
-  const until = realNow() + 180_000;
-  let online: { id: string; name: string }[] = [];
-  while (online.length < names.length) {
+  // Enrolled is enough: a host turns ONLINE at its first heartbeat, which on a machine this busy
+  // can take minutes; deployments made before then wait for its first poll.
+  const until = realNow() + 300_000;
+  let enrolled: { id: string; name: string }[] = [];
+  while (enrolled.length < names.length) {
     if (realNow() > until)
       throw new Error(
-        `real agents not ONLINE after 180 s (${online.map((h) => h.name).join(", ") || "none"} are); see ${options.dir}/real-agent-*/agent-*.log`,
+        `real agents not enrolled after 300 s (${enrolled.map((h) => h.name).join(", ") || "none"} are); see ${options.dir}/real-agent-*/agent-*.log`,
       );
     await sleep(1000);
-    online = await prisma.host.findMany({
-      where: { teamId, name: { in: names }, status: "ONLINE" },
+    enrolled = await prisma.host.findMany({
+      where: { teamId, name: { in: names } },
       select: { id: true, name: true },
     });
   }
@@ -207,7 +209,7 @@ export async function enrollRealAgents(options: {
       });
       return {
         name,
-        hostId: online.find((h) => h.name === name)!.id,
+        hostId: enrolled.find((h) => h.name === name)!.id,
         workflowId: first.id,
         revisionIds: [first.revision.id, second.revision.id] as [string, string],
       };
