@@ -6,6 +6,7 @@ const options = {
   fromSeconds: 15,
   untilSeconds: 200,
   groups: 10,
+  realAgents: 2,
   replicas: 2,
   leaseSeconds: 20,
   allowedSkewSeconds: 30,
@@ -27,7 +28,17 @@ describe("soak fault schedule", () => {
         if (f.kind === "partition") expect(f.seconds).toBeGreaterThan(options.leaseSeconds);
         if (f.kind === "clock-skew") expect(Math.abs(f.skewSeconds)).toBeLessThan(options.allowedSkewSeconds);
         if ("group" in f) expect(f.group).toBeLessThan(options.groups);
+        if ("agent" in f) expect(f.agent).toBeLessThan(options.realAgents);
       }
+    }
+  });
+
+  it("kills no real agent when there is none", () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const kinds = new Set(
+        planFaults({ ...options, seed, realAgents: 0, untilSeconds: 3600 }).map((f) => f.kind),
+      );
+      expect(kinds).toEqual(new Set(FAULT_KINDS.filter((k) => k !== "real-agent-kill")));
     }
   });
 

@@ -5,6 +5,8 @@
 export type Fault =
   /** kill -9 of one agent process (its agents die mid-job), restarted a moment later. */
   | { kind: "agent-kill"; group: number }
+  /** kill -9 of one real agent (and its children), started again over its state a moment later. */
+  | { kind: "real-agent-kill"; agent: number }
   /** One control-plane replica stopped (SIGKILL) and started again on the same port. */
   | { kind: "replica-restart"; replica: number }
   /** PostgreSQL crashed (`pg_ctl stop -m immediate`) and started again. */
@@ -20,6 +22,7 @@ export type ScheduledFault = Fault & { atSeconds: number };
 
 export const FAULT_KINDS = [
   "agent-kill",
+  "real-agent-kill",
   "replica-restart",
   "postgres-restart",
   "partition",
@@ -45,6 +48,8 @@ export interface ScheduleOptions {
   fromSeconds: number;
   untilSeconds: number;
   groups: number;
+  /** Real agents (real-agents.ts); none: no real-agent-kill. */
+  realAgents: number;
   replicas: number;
   leaseSeconds: number;
   /** The verifier's allowed clock skew; skews stay inside two thirds of it. */
@@ -55,13 +60,16 @@ export function planFaults(options: ScheduleOptions): ScheduledFault[] {
   const random = seededRandom(options.seed);
   const pick = (n: number) => Math.floor(random() * n);
   const span = Math.max(1, options.untilSeconds - options.fromSeconds);
-  const count = Math.max(FAULT_KINDS.length, Math.round((span / 60) * 2));
-  const kinds: Fault["kind"][] = [...FAULT_KINDS];
-  while (kinds.length < count) kinds.push(FAULT_KINDS[pick(FAULT_KINDS.length)]!);
+  const all = FAULT_KINDS.filter((k) => k !== "real-agent-kill" || options.realAgents > 0);
+  const count = Math.max(all.length, Math.round((span / 60) * 2));
+  const kinds: Fault["kind"][] = [...all];
+  while (kinds.length < count) kinds.push(all[pick(all.length)]!);
   const make = (kind: Fault["kind"]): Fault => {
     switch (kind) {
       case "agent-kill":
         return { kind, group: pick(options.groups) };
+      case "real-agent-kill":
+        return { kind, agent: pick(options.realAgents) };
       case "replica-restart":
         return { kind, replica: pick(options.replicas) };
       case "postgres-restart":

@@ -7,11 +7,13 @@ import type { RunningServer } from "../../apps/web/src/server/agent/test-server"
 import type { AgentGroups } from "./agent-groups";
 import type { ScheduledFault } from "./fault-schedule";
 import type { PostgresCluster } from "./postgres-cluster";
+import type { RealAgents } from "./real-agents";
 import type { TcpProxy } from "./tcp-proxy";
 
 export interface SoakParts {
   dir: string;
   groups: AgentGroups;
+  realAgents: RealAgents;
   /** Replaced in place when a replica restarts. */
   replicas: RunningServer[];
   proxies: TcpProxy[];
@@ -27,6 +29,8 @@ export async function injectFault(fault: ScheduledFault, parts: SoakParts): Prom
   switch (fault.kind) {
     case "agent-kill":
       return parts.groups.kill(fault.group, 2000);
+    case "real-agent-kill":
+      return parts.realAgents.kill(fault.agent, 2000);
     case "replica-restart": {
       const old = parts.replicas[fault.replica]!;
       const exited = new Promise((resolve) =>

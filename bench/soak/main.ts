@@ -1,13 +1,17 @@
-// `npm run soak -- --hosts 100 --minutes 60 [--seed N] [--groups G] [--rate R]`
+// `npm run soak -- --hosts 100 --minutes 60 [--seed N] [--groups G] [--rate R] [--real-agents N]`
 // An hour (or --minutes) of faults with nothing lost. It starts its own PostgreSQL cluster, two
 // control-plane replicas (the lean agent server + dashboard, production build) each behind a
-// loopback TCP proxy, and --hosts simulated agents in --groups child processes (agent-group.ts).
-// Deployments and rollbacks are created continuously while a seeded fault schedule
-// (fault-schedule.ts) kills agents, restarts a replica and PostgreSQL, partitions a replica for
-// longer than the job lease, skews agents' clocks and fills an agent's disk. Then creation stops,
+// loopback TCP proxy, --hosts simulated agents in --groups child processes (agent-group.ts) and
+// --real-agents real agents (the built agent on this machine's Docker Engine, real-agents.ts).
+// Deployments and rollbacks are created continuously (for the real agents: a busybox Compose
+// stack each) while a seeded fault schedule (fault-schedule.ts) kills agents (simulated and
+// real), restarts a replica and PostgreSQL, partitions a replica for longer than the job lease,
+// skews agents' clocks and fills an agent's disk. Then creation stops,
 // every deployment is given time to settle, and the invariants (invariants.ts) are checked. It
-// prints one line, `soak hosts=... minutes=... deployments=N faults=N lost=0 duplicated=0 stuck=0
-// fenced_rejected=N`, and exits 1 with the offending deployments' timelines on any non-zero count.
+// prints one line, `soak hosts=... real_agents=... minutes=... deployments=N real_deployments=N
+// real_succeeded=N faults=N lost=0 duplicated=0 stuck=0 fenced_rejected=N`, and exits 1 with the
+// offending deployments' timelines on any non-zero count (or when no real agent's deployment
+// succeeded: their part of the run would prove nothing).
 
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -27,11 +31,13 @@ import {
 } from "../../apps/web/src/server/agent/test-server";
 import { recordRun } from "../record-run";
 import { AgentGroups } from "./agent-groups";
+import { agentLogJournal } from "./agent-log";
 import { describeFault, planFaults, type ScheduledFault } from "./fault-schedule";
 import { injectFault } from "./inject-fault";
 import { checkInvariants, type DbDeployment, type DbEvent, type DbJob, timeline } from "./invariants";
 import { readJournal, realNow } from "./journal";
 import { startPostgresCluster } from "./postgres-cluster";
+import { buildAgentBundle, enrollRealAgents, RealAgents, type RealHost, removeProjects } from "./real-agents";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy";
 
 const { values } = parseArgs({
@@ -43,6 +49,8 @@ const { values } = parseArgs({
     groups: { type: "string" },
     /** Deployments (and rollbacks) created per second. */
     rate: { type: "string", default: "1" },
+    /** Real agents beside the simulated ones, each deploying a Compose stack every REAL_EVERY_S. */
+    "real-agents": { type: "string", default: "2" },
     "no-record": { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
   },
@@ -53,8 +61,14 @@ const SEED = values.seed === undefined ? randomBytes(4).readUInt32BE() : Number(
 // Never more processes than hosts: a process without agents would exit at once.
 const GROUPS = Math.min(HOSTS, Number(values.groups ?? 10));
 const RATE = Number(values.rate);
+const REAL = Number(values["real-agents"]);
 if (![HOSTS, MINUTES, GROUPS, RATE].every((n) => Number.isFinite(n) && n > 0) || !Number.isInteger(SEED))
   throw new Error("--hosts, --minutes, --groups and --rate take positive numbers, --seed an integer");
+if (!Number.isInteger(REAL) || REAL < 0 || REAL > 10) throw new Error("--real-agents takes 0 to 10");
+/** Each real agent gets a deployment (or a rollback) this often. */
+const REAL_EVERY_S = 10;
+/** Host, workflow and Compose project names of this run's real agents start with it. */
+const REAL_PREFIX = `soakreal-${randomBytes(3).toString("hex")}`;
 const REPLICAS = 2;
 const LEASE_SECONDS = 20;
 const HEARTBEAT_SECONDS = 15;
@@ -93,6 +107,9 @@ async function main(): Promise<number> {
     rmSync(dir, { recursive: true, force: true });
   });
   try {
+    // Built beside the rest of the start-up, into the run's folder (see real-agents.ts).
+    const bundle = buildAgentBundle(join(dir, "agent-bundle"));
+    bundle.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
     log(`seed ${SEED}; starting an own PostgreSQL cluster...`);
     const cluster = startPostgresCluster(await freePort());
     cleanup.unshift(() => cluster.stop());
@@ -111,7 +128,20 @@ async function main(): Promise<number> {
       LOG_LEVEL: values.verbose ? "warn" : "error",
     };
     const stdio = values.verbose ? "inherit" : "ignore";
-    const start = (port?: number) => startNextServer({ databaseUrl: db.url, env, stdio, port });
+    // On a machine this loaded a start can miss startNextServer's 60 s (it then kills it): try
+    // again rather than fail the run, or leave a restarted replica and every agent behind its
+    // proxy down for the rest of it, on the machine's load rather than on the control plane.
+    const start = async (port?: number): Promise<RunningServer> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await startNextServer({ databaseUrl: db.url, env, stdio, port });
+        } catch (error) {
+          if (attempt === 5) throw error;
+          log(`a replica did not start (${(error as Error).message}); starting it again`);
+          await sleep(2000);
+        }
+      }
+    };
     // One after the other: the first start on a fresh database initialises it (keys, setup code).
     const replicas: RunningServer[] = [];
     for (let i = 0; i < REPLICAS; i++) replicas.push(await start());
@@ -177,6 +207,27 @@ async function main(): Promise<number> {
     groups.startAll();
     cleanup.unshift(() => groups.stopAll());
 
+    let realAgents = new RealAgents(dir, "", [], HEARTBEAT_SECONDS, log);
+    let realHosts: RealHost[] = [];
+    if (REAL > 0) {
+      log(`enrolling ${REAL} real agents (${REAL_PREFIX}-*)...`);
+      ({ agents: realAgents, hosts: realHosts } = await enrollRealAgents({
+        prisma: db.prisma,
+        teamId: team.id,
+        dir,
+        bundle: await bundle,
+        prefix: REAL_PREFIX,
+        urls: Array.from({ length: REAL }, (_, i) => `http://127.0.0.1:${proxies[i % REPLICAS]!.port}`),
+        heartbeatSeconds: HEARTBEAT_SECONDS,
+        log,
+        started: (agents) =>
+          cleanup.unshift(async () => {
+            await agents.stopAll();
+            log(`removed ${await removeProjects(REAL_PREFIX)} containers of the real agents`);
+          }),
+      }));
+    }
+
     const startedAt = realNow();
     log(`started in ${((startedAt - launchedAt) / 1000).toFixed(0)} s`);
     const elapsedS = () => (realNow() - startedAt) / 1000;
@@ -185,6 +236,7 @@ async function main(): Promise<number> {
       fromSeconds: 15,
       untilSeconds: Math.max(20, LOAD_S - LEASE_SECONDS - 20),
       groups: GROUPS,
+      realAgents: REAL,
       replicas: REPLICAS,
       leaseSeconds: LEASE_SECONDS,
       allowedSkewSeconds: CLOCK_SKEW_SECONDS,
@@ -193,7 +245,7 @@ async function main(): Promise<number> {
 
     // --- faults ---
     const injected: string[] = [];
-    const parts = { dir, groups, replicas, proxies, cluster, startReplica: start, log };
+    const parts = { dir, groups, realAgents, replicas, proxies, cluster, startReplica: start, log };
     const inject = async (fault: ScheduledFault) => {
       injected.push(describeFault(fault));
       log(`fault ${describeFault(fault)} (at ${elapsedS().toFixed(0)} s)`);
@@ -207,6 +259,59 @@ async function main(): Promise<number> {
     // --- deployments and rollbacks ---
     const created: string[] = [];
     const counts = { deployments: 0, rollbacks: 0, refused: 0, errors: 0 };
+    const countFailure = (error: unknown) => {
+      if ((error as { code?: string }).code === "CONFLICT") counts.refused++;
+      else {
+        counts.errors++;
+        if (values.verbose)
+          log(`create failed: ${(error as Error).name} ${(error as Error).message.split("\n")[0]}`);
+      }
+    };
+    /** A rollback to the workflow's latest finished deployment (refused when it would change nothing). */
+    const rollBack = async (workflowId: string) => {
+      const source = await db.prisma.deployment.findFirst({
+        where: { teamId: team.id, workflowId, status: { in: ["SUCCEEDED", "FAILED"] } },
+        orderBy: { createdAt: "desc" },
+        select: { id: true },
+      });
+      if (!source) return null;
+      const { deployment } = await rollbackDeployment(db.prisma, {
+        teamId: team.id,
+        deploymentId: source.id,
+        actor: { type: "SYSTEM", label: "soak" },
+        caller: null,
+      });
+      created.push(deployment.id);
+      counts.rollbacks++;
+      return deployment.id;
+    };
+    // The real agents' own load: every REAL_EVERY_S a deployment of the other revision (every
+    // fourth a rollback) to each, whether the last one has finished or not (it then queues).
+    const realCreated = new Set<string>();
+    const realRuns = realHosts.map(async (host, h) => {
+      await sleep(((h + 1) * REAL_EVERY_S * 1000) / (realHosts.length + 1));
+      for (let k = 0; elapsedS() < LOAD_S; k++) {
+        const due = realNow() + REAL_EVERY_S * 1000;
+        try {
+          const id =
+            k % 4 === 3
+              ? await rollBack(host.workflowId)
+              : (
+                  await deployTo(db.prisma, team.id, host.revisionIds[k % 2]!, [host.hostId], {
+                    queueTimeoutSeconds: 60,
+                  })
+                ).deployment.id;
+          if (id) realCreated.add(id);
+          if (id && k % 4 !== 3) {
+            created.push(id);
+            counts.deployments++;
+          }
+        } catch (error) {
+          countFailure(error);
+        }
+        await sleep(due - realNow());
+      }
+    });
     let n = 0;
     while (elapsedS() < LOAD_S) {
       if (n % Math.max(1, Math.round(RATE * 30)) === 0)
@@ -217,27 +322,8 @@ async function main(): Promise<number> {
       await sleep(due - realNow());
       const w = workflows[Math.floor(Math.random() * WORKFLOWS)]!;
       try {
-        if (n % 5 === 0) {
-          // A rollback to the workflow's latest finished deployment (refused when it would change nothing).
-          const source = await db.prisma.deployment.findFirst({
-            where: {
-              teamId: team.id,
-              workflowId: w.revisions[0]!.workflowId,
-              status: { in: ["SUCCEEDED", "FAILED"] },
-            },
-            orderBy: { createdAt: "desc" },
-            select: { id: true },
-          });
-          if (!source) continue;
-          const { deployment } = await rollbackDeployment(db.prisma, {
-            teamId: team.id,
-            deploymentId: source.id,
-            actor: { type: "SYSTEM", label: "soak" },
-            caller: null,
-          });
-          created.push(deployment.id);
-          counts.rollbacks++;
-        } else {
+        if (n % 5 === 0) await rollBack(w.revisions[0]!.workflowId);
+        else {
           const pickHosts = w.hosts.filter(() => Math.random() < 0.3);
           const target = pickHosts.length ? pickHosts : [w.hosts[n % w.hosts.length]!];
           const revision = w.revisions[n % 2]!;
@@ -248,15 +334,10 @@ async function main(): Promise<number> {
           counts.deployments++;
         }
       } catch (error) {
-        if ((error as { code?: string }).code === "CONFLICT") counts.refused++;
-        else {
-          counts.errors++;
-          if (values.verbose)
-            log(`create failed: ${(error as Error).name} ${(error as Error).message.split("\n")[0]}`);
-        }
+        countFailure(error);
       }
     }
-    await Promise.all(faultRuns);
+    await Promise.all([...faultRuns, ...realRuns]);
 
     // --- settle ---
     log(`creation stopped at t+${elapsedS().toFixed(0)}s; waiting for every deployment to finish...`);
@@ -281,6 +362,7 @@ async function main(): Promise<number> {
     }
     const endedAt = realNow();
     await groups.stopAll();
+    await realAgents.stopAll();
 
     // --- verdict ---
     const deployments = await db.prisma.$queryRaw<DbDeployment[]>`
@@ -290,9 +372,19 @@ async function main(): Promise<number> {
       FROM "Job" WHERE "teamId" = ${team.id}::uuid`;
     const events = await db.prisma.$queryRaw<DbEvent[]>`
       SELECT e."jobId"::text, e.seq, e.at FROM "JobEvent" e JOIN "Job" j ON j.id = e."jobId" WHERE j."teamId" = ${team.id}::uuid`;
+    const deploymentOfJob = new Map(jobs.map((j) => [j.id, j.deploymentId]));
     const evidence = {
       created,
-      journals: groups.incarnations.map((i) => ({ entries: readJournal(i.journal), killedAt: i.killedAt })),
+      journals: [
+        ...groups.incarnations.map((i) => ({ entries: readJournal(i.journal), killedAt: i.killedAt })),
+        // The real agents' own logs: when each job really started and stopped on the host.
+        ...realAgents.incarnations.map((i) => ({
+          entries: agentLogJournal(readFileSync(i.journal, "utf8"), realAgents.hostId(i.slot) ?? "", (job) =>
+            deploymentOfJob.get(job),
+          ),
+          killedAt: i.killedAt,
+        })),
+      ],
       deployments,
       jobs,
       events,
@@ -316,8 +408,15 @@ async function main(): Promise<number> {
         whyNot.set(key, (whyNot.get(key) ?? 0) + 1);
       }
     for (const [why, count] of [...whyNot].sort((a, b) => b[1] - a[1])) log(`  ${count} jobs ${why}`);
+    const real = deployments.filter((d) => realCreated.has(d.id));
+    const realSucceeded = real.filter((d) => d.status === "SUCCEEDED").length;
+    if (REAL > 0) {
+      const realByStatus = new Map<string, number>();
+      for (const d of real) realByStatus.set(d.status, (realByStatus.get(d.status) ?? 0) + 1);
+      log(`real agents' deployments by status: ${[...realByStatus].map(([s, c]) => `${s}=${c}`).join(" ")}`);
+    }
     log(
-      `created: ${counts.deployments} deployments + ${counts.rollbacks} rollbacks; refused ${counts.refused}; failed to create ${counts.errors} (not acknowledged, not counted)`,
+      `created: ${counts.deployments} deployments + ${counts.rollbacks} rollbacks (${realCreated.size} of them for real agents); refused ${counts.refused}; failed to create ${counts.errors} (not acknowledged, not counted)`,
     );
     for (const [name, map] of [
       ["lost", verdict.lost],
@@ -328,11 +427,14 @@ async function main(): Promise<number> {
         log(`${name}: ${id}: ${why.join("; ")}`);
         for (const line of timeline(evidence, id, startedAt)) log(`  ${line}`);
       }
-    const line = `soak hosts=${HOSTS} minutes=${MINUTES} deployments=${created.length} faults=${injected.length} lost=${verdict.lost.size} duplicated=${verdict.duplicated.size} stuck=${verdict.stuck.size} fenced_rejected=${verdict.fencedRejected}`;
+    // Real agents that never deployed anything would make their part of the soak vacuous.
+    const realIdle = REAL > 0 && realSucceeded === 0;
+    if (realIdle) log(`no deployment of the real agents succeeded: see ${dir}/real-agent-*/agent-*.log`);
+    const line = `soak hosts=${HOSTS} real_agents=${REAL} minutes=${MINUTES} deployments=${created.length} real_deployments=${realCreated.size} real_succeeded=${realSucceeded} faults=${injected.length} lost=${verdict.lost.size} duplicated=${verdict.duplicated.size} stuck=${verdict.stuck.size} fenced_rejected=${verdict.fencedRejected}`;
     if (!values["no-record"])
       recordRun(
         {
-          command: `npm run soak -- --hosts ${HOSTS} --minutes ${MINUTES} --seed ${SEED}`,
+          command: `npm run soak -- --hosts ${HOSTS} --minutes ${MINUTES} --real-agents ${REAL} --seed ${SEED}`,
           line,
           notes: `load average ${loadavg()
             .map((l) => l.toFixed(1))
@@ -343,7 +445,7 @@ async function main(): Promise<number> {
         SOAK_SECTION,
       );
     console.log(line);
-    return verdict.lost.size + verdict.duplicated.size + verdict.stuck.size === 0 ? 0 : 1;
+    return verdict.lost.size + verdict.duplicated.size + verdict.stuck.size === 0 && !realIdle ? 0 : 1;
   } finally {
     await runCleanup();
   }
@@ -354,9 +456,10 @@ const SOAK_SECTION = {
   heading: "## Soak (`npm run soak`)",
   intro: [
     "Own PostgreSQL cluster, two control-plane replicas (lean agent server + dashboard) behind loopback",
-    "TCP proxies, simulated agents in child processes doing real disk work per job, deployments and",
-    "rollbacks created continuously, a seeded fault schedule (`--seed` replays it). Every count but",
-    "`deployments`, `faults` and `fenced_rejected` must be 0.",
+    "TCP proxies, simulated agents in child processes doing real disk work per job, real agents",
+    "deploying a Compose stack on this machine's Docker Engine, deployments and rollbacks created",
+    "continuously, a seeded fault schedule (`--seed` replays it). `lost`, `duplicated` and `stuck`",
+    "must be 0, `real_succeeded` above 0 when there are real agents.",
   ],
 };
 
