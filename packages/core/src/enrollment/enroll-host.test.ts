@@ -64,6 +64,35 @@ describe.skipIf(!ok)("enrollment tokens", () => {
     });
   });
 
+  it("answers an agent retrying after a lost answer with the same host, and nobody else", async () => {
+    const created = await createEnrollmentToken(db.prisma, {
+      teamId,
+      actor: admin,
+      input: { labels: { env: "lost" } },
+    });
+    const request = enrollRequest(created.token, "lost-answer");
+    const first = await enrollHost(db.prisma, request);
+    // The same agent (same token, same key) retries: one host, the same answer, no second audit row.
+    await expect(enrollHost(db.prisma, request)).resolves.toEqual(first);
+    expect(await db.prisma.host.count({ where: { publicKey: request.publicKey } })).toBe(1);
+    expect(
+      await db.prisma.auditEvent.count({ where: { kind: "host.enrolled", targetId: first.hostId } }),
+    ).toBe(1);
+
+    // Someone else with the used token and their own key: refused as before.
+    await expect(enrollHost(db.prisma, enrollRequest(created.token, "intruder"))).rejects.toMatchObject({
+      details: { reason: "TOKEN_USED" },
+    });
+    // Once the host has been heard from, or was revoked, the token is spent for everyone.
+    await db.prisma.host.update({ where: { id: first.hostId }, data: { lastSeenAt: new Date() } });
+    await expect(enrollHost(db.prisma, request)).rejects.toMatchObject({ details: { reason: "TOKEN_USED" } });
+    await db.prisma.host.update({
+      where: { id: first.hostId },
+      data: { lastSeenAt: null, status: "REVOKED" },
+    });
+    await expect(enrollHost(db.prisma, request)).rejects.toMatchObject({ details: { reason: "TOKEN_USED" } });
+  });
+
   it("refuses expired, revoked and unknown tokens with clear errors", async () => {
     const expired = await createEnrollmentToken(db.prisma, { teamId, actor: admin, input: {} });
     await db.prisma.enrollmentToken.update({

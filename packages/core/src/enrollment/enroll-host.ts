@@ -1,6 +1,7 @@
 // Consumes an enrollment token and creates the host. The token is consumed by one conditional
 // UPDATE, so two agents racing with the same token cannot both win; if creating the host fails
-// the transaction rolls the consumption back and the token stays usable.
+// the transaction rolls the consumption back and the token stays usable. An agent whose answer was
+// lost (a timeout after the commit) retries with the same token and key and gets the same host.
 import { randomBytes } from "node:crypto";
 import type { Prisma } from "@capstan/db";
 import { type EnrollRequest, hashBody, importAgentPublicKey } from "@capstan/protocol";
@@ -147,6 +148,40 @@ export async function enrollHost(db: Db, request: EnrollRequest): Promise<Enroll
     }
     throw error;
   });
-  if (!result) throw await explainUnusableToken(db, tokenHash);
-  return result;
+  if (result) return result;
+  const replayed = await replayedEnrollment(db, tokenHash, request.publicKey);
+  if (replayed) return replayed;
+  throw await explainUnusableToken(db, tokenHash);
+}
+
+/**
+ * The host this token already enrolled, when the request is the same agent retrying: the same
+ * token (the secret) and the same public key, and the host was never heard from (an agent that
+ * got its answer signs with the key from then on, so only a lost answer looks like this). Anyone
+ * else holding the used token gets TOKEN_USED as before; even with the public key they learn
+ * only what enrolling would have told them, and cannot sign as the host.
+ */
+async function replayedEnrollment(
+  db: Db,
+  tokenHash: string,
+  publicKey: string,
+): Promise<EnrolledHost | null> {
+  const token = await db.enrollmentToken.findUnique({
+    where: { tokenHash },
+    select: {
+      labels: true,
+      host: {
+        select: { id: true, teamId: true, name: true, publicKey: true, status: true, lastSeenAt: true },
+      },
+    },
+  });
+  const host = token?.host;
+  if (!host || host.publicKey !== publicKey || host.status !== "PENDING" || host.lastSeenAt) return null;
+  return {
+    hostId: host.id,
+    teamId: host.teamId,
+    hostName: host.name,
+    status: "PENDING",
+    labels: token.labels as Record<string, string>,
+  };
 }
