@@ -32,6 +32,8 @@ export interface GitSourceInput extends GitRemoteInput {
   ref: string;
   /** Folder inside the repository that becomes the bundle's root. */
   path?: string;
+  /** The compressed bundle limit; the protocol's BUNDLE_MAX_BYTES unless a test wants a small one. */
+  maxBundleBytes?: number;
 }
 
 export interface GitCommit {
@@ -54,7 +56,8 @@ export async function fetchGitSource(input: GitSourceInput): Promise<{ data: Buf
     const resolved = resolveGitRef(await readRefs(session, remote), input.ref, remote.url);
     const repo = join(session.dir, "repo");
     await session.run(["init", "--quiet", "--bare", repo]);
-    await boundedBySize(repo, (signal) =>
+    const maxBytes = input.maxBundleBytes ?? BUNDLE_MAX_BYTES;
+    await boundedBySize(repo, maxBytes, (signal) =>
       session
         .run(
           ["--git-dir", repo, "fetch", "--quiet", "--no-tags", "--depth", "1", remote.url, resolved.fetch],
@@ -98,6 +101,7 @@ export async function fetchGitSource(input: GitSourceInput): Promise<{ data: Buf
     const data = await packGitTree(session, repo, path ? `${sha}:${path}` : `${sha}^{tree}`, {
       mtime: new Date(commit.date),
       what,
+      maxBytes,
     });
     return { data, commit };
   });
@@ -159,8 +163,12 @@ function explain(error: unknown, remote: GitRemote, doing: string): unknown {
  * Runs a fetch while watching how much it writes: a repository whose one commit is far larger
  * than any bundle could be is stopped early instead of filling the disk.
  */
-async function boundedBySize<T>(dir: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const limit = 2 * BUNDLE_MAX_BYTES;
+async function boundedBySize<T>(
+  dir: string,
+  maxBytes: number,
+  run: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const limit = 2 * maxBytes;
   const controller = new AbortController();
   const timer = setInterval(() => {
     folderBytes(dir).then(
@@ -168,7 +176,7 @@ async function boundedBySize<T>(dir: string, run: (signal: AbortSignal) => Promi
         if (bytes > limit)
           controller.abort(
             badRequest(
-              `The fetched commit is larger than ${Math.round(limit / 1024 / 1024)} MiB; a bundle holds at most ${Math.round(BUNDLE_MAX_BYTES / 1024 / 1024)} MiB compressed. Deploy a subfolder (\`path\`) of a smaller repository.`,
+              `The fetched commit is larger than ${Math.round(limit / 1024 / 1024)} MiB; a bundle holds at most ${Math.round(maxBytes / 1024 / 1024)} MiB compressed. Deploy a subfolder (\`path\`) of a smaller repository.`,
             ),
           );
       },

@@ -20,21 +20,22 @@ export async function packGitTree(
   session: GitSession,
   gitDir: string,
   tree: string,
-  options: { mtime: Date; what: string },
+  options: { mtime: Date; what: string; maxBytes?: number },
 ): Promise<Buffer> {
   const extractor = extract();
   const packer = pack();
   const gzip = createGzip();
   const chunks: Buffer[] = [];
   let size = 0;
+  const maxBytes = options.maxBytes ?? BUNDLE_MAX_BYTES;
   const tooBig = () =>
     badRequest(
-      `${options.what} is larger than the bundle limit of ${MiB(BUNDLE_MAX_BYTES)} compressed; deploy a subfolder (\`path\`) or keep large files out of the repository.`,
+      `${options.what} is larger than the bundle limit of ${MiB(maxBytes)} compressed; deploy a subfolder (\`path\`) or keep large files out of the repository.`,
     );
   const gzipped = new Promise<void>((resolve, reject) => {
     gzip.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= BUNDLE_MAX_BYTES) chunks.push(chunk);
+      if (size <= maxBytes) chunks.push(chunk);
     });
     gzip.on("end", resolve);
     gzip.on("error", reject);
@@ -62,11 +63,11 @@ export async function packGitTree(
           `${options.what} holds more than ${MiB(BUNDLE_MAX_UNPACKED_BYTES)} of files (the bundle limit), reached at \`${name}\`.`,
         );
       packer.entry(bundleHeader(header, name, options), Buffer.concat(content));
-      if (size > BUNDLE_MAX_BYTES) throw tooBig();
+      if (size > maxBytes) throw tooBig();
     }
     packer.finalize();
     await gzipped;
-    if (size > BUNDLE_MAX_BYTES) throw tooBig();
+    if (size > maxBytes) throw tooBig();
   })();
   consuming.catch(() => controller.abort());
 
