@@ -68,7 +68,7 @@ export async function runFakeAgentJob(
   host: { id: string; name: string },
   options: FakeAgentOptions,
 ): Promise<string> {
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  const deadline = Date.now() + (options.timeoutMs ?? 90_000);
   let job = await claimNextJob(prisma, { hostId: host.id, leaseSeconds: 60 });
   while (!job) {
     if (Date.now() > deadline) throw new Error(`no job was queued for ${host.name}`);
