@@ -18,9 +18,6 @@ import {
 } from "../../web/src/server/agent/test-server";
 import { freePort } from "./helpers";
 
-/** Our own build folder, so a rebuild elsewhere never deletes files under our running server. */
-const DIST_DIR = "dist/next-agent-e2e";
-
 export async function controlPlaneAvailable(): Promise<ComponentCheck[]> {
   return [await postgresAvailable()];
 }
@@ -48,8 +45,9 @@ export interface ControlPlaneOptions {
 }
 
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
-  // Builds apps/web once per source change (a few minutes on 2 cores); later runs reuse it.
-  ensureProductionBuild(DIST_DIR);
+  // Builds apps/web once per source change (a few minutes on 2 cores) into the folder the web
+  // tests and the soak share (under a lock, only when stale), so a CI run builds it once.
+  ensureProductionBuild();
   const db = await createTestDatabase();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -57,7 +55,6 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const start = async () => {
     server = await startNextServer({
       databaseUrl: db.url,
-      distDir: DIST_DIR,
       port,
       env: {
         DATABASE_POOL_MAX: "5",
