@@ -113,7 +113,10 @@ dashboard.once("exit", (code, signal) => {
 });
 
 server.once("error", (error) => fail(`cannot listen on ${values.hostname}:${port}: ${error.message}`));
-server.listen(port, values.hostname, () =>
+// A fleet reconnects at once after a restart or a network cut: Node's default accept queue (511)
+// overflowed under 5,000 agents per replica and the kernel dropped their SYNs, leaving them in
+// connect timeouts and retransmits. The kernel caps this at net.core.somaxconn.
+server.listen({ port, host: values.hostname, backlog: 8192 }, () =>
   logger.info({ port, dashboardPort }, "agent server listening; the dashboard is proxied from loopback"),
 );
 // Agent long-poll listener, sweeps and job reaper: where the long-polls are.
