@@ -63,11 +63,16 @@ describe.skipIf(!ok)("scheduled tasks on a real systemd host, through to the wor
       where: { teamId: hosts.teamId, name: NAME },
     });
     const tasks = () => listWorkflowTasks(hosts.db.prisma, { teamId: hosts.teamId, workflowId: workflow.id });
+    // A report taken while a task's service runs has no next run (systemd leaves the timer's
+    // NextElapseUSecRealtime empty until the run ends), and the product rightly omits what it does
+    // not know; so wait for a report with both a finished run and the next one.
     const view = await waitFor(
-      "a finished run of both tasks on the workflow page",
+      "a finished run and a next run of both tasks on the workflow page",
       async () => {
         const listed = await tasks();
-        return listed.length === 2 && listed.every((t) => t.runs.length > 0) ? listed : null;
+        return listed.length === 2 && listed.every((t) => t.runs.length > 0 && t.nextRunAt !== null)
+          ? listed
+          : null;
       },
       { timeoutMs: 90_000, context: hosts.context },
     );
@@ -75,7 +80,6 @@ describe.skipIf(!ok)("scheduled tasks on a real systemd host, through to the wor
     expect(byName.tick).toMatchObject({ host: { name: HOST }, service: "app", schedule: "*:*:0/5" });
     expect(byName.tick!.runs[0]).toMatchObject({ exitCode: 0 });
     expect(byName.broken!.runs[0]).toMatchObject({ exitCode: 7 });
-    expect(byName.broken!.nextRunAt).not.toBeNull();
 
     const failed = await hosts.db.prisma.auditEvent.findFirst({
       where: { teamId: hosts.teamId, kind: "task.failed" },
