@@ -1,7 +1,7 @@
 // The long-poll loop: ask for work, run it, repeat. Errors back off with full jitter; a 401
 // stops the agent. The first SIGTERM aborts the waiting poll and lets the running job finish
 // its current step.
-import { type AgentClient, AgentUnauthorizedError } from "@capstan/protocol";
+import { type AgentClient, AgentClientError, AgentUnauthorizedError } from "@capstan/protocol";
 import { backoffDelay, pause } from "./abort";
 import type { JobRunner, RunSignals } from "./job-runner";
 import type { Logger } from "./log";
@@ -44,7 +44,13 @@ export async function pollLoop(deps: PollLoopDeps, signals: RunSignals): Promise
         return;
       }
       deps.onContact(false, (error as Error).message);
-      const delay = backoffDelay(failures++, 1000, 60_000, Math.random);
+      // A busy control plane names when to come back (503 + Retry-After): not sooner, and not
+      // later than the backoff's own ceiling whatever it asks.
+      const retryAfterMs = error instanceof AgentClientError ? (error.retryAfterMs ?? 0) : 0;
+      const delay = Math.max(
+        backoffDelay(failures++, 1000, 60_000, Math.random),
+        Math.min(retryAfterMs, 60_000),
+      );
       deps.log.warn({ err: (error as Error).message, retryInMs: delay }, "poll failed");
       if (!(await pause(delay, signals.stop))) return;
     }

@@ -42,6 +42,8 @@ export const env = createEnv({
     CAPSTAN_AGENT_POLL_SECONDS: z.coerce.number().int().min(1).max(60).default(25),
     CAPSTAN_AGENT_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
     CAPSTAN_AGENT_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+    /** Agent requests one agent server works on at once; more are answered 503 + Retry-After. */
+    CAPSTAN_AGENT_MAX_REQUESTS_IN_PROGRESS: z.coerce.number().int().min(1).max(100_000).default(128),
     /** Host alert thresholds (docs/user/operations.md, "Housekeeping and alerts"). */
     CAPSTAN_ALERT_DISK_USED_PERCENT: z.coerce.number().min(1).max(100).default(90),
     CAPSTAN_ALERT_MEMORY_AVAILABLE_PERCENT: z.coerce.number().min(0).max(99).default(5),

@@ -65,6 +65,11 @@ function createMetrics() {
       help: "Agent heartbeats received and stored.",
       registers,
     }),
+    agentRequestsShed: new Counter({
+      name: "capstan_agent_requests_shed_total",
+      help: "Agent requests answered 503 at once because the agent server had its limit of requests in progress.",
+      registers,
+    }),
     apiRequestDuration: new Histogram({
       name: "capstan_api_request_duration_seconds",
       help: "Duration of agent API and public API requests (agent polls include their long wait).",

@@ -13,6 +13,8 @@ export interface PollForJobArgs {
   notifier: JobNotifier;
   signal?: AbortSignal;
   resolveSecrets?: SecretResolver;
+  /** Called when the poll starts waiting (the agent server stops counting it as work in progress). */
+  onWait?: () => void;
 }
 
 export async function pollForJob(db: Db, args: PollForJobArgs): Promise<JobAssignment | null> {
@@ -24,6 +26,7 @@ export async function pollForJob(db: Db, args: PollForJobArgs): Promise<JobAssig
       if (job) return job;
       const remaining = deadline - Date.now();
       if (remaining <= 0 || args.signal?.aborted) return null;
+      args.onWait?.();
       const reason = await subscription.next(remaining, args.signal);
       if (reason !== "notified") return null;
     }

@@ -12,6 +12,8 @@ export interface PollLogOrdersArgs {
   waitMs: number;
   notifier: JobNotifier;
   signal?: AbortSignal;
+  /** Called when the poll starts waiting (the agent server stops counting it as work in progress). */
+  onWait?: () => void;
 }
 
 export async function pollLogOrders(db: Db, args: PollLogOrdersArgs): Promise<LogOrders> {
@@ -23,6 +25,7 @@ export async function pollLogOrders(db: Db, args: PollLogOrdersArgs): Promise<Lo
       if (orders.open.length || orders.stop.length) return orders;
       const remaining = deadline - Date.now();
       if (remaining <= 0 || args.signal?.aborted) return orders;
+      args.onWait?.();
       if ((await subscription.next(remaining, args.signal)) !== "notified") return orders;
     }
   } finally {

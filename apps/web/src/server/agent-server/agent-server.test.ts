@@ -3,7 +3,7 @@
 // everything else reaches the dashboard (a recording stand-in for `next start`, stamped the way
 // Next's server is) with the client's real address and nothing a client forged.
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import {
   createTestHost,
   createTestRevision,
@@ -12,8 +12,13 @@ import {
   type TestHost,
 } from "@capstan/core/deployments/test-fixtures";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "@capstan/db/testing";
-import { createAgentClient, importAgentPrivateKey, signAgentRequest } from "@capstan/protocol";
-import { requireComponents } from "@capstan/testkit";
+import {
+  AgentClientError,
+  createAgentClient,
+  importAgentPrivateKey,
+  signAgentRequest,
+} from "@capstan/protocol";
+import { requireComponents, waitFor } from "@capstan/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawRequest } from "../../../test/raw-request";
 
@@ -60,7 +65,10 @@ describe.skipIf(!ok)("lean agent server", () => {
       res.end("dashboard");
     });
     const dashboardPort = await listen(dashboard);
-    front = createAgentServer({ host: "127.0.0.1", port: dashboardPort, frontToken: FRONT_TOKEN });
+    front = createAgentServer(
+      { host: "127.0.0.1", port: dashboardPort, frontToken: FRONT_TOKEN },
+      { maxRequestsInProgress: 128 },
+    );
     port = await listen(front);
     teamId = (await createTestTeam(db.prisma)).id;
   });
@@ -230,7 +238,10 @@ describe.skipIf(!ok)("lean agent server", () => {
 
   it("answers 502 with a clear message while the dashboard is down", async () => {
     // Nothing listens on port 1 of loopback.
-    const closed = createAgentServer({ host: "127.0.0.1", port: 1, frontToken: FRONT_TOKEN });
+    const closed = createAgentServer(
+      { host: "127.0.0.1", port: 1, frontToken: FRONT_TOKEN },
+      { maxRequestsInProgress: 128 },
+    );
     const p = await listen(closed);
     try {
       const answer = await rawRequest(p, { method: "GET", path: "/api/health" });
@@ -238,6 +249,83 @@ describe.skipIf(!ok)("lean agent server", () => {
       expect(answer.body).toContain("The dashboard is not answering");
     } finally {
       closed.close();
+    }
+  });
+
+  it("past its limit answers 503 + Retry-After before any signature or database work; a parked long-poll holds no place", async () => {
+    const dashboardPort = (dashboard.address() as AddressInfo).port;
+    const busy = createAgentServer(
+      { host: "127.0.0.1", port: dashboardPort, frontToken: FRONT_TOKEN },
+      { maxRequestsInProgress: 1 },
+    );
+    const busyPort = await listen(busy);
+    const held = connect(busyPort, "127.0.0.1");
+    try {
+      const unsignedProbe = () =>
+        rawRequest(busyPort, { method: "POST", path: "/api/agent/v1/poll", body: "{}" }).then(
+          (a) => a.status,
+        );
+      // The one place: a request whose body never finishes arriving.
+      held.write(
+        "POST /api/agent/v1/heartbeat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+      );
+      await waitFor("the agent server to be full", async () => (await unsignedProbe()) === 503, {
+        intervalMs: 50,
+      });
+
+      const host = await createTestHost(db.prisma, teamId);
+      const before = await db.prisma.host.findUniqueOrThrow({ where: { id: host.id } });
+      const client = createAgentClient({
+        baseUrl: `http://127.0.0.1:${busyPort}`,
+        hostId: host.id,
+        privateKey: host.keys.privateKeyPem,
+      });
+      const refused = await client
+        .heartbeat({ agentVersion: "0.1.0", services: [] })
+        .catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(AgentClientError);
+      expect(refused).toMatchObject({ status: 503, code: "UNAVAILABLE", retryable: true });
+      expect((refused as AgentClientError).message).toContain("busy");
+      const retryAfter = (refused as AgentClientError).retryAfterMs!;
+      expect(retryAfter).toBeGreaterThanOrEqual(2000);
+      expect(retryAfter).toBeLessThanOrEqual(10_000);
+      // Not authenticated, not recorded: no nonce, no contact.
+      expect(await db.prisma.agentNonce.count({ where: { hostId: host.id } })).toBe(0);
+      expect(await db.prisma.host.findUniqueOrThrow({ where: { id: host.id } })).toEqual(before);
+
+      // The place comes back when its request ends; then the same agent is answered.
+      held.destroy();
+      await waitFor("a place to come free", async () => (await unsignedProbe()) === 401, { intervalMs: 50 });
+      expect((await client.heartbeat({ agentVersion: "0.1.0", services: [] })).hostStatus).toBe("ONLINE");
+
+      // A long-poll waiting for a job gives its place back: another request is let in meanwhile,
+      // and the waiting poll still gets the job created while it waits.
+      const waiting = await createTestHost(db.prisma, teamId);
+      const poller = createAgentClient({
+        baseUrl: `http://127.0.0.1:${busyPort}`,
+        hostId: waiting.id,
+        privateKey: waiting.keys.privateKeyPem,
+      });
+      let settled = false;
+      const poll = poller.poll({ waitSeconds: 25 }).finally(() => {
+        settled = true;
+      });
+      await waitFor(
+        "the poll to be parked",
+        async () => (await db.prisma.agentNonce.count({ where: { hostId: waiting.id } })) > 0,
+        { intervalMs: 50 },
+      );
+      await waitFor("a request let in beside the parked poll", async () => (await unsignedProbe()) === 401, {
+        intervalMs: 50,
+      });
+      expect(settled).toBe(false);
+      const revision = await createTestRevision(db.prisma, teamId);
+      const { jobIds } = await deployTo(db.prisma, teamId, revision.id, [waiting.id]);
+      expect((await poll).job?.id).toBe(jobIds[0]);
+    } finally {
+      held.destroy();
+      busy.closeAllConnections();
+      busy.close();
     }
   });
 });

@@ -5,7 +5,14 @@
 // once do not queue in front of the dashboard's pages and /api/health.
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { badRequest } from "@capstan/core/errors";
-import { AGENT_API_PREFIX, AGENT_MAX_BODY_BYTES, agentEndpoints } from "@capstan/protocol";
+import {
+  AGENT_API_PREFIX,
+  AGENT_MAX_BODY_BYTES,
+  agentEndpoints,
+  PROTOCOL_VERSION,
+  PROTOCOL_VERSION_HEADER,
+} from "@capstan/protocol";
+import { Admission } from "../agent/admission";
 import { agentHandlers } from "../agent/handlers";
 import { installScriptResponse } from "../agent/install-script";
 import { agentError } from "../agent/respond";
@@ -58,6 +65,33 @@ async function answer(req: IncomingMessage, res: ServerResponse, route: "agent" 
   await sendFetchResponse(res, response);
 }
 
+/** Retry-After for a refused request: spread over 2-10 s so a refused burst does not return as one. */
+function retryAfterSeconds(): number {
+  return 2 + Math.floor(Math.random() * 9);
+}
+
+const SHED_LOG_EVERY_MS = 10_000;
+
+/** Answers 503 without reading the request: no signature check, no database, no body kept. */
+function refuseBusy(req: IncomingMessage, res: ServerResponse, admission: Admission): void {
+  req.resume();
+  getMetrics().agentRequestsShed.inc();
+  const body = JSON.stringify({
+    error: {
+      code: "UNAVAILABLE",
+      message: `The control plane is busy (${admission.limit} agent requests in progress); retry after the Retry-After seconds.`,
+    },
+  });
+  res
+    .writeHead(503, {
+      "content-type": "application/json",
+      "cache-control": "no-store",
+      "retry-after": String(retryAfterSeconds()),
+      [PROTOCOL_VERSION_HEADER]: PROTOCOL_VERSION,
+    })
+    .end(body);
+}
+
 async function sendOwnMetrics(req: IncomingMessage, res: ServerResponse, token: Buffer): Promise<void> {
   const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
   if (!carriesFrontToken(bearer, token)) {
@@ -68,8 +102,16 @@ async function sendOwnMetrics(req: IncomingMessage, res: ServerResponse, token: 
   res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" }).end(json);
 }
 
-export function createAgentServer(dashboard: Dashboard): http.Server {
+export interface AgentServerOptions {
+  /** Agent requests worked on at once (parked long-polls not counted); more are answered 503. */
+  maxRequestsInProgress: number;
+}
+
+export function createAgentServer(dashboard: Dashboard, options: AgentServerOptions): http.Server {
   const token = Buffer.from(dashboard.frontToken);
+  const admission = new Admission(options.maxRequestsInProgress);
+  let shed = 0;
+  let shedLoggedAt = 0;
   const server = http.createServer((req, res) => {
     const route = routeOf(req);
     if (route === "dashboard") {
@@ -80,11 +122,26 @@ export function createAgentServer(dashboard: Dashboard): http.Server {
       void sendOwnMetrics(req, res, token);
       return;
     }
-    answer(req, res, route).catch((error: unknown) => {
-      logger.error({ err: error }, "agent server request failed");
-      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
-      res.end();
-    });
+    admission
+      .run(() => answer(req, res, route))
+      .then((admitted) => {
+        if (admitted) return;
+        refuseBusy(req, res, admission);
+        shed++;
+        if (Date.now() - shedLoggedAt >= SHED_LOG_EVERY_MS) {
+          logger.warn(
+            { refused: shed, limit: admission.limit },
+            "agent server busy: refused agent requests with 503 + Retry-After (CAPSTAN_AGENT_MAX_REQUESTS_IN_PROGRESS)",
+          );
+          shed = 0;
+          shedLoggedAt = Date.now();
+        }
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, "agent server request failed");
+        if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+        res.end();
+      });
   });
   // Idle keep-alive sockets stay open longer than clients keep them (undici: the server's hint
   // minus 1 s), so a request never races the server closing its socket; long-polls hold <= 60 s.

@@ -84,7 +84,10 @@ const dashboard: ChildProcess = spawn(
   },
 );
 
-const server = createAgentServer({ host: loopbackFor(dashboardHost), port: dashboardPort, frontToken });
+const server = createAgentServer(
+  { host: loopbackFor(dashboardHost), port: dashboardPort, frontToken },
+  { maxRequestsInProgress: appEnv.env.CAPSTAN_AGENT_MAX_REQUESTS_IN_PROGRESS },
+);
 let stopping = false;
 async function stop(code: number): Promise<never> {
   if (!stopping) {

@@ -23,6 +23,7 @@ import {
 } from "@capstan/protocol";
 import { prisma } from "@/server/db";
 import { countHeartbeat, observeDispatchLatency } from "@/server/metrics";
+import { parkedWaiting } from "./admission";
 import { publicAgentRoute, signedAgentRoute } from "./agent-route";
 import { downloadResponse } from "./download-response";
 import { agentDistDir, agentSettings, alertThresholds, startAgentEngine } from "./engine";
@@ -58,6 +59,7 @@ export const agentHandlers = {
       notifier: engine.notifier,
       signal: request.signal,
       resolveSecrets: resolveJobSecrets,
+      onWait: parkedWaiting,
     });
     if (job) observeDispatchLatency(await getJobDispatchLatency(prisma, job.id).catch(() => null));
     return { job: await signClaimedJob(job, agent), serverTime: new Date().toISOString() };
@@ -109,6 +111,7 @@ export const agentHandlers = {
       waitMs: jitteredWaitMs(input.waitSeconds, agentSettings().pollWaitSeconds),
       notifier: engine.logNotifier,
       signal: request.signal,
+      onWait: parkedWaiting,
     });
     return { ...orders, serverTime: new Date().toISOString() };
   }),
