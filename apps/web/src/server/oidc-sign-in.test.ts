@@ -67,6 +67,9 @@ describe.skipIf(!ok)("OIDC sign-in", { timeout: 240_000 }, () => {
 
   async function newContext(): Promise<BrowserContext> {
     const context = await browser.newContext();
+    // The sign-in buttons stay disabled until React has hydrated the page; on a loaded CI machine
+    // (a CPU burner, the soak and another suite beside this one) that took over Playwright's 30 s.
+    context.setDefaultTimeout(90_000);
     // The IdP's pages import a web font; there is no internet here.
     await context.route(/^https:\/\/fonts\./, (route) => route.abort());
     return context;
