@@ -18,11 +18,6 @@ export class Admission {
 
   constructor(readonly limit: number) {}
 
-  /** Requests being worked on now (parked long-polls not counted). */
-  get inProgress(): number {
-    return this.active;
-  }
-
   /** Runs `work` holding a place, or answers false at once (running nothing) when all are taken. */
   async run(work: () => Promise<void>): Promise<boolean> {
     if (this.active >= this.limit) return false;
